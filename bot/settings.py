@@ -1,0 +1,162 @@
+"""Runtime configuration, read from the environment with pydantic-settings.
+
+Nothing is read at import time: `load_settings()` builds the object when a command starts, and turns
+every validation problem into one line, so a bad deployment fails at start with a readable message.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class AccountConfig(BaseModel):
+    """An AWS account reached by assuming a role; `alias` is what users type after `--account`."""
+
+    alias: str
+    role_arn: str | None = None
+    regions: list[str] = Field(default_factory=list)
+    external_id: str | None = None
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Every setting ecs-why reads. Field descriptions feed docs/configuration.md."""
+
+    model_config = SettingsConfigDict(env_prefix="ECS_WHY_", extra="ignore", populate_by_name=True)
+
+    slack_bot_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SLACK_BOT_TOKEN"),
+        description="Bot token (xoxb-…) of the Slack app. Required by `serve`.",
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SLACK_SIGNING_SECRET"),
+        description="Signing secret of the Slack app; every request's signature is checked with it.",
+    )
+    slack_app_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SLACK_APP_TOKEN"),
+        description="App-level token (xapp-…), only for `serve --socket-mode`.",
+    )
+    slack_api_url: str = Field(
+        default="https://slack.com/api/",
+        validation_alias=AliasChoices("SLACK_API_URL"),
+        description="Base URL of the Slack Web API (tests point it at a local fake).",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("REDIS_URL"),
+        description="Redis holding subscriptions, pending actions, audit, history and grouping state. "
+        "Unset: an in-process Redis for a single replica (state is lost on restart).",
+    )
+    aws_region: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"),
+        description="Default AWS region.",
+    )
+    aws_profile: str | None = Field(
+        default=None, validation_alias=AliasChoices("AWS_PROFILE"), description="AWS profile to use."
+    )
+    aws_endpoint_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("AWS_ENDPOINT_URL"),
+        description="Send every AWS call to this endpoint (a moto server in tests and the demo).",
+    )
+    clusters: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Clusters searched for a bare service name (comma-separated). Empty: every cluster.",
+    )
+    accounts: list[AccountConfig] = Field(
+        default_factory=list,
+        description='Accounts reached by role (JSON list of {"alias", "role_arn", "regions", "external_id"}).',
+    )
+    operators: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Slack user IDs (U…/W…) and user group IDs (S…) allowed to run remediation actions "
+        "(comma-separated). Empty: nobody.",
+    )
+    remediation_role_arn: str | None = Field(
+        default=None,
+        description="Role assumed for remediation, with a session named after the Slack user. "
+        "Unset: the bot's own credentials make the change.",
+    )
+    sqs_queue_url: str | None = Field(
+        default=None, description="SQS queue fed by the EventBridge rule for ECS events."
+    )
+    poll_interval_seconds: int = Field(
+        default=60, ge=10, le=3600, description="Poller interval where no queue is configured."
+    )
+    history_retention_days: int = Field(
+        default=30, ge=1, le=400, description="How long stopped-task history is kept."
+    )
+    history_max_per_service: int = Field(
+        default=5000, ge=100, description="Most history records kept per service."
+    )
+    group_window_minutes: int = Field(
+        default=60, ge=1, le=1440, description="A cause's failures within this window share one thread."
+    )
+    pending_action_ttl_seconds: int = Field(
+        default=900, ge=60, le=86400, description="How long a remediation button stays valid."
+    )
+    since_default: str = Field(default="24h", description="Default look-back of a diagnosis.")
+    log_lines: int = Field(default=20, ge=1, le=200, description="Log lines read from the failed container.")
+    log_level: str = Field(default="INFO", description="Python logging level.")
+
+    @field_validator("clusters", "operators", mode="before")
+    @classmethod
+    def _csv(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @field_validator("operators")
+    @classmethod
+    def _operator_ids(cls, value: list[str]) -> list[str]:
+        bad = [v for v in value if v[:1] not in {"U", "W", "S"}]
+        if bad:
+            raise ValueError(f"not Slack user (U…/W…) or user group (S…) IDs: {', '.join(bad)}")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        value = value.upper()
+        if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return value
+
+
+class ConfigError(Exception):
+    """Configuration is unusable; `lines` holds one problem each."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+def env_name(field_name: str) -> str:
+    """The environment variable a settings field is read from."""
+    info = Settings.model_fields[field_name]
+    alias = info.validation_alias
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return f"ECS_WHY_{field_name.upper()}"
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            loc = str(err["loc"][0]) if err["loc"] else "?"
+            name = env_name(loc) if loc in Settings.model_fields else loc
+            lines.append(f"{name}: {err['msg']}")
+        raise ConfigError(lines) from None

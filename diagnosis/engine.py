@@ -1,0 +1,108 @@
+"""The diagnosis engine: observations in, a ranked `Diagnosis` out.
+
+`explain` feeds it what a user pasted; `diagnose` feeds it what the collectors read from AWS, plus the
+outcomes of live checks. Both get the same grouping, ranking and wording.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+
+from diagnosis.classify import Sighting, is_stopped, sightings
+from diagnosis.findings import build_finding
+from diagnosis.models import Diagnosis, Finding, Gap, Observations, Stats, Target
+
+
+def diagnose(
+    obs: Observations,
+    target: Target | None = None,
+    gaps: Iterable[Gap] = (),
+    extra: Iterable[Sighting] = (),
+    stats: Mapping[str, float | int] | None = None,
+) -> Diagnosis:
+    started = time.perf_counter()
+    target = target or infer_target(obs)
+    stopped_total = sum(1 for t in obs.tasks if is_stopped(t))
+    groups: dict[str, list[Sighting]] = defaultdict(list)
+    secondary: set[str] = set()
+    for sighting in (*sightings(obs), *extra):
+        groups[sighting.match.category].append(sighting)
+        if sighting.match.secondary:
+            secondary.add(sighting.match.category)
+    context = {
+        "account": target.account or "",
+        "region": target.region or "",
+        "cluster": target.cluster or "",
+        "service": target.service or "",
+    }
+    findings = [build_finding(category, group, stopped_total, context) for category, group in groups.items()]
+    primary = {c for c, g in groups.items() if any(not s.match.secondary for s in g)}
+    findings.sort(key=lambda f: _rank(f, f.category in primary))
+    gap_list = list(gaps)
+    if not obs.tasks and not obs.services and not obs.actions:
+        gap_list.append(Gap(what="stopped tasks", reason="the input held no task, service or event"))
+    return Diagnosis(
+        target=target,
+        summary=summarise(target, findings, stopped_total, obs),
+        findings=findings,
+        gaps=gap_list,
+        stats=Stats(
+            input_kind=obs.kind,
+            tasks_seen=len(obs.tasks),
+            tasks_stopped=stopped_total,
+            api_calls=int((stats or {}).get("api_calls", 0)),
+            rounds=int((stats or {}).get("rounds", 0)),
+            elapsed_ms=round(
+                float((stats or {}).get("elapsed_ms", 0.0)) + (time.perf_counter() - started) * 1000, 2
+            ),
+        ),
+    )
+
+
+def _rank(finding: Finding, is_primary: bool) -> tuple[int, int, int, float]:
+    """Primary causes before side observations, failures before normal lifecycle stops, then the causes
+    that explain more tasks, then the surer ones."""
+    return (0 if is_primary else 1, 0 if finding.failure else 1, -finding.task_count, -finding.confidence)
+
+
+def infer_target(obs: Observations) -> Target:
+    """What the input is about: the cluster and service (or task) it names, when it names one."""
+    for task in obs.tasks:
+        return Target(
+            account=task.account or None,
+            region=task.region or None,
+            cluster=task.cluster or None,
+            service=task.service or None,
+            task=None if (task.service and len(obs.tasks) > 1) else (task.task_id or None),
+        )
+    for service in obs.services:
+        return Target(
+            account=service.account or None,
+            region=service.region or None,
+            cluster=service.cluster or None,
+            service=service.name or None,
+        )
+    for action in obs.actions:
+        return Target(
+            account=action.account or None,
+            region=action.region or None,
+            cluster=action.cluster or None,
+            service=action.service or None,
+        )
+    return Target()
+
+
+def summarise(target: Target, findings: list[Finding], stopped_total: int, obs: Observations) -> str:
+    label = target.label()
+    if not findings:
+        steady = any(s.running >= s.desired > 0 for s in obs.services)
+        if steady:
+            return f"{label}: no failure found; the service is running its desired tasks."
+        if obs.tasks and not stopped_total:
+            return f"{label}: no stopped task in the input."
+        return f"{label}: no stop cause found in the input."
+    top = findings[0]
+    kind = "failure" if top.failure else "normal stop"
+    return f"{label}: {top.title} ({top.category}, {kind}, confidence {top.confidence:.0%}). {top.summary}"

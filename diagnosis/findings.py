@@ -1,0 +1,289 @@
+"""Builds the user-facing `Finding` for one cause from the sightings that point at it.
+
+This is where the knowledge (why, steps, docs, checks) meets the names found in the input (cluster,
+service, family:revision, container, image, secret ARN, target group), and where every quoted text is
+redacted before it leaves the engine.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+
+from diagnosis.classify import Sighting
+from diagnosis.knowledge import CategoryInfo, info
+from diagnosis.models import Action, Check, EvidenceItem, Finding, Remediation, ServiceFacts, TaskFacts
+from diagnosis.redact import redact
+
+MAX_EVIDENCE = 8
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_ARN_REGION = re.compile(r"\barn:aws[\w-]*:(?!iam:|s3:)[\w-]+:([a-z]{2}(?:-gov)?-[a-z]+-\d):")
+
+
+def build_finding(
+    category: str, group: Sequence[Sighting], stopped_total: int, context: Mapping[str, str]
+) -> Finding:
+    knowledge = info(category)
+    names = _names(group, context)
+    tasks = sorted({s.task.task_id for s in group if s.task is not None and s.task.task_id})
+    task_count = sum(1 for s in group if s.task is not None)
+    event_count = sum(s.count for s in group if s.task is None)
+    best = max(group, key=lambda s: s.match.confidence)
+    confidence = best.match.confidence
+    if all(s.stale for s in group):
+        confidence *= 0.6
+    alternatives = sorted({a for s in group for a in s.match.alternatives if a != category})
+    return Finding(
+        category=category,
+        family=knowledge.family,
+        failure=knowledge.failure,
+        confidence=round(min(confidence, 0.99), 2),
+        title=redact(fill(knowledge.title, names, drop_empty=True)),
+        summary=redact(_summary(best, task_count, event_count, stopped_total, group, alternatives)),
+        why=knowledge.why,
+        tasks=tasks,
+        task_count=task_count,
+        evidence=_evidence(group),
+        remediations=_remediations(knowledge, names, context),
+        docs=list(knowledge.docs),
+        checks=[
+            Check(name=c.name, description=c.description, iam_action=c.iam_action) for c in knowledge.checks
+        ],
+        alternatives=alternatives,
+        fingerprint=":".join(
+            p
+            for p in (
+                context.get("account", ""),
+                context.get("region", ""),
+                names.get("cluster", ""),
+                names.get("service", ""),
+                category,
+            )
+        ),
+    )
+
+
+@lru_cache(maxsize=64)
+def _checks(category: str) -> tuple[Check, ...]:
+    return tuple(
+        Check(name=c.name, description=c.description, iam_action=c.iam_action) for c in info(category).checks
+    )
+
+
+def _summary(
+    best: Sighting,
+    task_count: int,
+    event_count: int,
+    stopped_total: int,
+    group: Sequence[Sighting],
+    alternatives: list[str],
+) -> str:
+    parts = []
+    if task_count:
+        share = f"{task_count} of {stopped_total} stopped tasks" if stopped_total > 1 else "The stopped task"
+        parts.append(f"{share}: {best.match.clue}.")
+    elif event_count:
+        times = f" ({event_count} times)" if event_count > 1 else ""
+        parts.append(f"Service events{times}: {best.match.clue}.")
+    else:
+        parts.append(f"{best.match.clue[:1].upper()}{best.match.clue[1:]}.")
+    if all(s.stale for s in group):
+        parts.append("These events are older than the service's latest steady state: it may have recovered.")
+    if alternatives:
+        parts.append("From this input alone it could also be: " + ", ".join(alternatives) + ".")
+    return " ".join(parts)
+
+
+def _evidence(group: Sequence[Sighting]) -> list[EvidenceItem]:
+    items: list[EvidenceItem] = []
+    seen: set[str] = set()
+    for sighting in group:
+        task = sighting.task
+        facts = [f"stopped reason: {sighting.quote}" if task is not None else sighting.quote]
+        if task is not None:
+            if task.stop_code:
+                facts.append(f"stop code: {task.stop_code}")
+            facts.extend(
+                f"container {c.name}: exit code {c.exit_code}" + (f", reason: {c.reason}" if c.reason else "")
+                for c in task.containers
+                if c.exit_code is not None or c.reason
+            )
+        fact = "; ".join(facts)
+        if sighting.count > 1:
+            fact += f" (seen {sighting.count} times)"
+        key = re.sub(r"[0-9a-f]{32}", "", fact)
+        if key in seen:
+            continue
+        seen.add(key)
+        items.append(
+            EvidenceItem(source=sighting.source, fact=redact(fact), task=task.task_id if task else None)
+        )
+        if len(items) >= MAX_EVIDENCE:
+            break
+    return items
+
+
+def _remediations(
+    knowledge: CategoryInfo, names: Mapping[str, str], context: Mapping[str, str]
+) -> list[Remediation]:
+    steps = [
+        _step(step.text, step.command, context.get("region", ""), _values(step.text, step.command, names))
+        for step in knowledge.steps
+    ]
+    steps.extend(Remediation(step=a.label, action=a) for a in _actions(knowledge, names))
+    return steps
+
+
+def _values(text: str, command: str | None, names: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """Only the names a step uses: the cache key of the rendered step."""
+    return tuple((key, names.get(key, "")) for key in _placeholders(text + (command or "")))
+
+
+@lru_cache(maxsize=512)
+def _placeholders(template: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(_PLACEHOLDER.findall(template)))
+
+
+@lru_cache(maxsize=4096)
+def _step(text: str, command: str | None, region: str, values: tuple[tuple[str, str], ...]) -> Remediation:
+    """One rendered step; cached, since a batch of tasks renders the same steps with the same names."""
+    names = dict(values)
+    filled = fill(command, names) if command else None
+    if filled and filled.startswith("aws ") and " --region " not in filled:
+        arn_region = _ARN_REGION.search(filled)  # a resource in another region is asked there
+        if arn_region or region:
+            filled += f" --region {arn_region.group(1) if arn_region else region}"
+    return Remediation(step=fill(text, names), command=redact(filled) if filled else None)
+
+
+def _actions(knowledge: CategoryInfo, names: Mapping[str, str]) -> list[Action]:
+    """The changes the bot can make for this cause, when the input names a service to make them on."""
+    cluster, service = names.get("cluster"), names.get("service")
+    if not (cluster and service):
+        return []
+    base: dict[str, str | int | bool] = {"cluster": cluster, "service": service}
+    actions: list[Action] = []
+    for kind in knowledge.actions:
+        if kind == "raise_grace_period":
+            seconds = int(names.get("grace_period", "120"))
+            actions.append(
+                Action(
+                    kind=kind,
+                    params={**base, "seconds": seconds},
+                    risk="low",
+                    label=f"Raise the health check grace period to {seconds} s",
+                )
+            )
+        elif kind == "force_new_deployment":
+            actions.append(Action(kind=kind, params=base, risk="low", label="Force a new deployment"))
+        elif kind == "increase_memory" and names.get("task_def"):
+            actions.append(
+                Action(
+                    kind=kind,
+                    params={**base, "task_definition": names["task_def"]},
+                    risk="medium",
+                    label="Give the task more memory",
+                )
+            )
+        elif kind == "rollback" and names.get("task_def"):
+            actions.append(
+                Action(
+                    kind=kind,
+                    params={**base, "from_task_definition": names["task_def"]},
+                    risk="medium",
+                    label="Roll back to the last steady revision",
+                )
+            )
+    if names.get("circuit_breaker") == "off" and knowledge.failure:
+        actions.append(
+            Action(
+                kind="enable_circuit_breaker",
+                params=base,
+                risk="low",
+                label="Turn on the deployment circuit breaker with rollback",
+            )
+        )
+    return actions
+
+
+def fill(template: str, names: Mapping[str, str], drop_empty: bool = False) -> str:
+    """Fill `{name}` placeholders; unknown names become `<name>` (or vanish from titles)."""
+
+    def repl(m: re.Match[str]) -> str:
+        value = names.get(m.group(1), "")
+        return value if value else ("" if drop_empty else f"<{m.group(1)}>")
+
+    text = _PLACEHOLDER.sub(repl, template)
+    if drop_empty:
+        text = re.sub(r"(:\s*|\(\s*\)|``)+$", "", text.replace("``", "the container")).strip()
+    return text
+
+
+def _names(group: Sequence[Sighting], context: Mapping[str, str]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for sighting in group:
+        for key, value in sighting.match.names.items():
+            names.setdefault(key, value)
+        if sighting.task is not None:
+            _task_names(sighting.task, names)
+        if sighting.service is not None:
+            _service_names(sighting.service, names)
+    for key, value in context.items():
+        if value:
+            names.setdefault(key, value)
+    _derive(names)
+    return names
+
+
+def _task_names(task: TaskFacts, names: dict[str, str]) -> None:
+    for key, value in (
+        ("cluster", task.cluster),
+        ("service", task.service),
+        ("task_id", task.task_id),
+        ("task_def", task.family_revision),
+        ("region", task.region),
+        ("account", task.account),
+    ):
+        if value:
+            names.setdefault(key, value)
+    if task.subnet_ids:
+        names.setdefault("subnet", task.subnet_ids[0])
+
+
+def _service_names(service: ServiceFacts, names: dict[str, str]) -> None:
+    for key, value in (
+        ("cluster", service.cluster),
+        ("service", service.name),
+        ("region", service.region),
+        ("account", service.account),
+    ):
+        if value:
+            names.setdefault(key, value)
+    if service.task_definition_arn:
+        names.setdefault("task_def", service.task_definition_arn.rsplit("/", 1)[-1])
+    if service.target_group_arns:
+        names.setdefault("target_group", service.target_group_arns[0])
+    if service.health_check_grace_period is not None:
+        names.setdefault("current_grace_period", str(service.health_check_grace_period))
+    if service.circuit_breaker_enabled is False:
+        names.setdefault("circuit_breaker", "off")
+
+
+def _derive(names: dict[str, str]) -> None:
+    """Names computed from others: repository and tag from the image, the previous revision, …"""
+    image = names.get("image", "")
+    if image:
+        path = image.split("/", 1)[1] if "/" in image and "." in image.split("/", 1)[0] else image
+        repository, _, tag = path.partition("@")[0].rpartition(":") if ":" in path else (path, "", "")
+        names.setdefault("repository", repository or path)
+        if tag:
+            names.setdefault("tag", tag)
+    task_def = names.get("task_def", "")
+    family, _, revision = task_def.rpartition(":")
+    if family and revision.isdigit():
+        names.setdefault("family", family)
+        if int(revision) > 1:
+            names.setdefault("previous_task_def", f"{family}:{int(revision) - 1}")
+    current = int(names.get("current_grace_period", "0") or 0)
+    names.setdefault("grace_period", str(min(max(120, current * 2), 7200)))

@@ -1,0 +1,68 @@
+"""The shape of the knowledge about one category."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from diagnosis.models import ActionKind
+
+DEV_GUIDE = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/"
+STOPPED_ERRORS = DEV_GUIDE + "stopped-task-error-codes.html"
+CANNOT_PULL = DEV_GUIDE + "task_cannot_pull_image.html"
+RESOURCE_INIT = DEV_GUIDE + "resource-initialization-error.html"
+SERVICE_EVENTS = DEV_GUIDE + "service-event-messages.html"
+EXEC_ROLE = DEV_GUIDE + "task_execution_IAM_role.html"
+TASKDEF_PARAMS = DEV_GUIDE + "task_definition_parameters.html"
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One remediation step; `command` is an AWS CLI template filled with names from the evidence."""
+
+    text: str
+    command: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckSpec:
+    name: str
+    description: str
+    iam_action: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryInfo:
+    id: str
+    family: str
+    failure: bool
+    title: str  # template, e.g. "Image not found: {image}"
+    why: str
+    steps: tuple[Step, ...] = ()
+    docs: tuple[str, ...] = (STOPPED_ERRORS,)
+    checks: tuple[CheckSpec, ...] = ()
+    actions: tuple[ActionKind, ...] = ()  # Action kinds the bot can apply for this cause
+
+
+# Checks several families share.
+LOG_TAIL = CheckSpec("log_tail", "Read the failed container's last CloudWatch log lines", "logs:GetLogEvents")
+TASK_DEFINITION = CheckSpec(
+    "task_definition",
+    "Read the task definition (memory, command, health check, roles)",
+    "ecs:DescribeTaskDefinition",
+)
+PREVIOUS_REVISION = CheckSpec(
+    "revision_diff",
+    "Compare with the previous task definition revision that was steady",
+    "ecs:DescribeTaskDefinition",
+)
+NETWORK_PATH = CheckSpec(
+    "network_path",
+    "Check the task's subnets: route to a NAT or internet gateway, VPC endpoints, security group egress on 443",
+    "ec2:DescribeRouteTables",
+)
+EXECUTION_ROLE = CheckSpec(
+    "execution_role",
+    "Simulate the execution role's permissions for the actions the start needs",
+    "iam:SimulatePrincipalPolicy",
+)
+DESCRIBE_TASK_DEF = "aws ecs describe-task-definition --task-definition {task_def}"

@@ -1,0 +1,350 @@
+"""Start failures: the task stopped before its containers ran."""
+
+from __future__ import annotations
+
+from diagnosis.knowledge.base import (
+    CANNOT_PULL,
+    DESCRIBE_TASK_DEF,
+    DEV_GUIDE,
+    EXEC_ROLE,
+    EXECUTION_ROLE,
+    NETWORK_PATH,
+    PREVIOUS_REVISION,
+    RESOURCE_INIT,
+    STOPPED_ERRORS,
+    TASK_DEFINITION,
+    TASKDEF_PARAMS,
+    CategoryInfo,
+    CheckSpec,
+    Step,
+)
+
+ECR_IMAGES = CheckSpec(
+    "ecr_image", "Look the tag up in ECR and list the tags that do exist", "ecr:DescribeImages"
+)
+SECRET_EXISTS = CheckSpec(
+    "secret_exists", "Check each referenced secret / parameter exists", "secretsmanager:DescribeSecret"
+)
+LOG_GROUP = CheckSpec("log_group", "Check the awslogs log group exists", "logs:DescribeLogGroups")
+SUBNET_IPS = CheckSpec(
+    "subnet_ips", "Count the free IP addresses in the task's subnets", "ec2:DescribeSubnets"
+)
+
+CATEGORIES = (
+    CategoryInfo(
+        "image_pull_auth",
+        "start",
+        True,
+        "Image pull refused: {image}",
+        "The registry refused to hand out the image. For ECR this means the task execution role lacks "
+        "ecr:GetAuthorizationToken, ecr:BatchGetImage or ecr:GetDownloadUrlForLayer, the repository policy "
+        "denies the account, or the image lives in another account or region; for a private registry the "
+        "repositoryCredentials secret is wrong. \"pull access denied … may require 'docker login'\" is also "
+        "what a registry says for a repository that does not exist, so check the name too.",
+        (
+            Step(
+                "Check the image name and that the repository exists in that account and region.",
+                "aws ecr describe-repositories --repository-names {repository}",
+            ),
+            Step(
+                "Give the task execution role the AmazonECSTaskExecutionRolePolicy managed policy (ECR pull "
+                "permissions), or the private-registry secret read permission.",
+                "aws iam attach-role-policy --role-name {execution_role} --policy-arn "
+                "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+            ),
+            Step(
+                "For a cross-account ECR repository, allow this account in the repository policy.",
+                "aws ecr get-repository-policy --repository-name {repository}",
+            ),
+            Step(
+                "Start a new deployment once the permissions are fixed.",
+                "aws ecs update-service --cluster {cluster} --service {service} --force-new-deployment",
+            ),
+        ),
+        (CANNOT_PULL, EXEC_ROLE),
+        (EXECUTION_ROLE, ECR_IMAGES, TASK_DEFINITION),
+        ("force_new_deployment",),
+    ),
+    CategoryInfo(
+        "image_not_found",
+        "start",
+        True,
+        "Image not found: {image}",
+        "The task definition names an image, tag or digest that the registry does not have: the tag was "
+        "never pushed, was pushed to another repository or region, was deleted by a lifecycle policy, or "
+        "the pipeline registered the task definition before the push finished.",
+        (
+            Step(
+                "List the tags that exist in the repository and compare with the one the task asks for.",
+                "aws ecr describe-images --repository-name {repository} --query "
+                "'sort_by(imageDetails,&imagePushedAt)[-5:].imageTags'",
+            ),
+            Step(
+                "Push the missing tag, or point the service back at the last revision whose image exists.",
+                "aws ecs update-service --cluster {cluster} --service {service} --task-definition {previous_task_def}",
+            ),
+            Step(
+                "Prefer immutable tags or digests, and check ECR lifecycle rules do not expire tags in use."
+            ),
+        ),
+        (CANNOT_PULL,),
+        (ECR_IMAGES, PREVIOUS_REVISION),
+        ("rollback",),
+    ),
+    CategoryInfo(
+        "image_pull_network",
+        "start",
+        True,
+        "Image pull timed out: no network path to the registry",
+        "The task could not reach the registry at all (i/o timeout, dial tcp, context canceled). A task in "
+        "a private subnet needs a route to a NAT gateway, or VPC endpoints for ecr.api, ecr.dkr and an S3 "
+        "gateway endpoint (ECR layers live in S3); a task in a public subnet needs assignPublicIp ENABLED; "
+        "security groups and network ACLs must allow outbound HTTPS (443), and DNS must resolve.",
+        (
+            Step(
+                "Check the route table of the task's subnets: 0.0.0.0/0 must go to a NAT gateway (private "
+                "subnet) or an internet gateway with assignPublicIp ENABLED (public subnet).",
+                "aws ec2 describe-route-tables --filters Name=association.subnet-id,Values={subnet}",
+            ),
+            Step(
+                "Without NAT, create the VPC endpoints ecr.api, ecr.dkr (interface, private DNS on) and s3 "
+                "(gateway), plus logs and secretsmanager if the task uses them.",
+                "aws ec2 describe-vpc-endpoints --filters Name=vpc-id,Values={vpc}",
+            ),
+            Step(
+                "Check the task's security group allows outbound TCP 443, and the network ACL allows the "
+                "return traffic.",
+                "aws ec2 describe-security-groups --group-ids {security_group}",
+            ),
+            Step(
+                "Then start a new deployment.",
+                "aws ecs update-service --cluster {cluster} --service {service} --force-new-deployment",
+            ),
+        ),
+        (CANNOT_PULL, DEV_GUIDE + "verify-connectivity.html"),
+        (NETWORK_PATH,),
+        ("force_new_deployment",),
+    ),
+    CategoryInfo(
+        "registry_rate_limit",
+        "start",
+        True,
+        "Registry pull rate limit reached: {image}",
+        "The registry (usually Docker Hub) refused the pull because anonymous or free-tier pulls from the "
+        "shared NAT or Fargate addresses hit its rate limit (toomanyrequests).",
+        (
+            Step(
+                "Copy the image into ECR, or use an ECR pull-through cache rule for Docker Hub, and point "
+                "the task definition at it.",
+                "aws ecr create-pull-through-cache-rule --ecr-repository-prefix docker-hub "
+                "--upstream-registry-url registry-1.docker.io --credential-arn {secret}",
+            ),
+            Step(
+                "Or pull as an authenticated Docker Hub user (repositoryCredentials with a Secrets Manager "
+                "secret)."
+            ),
+            Step("Use Amazon ECR Public for official images (public.ecr.aws/docker/library/…)."),
+        ),
+        (CANNOT_PULL, "https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache.html"),
+        (TASK_DEFINITION,),
+    ),
+    CategoryInfo(
+        "image_platform_mismatch",
+        "start",
+        True,
+        "Image built for another CPU architecture",
+        "The image has no variant for the platform the task runs on: an amd64-only image on ARM64 "
+        "(Graviton) tasks or the reverse, or a Windows/Linux mix. The kernel then refuses the binary with "
+        "`exec format error`, or the pull fails with `no matching manifest`. Set runtimePlatform."
+        "cpuArchitecture to match the image (X86_64 or ARM64), or build a multi-arch image (docker buildx "
+        "--platform linux/amd64,linux/arm64).",
+        (
+            Step("See which architectures the image was built for.", "docker manifest inspect {image}"),
+            Step(
+                "Align the task definition's runtimePlatform.cpuArchitecture with the image, or rebuild "
+                "the image for the task's platform (multi-arch with buildx).",
+                DESCRIBE_TASK_DEF + " --query taskDefinition.runtimePlatform",
+            ),
+        ),
+        (DEV_GUIDE + "ecs-arm64.html", CANNOT_PULL),
+        (TASK_DEFINITION, PREVIOUS_REVISION),
+        ("rollback",),
+    ),
+    CategoryInfo(
+        "secrets_retrieval",
+        "start",
+        True,
+        "Secrets could not be fetched before start",
+        "Before starting containers ECS fetches every `secrets` entry (Secrets Manager or SSM Parameter "
+        "Store) and `environmentFiles` from S3 with the task execution role. This fails when the secret or "
+        "parameter does not exist (wrong ARN, region, version or JSON key), the execution role lacks "
+        "secretsmanager:GetSecretValue / ssm:GetParameters / kms:Decrypt / s3:GetObject, or the task has no "
+        "network path to the endpoint (private subnet without NAT or a secretsmanager / ssm VPC endpoint).",
+        (
+            Step(
+                "Check the secret exists, in the same region, with the ARN the task definition uses.",
+                "aws secretsmanager describe-secret --secret-id {secret}",
+            ),
+            Step(
+                "Check the execution role may read it (and decrypt it with its KMS key).",
+                "aws iam simulate-principal-policy --policy-source-arn {execution_role_arn} --action-names "
+                "secretsmanager:GetSecretValue ssm:GetParameters kms:Decrypt --resource-arns {secret}",
+            ),
+            Step(
+                "On a timeout: give the subnets a NAT route or a secretsmanager / ssm interface VPC endpoint."
+            ),
+            Step(
+                "Then start a new deployment.",
+                "aws ecs update-service --cluster {cluster} --service {service} --force-new-deployment",
+            ),
+        ),
+        (RESOURCE_INIT, DEV_GUIDE + "specifying-sensitive-data.html", EXEC_ROLE),
+        (SECRET_EXISTS, EXECUTION_ROLE, NETWORK_PATH),
+        ("force_new_deployment",),
+    ),
+    CategoryInfo(
+        "log_driver_init",
+        "start",
+        True,
+        "The log driver could not start",
+        "ECS sets up the container's log driver before the container starts. With awslogs it fails when "
+        "the log group does not exist (and awslogs-create-group is not true), the execution role lacks "
+        "logs:CreateLogStream / logs:PutLogEvents (or logs:CreateLogGroup), or the task cannot reach the "
+        "CloudWatch Logs endpoint (no NAT or logs VPC endpoint). FireLens fails when its router container "
+        "or configuration is wrong.",
+        (
+            Step(
+                "Create the log group the task definition names (or set awslogs-create-group to true and "
+                "allow logs:CreateLogGroup).",
+                "aws logs create-log-group --log-group-name {log_group}",
+            ),
+            Step("Give the execution role logs:CreateLogStream and logs:PutLogEvents on that log group."),
+            Step("In a private subnet without NAT, add a logs interface VPC endpoint."),
+        ),
+        (RESOURCE_INIT, DEV_GUIDE + "using_awslogs.html"),
+        (LOG_GROUP, EXECUTION_ROLE, NETWORK_PATH),
+        ("force_new_deployment",),
+    ),
+    CategoryInfo(
+        "eni_or_subnet",
+        "start",
+        True,
+        "No network interface for the task",
+        "awsvpc tasks each need an elastic network interface (ENI) and a private IP in one of the service's "
+        "subnets. This fails when the subnets have no free IP addresses, the account or instance reached "
+        "its ENI limit (EC2: enable ENI trunking), or the subnet / security group no longer exists.",
+        (
+            Step(
+                "Count the free addresses in the task's subnets.",
+                "aws ec2 describe-subnets --subnet-ids {subnet} --query "
+                "'Subnets[].[SubnetId,AvailableIpAddressCount]'",
+            ),
+            Step(
+                "Add larger or more subnets to the service's network configuration, or clean up unused ENIs."
+            ),
+            Step(
+                "On EC2 launch type, turn on awsvpcTrunking to raise the ENI limit per instance.",
+                "aws ecs put-account-setting --name awsvpcTrunking --value enabled",
+            ),
+        ),
+        (RESOURCE_INIT, DEV_GUIDE + "container-instance-eni.html"),
+        (SUBNET_IPS,),
+    ),
+    CategoryInfo(
+        "volume_mount",
+        "start",
+        True,
+        "A volume could not be mounted",
+        "The task's volume (usually EFS) could not be created or mounted: no EFS mount target in the "
+        "task's Availability Zone or subnet, the mount target's security group does not allow NFS (TCP "
+        "2049) from the task, DNS resolution of the file system name fails (enableDnsHostnames / "
+        "enableDnsSupport off), the access point or IAM authorization denies the task role, or Fargate "
+        "platform version below 1.4.0.",
+        (
+            Step(
+                "Check the file system has a mount target in every subnet/AZ the task uses.",
+                "aws efs describe-mount-targets --file-system-id {efs}",
+            ),
+            Step(
+                "Allow inbound TCP 2049 on the mount target's security group from the task's security group."
+            ),
+            Step(
+                "Check the VPC has DNS hostnames and DNS support enabled, and the task role may mount "
+                "(elasticfilesystem:ClientMount) when IAM authorization is on."
+            ),
+        ),
+        (DEV_GUIDE + "efs-volumes.html", STOPPED_ERRORS),
+        (NETWORK_PATH,),
+    ),
+    CategoryInfo(
+        "container_start_failure",
+        "start",
+        True,
+        "The container could not be started: {path}",
+        "The runtime created the container but could not start its process: the entryPoint or command "
+        "points at a file that does not exist or is not executable (permission denied: add `chmod +x` in "
+        "the Dockerfile), the `user` does not exist in the image, the process writes to a read-only root "
+        "filesystem, or a linuxParameters / ulimit setting is not supported.",
+        (
+            Step(
+                "Check the entryPoint and command in the task definition against the image.",
+                DESCRIBE_TASK_DEF
+                + " --query 'taskDefinition.containerDefinitions[].[name,entryPoint,command,user]'",
+            ),
+            Step(
+                "Run the image locally with the same command to reproduce: docker run --rm --entrypoint … {image}"
+            ),
+            Step(
+                "Roll back to the previous revision while you fix the image.",
+                "aws ecs update-service --cluster {cluster} --service {service} --task-definition {previous_task_def}",
+            ),
+        ),
+        (STOPPED_ERRORS, TASKDEF_PARAMS),
+        (TASK_DEFINITION, PREVIOUS_REVISION),
+        ("rollback",),
+    ),
+    CategoryInfo(
+        "runtime_timeout",
+        "start",
+        True,
+        "The container runtime timed out starting the container",
+        "Creating or starting the container took longer than the runtime allowed (context deadline "
+        "exceeded): often a very large image or many layers on slow storage, an overloaded host (EC2), "
+        "EFS or another volume slow to attach, or a transient Fargate platform problem.",
+        (
+            Step(
+                "Retry: if it was transient, a new deployment starts clean tasks.",
+                "aws ecs update-service --cluster {cluster} --service {service} --force-new-deployment",
+            ),
+            Step("Shrink the image (multi-stage builds, fewer layers) and check volume mounts."),
+            Step("On EC2, check the instance's disk I/O and the ECS agent / containerd logs."),
+        ),
+        (STOPPED_ERRORS,),
+        (TASK_DEFINITION,),
+        ("force_new_deployment",),
+    ),
+    CategoryInfo(
+        "invalid_task_definition_or_parameter",
+        "start",
+        True,
+        "ECS rejected the task definition or service settings",
+        "A parameter is invalid for the launch: an unsupported CPU/memory combination, container memory "
+        "adding up to more than the task memory, a task or execution role ECS cannot assume (its trust "
+        "policy must allow ecs-tasks.amazonaws.com, and the caller needs iam:PassRole), or a deployment "
+        "configuration that forbids the rollout.",
+        (
+            Step(
+                "Read the exact parameter the error names and compare with the task definition.",
+                DESCRIBE_TASK_DEF,
+            ),
+            Step(
+                "For a role error: check the role's trust policy allows ecs-tasks.amazonaws.com.",
+                "aws iam get-role --role-name {role_name} --query Role.AssumeRolePolicyDocument",
+            ),
+            Step("Register a corrected revision and update the service to it."),
+        ),
+        (TASKDEF_PARAMS, DEV_GUIDE + "task-cpu-memory-error.html"),
+        (TASK_DEFINITION, PREVIOUS_REVISION),
+        ("rollback",),
+    ),
+)

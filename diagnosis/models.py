@@ -1,0 +1,244 @@
+"""The domain's data: what was observed (facts) and what it means (findings).
+
+Facts are plain frozen dataclasses, built once per input and read by many rules, so they stay cheap.
+The output types are pydantic models: they are the public JSON contract of `explain` and `diagnose`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# ---------------------------------------------------------------------------------------------------
+# Facts: what ECS said (parsed from describe-tasks, describe-services or an EventBridge event)
+# ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerFacts:
+    name: str
+    exit_code: int | None = None
+    reason: str = ""
+    last_status: str = ""
+    image: str = ""
+    essential: bool | None = None  # None: unknown (describe-tasks does not say; the task definition does)
+
+
+@dataclass(frozen=True, slots=True)
+class TaskFacts:
+    """One stopped (or stopping) task, as describe-tasks or a Task State Change event shows it."""
+
+    task_arn: str = ""
+    cluster: str = ""
+    service: str = ""  # from group "service:NAME"; empty for standalone tasks
+    group: str = ""
+    task_definition_arn: str = ""
+    launch_type: str = ""
+    capacity_provider: str = ""
+    last_status: str = ""
+    desired_status: str = ""
+    stop_code: str = ""
+    stopped_reason: str = ""
+    containers: tuple[ContainerFacts, ...] = ()
+    created_at: str = ""
+    started_at: str = ""
+    stopping_at: str = ""
+    stopped_at: str = ""
+    cpu: str = ""
+    memory: str = ""
+    region: str = ""
+    account: str = ""
+    subnet_ids: tuple[str, ...] = ()
+    platform_version: str = ""
+
+    @property
+    def task_id(self) -> str:
+        return self.task_arn.rsplit("/", 1)[-1] if self.task_arn else ""
+
+    @property
+    def family_revision(self) -> str:
+        """`family:revision` from the task definition ARN (what the CLI accepts)."""
+        return self.task_definition_arn.rsplit("/", 1)[-1] if self.task_definition_arn else ""
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceEvent:
+    message: str
+    created_at: str = ""
+    id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DeploymentFacts:
+    id: str = ""
+    status: str = ""  # PRIMARY | ACTIVE | INACTIVE
+    task_definition_arn: str = ""
+    rollout_state: str = ""  # IN_PROGRESS | COMPLETED | FAILED
+    rollout_state_reason: str = ""
+    desired: int = 0
+    running: int = 0
+    failed_tasks: int = 0
+    created_at: str = ""
+    updated_at: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceFacts:
+    name: str = ""
+    arn: str = ""
+    cluster: str = ""
+    status: str = ""
+    desired: int = 0
+    running: int = 0
+    pending: int = 0
+    launch_type: str = ""
+    task_definition_arn: str = ""
+    events: tuple[ServiceEvent, ...] = ()
+    deployments: tuple[DeploymentFacts, ...] = ()
+    health_check_grace_period: int | None = None
+    target_group_arns: tuple[str, ...] = ()
+    circuit_breaker_enabled: bool | None = None
+    circuit_breaker_rollback: bool | None = None
+    region: str = ""
+    account: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ActionEvent:
+    """An EventBridge "ECS Service Action" or "ECS Deployment State Change" event, reduced to its signal."""
+
+    kind: Literal["service_action", "deployment"]
+    event_name: str
+    event_type: str = ""  # INFO | WARN | ERROR
+    reason: str = ""
+    service: str = ""
+    cluster: str = ""
+    deployment_id: str = ""
+    time: str = ""
+    region: str = ""
+    account: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Observations:
+    """Everything one input (or one live collection) showed, in the shape the rules read."""
+
+    kind: str  # which input shape it was, said back to the user
+    tasks: tuple[TaskFacts, ...] = ()
+    services: tuple[ServiceFacts, ...] = ()
+    actions: tuple[ActionEvent, ...] = ()
+    task_definitions: dict[str, dict[str, Any]] = field(default_factory=dict)  # by ARN, raw API shape
+
+
+# ---------------------------------------------------------------------------------------------------
+# Output: the JSON contract (see docs/output.md)
+# ---------------------------------------------------------------------------------------------------
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Target(_Out):
+    account: str | None = None
+    region: str | None = None
+    cluster: str | None = None
+    service: str | None = None
+    task: str | None = None
+
+    def label(self) -> str:
+        """A short human name: `cluster/service`, a task id, or what is known."""
+        if self.service:
+            return f"{self.cluster}/{self.service}" if self.cluster else self.service
+        if self.task:
+            return f"task {self.task}" + (f" in {self.cluster}" if self.cluster else "")
+        return self.cluster or "the input"
+
+
+class EvidenceItem(_Out):
+    source: str = Field(description="The API or document the fact came from, e.g. ecs:DescribeTasks")
+    fact: str = Field(description="What was observed, redacted")
+    task: str | None = None
+
+
+ActionKind = Literal[
+    "raise_grace_period", "force_new_deployment", "increase_memory", "rollback", "enable_circuit_breaker"
+]
+
+
+class Action(_Out):
+    """A change the bot can apply itself after a confirmation (see bot/actions)."""
+
+    kind: ActionKind
+    params: dict[str, str | int | bool] = Field(default_factory=dict)
+    risk: Literal["low", "medium", "high"] = "low"
+    label: str = ""
+
+
+class Remediation(_Out):
+    step: str
+    command: str | None = None
+    action: Action | None = None
+
+
+class Check(_Out):
+    """A live check that would confirm or refute a finding (run by `diagnose`)."""
+
+    name: str
+    description: str
+    iam_action: str | None = None
+    outcome: Literal["not_run", "confirms", "refutes", "inconclusive"] = "not_run"
+    detail: str | None = None
+
+
+class Finding(_Out):
+    category: str
+    family: str
+    failure: bool
+    confidence: float = Field(ge=0.0, le=1.0)
+    title: str
+    summary: str
+    why: str = ""
+    tasks: list[str] = Field(default_factory=list)
+    task_count: int = 0
+    evidence: list[EvidenceItem] = Field(default_factory=list)
+    remediations: list[Remediation] = Field(default_factory=list)
+    docs: list[str] = Field(default_factory=list)
+    checks: list[Check] = Field(default_factory=list)
+    alternatives: list[str] = Field(default_factory=list, description="Other categories this could be")
+    fingerprint: str = ""
+
+
+class Gap(_Out):
+    """Evidence that could not be read, and why (AccessDenied names the missing IAM action)."""
+
+    what: str
+    reason: str
+    iam_action: str | None = None
+
+
+class Stats(_Out):
+    input_kind: str = ""
+    tasks_seen: int = 0
+    tasks_stopped: int = 0
+    api_calls: int = 0
+    rounds: int = 0
+    elapsed_ms: float = 0.0
+
+
+class Diagnosis(_Out):
+    target: Target
+    summary: str
+    findings: list[Finding] = Field(default_factory=list)
+    gaps: list[Gap] = Field(default_factory=list)
+    stats: Stats = Field(default_factory=Stats)
+
+    @property
+    def top(self) -> Finding | None:
+        return self.findings[0] if self.findings else None
+
+    @property
+    def has_failure(self) -> bool:
+        return any(f.failure for f in self.findings)

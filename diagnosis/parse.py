@@ -1,0 +1,326 @@
+"""Reads the JSON documents people paste (or the APIs return) into `Observations`.
+
+Accepted shapes, with field names as the AWS API and CLI write them: one task (an element of
+describe-tasks → tasks), a describe-tasks response, a JSON list of tasks, an EventBridge event ("ECS Task
+State Change", "ECS Service Action", "ECS Deployment State Change"), a describe-services response, or one
+service object. Anything else raises `InputError`, whose message says what was expected.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from diagnosis.models import (
+    ActionEvent,
+    ContainerFacts,
+    DeploymentFacts,
+    Observations,
+    ServiceEvent,
+    ServiceFacts,
+    TaskFacts,
+)
+
+ACCEPTED_SHAPES = (
+    "a task object (one element of `aws ecs describe-tasks` → tasks), a describe-tasks response, "
+    'a JSON list of tasks, an EventBridge event of type "ECS Task State Change", "ECS Service Action" '
+    'or "ECS Deployment State Change", a describe-services response, or one service object'
+)
+
+
+class InputError(ValueError):
+    """The input is not something ecs-why can read; the message says what it takes instead."""
+
+
+def parse_text(text: str) -> Observations:
+    """Parse a JSON text; every failure is an `InputError` with a one-line message."""
+    if not text.strip():
+        raise InputError(f"the input is empty; expected {ACCEPTED_SHAPES}")
+    try:
+        doc = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise InputError(f"the input is not JSON ({_short(exc)}); expected {ACCEPTED_SHAPES}") from None
+    return parse_document(doc)
+
+
+def parse_document(doc: object) -> Observations:
+    try:
+        return _parse(doc)
+    except InputError:
+        raise
+    except (TypeError, ValueError, AttributeError, KeyError, RecursionError) as exc:
+        raise InputError(f"the JSON has a known shape but a malformed field ({_short(exc)})") from None
+
+
+def _parse(doc: object) -> Observations:
+    if isinstance(doc, list):
+        if doc and all(isinstance(item, Mapping) and _is_task(item) for item in doc):
+            return Observations(kind="task list", tasks=tuple(task_facts(t) for t in doc))
+        if doc and all(isinstance(item, Mapping) and _is_service(item) for item in doc):
+            return Observations(kind="service list", services=tuple(service_facts(s) for s in doc))
+        raise InputError(f"the JSON is a list, but not of ECS tasks; expected {ACCEPTED_SHAPES}")
+    if not isinstance(doc, Mapping):
+        raise InputError(f"the JSON is a {type(doc).__name__}; expected {ACCEPTED_SHAPES}")
+    if "detail-type" in doc and isinstance(doc.get("detail"), Mapping):
+        return _parse_event(doc)
+    if isinstance(doc.get("tasks"), list):
+        tasks = [t for t in doc["tasks"] if isinstance(t, Mapping)]
+        if not tasks and not doc["tasks"]:
+            raise InputError("the describe-tasks response holds no tasks (`tasks` is empty)")
+        if len(tasks) != len(doc["tasks"]) or not all(_is_task(t) for t in tasks):
+            raise InputError("`tasks` holds entries that are not ECS task objects")
+        return Observations(kind="describe-tasks response", tasks=tuple(task_facts(t) for t in tasks))
+    if isinstance(doc.get("services"), list):
+        services = [s for s in doc["services"] if isinstance(s, Mapping)]
+        if not services or not all(_is_service(s) for s in services):
+            raise InputError("the describe-services response holds no service objects")
+        return Observations(
+            kind="describe-services response", services=tuple(service_facts(s) for s in services)
+        )
+    if _is_task(doc):
+        return Observations(kind="task", tasks=(task_facts(doc),))
+    if _is_service(doc):
+        return Observations(kind="service", services=(service_facts(doc),))
+    raise InputError(f"the JSON is an object of no known shape; expected {ACCEPTED_SHAPES}")
+
+
+def _parse_event(doc: Mapping[str, Any]) -> Observations:
+    detail_type = str(doc.get("detail-type", ""))
+    detail = doc["detail"]
+    region = _s(doc.get("region"))
+    account = _s(doc.get("account"))
+    if detail_type == "ECS Task State Change":
+        if not _is_task(detail):
+            raise InputError("the ECS Task State Change event's `detail` is not a task")
+        return Observations(kind="ECS Task State Change event", tasks=(task_facts(detail, region, account),))
+    if detail_type in ("ECS Service Action", "ECS Deployment State Change"):
+        resources = [r for r in doc.get("resources") or [] if isinstance(r, str)]
+        cluster, service = _service_from_arn(resources[0] if resources else "")
+        cluster = _name_from_arn(_s(detail.get("clusterArn"))) or cluster
+        action = ActionEvent(
+            kind="deployment" if detail_type == "ECS Deployment State Change" else "service_action",
+            event_name=_s(detail.get("eventName")),
+            event_type=_s(detail.get("eventType")),
+            reason=_s(detail.get("reason")),
+            service=service,
+            cluster=cluster,
+            deployment_id=_s(detail.get("deploymentId")),
+            time=_time(doc.get("time") or detail.get("updatedAt")),
+            region=region,
+            account=account,
+        )
+        return Observations(kind=f"{detail_type} event", actions=(action,))
+    raise InputError(
+        f"EventBridge events of type {detail_type!r} are not ECS stop signals; "
+        'expected "ECS Task State Change", "ECS Service Action" or "ECS Deployment State Change"'
+    )
+
+
+def _is_task(doc: Mapping[str, Any]) -> bool:
+    return isinstance(doc, Mapping) and (
+        "taskArn" in doc
+        or ("containers" in doc and ("lastStatus" in doc or "stoppedReason" in doc))
+        or ("stoppedReason" in doc and "taskDefinitionArn" in doc)
+    )
+
+
+def _is_service(doc: Mapping[str, Any]) -> bool:
+    return isinstance(doc, Mapping) and (
+        ("serviceName" in doc or "serviceArn" in doc)
+        and any(k in doc for k in ("events", "deployments", "desiredCount", "status"))
+    )
+
+
+def task_facts(doc: Mapping[str, Any], region: str = "", account: str = "") -> TaskFacts:
+    task_arn = _s(doc.get("taskArn"))
+    arn_region, arn_account = _region_account(task_arn)
+    group = _s(doc.get("group"))
+    service = group.split(":", 1)[1] if group.startswith("service:") else ""
+    containers = tuple(
+        ContainerFacts(
+            name=_s(c.get("name")),
+            exit_code=_int_or_none(c.get("exitCode")),
+            reason=_s(c.get("reason")),
+            last_status=_s(c.get("lastStatus")),
+            image=_s(c.get("image")),
+            essential=c["essential"] if isinstance(c.get("essential"), bool) else None,
+        )
+        for c in doc.get("containers") or []
+        if isinstance(c, Mapping)
+    )
+    return TaskFacts(
+        task_arn=task_arn,
+        cluster=_name_from_arn(_s(doc.get("clusterArn"))) or _cluster_from_task_arn(task_arn),
+        service=service,
+        group=group,
+        task_definition_arn=_s(doc.get("taskDefinitionArn")),
+        launch_type=_s(doc.get("launchType")),
+        capacity_provider=_s(doc.get("capacityProviderName")),
+        last_status=_s(doc.get("lastStatus")),
+        desired_status=_s(doc.get("desiredStatus")),
+        stop_code=_s(doc.get("stopCode")),
+        stopped_reason=_s(doc.get("stoppedReason")),
+        containers=containers,
+        created_at=_time(doc.get("createdAt")),
+        started_at=_time(doc.get("startedAt")),
+        stopping_at=_time(doc.get("stoppingAt")),
+        stopped_at=_time(doc.get("stoppedAt")),
+        cpu=_s(doc.get("cpu")),
+        memory=_s(doc.get("memory")),
+        region=arn_region or region,
+        account=arn_account or account,
+        subnet_ids=_subnets(doc.get("attachments")),
+        platform_version=_s(doc.get("platformVersion")),
+    )
+
+
+def service_facts(doc: Mapping[str, Any]) -> ServiceFacts:
+    arn = _s(doc.get("serviceArn"))
+    arn_region, arn_account = _region_account(arn)
+    arn_cluster, arn_service = _service_from_arn(arn)
+    deployment_config = doc.get("deploymentConfiguration") or {}
+    breaker = (
+        deployment_config.get("deploymentCircuitBreaker") if isinstance(deployment_config, Mapping) else None
+    )
+    return ServiceFacts(
+        name=_s(doc.get("serviceName")) or arn_service,
+        arn=arn,
+        cluster=_name_from_arn(_s(doc.get("clusterArn"))) or arn_cluster,
+        status=_s(doc.get("status")),
+        desired=_int(doc.get("desiredCount")),
+        running=_int(doc.get("runningCount")),
+        pending=_int(doc.get("pendingCount")),
+        launch_type=_s(doc.get("launchType")),
+        task_definition_arn=_s(doc.get("taskDefinition")),
+        events=tuple(
+            ServiceEvent(
+                message=_s(e.get("message")), created_at=_time(e.get("createdAt")), id=_s(e.get("id"))
+            )
+            for e in doc.get("events") or []
+            if isinstance(e, Mapping) and e.get("message")
+        ),
+        deployments=tuple(
+            DeploymentFacts(
+                id=_s(d.get("id")),
+                status=_s(d.get("status")),
+                task_definition_arn=_s(d.get("taskDefinition")),
+                rollout_state=_s(d.get("rolloutState")),
+                rollout_state_reason=_s(d.get("rolloutStateReason")),
+                desired=_int(d.get("desiredCount")),
+                running=_int(d.get("runningCount")),
+                failed_tasks=_int(d.get("failedTasks")),
+                created_at=_time(d.get("createdAt")),
+                updated_at=_time(d.get("updatedAt")),
+            )
+            for d in doc.get("deployments") or []
+            if isinstance(d, Mapping)
+        ),
+        health_check_grace_period=_int_or_none(doc.get("healthCheckGracePeriodSeconds")),
+        target_group_arns=tuple(
+            _s(lb.get("targetGroupArn"))
+            for lb in doc.get("loadBalancers") or []
+            if isinstance(lb, Mapping) and lb.get("targetGroupArn")
+        ),
+        circuit_breaker_enabled=_bool_or_none(breaker.get("enable"))
+        if isinstance(breaker, Mapping)
+        else None,
+        circuit_breaker_rollback=_bool_or_none(breaker.get("rollback"))
+        if isinstance(breaker, Mapping)
+        else None,
+        region=arn_region,
+        account=arn_account,
+    )
+
+
+# --- small field readers: AWS documents are trusted for shape only, never for types --------------------
+
+
+def _s(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float, bool)):
+        return str(value)
+    raise TypeError(f"expected a string, got {type(value).__name__}")
+
+
+def _int(value: object) -> int:
+    result = _int_or_none(value)
+    return 0 if result is None else result
+
+
+def _int_or_none(value: object) -> int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return None
+
+
+def _bool_or_none(value: object) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _time(value: object) -> str:
+    """ISO 8601 in UTC; the API gives epoch seconds, the CLI ISO strings, boto3 datetimes."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            return datetime.fromtimestamp(float(value), UTC).isoformat().replace("+00:00", "Z")
+        except (OverflowError, OSError, ValueError):
+            return ""
+    return _s(value)
+
+
+def _name_from_arn(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1] if arn.startswith("arn:") else arn
+
+
+def _region_account(arn: str) -> tuple[str, str]:
+    parts = arn.split(":", 5)
+    return (parts[3], parts[4]) if len(parts) == 6 and parts[0] == "arn" else ("", "")
+
+
+def _cluster_from_task_arn(task_arn: str) -> str:
+    """New-format task ARNs carry the cluster: arn:aws:ecs:REGION:ACCOUNT:task/CLUSTER/ID."""
+    resource = task_arn.split(":", 5)[-1] if task_arn.startswith("arn:") else ""
+    parts = resource.split("/")
+    return parts[1] if len(parts) == 3 else ""
+
+
+def _service_from_arn(arn: str) -> tuple[str, str]:
+    """(cluster, service) from arn:…:service/CLUSTER/SERVICE (or the old arn:…:service/SERVICE)."""
+    resource = arn.split(":", 5)[-1] if arn.startswith("arn:") else ""
+    parts = resource.split("/")
+    if len(parts) == 3 and parts[0] == "service":
+        return parts[1], parts[2]
+    if len(parts) == 2 and parts[0] == "service":
+        return "", parts[1]
+    return "", ""
+
+
+def _subnets(attachments: object) -> tuple[str, ...]:
+    found: list[str] = []
+    if isinstance(attachments, Sequence) and not isinstance(attachments, str):
+        for att in attachments:
+            if not isinstance(att, Mapping):
+                continue
+            for detail in att.get("details") or []:
+                if isinstance(detail, Mapping) and detail.get("name") == "subnetId" and detail.get("value"):
+                    found.append(_s(detail.get("value")))
+    return tuple(found)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:120]

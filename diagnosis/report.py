@@ -1,0 +1,134 @@
+"""Platform-neutral renderings of a diagnosis: plain text for terminals and Markdown for tickets.
+
+Slack has its own renderer (handlers/), built from the same `Diagnosis`. The text renderer takes a
+`style` callback so a terminal can add colour without a second layout (the callback must also escape).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from diagnosis.models import Diagnosis, Finding
+
+Style = Callable[[str, str], str]  # (role, text) -> styled text; roles: title, heading, dim, command, bad, ok
+
+
+def plain(_role: str, text: str) -> str:
+    return text
+
+
+def to_text(diagnosis: Diagnosis, style: Style = plain, verbose: bool = True) -> str:
+    lines = [style("title", diagnosis.summary.split(". ", 1)[0].rstrip(".")), ""]
+    if not diagnosis.findings:
+        lines.append(style("ok", diagnosis.summary))
+    for index, finding in enumerate(diagnosis.findings):
+        if index == 0:
+            lines.extend(_finding_text(finding, style, full=True))
+        elif verbose:
+            if index == 1:
+                lines += ["", style("heading", "Other findings")]
+            lines.extend(_finding_text(finding, style, full=False, number=index + 1))
+    if diagnosis.gaps:
+        lines += ["", style("heading", "Could not check")]
+        lines += [f"  - {style('dim', g.what)}: {style('dim', g.reason)}" for g in diagnosis.gaps]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _finding_text(finding: Finding, style: Style, full: bool, number: int = 1) -> list[str]:
+    role = "bad" if finding.failure else "ok"
+    head = (
+        f"{finding.category} · {'failure' if finding.failure else 'normal stop'} · confidence "
+        f"{finding.confidence:.0%}" + (f" · {finding.task_count} task(s)" if finding.task_count else "")
+    )
+    if not full:
+        return [
+            f"  {number}. {style('title', finding.title)}",
+            f"     {style(role, head)}",
+            f"     {style('dim', finding.summary)}",
+        ]
+    lines = [
+        style("title", finding.title),
+        "  " + style(role, head),
+        "",
+        style("heading", "What happened"),
+        "  " + style("plain", finding.summary),
+        "",
+        style("heading", "Why"),
+        "  " + style("plain", finding.why),
+    ]
+    if finding.evidence:
+        lines += ["", style("heading", "Evidence")]
+        for item in finding.evidence:
+            where = f" (task {item.task})" if item.task else ""
+            lines.append(
+                f"  - [{style('dim', item.source)}] {style('plain', item.fact)}{style('dim', where)}"
+            )
+    if finding.remediations:
+        lines += ["", style("heading", "Fix")]
+        for n, step in enumerate((r for r in finding.remediations if r.action is None), start=1):
+            lines.append(f"  {n}. {style('plain', step.step)}")
+            if step.command:
+                lines.append(f"     $ {style('command', step.command)}")
+    if finding.checks:
+        lines += ["", style("heading", "Live checks that would confirm it")]
+        for check in finding.checks:
+            outcome = "" if check.outcome == "not_run" else f" → {check.outcome}"
+            detail = f": {check.detail}" if check.detail else ""
+            lines.append(f"  - {style('plain', check.description)}{style('dim', outcome + detail)}")
+    if finding.docs:
+        lines += ["", style("heading", "Docs")] + [f"  {style('dim', url)}" for url in finding.docs]
+    return lines
+
+
+def to_markdown(diagnosis: Diagnosis) -> str:
+    """Markdown for a ticket or a pull request; AWS text is shown in code spans so it cannot format."""
+    out = [f"## ecs-why: {_md(diagnosis.target.label())}", "", _md(diagnosis.summary), ""]
+    for index, finding in enumerate(diagnosis.findings, start=1):
+        kind = "failure" if finding.failure else "normal stop"
+        out += [
+            f"### {index}. {_md(finding.title)}",
+            "",
+            f"`{finding.category}` · {kind} · confidence {finding.confidence:.0%}"
+            + (f" · {finding.task_count} task(s)" if finding.task_count else ""),
+            "",
+            _md(finding.summary),
+            "",
+            f"**Why.** {_md(finding.why)}",
+            "",
+        ]
+        if finding.evidence:
+            out += ["**Evidence**", ""]
+            out += [
+                f"- {_md(e.source)}: {_code(e.fact)}" + (f" (task `{e.task}`)" if e.task else "")
+                for e in finding.evidence
+            ]
+            out.append("")
+        steps = [r for r in finding.remediations if r.action is None]
+        if steps:
+            out += ["**Fix**", ""]
+            for n, step in enumerate(steps, start=1):
+                out.append(f"{n}. {_md(step.step)}")
+                if step.command:
+                    out += ["", "   ```sh", f"   {step.command}", "   ```"]
+            out.append("")
+        if finding.checks:
+            out += ["**Live checks**: " + ", ".join(f"`{c.name}`" for c in finding.checks), ""]
+        if finding.docs:
+            out += ["**Docs**: " + " · ".join(finding.docs), ""]
+    if diagnosis.gaps:
+        out += (
+            ["### Could not check", ""] + [f"- {_md(g.what)}: {_md(g.reason)}" for g in diagnosis.gaps] + [""]
+        )
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _md(text: str) -> str:
+    """Escape the characters Markdown would interpret in free text from AWS."""
+    for ch in "\\`*_[]<>#|":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def _code(text: str) -> str:
+    fence = "``" if "`" in text else "`"
+    return f"{fence}{text}{fence}" if fence == "`" else f"{fence} {text} {fence}"

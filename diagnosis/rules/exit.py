@@ -1,0 +1,194 @@
+"""Exit failures: a container ran and its process ended; the exit code and stop code say how."""
+
+from __future__ import annotations
+
+import re
+
+from diagnosis.models import ContainerFacts, TaskFacts
+from diagnosis.rules.base import Match, found
+from diagnosis.signals import Message
+
+# Sidecars rarely hold the cause; when a sidecar and the app both stopped, read the app first.
+SIDECAR_HINTS = (
+    "datadog",
+    "envoy",
+    "xray",
+    "x-ray",
+    "fluent",
+    "firelens",
+    "log_router",
+    "log-router",
+    "otel",
+    "collector",
+    "newrelic",
+    "appmesh",
+    "cloudwatch-agent",
+    "cwagent",
+    "proxy",
+    "sidecar",
+    "splunk",
+    "dd-agent",
+    "init",
+)
+
+_SIDECAR_NAME = re.compile("|".join(re.escape(h) for h in SIDECAR_HINTS))
+
+# 128 + N: the process died from signal N.
+SIGNALS = {
+    129: "SIGHUP",
+    130: "SIGINT",
+    131: "SIGQUIT",
+    132: "SIGILL",
+    133: "SIGTRAP",
+    134: "SIGABRT",
+    135: "SIGBUS",
+    136: "SIGFPE",
+    137: "SIGKILL",
+    138: "SIGUSR1",
+    139: "SIGSEGV",
+    141: "SIGPIPE",
+    143: "SIGTERM",
+}
+
+
+def oom(msg: Message) -> Match | None:
+    if (
+        msg.has(
+            "outofmemory",
+            "out of memory",
+            "oom-kill",
+            "oomkill",
+            "oom killed",
+            "oom_kill",
+            "killed due to memory",
+            "memory usage",
+        )
+        or msg.lower.strip() == "oom"
+    ):
+        return found("oom", 0.95, "ECS reported the container was killed for exceeding its memory (OOM)", msg)
+    return None
+
+
+def exec_failure(msg: Message) -> Match | None:
+    """The runtime's own words for an entrypoint it could not execute (outside CannotStartContainerError)."""
+    if msg.has("exec user process caused", "executable file not found", "exec: ") and msg.has(
+        "no such file", "not found", "permission denied"
+    ):
+        clue = "the entrypoint/command could not be executed: " + (
+            "permission denied (not executable)"
+            if msg.has("permission denied")
+            else "the file is missing, or a script's #! interpreter (or its CRLF line endings) is wrong"
+        )
+        return found("command_not_found", 0.8, clue, msg, ("container_start_failure",))
+    return None
+
+
+def failed_container(task: TaskFacts) -> ContainerFacts | None:
+    """The container whose exit explains the stop: essential, non-zero, carrying a reason, not a sidecar."""
+    exited = [c for c in task.containers if c.exit_code is not None or c.reason]
+    if not exited:
+        return None
+
+    if len(exited) == 1:
+        return exited[0]
+
+    def weight(c: ContainerFacts) -> tuple[int, int, int, int]:
+        sidecar = _SIDECAR_NAME.search(c.name.lower()) is not None
+        return (
+            0 if c.essential is False else 1,
+            1 if c.exit_code not in (None, 0) else 0,
+            1 if c.reason else 0,
+            0 if sidecar else 1,
+        )
+
+    return max(exited, key=weight)
+
+
+def from_exit_code(task: TaskFacts) -> Match | None:
+    """Reads the failed container's exit code when the stop reason itself is generic."""
+    container = failed_container(task)
+    if container is None or container.exit_code is None:
+        return None
+    code = container.exit_code
+    names = {"container": container.name, "exit_code": str(code)}
+    service = bool(task.service)
+    if code == 0:
+        clue = f"essential container `{container.name}` exited with code 0: its main process finished"
+        if service:
+            return found("clean_exit", 0.8, clue, None, names=names)
+        return found(
+            "clean_exit", 0.5, clue + " (normal if this is a one-off or batch task)", None, names=names
+        )
+    if code == 137:
+        return found(
+            "oom",
+            0.55,
+            f"`{container.name}` exited with 137 (SIGKILL) and ECS gave no OOM reason: either the kernel killed it "
+            "at its memory limit, or it ignored SIGTERM and was killed after stopTimeout",
+            None,
+            ("sigkill_stop_timeout",),
+            names=names,
+        )
+    if code in (126, 127):
+        meaning = "not executable (126)" if code == 126 else "command not found (127)"
+        return found(
+            "command_not_found", 0.85, f"`{container.name}` exited with {code}: {meaning}", None, names=names
+        )
+    if code == 139:
+        return found(
+            "segfault",
+            0.9,
+            f"`{container.name}` exited with 139: segmentation fault (SIGSEGV)",
+            None,
+            names=names,
+        )
+    if code == 143:
+        return found(
+            "graceful_sigterm",
+            0.6,
+            f"`{container.name}` exited with 143 after a SIGTERM",
+            None,
+            ("app_error",),
+            names=names,
+        )
+    if code == 125:
+        return found(
+            "agent_or_docker_daemon",
+            0.6,
+            "exit 125: the container runtime failed to run the container",
+            None,
+            ("container_start_failure",),
+            names=names,
+        )
+    signal = SIGNALS.get(code)
+    if signal in ("SIGBUS", "SIGILL"):
+        return found(
+            "segfault",
+            0.6,
+            f"`{container.name}` exited with {code}: crashed on {signal}",
+            None,
+            ("app_error",),
+            names=names,
+        )
+    detail = f" (killed by {signal})" if signal else ""
+    return found(
+        "app_error",
+        0.8,
+        f"essential container `{container.name}` exited with code {code}{detail}",
+        None,
+        names=names,
+    )
+
+
+def stop_timeout_kill(task: TaskFacts) -> Match | None:
+    """A task ECS was stopping anyway whose container still had to be SIGKILLed: a side observation."""
+    container = failed_container(task)
+    if container is None or container.exit_code != 137:
+        return None
+    return Match(
+        "sigkill_stop_timeout",
+        0.45,
+        f"`{container.name}` did not exit on SIGTERM and was killed (137) after the stop timeout",
+        names={"container": container.name, "exit_code": "137"},
+        secondary=True,
+    )

@@ -1,0 +1,387 @@
+"""Start failures: the task never ran its containers (pull, secrets, logging, network, volumes, start)."""
+
+from __future__ import annotations
+
+from diagnosis.rules.base import Match, found
+from diagnosis.signals import Message
+
+# Words that mean "the network never answered", whatever component said it.
+NETWORK_WORDS = (
+    "i/o timeout",
+    "dial tcp",
+    "context canceled",
+    "request canceled",
+    "requestcanceled",
+    "context deadline exceeded",
+    "deadline exceeded",
+    "timed out",
+    "timeout",
+    "connection refused",
+    "connection reset",
+    "no such host",
+    "network is unreachable",
+    "no route to host",
+    "tls handshake",
+    "temporary failure in name resolution",
+    "failed to do request",
+    "send request failed",
+    "requesterror",
+    "unable to connect",
+    "could not connect",
+    "eof",
+)
+AUTH_WORDS = (
+    "no basic auth credentials",
+    "access denied",
+    "accessdenied",
+    "not authorized",
+    "unauthorized",
+    "forbidden",
+    "status: 403",
+    "403 forbidden",
+    " 403",
+    " 401",
+    "authentication required",
+    "denied: ",
+    "requested access to the resource is denied",
+    "incorrect username or password",
+    "invalid username/password",
+    "authorization token",
+    "getauthorizationtoken",
+    "failed to authorize",
+    "anonymous token",
+    "batchgetimage",
+    "getdownloadurlforlayer",
+    "invalid credentials",
+    "expired",
+)
+NOT_FOUND_WORDS = (
+    "not found",
+    "manifest unknown",
+    "does not exist",
+    "name unknown",
+    "404",
+    "no such image",
+    "repositorynotfound",
+    "imagenotfound",
+    "unknown manifest",
+    "invalid reference format",
+)
+SECRET_WORDS = (
+    "from asm",
+    "secrets manager",
+    "secretsmanager",
+    "from ssm",
+    "ssm parameter",
+    "parameter store",
+    "getparameters",
+    "getsecretvalue",
+    "env file",
+    "envfile",
+    "environment file",
+    "kms",
+    "fetch secret",
+    "retrieve secret",
+    "parameternotfound",
+    "invalid parameters",
+)
+PULL_WORDS = (
+    "cannotpull",
+    "pull image",
+    "pulling image",
+    "image pull",
+    "failed to resolve ref",
+    "pull access denied",
+    "manifest unknown",
+    "registry auth",
+    "inspect image",
+    "docker login",
+    "manifest for",
+    "pull layer",
+    "failed to copy",
+    "failed to pull",
+    "ref pull",
+)
+
+
+def platform_mismatch(msg: Message) -> Match | None:
+    """The image was built for another CPU architecture or OS than the task runs on."""
+    if msg.has("exec format error"):
+        return found(
+            "image_platform_mismatch", 0.9, "the kernel refused the binary: `exec format error`", msg
+        )
+    if msg.has(
+        "no matching manifest for",
+        "descriptor matching platform",
+        "does not match the detected host platform",
+        "image platform",
+        "image's platform",
+        "platform mismatch",
+    ):
+        return found("image_platform_mismatch", 0.92, "the image has no variant for the task's platform", msg)
+    return None
+
+
+def rate_limit(msg: Message) -> Match | None:
+    """`toomanyrequests` is the registry API's own error code; "rate limit" needs a pull around it."""
+    if msg.has("toomanyrequests") or (
+        msg.has("rate limit", "too many requests", "ratelimit", "rate exceeded")
+        and (msg.has(*PULL_WORDS) or msg.has("docker.io", "registry", "manifest", "layer", "pull"))
+    ):
+        return found(
+            "registry_rate_limit", 0.9, "the registry answered `toomanyrequests` (pull rate limit)", msg
+        )
+    return None
+
+
+def image_pull(msg: Message) -> Match | None:
+    """CannotPullContainerError and friends, told apart by the clause that says why."""
+    if not (msg.typed("cannotpullcontainererror") or msg.has(*PULL_WORDS)):
+        return None
+    if msg.has("registry auth") and not msg.has(*AUTH_WORDS):
+        # Fetching ECR credentials is a call to the ECR API: retried until it gave up means no answer.
+        sure = msg.has(*NETWORK_WORDS)
+        return found(
+            "image_pull_network",
+            0.85 if sure else 0.55,
+            "ECS could not reach ECR to get the registry credentials"
+            + (" (timed out)" if sure else " (the call was retried until it gave up)"),
+            msg,
+            ("image_pull_auth",),
+        )
+    ambiguous_denied = msg.has("pull access denied") and msg.has("does not exist", "may require")
+    if ambiguous_denied:
+        return found(
+            "image_pull_auth",
+            0.6,
+            "the registry refused the pull: the repository does not exist or needs credentials",
+            msg,
+            ("image_not_found",),
+        )
+    if msg.has(*AUTH_WORDS) and not msg.has("manifest unknown", ": not found"):
+        return found("image_pull_auth", 0.88, "the registry refused the credentials (access denied)", msg)
+    if msg.has("unexpected status code") and not msg.has(*NOT_FOUND_WORDS):
+        return found(
+            "image_pull_auth",
+            0.55,
+            "the registry or its layer storage (S3) answered an HTTP error: usually no access to the image",
+            msg,
+            ("image_pull_network", "image_not_found"),
+        )
+    if msg.has(*NOT_FOUND_WORDS):
+        return found(
+            "image_not_found", 0.9, "the registry says the image or tag does not exist (not found)", msg
+        )
+    if msg.has(*NETWORK_WORDS):
+        return found(
+            "image_pull_network",
+            0.88,
+            "the registry did not answer (network timeout): no route from the task to the registry",
+            msg,
+            ("registry_rate_limit",) if msg.has("docker.io") else (),
+        )
+    return found(
+        "image_not_found",
+        0.5,
+        "the pull failed while resolving the image reference, and the reason was cut off",
+        msg,
+        ("image_pull_network", "image_pull_auth"),
+    )
+
+
+def resource_initialization(msg: Message) -> Match | None:
+    """ResourceInitializationError: what ECS fetches or sets up before containers start."""
+    typed = msg.typed("resourceinitializationerror")
+    if msg.has(*SECRET_WORDS):
+        return found("secrets_retrieval", 0.9, _secret_clue(msg), msg)
+    if msg.has("ecr registry auth", "registry credentials", "getauthorizationtoken"):
+        return None  # fetching ECR credentials: a pull problem, read by image_pull
+    if msg.has("unable to pull secrets"):
+        return found(
+            "secrets_retrieval", 0.55, _secret_clue(msg), msg, ("image_pull_auth", "image_pull_network")
+        )
+    logging = msg.has(
+        "logger",
+        "log group",
+        "log stream",
+        "logstream",
+        "loggroup",
+        "awslogs",
+        "cloudwatch log",
+        "firelens",
+        "fluent",
+        "logs:createlogstream",
+        "log driver",
+        "logging driver",
+    )
+    if logging and (typed or msg.has("failed to initialize logging", "log driver", "logger")):
+        return found(
+            "log_driver_init", 0.9, "the log driver could not start (logger arguments rejected)", msg
+        )
+    if not typed or msg.error_types[0] != "resourceinitializationerror":
+        return None  # e.g. CannotStartContainerError: ResourceInitializationError: …: read by container_start
+    if msg.has(
+        "failed to configure eni",
+        " eni",
+        "eni:",
+        "netplugin",
+        "network interface",
+        "cni plugin",
+        "ip address",
+    ):
+        return found("eni_or_subnet", 0.85, "ECS could not set up the task's network interface (ENI)", msg)
+    if msg.has("efs", "volume", "mount"):
+        return found("volume_mount", 0.8, "a volume could not be mounted", msg)
+    return found(
+        "other", 0.4, "ECS failed to initialise a resource for the task; the reason is not one we know", msg
+    )
+
+
+def _secret_clue(msg: Message) -> str:
+    if msg.has(*NETWORK_WORDS):
+        return "ECS could not reach Secrets Manager / SSM to fetch a secret (timed out): no route or endpoint"
+    if msg.has("accessdenied", "access denied", "not authorized"):
+        return "the execution role may not read a referenced secret (AccessDenied)"
+    if msg.has("not found", "does not exist", "invalid", "parameternotfound", "resourcenotfound"):
+        return "a referenced secret or parameter does not exist"
+    return "ECS could not fetch the secrets or environment files the task definition references"
+
+
+def network_interface(msg: Message) -> Match | None:
+    if msg.has(
+        "free ip",
+        "free addresses",
+        "enough free",
+        "ip addresses available",
+        "insufficientfreeaddresses",
+        "eni attachment",
+        "maximum number of network interfaces",
+        "networkinterfacelimitexceeded",
+        "resource:eni",
+        "failed to configure eni",
+        "failed to set up eni",
+        "failed to setup eni",
+        "trunk",
+        "no available eni",
+        "network interface provisioning",
+        "eni plugin",
+        "network namespace",
+        "cni setup",
+        "eni provisioning",
+    ):
+        return found("eni_or_subnet", 0.88, "no network interface (ENI) or free IP address for the task", msg)
+    return None
+
+
+def volume(msg: Message) -> Match | None:
+    if msg.typed("cannotcreatevolumeerror") or msg.has(
+        "efs utils", "efs mount", "amazon-efs-mount", "mount.nfs", "efs access point", "failed to mount"
+    ):
+        return found("volume_mount", 0.9, "the task's volume could not be created or mounted", msg)
+    return None
+
+
+def container_start(msg: Message) -> Match | None:
+    """CannotStartContainerError / CannotCreateContainerError / runtime timeouts."""
+    timeout = msg.has("context deadline exceeded", "timeout", "timed out")
+    if msg.typed("containerruntimetimeouterror"):
+        return found(
+            "runtime_timeout", 0.92, "the container runtime did not start the container in time", msg
+        )
+    if msg.typed("cannotstartcontainererror"):
+        if timeout and not msg.has("exec:", "permission denied"):
+            return found(
+                "runtime_timeout", 0.85, "starting the container timed out (context deadline exceeded)", msg
+            )
+        exec_problem = msg.has(
+            "executable file not found",
+            "no such file or directory",
+            "permission denied",
+            "exec:",
+            "not found in $path",
+        )
+        return found(
+            "container_start_failure",
+            0.88,
+            "the container runtime could not start the process: " + _start_detail(msg),
+            msg,
+            ("command_not_found",) if exec_problem else (),
+        )
+    if msg.typed("cannotcreatecontainererror"):
+        if timeout:
+            return found(
+                "runtime_timeout", 0.8, "creating the container timed out", msg, ("agent_or_docker_daemon",)
+            )
+        return found(
+            "agent_or_docker_daemon",
+            0.65,
+            "the container runtime could not create the container",
+            msg,
+            ("container_start_failure",),
+        )
+    if msg.has("oci runtime create failed", "failed to create shim", "unable to start container process"):
+        return found(
+            "container_start_failure",
+            0.8,
+            "the runtime could not start the process: " + _start_detail(msg),
+            msg,
+            ("command_not_found",),
+        )
+    return None
+
+
+def _start_detail(msg: Message) -> str:
+    if msg.has("executable file not found", "not found in $path"):
+        return "the entryPoint/command executable is not in the image's PATH"
+    if msg.has("permission denied"):
+        return "the entryPoint/command is not executable (permission denied)"
+    if msg.has("no such file or directory"):
+        return "a file the entryPoint/command needs does not exist in the image"
+    if msg.has("unable to find user", "no matching entries in passwd"):
+        return "the `user` in the container definition does not exist in the image"
+    if msg.has("read-only file system"):
+        return "the process writes to a read-only root filesystem"
+    return "see the quoted runtime error"
+
+
+def invalid_definition(msg: Message) -> Match | None:
+    if msg.has(
+        "unable to assume",
+        "trust relationship",
+        "cannot assume role",
+        "iam:passrole",
+        "service linked role",
+        "service-linked role",
+    ):
+        return found(
+            "invalid_task_definition_or_parameter",
+            0.88,
+            "ECS cannot assume a role the task definition names (trust relationship or iam:PassRole)",
+            msg,
+        )
+    if msg.typed("invalidparameterexception", "clientexception") or msg.has(
+        "invalid cpu or memory",
+        "invalid 'cpu' setting",
+        "invalid setting for container",
+        "no container definitions",
+        "is not a valid",
+        "must be greater than",
+        "must be less than",
+        "is inactive",
+        "not supported with",
+        "does not support",
+        "task definition does not",
+        "exceeds the memory",
+        "memory reservation",
+        "invalid parameter",
+        "deployment configuration",
+        "minimumhealthypercent",
+        "maximumpercent",
+    ):
+        return found(
+            "invalid_task_definition_or_parameter",
+            0.8,
+            "ECS rejected a parameter of the task definition or the service",
+            msg,
+        )
+    return None

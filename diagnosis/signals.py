@@ -1,0 +1,163 @@
+"""Reads the structure of an ECS message: its error type and the names inside it.
+
+Stopped reasons are `ErrorType: clause: clause: …` chains, truncated by the console, with ARNs, image
+references and IDs inside. Rules read the parts (the type, which words the clauses hold); this module
+finds the parts once per message so that every rule shares the work.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+_ERROR_TYPE = re.compile(r"\b([A-Z][A-Za-z]*(?:Error|Exception|Exited|Timeout))\b", re.IGNORECASE)
+_ECR_IMAGE = re.compile(
+    r"\b\d{12}\.dkr\.ecr(?:-fips)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/[\w./-]+(?::[\w][\w.-]{0,127}|@sha256:[0-9a-f]{6,64})?"
+)
+_REF_IMAGE = re.compile(
+    r"(?:resolve ref(?:erence)?|pull access denied for|manifest for|pulling image|pull image|image)"
+    r"\s+\"?((?:[\w.-]+(?::\d+)?/)?[\w.-]+(?:/[\w.-]+)*(?::[\w][\w.-]{0,127}|@sha256:[0-9a-f]{6,64})?)"
+)
+_SECRET_ARN = re.compile(r"\barn:aws[\w-]*:(?:secretsmanager|ssm|kms|s3):[^\s\"',)\]]+")
+_TARGET_GROUP = re.compile(r"\barn:aws[\w-]*:elasticloadbalancing:[^\s\"',)]+:targetgroup/[^\s\"',)]+")
+_ROLE_ARN = re.compile(r"\barn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]+")
+_PORT = re.compile(r"\(port (\d{1,5})\)|\bport (\d{1,5})\b")
+_EFS = re.compile(r"\bfs-[0-9a-f]{8,17}\b")
+_SUBNET = re.compile(r"\bsubnet-[0-9a-f]{8,17}\b")
+_PLATFORM = re.compile(r"\b(linux|windows)/(amd64|arm64|arm|x86_64|386)(?:/v\d)?\b")
+_EXEC_PATH = re.compile(r"exec(?::|\s+format error)?\s*\\?\"([^\"\\]+)\\?\"|\bexec ([/\w.-]+): ")
+_HTTP_CODES = re.compile(r"codes?:?\s*\[([\d, ]+)\]")
+_IAM_ACTION = re.compile(r"perform:?\s+([a-z0-9-]+:[A-Za-z]+)")
+_INSTANCE = re.compile(r"\b(i-[0-9a-f]{8,17})\b")
+_CONTAINER_INSTANCE = re.compile(r"container instance ([0-9a-f]{32}|[0-9a-f-]{36}|[0-9a-f]{17})")
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message being read (a stopped reason, a container reason or a service event)."""
+
+    text: str
+    lower: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lower", self.text.lower())
+
+    def has(self, *needles: str) -> bool:
+        """True when any needle (lowercase) appears in the message."""
+        lower = self.lower
+        return any(n in lower for n in needles)
+
+    @cached_property
+    def error_types(self) -> tuple[str, ...]:
+        """Every `SomethingError` / `…Exception` named, outermost first, lowercased."""
+        return tuple(m.group(1).lower() for m in _ERROR_TYPE.finditer(self.text))
+
+    def typed(self, *types: str) -> bool:
+        return any(t in self.error_types for t in types)
+
+    @cached_property
+    def image(self) -> str:
+        match = _ECR_IMAGE.search(self.text)
+        if match:
+            return match.group(0).rstrip(".:")
+        for match in _REF_IMAGE.finditer(self.text):
+            candidate = match.group(1).rstrip(".:")
+            if ("/" in candidate or ":" in candidate) and not candidate.startswith(("http", "manifest")):
+                return candidate
+        return ""
+
+    @cached_property
+    def secret(self) -> str:
+        if "arn:aws" not in self.text:
+            return ""
+        match = _SECRET_ARN.search(self.text)
+        return match.group(0).rstrip(".:") if match else ""
+
+    @cached_property
+    def target_group(self) -> str:
+        if "targetgroup/" not in self.text:
+            return ""
+        match = _TARGET_GROUP.search(self.text)
+        return match.group(0) if match else ""
+
+    @cached_property
+    def role(self) -> str:
+        if ":role/" not in self.text:
+            return ""
+        match = _ROLE_ARN.search(self.text)
+        return match.group(0).rstrip(".'") if match else ""
+
+    @cached_property
+    def port(self) -> str:
+        if "port" not in self.lower:
+            return ""
+        match = _PORT.search(self.text)
+        return (match.group(1) or match.group(2)) if match else ""
+
+    @cached_property
+    def efs(self) -> str:
+        if "fs-" not in self.text:
+            return ""
+        match = _EFS.search(self.text)
+        return match.group(0) if match else ""
+
+    @cached_property
+    def subnet(self) -> str:
+        if "subnet-" not in self.text:
+            return ""
+        match = _SUBNET.search(self.text)
+        return match.group(0) if match else ""
+
+    @cached_property
+    def platform(self) -> str:
+        if "/" not in self.text:
+            return ""
+        match = _PLATFORM.search(self.lower)
+        return match.group(0) if match else ""
+
+    @cached_property
+    def exec_path(self) -> str:
+        if "exec" not in self.text:
+            return ""
+        match = _EXEC_PATH.search(self.text)
+        return (match.group(1) or match.group(2) or "") if match else ""
+
+    @cached_property
+    def http_codes(self) -> str:
+        if "code" not in self.lower:
+            return ""
+        match = _HTTP_CODES.search(self.text)
+        return match.group(1).strip() if match else ""
+
+    @cached_property
+    def iam_action(self) -> str:
+        if "perform" not in self.text:
+            return ""
+        match = _IAM_ACTION.search(self.text)
+        return match.group(1) if match else ""
+
+    @cached_property
+    def instance(self) -> str:
+        if not ("i-" in self.text or "instance" in self.lower):
+            return ""
+        match = _INSTANCE.search(self.text) or _CONTAINER_INSTANCE.search(self.text)
+        return match.group(1) if match else ""
+
+    def names(self) -> dict[str, str]:
+        """The names found in the message, for remediation commands and titles."""
+        found = {
+            "image": self.image,
+            "secret": self.secret,
+            "target_group": self.target_group,
+            "role": self.role,
+            "port": self.port,
+            "efs": self.efs,
+            "subnet": self.subnet,
+            "platform": self.platform,
+            "path": self.exec_path,
+            "http_codes": self.http_codes,
+            "iam_action": self.iam_action,
+            "instance": self.instance,
+        }
+        return {k: v for k, v in found.items() if v}

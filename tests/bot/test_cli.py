@@ -1,0 +1,98 @@
+"""`ecs-why explain` and `ecs-why demo` as a user runs them: a real process, its output and exit status."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = ROOT / "tests" / "diagnosis" / "data" / "corpus_cases.jsonl"
+
+
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+
+
+def case(case_id: str) -> dict:
+    for line in CORPUS.read_text().splitlines():
+        if json.loads(line)["id"] == case_id:
+            return json.loads(line)["input"]
+    raise KeyError(case_id)
+
+
+def test_explain_json_follows_the_contract(tmp_path: Path) -> None:
+    path = tmp_path / "task.json"
+    path.write_text(json.dumps(case("s07")))
+    result = run("explain", str(path), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert set(out) == {"target", "summary", "findings", "gaps", "stats"}
+    top = out["findings"][0]
+    assert top["category"] == "oom" and 0 < top["confidence"] <= 1
+    for key in ("category", "confidence", "title", "summary", "tasks", "evidence", "remediations", "docs"):
+        assert key in top
+    assert out["target"] == {
+        "account": "123456789012",
+        "region": "us-east-1",
+        "cluster": "prod",
+        "service": "web-api",
+        "task": "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+    }
+    assert any("web-api:42" in (r.get("command") or "") for r in top["remediations"])
+
+
+def test_explain_reads_standard_input_and_renders_markdown() -> None:
+    result = run("explain", "-", "--format", "markdown", stdin=json.dumps(case("s17")))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("## ecs-why: prod/web-api")
+    assert "elb_health_check" in result.stdout and "grace" in result.stdout
+
+
+def test_explain_text_has_no_colour_codes_in_a_pipe() -> None:
+    result = run("explain", "-", stdin=json.dumps(case("s02")))
+    assert result.returncode == 0
+    assert "\x1b[" not in result.stdout
+    assert "Image not found" in result.stdout.splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    ("stdin", "says"),
+    [
+        ("", "empty"),
+        ("{not json", "not JSON"),
+        ('{"hello": "world"}', "no known shape"),
+        ("[1, 2]", "not of ECS tasks"),
+        ('{"detail-type": "EC2 Instance State-change Notification", "detail": {}}', "not ECS stop signals"),
+    ],
+)
+def test_unusable_input_exits_2_with_one_line(stdin: str, says: str) -> None:
+    result = run("explain", "-", stdin=stdin)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and says in lines[0] and "Traceback" not in result.stderr
+    if says != "not ECS stop signals":
+        assert "describe-tasks" in lines[0], "the error must say which shapes are accepted"
+
+
+def test_missing_file_exits_2() -> None:
+    result = run("explain", "/nonexistent/task.json")
+    assert result.returncode == 2 and "no such file" in result.stderr
+
+
+def test_demo_runs_with_no_aws_account() -> None:
+    result = run("demo")
+    assert result.returncode == 0, result.stderr
+    assert "Out of memory" in result.stdout

@@ -1,0 +1,66 @@
+"""Real wordings gathered from public sources (tests/diagnosis/data/WORDINGS.md): each one, classified.
+
+The engine is judged on wordings it has not seen; these are here so that a rule change that breaks a
+real message fails a test. They were gathered independently of the rules.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from diagnosis.engine import diagnose
+from diagnosis.parse import parse_document
+
+DATA = Path(__file__).parent / "data"
+
+
+def as_document(entry: dict) -> dict:
+    """The wording inside the document a user would paste: a stopped task, or a service with that event."""
+    if entry["kind"] == "service_event":
+        return {
+            "serviceName": "web",
+            "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/prod",
+            "status": "ACTIVE",
+            "desiredCount": 2,
+            "runningCount": 0,
+            "events": [{"id": "e1", "createdAt": "2026-04-19T10:59:00Z", "message": entry["event_message"]}],
+        }
+    container: dict = {"name": "app", "lastStatus": "STOPPED"}
+    if entry.get("exit_code") is not None:
+        container["exitCode"] = entry["exit_code"]
+    if entry.get("container_reason"):
+        container["reason"] = entry["container_reason"]
+    return {
+        "taskArn": "arn:aws:ecs:us-east-1:123456789012:task/prod/0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+        "group": "service:web",
+        "lastStatus": "STOPPED",
+        "desiredStatus": "STOPPED",
+        "stopCode": entry.get("stop_code", ""),
+        "stoppedReason": entry.get("stopped_reason", ""),
+        "containers": [container],
+    }
+
+
+def load(name: str) -> list[dict]:
+    path = DATA / name
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("entry", load("wordings.jsonl") + load("holdout.jsonl"), ids=lambda e: e["id"])
+def test_real_wording(entry: dict) -> None:
+    diagnosis = diagnose(parse_document(as_document(entry)))
+    assert diagnosis.findings, f"no finding for {entry}"
+    top = diagnosis.findings[0]
+    assert top.category in [entry["category"], *entry.get("acceptable", [])], (
+        f"{top.category} ({top.summary}) for {entry.get('stopped_reason') or entry.get('event_message')!r}"
+    )
+    raw = entry.get("stopped_reason") or entry.get("event_message") or entry.get("container_reason") or ""
+    quoted = " ".join(e.fact for e in top.evidence)
+    assert not raw or raw[:40].lower() in quoted.lower() or "[redacted]" in quoted.lower(), (
+        "the raw reason must be quoted in the evidence"
+    )

@@ -1,0 +1,91 @@
+"""The dependency direction handlers → bot → diagnosis, and pure rules, checked on the source's imports."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+COMPOSITION_ROOTS = {"bot.app", "bot.cli", "bot.server", "bot.serve", "bot.compose"}
+
+
+def modules(package: str) -> list[tuple[str, Path]]:
+    found = []
+    for path in sorted((ROOT / package).rglob("*.py")):
+        rel = path.relative_to(ROOT).with_suffix("")
+        name = ".".join(rel.parts).removesuffix(".__init__")
+        found.append((name, path))
+    return found
+
+
+def imports_of(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def under(name: str, *packages: str) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in packages)
+
+
+@pytest.mark.parametrize(("module", "path"), modules("diagnosis"), ids=lambda v: str(v))
+def test_diagnosis_imports_no_outer_layer_slack_or_redis(module: str, path: Path) -> None:
+    bad = {
+        i
+        for i in imports_of(path)
+        if under(i, "bot", "handlers", "slack_sdk", "slack_bolt", "redis", "fakeredis", "prometheus_client")
+    }
+    assert not bad, f"{module} imports {sorted(bad)}: the domain must not know the bot, Slack or Redis"
+
+
+@pytest.mark.parametrize(
+    ("module", "path"), modules("diagnosis/rules") + modules("diagnosis/knowledge"), ids=lambda v: str(v)
+)
+def test_rules_are_pure(module: str, path: Path) -> None:
+    bad = {
+        i
+        for i in imports_of(path)
+        if under(
+            i,
+            "boto3",
+            "botocore",
+            "diagnosis.collect",
+            "diagnosis.live",
+            "socket",
+            "requests",
+            "urllib",
+            "subprocess",
+            "os",
+        )
+    }
+    assert not bad, f"{module} imports {sorted(bad)}: rules read evidence, they never call AWS or do I/O"
+
+
+@pytest.mark.parametrize(("module", "path"), modules("handlers"), ids=lambda v: str(v))
+def test_handlers_never_import_the_composition_root(module: str, path: Path) -> None:
+    bad = {i for i in imports_of(path) if under(i, *COMPOSITION_ROOTS)}
+    assert not bad, f"{module} imports {sorted(bad)}: handlers receive their services, they do not build them"
+
+
+@pytest.mark.parametrize(("module", "path"), modules("bot"), ids=lambda v: str(v))
+def test_only_the_composition_root_imports_handlers(module: str, path: Path) -> None:
+    if module in COMPOSITION_ROOTS:
+        return
+    bad = {i for i in imports_of(path) if under(i, "handlers")}
+    assert not bad, f"{module} imports {sorted(bad)}: only the composition root wires handlers"
+
+
+def test_the_checker_sees_a_violation(tmp_path: Path) -> None:
+    """The checks above would fail on a rule that calls AWS (guards against a checker that sees nothing)."""
+    rule = tmp_path / "rule.py"
+    rule.write_text("import boto3\nfrom bot.settings import Settings\n")
+    found = imports_of(rule)
+    assert any(under(i, "boto3") for i in found) and any(under(i, "bot") for i in found)
+    assert len(modules("diagnosis/rules")) >= 6
