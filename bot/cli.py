@@ -12,9 +12,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from botocore.exceptions import NoCredentialsError, NoRegionError
 
+from bot.aws_session import SessionError, session_for
+from bot.settings import ConfigError, Settings, load_settings
 from bot.terminal import print_diagnosis
+from diagnosis.collect.target import TargetError
 from diagnosis.engine import diagnose as run_engine
+from diagnosis.live import diagnose_live, parse_since
 from diagnosis.parse import InputError, parse_text
 
 app = typer.Typer(
@@ -56,6 +61,58 @@ def explain(
     except InputError as exc:
         fail(str(exc))
     print_diagnosis(run_engine(observations), output_format.value)
+
+
+@app.command()
+def diagnose(
+    target: Annotated[
+        str, typer.Argument(help="Service name, cluster/service, service or task ARN, or task ID.")
+    ],
+    cluster: Annotated[
+        str | None, typer.Option(help="Cluster (default: search ECS_WHY_CLUSTERS or all).")
+    ] = None,
+    region: Annotated[str | None, typer.Option(help="AWS region.")] = None,
+    profile: Annotated[str | None, typer.Option(help="AWS profile.")] = None,
+    account: Annotated[str | None, typer.Option(help="Account alias from ECS_WHY_ACCOUNTS.")] = None,
+    since: Annotated[str, typer.Option(help="How far back service events count: 30m, 24h, 7d.")] = "24h",
+    output_format: FormatOption = Format.text,
+) -> None:
+    """Diagnose a service or task live: reads ECS, logs, metrics, the load balancer, the network and IAM.
+
+    Exit status 0 when no failure was found, 1 when one was (for pipelines), 2 on unusable input.
+    """
+    settings = _settings()
+    try:
+        window = parse_since(since)
+        session = session_for(settings, account, region, profile)
+        result = diagnose_live(
+            session,
+            target,
+            cluster=cluster,
+            region=region or session.region_name,
+            since=window,
+            default_clusters=settings.clusters,
+            log_lines=settings.log_lines,
+        )
+    except (ValueError, TargetError, SessionError) as exc:
+        fail(str(exc))
+    except NoRegionError:
+        fail("no AWS region: pass --region or set AWS_REGION")
+    except NoCredentialsError:
+        fail(
+            "no AWS credentials: set AWS_PROFILE, or the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables"
+        )
+    print_diagnosis(result, output_format.value)
+    raise typer.Exit(1 if result.has_failure else 0)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        for line in exc.lines:
+            typer.echo(f"ecs-why: {line}", err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 
+from diagnosis.checks.evidence import CheckResult
 from diagnosis.classify import Sighting, is_stopped, sightings
 from diagnosis.findings import build_finding
 from diagnosis.models import Diagnosis, Finding, Gap, Observations, Stats, Target
+from diagnosis.rules.base import Match
 
 
 def diagnose(
@@ -21,13 +24,17 @@ def diagnose(
     gaps: Iterable[Gap] = (),
     extra: Iterable[Sighting] = (),
     stats: Mapping[str, float | int] | None = None,
+    checks: Sequence[CheckResult] = (),
 ) -> Diagnosis:
     started = time.perf_counter()
     target = target or infer_target(obs)
     stopped_total = sum(1 for t in obs.tasks if is_stopped(t))
     groups: dict[str, list[Sighting]] = defaultdict(list)
     secondary: set[str] = set()
+    moved = {r.category: r for r in checks if r.recategorize}
     for sighting in (*sightings(obs), *extra):
+        if sighting.match.category in moved:
+            sighting = recategorized(sighting, moved[sighting.match.category])
         groups[sighting.match.category].append(sighting)
         if sighting.match.secondary:
             secondary.add(sighting.match.category)
@@ -37,7 +44,10 @@ def diagnose(
         "cluster": target.cluster or "",
         "service": target.service or "",
     }
-    findings = [build_finding(category, group, stopped_total, context) for category, group in groups.items()]
+    findings = [
+        build_finding(category, group, stopped_total, context, [r for r in checks if r.category == category])
+        for category, group in groups.items()
+    ]
     primary = {c for c, g in groups.items() if any(not s.match.secondary for s in g)}
     findings.sort(key=lambda f: _rank(f, f.category in primary))
     gap_list = list(gaps)
@@ -59,6 +69,20 @@ def diagnose(
             ),
         ),
     )
+
+
+def recategorized(sighting: Sighting, result: CheckResult) -> Sighting:
+    """A live check showed the cause is another category (e.g. the ECR tag does not exist)."""
+    match = sighting.match
+    new = Match(
+        result.recategorize or match.category,
+        max(match.confidence, 0.85),
+        f"{match.clue}; live check: {result.detail}",
+        (match.category,),
+        match.names,
+        match.secondary,
+    )
+    return replace(sighting, match=new)
 
 
 def _rank(finding: Finding, is_primary: bool) -> tuple[int, int, int, float]:

@@ -11,8 +11,9 @@ import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
+from diagnosis.checks.evidence import CheckResult
 from diagnosis.classify import Sighting
-from diagnosis.knowledge import CategoryInfo, info
+from diagnosis.knowledge import CHECK_SPECS, CategoryInfo, info
 from diagnosis.models import Action, Check, EvidenceItem, Finding, Remediation, ServiceFacts, TaskFacts
 from diagnosis.redact import redact
 
@@ -22,15 +23,22 @@ _ARN_REGION = re.compile(r"\barn:aws[\w-]*:(?!iam:|s3:)[\w-]+:([a-z]{2}(?:-gov)?
 
 
 def build_finding(
-    category: str, group: Sequence[Sighting], stopped_total: int, context: Mapping[str, str]
+    category: str,
+    group: Sequence[Sighting],
+    stopped_total: int,
+    context: Mapping[str, str],
+    results: Sequence[CheckResult] = (),
 ) -> Finding:
     knowledge = info(category)
     names = _names(group, context)
+    for result in results:
+        names.update({k: v for k, v in result.names.items() if v})
+    _derive(names)
     tasks = sorted({s.task.task_id for s in group if s.task is not None and s.task.task_id})
     task_count = sum(1 for s in group if s.task is not None)
     event_count = sum(s.count for s in group if s.task is None)
     best = max(group, key=lambda s: s.match.confidence)
-    confidence = best.match.confidence
+    confidence = _confidence(best.match.confidence, results)
     if all(s.stale for s in group):
         confidence *= 0.6
     alternatives = sorted({a for s in group for a in s.match.alternatives if a != category})
@@ -40,28 +48,69 @@ def build_finding(
         failure=knowledge.failure,
         confidence=round(min(confidence, 0.99), 2),
         title=redact(fill(knowledge.title, names, drop_empty=True)),
-        summary=redact(_summary(best, task_count, event_count, stopped_total, group, alternatives)),
+        summary=redact(_summary(best, task_count, event_count, stopped_total, group, alternatives, results)),
         why=knowledge.why,
         tasks=tasks,
         task_count=task_count,
-        evidence=_evidence(group),
+        evidence=[*_live_evidence(results), *_evidence(group)][: MAX_EVIDENCE + 4],
         remediations=_remediations(knowledge, names, context),
         docs=list(knowledge.docs),
-        checks=[
-            Check(name=c.name, description=c.description, iam_action=c.iam_action) for c in knowledge.checks
-        ],
+        checks=_with_outcomes(_checks(category), results),
         alternatives=alternatives,
-        fingerprint=":".join(
-            p
-            for p in (
-                context.get("account", ""),
-                context.get("region", ""),
-                names.get("cluster", ""),
-                names.get("service", ""),
-                category,
-            )
-        ),
+        fingerprint=fingerprint(context, names, category),
     )
+
+
+def fingerprint(context: Mapping[str, str], names: Mapping[str, str], category: str) -> str:
+    """Groups notifications and history: one cause of one service in one account and region."""
+    parts = (
+        context.get("account", ""),
+        context.get("region", ""),
+        names.get("cluster", ""),
+        names.get("service", ""),
+        category,
+    )
+    return ":".join(parts)
+
+
+def _confidence(base: float, results: Sequence[CheckResult]) -> float:
+    """Live checks move the confidence: a confirmation makes it near-certain, a refutation halves it."""
+    outcomes = {r.outcome for r in results}
+    if "confirms" in outcomes:
+        return max(base, 0.9) + 0.05
+    if "refutes" in outcomes:
+        return base * 0.5
+    return base
+
+
+def _live_evidence(results: Sequence[CheckResult]) -> list[EvidenceItem]:
+    return [item for result in results for item in result.evidence]
+
+
+def _with_outcomes(checks: tuple[Check, ...], results: Sequence[CheckResult]) -> list[Check]:
+    by_name = {r.name: r for r in results}
+    merged = [
+        c.model_copy(update={"outcome": by_name[c.name].outcome, "detail": redact(by_name[c.name].detail)})
+        if c.name in by_name
+        else c
+        for c in checks
+    ]
+    known = {c.name for c in checks}
+    for result in results:
+        if result.name in known:
+            continue
+        known.add(result.name)
+        spec = CHECK_SPECS.get(result.name)
+        merged.append(
+            Check(
+                name=result.name,
+                description=spec.description if spec else result.name,
+                iam_action=spec.iam_action if spec else None,
+                outcome=result.outcome,
+                detail=redact(result.detail),
+            )
+        )
+    return merged
 
 
 @lru_cache(maxsize=64)
@@ -78,6 +127,7 @@ def _summary(
     stopped_total: int,
     group: Sequence[Sighting],
     alternatives: list[str],
+    results: Sequence[CheckResult] = (),
 ) -> str:
     parts = []
     if task_count:
@@ -90,7 +140,13 @@ def _summary(
         parts.append(f"{best.match.clue[:1].upper()}{best.match.clue[1:]}.")
     if all(s.stale for s in group):
         parts.append("These events are older than the service's latest steady state: it may have recovered.")
-    if alternatives:
+    confirmed = [r.detail for r in results if r.outcome == "confirms"]
+    refuted = [r.detail for r in results if r.outcome == "refutes"]
+    if confirmed:
+        parts.append("Confirmed: " + "; ".join(confirmed) + ".")
+    elif refuted:
+        parts.append("But: " + "; ".join(refuted) + ".")
+    elif alternatives:
         parts.append("From this input alone it could also be: " + ", ".join(alternatives) + ".")
     return " ".join(parts)
 

@@ -14,10 +14,11 @@ CATALOG: dict[str, CategoryInfo] = {
 }
 
 FAILURE_CATEGORIES = frozenset(c for c, info in CATALOG.items() if info.failure)
+CHECK_SPECS: dict[str, CheckSpec] = {spec.name: spec for info in CATALOG.values() for spec in info.checks}
 
 
 def info(category: str) -> CategoryInfo:
     return CATALOG.get(category) or CATALOG["other"]
 
 
-__all__ = ["CATALOG", "FAILURE_CATEGORIES", "CategoryInfo", "CheckSpec", "Step", "info"]
+__all__ = ["CATALOG", "CHECK_SPECS", "FAILURE_CATEGORIES", "CategoryInfo", "CheckSpec", "Step", "info"]

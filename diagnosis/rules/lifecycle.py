@@ -144,7 +144,17 @@ def deployment_trouble(msg: Message) -> Match | None:
 
 def unexplained_failure(msg: Message) -> Match | None:
     """A message that says something failed, in words no rule knows: quoted as `other`, never dropped."""
-    if msg.has("fail", "unable", "error", "throttl", "cannot", "denied", "exception", "unhealthy", "impaired",
-               "violated"):
+    if msg.has(
+        "fail",
+        "unable",
+        "error",
+        "throttl",
+        "cannot",
+        "denied",
+        "exception",
+        "unhealthy",
+        "impaired",
+        "violated",
+    ):
         return found("other", 0.3, "ECS reported a failure that ecs-why does not recognise", msg)
     return None

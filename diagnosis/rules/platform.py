@@ -7,14 +7,38 @@ from diagnosis.signals import Message
 
 
 def storage(msg: Message) -> Match | None:
-    if msg.has("no space left on device", "thin pool", "devmapper", "devicemapper", "dm_task_run",
-               "disk quota exceeded", "ephemeral storage", "not enough space", "insufficient disk",
-               "disk is full", "diskpressure", "out of disk"):
-        return found("storage_exhausted", 0.92, "the host ran out of disk space (no space left on device)", msg,
-                     ("agent_or_docker_daemon",) if msg.has("devicemapper", "dm_task_run") else ())
-    if msg.has("failed to extract layer", "failed to register layer", "applylayer", "error processing tar file"):
-        return found("storage_exhausted", 0.6, "unpacking the image's layers onto the host's disk failed "
-                     "(most often the disk or ephemeral storage is full)", msg, ("agent_or_docker_daemon",))
+    if msg.has(
+        "no space left on device",
+        "thin pool",
+        "devmapper",
+        "devicemapper",
+        "dm_task_run",
+        "disk quota exceeded",
+        "ephemeral storage",
+        "not enough space",
+        "insufficient disk",
+        "disk is full",
+        "diskpressure",
+        "out of disk",
+    ):
+        return found(
+            "storage_exhausted",
+            0.92,
+            "the host ran out of disk space (no space left on device)",
+            msg,
+            ("agent_or_docker_daemon",) if msg.has("devicemapper", "dm_task_run") else (),
+        )
+    if msg.has(
+        "failed to extract layer", "failed to register layer", "applylayer", "error processing tar file"
+    ):
+        return found(
+            "storage_exhausted",
+            0.6,
+            "unpacking the image's layers onto the host's disk failed "
+            "(most often the disk or ephemeral storage is full)",
+            msg,
+            ("agent_or_docker_daemon",),
+        )
     return None
 
 

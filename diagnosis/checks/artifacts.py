@@ -1,0 +1,183 @@
+"""What the task asks for, checked against what exists: image tags in ECR, secrets and parameters, the log
+group, the execution role's permissions, and who called StopTask."""
+
+from __future__ import annotations
+
+import json
+
+from diagnosis.checks.evidence import CheckResult, LiveEvidence, failed_task
+from diagnosis.models import EvidenceItem
+
+
+def check_images(evidence: LiveEvidence, category: str) -> list[CheckResult]:
+    results = []
+    for repository, asked in evidence.images.items():
+        existing = evidence.ecr.get(repository)
+        if existing is None:
+            continue
+        if existing == "RepositoryNotFoundException":
+            detail = f"the ECR repository {repository} does not exist in {evidence.region}"
+            results.append(
+                CheckResult(
+                    category,
+                    "ecr_image",
+                    "confirms",
+                    detail,
+                    (EvidenceItem(source="ecr:DescribeImages", fact=detail),),
+                    {"repository": repository},
+                    recategorize="image_not_found",
+                )
+            )
+            continue
+        if not isinstance(existing, list):
+            continue
+        missing = sorted({tag for tag in asked if tag not in existing})
+        recent = ", ".join(existing[-5:]) or "none"
+        if missing:
+            detail = f"ECR repository {repository} has no tag {', '.join(missing)}; tags that exist: {recent}"
+            results.append(
+                CheckResult(
+                    category,
+                    "ecr_image",
+                    "confirms" if category == "image_not_found" else "inconclusive",
+                    detail,
+                    (EvidenceItem(source="ecr:DescribeImages", fact=detail),),
+                    {"repository": repository, "tag": missing[0]},
+                    recategorize="image_not_found" if category != "image_not_found" else None,
+                )
+            )
+        else:
+            detail = f"ECR repository {repository} has the tag(s) {', '.join(sorted(set(asked)))}"
+            results.append(
+                CheckResult(
+                    category,
+                    "ecr_image",
+                    "refutes" if category == "image_not_found" else "inconclusive",
+                    detail,
+                    (EvidenceItem(source="ecr:DescribeImages", fact=detail),),
+                    {"repository": repository},
+                )
+            )
+    return results
+
+
+def check_secrets(evidence: LiveEvidence, category: str) -> list[CheckResult]:
+    missing = [
+        ref
+        for ref, state in evidence.secrets.items()
+        if state in ("ResourceNotFoundException", "ParameterNotFound")
+    ]
+    present = [ref for ref, state in evidence.secrets.items() if state == "exists"]
+    if missing:
+        detail = "the task definition references secrets that do not exist: " + ", ".join(missing)
+        return [
+            CheckResult(
+                category,
+                "secret_exists",
+                "confirms",
+                detail,
+                tuple(
+                    EvidenceItem(source="secretsmanager:DescribeSecret", fact=f"{ref} does not exist")
+                    for ref in missing
+                ),
+                {"secret": missing[0]},
+            )
+        ]
+    if present:
+        return [
+            CheckResult(
+                category,
+                "secret_exists",
+                "inconclusive",
+                "every referenced secret exists: " + ", ".join(present),
+                names={"secret": present[0]},
+            )
+        ]
+    return []
+
+
+def check_log_group(evidence: LiveEvidence, category: str) -> list[CheckResult]:
+    if evidence.log_groups is None or evidence.log_stream is None:
+        return []
+    group = evidence.log_stream[0]
+    if group in evidence.log_groups:
+        return [
+            CheckResult(
+                category, "log_group", "refutes", f"the log group {group} exists", names={"log_group": group}
+            )
+        ]
+    detail = f"the log group {group} does not exist (and the task cannot create it)"
+    return [
+        CheckResult(
+            category,
+            "log_group",
+            "confirms",
+            detail,
+            (EvidenceItem(source="logs:DescribeLogGroups", fact=detail),),
+            {"log_group": group},
+        )
+    ]
+
+
+def check_role(evidence: LiveEvidence, category: str) -> list[CheckResult]:
+    if not evidence.simulation:
+        return []
+    denied = sorted(action for action, decision in evidence.simulation.items() if decision != "allowed")
+    if denied:
+        detail = "the task execution role is not allowed: " + ", ".join(denied)
+        return [
+            CheckResult(
+                category,
+                "execution_role",
+                "confirms",
+                detail,
+                (EvidenceItem(source="iam:SimulatePrincipalPolicy", fact=detail),),
+            )
+        ]
+    return [
+        CheckResult(
+            category,
+            "execution_role",
+            "refutes",
+            "the execution role is allowed " + ", ".join(sorted(evidence.simulation)),
+        )
+    ]
+
+
+def check_trail(evidence: LiveEvidence, category: str) -> list[CheckResult]:
+    if not evidence.trail:
+        return []
+    task = failed_task(evidence.tasks)
+    task_id = str((task or {}).get("taskArn", "")).rsplit("/", 1)[-1]
+    for event in evidence.trail:
+        raw = str(event.get("CloudTrailEvent", ""))
+        if task_id and task_id not in raw:
+            continue
+        who = event.get("Username") or _caller(raw)
+        detail = f"StopTask was called by {who} at {event.get('EventTime')}"
+        return [
+            CheckResult(
+                category,
+                "cloudtrail_stoptask",
+                "confirms",
+                detail,
+                (EvidenceItem(source="cloudtrail:LookupEvents", fact=detail),),
+            )
+        ]
+    return [
+        CheckResult(
+            category,
+            "cloudtrail_stoptask",
+            "inconclusive",
+            "no StopTask call for this task in CloudTrail's last day (CloudFormation, CodeDeploy or the "
+            "service scheduler may have stopped it)",
+        )
+    ]
+
+
+def _caller(raw: str) -> str:
+    try:
+        identity = json.loads(raw).get("userIdentity", {})
+    except (ValueError, AttributeError):
+        return "an unknown caller"
+    return str(identity.get("arn") or identity.get("principalId") or "an unknown caller")

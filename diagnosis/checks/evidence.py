@@ -1,0 +1,116 @@
+"""The live evidence a diagnosis collected (raw API shapes), and what a check concludes from it.
+
+Checks are pure functions of `LiveEvidence`: the collectors fill it, the checks read it, so each check
+is tested with plain data. `None` in a field means "could not be read" (a gap says why); an empty
+list means "read, and there is none".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from diagnosis.models import EvidenceItem
+
+Outcome = Literal["confirms", "refutes", "inconclusive"]
+
+
+@dataclass
+class LiveEvidence:
+    region: str = ""
+    service: dict[str, Any] | None = None
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+    task_definitions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    log_stream: tuple[str, str] | None = None
+    log_events: list[dict[str, Any]] | None = None
+    memory: list[dict[str, Any]] | None = None
+    target_groups: list[dict[str, Any]] = field(default_factory=list)
+    target_health: list[dict[str, Any]] = field(default_factory=list)
+    security_groups: list[dict[str, Any]] = field(default_factory=list)
+    subnet_ids: list[str] = field(default_factory=list)
+    subnets: list[dict[str, Any]] = field(default_factory=list)
+    route_tables: list[dict[str, Any]] = field(default_factory=list)
+    network_read: bool = False
+    endpoints: list[dict[str, Any]] | None = None
+    nacls: list[dict[str, Any]] = field(default_factory=list)
+    images: dict[str, list[str]] = field(
+        default_factory=dict
+    )  # repository -> tags the task definitions ask for
+    ecr: dict[str, list[str] | str | None] = field(
+        default_factory=dict
+    )  # repository -> existing tags | error
+    secrets: dict[str, str | None] = field(default_factory=dict)  # reference -> "exists" | error code
+    log_groups: list[str] | None = None
+    simulation: dict[str, str] | None = None  # IAM action -> allowed | explicitDeny | implicitDeny
+    trail: list[dict[str, Any]] | None = None
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What one live check concluded about one category."""
+
+    category: str
+    name: str
+    outcome: Outcome
+    detail: str
+    evidence: tuple[EvidenceItem, ...] = ()
+    names: dict[str, str] = field(default_factory=dict)  # e.g. grace_period, previous_task_def, memory
+    recategorize: str | None = None  # the evidence shows another category is the cause
+
+
+def failed_task(tasks: list[dict[str, Any]], category: str = "") -> dict[str, Any] | None:
+    """The most recent stopped task (the one whose logs and details to read)."""
+    stopped = [t for t in tasks if t.get("lastStatus") == "STOPPED" or t.get("stoppedReason")]
+    if not stopped:
+        return None
+    return max(stopped, key=lambda t: str(t.get("stoppedAt") or t.get("createdAt") or ""))
+
+
+def essential_container(
+    task: dict[str, Any], definitions: dict[str, dict[str, Any]]
+) -> dict[str, Any] | None:
+    """The container definition of the container that failed (non-zero exit first, essential first)."""
+    definition = definitions.get(task.get("taskDefinitionArn", ""), {})
+    by_name = {c.get("name"): c for c in definition.get("containerDefinitions", [])}
+    ranked = sorted(
+        task.get("containers", []),
+        key=lambda c: (
+            by_name.get(c.get("name"), {}).get("essential", True) is False,
+            c.get("exitCode") in (None, 0),
+            not c.get("reason"),
+        ),
+    )
+    for container in ranked:
+        found: dict[str, Any] | None = by_name.get(container.get("name"))
+        if found is not None:
+            return found
+    return next(iter(by_name.values()), None)
+
+
+def log_stream(task: dict[str, Any], definitions: dict[str, dict[str, Any]]) -> tuple[str, str, str] | None:
+    """(log group, stream, region) of the failed container, from its awslogs options."""
+    container = essential_container(task, definitions)
+    if not container:
+        return None
+    config = container.get("logConfiguration") or {}
+    options = config.get("options") or {}
+    if config.get("logDriver") != "awslogs" or not options.get("awslogs-group"):
+        return None
+    task_id = str(task.get("taskArn", "")).rsplit("/", 1)[-1]
+    prefix = options.get("awslogs-stream-prefix")
+    stream = f"{prefix}/{container.get('name')}/{task_id}" if prefix else task_id
+    return options["awslogs-group"], stream, options.get("awslogs-region", "")
+
+
+def secret_refs(definitions: dict[str, dict[str, Any]]) -> list[str]:
+    """Secrets Manager ARNs (without JSON key suffixes) and SSM parameters the task definitions reference."""
+    refs: list[str] = []
+    for definition in definitions.values():
+        for container in definition.get("containerDefinitions", []):
+            for secret in container.get("secrets", []):
+                ref = str(secret.get("valueFrom", ""))
+                if ":secretsmanager:" in ref:
+                    ref = ":".join(ref.split(":")[:7])  # drop :json-key:version-stage:version-id
+                if ref and ref not in refs:
+                    refs.append(ref)
+    return refs

@@ -1,0 +1,112 @@
+"""Load balancer health: target type, port, path, thresholds against the grace period and the start time."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from diagnosis.checks.evidence import CheckResult, LiveEvidence
+from diagnosis.checks.logs import start_seconds
+from diagnosis.models import EvidenceItem
+
+
+def suggested_grace(start: float | None, interval: int, threshold: int, current: int) -> int:
+    """Twice the observed start time (or the checks' own window), rounded up to 10 s, at least +60 s."""
+    base = 2 * start if start else max(2 * interval * threshold, 2 * current, 60)
+    return min(7200, max(current + 60 if not start else 0, int(math.ceil(base / 10.0) * 10)))
+
+
+def check_load_balancer(evidence: LiveEvidence, category: str) -> list[CheckResult]:
+    service = evidence.service or {}
+    groups = evidence.target_groups
+    if not groups:
+        return []
+    group = groups[0]
+    source = "elasticloadbalancing:DescribeTargetGroups"
+    facts: list[str] = []
+    problems: list[str] = []
+    names: dict[str, str] = {"target_group": str(group.get("TargetGroupArn", ""))}
+    network_mode = _network_mode(evidence)
+    if network_mode == "awsvpc" and group.get("TargetType") == "instance":
+        problems.append("the target group's target type is `instance`, but awsvpc tasks need `ip`")
+    container_port = _container_port(service)
+    health_port = str(group.get("HealthCheckPort", "traffic-port"))
+    traffic_port = group.get("Port")
+    if health_port not in ("traffic-port", str(container_port)) and container_port:
+        problems.append(f"health checks go to port {health_port}, the container listens on {container_port}")
+    elif container_port and traffic_port and network_mode == "awsvpc" and int(traffic_port) != container_port:
+        facts.append(f"the target group's port is {traffic_port}, the container port {container_port}")
+    interval = int(group.get("HealthCheckIntervalSeconds") or 30)
+    threshold = int(group.get("UnhealthyThresholdCount") or 2)
+    grace = int(service.get("healthCheckGracePeriodSeconds") or 0)
+    window = interval * threshold
+    start = start_seconds(evidence.log_events or [])
+    facts.append(
+        f"health check {group.get('HealthCheckProtocol', 'HTTP')} {group.get('HealthCheckPath', '/')} on "
+        f"{health_port}, every {interval} s, unhealthy after {threshold} failures ({window} s); "
+        f"grace period {grace} s"
+    )
+    if start is not None:
+        facts.append(f"the application took {start:.0f} s to start (from its log)")
+        if grace + window < start:
+            problems.append(
+                f"the grace period ({grace} s) plus the checks' window ({window} s) is shorter than "
+                f"the {start:.0f} s the application needs to start"
+            )
+    elif grace < window:
+        facts.append(f"the grace period ({grace} s) is shorter than one unhealthy window ({window} s)")
+    reasons = sorted(
+        {
+            f"{t.get('TargetHealth', {}).get('Reason', '')}: {t.get('TargetHealth', {}).get('Description', '')}"
+            for t in evidence.target_health
+            if t.get("TargetHealth", {}).get("State") == "unhealthy"
+        }
+    )
+    if reasons:
+        facts.append("unhealthy targets: " + "; ".join(r for r in reasons if r.strip(": ")))
+    seconds = suggested_grace(start, interval, threshold, grace)
+    names["grace_period"] = str(seconds)
+    names["container_port"] = str(container_port or "")
+    sg_problem = _ingress_problem(evidence, container_port)
+    if sg_problem:
+        problems.append(sg_problem)
+    evidence_items = tuple(EvidenceItem(source=source, fact=f) for f in (*problems, *facts))
+    if problems:
+        return [CheckResult(category, "target_group", "confirms", "; ".join(problems), evidence_items, names)]
+    return [
+        CheckResult(
+            category,
+            "target_group",
+            "inconclusive",
+            "the target group's settings look right; " + "; ".join(facts),
+            evidence_items,
+            names,
+        )
+    ]
+
+
+def _network_mode(evidence: LiveEvidence) -> str:
+    for definition in evidence.task_definitions.values():
+        return str(definition.get("networkMode", ""))
+    return ""
+
+
+def _container_port(service: dict[str, Any]) -> int:
+    for lb in service.get("loadBalancers", []):
+        if lb.get("containerPort"):
+            return int(lb["containerPort"])
+    return 0
+
+
+def _ingress_problem(evidence: LiveEvidence, port: int) -> str:
+    """The task's security groups must let the load balancer reach the container port."""
+    if not evidence.security_groups or not port:
+        return ""
+    for group in evidence.security_groups:
+        for rule in group.get("IpPermissions", []):
+            protocol = rule.get("IpProtocol")
+            low, high = rule.get("FromPort", 0), rule.get("ToPort", 65535)
+            if protocol == "-1" or (protocol == "tcp" and low <= port <= high):
+                return ""
+    ids = ", ".join(g.get("GroupId", "") for g in evidence.security_groups)
+    return f"the task's security groups ({ids}) allow no inbound traffic on port {port}"

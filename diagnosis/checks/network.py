@@ -1,0 +1,169 @@
+"""The task's network path to AWS endpoints: routes (NAT / internet gateway), VPC endpoints, security group
+egress, network ACLs and free addresses. Names the subnet and what is missing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from diagnosis.checks.evidence import CheckResult, LiveEvidence
+from diagnosis.models import EvidenceItem
+
+# The endpoints a task needs when it has no NAT, per cause.
+NEEDED_ENDPOINTS = {
+    "image_pull_network": ("ecr.api", "ecr.dkr", "s3"),
+    "image_pull_auth": ("ecr.api", "ecr.dkr", "s3"),
+    "secrets_retrieval": ("secretsmanager", "ssm"),
+    "log_driver_init": ("logs",),
+    "volume_mount": (),
+    "eni_or_subnet": (),
+}
+
+
+def check_network(evidence: LiveEvidence, category: str) -> list[CheckResult]:
+    if not evidence.subnets or not evidence.network_read:
+        return []
+    public_ip = _assign_public_ip(evidence.service)
+    source = "ec2:DescribeRouteTables/DescribeVpcEndpoints"
+    results: list[CheckResult] = []
+    if category == "eni_or_subnet":
+        full = [
+            f"{s['SubnetId']} has {s.get('AvailableIpAddressCount', '?')} free addresses"
+            for s in evidence.subnets
+            if int(s.get("AvailableIpAddressCount", 1)) < 5
+        ]
+        if full:
+            return [
+                CheckResult(
+                    category,
+                    "subnet_ips",
+                    "confirms",
+                    "; ".join(full),
+                    tuple(EvidenceItem(source="ec2:DescribeSubnets", fact=f) for f in full),
+                    {"subnet": evidence.subnets[0]["SubnetId"]},
+                )
+            ]
+        return [
+            CheckResult(
+                category,
+                "subnet_ips",
+                "refutes",
+                "the subnets have free addresses",
+                names={"subnet": evidence.subnets[0]["SubnetId"]},
+            )
+        ]
+    services = _endpoint_services(evidence.endpoints or [], evidence.region)
+    needed = NEEDED_ENDPOINTS.get(category, ())
+    blocked: list[str] = []
+    reachable: list[str] = []
+    for subnet in evidence.subnets:
+        subnet_id = subnet.get("SubnetId", "")
+        table = _route_table(subnet, evidence.route_tables)
+        route = _default_route(table)
+        table_id = (table or {}).get("RouteTableId", "no route table")
+        if route.startswith("nat-") or (route.startswith("igw-") and public_ip):
+            reachable.append(f"{subnet_id} routes 0.0.0.0/0 to {route}")
+            continue
+        missing = [name for name in needed if name not in services]
+        if needed and not missing:
+            reachable.append(f"{subnet_id} has VPC endpoints for {', '.join(needed)}")
+            continue
+        if route.startswith("igw-"):
+            why = (
+                f"the task runs in {subnet_id}, a public subnet (route to {route}), with assignPublicIp "
+                "DISABLED, so it has no address to reach the internet"
+            )
+        else:
+            why = (
+                f"the task runs in {subnet_id} whose route table {table_id} has no NAT gateway or internet "
+                "gateway route"
+            )
+        if needed:
+            why += f", and the VPC has no {' or '.join(missing)} endpoint" + ("s" if len(missing) > 1 else "")
+        blocked.append(why)
+    egress = _egress_443_blocked(evidence.security_groups)
+    if egress:
+        blocked.append(egress)
+    vpc = evidence.subnets[0].get("VpcId", "")
+    names = {"subnet": evidence.subnets[0].get("SubnetId", ""), "vpc": vpc}
+    if evidence.security_groups:
+        names["security_group"] = evidence.security_groups[0].get("GroupId", "")
+    if blocked:
+        results.append(
+            CheckResult(
+                category,
+                "network_path",
+                "confirms",
+                "; ".join(blocked),
+                tuple(EvidenceItem(source=source, fact=b) for b in blocked),
+                names,
+            )
+        )
+    elif reachable:
+        results.append(
+            CheckResult(
+                category,
+                "network_path",
+                "refutes" if category == "image_pull_network" else "inconclusive",
+                "the network path looks open: " + "; ".join(reachable),
+                tuple(EvidenceItem(source=source, fact=r) for r in reachable),
+                names,
+            )
+        )
+    return results
+
+
+def _assign_public_ip(service: dict[str, Any] | None) -> bool:
+    config = ((service or {}).get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
+    return config.get("assignPublicIp") == "ENABLED"
+
+
+def _route_table(subnet: dict[str, Any], tables: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The subnet's explicitly associated route table, or else its VPC's main one."""
+    main = None
+    for table in tables:
+        for association in table.get("Associations", []):
+            if association.get("SubnetId") == subnet.get("SubnetId"):
+                return table
+            if association.get("Main") and table.get("VpcId") == subnet.get("VpcId"):
+                main = table
+    return main
+
+
+def _default_route(table: dict[str, Any] | None) -> str:
+    for route in (table or {}).get("Routes", []):
+        if route.get("DestinationCidrBlock") == "0.0.0.0/0" and route.get("State", "active") == "active":
+            return str(
+                route.get("NatGatewayId")
+                or route.get("GatewayId")
+                or route.get("TransitGatewayId")
+                or route.get("NetworkInterfaceId")
+                or route.get("InstanceId")
+                or ""
+            )
+    return ""
+
+
+def _endpoint_services(endpoints: list[dict[str, Any]], region: str) -> set[str]:
+    prefix = f"com.amazonaws.{region}."
+    return {
+        str(e.get("ServiceName", "")).removeprefix(prefix)
+        for e in endpoints
+        if e.get("State", "available").lower() in ("available", "pending")
+    }
+
+
+def _egress_443_blocked(groups: list[dict[str, Any]]) -> str:
+    if not groups:
+        return ""
+    for group in groups:
+        for rule in group.get("IpPermissionsEgress", []):
+            protocol = rule.get("IpProtocol")
+            if protocol == "-1" or (
+                protocol == "tcp" and rule.get("FromPort", 0) <= 443 <= rule.get("ToPort", 0)
+            ):
+                return ""
+    return (
+        "the task's security groups ("
+        + ", ".join(g.get("GroupId", "") for g in groups)
+        + ") allow no outbound HTTPS (443)"
+    )

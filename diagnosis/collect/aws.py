@@ -1,0 +1,150 @@
+"""One place that talks to AWS: clients from one boto3 Session, adaptive retries, call counting, rounds of
+concurrent calls, and failures turned into `Gap`s instead of exceptions.
+
+A diagnosis is a few *rounds*; inside a round every call runs at once (they do not depend on each other),
+so wall time is about rounds × latency, whatever the number of calls.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from diagnosis.models import Gap
+
+DENIED = {
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "UnauthorizedException",
+    "AuthorizationError",
+    "NotAuthorized",
+}
+THROTTLED = {
+    "Throttling",
+    "ThrottlingException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "Throttled",
+}
+# IAM action prefixes whose API signing name differs.
+IAM_PREFIX = {"monitoring": "cloudwatch", "elasticloadbalancing": "elasticloadbalancing"}
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A call's result: `data` when it answered, else the error code (e.g. ResourceNotFoundException)."""
+
+    data: dict[str, Any] | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.data is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One API call of a round: service, operation (snake_case method), parameters, and what it is for."""
+
+    service: str
+    operation: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    what: str = ""
+    expect: frozenset[str] = frozenset()  # error codes that are an answer (e.g. ResourceNotFoundException)
+
+
+class Aws:
+    """Clients of one session, shared by the threads of a round (boto3 clients are thread-safe)."""
+
+    def __init__(self, session: boto3.Session, region: str | None = None, max_workers: int = 8) -> None:
+        self._session = session
+        self.region = region or session.region_name or "us-east-1"
+        self._config = Config(
+            retries={"mode": "adaptive", "max_attempts": 4},
+            connect_timeout=5,
+            read_timeout=20,
+            max_pool_connections=max_workers * 2,
+        )
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="aws")
+        self.calls = 0
+        self.rounds = 0
+        self.gaps: list[Gap] = []
+        self.log: list[str] = []  # "service:Operation" per call, for the IAM policy test and the benchmark
+
+    def client(self, service: str) -> Any:
+        with self._lock:
+            if service not in self._clients:
+                client = self._session.client(service, region_name=self.region, config=self._config)  # type: ignore[call-overload]
+                client.meta.events.register("before-call", self._count)
+                self._clients[service] = client
+            return self._clients[service]
+
+    def _count(self, model: Any = None, **_: Any) -> None:
+        with self._lock:
+            self.calls += 1
+            if model is not None:
+                self.log.append(f"{iam_prefix(model.service_model)}:{model.name}")
+
+    def round(self, calls: Mapping[str, Call]) -> dict[str, Outcome]:
+        """Run independent calls at once; one round however many calls. Keys name the results."""
+        if not calls:
+            return {}
+        for call in calls.values():  # create clients here, not in the worker threads
+            self.client(call.service)
+        self.rounds += 1
+        futures = {key: self._pool.submit(self.call, call) for key, call in calls.items()}
+        return {key: future.result() for key, future in futures.items()}
+
+    def call(self, call: Call) -> Outcome:
+        client = self.client(call.service)
+        operation = getattr(client, call.operation)
+        action = (
+            f"{iam_prefix(client.meta.service_model)}:{client.meta.method_to_api_mapping[call.operation]}"
+        )
+        try:
+            return Outcome(data=operation(**call.params))
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", "Error"))
+            if code in DENIED:
+                self._gap(call, f"AccessDenied: the role lacks {action}", action)
+            elif code in THROTTLED:
+                self._gap(call, f"throttled by AWS after retries ({action})", None)
+            elif code not in call.expect:
+                self._gap(call, f"{action} failed ({code})", None)
+            return Outcome(error=code)
+        except (BotoCoreError, OSError) as exc:
+            self._gap(call, f"{action} did not answer ({type(exc).__name__})", None)
+            return Outcome(error=type(exc).__name__)
+        except NotImplementedError:
+            self._gap(call, f"{action} is not available on this endpoint", None)
+            return Outcome(error="NotImplemented")
+
+    def _gap(self, call: Call, reason: str, iam_action: str | None) -> None:
+        with self._lock:
+            self.gaps.append(Gap(what=call.what or call.operation, reason=reason, iam_action=iam_action))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def iam_prefix(service_model: Any) -> str:
+    name = service_model.metadata.get("signingName") or service_model.endpoint_prefix
+    return str(IAM_PREFIX.get(name, name))
+
+
+def first(outcome: Outcome, key: str) -> list[dict[str, Any]]:
+    """The list under `key` of an answered call, or [] (a gap already says why)."""
+    if outcome.data is None:
+        return []
+    value = outcome.data.get(key) or []
+    return list(value) if isinstance(value, list) else []

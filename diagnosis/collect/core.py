@@ -1,0 +1,180 @@
+"""Rounds 1 and 2 of a diagnosis: the service, its tasks, and the task definitions they run.
+
+Round 1: describe-services with list-tasks STOPPED and RUNNING, at once. Round 2: describe-tasks in
+batches of 100 with the task definitions of the deployments (and the revision before), at once. Task
+definitions are immutable per revision, so they are cached by ARN and cost no call the second time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from diagnosis.collect.aws import Aws, Call, first
+from diagnosis.collect.target import TargetSpec, unknown_service
+from diagnosis.models import Observations
+from diagnosis.parse import service_facts, task_facts
+
+MAX_TASKS = 100  # stopped tasks read per diagnosis (ECS keeps them about an hour anyway)
+
+_PROCESS_CACHE: dict[str, dict[str, Any]] = {}
+
+
+@dataclass
+class Core:
+    """What rounds 1–2 read, raw (API shapes) and parsed."""
+
+    spec: TargetSpec
+    service: dict[str, Any] | None = None
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+    task_definitions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    observations: Observations = field(default_factory=lambda: Observations(kind="live"))
+
+
+def collect_core(
+    aws: Aws, spec: TargetSpec, cache: MutableMapping[str, dict[str, Any]] | None = None
+) -> Core:
+    cache = _PROCESS_CACHE if cache is None else cache
+    cluster = spec.cluster or "default"
+    core = Core(spec=spec)
+    if spec.service:
+        first_round = aws.round(
+            {
+                "service": Call(
+                    "ecs", "describe_services", {"cluster": cluster, "services": [spec.service]}, "service"
+                ),
+                "stopped": Call(
+                    "ecs",
+                    "list_tasks",
+                    {
+                        "cluster": cluster,
+                        "serviceName": spec.service,
+                        "desiredStatus": "STOPPED",
+                        "maxResults": 100,
+                    },
+                    "stopped tasks",
+                    frozenset({"ServiceNotFoundException"}),
+                ),
+                "running": Call(
+                    "ecs",
+                    "list_tasks",
+                    {
+                        "cluster": cluster,
+                        "serviceName": spec.service,
+                        "desiredStatus": "RUNNING",
+                        "maxResults": 100,
+                    },
+                    "running tasks",
+                    frozenset({"ServiceNotFoundException"}),
+                ),
+            }
+        )
+        services = [s for s in first(first_round["service"], "services") if s.get("status") != "INACTIVE"]
+        if not services and first_round["service"].ok:
+            raise unknown_service(aws, spec.service, [cluster])
+        core.service = services[0] if services else None
+        task_arns = [
+            *(first_round["stopped"].data or {}).get("taskArns", [])[:MAX_TASKS],
+            *(first_round["running"].data or {}).get("taskArns", [])[:MAX_TASKS],
+        ]
+    else:
+        task_arns = [spec.task or ""]
+    wanted = _deployment_task_definitions(core.service)
+    second = {
+        f"tasks{i}": Call(
+            "ecs", "describe_tasks", {"cluster": cluster, "tasks": task_arns[i : i + 100]}, "stopped tasks"
+        )
+        for i in range(0, len(task_arns), 100)
+    }
+    second.update(_task_definition_calls(wanted, cache))
+    results = aws.round(second)
+    tasks = [
+        t for key, outcome in results.items() if key.startswith("tasks") for t in first(outcome, "tasks")
+    ]
+    if spec.service:  # list-tasks filters by service in AWS; some stand-ins ignore it, the group never lies
+        tasks = [t for t in tasks if t.get("group") == f"service:{spec.service}"]
+    core.tasks = tasks
+    _store_task_definitions(results, cache)
+    core.task_definitions = {
+        arn: cache[arn] for arn in {*wanted, *(t.get("taskDefinitionArn", "") for t in tasks)} if arn in cache
+    }
+    core.observations = observations(core)
+    return core
+
+
+def missing_task_definitions(
+    core: Core, cache: MutableMapping[str, dict[str, Any]] | None = None
+) -> dict[str, Call]:
+    """Task definitions the stopped tasks use that round 2 did not read: fetched with the round-3 wave."""
+    cache = _PROCESS_CACHE if cache is None else cache
+    arns = {t.get("taskDefinitionArn", "") for t in core.tasks} - set(core.task_definitions)
+    return _task_definition_calls(arns, cache)
+
+
+def absorb_task_definitions(
+    core: Core, results: dict[str, Any], cache: MutableMapping[str, dict[str, Any]] | None = None
+) -> None:
+    cache = _PROCESS_CACHE if cache is None else cache
+    _store_task_definitions(results, cache)
+    for task in core.tasks:
+        arn = task.get("taskDefinitionArn", "")
+        if arn in cache:
+            core.task_definitions[arn] = cache[arn]
+    core.observations = observations(core)
+
+
+def _deployment_task_definitions(service: dict[str, Any] | None) -> set[str]:
+    if not service:
+        return set()
+    arns = {service.get("taskDefinition", "")} | {
+        d.get("taskDefinition", "") for d in service.get("deployments", [])
+    }
+    primary = service.get("taskDefinition", "")
+    family, _, revision = primary.rpartition(":")
+    if revision.isdigit() and int(revision) > 1:
+        arns.add(f"{family}:{int(revision) - 1}")  # the revision before: the diff's other side
+    return {a for a in arns if a}
+
+
+def _task_definition_calls(arns: set[str], cache: MutableMapping[str, dict[str, Any]]) -> dict[str, Call]:
+    return {
+        f"td:{arn}": Call(
+            "ecs",
+            "describe_task_definition",
+            {"taskDefinition": arn},
+            "task definition",
+            frozenset({"ClientException"}),
+        )
+        for arn in sorted(arns)
+        if arn and arn not in cache
+    }
+
+
+def _store_task_definitions(results: dict[str, Any], cache: MutableMapping[str, dict[str, Any]]) -> None:
+    for key, outcome in results.items():
+        if key.startswith("td:") and outcome.data and outcome.data.get("taskDefinition"):
+            definition = outcome.data["taskDefinition"]
+            cache[definition.get("taskDefinitionArn", key[3:])] = definition
+            cache[key[3:]] = definition  # also under the name it was asked by (family:revision)
+
+
+def observations(core: Core) -> Observations:
+    """Parse the raw documents, adding what only the task definition knows (essential, image)."""
+    tasks = []
+    for raw in core.tasks:
+        definition = core.task_definitions.get(raw.get("taskDefinitionArn", ""), {})
+        by_name = {c.get("name"): c for c in definition.get("containerDefinitions", [])}
+        containers = [
+            {
+                **c,
+                "essential": by_name.get(c.get("name"), {}).get("essential", c.get("essential")),
+                "image": c.get("image") or by_name.get(c.get("name"), {}).get("image", ""),
+            }
+            for c in raw.get("containers", [])
+        ]
+        tasks.append(task_facts({**raw, "containers": containers}))
+    services = (service_facts(core.service),) if core.service else ()
+    return Observations(
+        kind="live", tasks=tuple(tasks), services=services, task_definitions=dict(core.task_definitions)
+    )

@@ -1,0 +1,152 @@
+"""What the user asked about: `web-api`, `prod/web-api`, a service or task ARN, a task ID; found in AWS."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, replace
+
+from diagnosis.collect.aws import Aws, Call, first
+
+TASK_ID = re.compile(r"^[0-9a-f]{32}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+
+
+class TargetError(Exception):
+    """The target cannot be used; the message says why and what to type instead."""
+
+    def __init__(self, message: str, candidates: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.candidates = candidates or []
+
+
+class AmbiguousTarget(TargetError):
+    pass
+
+
+class UnknownTarget(TargetError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class TargetSpec:
+    cluster: str | None = None
+    service: str | None = None
+    task: str | None = None
+    region: str | None = None
+    account: str | None = None
+
+
+def parse_target(text: str, cluster: str | None = None, region: str | None = None) -> TargetSpec:
+    """Read the forms people type; say what is accepted when it is none of them."""
+    text = text.strip()
+    if text.startswith("arn:"):
+        parts = text.split(":", 5)
+        if len(parts) != 6 or parts[2] != "ecs":
+            raise TargetError(f"{text!r} is not an ECS service or task ARN")
+        resource = parts[5].split("/")
+        arn_region, account = parts[3], parts[4]
+        if resource[0] == "service" and len(resource) in (2, 3):
+            return TargetSpec(
+                cluster=resource[1] if len(resource) == 3 else cluster,
+                service=resource[-1],
+                region=arn_region,
+                account=account,
+            )
+        if resource[0] == "task" and len(resource) in (2, 3):
+            return TargetSpec(
+                cluster=resource[1] if len(resource) == 3 else cluster,
+                task=resource[-1],
+                region=arn_region,
+                account=account,
+            )
+        raise TargetError(f"{text!r} is an ECS ARN but not of a service or a task")
+    if "/" in text:
+        cluster_part, _, service = text.partition("/")
+        if NAME.match(cluster_part) and NAME.match(service):
+            return TargetSpec(cluster=cluster_part, service=service, region=region)
+    if TASK_ID.match(text):
+        return TargetSpec(cluster=cluster, task=text, region=region)
+    if NAME.match(text):
+        return TargetSpec(cluster=cluster, service=text, region=region)
+    raise TargetError(
+        f"{text!r} is not a target; use a service name (web-api), cluster/service (prod/web-api), "
+        "a service or task ARN, or a task ID"
+    )
+
+
+def resolve(aws: Aws, spec: TargetSpec, default_clusters: list[str]) -> TargetSpec:
+    """Fill in the cluster of a bare service name or task ID by looking in the clusters."""
+    if spec.cluster:
+        return spec
+    clusters = list(default_clusters) or list_clusters(aws)
+    if not clusters:
+        raise UnknownTarget(f"no ECS cluster found in {aws.region}; pass --cluster or --region")
+    if spec.task:
+        found = aws.round(
+            {
+                c: Call("ecs", "describe_tasks", {"cluster": c, "tasks": [spec.task]}, "tasks")
+                for c in clusters
+            }
+        )
+        hits = [c for c, outcome in found.items() if first(outcome, "tasks")]
+        if not hits:
+            raise UnknownTarget(
+                f"task {spec.task} was not found in {', '.join(clusters)} (ECS forgets stopped "
+                "tasks after about an hour; `ecs-why history` keeps them)"
+            )
+        return replace(spec, cluster=hits[0])
+    service = spec.service or ""
+    found = aws.round(
+        {
+            c: Call("ecs", "describe_services", {"cluster": c, "services": [service]}, "services")
+            for c in clusters
+        }
+    )
+    hits = [
+        c
+        for c, outcome in found.items()
+        if any(s.get("status") != "INACTIVE" for s in first(outcome, "services"))
+    ]
+    if len(hits) == 1:
+        return replace(spec, cluster=hits[0])
+    if len(hits) > 1:
+        raise AmbiguousTarget(
+            f"service {service} exists in {len(hits)} clusters: {', '.join(hits)}; pass --cluster or "
+            f"type cluster/service",
+            [f"{c}/{service}" for c in hits],
+        )
+    raise unknown_service(aws, service, clusters)
+
+
+def unknown_service(aws: Aws, service: str, clusters: list[str]) -> UnknownTarget:
+    names = service_names(aws, clusters)
+    close = difflib.get_close_matches(service, [n.split("/", 1)[1] for n in names], n=5, cutoff=0.5)
+    suggestions = [n for n in names if n.split("/", 1)[1] in close]
+    hint = f"; closest: {', '.join(suggestions)}" if suggestions else ""
+    where = ", ".join(clusters)
+    return UnknownTarget(f"no service named {service} in {where}{hint}", suggestions)
+
+
+def list_clusters(aws: Aws) -> list[str]:
+    arns: list[str] = []
+    token: str | None = None
+    while True:
+        params = {"nextToken": token} if token else {}
+        outcome = aws.round({"c": Call("ecs", "list_clusters", params, "clusters")})["c"]
+        arns += [a for a in (outcome.data or {}).get("clusterArns", [])]
+        token = (outcome.data or {}).get("nextToken")
+        if not token or len(arns) > 1000:
+            break
+    return [a.rsplit("/", 1)[-1] for a in arns]
+
+
+def service_names(aws: Aws, clusters: list[str]) -> list[str]:
+    found = aws.round(
+        {c: Call("ecs", "list_services", {"cluster": c, "maxResults": 100}, "services") for c in clusters}
+    )
+    return [
+        f"{c}/{arn.rsplit('/', 1)[-1]}"
+        for c, outcome in found.items()
+        for arn in (outcome.data or {}).get("serviceArns", [])
+    ]

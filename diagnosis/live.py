@@ -1,0 +1,114 @@
+"""Live diagnosis: find the target, read it in rounds, classify, fetch what the candidates need, check, rank.
+
+Round 1 (service, task lists) → round 2 (tasks, task definitions) → classify → rounds 3–4 (the evidence
+the candidate causes need) → checks → the final diagnosis. AWS failures become gaps, never exceptions;
+only an unusable target raises (`TargetError`).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import MutableMapping
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+
+from diagnosis.checks import run_checks
+from diagnosis.collect.aws import Aws
+from diagnosis.collect.core import collect_core
+from diagnosis.collect.target import TargetSpec, parse_target, resolve
+from diagnosis.collect.wave import collect_wave
+from diagnosis.engine import diagnose
+from diagnosis.models import Diagnosis, Observations, Target
+
+SINCE = re.compile(r"^(\d+)\s*([mhdw])$")
+UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+MAX_CANDIDATES = 2
+
+
+def parse_since(text: str) -> timedelta:
+    """`30m`, `24h`, `7d`, `2w`; anything else is a ValueError that says so."""
+    match = SINCE.match(text.strip().lower())
+    if not match or int(match.group(1)) == 0:
+        raise ValueError(f"--since {text!r}: use a number and a unit, like 30m, 24h, 7d or 2w")
+    return timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
+
+
+def diagnose_live(
+    session: boto3.Session,
+    target: str,
+    cluster: str | None = None,
+    region: str | None = None,
+    since: timedelta = timedelta(hours=24),
+    default_clusters: list[str] | None = None,
+    cache: MutableMapping[str, dict[str, Any]] | None = None,
+    log_lines: int = 50,
+) -> Diagnosis:
+    started = time.perf_counter()
+    spec = parse_target(target, cluster, region)
+    aws = Aws(session, spec.region or region)
+    try:
+        spec = resolve(aws, spec, default_clusters or [])
+        core = collect_core(aws, spec, cache)
+        observations = _recent(core.observations, since)
+        output_target = _target(spec, aws.region, observations)
+        preliminary = diagnose(observations, output_target)
+        candidates = [f.category for f in preliminary.findings if f.failure][:MAX_CANDIDATES]
+        if preliminary.findings and preliminary.findings[0].category == "user_stopped":
+            candidates.append("user_stopped")
+        evidence = collect_wave(aws, core, candidates, log_lines)
+        results = run_checks(evidence, candidates)
+        stats = {
+            "api_calls": aws.calls,
+            "rounds": aws.rounds,
+            "elapsed_ms": (time.perf_counter() - started) * 1000,
+        }
+        return diagnose(
+            _recent(core.observations, since),
+            output_target,
+            gaps=_unique(aws.gaps),
+            stats=stats,
+            checks=results,
+        )
+    finally:
+        aws.close()
+
+
+def _recent(obs: Observations, since: timedelta) -> Observations:
+    """Service events older than --since are history, not the present. Tasks are kept: ECS already forgets
+    stopped tasks after about an hour, so what it still returns is recent."""
+    cutoff = (datetime.now(UTC) - since).isoformat().replace("+00:00", "Z")
+    services = tuple(
+        replace(s, events=tuple(e for e in s.events if not e.created_at or e.created_at >= cutoff))
+        for s in obs.services
+    )
+    return replace(obs, services=services)
+
+
+def _target(spec: TargetSpec, region: str, obs: Observations) -> Target:
+    account = (
+        spec.account
+        or next((t.account for t in obs.tasks if t.account), None)
+        or next((s.account for s in obs.services if s.account), None)
+    )
+    return Target(
+        account=account,
+        region=spec.region or region,
+        cluster=spec.cluster,
+        service=spec.service,
+        task=spec.task,
+    )
+
+
+def _unique(gaps: list[Any]) -> list[Any]:
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for gap in gaps:
+        key = (gap.what, gap.reason)
+        if key not in seen:
+            seen.add(key)
+            unique.append(gap)
+    return unique

@@ -1,0 +1,141 @@
+"""The IAM documents in deploy/iam/: the remediation policy grants exactly what the buttons call, and the
+trust policies let in only the bot (its Kubernetes ServiceAccount, or its role in the hub account).
+
+The trust policies carry ${PLACEHOLDERS} for `envsubst`; they are checked as written and filled in.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from string import Template
+from typing import Any
+
+import pytest
+from helm_render_support import REPO
+
+IAM = REPO / "deploy" / "iam"
+MINE = ("remediation-policy.json", "trust-irsa.json", "trust-cross-account.json")
+
+# What the remediation buttons call (bot/ remediation executor), and nothing else.
+REMEDIATION_ACTIONS = {
+    "ecs:UpdateService",  # grace period, force new deployment, circuit breaker, roll back / new revision
+    "ecs:DescribeServices",  # follow the deployment until steady or failed
+    "ecs:DescribeTaskDefinition",  # read the revision to copy (add memory)
+    "ecs:RegisterTaskDefinition",  # the copy with more memory
+    "iam:PassRole",  # the copy keeps the task's task role and execution role
+}
+PLACEHOLDERS = {
+    "ACCOUNT_ID": "123456789012",
+    "OIDC_PROVIDER": "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
+    "NAMESPACE": "ops",
+    "SERVICE_ACCOUNT": "ecs-why",
+    "BOT_ACCOUNT_ID": "123456789012",
+    "BOT_ROLE_NAME": "ecs-why",
+    "EXTERNAL_ID": "ecs-why-prod",
+}
+
+
+def load(name: str) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads((IAM / name).read_text())
+    return doc
+
+
+def filled(name: str) -> dict[str, Any]:
+    text = (IAM / name).read_text()
+    used = set(re.findall(r"\$\{([A-Za-z_:][^}]*)\}", text))
+    assert used <= set(PLACEHOLDERS), f"{name}: unknown placeholders {used - set(PLACEHOLDERS)}"
+    doc: dict[str, Any] = json.loads(Template(text).substitute(PLACEHOLDERS))
+    return doc
+
+
+def as_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def statements(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    assert doc["Version"] == "2012-10-17"
+    stmts = doc["Statement"]
+    assert isinstance(stmts, list)
+    assert stmts
+    sids = [s.get("Sid") for s in stmts]
+    assert len(sids) == len(set(sids)), "Sids are unique"
+    for s in stmts:
+        assert s["Effect"] == "Allow"
+        assert not {"NotAction", "NotResource", "NotPrincipal"} & set(s), "Not* elements widen a grant"
+    return list(stmts)
+
+
+@pytest.mark.parametrize("name", MINE)
+def test_iam_documents_parse(name: str) -> None:
+    path: Path = IAM / name
+    assert path.exists()
+    statements(load(name))
+    assert path.read_text().endswith("\n")
+
+
+def test_remediation_policy_allows_exactly_the_button_actions() -> None:
+    stmts = statements(load("remediation-policy.json"))
+    actions = [a for s in stmts for a in as_list(s["Action"])]
+    assert not [a for a in actions if "*" in a or "?" in a], "no wildcard actions"
+    assert len(actions) == len(set(actions)), "each action granted once"
+    assert set(actions) == REMEDIATION_ACTIONS
+
+
+def test_remediation_policy_scopes_resources() -> None:
+    stmts = statements(load("remediation-policy.json"))
+    for s in stmts:
+        actions = set(as_list(s["Action"]))
+        resources = as_list(s["Resource"])
+        if actions & {"ecs:UpdateService", "ecs:DescribeServices"}:
+            assert resources == ["arn:aws:ecs:*:*:service/*/*"], "services only, not clusters or tasks"
+        if "iam:PassRole" in actions:
+            assert actions == {"iam:PassRole"}, "PassRole has a statement of its own"
+            assert all(r.startswith("arn:aws:iam::") and ":role/" in r for r in resources)
+            assert s["Condition"] == {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}, (
+                "roles may be passed to ECS tasks only"
+            )
+        if resources == ["*"]:
+            # the task definition calls do not support resource-level permissions
+            assert actions <= {"ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition"}
+
+
+def test_remediation_policy_grants_nothing_of_the_read_only_policy_s_kind() -> None:
+    """The two policies stay separate: remediation writes, diagnosis reads."""
+    text = (IAM / "remediation-policy.json").read_text()
+    for verb in ("Delete", "Create", "Stop", "Run", "Put", "Tag", "Attach", "Start"):
+        assert f":{verb}" not in text
+
+
+def test_trust_irsa_admits_only_the_service_account() -> None:
+    raw = load("trust-irsa.json")
+    [stmt] = statements(raw)
+    assert stmt["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert set(stmt["Principal"]) == {"Federated"}
+    [s] = statements(filled("trust-irsa.json"))
+    provider = PLACEHOLDERS["OIDC_PROVIDER"]
+    assert s["Principal"]["Federated"] == f"arn:aws:iam::123456789012:oidc-provider/{provider}"
+    assert s["Condition"] == {
+        "StringEquals": {
+            f"{provider}:aud": "sts.amazonaws.com",
+            f"{provider}:sub": "system:serviceaccount:ops:ecs-why",
+        }
+    }, "StringEquals on both aud and sub: one ServiceAccount, no wildcards"
+
+
+def test_trust_irsa_subject_matches_the_chart_service_account() -> None:
+    """The chart names its ServiceAccount after the release; with release "ecs-why" that is "ecs-why"."""
+    helpers = (REPO / "helm" / "ecs-why" / "templates" / "_helpers.tpl").read_text()
+    assert 'default (include "ecs-why.fullname" .) .Values.serviceAccount.name' in helpers
+    assert "${SERVICE_ACCOUNT}" in (IAM / "trust-irsa.json").read_text()
+
+
+def test_trust_cross_account_admits_only_the_bot_role_with_external_id() -> None:
+    [s] = statements(filled("trust-cross-account.json"))
+    assert s["Action"] == "sts:AssumeRole"
+    principal = s["Principal"]
+    assert set(principal) == {"AWS"}
+    assert principal["AWS"] == "arn:aws:iam::123456789012:role/ecs-why", "one role, not the whole account"
+    assert s["Condition"] == {"StringEquals": {"sts:ExternalId": "ecs-why-prod"}}
+    assert "*" not in json.dumps(s)
