@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from diagnosis.models import ActionEvent, Observations, ServiceFacts, TaskFacts
+from diagnosis.models import ActionEvent, ContainerFacts, Observations, ServiceFacts, TaskFacts
 from diagnosis.rules import TASK_RULES, Match, read_message
 from diagnosis.rules.exit import failed_container, stop_timeout_kill
 
@@ -57,39 +57,58 @@ def is_stopped(task: TaskFacts) -> bool:
 
 
 def classify_task(task: TaskFacts) -> list[Match]:
-    """The task's primary cause first, then side observations."""
+    """The task's primary cause first, then side observations.
+
+    Precedence: a specific stopped reason; then a container's own reason (the failed container's, or any
+    container's when the failed one never ran); then the stop code, which says who stopped the task; then
+    the failed container's exit code; else `other`, quoting what ECS said."""
     reason = task.stopped_reason.strip()
     primary = read_message(reason) if reason.lower().rstrip(".") not in GENERIC_REASONS else None
     container = failed_container(task)
-    container_match = read_message(container.reason) if container is not None and container.reason else None
-    if container_match is None:
-        for other in task.containers:
-            if other.reason and other is not container:
-                container_match = read_message(other.reason)
-                if container_match is not None:
-                    break
-
+    container_match = _container_reason(task, container)
     if container_match is not None and (primary is None or primary.secondary):
-        primary = _with_names(container_match, container=container.name if container else "")
+        primary = container_match
+    if (primary is None or primary.secondary) and task.stop_code in LIFECYCLE_BY_STOP_CODE:
+        category, clue = LIFECYCLE_BY_STOP_CODE[task.stop_code]
+        primary = Match(category, 0.7, clue)
     if primary is None or primary.secondary:
         for rule in TASK_RULES:
             from_exit = rule(task)
             if from_exit is not None:
                 primary = from_exit
                 break
-    if primary is None and task.stop_code in LIFECYCLE_BY_STOP_CODE:
-        category, clue = LIFECYCLE_BY_STOP_CODE[task.stop_code]
-        primary = Match(category, 0.7, clue)
     if primary is None:
         clue = f"ECS said: {reason}" if reason else "ECS gave no stopped reason"
         primary = Match("other", 0.3, clue)
 
     matches = [primary]
-    if primary.category in STOPPED_BY_ECS:
+    if primary.category in STOPPED_BY_ECS and (container_match is None or container_match.category != "oom"):
         side = stop_timeout_kill(task)
         if side is not None:
             matches.append(side)
     return matches
+
+
+def _container_reason(task: TaskFacts, container: ContainerFacts | None) -> Match | None:
+    """What a container's own `reason` says; another container's only when the failed one never ran, or
+    when it is an OOM kill (a kill is a cause wherever it happens, not a consequence of the stop)."""
+    for other in task.containers:
+        if other.reason and other is not container:
+            match = read_message(other.reason)
+            if match is not None and match.category == "oom":
+                return _with_names(match, container=other.name)
+    if container is not None and container.reason:
+        match = read_message(container.reason)
+        if match is not None:
+            return _with_names(match, container=container.name)
+    if container is not None and container.exit_code is not None:
+        return None
+    for other in task.containers:
+        if other.reason and other is not container:
+            match = read_message(other.reason)
+            if match is not None:
+                return _with_names(match, container=other.name)
+    return None
 
 
 def _with_names(match: Match, **names: str) -> Match:

@@ -337,7 +337,7 @@ def _derive(names: dict[str, str]) -> None:
             names.setdefault("tag", tag)
     task_def = names.get("task_def", "")
     family, _, revision = task_def.rpartition(":")
-    if family and revision.isdigit():
+    if family and revision.isascii() and revision.isdigit() and len(revision) < 10:
         names.setdefault("family", family)
         if int(revision) > 1:
             names.setdefault("previous_task_def", f"{family}:{int(revision) - 1}")

@@ -51,7 +51,10 @@ def parse_document(doc: object) -> Observations:
     except InputError:
         raise
     except (TypeError, ValueError, AttributeError, KeyError, RecursionError) as exc:
-        raise InputError(f"the JSON has a known shape but a malformed field ({_short(exc)})") from None
+        raise InputError(
+            f"the JSON looks like an ECS document but {_short(exc)}; expected {ACCEPTED_SHAPES}, "
+            "with fields as the AWS CLI prints them"
+        ) from None
 
 
 def _parse(doc: object) -> Observations:
@@ -62,7 +65,7 @@ def _parse(doc: object) -> Observations:
             return Observations(kind="service list", services=tuple(service_facts(s) for s in doc))
         raise InputError(f"the JSON is a list, but not of ECS tasks; expected {ACCEPTED_SHAPES}")
     if not isinstance(doc, Mapping):
-        raise InputError(f"the JSON is a {type(doc).__name__}; expected {ACCEPTED_SHAPES}")
+        raise InputError(f"the JSON is {_kind(doc)}; expected {ACCEPTED_SHAPES}")
     if "detail-type" in doc and isinstance(doc.get("detail"), Mapping):
         return _parse_event(doc)
     if isinstance(doc.get("tasks"), list):
@@ -89,8 +92,8 @@ def _parse(doc: object) -> Observations:
 def _parse_event(doc: Mapping[str, Any]) -> Observations:
     detail_type = str(doc.get("detail-type", ""))
     detail = doc["detail"]
-    region = _s(doc.get("region"))
-    account = _s(doc.get("account"))
+    region = _s(doc.get("region"), "region")
+    account = _s(doc.get("account"), "account")
     if detail_type == "ECS Task State Change":
         if not _is_task(detail):
             raise InputError("the ECS Task State Change event's `detail` is not a task")
@@ -98,15 +101,15 @@ def _parse_event(doc: Mapping[str, Any]) -> Observations:
     if detail_type in ("ECS Service Action", "ECS Deployment State Change"):
         resources = [r for r in doc.get("resources") or [] if isinstance(r, str)]
         cluster, service = _service_from_arn(resources[0] if resources else "")
-        cluster = _name_from_arn(_s(detail.get("clusterArn"))) or cluster
+        cluster = _name_from_arn(_s(detail.get("clusterArn"), "clusterArn")) or cluster
         action = ActionEvent(
             kind="deployment" if detail_type == "ECS Deployment State Change" else "service_action",
-            event_name=_s(detail.get("eventName")),
-            event_type=_s(detail.get("eventType")),
-            reason=_s(detail.get("reason")),
+            event_name=_s(detail.get("eventName"), "eventName"),
+            event_type=_s(detail.get("eventType"), "eventType"),
+            reason=_s(detail.get("reason"), "reason"),
             service=service,
             cluster=cluster,
-            deployment_id=_s(detail.get("deploymentId")),
+            deployment_id=_s(detail.get("deploymentId"), "deploymentId"),
             time=_time(doc.get("time") or detail.get("updatedAt")),
             region=region,
             account=account,
@@ -134,17 +137,17 @@ def _is_service(doc: Mapping[str, Any]) -> bool:
 
 
 def task_facts(doc: Mapping[str, Any], region: str = "", account: str = "") -> TaskFacts:
-    task_arn = _s(doc.get("taskArn"))
+    task_arn = _s(doc.get("taskArn"), "taskArn")
     arn_region, arn_account = _region_account(task_arn)
-    group = _s(doc.get("group"))
+    group = _s(doc.get("group"), "group")
     service = group.split(":", 1)[1] if group.startswith("service:") else ""
     containers = tuple(
         ContainerFacts(
-            name=_s(c.get("name")),
+            name=_s(c.get("name"), "name"),
             exit_code=_int_or_none(c.get("exitCode")),
-            reason=_s(c.get("reason")),
-            last_status=_s(c.get("lastStatus")),
-            image=_s(c.get("image")),
+            reason=_s(c.get("reason"), "reason"),
+            last_status=_s(c.get("lastStatus"), "lastStatus"),
+            image=_s(c.get("image"), "image"),
             essential=c["essential"] if isinstance(c.get("essential"), bool) else None,
         )
         for c in doc.get("containers") or []
@@ -152,32 +155,32 @@ def task_facts(doc: Mapping[str, Any], region: str = "", account: str = "") -> T
     )
     return TaskFacts(
         task_arn=task_arn,
-        cluster=_name_from_arn(_s(doc.get("clusterArn"))) or _cluster_from_task_arn(task_arn),
+        cluster=_name_from_arn(_s(doc.get("clusterArn"), "clusterArn")) or _cluster_from_task_arn(task_arn),
         service=service,
         group=group,
-        task_definition_arn=_s(doc.get("taskDefinitionArn")),
-        launch_type=_s(doc.get("launchType")),
-        capacity_provider=_s(doc.get("capacityProviderName")),
-        last_status=_s(doc.get("lastStatus")),
-        desired_status=_s(doc.get("desiredStatus")),
-        stop_code=_s(doc.get("stopCode")),
-        stopped_reason=_s(doc.get("stoppedReason")),
+        task_definition_arn=_s(doc.get("taskDefinitionArn"), "taskDefinitionArn"),
+        launch_type=_s(doc.get("launchType"), "launchType"),
+        capacity_provider=_s(doc.get("capacityProviderName"), "capacityProviderName"),
+        last_status=_s(doc.get("lastStatus"), "lastStatus"),
+        desired_status=_s(doc.get("desiredStatus"), "desiredStatus"),
+        stop_code=_s(doc.get("stopCode"), "stopCode"),
+        stopped_reason=_s(doc.get("stoppedReason"), "stoppedReason"),
         containers=containers,
         created_at=_time(doc.get("createdAt")),
         started_at=_time(doc.get("startedAt")),
         stopping_at=_time(doc.get("stoppingAt")),
         stopped_at=_time(doc.get("stoppedAt")),
-        cpu=_s(doc.get("cpu")),
-        memory=_s(doc.get("memory")),
+        cpu=_s(doc.get("cpu"), "cpu"),
+        memory=_s(doc.get("memory"), "memory"),
         region=arn_region or region,
         account=arn_account or account,
         subnet_ids=_subnets(doc.get("attachments")),
-        platform_version=_s(doc.get("platformVersion")),
+        platform_version=_s(doc.get("platformVersion"), "platformVersion"),
     )
 
 
 def service_facts(doc: Mapping[str, Any]) -> ServiceFacts:
-    arn = _s(doc.get("serviceArn"))
+    arn = _s(doc.get("serviceArn"), "serviceArn")
     arn_region, arn_account = _region_account(arn)
     arn_cluster, arn_service = _service_from_arn(arn)
     deployment_config = doc.get("deploymentConfiguration") or {}
@@ -185,29 +188,31 @@ def service_facts(doc: Mapping[str, Any]) -> ServiceFacts:
         deployment_config.get("deploymentCircuitBreaker") if isinstance(deployment_config, Mapping) else None
     )
     return ServiceFacts(
-        name=_s(doc.get("serviceName")) or arn_service,
+        name=_s(doc.get("serviceName"), "serviceName") or arn_service,
         arn=arn,
-        cluster=_name_from_arn(_s(doc.get("clusterArn"))) or arn_cluster,
-        status=_s(doc.get("status")),
+        cluster=_name_from_arn(_s(doc.get("clusterArn"), "clusterArn")) or arn_cluster,
+        status=_s(doc.get("status"), "status"),
         desired=_int(doc.get("desiredCount")),
         running=_int(doc.get("runningCount")),
         pending=_int(doc.get("pendingCount")),
-        launch_type=_s(doc.get("launchType")),
-        task_definition_arn=_s(doc.get("taskDefinition")),
+        launch_type=_s(doc.get("launchType"), "launchType"),
+        task_definition_arn=_s(doc.get("taskDefinition"), "taskDefinition"),
         events=tuple(
             ServiceEvent(
-                message=_s(e.get("message")), created_at=_time(e.get("createdAt")), id=_s(e.get("id"))
+                message=_s(e.get("message"), "message"),
+                created_at=_time(e.get("createdAt")),
+                id=_s(e.get("id"), "id"),
             )
             for e in doc.get("events") or []
             if isinstance(e, Mapping) and e.get("message")
         ),
         deployments=tuple(
             DeploymentFacts(
-                id=_s(d.get("id")),
-                status=_s(d.get("status")),
-                task_definition_arn=_s(d.get("taskDefinition")),
-                rollout_state=_s(d.get("rolloutState")),
-                rollout_state_reason=_s(d.get("rolloutStateReason")),
+                id=_s(d.get("id"), "id"),
+                status=_s(d.get("status"), "status"),
+                task_definition_arn=_s(d.get("taskDefinition"), "taskDefinition"),
+                rollout_state=_s(d.get("rolloutState"), "rolloutState"),
+                rollout_state_reason=_s(d.get("rolloutStateReason"), "rolloutStateReason"),
                 desired=_int(d.get("desiredCount")),
                 running=_int(d.get("runningCount")),
                 failed_tasks=_int(d.get("failedTasks")),
@@ -219,7 +224,7 @@ def service_facts(doc: Mapping[str, Any]) -> ServiceFacts:
         ),
         health_check_grace_period=_int_or_none(doc.get("healthCheckGracePeriodSeconds")),
         target_group_arns=tuple(
-            _s(lb.get("targetGroupArn"))
+            _s(lb.get("targetGroupArn"), "targetGroupArn")
             for lb in doc.get("loadBalancers") or []
             if isinstance(lb, Mapping) and lb.get("targetGroupArn")
         ),
@@ -237,14 +242,28 @@ def service_facts(doc: Mapping[str, Any]) -> ServiceFacts:
 # --- small field readers: AWS documents are trusted for shape only, never for types --------------------
 
 
-def _s(value: object) -> str:
+def _s(value: object, name: str = "") -> str:
     if value is None:
         return ""
     if isinstance(value, str):
         return value
     if isinstance(value, (int, float, bool)):
         return str(value)
-    raise TypeError(f"expected a string, got {type(value).__name__}")
+    where = f"`{name}`" if name else "a field"
+    raise TypeError(f"{where} should be a string, not {_kind(value)}")
+
+
+def _kind(value: object) -> str:
+    names = {
+        dict: "an object",
+        list: "a list",
+        str: "a string",
+        int: "a number",
+        float: "a number",
+        bool: "a boolean",
+        type(None): "null",
+    }
+    return names.get(type(value), type(value).__name__)
 
 
 def _int(value: object) -> int:
@@ -317,7 +336,7 @@ def _subnets(attachments: object) -> tuple[str, ...]:
                 continue
             for detail in att.get("details") or []:
                 if isinstance(detail, Mapping) and detail.get("name") == "subnetId" and detail.get("value"):
-                    found.append(_s(detail.get("value")))
+                    found.append(_s(detail.get("value"), "value"))
     return tuple(found)
 
 

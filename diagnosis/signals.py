@@ -19,6 +19,7 @@ _REF_IMAGE = re.compile(
     r"(?:resolve ref(?:erence)?|pull access denied for|manifest for|pulling image|pull image|image)"
     r"\s+\"?((?:[\w.-]+(?::\d+)?/)?[\w.-]+(?:/[\w.-]+)*(?::[\w][\w.-]{0,127}|@sha256:[0-9a-f]{6,64})?)"
 )
+_REGISTRY_API = re.compile(r"v2/([\w./-]+?)/manifests/([\w][\w.-]{0,127})")
 _SECRET_ARN = re.compile(r"\barn:aws[\w-]*:(?:secretsmanager|ssm|kms|s3):[^\s\"',)\]]+")
 _TARGET_GROUP = re.compile(r"\barn:aws[\w-]*:elasticloadbalancing:[^\s\"',)]+:targetgroup/[^\s\"',)]+")
 _ROLE_ARN = re.compile(r"\barn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]+")
@@ -58,12 +59,22 @@ class Message:
 
     @cached_property
     def image(self) -> str:
-        match = _ECR_IMAGE.search(self.text)
-        if match:
-            return match.group(0).rstrip(".:")
+        """The image reference the message names (not a registry API URL, not a platform)."""
+        for match in _ECR_IMAGE.finditer(self.text):
+            ref = match.group(0).rstrip(".:/")
+            host, _, path = ref.partition("/")
+            if not path.startswith("v2/") and path != "v2":
+                return ref
+            api = _REGISTRY_API.match(path)  # https://HOST/v2/REPO/manifests/TAG
+            if api:
+                return f"{host}/{api.group(1)}:{api.group(2)}"
         for match in _REF_IMAGE.finditer(self.text):
             candidate = match.group(1).rstrip(".:")
-            if ("/" in candidate or ":" in candidate) and not candidate.startswith(("http", "manifest")):
+            if (
+                ("/" in candidate or ":" in candidate)
+                and not candidate.startswith(("http", "manifest"))
+                and not _PLATFORM.match(candidate.lower())
+            ):
                 return candidate
         return ""
 

@@ -132,7 +132,7 @@ def _deployment_task_definitions(service: dict[str, Any] | None) -> set[str]:
     }
     primary = service.get("taskDefinition", "")
     family, _, revision = primary.rpartition(":")
-    if revision.isdigit() and int(revision) > 1:
+    if revision.isascii() and revision.isdigit() and len(revision) < 10 and int(revision) > 1:
         arns.add(f"{family}:{int(revision) - 1}")  # the revision before: the diff's other side
     return {a for a in arns if a}
 

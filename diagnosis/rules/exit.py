@@ -84,7 +84,10 @@ def exec_failure(msg: Message) -> Match | None:
 
 
 def failed_container(task: TaskFacts) -> ContainerFacts | None:
-    """The container whose exit explains the stop: essential, non-zero, carrying a reason, not a sidecar."""
+    """The container whose exit explains the stop: essential, not a sidecar, carrying a reason, non-zero.
+
+    A sidecar's signal exit after the app exited 0 is the consequence, not the cause: ECS stops the rest
+    of the task when an essential container exits."""
     exited = [c for c in task.containers if c.exit_code is not None or c.reason]
     if not exited:
         return None
@@ -96,9 +99,9 @@ def failed_container(task: TaskFacts) -> ContainerFacts | None:
         sidecar = _SIDECAR_NAME.search(c.name.lower()) is not None
         return (
             0 if c.essential is False else 1,
-            1 if c.exit_code not in (None, 0) else 0,
-            1 if c.reason else 0,
             0 if sidecar else 1,
+            1 if c.reason else 0,
+            1 if c.exit_code not in (None, 0) else 0,
         )
 
     return max(exited, key=weight)

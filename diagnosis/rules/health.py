@@ -36,6 +36,15 @@ def load_balancer_health(msg: Message) -> Match | None:
         "nlb",
     )
     unhealthy = msg.has("unhealthy", "health check", "health checks")
+    if elb and msg.has("target type", "failed to register targets"):
+        return found(
+            "elb_health_check",
+            0.75,
+            "the load balancer cannot register the task as a target (the "
+            "target group's type or port does not fit the task)",
+            msg,
+            ("invalid_task_definition_or_parameter",),
+        )
     if elb and unhealthy:
         clue = "the load balancer's health checks failed for the task's target"
         if msg.http_codes:

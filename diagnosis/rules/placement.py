@@ -100,9 +100,7 @@ def placement(msg: Message) -> Match | None:
             msg,
             names={"resource": what},
         )
-    if msg.has(
-        "constraint", "attribute", "memberof", "distinctinstance", "agent", "disconnected", "requirements"
-    ):
+    if msg.has("constraint", "attribute", "memberof", "distinctinstance", "agent", "disconnected"):
         return found(
             "placement_constraint_or_no_instances",
             0.75,

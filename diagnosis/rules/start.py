@@ -114,6 +114,7 @@ def platform_mismatch(msg: Message) -> Match | None:
         "no matching manifest for",
         "descriptor matching platform",
         "does not match the detected host platform",
+        "no match for platform",
         "image platform",
         "image's platform",
         "platform mismatch",
@@ -124,6 +125,8 @@ def platform_mismatch(msg: Message) -> Match | None:
 
 def rate_limit(msg: Message) -> Match | None:
     """`toomanyrequests` is the registry API's own error code; "rate limit" needs a pull around it."""
+    if msg.has(*SECRET_WORDS):
+        return None  # Secrets Manager / SSM throttling is a secrets failure
     if msg.has("toomanyrequests") or (
         msg.has("rate limit", "too many requests", "ratelimit", "rate exceeded")
         and (msg.has(*PULL_WORDS) or msg.has("docker.io", "registry", "manifest", "layer", "pull"))
@@ -220,6 +223,8 @@ def resource_initialization(msg: Message) -> Match | None:
         )
     if not typed or msg.error_types[0] != "resourceinitializationerror":
         return None  # e.g. CannotStartContainerError: ResourceInitializationError: …: read by container_start
+    if msg.has("oci runtime", "failed to create shim", "unable to start container process", "exec:"):
+        return None  # the runtime could not start the process: read by container_start
     if msg.has(
         "failed to configure eni",
         " eni",

@@ -1,0 +1,189 @@
+"""Exit rules: what a container's exit code and reason say (OOM, app error, 126/127, signals, exit 0)."""
+
+from __future__ import annotations
+
+import pytest
+
+from diagnosis.models import ContainerFacts, TaskFacts
+from diagnosis.rules import exit as exit_rules
+from diagnosis.rules import read_message
+from diagnosis.signals import Message
+
+
+def task(*containers: ContainerFacts, service: str = "web-api", stop_code: str = "") -> TaskFacts:
+    return TaskFacts(
+        task_arn="arn:aws:ecs:us-east-1:123456789012:task/prod/0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+        service=service,
+        stop_code=stop_code,
+        stopped_reason="Essential container in task exited",
+        containers=containers,
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "OutOfMemoryError: Container killed due to memory usage",
+        "Outofmemoryerror: container killed due to memory usage",
+        "OutOfMemory: Container killed due to memory usage",
+        "OutOfMemoryError: container killed due to memory usage: Container was OOM killed",
+        "OOM",
+    ],
+)
+def test_oom_reasons(text: str) -> None:
+    match = read_message(text)
+    assert match is not None
+    assert match.category == "oom"
+    assert match.confidence >= 0.9
+
+
+def test_oom_rule_ignores_placement_memory_wording() -> None:
+    assert exit_rules.oom(Message("has insufficient memory available")) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "path"),
+    [
+        ('exec: "/app/server": permission denied', "/app/server"),
+        ('exec user process caused "no such file or directory"', ""),
+        ('exec: "uvicorn": executable file not found in $PATH', "uvicorn"),
+    ],
+)
+def test_exec_failure_is_command_not_found(text: str, path: str) -> None:
+    match = read_message(text)
+    assert match is not None
+    assert match.category == "command_not_found"
+    assert "container_start_failure" in match.alternatives
+    assert match.names.get("path", "") == path
+
+
+def test_exec_permission_denied_clue() -> None:
+    match = exit_rules.exec_failure(Message('exec: "/app/run.sh": permission denied'))
+    assert match is not None
+    assert "permission denied" in match.clue
+
+
+@pytest.mark.parametrize(
+    ("code", "category", "alternatives"),
+    [
+        (1, "app_error", ()),
+        (2, "app_error", ()),
+        (255, "app_error", ()),
+        (134, "app_error", ()),  # SIGABRT
+        (126, "command_not_found", ()),
+        (127, "command_not_found", ()),
+        (139, "segfault", ()),
+        (135, "segfault", ("app_error",)),  # SIGBUS
+        (137, "oom", ("sigkill_stop_timeout",)),
+        (143, "graceful_sigterm", ("app_error",)),
+        (125, "agent_or_docker_daemon", ("container_start_failure",)),
+    ],
+)
+def test_exit_code_reading(code: int, category: str, alternatives: tuple[str, ...]) -> None:
+    match = exit_rules.from_exit_code(task(ContainerFacts("api", exit_code=code)))
+    assert match is not None
+    assert match.category == category
+    assert match.alternatives == alternatives
+    assert match.names["container"] == "api"
+    assert match.names["exit_code"] == str(code)
+
+
+def test_exit_137_without_reason_is_unsure() -> None:
+    match = exit_rules.from_exit_code(task(ContainerFacts("worker", exit_code=137)))
+    assert match is not None
+    assert match.category == "oom"
+    assert match.confidence < 0.7
+    assert "stopTimeout" in match.clue
+
+
+def test_signal_is_named() -> None:
+    match = exit_rules.from_exit_code(task(ContainerFacts("api", exit_code=134)))
+    assert match is not None
+    assert "SIGABRT" in match.clue
+
+
+def test_exit_0_of_a_service_is_clean_exit() -> None:
+    match = exit_rules.from_exit_code(task(ContainerFacts("api", exit_code=0)))
+    assert match is not None
+    assert match.category == "clean_exit"
+    assert match.confidence >= 0.8
+
+
+def test_exit_0_of_a_standalone_task_is_less_sure() -> None:
+    match = exit_rules.from_exit_code(task(ContainerFacts("job", exit_code=0), service=""))
+    assert match is not None
+    assert match.category == "clean_exit"
+    assert match.confidence <= 0.5
+    assert "batch" in match.clue
+
+
+def test_no_exit_code_no_reading() -> None:
+    assert (
+        exit_rules.from_exit_code(task(ContainerFacts("api", reason="CannotPullContainerError: x"))) is None
+    )
+    assert exit_rules.from_exit_code(task()) is None
+
+
+# --- which container explains the stop --------------------------------------------------------------------
+
+
+def test_failed_container_prefers_the_app_over_a_sidecar() -> None:
+    chosen = exit_rules.failed_container(
+        task(ContainerFacts("envoy", exit_code=1), ContainerFacts("orders", exit_code=1))
+    )
+    assert chosen is not None
+    assert chosen.name == "orders"
+
+
+def test_failed_container_prefers_non_zero_exit() -> None:
+    chosen = exit_rules.failed_container(
+        task(ContainerFacts("orders", exit_code=0), ContainerFacts("billing", exit_code=3))
+    )
+    assert chosen is not None
+    assert chosen.name == "billing"
+
+
+def test_failed_container_skips_non_essential() -> None:
+    chosen = exit_rules.failed_container(
+        task(
+            ContainerFacts("api", exit_code=1, essential=True),
+            ContainerFacts("db-migrate", exit_code=2, essential=False, reason="migration failed"),
+        )
+    )
+    assert chosen is not None
+    assert chosen.name == "api"
+
+
+def test_failed_container_prefers_the_one_with_a_reason() -> None:
+    chosen = exit_rules.failed_container(
+        task(
+            ContainerFacts("api", exit_code=137),
+            ContainerFacts(
+                "worker", exit_code=137, reason="OutOfMemoryError: Container killed due to memory usage"
+            ),
+        )
+    )
+    assert chosen is not None
+    assert chosen.name == "worker"
+
+
+def test_sidecar_sigterm_after_app_exit_0_is_not_the_cause() -> None:
+    match = exit_rules.from_exit_code(
+        task(ContainerFacts("app", exit_code=0), ContainerFacts("envoy", exit_code=143))
+    )
+    assert match is not None
+    assert match.category == "clean_exit"
+    assert match.names["container"] == "app"
+
+
+def test_no_container_exited() -> None:
+    assert exit_rules.failed_container(task(ContainerFacts("api"))) is None
+
+
+def test_stop_timeout_kill_is_secondary_and_only_for_137() -> None:
+    side = exit_rules.stop_timeout_kill(task(ContainerFacts("api", exit_code=137)))
+    assert side is not None
+    assert side.category == "sigkill_stop_timeout"
+    assert side.secondary
+    assert side.names["container"] == "api"
+    assert exit_rules.stop_timeout_kill(task(ContainerFacts("api", exit_code=143))) is None
