@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from diagnosis.checks.evidence import CheckResult
@@ -16,6 +17,7 @@ from diagnosis.classify import Sighting
 from diagnosis.knowledge import CHECK_SPECS, CategoryInfo, info
 from diagnosis.models import Action, Check, EvidenceItem, Finding, Remediation, ServiceFacts, TaskFacts
 from diagnosis.redact import redact
+from diagnosis.rules.exit import failed_container
 
 MAX_EVIDENCE = 8
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -161,9 +163,17 @@ def _evidence(group: Sequence[Sighting]) -> list[EvidenceItem]:
             if task.stop_code:
                 facts.append(f"stop code: {task.stop_code}")
             facts.extend(
-                f"container {c.name}: exit code {c.exit_code}" + (f", reason: {c.reason}" if c.reason else "")
+                f"container {c.name}: "
+                + ", ".join(
+                    part
+                    for part in (
+                        f"exit code {c.exit_code}" if c.exit_code is not None else "",
+                        f"reason: {c.reason}" if c.reason and c.reason not in sighting.quote else "",
+                    )
+                    if part
+                )
                 for c in task.containers
-                if c.exit_code is not None or c.reason
+                if c.exit_code is not None or (c.reason and c.reason not in sighting.quote)
             )
         fact = "; ".join(facts)
         if sighting.count > 1:
@@ -305,6 +315,23 @@ def _task_names(task: TaskFacts, names: dict[str, str]) -> None:
             names.setdefault(key, value)
     if task.subnet_ids:
         names.setdefault("subnet", task.subnet_ids[0])
+    container = failed_container(task)
+    if container is not None and container.name:
+        names.setdefault("container", container.name)
+    if container is not None and container.image:
+        names.setdefault("image", container.image)
+    if task.stopped_at:
+        # the metric window around the stops: from an hour before the first to a few minutes after the last
+        names["since_time"] = min(names.get("since_time", task.stopped_at), _shift(task.stopped_at, -3600))
+        names["now"] = max(names.get("now", ""), _shift(task.stopped_at, 300))
+
+
+def _shift(iso: str, seconds: int) -> str:
+    try:
+        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return iso
+    return (moment + timedelta(seconds=seconds)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _service_names(service: ServiceFacts, names: dict[str, str]) -> None:

@@ -46,12 +46,15 @@ def check_load_balancer(evidence: LiveEvidence, category: str) -> list[CheckResu
         f"{health_port}, every {interval} s, unhealthy after {threshold} failures ({window} s); "
         f"grace period {grace} s"
     )
+    timeout = int(group.get("HealthCheckTimeoutSeconds") or 5)
+    earliest = (threshold - 1) * interval + timeout  # the first check fails at once, the last one times out
     if start is not None:
         facts.append(f"the application took {start:.0f} s to start (from its log)")
-        if grace + window < start:
+        if max(grace, earliest) < start:
             problems.append(
-                f"the grace period ({grace} s) plus the checks' window ({window} s) is shorter than "
-                f"the {start:.0f} s the application needs to start"
+                f"the application needs {start:.0f} s to start, but the health checks can mark it unhealthy "
+                f"after about {earliest} s ({threshold} failures, {interval} s apart) and the grace period is "
+                f"only {grace} s"
             )
     elif grace < window:
         facts.append(f"the grace period ({grace} s) is shorter than one unhealthy window ({window} s)")

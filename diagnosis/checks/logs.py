@@ -12,7 +12,7 @@ from diagnosis.redact import redact
 TELLING = re.compile(
     r"error|exception|traceback|fatal|panic|missing|refused|address already in use|permission denied|not found|"
     r"cannot|could not|couldn't|failed|killed|denied|timed? ?out|no such|undefined|invalid|unable|out of memory|"
-    r"heap|segmentation|core dumped|exit(?:ed)? (?:with )?(?:code|status)",
+    r"heap|segmentation|core dumped|exit(?:ed)? (?:with )?(?:code|status)|\bwarn(?:ing)?\b",
     re.IGNORECASE,
 )
 STARTED_IN = re.compile(

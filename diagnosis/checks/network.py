@@ -99,14 +99,12 @@ def check_network(evidence: LiveEvidence, category: str) -> list[CheckResult]:
             )
         )
     elif reachable:
+        refutes = category == "image_pull_network"  # for other causes an open path is only context
+        items = tuple(EvidenceItem(source=source, fact=r) for r in reachable) if refutes else ()
+        detail = "the network path looks open: " + "; ".join(reachable)
         results.append(
             CheckResult(
-                category,
-                "network_path",
-                "refutes" if category == "image_pull_network" else "inconclusive",
-                "the network path looks open: " + "; ".join(reachable),
-                tuple(EvidenceItem(source=source, fact=r) for r in reachable),
-                names,
+                category, "network_path", "refutes" if refutes else "inconclusive", detail, items, names
             )
         )
     return results

@@ -125,9 +125,9 @@ class Aws:
         except (BotoCoreError, OSError) as exc:
             self._gap(call, f"{action} did not answer ({type(exc).__name__})", None)
             return Outcome(error=type(exc).__name__)
-        except NotImplementedError:
-            self._gap(call, f"{action} is not available on this endpoint", None)
-            return Outcome(error="NotImplemented")
+        except Exception as exc:
+            self._gap(call, f"{action} gave no usable answer ({type(exc).__name__})", None)
+            return Outcome(error=type(exc).__name__)
 
     def _gap(self, call: Call, reason: str, iam_action: str | None) -> None:
         with self._lock:

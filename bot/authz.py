@@ -1,0 +1,50 @@
+"""Who may press a remediation button: Slack user IDs and user group IDs from ECS_WHY_OPERATORS.
+
+Empty means nobody. Checked when the button is clicked and again when the change is confirmed; group
+membership is read from Slack (cached briefly, so a removal takes effect within a minute).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+
+GroupMembers = Callable[[str], set[str]]
+
+
+class Operators:
+    def __init__(self, ids: Iterable[str], group_members: GroupMembers, ttl_seconds: float = 60.0) -> None:
+        ids = list(ids)
+        self.users = {i for i in ids if i[:1] in ("U", "W")}
+        self.groups = [i for i in ids if i[:1] == "S"]
+        self._members = group_members
+        self._ttl = ttl_seconds
+        self._cache: dict[str, tuple[float, set[str]]] = {}
+        self._lock = threading.Lock()
+
+    def allowed(self, user_id: str) -> bool:
+        if user_id in self.users:
+            return True
+        return any(user_id in self._group(group) for group in self.groups)
+
+    def describe(self) -> str:
+        if not self.users and not self.groups:
+            return "nobody (ECS_WHY_OPERATORS is empty)"
+        return ", ".join(
+            [*(f"<@{u}>" for u in sorted(self.users)), *(f"<!subteam^{g}>" for g in self.groups)]
+        )
+
+    def _group(self, group: str) -> set[str]:
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cache.get(group)
+            if cached and now - cached[0] < self._ttl:
+                return cached[1]
+        try:
+            members = self._members(group)
+        except Exception:
+            members = set()
+        with self._lock:
+            self._cache[group] = (now, members)
+        return members

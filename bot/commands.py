@@ -1,0 +1,143 @@
+"""The `/ecs-why` command language, shared by the slash command and the buttons (a click runs the same
+command text a person could type, so there is one code path).
+
+    /ecs-why TARGET [--cluster C] [--region R] [--account A] [--since 24h]
+    /ecs-why subscribe TARGET [--cluster C] [--region R] [--account A] [--only cat1,cat2] [--all]
+    /ecs-why unsubscribe TARGET|--all
+    /ecs-why subscriptions
+    /ecs-why history TARGET [--since 7d]
+    /ecs-why help
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+from typing import Literal
+
+from diagnosis.knowledge import CATALOG
+
+Verb = Literal["diagnose", "subscribe", "unsubscribe", "subscriptions", "history", "help"]
+VERBS: tuple[Verb, ...] = ("diagnose", "subscribe", "unsubscribe", "subscriptions", "history", "help")
+FLAGS_WITH_VALUE = {"--cluster", "--region", "--account", "--since", "--only"}
+FLAGS_ALONE = {"--all"}
+ALLOWED: dict[str, set[str]] = {
+    "diagnose": {"--cluster", "--region", "--account", "--since"},
+    "subscribe": {"--cluster", "--region", "--account", "--only", "--all"},
+    "unsubscribe": {"--cluster", "--region", "--account", "--all"},
+    "subscriptions": set(),
+    "history": {"--cluster", "--region", "--account", "--since"},
+    "help": set(),
+}
+
+USAGE = """\
+*Why did my ECS task stop?*
+• `/ecs-why web-api` — diagnose a service (also `prod/web-api`, a service or task ARN, a task ID)
+• `/ecs-why web-api --cluster prod --region eu-west-1 --account payments --since 6h`
+• `/ecs-why subscribe web-api [--only oom,app_error] [--all]` — post this service's failures here
+• `/ecs-why unsubscribe web-api` · `/ecs-why unsubscribe --all` · `/ecs-why subscriptions`
+• `/ecs-why history web-api --since 7d` — what stopped and why, after ECS has forgotten
+• Or use the message shortcut *Why did this stop?* on an alert or a pasted ARN."""
+
+
+class CommandError(ValueError):
+    """A command a person typed wrong; the message says what to type instead."""
+
+
+@dataclass(frozen=True)
+class Command:
+    verb: Verb
+    target: str = ""
+    cluster: str | None = None
+    region: str | None = None
+    account: str | None = None
+    since: str | None = None
+    only: tuple[str, ...] = field(default_factory=tuple)
+    all: bool = False
+
+    def text(self) -> str:
+        """The command as a person would type it (what a button carries)."""
+        parts: list[str] = [] if self.verb == "diagnose" else [self.verb]
+        if self.target:
+            parts.append(self.target)
+        for flag, value in (
+            ("--cluster", self.cluster),
+            ("--region", self.region),
+            ("--account", self.account),
+            ("--since", self.since),
+        ):
+            if value:
+                parts += [flag, value]
+        if self.only:
+            parts += ["--only", ",".join(self.only)]
+        if self.all:
+            parts.append("--all")
+        return " ".join(shlex.quote(p) for p in parts)
+
+
+def parse_command(text: str) -> Command:
+    try:
+        words = shlex.split(text.strip())
+    except ValueError as exc:
+        raise CommandError(f"cannot read the command ({exc}); quote values with spaces") from None
+    if not words or words[0] in ("help", "-h", "--help"):
+        return Command("help")
+    verb: Verb = "diagnose"
+    if words[0] in VERBS:
+        verb = words[0]
+        words = words[1:]
+    values: dict[str, str] = {}
+    flags: set[str] = set()
+    positional: list[str] = []
+    index = 0
+    while index < len(words):
+        word = words[index]
+        name, eq, inline = word.partition("=")
+        if word.startswith("--"):
+            if name not in ALLOWED[verb]:
+                valid = ", ".join(sorted(ALLOWED[verb])) or "none"
+                raise CommandError(f"unknown option {name} for `{verb}`; valid options: {valid}")
+            if name in FLAGS_ALONE:
+                flags.add(name)
+            elif eq:
+                values[name] = inline
+            elif index + 1 < len(words) and not words[index + 1].startswith("--"):
+                index += 1
+                values[name] = words[index]
+            else:
+                raise CommandError(f"{name} needs a value, e.g. {name} {_example(name)}")
+        else:
+            positional.append(word)
+        index += 1
+    if len(positional) > 1:
+        raise CommandError(f"one target at a time, got {' '.join(positional)}; e.g. `/ecs-why web-api`")
+    target = positional[0] if positional else ""
+    needs_target = verb in ("diagnose", "subscribe", "history") or (
+        verb == "unsubscribe" and "--all" not in flags
+    )
+    if needs_target and not target:
+        raise CommandError(f"`{verb}` needs a target: a service name, cluster/service, or an ARN")
+    only = tuple(c.strip() for c in values.get("--only", "").split(",") if c.strip())
+    unknown = [c for c in only if c not in CATALOG]
+    if unknown:
+        raise CommandError(f"unknown categories {', '.join(unknown)}; valid: {', '.join(sorted(CATALOG))}")
+    return Command(
+        verb,
+        target,
+        values.get("--cluster"),
+        values.get("--region"),
+        values.get("--account"),
+        values.get("--since"),
+        only,
+        "--all" in flags,
+    )
+
+
+def _example(flag: str) -> str:
+    return {
+        "--cluster": "prod",
+        "--region": "eu-west-1",
+        "--account": "payments",
+        "--since": "24h",
+        "--only": "oom,app_error",
+    }.get(flag, "VALUE")

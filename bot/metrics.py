@@ -1,0 +1,27 @@
+"""Prometheus metrics of the serving process (exposed on GET /metrics)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+REGISTRY = CollectorRegistry()
+
+REQUESTS = Counter("ecs_why_slack_requests_total", "Slack requests received", ["kind"], registry=REGISTRY)
+ACK_SECONDS = Histogram(
+    "ecs_why_slack_ack_seconds",
+    "Time to acknowledge a Slack request",
+    registry=REGISTRY,
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 3),
+)
+DIAGNOSES = Counter("ecs_why_diagnoses_total", "Diagnoses by top category", ["category"], registry=REGISTRY)
+DIAGNOSIS_SECONDS = Histogram(
+    "ecs_why_diagnosis_seconds",
+    "Wall time of a live diagnosis",
+    registry=REGISTRY,
+    buckets=(0.25, 0.5, 1, 2, 5, 10, 20, 60),
+)
+AWS_CALLS = Counter("ecs_why_aws_calls_total", "AWS API calls made by diagnoses", registry=REGISTRY)
+ACTIONS = Counter(
+    "ecs_why_actions_total", "Remediation actions by kind and outcome", ["kind", "outcome"], registry=REGISTRY
+)
+EVENTS = Counter("ecs_why_events_total", "ECS events processed by outcome", ["outcome"], registry=REGISTRY)

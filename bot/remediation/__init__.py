@@ -1,0 +1,1 @@
+"""Remediation: typed changes (kinds) and the executor that applies a confirmed one exactly once."""

@@ -1,0 +1,179 @@
+"""Applies a confirmed remediation exactly once, as the clicking user, with an audit record either way.
+
+Once: the first confirm claims the pending action's key in Redis (SET NX), so a double click, a
+resubmitted modal or two replicas receiving the same click change ECS once. The claim is released
+only when the change failed, so the user can try again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from bot.authz import Operators
+from bot.remediation.kinds import PLANNERS, Plan, PlanError
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+SessionFactory = Callable[[str, str | None, str | None], boto3.Session]  # (slack user, account, region)
+CLAIM_TTL = 24 * 3600
+
+
+class Refused(Exception):
+    """The user may not run remediation actions; the message says who may."""
+
+
+class Expired(Exception):
+    """The button's pending action is gone (expired or already used)."""
+
+
+@dataclass(frozen=True)
+class Applied:
+    ok: bool
+    message: str
+    plan: Plan | None = None
+    duplicate: bool = False
+
+
+class Remediator:
+    def __init__(
+        self, store: Store, operators: Operators, sessions: SessionFactory, ttl_seconds: int = 900
+    ) -> None:
+        self.store = store
+        self.operators = operators
+        self.sessions = sessions
+        self.ttl_seconds = ttl_seconds
+
+    def offer(self, action: dict[str, Any], context: dict[str, Any]) -> str:
+        """Store a button's action server-side; the button carries only the returned key."""
+        return self.store.put_pending({"action": action, **context}, self.ttl_seconds)
+
+    def check(self, user: str, key: str, stage: str) -> dict[str, Any]:
+        """Authorise the user for the pending action (at click and again at confirm); audit refusals."""
+        pending = self.store.get_pending(key)
+        if pending is None:
+            raise Expired(
+                "this button has expired or was already used; re-run the diagnosis for fresh buttons"
+            )
+        if not self.operators.allowed(user):
+            self.store.audit(
+                {
+                    "event": "refused",
+                    "stage": stage,
+                    "user": user,
+                    "key": key,
+                    "kind": pending["action"].get("kind"),
+                    "params": pending["action"].get("params"),
+                }
+            )
+            raise Refused(
+                f"you are not allowed to run remediation actions; allowed: {self.operators.describe()}"
+            )
+        return pending
+
+    def plan(self, user: str, key: str) -> tuple[dict[str, Any], Plan]:
+        pending = self.check(user, key, "click")
+        return pending, self._plan(pending, user)
+
+    def apply(self, user: str, key: str) -> Applied:
+        pending = self.check(user, key, "confirm")
+        if not self.store.claim(f"applied:{key}", CLAIM_TTL):
+            return Applied(
+                False,
+                "this change was already applied (or is being applied); nothing was done twice",
+                duplicate=True,
+            )
+        kind = pending["action"]["kind"]
+        record: dict[str, Any] = {
+            "event": "applied",
+            "user": user,
+            "key": key,
+            "kind": kind,
+            "params": pending["action"].get("params"),
+            "target": pending.get("target"),
+        }
+        try:
+            plan = self._plan(pending, user)
+            ecs = self._ecs(pending, user)
+            extra = plan.prepare(ecs) if plan.prepare else {}
+            getattr(ecs, plan.operation)(**plan.params, **extra)
+        except (PlanError, ClientError, BotoCoreError) as exc:
+            self.store.release(f"applied:{key}")
+            message = _aws_message(exc)
+            self.store.audit({**record, "event": "failed", "error": message})
+            return Applied(False, f"the change failed: {message}; nothing else was changed")
+        self.store.take_pending(key)
+        self.store.audit({**record, "cli": plan.cli, "changes": [list(c) for c in plan.changes]})
+        changes = "; ".join(f"{what} {before} → {after}" for what, before, after in plan.changes)
+        return Applied(True, f"{plan.title}: {changes}", plan)
+
+    def follow(
+        self,
+        pending: dict[str, Any],
+        user: str,
+        notify: Callable[[str], None],
+        timeout_seconds: float = 900,
+        interval_seconds: float = 15,
+    ) -> None:
+        """Watch the service's deployment after a change and say when it is steady, failed, or still going."""
+        params = pending["action"].get("params", {})
+        cluster, service = params.get("cluster"), params.get("service")
+        ecs = self._ecs(pending, user)
+        deadline = time.monotonic() + timeout_seconds
+        while True:
+            try:
+                found = ecs.describe_services(cluster=cluster, services=[service]).get("services", [])
+            except (ClientError, BotoCoreError) as exc:
+                notify(f"I could not follow the deployment of {service}: {_aws_message(exc)}")
+                return
+            state = deployment_state(found[0] if found else {})
+            if state != "IN_PROGRESS":
+                notify(f"Deployment of {service}: {state.lower().replace('_', ' ')}")
+                return
+            if time.monotonic() >= deadline:
+                notify(
+                    f"Deployment of {service} is still in progress after {timeout_seconds / 60:.0f} min; "
+                    f"I stopped following it"
+                )
+                return
+            time.sleep(interval_seconds)
+
+    def _plan(self, pending: dict[str, Any], user: str) -> Plan:
+        action = pending["action"]
+        planner = PLANNERS.get(action.get("kind", ""))
+        if planner is None:
+            raise PlanError(f"unknown action {action.get('kind')!r}")
+        return planner(self._ecs(pending, user), dict(action.get("params") or {}))
+
+    def _ecs(self, pending: dict[str, Any], user: str) -> Any:
+        target = pending.get("target") or {}
+        session = self.sessions(user, target.get("account_alias"), target.get("region"))
+        return session.client("ecs", region_name=target.get("region") or session.region_name)
+
+
+def deployment_state(service: dict[str, Any]) -> str:
+    """COMPLETED, FAILED or IN_PROGRESS, from the primary deployment (or the counts, where no rollout state)."""
+    deployments = service.get("deployments") or []
+    primary = next(
+        (d for d in deployments if d.get("status") == "PRIMARY"), deployments[0] if deployments else {}
+    )
+    state = str(primary.get("rolloutState") or "")
+    if state in ("COMPLETED", "FAILED"):
+        return state
+    if len(deployments) <= 1 and service.get("runningCount", 0) >= service.get("desiredCount", 0):
+        return "COMPLETED"
+    return "IN_PROGRESS"
+
+
+def _aws_message(exc: Exception) -> str:
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        return f"{error.get('Code', 'Error')}: {error.get('Message', '')}".strip(": ")
+    return str(exc)

@@ -1,0 +1,215 @@
+"""The changes a button can make, one typed parameter model per kind (Robusta-style), each able to say
+exactly what it will change (before → after, the AWS call) before it changes anything.
+
+`plan` reads the current state (read-only calls); `apply` makes the one write call the plan names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from diagnosis.checks.deploy import steady_revision
+from diagnosis.checks.resources import next_memory
+
+Client = Any  # a boto3 ECS client
+
+
+class Params(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    cluster: str = Field(min_length=1, max_length=255)
+    service: str = Field(min_length=1, max_length=255)
+
+
+class GraceParams(Params):
+    seconds: int = Field(ge=0, le=2_147_483_647)
+
+
+class MemoryParams(Params):
+    task_definition: str = Field(min_length=1)
+
+
+class RollbackParams(Params):
+    from_task_definition: str = ""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one confirmed click will do, shown in the modal and recorded in the audit log."""
+
+    kind: str
+    title: str
+    changes: list[tuple[str, str, str]]  # (what, before, after)
+    cli: str  # the equivalent AWS CLI command
+    operation: str  # boto3 ECS method
+    params: dict[str, Any] = field(default_factory=dict)
+    prepare: Callable[[Client], dict[str, Any]] | None = None  # e.g. register a task definition first
+
+
+class PlanError(Exception):
+    """The change cannot be planned (the service is gone, nothing to roll back to, …)."""
+
+
+def describe_service(ecs: Client, p: Params) -> dict[str, Any]:
+    services = ecs.describe_services(cluster=p.cluster, services=[p.service]).get("services", [])
+    if not services or services[0].get("status") == "INACTIVE":
+        raise PlanError(f"service {p.cluster}/{p.service} no longer exists")
+    return dict(services[0])
+
+
+def plan_raise_grace_period(ecs: Client, params: dict[str, Any]) -> Plan:
+    p = GraceParams(**params)
+    service = describe_service(ecs, p)
+    before = service.get("healthCheckGracePeriodSeconds", 0) or 0
+    if before >= p.seconds:
+        raise PlanError(f"the grace period is already {before} s (asked for {p.seconds} s)")
+    return Plan(
+        "raise_grace_period",
+        f"Raise the health check grace period of {p.service}",
+        [("healthCheckGracePeriodSeconds", f"{before} s", f"{p.seconds} s")],
+        f"aws ecs update-service --cluster {p.cluster} --service {p.service} "
+        f"--health-check-grace-period-seconds {p.seconds}",
+        "update_service",
+        {"cluster": p.cluster, "service": p.service, "healthCheckGracePeriodSeconds": p.seconds},
+    )
+
+
+def plan_force_new_deployment(ecs: Client, params: dict[str, Any]) -> Plan:
+    p = Params(**params)
+    service = describe_service(ecs, p)
+    revision = str(service.get("taskDefinition", "")).rsplit("/", 1)[-1]
+    return Plan(
+        "force_new_deployment",
+        f"Start a new deployment of {p.service}",
+        [("deployment", f"current tasks of {revision}", f"new tasks of {revision}")],
+        f"aws ecs update-service --cluster {p.cluster} --service {p.service} --force-new-deployment",
+        "update_service",
+        {"cluster": p.cluster, "service": p.service, "forceNewDeployment": True},
+    )
+
+
+def plan_rollback(ecs: Client, params: dict[str, Any]) -> Plan:
+    p = RollbackParams(**params)
+    service = describe_service(ecs, p)
+    current = str(service.get("taskDefinition", ""))
+    target = steady_revision(service) or _previous_revision(current)
+    if not target or target == current:
+        raise PlanError("no earlier revision that was steady to roll back to")
+    short_now, short_target = current.rsplit("/", 1)[-1], target.rsplit("/", 1)[-1]
+    return Plan(
+        "rollback",
+        f"Roll {p.service} back to {short_target}",
+        [("taskDefinition", short_now, short_target)],
+        f"aws ecs update-service --cluster {p.cluster} --service {p.service} --task-definition {short_target}",
+        "update_service",
+        {"cluster": p.cluster, "service": p.service, "taskDefinition": target},
+    )
+
+
+def plan_enable_circuit_breaker(ecs: Client, params: dict[str, Any]) -> Plan:
+    p = Params(**params)
+    service = describe_service(ecs, p)
+    config = dict(service.get("deploymentConfiguration") or {})
+    breaker = config.get("deploymentCircuitBreaker") or {}
+    if breaker.get("enable") and breaker.get("rollback"):
+        raise PlanError("the deployment circuit breaker is already on, with rollback")
+    config["deploymentCircuitBreaker"] = {"enable": True, "rollback": True}
+    before = f"enable={bool(breaker.get('enable'))}, rollback={bool(breaker.get('rollback'))}"
+    return Plan(
+        "enable_circuit_breaker",
+        f"Turn on the deployment circuit breaker of {p.service}",
+        [("deploymentCircuitBreaker", before, "enable=true, rollback=true")],
+        f"aws ecs update-service --cluster {p.cluster} --service {p.service} --deployment-configuration "
+        "'deploymentCircuitBreaker={enable=true,rollback=true}'",
+        "update_service",
+        {"cluster": p.cluster, "service": p.service, "deploymentConfiguration": config},
+    )
+
+
+def plan_increase_memory(ecs: Client, params: dict[str, Any]) -> Plan:
+    p = MemoryParams(**params)
+    describe_service(ecs, p)
+    definition = ecs.describe_task_definition(taskDefinition=p.task_definition)["taskDefinition"]
+    fargate = "FARGATE" in (definition.get("requiresCompatibilities") or [])
+    size = next_memory(definition, fargate)
+    if size is None:
+        raise PlanError("the task definition sets no task memory to raise; set container memory by hand")
+    cpu, memory = size
+    before_memory, before_cpu = str(definition.get("memory")), str(definition.get("cpu"))
+    changes = [("task memory", f"{before_memory} MiB", f"{memory} MiB")]
+    if fargate and str(cpu) != before_cpu:
+        changes.append(("task cpu", before_cpu, str(cpu)))
+    family = definition["family"]
+
+    def register(client: Client) -> dict[str, Any]:
+        new = register_with_memory(client, definition, cpu if fargate else None, memory)
+        return {"taskDefinition": new}
+
+    return Plan(
+        "increase_memory",
+        f"Give {p.service} more memory ({before_memory} → {memory} MiB)",
+        changes,
+        f"aws ecs register-task-definition --family {family} … --memory {memory}"
+        + (f" --cpu {cpu}" if fargate else "")
+        + f" && aws ecs update-service --cluster {p.cluster} --service {p.service} --task-definition {family}",
+        "update_service",
+        {"cluster": p.cluster, "service": p.service},
+        prepare=register,
+    )
+
+
+REGISTER_FIELDS = (
+    "family",
+    "taskRoleArn",
+    "executionRoleArn",
+    "networkMode",
+    "containerDefinitions",
+    "volumes",
+    "placementConstraints",
+    "requiresCompatibilities",
+    "cpu",
+    "memory",
+    "pidMode",
+    "ipcMode",
+    "proxyConfiguration",
+    "inferenceAccelerators",
+    "ephemeralStorage",
+    "runtimePlatform",
+)
+
+
+def register_with_memory(ecs: Client, definition: dict[str, Any], cpu: int | None, memory: int) -> str:
+    """Register the same task definition with more task memory; container hard limits grow with it."""
+    spec = {k: definition[k] for k in REGISTER_FIELDS if definition.get(k) not in (None, [], {})}
+    old = int(str(definition.get("memory") or 0) or 0)
+    spec["memory"] = str(memory)
+    if cpu is not None:
+        spec["cpu"] = str(cpu)
+    containers = []
+    for container in definition.get("containerDefinitions", []):
+        container = dict(container)
+        if container.get("memory") and old:
+            container["memory"] = int(container["memory"] * memory / old)
+        containers.append(container)
+    spec["containerDefinitions"] = containers
+    return str(ecs.register_task_definition(**spec)["taskDefinition"]["taskDefinitionArn"])
+
+
+def _previous_revision(arn: str) -> str:
+    family, _, revision = arn.rpartition(":")
+    if revision.isascii() and revision.isdigit() and int(revision) > 1:
+        return f"{family}:{int(revision) - 1}"
+    return ""
+
+
+PLANNERS: dict[str, Callable[[Client, dict[str, Any]], Plan]] = {
+    "raise_grace_period": plan_raise_grace_period,
+    "force_new_deployment": plan_force_new_deployment,
+    "increase_memory": plan_increase_memory,
+    "rollback": plan_rollback,
+    "enable_circuit_breaker": plan_enable_circuit_breaker,
+}

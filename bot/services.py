@@ -1,0 +1,22 @@
+"""What the Slack handlers are given by the composition root (they never build these themselves)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.diagnoser import Diagnoser
+from bot.remediation.executor import Remediator
+from bot.settings import Settings
+from bot.store import Store
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    diagnoser: Diagnoser
+    remediator: Remediator
+    follow_timeout_seconds: float = 900
+    follow_interval_seconds: float = 15
+    extras: dict[str, Any] | None = None

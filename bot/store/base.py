@@ -1,0 +1,124 @@
+"""What every part of the store shares: the error callers catch, key naming, JSON, the clock."""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from enum import Enum
+from typing import Any, ParamSpec, TypeVar
+
+from redis import Redis
+from redis import exceptions as rex
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+# Server replies that mean "Redis cannot serve this right now" rather than "the caller has a bug".
+_UNAVAILABLE_REPLIES = ("OOM", "MASTERDOWN", "LOADING", "MISCONF", "CLUSTERDOWN", "TRYAGAIN", "NOREPLICAS")
+
+
+class StoreUnavailable(Exception):
+    """Redis could not be reached or cannot serve right now: degrade, back off and retry later.
+
+    The original redis-py error is chained as ``__cause__``.
+    """
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether a redis-py error means the server is down/busy (as opposed to a programming error)."""
+    if isinstance(error, rex.ConnectionError | rex.TimeoutError | rex.ReadOnlyError):
+        return True
+    return isinstance(error, rex.ResponseError) and str(error).startswith(_UNAVAILABLE_REPLIES)
+
+
+def guarded(func: Callable[P, T]) -> Callable[P, T]:
+    """Turn redis-py's connection/timeout errors into StoreUnavailable, so callers handle one type."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return func(*args, **kwargs)
+        except rex.RedisError as error:
+            if is_unavailable(error):
+                raise StoreUnavailable(f"redis unavailable: {error}") from error
+            raise
+
+    return wrapper
+
+
+def _default(value: object) -> object:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    raise TypeError(f"cannot store a {type(value).__name__} as JSON")
+
+
+def dumps(value: object) -> str:
+    """JSON for a stored value (datetimes as ISO text, enums by value, sets as sorted lists)."""
+    return json.dumps(value, default=_default, separators=(",", ":"), sort_keys=True)
+
+
+def loads(text: str | None) -> Any:
+    """The stored JSON value, or None for a missing or unreadable one (never crash on old data)."""
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def loads_dict(text: str | None) -> dict[str, Any] | None:
+    value = loads(text)
+    return value if isinstance(value, dict) else None
+
+
+def check_ttl(seconds: float) -> int:
+    """A TTL in whole seconds; Redis refuses 0 and negatives, so refuse them here with a clear error."""
+    ttl = int(seconds)
+    if ttl <= 0:
+        raise ValueError(f"ttl must be at least 1 second, got {seconds!r}")
+    return ttl
+
+
+def arn_name(value: str) -> str:
+    """`arn:aws:ecs:…:cluster/prod` → `prod`; a plain name stays as it is."""
+    return value.rsplit("/", 1)[-1] if value.startswith("arn:") else value
+
+
+def service_key(account: str | None, region: str | None, cluster: str, service: str) -> str:
+    """The one name of a service across the store: `account:region:cluster:service` (names, not ARNs).
+
+    Use it for `record_stop`/`history` so events (ARNs) and commands (names) land in the same place.
+    Colons cannot occur in cluster or service names, so the key is unambiguous.
+    """
+    return ":".join((account or "", region or "", arn_name(cluster), arn_name(service)))
+
+
+class StoreBase:
+    """The Redis client, the key prefix and the clock that every part of the store uses."""
+
+    def __init__(
+        self, redis: Redis, prefix: str = "ecs-why", *, clock: Callable[[], float] = time.time
+    ) -> None:
+        if not prefix:
+            raise ValueError("prefix must not be empty: every key lives under it")
+        self.redis = redis
+        self.prefix = prefix
+        self._clock = clock
+
+    def key(self, *parts: str) -> str:
+        """`prefix:part:part…`: every key the store writes goes through here."""
+        return ":".join((self.prefix, *parts))
+
+    def now(self) -> float:
+        return self._clock()
+
+    def now_iso(self) -> str:
+        return datetime.fromtimestamp(self._clock(), UTC).isoformat(timespec="milliseconds")

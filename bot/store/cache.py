@@ -1,0 +1,62 @@
+"""Task definitions cached by ARN: a revision never changes, so a cached one costs no AWS call."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, MutableMapping
+from typing import Any, cast
+
+from bot.store.base import StoreBase, dumps, guarded, loads_dict
+
+TASK_DEFINITION_TTL = 7 * 24 * 3600
+
+
+def _glob_escape(text: str) -> str:
+    return "".join("\\" + c if c in "*?[]\\" else c for c in text)
+
+
+class TaskDefinitionCache(MutableMapping[str, dict[str, Any]]):
+    """`cache[arn] = definition`, `arn in cache`, `cache[arn]`: kept 7 days from the last write.
+
+    Key it by the full ARN with its revision (`…:task-definition/web:43`), never by a family alone,
+    which moves. Reads and writes raise StoreUnavailable like the rest of the store.
+    """
+
+    def __init__(self, store: StoreBase) -> None:
+        self._store = store
+        self._prefix = store.key("taskdef", "")
+
+    @guarded
+    def __getitem__(self, arn: str) -> dict[str, Any]:
+        value = loads_dict(cast(str | None, self._store.redis.get(self._prefix + arn)))
+        if value is None:
+            raise KeyError(arn)
+        return value
+
+    @guarded
+    def __setitem__(self, arn: str, definition: dict[str, Any]) -> None:
+        self._store.redis.set(self._prefix + arn, dumps(definition), ex=TASK_DEFINITION_TTL)
+
+    @guarded
+    def __delitem__(self, arn: str) -> None:
+        if not self._store.redis.delete(self._prefix + arn):
+            raise KeyError(arn)
+
+    @guarded
+    def __contains__(self, arn: object) -> bool:
+        return isinstance(arn, str) and bool(self._store.redis.exists(self._prefix + arn))
+
+    @guarded
+    def __iter__(self) -> Iterator[str]:
+        # SCAN walks the whole keyspace: fine for `len()` in a test or a debug page, not for a hot path.
+        match = _glob_escape(self._prefix) + "*"
+        keys = cast(list[str], list(self._store.redis.scan_iter(match=match, count=1000)))
+        return iter([k[len(self._prefix) :] for k in keys])
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+class TaskDefinitionsMixin(StoreBase):
+    def task_definitions(self) -> TaskDefinitionCache:
+        """A dict-like view of the shared task definition cache (7-day TTL per entry)."""
+        return TaskDefinitionCache(self)

@@ -1,0 +1,75 @@
+"""Subscriptions and history, independent of Slack: which service a command means (it must exist), and
+what the stored history says about it."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.aws_session import session_for
+from bot.commands import Command
+from bot.settings import Settings
+from bot.store import Store, service_key
+from diagnosis.collect.aws import Aws, Call, first
+from diagnosis.collect.target import parse_target, resolve, unknown_service
+from diagnosis.live import parse_since
+
+
+def resolve_service(settings: Settings, command: Command) -> dict[str, Any]:
+    """The service a subscription or history command names; TargetError (with the closest names) if none."""
+    session = session_for(settings, command.account, command.region)
+    spec = parse_target(command.target, command.cluster, command.region or session.region_name)
+    aws = Aws(session, spec.region)
+    try:
+        spec = resolve(aws, spec, settings.clusters)
+        if not spec.service:
+            raise ValueError("subscribe to a service (web-api, cluster/service or a service ARN), not a task")
+        found = aws.round(
+            {
+                "s": Call(
+                    "ecs",
+                    "describe_services",
+                    {"cluster": spec.cluster, "services": [spec.service]},
+                    "service",
+                )
+            }
+        )["s"]
+        services = [s for s in first(found, "services") if s.get("status") != "INACTIVE"]
+        if found.ok and not services:
+            raise unknown_service(aws, spec.service, [spec.cluster or "default"])
+        arn = services[0].get("serviceArn", "") if services else ""
+        account = arn.split(":")[4] if arn.count(":") >= 5 else spec.account
+        return {
+            "account": account,
+            "region": aws.region,
+            "cluster": spec.cluster,
+            "service": spec.service,
+            "account_alias": command.account,
+        }
+    finally:
+        aws.close()
+
+
+def history_report(store: Store, target: dict[str, Any], since: str) -> dict[str, Any]:
+    """Counts per cause and per day, with the latest example of each cause."""
+    window = parse_since(since)
+    start = datetime.now(UTC) - window
+    key = service_key(target.get("account"), target.get("region"), target["cluster"], target["service"])
+    records = store.history(key, start.timestamp())
+    per_cause: Counter[str] = Counter()
+    per_day: dict[str, Counter[str]] = defaultdict(Counter)
+    latest: dict[str, dict[str, Any]] = {}
+    for record in records:
+        category = str(record.get("category", "other"))
+        per_cause[category] += 1
+        day = str(record.get("stoppedAt") or record.get("stopped_at") or "")[:10] or "unknown"
+        per_day[day][category] += 1
+        latest[category] = record
+    return {
+        "total": len(records),
+        "per_cause": dict(per_cause.most_common()),
+        "per_day": {d: dict(c) for d, c in sorted(per_day.items())},
+        "latest": latest,
+        "since": since,
+    }

@@ -1,0 +1,433 @@
+"""The Redis store, every behaviour against a real redis-server and against fakeredis (the no-REDIS_URL mode).
+
+`replicas` builds Store objects on one server, each with its own connection, as two bot replicas would.
+"""
+
+from __future__ import annotations
+
+import string
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import fakeredis
+import pytest
+import redis
+
+from bot.store import Store, StoreUnavailable, service_key
+
+NewStore = Callable[..., Store]
+TARGET = {"account": "111122223333", "region": "eu-west-1", "cluster": "prod", "service": "web-api"}
+OTHER = {"account": "111122223333", "region": "eu-west-1", "cluster": "prod", "service": "worker"}
+
+
+@pytest.fixture(params=["redis-server", "fakeredis"])
+def replicas(request: pytest.FixtureRequest) -> Iterator[NewStore]:
+    """A factory of Stores sharing one server (real or fake), flushed at the start."""
+    clients: list[redis.Redis] = []
+    if request.param == "redis-server":
+        url: str = request.getfixturevalue("redis_url")
+
+        def client() -> redis.Redis:
+            return redis.Redis.from_url(url, decode_responses=True)
+    else:
+        server = fakeredis.FakeServer()
+
+        def client() -> redis.Redis:
+            return fakeredis.FakeRedis(server=server, decode_responses=True)
+
+    def new_store(**kwargs: Any) -> Store:
+        clients.append(client())
+        return Store(clients[-1], **kwargs)
+
+    new_store().redis.flushdb()
+    yield new_store
+    for c in clients:
+        c.close()
+
+
+@pytest.fixture
+def s(replicas: NewStore) -> Store:
+    return replicas()
+
+
+def test_the_store_fixture_is_a_real_flushed_redis(store: Store) -> None:
+    assert store.ping() and not store.in_process
+    assert store.redis.dbsize() == 0
+
+
+def test_dedupe_is_first_time_once_across_replicas(replicas: NewStore) -> None:
+    a, b = replicas(), replicas()
+    assert a.first_time("event:1", 60) is True
+    assert b.first_time("event:1", 60) is False
+    assert a.first_time("event:1", 60) is False
+    assert b.first_time("event:2", 60) is True
+    assert 0 < a.redis.ttl("ecs-why:dedupe:event:1") <= 60
+
+
+def test_claim_is_once_and_apart_from_dedupe(replicas: NewStore) -> None:
+    a, b = replicas(), replicas()
+    assert a.first_time("k", 60) is True
+    assert a.claim("k", 30) is True, "claims and dedupe keys must not collide"
+    assert b.claim("k", 30) is False
+    assert 0 < b.redis.ttl("ecs-why:claim:k") <= 30
+    assert a.release("k") is True, "a failed action gives its claim back"
+    assert b.claim("k", 30) is True
+    assert a.release("never-claimed") is False
+    assert a.first_time("k", 60) is False, "releasing a claim leaves dedupe alone"
+
+
+def test_dedupe_expires_after_its_ttl(s: Store) -> None:
+    assert s.first_time("short", 1)
+    time.sleep(1.1)
+    assert s.first_time("short", 1), "after the TTL the key is new again"
+
+
+@pytest.mark.parametrize("ttl", [0, -5])
+def test_a_ttl_below_one_second_is_refused(s: Store, ttl: int) -> None:
+    with pytest.raises(ValueError, match="ttl"):
+        s.first_time("x", ttl)
+    with pytest.raises(ValueError, match="ttl"):
+        s.put_pending({"a": 1}, ttl)
+
+
+def test_seen_stopped_answers_whether_seen_and_lasts_two_days(replicas: NewStore) -> None:
+    a, b = replicas(), replicas()
+    arn = "arn:aws:ecs:eu-west-1:111122223333:task/prod/0123456789abcdef"
+    assert a.seen_stopped(arn) is False
+    assert b.seen_stopped(arn) is True
+    assert 2 * 86400 - 5 <= a.redis.ttl(f"ecs-why:seen:{arn}") <= 2 * 86400
+
+
+def test_pending_action_round_trip_with_a_short_urlsafe_key(replicas: NewStore) -> None:
+    a, b = replicas(), replicas()
+    action = {"kind": "raise_grace_period", "params": {"service": "web-api", "seconds": 120}, "by": "U1"}
+    key = a.put_pending(action, 900)
+    assert len(key) == 12 and set(key) <= set(string.ascii_letters + string.digits + "-_")
+    assert 890 <= a.redis.ttl(f"ecs-why:pending:{key}") <= 900
+    assert b.get_pending(key) == action, "another replica renders the modal"
+    assert b.get_pending(key) == action, "get does not consume"
+    assert b.take_pending(key) == action
+    assert a.take_pending(key) is None, "a double submit gets nothing"
+    assert a.get_pending(key) is None
+    assert a.get_pending("no-such-key") is None and a.take_pending("no-such-key") is None
+    assert len({a.put_pending(action, 60) for _ in range(50)}) == 50
+
+
+def test_pending_action_expires(s: Store) -> None:
+    key = s.put_pending({"kind": "force_new_deployment"}, 600)
+    s.redis.pexpire(f"ecs-why:pending:{key}", 1)  # the TTL running out, without waiting 10 minutes
+    time.sleep(0.05)
+    assert s.get_pending(key) is None and s.take_pending(key) is None
+
+
+def test_take_pending_has_exactly_one_winner_among_20_threads(replicas: NewStore) -> None:
+    stores = [replicas() for _ in range(4)]
+    key = stores[0].put_pending({"kind": "rollback", "revision": 42}, 60)
+    barrier = threading.Barrier(20)
+
+    def submit(i: int) -> dict[str, Any] | None:
+        barrier.wait()
+        return stores[i % len(stores)].take_pending(key)
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(pool.map(submit, range(20)))
+    assert [r for r in results if r is not None] == [{"kind": "rollback", "revision": 42}]
+
+
+def test_audit_is_newest_first_with_a_time(replicas: NewStore) -> None:
+    a, b = replicas(), replicas()
+    for i in range(5):
+        (a if i % 2 else b).audit({"n": i, "action": "force_new_deployment", "allowed": i != 3})
+    log = a.audit_log()
+    assert [r["n"] for r in log] == [4, 3, 2, 1, 0]
+    assert datetime.fromisoformat(log[0]["at"]).tzinfo is not None
+    assert [r["n"] for r in b.audit_log(count=2)] == [4, 3]
+    assert b.audit_log(count=0) == []
+    assert a.redis.type("ecs-why:audit") == "stream"
+
+
+def test_audit_record_is_not_mutated_and_datetimes_are_stored(s: Store) -> None:
+    record = {"who": "U1", "when": datetime(2024, 5, 1, 12, 0, tzinfo=UTC)}
+    s.audit(record)
+    assert "at" not in record
+    assert s.audit_log(1)[0]["when"] == "2024-05-01T12:00:00+00:00"
+
+
+def test_subscribe_is_idempotent_and_updates_filters(replicas: NewStore) -> None:
+    a, b = replicas(), replicas()
+    first = a.subscribe("C1", TARGET, only=["oom", "app_error"], include_lifecycle=False, by="U1")
+    assert first["only"] == ["app_error", "oom"] and first["channel"] == "C1" and first["by"] == "U1"
+    again = b.subscribe("C1", TARGET, only=None, include_lifecycle=True, by="U2")
+    subs = a.subscriptions("C1")
+    assert len(subs) == 1
+    assert subs[0] == again
+    assert subs[0]["only"] is None and subs[0]["include_lifecycle"] is True and subs[0]["by"] == "U2"
+    assert subs[0]["created_at"] == first["created_at"]
+
+
+def test_subscribers_are_per_service_with_their_filters(s: Store) -> None:
+    s.subscribe("C1", TARGET, only=["oom"], include_lifecycle=False, by="U1")
+    s.subscribe("C2", TARGET, only=None, include_lifecycle=True, by="U2")
+    s.subscribe("C2", OTHER, only=None, include_lifecycle=False, by="U2")
+    subs = s.subscribers("111122223333", "eu-west-1", "prod", "web-api")
+    assert [(x["channel"], x["only"], x["include_lifecycle"]) for x in subs] == [
+        ("C1", ["oom"], False),
+        ("C2", None, True),
+    ]
+    assert [x["channel"] for x in s.subscribers("111122223333", "eu-west-1", "prod", "worker")] == ["C2"]
+    assert s.subscribers("111122223333", "eu-west-1", "prod", "nope") == []
+    # events carry ARNs, commands carry names: both find the same subscription
+    arn_subs = s.subscribers(
+        "111122223333",
+        "eu-west-1",
+        "arn:aws:ecs:eu-west-1:111122223333:cluster/prod",
+        "arn:aws:ecs:eu-west-1:111122223333:service/prod/web-api",
+    )
+    assert arn_subs == subs
+    assert [x["service"] for x in s.subscriptions("C2")] == ["web-api", "worker"]
+
+
+def test_unsubscribe_and_the_poller_list(s: Store) -> None:
+    s.subscribe("C1", TARGET, only=None, include_lifecycle=False, by="U1")
+    s.subscribe("C2", TARGET, only=None, include_lifecycle=False, by="U1")
+    s.subscribe("C2", OTHER, only=None, include_lifecycle=False, by="U1")
+    assert s.subscribed_services() == [TARGET, OTHER]
+    assert s.unsubscribe("C1", TARGET) is True
+    assert s.unsubscribe("C1", TARGET) is False
+    assert s.subscribed_services() == [TARGET, OTHER], "C2 still follows web-api"
+    assert s.unsubscribe_all("C2") == 2
+    assert s.unsubscribe_all("C2") == 0
+    assert s.subscribed_services() == [] and s.subscriptions("C2") == []
+    assert s.subscribers(**TARGET) == []
+
+
+def test_subscribe_needs_a_cluster_and_a_service(s: Store) -> None:
+    with pytest.raises(ValueError, match="cluster and a service"):
+        s.subscribe("C1", {"cluster": "prod"}, only=None, include_lifecycle=False, by="U1")
+
+
+def _stop(n: int, at: object, **extra: Any) -> dict[str, Any]:
+    return {"taskArn": f"arn:aws:ecs:eu-west-1:1:task/prod/{n:04d}", "stoppedAt": at, "n": n, **extra}
+
+
+def test_history_is_deduped_and_oldest_first(replicas: NewStore) -> None:
+    now = time.time()
+    a, b = replicas(), replicas()
+    key = service_key(**TARGET)
+    assert a.record_stop(key, _stop(2, now - 60), 30, 100) is True
+    assert a.record_stop(key, _stop(1, now - 120), 30, 100) is True
+    assert b.record_stop(key, _stop(2, now - 60, category="oom"), 30, 100) is False, "no duplicates"
+    assert [r["n"] for r in b.history(key, now - 3600)] == [1, 2]
+    assert "category" not in b.history(key, 0)[1], "the first record of a task stays"
+    assert [r["n"] for r in b.history(key, now - 90)] == [2]
+    assert b.history(service_key(**OTHER), 0) == []
+
+
+def test_history_accepts_boto3_datetimes_and_iso_text(s: Store) -> None:
+    key = "k"
+    s.record_stop(key, _stop(1, datetime.now(UTC)), 30, 100)
+    s.record_stop(key, _stop(0, "2020-01-01T00:00:00Z"), 36500, 100)
+    got = s.history(key, 0)
+    assert [r["n"] for r in got] == [0, 1]
+    assert isinstance(got[1]["stoppedAt"], str)
+
+
+def test_history_is_trimmed_by_count_keeping_the_newest(s: Store) -> None:
+    now = time.time()
+    for n in range(10):
+        s.record_stop("svc", _stop(n, now - 1000 + n), 30, 4)
+    assert [r["n"] for r in s.history("svc", 0)] == [6, 7, 8, 9]
+    assert s.redis.hlen("ecs-why:history:svc:records") == 4, "trimmed records leave no data behind"
+    assert s.record_stop("svc", _stop(0, now - 2000), 30, 4) is False, "older than all kept: not kept"
+
+
+def test_history_retention_by_age(replicas: NewStore) -> None:
+    clock = [1_700_000_000.0]
+    s = replicas(clock=lambda: clock[0])
+    day = 86400
+    assert s.record_stop("svc", _stop(1, clock[0] - 3 * day), 7, 100)
+    assert s.record_stop("svc", _stop(2, clock[0] - 1 * day), 7, 100)
+    assert not s.record_stop("svc", _stop(3, clock[0] - 8 * day), 7, 100), "beyond retention"
+    clock[0] += 5 * day  # task 1 is now 8 days old, task 2 is 6
+    assert s.record_stop("svc", _stop(4, clock[0]), 7, 100)
+    assert [r["n"] for r in s.history("svc", 0)] == [2, 4]
+    assert s.redis.hlen("ecs-why:history:svc:records") == 2
+    assert 7 * day < s.redis.ttl("ecs-why:history:svc:index") <= 7 * day + 60
+
+
+def test_history_needs_the_task_arn(s: Store) -> None:
+    with pytest.raises(ValueError, match="taskArn"):
+        s.record_stop("svc", {"stoppedAt": 1}, 30, 10)
+
+
+def test_group_opens_once_across_replicas(replicas: NewStore) -> None:
+    a, b = replicas(), replicas()
+    fp = "111122223333:prod:web-api:oom"
+    assert a.group_get(fp) is None
+    assert a.group_open(fp, 3600, {"task_arn": "t1", "category": "oom"}) is True
+    assert b.group_open(fp, 3600, {"task_arn": "t2", "category": "oom"}) is False
+    group = b.group_get(fp)
+    assert group is not None
+    assert group["count"] == 1 and group["latest_task"] == "t1" and group["category"] == "oom"
+    assert group["fingerprint"] == fp and group["window_seconds"] == 3600 and group["opened_at"]
+    assert 3590 <= a.redis.ttl(f"ecs-why:group:{fp}") <= 3600
+
+
+def test_group_open_races_have_one_winner(replicas: NewStore) -> None:
+    stores = [replicas() for _ in range(4)]
+    barrier = threading.Barrier(16)
+
+    def open_group(i: int) -> bool:
+        barrier.wait()
+        return stores[i % 4].group_open("fp", 60, {"task_arn": f"t{i}"})
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        assert sum(pool.map(open_group, range(16))) == 1
+
+
+def test_group_bump_counts_atomically_and_keeps_the_latest_task(replicas: NewStore) -> None:
+    a, b = replicas(), replicas()
+    a.group_open("fp", 600, {"task_arn": "t0"})
+
+    def bump(i: int) -> int:
+        return (a if i % 2 else b).group_bump("fp", f"t{i}")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        counts = list(pool.map(bump, range(1, 41)))
+    assert sorted(counts) == list(range(2, 42)), "every bump got its own new count"
+    group = a.group_get("fp")
+    assert group is not None and group["count"] == 41
+    assert b.group_bump("fp", "t-last") == 42
+    assert (b.group_get("fp") or {}).get("latest_task") == "t-last"
+    assert 590 <= a.redis.ttl("ecs-why:group:fp") <= 600, "bumps keep the window"
+
+
+def test_group_bump_and_update_without_an_open_group_change_nothing(s: Store) -> None:
+    assert s.group_bump("gone", "t1") == 0
+    assert s.group_update("gone", {"thread_ts": "1.2"}) is False
+    assert s.redis.exists("ecs-why:group:gone") == 0, "no group without a window"
+
+
+def test_group_update_merges_fields_and_the_window_ends(replicas: NewStore) -> None:
+    a, b = replicas(), replicas()
+    assert a.group_open("fp", 600, {"task_arn": "t1", "category": "oom"})
+    assert b.group_update("fp", {"channel": "C1", "thread_ts": "1712.0001"}) is True
+    group = a.group_get("fp")
+    assert group is not None
+    assert (group["channel"], group["thread_ts"], group["category"], group["count"]) == (
+        "C1",
+        "1712.0001",
+        "oom",
+        1,
+    )
+    a.redis.pexpire("ecs-why:group:fp", 1)  # the window running out
+    time.sleep(0.05)
+    assert a.group_get("fp") is None
+    assert b.group_open("fp", 600, {"task_arn": "t9"}) is True, "a new window opens a new group"
+
+
+def test_mute(replicas: NewStore) -> None:
+    a, b = replicas(), replicas()
+    assert a.muted("fp") is False
+    a.mute("fp", 3600)
+    assert b.muted("fp") is True and b.muted("other") is False
+    assert 3590 <= a.redis.ttl("ecs-why:mute:fp") <= 3600
+
+
+def test_task_definition_cache_is_a_mapping_with_a_week_ttl(replicas: NewStore) -> None:
+    a, b = replicas(), replicas()
+    arn = "arn:aws:ecs:eu-west-1:111122223333:task-definition/web:43"
+    cache = a.task_definitions()
+    assert arn not in cache and cache.get(arn) is None
+    with pytest.raises(KeyError):
+        _ = cache[arn]
+    cache[arn] = {"family": "web", "revision": 43, "memory": "512"}
+    other = b.task_definitions()
+    assert arn in other and other[arn]["revision"] == 43
+    assert 7 * 86400 - 5 <= a.redis.ttl(f"ecs-why:taskdef:{arn}") <= 7 * 86400
+    assert list(other) == [arn] and len(other) == 1 and cast(object, 42) not in other
+    del other[arn]
+    assert arn not in cache and len(cache) == 0
+    with pytest.raises(KeyError):
+        del cache[arn]
+
+
+def test_every_key_is_under_the_prefix_and_prefixes_isolate(replicas: NewStore) -> None:
+    s, t = replicas(prefix="team-a"), replicas(prefix="team-b")
+    s.first_time("d", 60)
+    s.claim("c", 60)
+    s.seen_stopped("arn")
+    s.put_pending({"a": 1}, 60)
+    s.audit({"a": 1})
+    s.subscribe("C1", TARGET, only=None, include_lifecycle=False, by="U1")
+    s.record_stop("svc", _stop(1, time.time()), 30, 10)
+    s.group_open("fp", 60, {})
+    s.mute("fp", 60)
+    s.task_definitions()["arn:td:1"] = {}
+    keys = list(s.redis.scan_iter("*"))
+    assert len(keys) >= 12 and all(k.startswith("team-a:") for k in keys)
+    assert t.first_time("d", 60) and t.subscriptions("C1") == [] and t.audit_log() == []
+    assert len(t.task_definitions()) == 0 and t.group_get("fp") is None
+
+
+def test_from_url_none_is_one_in_process_redis_for_the_whole_process() -> None:
+    a, b = Store.from_url(None, prefix="from-url-test"), Store.from_url(None, prefix="from-url-test")
+    assert a.in_process and a.ping()
+    key = a.put_pending({"k": 1}, 60)
+    assert b.take_pending(key) == {"k": 1}, "one replica in one process: every part sees the same state"
+
+
+def test_from_url_connects_to_a_real_server(redis_url: str) -> None:
+    s = Store.from_url(redis_url, prefix="from-url-test")
+    try:
+        assert s.ping() and not s.in_process
+        assert s.first_time("x", 5)
+    finally:
+        s.redis.close()
+
+
+def test_store_unavailable_when_the_server_is_stopped(redis_server_factory: Callable[[], Any]) -> None:
+    server = redis_server_factory()
+    s = Store.from_url(server.url)
+    assert s.ping() and s.first_time("before", 60)
+    server.stop()
+    assert s.ping() is False
+    calls: list[Callable[[], object]] = [
+        lambda: s.first_time("k", 60),
+        lambda: s.claim("k", 60),
+        lambda: s.release("k"),
+        lambda: s.seen_stopped("arn"),
+        lambda: s.put_pending({}, 60),
+        lambda: s.get_pending("k"),
+        lambda: s.take_pending("k"),
+        lambda: s.audit({}),
+        lambda: s.audit_log(),
+        lambda: s.subscribe("C", TARGET, None, False, "U"),
+        lambda: s.unsubscribe("C", TARGET),
+        lambda: s.unsubscribe_all("C"),
+        lambda: s.subscriptions("C"),
+        lambda: s.subscribers(**TARGET),
+        lambda: s.subscribed_services(),
+        lambda: s.record_stop("svc", _stop(1, 0), 30, 10),
+        lambda: s.history("svc", 0),
+        lambda: s.group_get("fp"),
+        lambda: s.group_open("fp", 60, {}),
+        lambda: s.group_bump("fp", "t"),
+        lambda: s.group_update("fp", {"a": 1}),
+        lambda: s.mute("fp", 60),
+        lambda: s.muted("fp"),
+        lambda: s.task_definitions().__setitem__("arn", {}),
+        lambda: s.task_definitions()["arn"],
+        lambda: "arn" in s.task_definitions(),
+        lambda: len(s.task_definitions()),
+    ]
+    started = time.monotonic()
+    for call in calls:
+        with pytest.raises(StoreUnavailable) as caught:
+            call()
+        assert isinstance(caught.value.__cause__, redis.ConnectionError | redis.TimeoutError)
+    assert time.monotonic() - started < 10, "a dead Redis must fail fast, not hang a Slack ack"

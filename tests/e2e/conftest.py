@@ -1,0 +1,84 @@
+"""End-to-end harness: the demo account behind a loopback moto server, and the real `ecs-why` process.
+
+`sandbox_server` starts `ThreadedMotoServer` on 127.0.0.1 and a free port once per session, seeds it
+with `bot.demo.scenarios.seed`, yields `(endpoint_url, sandbox)` and stops it. `run_cli` runs
+`python -m bot.cli …` against it with dummy credentials and nothing from the user's AWS configuration.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from moto.moto_api import state_manager
+
+from bot.demo.sandbox import running_sandbox, sandbox_env
+from bot.demo.scenarios import Sandbox
+
+ROOT = Path(__file__).resolve().parents[2]
+TIMEOUT = 120
+
+
+def cli_env(endpoint: str) -> dict[str, str]:
+    """The caller's environment minus anything AWS, ecs-why or Redis, plus the sandbox's."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("AWS_", "ECS_WHY_", "SLACK_"))
+        and k not in {"REDIS_URL", "HTTP_PROXY", "HTTPS_PROXY"}
+    }
+    env.update(sandbox_env(endpoint))
+    # Never read the user's ~/.aws: a profile or a configured endpoint must not leak into the test.
+    missing = str(ROOT / ".e2e-no-aws-config")
+    env["AWS_CONFIG_FILE"] = missing
+    env["AWS_SHARED_CREDENTIALS_FILE"] = missing
+    env["AWS_EC2_METADATA_DISABLED"] = "true"
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    return env
+
+
+def run_cli(*args: str, endpoint: str) -> subprocess.CompletedProcess[str]:
+    """Run `ecs-why ARGS` as a user would, pointed at the sandbox through AWS_ENDPOINT_URL."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        env=cli_env(endpoint),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+
+
+def run_python(code: str, *args: str, endpoint: str) -> subprocess.CompletedProcess[str]:
+    """Run a Python snippet in a child process with the same environment `run_cli` gives ecs-why."""
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        env=cli_env(endpoint),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def sandbox_server() -> Iterator[tuple[str, Sandbox]]:
+    with running_sandbox() as running:
+        yield running.endpoint_url, running.sandbox
+    state_manager.unset_transition("ecs::task")
+
+
+@pytest.fixture(scope="session")
+def endpoint(sandbox_server: tuple[str, Sandbox]) -> str:
+    return sandbox_server[0]
+
+
+@pytest.fixture(scope="session")
+def sandbox(sandbox_server: tuple[str, Sandbox]) -> Sandbox:
+    return sandbox_server[1]
