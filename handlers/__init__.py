@@ -1,0 +1,14 @@
+"""Slack-facing listeners, one module per kind (commands, shortcuts, actions, views), each with
+`register(app, services)`; `register_all` is what the composition root calls."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.services import Services
+from handlers import actions, commands, shortcuts, views
+
+
+def register_all(app: App, services: Services) -> None:
+    for module in (commands, shortcuts, actions, views):
+        module.register(app, services)

@@ -1,0 +1,87 @@
+"""Buttons. A click is a command: re-run and "more log lines" run the same path as `/ecs-why`; a fix
+button opens the confirmation modal for its pending action (authorised at click and again at confirm)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot import metrics
+from bot.commands import CommandError, parse_command
+from bot.remediation.executor import Expired, Refused
+from bot.remediation.kinds import PlanError
+from bot.services import Services
+from bot.store import StoreUnavailable
+from handlers.render.diagnosis import FIX, MORE_LOGS, RERUN, log_message
+from handlers.render.modal import confirm_view
+from handlers.render.text import escape
+from handlers.replies import post
+from handlers.run import PICK, diagnose_and_publish
+
+
+def _where(body: dict[str, Any]) -> tuple[str, str, str | None]:
+    container = body.get("container") or {}
+    message = body.get("message") or {}
+    channel = (body.get("channel") or {}).get("id") or container.get("channel_id", "")
+    thread_ts = (
+        message.get("thread_ts")
+        or container.get("thread_ts")
+        or message.get("ts")
+        or container.get("message_ts")
+    )
+    return channel, body["user"]["id"], thread_ts
+
+
+def register(app: App, services: Services) -> None:
+    def ack_click(ack: Ack) -> None:
+        metrics.REQUESTS.labels("action").inc()
+        ack()
+
+    def rerun(body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        channel, user, thread_ts = _where(body)
+        value = action.get("value") or (action.get("selected_option") or {}).get("value", "")
+        try:
+            command = parse_command(value)
+        except CommandError as exc:
+            respond(response_type="ephemeral", replace_original=False, text=f"⚠️ {escape(str(exc))}")
+            return
+        in_thread = thread_ts if action.get("action_id") == RERUN else None
+        diagnose_and_publish(client, services, command, channel, user, respond, in_thread)
+
+    def more_logs(body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        channel, _user, thread_ts = _where(body)
+        try:
+            diagnosis = services.diagnoser.run(parse_command(action.get("value", "")), log_lines=200)
+        except Exception as exc:
+            respond(response_type="ephemeral", replace_original=False, text=f"⚠️ {escape(str(exc))}")
+            return
+        post(client, channel, log_message(diagnosis), thread_ts)
+
+    def open_fix(body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        channel, user, thread_ts = _where(body)
+        key = action.get("value", "")
+        try:
+            pending, plan = services.remediator.plan(user, key)
+        except (Refused, Expired, PlanError) as exc:
+            metrics.ACTIONS.labels("unknown", type(exc).__name__.lower()).inc()
+            respond(response_type="ephemeral", replace_original=False, text=f"🚫 {escape(str(exc))}")
+            return
+        except StoreUnavailable:
+            respond(
+                response_type="ephemeral",
+                replace_original=False,
+                text="⚠️ My state store is unreachable; nothing was changed. Try again in a minute.",
+            )
+            return
+        risk = str(pending["action"].get("risk", "low"))
+        client.views_open(
+            trigger_id=body["trigger_id"], view=confirm_view(plan, key, channel, thread_ts, risk)
+        )
+
+    app.action(RERUN)(ack=ack_click, lazy=[rerun])
+    app.action(PICK)(ack=ack_click, lazy=[rerun])
+    app.action(MORE_LOGS)(ack=ack_click, lazy=[more_logs])
+    app.action(re.compile(f"^{FIX}:\\d+$"))(ack=ack_click, lazy=[open_fix])

@@ -1,0 +1,209 @@
+"""Block Kit for a diagnosis: the headline in the channel (answer + buttons), the evidence in the thread.
+
+Built with slack_sdk's models, whose `to_dict()` validates lengths and shapes; every text from AWS or
+logs goes through `escape`/`code` first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from diagnosis.models import Action, Diagnosis, Finding
+from handlers.render.text import BUTTON_TEXT_LIMIT, MAX_BLOCKS, block_code, code, cut, escape
+
+RERUN = "ecs_why_rerun"
+MORE_LOGS = "ecs_why_more_logs"
+FIX = "ecs_why_fix"
+MUTE = "ecs_why_mute"
+OUTCOME_MARK = {"confirms": "✅", "refutes": "❌", "inconclusive": "❔", "not_run": "▫️"}
+
+
+@dataclass
+class Message:
+    """A Slack message: fallback text (notifications, screen readers) and validated blocks."""
+
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _blocks(blocks: list[Block]) -> list[dict[str, Any]]:
+    return [b.to_dict() for b in blocks[:MAX_BLOCKS]]
+
+
+def headline(diagnosis: Diagnosis, command: str, fixes: list[tuple[Action, str]]) -> Message:
+    """The channel message: what stopped the tasks, how sure, and the buttons (fixes carry a pending key)."""
+    target = escape(diagnosis.target.label())
+    top = diagnosis.findings[0] if diagnosis.findings else None
+    if top is None:
+        text = f"ecs-why {target}: no stop cause found"
+        body: list[Block] = [
+            SectionBlock(text=MarkdownTextObject(text=cut(f"✅ *{target}*: {escape(diagnosis.summary)}")))
+        ]
+    else:
+        mark = "🔴" if top.failure else "🔵"
+        count = f"{top.task_count} task{'s' if top.task_count != 1 else ''} · " if top.task_count else ""
+        text = f"ecs-why {target}: {top.title} ({top.category})"
+        body = [
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=cut(
+                        f"{mark} *{escape(top.title)}*\n`{top.category}` on *{target}* · {count}"
+                        f"confidence {top.confidence:.0%}\n{escape(top.summary)}"
+                    )
+                )
+            ),
+        ]
+        others = [f"`{f.category}` ({f.task_count or '–'})" for f in diagnosis.findings[1:4]]
+        if others:
+            body.append(
+                ContextBlock(elements=[MarkdownTextObject(text=cut("Also: " + ", ".join(others), 2000))])
+            )
+    buttons = [
+        _button(_fix_label(action), f"{FIX}:{i}", key, style="primary" if i == 0 else None)
+        for i, (action, key) in enumerate(fixes[:4])
+    ]
+    buttons.append(_button("Re-run", RERUN, command))
+    if top is not None and top.category not in ("image_not_found", "image_pull_network", "image_pull_auth"):
+        buttons.append(_button("More log lines", MORE_LOGS, command))
+    body.append(ActionsBlock(elements=buttons[:25]))
+    body.append(
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(text="Evidence, commands and what I could not check are in the thread 🧵")
+            ]
+        )
+    )
+    return Message(text=cut(text, 3000), blocks=_blocks(body))
+
+
+def thread(diagnosis: Diagnosis) -> list[Message]:
+    """One message per finding, then one for the gaps: each within Slack's limits on its own."""
+    messages = [_finding_message(i, f) for i, f in enumerate(diagnosis.findings, start=1)]
+    if diagnosis.gaps:
+        lines = [f"• {escape(g.what)}: {escape(g.reason)}" for g in diagnosis.gaps]
+        messages.append(
+            Message(
+                text="What I could not check",
+                blocks=_blocks(
+                    [
+                        SectionBlock(
+                            text=MarkdownTextObject(text=cut("*What I could not check*\n" + "\n".join(lines)))
+                        )
+                    ]
+                ),
+            )
+        )
+    stats = diagnosis.stats
+    if stats.api_calls:
+        messages.append(
+            Message(
+                text="stats",
+                blocks=_blocks(
+                    [
+                        ContextBlock(
+                            elements=[
+                                MarkdownTextObject(
+                                    text=f"{stats.api_calls} AWS calls in {stats.rounds} rounds, "
+                                    f"{stats.elapsed_ms / 1000:.1f} s"
+                                )
+                            ]
+                        )
+                    ]
+                ),
+            )
+        )
+    return messages
+
+
+def log_message(diagnosis: Diagnosis) -> Message:
+    """The failed container's log lines (for the "More log lines" button)."""
+    lines = [
+        e.fact.removeprefix("log: ")
+        for f in diagnosis.findings[:1]
+        for e in f.evidence
+        if e.fact.startswith("log: ")
+    ]
+    if not lines:
+        checks = [
+            c.detail for f in diagnosis.findings[:1] for c in f.checks if c.name == "log_tail" and c.detail
+        ]
+        text = (
+            checks[0] if checks else "I could not read the container's log (see what I could not check above)"
+        )
+        return Message(
+            text="Log lines",
+            blocks=_blocks([SectionBlock(text=MarkdownTextObject(text=cut(f"*Log lines*\n{escape(text)}")))]),
+        )
+    return Message(
+        text="Log lines",
+        blocks=_blocks(
+            [SectionBlock(text=MarkdownTextObject(text=cut("*Log lines*\n" + block_code("\n".join(lines)))))]
+        ),
+    )
+
+
+def _finding_message(number: int, finding: Finding) -> Message:
+    blocks: list[Block] = [
+        HeaderBlock(text=cut(f"{number}. {finding.title}", 150)),
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=cut(
+                    f"`{finding.category}` · {'failure' if finding.failure else 'normal stop'} · confidence "
+                    f"{finding.confidence:.0%}\n{escape(finding.summary)}"
+                )
+            )
+        ),
+        SectionBlock(text=MarkdownTextObject(text=cut(f"*Why*\n{escape(finding.why)}"))),
+    ]
+    logs = [e.fact.removeprefix("log: ") for e in finding.evidence if e.fact.startswith("log: ")]
+    facts = [e for e in finding.evidence if not e.fact.startswith("log: ")]
+    if facts:
+        lines = [f"• {escape(e.source)}: {code(e.fact)}" for e in facts]
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=cut("*Evidence*\n" + "\n".join(lines)))))
+    if logs:
+        blocks.append(
+            SectionBlock(text=MarkdownTextObject(text=cut("*Log lines*\n" + block_code("\n".join(logs)))))
+        )
+    steps = [r for r in finding.remediations if r.action is None]
+    for n, step in enumerate(steps, start=1):
+        text = f"*{n}.* {escape(step.step)}" + (f"\n{block_code(step.command)}" if step.command else "")
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=cut(text if n > 1 else "*Fix*\n" + text))))
+    checks = [
+        f"{OUTCOME_MARK.get(c.outcome, '▫️')} {escape(c.description)}"
+        + (f": {escape(c.detail)}" if c.detail else "")
+        for c in finding.checks
+    ]
+    if checks:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=cut("*Checks*\n" + "\n".join(checks)))))
+    if finding.docs:
+        links = " · ".join(f"<{url}|{_doc_name(url)}>" for url in finding.docs)
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=cut("📖 " + links, 2000))]))
+    blocks.append(DividerBlock())
+    return Message(text=cut(f"{number}. {finding.title}", 3000), blocks=_blocks(blocks))
+
+
+def _button(label: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:
+    return ButtonElement(
+        text=cut(label, BUTTON_TEXT_LIMIT), action_id=action_id, value=value[:2000], style=style
+    )
+
+
+def _fix_label(action: Action) -> str:
+    return action.label or action.kind.replace("_", " ").capitalize()
+
+
+def _doc_name(url: str) -> str:
+    name = url.rstrip("/").rsplit("/", 1)[-1].removesuffix(".html").replace("-", " ").replace("_", " ")
+    return escape(name[:60] or "docs")
