@@ -5,9 +5,9 @@ Every command turns bad input into one line on standard error and exit status 2,
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import StrEnum
-from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +20,7 @@ from bot.terminal import print_diagnosis
 from diagnosis.collect.target import TargetError
 from diagnosis.engine import diagnose as run_engine
 from diagnosis.live import diagnose_live, parse_since
+from diagnosis.models import Diagnosis
 from diagnosis.parse import InputError, parse_text
 
 app = typer.Typer(
@@ -106,6 +107,41 @@ def diagnose(
     raise typer.Exit(1 if result.has_failure else 0)
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "0.0.0.0",  # noqa: S104 - a container's port
+    port: Annotated[int, typer.Option(help="Port for /slack/events, /healthz, /readyz and /metrics.")] = 3000,
+    socket_mode: Annotated[
+        bool, typer.Option("--socket-mode", help="Connect to Slack over Socket Mode.")
+    ] = False,
+) -> None:
+    """Run the Slack bot: HTTP mode (one request URL, POST /slack/events) or Socket Mode (no ingress)."""
+    from waitress import serve as wsgi_serve
+
+    from bot.app import build_web_app, check_serve_settings
+    from bot.logs import setup_logging
+
+    settings = _settings()
+    try:
+        check_serve_settings(settings, socket_mode)
+    except ConfigError as exc:
+        for line in exc.lines:
+            typer.echo(f"ecs-why: {line}", err=True)
+        raise typer.Exit(2) from None
+    setup_logging(settings.log_level)
+    web = build_web_app(settings)
+    if socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
+        SocketModeHandler(web.slack.app, token).connect()  # type: ignore[no-untyped-call]
+    typer.echo(
+        f"ecs-why: serving on http://{host}:{port} ({'Socket Mode' if socket_mode else 'HTTP mode'})",
+        err=True,
+    )
+    wsgi_serve(web, host=host, port=port, threads=16, ident="ecs-why", _quiet=True)
+
+
 def _settings() -> Settings:
     try:
         return load_settings()
@@ -117,13 +153,38 @@ def _settings() -> Settings:
 
 @app.command()
 def demo(
+    service: Annotated[str | None, typer.Option(help="Print the full report of one sandbox service.")] = None,
     output_format: FormatOption = Format.text,
 ) -> None:
-    """Show ecs-why at work on a bundled example, with no AWS account."""
-    example = resources.files("diagnosis").joinpath("examples/stopped-tasks.json").read_text()
-    if output_format is Format.text:
-        typer.echo("ecs-why demo: explaining diagnosis/examples/stopped-tasks.json (10 stopped tasks)\n")
-    print_diagnosis(run_engine(parse_text(example)), output_format.value)
+    """Diagnose a sandbox AWS account (moto on 127.0.0.1) where each service fails differently. No AWS needed."""
+    from bot.demo.sandbox import running_sandbox, sandbox_env
+
+    typer.echo("ecs-why demo: starting a sandbox AWS account (moto on 127.0.0.1)…", err=True)
+    with running_sandbox() as sandbox:
+        os.environ.update(sandbox_env(sandbox.endpoint_url))
+        names = [service] if service else sandbox.sandbox.services
+        if service and service not in sandbox.sandbox.services:
+            fail(f"no sandbox service {service}; the sandbox has: {', '.join(sandbox.sandbox.services)}")
+        for name in names:
+            result = diagnose_live(sandbox.session, name, cluster=sandbox.sandbox.cluster)
+            if service or output_format is not Format.text:
+                print_diagnosis(result, output_format.value)
+            else:
+                typer.echo(one_line(name, result))
+    if not service and output_format is Format.text:
+        typer.echo(
+            "\nThe full report of one service: ecs-why demo --service web   (also --format json|markdown)"
+        )
+        typer.echo(
+            "Your own account: ecs-why diagnose SERVICE --cluster CLUSTER   (read-only AWS credentials)"
+        )
+
+
+def one_line(name: str, result: Diagnosis) -> str:
+    top = result.findings[0] if result.findings else None
+    if top is None:
+        return f"  {name:<10} healthy — {result.summary.split(': ', 1)[-1]}"
+    return f"  {name:<10} {top.category:<22} {top.confidence:>4.0%}  {top.title}\n  {'':<10} {top.summary}\n"
 
 
 def _read_input(file: str) -> str:

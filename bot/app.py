@@ -1,0 +1,148 @@
+"""The composition root of the Slack bot: builds the services, the Bolt app with every listener, and the
+web app that serves Slack (POST /slack/events) beside /healthz, /readyz and /metrics."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import boto3
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+
+from bot import metrics
+from bot.authz import Operators
+from bot.aws_session import session_for, session_name
+from bot.diagnoser import Diagnoser
+from bot.remediation.executor import Remediator
+from bot.services import Services
+from bot.settings import ConfigError, Settings
+from bot.store import Store
+from handlers import register_all
+
+log = logging.getLogger(__name__)
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+
+
+def slack_client(settings: Settings) -> WebClient:
+    """The Web API client: Slack's 429s (Retry-After) and connection resets are retried, not lost."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    client = WebClient(token=token, base_url=settings.slack_api_url, timeout=15)
+    client.retry_handlers.extend(
+        [RateLimitErrorRetryHandler(max_retry_count=5), ConnectionErrorRetryHandler()]
+    )
+    return client
+
+
+def check_serve_settings(settings: Settings, socket_mode: bool) -> None:
+    problems = []
+    if not settings.slack_bot_token:
+        problems.append("SLACK_BOT_TOKEN: required (the bot token, xoxb-…)")
+    if socket_mode and not settings.slack_app_token:
+        problems.append("SLACK_APP_TOKEN: required for --socket-mode (an app-level token, xapp-…)")
+    if not socket_mode and not settings.slack_signing_secret:
+        problems.append("SLACK_SIGNING_SECRET: required in HTTP mode (the app's signing secret)")
+    if problems:
+        raise ConfigError(problems)
+
+
+def build_services(settings: Settings, client: WebClient, store: Store | None = None) -> Services:
+    store = store or Store.from_url(settings.redis_url)
+
+    def group_members(group: str) -> set[str]:
+        return set(client.usergroups_users_list(usergroup=group).get("users", []))
+
+    def remediation_session(user: str, account: str | None, region: str | None) -> boto3.Session:
+        """As the clicking user: a role session named after them where a role is assumed (CloudTrail)."""
+        if settings.remediation_role_arn:
+            base = session_for(settings, account, region)
+            creds = base.client("sts").assume_role(
+                RoleArn=settings.remediation_role_arn, RoleSessionName=session_name(f"slack-{user}")
+            )["Credentials"]
+            return boto3.Session(
+                aws_access_key_id=creds["AccessKeyId"],
+                aws_secret_access_key=creds["SecretAccessKey"],
+                aws_session_token=creds["SessionToken"],
+                region_name=region or base.region_name,
+            )
+        return session_for(settings, account, region, who=f"slack-{user}")
+
+    operators = Operators(settings.operators, group_members)
+    return Services(
+        settings=settings,
+        store=store,
+        diagnoser=Diagnoser(settings, cache=store.task_definitions()),
+        remediator=Remediator(store, operators, remediation_session, settings.pending_action_ttl_seconds),
+    )
+
+
+def build_bolt_app(settings: Settings, services: Services, client: WebClient) -> App:
+    app = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret.get_secret_value()
+        if settings.slack_signing_secret
+        else "x",
+        process_before_response=False,
+        token_verification_enabled=False,
+    )
+    register_all(app, services)
+    return app
+
+
+class WebApp:
+    """WSGI: Slack on /slack/events (Bolt verifies signatures and timestamps), probes and metrics beside."""
+
+    def __init__(self, bolt: App, services: Services, client: WebClient) -> None:
+        self.slack = SlackRequestHandler(bolt)
+        self.services = services
+        self.client = client
+        self._token_ok: bool | None = None
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
+        if path == "/slack/events" and method == "POST":
+            return self.slack(environ, start_response)  # type: ignore[arg-type]
+        if path == "/healthz":
+            return _reply(start_response, "200 OK", b"ok\n")
+        if path == "/readyz":
+            problems = self.readiness()
+            if problems:
+                return _reply(
+                    start_response, "503 Service Unavailable", ("\n".join(problems) + "\n").encode()
+                )
+            return _reply(start_response, "200 OK", b"ready\n")
+        if path == "/metrics":
+            return _reply(start_response, "200 OK", generate_latest(metrics.REGISTRY), CONTENT_TYPE_LATEST)
+        return _reply(start_response, "404 Not Found", b"not found\n")
+
+    def readiness(self) -> list[str]:
+        problems = []
+        if not self.services.store.ping():
+            problems.append("redis: unreachable")
+        if not self._token_ok:
+            try:
+                self.client.auth_test()
+                self._token_ok = True
+            except SlackApiError as exc:
+                problems.append(f"slack: the bot token does not work ({exc.response.get('error')})")
+            except Exception as exc:
+                problems.append(f"slack: unreachable ({type(exc).__name__})")
+        return problems
+
+
+def _reply(
+    start_response: StartResponse, status: str, body: bytes, content_type: str = "text/plain"
+) -> list[bytes]:
+    start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def build_web_app(settings: Settings, store: Store | None = None) -> WebApp:
+    client = slack_client(settings)
+    services = build_services(settings, client, store)
+    return WebApp(build_bolt_app(settings, services, client), services, client)

@@ -1,0 +1,225 @@
+"""The Slack bot as a workspace uses it: the real `ecs-why serve` process, signed requests over a socket,
+a fake Slack Web API recording what the bot posts, the moto sandbox as AWS, and a real Redis."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+import redis
+
+from tests.e2e.conftest import ROOT, cli_env
+from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_requests import block_action, send, slash_command, view_submission
+
+pytestmark = pytest.mark.e2e
+SECRET = "e2e-signing-secret"  # noqa: S105 - a test's signing secret
+OPERATOR = "U0PERATOR"
+STRANGER = "U0STRANGER"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def slack() -> Iterator[FakeSlackApi]:
+    with FakeSlackApi() as api:
+        yield api
+
+
+@pytest.fixture(scope="module")
+def bot(endpoint: str, redis_url: str, slack: FakeSlackApi) -> Iterator[str]:
+    port = free_port()
+    env = cli_env(endpoint) | {
+        "SLACK_BOT_TOKEN": "xoxb-e2e",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": slack.base_url,
+        "REDIS_URL": redis_url,
+        "ECS_WHY_OPERATORS": OPERATOR,
+    }
+    process = subprocess.Popen(  # noqa: S603 - our own CLI
+        [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310 - loopback
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            process.kill()
+            pytest.fail("ecs-why serve did not start: " + (process.stdout.read() if process.stdout else ""))
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        e for b in message.get("blocks") or [] if b.get("type") == "actions" for e in b.get("elements", [])
+    ]
+
+
+def headline(slack: FakeSlackApi, needle: str) -> dict[str, Any]:
+    call = slack.wait_for(
+        "chat.postMessage",
+        lambda c: needle in c.params.get("text", "") and not c.params.get("thread_ts"),
+        timeout=60,
+    )
+    return call.params | {"ts": call.response["ts"]}
+
+
+def grace(endpoint: str) -> int:
+    ecs = boto3.client(
+        "ecs",
+        region_name="us-east-1",
+        endpoint_url=endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )  # noqa: S106 - moto
+    return int(
+        ecs.describe_services(cluster="demo", services=["web"])["services"][0].get(
+            "healthCheckGracePeriodSeconds", 0
+        )
+    )
+
+
+def audit(redis_url: str) -> list[dict[str, Any]]:
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    records = []
+    for key in client.scan_iter("*audit*"):
+        if client.type(key) == "stream":
+            records += [
+                json.loads(next(iter(fields.values()))) if len(fields) == 1 else fields
+                for _, fields in client.xrange(key)
+            ]
+    return records
+
+
+def test_bad_signature_and_stale_timestamp_are_refused(bot: str) -> None:
+    request = slash_command("web --cluster demo")
+    assert send(bot, request, SECRET, bad_signature=True)[0] == 401
+    assert send(bot, request, SECRET, timestamp=int(time.time()) - 600)[0] == 401
+
+
+def test_help_and_unknown_flags_answer_at_once(bot: str) -> None:
+    status, body, _ = send(bot, slash_command("help"), SECRET)
+    assert status == 200 and "subscribe" in body
+    status, body, _ = send(bot, slash_command("web --clutser demo"), SECRET)
+    assert status == 200 and "unknown option --clutser" in body and "--cluster" in body
+
+
+def test_slash_command_then_grace_period_button_changes_ecs_once(
+    bot: str, slack: FakeSlackApi, endpoint: str, redis_url: str
+) -> None:
+    status, body, elapsed = send(
+        bot, slash_command("web --cluster demo", user_id=OPERATOR, response_url=slack.response_url()), SECRET
+    )
+    assert status == 200 and "Diagnosing" in body
+    top = headline(slack, "elb_health_check")
+    assert "demo/web" in top["text"]
+    fix = next(b for b in buttons(top) if b["action_id"].startswith("ecs_why_fix"))
+    assert "190" in fix["text"]["text"], "the grace period offered is twice the observed start time"
+    thread = slack.wait_for("chat.postMessage", lambda c: c.params.get("thread_ts") == top["ts"], timeout=30)
+    assert thread.params["blocks"], "the evidence goes in the thread"
+
+    before = grace(endpoint)
+    send(
+        bot,
+        block_action(
+            fix["action_id"],
+            fix["value"],
+            user_id=OPERATOR,
+            message_ts=top["ts"],
+            message={"ts": top["ts"], "text": top["text"], "blocks": top["blocks"]},
+        ),
+        SECRET,
+    )
+    modal = slack.wait_for("views.open", timeout=30).params["view"]
+    shown = json.dumps(modal)
+    assert f"{before} s" in shown and "190 s" in shown and "aws ecs update-service" in shown
+    assert grace(endpoint) == before, "nothing changes before the confirmation"
+
+    view = slack.views()[-1]
+    send(
+        bot, view_submission("ecs_why_confirm", view["private_metadata"], user_id=OPERATOR, view=view), SECRET
+    )
+    slack.wait_for(
+        "chat.postMessage",
+        lambda c: "applied" in c.params.get("text", "") and c.params.get("thread_ts") == top["ts"],
+        timeout=30,
+    )
+    assert grace(endpoint) == 190
+
+    send(
+        bot, view_submission("ecs_why_confirm", view["private_metadata"], user_id=OPERATOR, view=view), SECRET
+    )
+    slack.wait_for("chat.postEphemeral", lambda c: c.params.get("user") == OPERATOR, timeout=30)
+    applied = [
+        r for r in audit(redis_url) if r.get("event") == "applied" and r.get("kind") == "raise_grace_period"
+    ]
+    assert len(applied) == 1, "the same confirmation twice changes ECS once"
+    assert applied[0]["user"] == OPERATOR
+    restore_grace(endpoint, before)
+
+
+def restore_grace(endpoint: str, seconds: int) -> None:
+    """The sandbox is shared by the e2e session: put the web service back as it was seeded."""
+    boto3.client(
+        "ecs",
+        region_name="us-east-1",
+        endpoint_url=endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    ).update_service(  # noqa: S106 - moto
+        cluster="demo", service="web", healthCheckGracePeriodSeconds=seconds
+    )
+
+
+def test_a_user_who_is_not_an_operator_changes_nothing(
+    bot: str, slack: FakeSlackApi, endpoint: str, redis_url: str
+) -> None:
+    slack.clear()
+    send(
+        bot,
+        slash_command("checkout --cluster demo", user_id=STRANGER, response_url=slack.response_url("s")),
+        SECRET,
+    )
+    top = headline(slack, "oom")
+    fix = next(b for b in buttons(top) if b["action_id"].startswith("ecs_why_fix"))
+    send(
+        bot,
+        block_action(
+            fix["action_id"],
+            fix["value"],
+            user_id=STRANGER,
+            message_ts=top["ts"],
+            response_url=slack.response_url("refused"),
+        ),
+        SECRET,
+    )
+    refused = slack.wait_for("response_url", lambda c: "not allowed" in c.params.get("text", ""), timeout=30)
+    assert refused.params.get("response_type") == "ephemeral"
+    assert not [c for c in slack.calls("views.open")], "no confirmation modal for a refused user"
+    assert any(r.get("event") == "refused" and r.get("user") == STRANGER for r in audit(redis_url))
