@@ -21,7 +21,7 @@ from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_requests import block_action, send, slash_command, view_submission
 
 pytestmark = pytest.mark.e2e
-SECRET = "e2e-signing-secret"  # noqa: S105 - a test's signing secret
+SECRET = "e2e-signing-secret"
 OPERATOR = "U0PERATOR"
 STRANGER = "U0STRANGER"
 
@@ -48,7 +48,7 @@ def bot(endpoint: str, redis_url: str, slack: FakeSlackApi) -> Iterator[str]:
         "REDIS_URL": redis_url,
         "ECS_WHY_OPERATORS": OPERATOR,
     }
-    process = subprocess.Popen(  # noqa: S603 - our own CLI
+    process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         cwd=ROOT,
@@ -61,7 +61,7 @@ def bot(endpoint: str, redis_url: str, slack: FakeSlackApi) -> Iterator[str]:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310 - loopback
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
                     if response.status == 200:
                         break
             except OSError:
@@ -97,7 +97,7 @@ def grace(endpoint: str) -> int:
         endpoint_url=endpoint,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
-    )  # noqa: S106 - moto
+    )
     return int(
         ecs.describe_services(cluster="demo", services=["web"])["services"][0].get(
             "healthCheckGracePeriodSeconds", 0
@@ -133,7 +133,7 @@ def test_help_and_unknown_flags_answer_at_once(bot: str) -> None:
 def test_slash_command_then_grace_period_button_changes_ecs_once(
     bot: str, slack: FakeSlackApi, endpoint: str, redis_url: str
 ) -> None:
-    status, body, elapsed = send(
+    status, body, _elapsed = send(
         bot, slash_command("web --cluster demo", user_id=OPERATOR, response_url=slack.response_url()), SECRET
     )
     assert status == 200 and "Diagnosing" in body
@@ -192,7 +192,7 @@ def restore_grace(endpoint: str, seconds: int) -> None:
         endpoint_url=endpoint,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
-    ).update_service(  # noqa: S106 - moto
+    ).update_service(
         cluster="demo", service="web", healthCheckGracePeriodSeconds=seconds
     )
 
