@@ -92,8 +92,8 @@ def collect_core(
     tasks = [
         t for key, outcome in results.items() if key.startswith("tasks") for t in first(outcome, "tasks")
     ]
-    if spec.service:  # list-tasks filters by service in AWS; some stand-ins ignore it, the group never lies
-        tasks = [t for t in tasks if t.get("group") == f"service:{spec.service}"]
+    if spec.service:
+        tasks = service_tasks(tasks, spec.service, wanted)
     core.tasks = tasks
     _store_task_definitions(results, cache)
     core.task_definitions = {
@@ -101,6 +101,21 @@ def collect_core(
     }
     core.observations = observations(core)
     return core
+
+
+def service_tasks(tasks: list[dict[str, Any]], service: str, definitions: set[str]) -> list[dict[str, Any]]:
+    """The service's own tasks. AWS filters list-tasks by service; some stand-ins ignore the filter, so the
+    task's group (`service:NAME`) decides, and where no task carries a group, the task definition family
+    of the service's deployments does."""
+    grouped = [t for t in tasks if t.get("group") == f"service:{service}"]
+    if grouped or any(str(t.get("group", "")).startswith("service:") for t in tasks):
+        return grouped
+    families = {arn.rsplit("/", 1)[-1].rsplit(":", 1)[0] for arn in definitions}
+    return [
+        t
+        for t in tasks
+        if str(t.get("taskDefinitionArn", "")).rsplit("/", 1)[-1].rsplit(":", 1)[0] in families
+    ]
 
 
 def missing_task_definitions(
