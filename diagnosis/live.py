@@ -59,7 +59,7 @@ def diagnose_live(
         candidates = [f.category for f in preliminary.findings if f.failure][:MAX_CANDIDATES]
         if preliminary.findings and preliminary.findings[0].category == "user_stopped":
             candidates.append("user_stopped")
-        evidence = collect_wave(aws, core, candidates, log_lines)
+        evidence = collect_wave(aws, core, candidates, log_lines, cache)
         results = run_checks(evidence, candidates)
         stats = {
             "api_calls": aws.calls,

@@ -35,7 +35,8 @@ def check_revisions(evidence: LiveEvidence, category: str) -> list[CheckResult]:
     steady = steady_revision(service)
     if not failing or not steady or steady in failing:
         return []
-    bad = failing[-1]
+    newer = [arn for arn in failing if _revision(arn) > _revision(steady)] or failing
+    bad = min(newer, key=_revision)  # where the failures began
     old, new = evidence.task_definitions.get(steady), evidence.task_definitions.get(bad)
     if not old or not new:
         return []
@@ -54,6 +55,11 @@ def check_revisions(evidence: LiveEvidence, category: str) -> list[CheckResult]:
             {"previous_task_def": short_old, "steady_task_def": short_old},
         )
     ]
+
+
+def _revision(arn: str) -> int:
+    number = arn.rsplit(":", 1)[-1]
+    return int(number) if number.isascii() and number.isdigit() and len(number) < 10 else 0
 
 
 def diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:

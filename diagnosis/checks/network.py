@@ -51,6 +51,9 @@ def check_network(evidence: LiveEvidence, category: str) -> list[CheckResult]:
                 names={"subnet": evidence.subnets[0]["SubnetId"]},
             )
         ]
+    if category == "volume_mount":
+        return []  # EFS is NFS (2049) inside the VPC: routes to the internet say nothing about it
+    endpoints_read = evidence.endpoints is not None
     services = _endpoint_services(evidence.endpoints or [], evidence.region)
     needed = NEEDED_ENDPOINTS.get(category, ())
     blocked: list[str] = []
@@ -62,6 +65,9 @@ def check_network(evidence: LiveEvidence, category: str) -> list[CheckResult]:
         table_id = (table or {}).get("RouteTableId", "no route table")
         if route.startswith("nat-") or (route.startswith("igw-") and public_ip):
             reachable.append(f"{subnet_id} routes 0.0.0.0/0 to {route}")
+            continue
+        if route and not route.startswith("igw-"):
+            reachable.append(f"{subnet_id} routes 0.0.0.0/0 to {route} (egress beyond it was not checked)")
             continue
         missing = [name for name in needed if name not in services]
         if needed and not missing:
@@ -77,8 +83,10 @@ def check_network(evidence: LiveEvidence, category: str) -> list[CheckResult]:
                 f"the task runs in {subnet_id} whose route table {table_id} has no NAT gateway or internet "
                 "gateway route"
             )
-        if needed:
+        if needed and endpoints_read:
             why += f", and the VPC has no {' or '.join(missing)} endpoint" + ("s" if len(missing) > 1 else "")
+        elif needed:
+            why += " (its VPC endpoints could not be read)"
         blocked.append(why)
     egress = _egress_443_blocked(evidence.security_groups)
     if egress:

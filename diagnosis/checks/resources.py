@@ -117,5 +117,5 @@ def _climbs(values: list[float]) -> bool:
     """Mostly rising from sample to sample: the shape of a leak rather than of load."""
     if len(values) < 4:
         return False
-    rises = sum(1 for a, b in pairwise(values) if b >= a)
-    return rises >= 0.8 * (len(values) - 1)
+    rises = sum(1 for a, b in pairwise(values) if b > a)
+    return rises >= 0.8 * (len(values) - 1) and values[-1] > values[0]

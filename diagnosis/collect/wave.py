@@ -8,6 +8,7 @@ route tables, endpoints and network ACLs come in round 4, after the subnets.
 from __future__ import annotations
 
 import re
+from collections.abc import MutableMapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -45,14 +46,20 @@ ROLE_ACTIONS = {
 ECR_IMAGE = re.compile(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/([^:@]+)(?::([^@]+))?")
 
 
-def collect_wave(aws: Aws, core: Core, candidates: list[str], log_lines: int = 50) -> LiveEvidence:
+def collect_wave(
+    aws: Aws,
+    core: Core,
+    candidates: list[str],
+    log_lines: int = 50,
+    cache: MutableMapping[str, dict[str, Any]] | None = None,
+) -> LiveEvidence:
     evidence = LiveEvidence(
         region=aws.region, service=core.service, tasks=core.tasks, task_definitions=core.task_definitions
     )
-    calls = missing_task_definitions(core)
+    calls = missing_task_definitions(core, cache)
     calls.update(_plan(core, candidates, evidence, log_lines))
     results = aws.round(calls)
-    absorb_task_definitions(core, results)
+    absorb_task_definitions(core, results, cache)
     evidence.task_definitions = core.task_definitions
     _absorb(evidence, results)
     fourth = _network_round_two(evidence) if NETWORK & set(candidates) else {}
@@ -135,6 +142,7 @@ def _plan(core: Core, candidates: list[str], evidence: LiveEvidence, log_lines: 
     if "log_driver_init" in wanted and task is not None:
         stream = log_stream(task, core.task_definitions)
         if stream is not None:
+            evidence.log_stream = evidence.log_stream or (stream[0], stream[1])
             calls["log_group"] = Call(
                 "logs", "describe_log_groups", {"logGroupNamePrefix": stream[0]}, "log group"
             )
@@ -272,7 +280,10 @@ def _subnets(core: Core) -> list[str]:
 def _ecr_images(core: Core, aws_region: str) -> dict[str, list[str]]:
     """ECR repositories (in this region) the failing task definitions use, with the tags they ask for."""
     images: dict[str, list[str]] = {}
-    for definition in core.task_definitions.values():
+    failing = {t.get("taskDefinitionArn", "") for t in core.tasks if t.get("lastStatus") == "STOPPED"}
+    for arn, definition in core.task_definitions.items():
+        if arn not in failing:
+            continue
         for container in definition.get("containerDefinitions", []):
             match = ECR_IMAGE.match(container.get("image", ""))
             if match and match.group(2) == aws_region:

@@ -18,7 +18,7 @@ import redis
 
 from tests.e2e.conftest import ROOT, cli_env
 from tests.fakes.slack_api import FakeSlackApi
-from tests.fakes.slack_requests import block_action, send, slash_command, view_submission
+from tests.fakes.slack_requests import block_action, message_shortcut, send, slash_command, view_submission
 
 pytestmark = pytest.mark.e2e
 SECRET = "e2e-signing-secret"
@@ -192,9 +192,7 @@ def restore_grace(endpoint: str, seconds: int) -> None:
         endpoint_url=endpoint,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
-    ).update_service(
-        cluster="demo", service="web", healthCheckGracePeriodSeconds=seconds
-    )
+    ).update_service(cluster="demo", service="web", healthCheckGracePeriodSeconds=seconds)
 
 
 def test_a_user_who_is_not_an_operator_changes_nothing(
@@ -223,3 +221,63 @@ def test_a_user_who_is_not_an_operator_changes_nothing(
     assert refused.params.get("response_type") == "ephemeral"
     assert not [c for c in slack.calls("views.open")], "no confirmation modal for a refused user"
     assert any(r.get("event") == "refused" and r.get("user") == STRANGER for r in audit(redis_url))
+
+
+def test_message_shortcut_answers_in_that_messages_thread(bot: str, slack: FakeSlackApi) -> None:
+    slack.clear()
+    alert = {
+        "title": "ALARM: demo/orders RunningTaskCount < 2",
+        "text": "Service demo/orders is flapping",
+        "fallback": "alarm",
+    }
+    send(
+        bot,
+        message_shortcut(
+            "CloudWatch alarm fired",
+            attachments=[alert],
+            message_ts="1700000555.000100",
+            bot_id="B0ALARMS",
+            message_user=None,
+            response_url=slack.response_url("sc"),
+        ),
+        SECRET,
+    )
+    answer = slack.wait_for(
+        "chat.postMessage",
+        lambda c: (
+            c.params.get("thread_ts") == "1700000555.000100" and "app_error" in c.params.get("text", "")
+        ),
+        timeout=60,
+    )
+    assert "demo/orders" in answer.params["text"]
+
+
+def test_pasted_event_json_is_explained_without_aws(bot: str, slack: FakeSlackApi) -> None:
+    slack.clear()
+    event = {
+        "detail-type": "ECS Task State Change",
+        "source": "aws.ecs",
+        "account": "123456789012",
+        "region": "us-east-1",
+        "detail": {
+            "taskArn": "arn:aws:ecs:us-east-1:123456789012:task/prod/0123456789abcdef0123456789abcdef",
+            "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/prod",
+            "group": "service:payments",
+            "lastStatus": "STOPPED",
+            "stopCode": "TaskFailedToStart",
+            "stoppedReason": "CannotPullContainerError: pull image manifest has been retried 5 time(s): "
+            "failed to resolve ref docker.io/library/node:20: toomanyrequests: You have "
+            "reached your pull rate limit.",
+            "containers": [{"name": "app", "lastStatus": "STOPPED"}],
+        },
+    }
+    text = "why did this die?\n```" + json.dumps(event) + "```"
+    send(
+        bot,
+        message_shortcut(text, message_ts="1700000777.000100", response_url=slack.response_url("js")),
+        SECRET,
+    )
+    answer = slack.wait_for(
+        "chat.postMessage", lambda c: c.params.get("thread_ts") == "1700000777.000100", timeout=30
+    )
+    assert "registry_rate_limit" in answer.params["text"]

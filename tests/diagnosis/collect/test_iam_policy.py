@@ -22,7 +22,11 @@ def called_operations() -> set[tuple[str, str]]:
     found = set()
     for path in (ROOT / "diagnosis" / "collect").glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Call" and len(node.args) >= 2:
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", None) == "Call"
+                and len(node.args) >= 2
+            ):
                 service, operation = node.args[0], node.args[1]
                 if isinstance(service, ast.Constant) and isinstance(operation, ast.Constant):
                     found.add((service.value, operation.value))
@@ -58,8 +62,13 @@ def test_the_code_calls_only_what_the_policy_allows() -> None:
 def test_the_policy_is_read_only_and_least_privilege() -> None:
     actions = policy_actions()
     assert all("*" not in a for a in actions), "no wildcard actions"
-    writes = [a for a in actions if a.split(":", 1)[1].startswith(("Create", "Update", "Delete", "Put", "Stop",
-                                                                   "Register", "Run", "Start", "Tag"))]
+    writes = [
+        a
+        for a in actions
+        if a.split(":", 1)[1].startswith(
+            ("Create", "Update", "Delete", "Put", "Stop", "Register", "Run", "Start", "Tag")
+        )
+    ]
     assert not writes
     assert "secretsmanager:GetSecretValue" not in actions, "diagnosis reads secret metadata, never values"
     needed = {iam_action(s, o) for s, o in called_operations()}

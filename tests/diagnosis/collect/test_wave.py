@@ -1,0 +1,472 @@
+"""collect_wave (rounds 3–4): exactly the evidence the candidate causes need, against moto in-process;
+botocore's Stubber for what moto lacks (iam:SimulatePrincipalPolicy, cloudtrail:LookupEvents)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from botocore.stub import ANY, Stubber
+
+from diagnosis.checks import run_checks
+from diagnosis.checks.network import check_network
+from diagnosis.collect.aws import Aws
+from diagnosis.collect.core import Core, collect_core
+from diagnosis.collect.target import TargetSpec
+from diagnosis.collect.wave import collect_wave
+from tests.diagnosis.collect.test_core import ACCOUNT, REGION, World, moto_session
+
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/ecsTaskExecutionRole"
+REGISTRY = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com"
+
+
+@pytest.fixture
+def world() -> Iterator[World]:
+    with moto_session() as session:
+        yield World(session)
+
+
+def core_of(world: World, service: str = "web", cluster: str = "prod") -> tuple[Aws, Core]:
+    aws = Aws(world.session)
+    return aws, collect_core(aws, TargetSpec(cluster=cluster, service=service), cache={})
+
+
+def new_calls(aws: Aws, before: int) -> list[str]:
+    return aws.log[before:]
+
+
+def seed_oom(world: World, memory_values: list[float] | None = None) -> list[str]:
+    cluster = world.cluster()
+    td = world.task_definition(log_group="/ecs/web")
+    world.service(cluster, "web", td)
+    arns = world.oom_tasks(cluster, "web", td, 3)
+    for arn in arns:
+        world.write_logs("/ecs/web", arn, "INFO start", "java.lang.OutOfMemoryError: Java heap space")
+    cloudwatch = world.session.client("cloudwatch")
+    dims = [{"Name": "ClusterName", "Value": "prod"}, {"Name": "ServiceName", "Value": "web"}]
+    for i, value in enumerate(memory_values or []):
+        cloudwatch.put_metric_data(
+            Namespace="ECS/ContainerInsights",
+            MetricData=[
+                {
+                    "MetricName": "MemoryUtilized",
+                    "Dimensions": dims,
+                    "Timestamp": world.clock - timedelta(minutes=len(memory_values or []) - i),
+                    "Value": value,
+                    "Unit": "Megabytes",
+                }
+            ],
+        )
+    return arns
+
+
+def test_oom_fetches_logs_and_memory_and_no_network(world: World) -> None:
+    arns = seed_oom(world, [200, 300, 400, 505])
+    aws, core = core_of(world)
+    before, rounds = len(aws.log), aws.rounds
+    evidence = collect_wave(aws, core, ["oom"])
+    assert sorted(new_calls(aws, before)) == ["cloudwatch:GetMetricData", "logs:GetLogEvents"]
+    assert not any(c.startswith("ec2:") for c in aws.log)
+    assert aws.rounds == rounds + 1
+    assert aws.gaps == []
+    assert evidence.log_stream == ("/ecs/web", f"ecs/app/{arns[-1].rsplit('/', 1)[-1]}")  # the latest stop
+    assert [e["message"] for e in evidence.log_events or []][
+        -1
+    ] == "java.lang.OutOfMemoryError: Java heap space"
+    [m0] = [r for r in evidence.memory or [] if r["Id"] == "m0"]
+    assert max(m0["Values"]) == 505
+    outcomes = {(r.name, r.outcome) for r in run_checks(evidence, ["oom"])}
+    assert ("memory_utilization", "confirms") in outcomes
+    assert ("log_tail", "confirms") in outcomes
+
+
+def test_access_denied_on_the_logs_is_a_gap_and_the_rest_still_comes(world: World) -> None:
+    seed_oom(world, [500, 510])
+    aws, core = core_of(world)
+    with Stubber(aws.client("logs")) as stub:
+        stub.add_client_error(
+            "get_log_events", service_error_code="AccessDeniedException", http_status_code=400
+        )
+        evidence = collect_wave(aws, core, ["oom"])
+    assert evidence.log_events is None
+    assert evidence.memory  # the memory still came
+    [gap] = aws.gaps
+    assert gap.iam_action == "logs:GetLogEvents"
+    assert gap.what == "container logs"
+    names = {r.name for r in run_checks(evidence, ["oom"])}
+    assert names == {"memory_utilization"}
+
+
+def test_a_missing_log_stream_is_an_answer_not_a_gap(world: World) -> None:
+    cluster = world.cluster()
+    td = world.task_definition(log_group="/ecs/web")
+    world.service(cluster, "web", td)
+    world.oom_tasks(cluster, "web", td, 1)
+    aws, core = core_of(world)
+    evidence = collect_wave(aws, core, ["app_error"])
+    assert evidence.log_events is None
+    assert aws.gaps == []
+
+
+def private_subnet_service(world: World) -> None:
+    cluster = world.cluster()
+    td = world.task_definition(image=f"{REGISTRY}/web:v1")
+    world.service(cluster, "web", td)
+    world.task(
+        cluster,
+        "web",
+        td,
+        "TaskFailedToStart",
+        "CannotPullContainerError: ref pull has been retried 5 time(s): failed to copy: httpReadSeeker: "
+        "failed open: failed to do request: Get https://prod-us-east-1-starport-layer-bucket.s3.amazonaws.com/:"
+        " dial tcp 52.216.0.1:443: i/o timeout",
+    )
+
+
+def test_image_pull_network_reads_subnets_then_routes_and_endpoints(world: World) -> None:
+    private_subnet_service(world)
+    aws, core = core_of(world)
+    before, rounds = len(aws.log), aws.rounds
+    evidence = collect_wave(aws, core, ["image_pull_network"])
+    calls = new_calls(aws, before)
+    assert aws.rounds == rounds + 2
+    third, fourth = set(calls[:2]), set(calls[2:])
+    assert third == {"ec2:DescribeSubnets", "ec2:DescribeSecurityGroups"}
+    assert fourth == {"ec2:DescribeRouteTables", "ec2:DescribeVpcEndpoints", "ec2:DescribeNetworkAcls"}
+    assert not any(c.startswith(("logs:", "ecr:", "cloudwatch:")) for c in calls)
+    assert evidence.subnet_ids == [world.subnet]
+    assert evidence.network_read
+    assert evidence.endpoints == []
+    [result] = check_network(evidence, "image_pull_network")
+    assert result.outcome == "confirms"
+    assert world.subnet in result.detail
+    assert "no NAT gateway or internet gateway route" in result.detail
+
+
+def test_image_pull_network_with_a_nat_route_refutes(world: World) -> None:
+    private_subnet_service(world)
+    ec2 = world.ec2
+    public = ec2.create_subnet(VpcId=world.vpc, CidrBlock="10.0.2.0/24")["Subnet"]["SubnetId"]
+    allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    nat = ec2.create_nat_gateway(SubnetId=public, AllocationId=allocation)["NatGateway"]["NatGatewayId"]
+    table = ec2.create_route_table(VpcId=world.vpc)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat)
+    ec2.associate_route_table(RouteTableId=table, SubnetId=world.subnet)
+    aws, core = core_of(world)
+    evidence = collect_wave(aws, core, ["image_pull_network"])
+    [result] = check_network(evidence, "image_pull_network")
+    assert result.outcome == "refutes"
+    assert nat in result.detail
+
+
+def test_endpoints_in_the_vpc_refute(world: World) -> None:
+    private_subnet_service(world)
+    for name in ("ecr.api", "ecr.dkr", "s3"):
+        world.ec2.create_vpc_endpoint(
+            VpcId=world.vpc,
+            ServiceName=f"com.amazonaws.{REGION}.{name}",
+            VpcEndpointType="Gateway" if name == "s3" else "Interface",
+        )
+    aws, core = core_of(world)
+    evidence = collect_wave(aws, core, ["image_pull_network"])
+    [result] = check_network(evidence, "image_pull_network")
+    assert result.outcome == "refutes"
+
+
+def elb_service(world: World) -> str:
+    elbv2 = world.session.client("elbv2")
+    tg = elbv2.create_target_group(
+        Name="web",
+        Protocol="HTTP",
+        Port=8080,
+        VpcId=world.vpc,
+        TargetType="ip",
+        HealthCheckPath="/health",
+        HealthCheckIntervalSeconds=30,
+        UnhealthyThresholdCount=2,
+    )["TargetGroups"][0]["TargetGroupArn"]
+    cluster = world.cluster()
+    td = world.task_definition(port=8080, log_group="/ecs/web")
+    lbs = [{"targetGroupArn": tg, "containerName": "app", "containerPort": 8080}]
+    world.service(cluster, "web", td, grace=10, load_balancers=lbs)
+    for _ in range(2):
+        arn = world.task(
+            cluster,
+            "web",
+            td,
+            "ServiceSchedulerInitiated",
+            f"Task failed ELB health checks in (target-group {tg})",
+        )
+        world.write_logs("/ecs/web", arn, "Starting App", "Started App in 95.0 seconds", "GET /health 200")
+    return str(tg)
+
+
+def test_elb_health_check_reads_the_target_group_and_the_head_of_the_log(world: World) -> None:
+    tg = elb_service(world)
+    aws, core = core_of(world)
+    before, rounds = len(aws.log), aws.rounds
+    with Stubber(aws.client("logs")) as stub:  # the head of the log: startFromHead, 100 lines
+        stub.add_response(
+            "get_log_events",
+            {"events": [{"timestamp": 0, "message": "Started App in 95.0 seconds"}]},
+            {"logGroupName": "/ecs/web", "logStreamName": ANY, "limit": 100, "startFromHead": True},
+        )
+        evidence = collect_wave(aws, core, ["elb_health_check"])
+        stub.assert_no_pending_responses()
+    assert aws.rounds == rounds + 1
+    # (a stubbed call is answered before Aws counts it: logs:GetLogEvents is not in the log here)
+    assert set(new_calls(aws, before)) == {
+        "elasticloadbalancing:DescribeTargetGroups",
+        "elasticloadbalancing:DescribeTargetHealth",
+        "ec2:DescribeSecurityGroups",
+    }
+    assert evidence.target_groups[0]["TargetGroupArn"] == tg
+    assert [g["GroupId"] for g in evidence.security_groups] == [world.sg]
+    [result] = run_checks(evidence, ["elb_health_check"])
+    assert result.outcome == "confirms"
+    assert result.names["grace_period"] == "190"
+
+
+def ecr_service(world: World, tags: list[str], asked: str, previous: str | None = None) -> None:
+    ecr = world.session.client("ecr")
+    ecr.create_repository(repositoryName="web")
+    for tag in tags:
+        manifest = {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "config": {"digest": f"sha256:{tag.encode().hex():0<64}"[:71], "size": 1},
+            "layers": [],
+        }
+        ecr.put_image(repositoryName="web", imageManifest=json.dumps(manifest), imageTag=tag)
+    cluster = world.cluster()
+    if previous:
+        world.task_definition(image=f"{REGISTRY}/web:{previous}")
+    td = world.task_definition(image=f"{REGISTRY}/web:{asked}")
+    world.service(cluster, "web", td)
+    world.task(
+        cluster,
+        "web",
+        td,
+        "TaskFailedToStart",
+        f"CannotPullContainerError: pull access denied for {REGISTRY}/web, repository does not exist or may "
+        "require docker login",
+    )
+
+
+def test_image_tags_are_read_from_ecr(world: World) -> None:
+    ecr_service(world, ["v1", "v2"], asked="v9")
+    aws, core = core_of(world)
+    before = len(aws.log)
+    with Stubber(aws.client("iam")) as stub:
+        stub.add_response(
+            "simulate_principal_policy",
+            {
+                "EvaluationResults": [
+                    {"EvalActionName": a, "EvalDecision": "allowed", "EvalResourceName": "*"}
+                    for a in ("ecr:BatchGetImage", "ecr:GetAuthorizationToken", "ecr:GetDownloadUrlForLayer")
+                ]
+            },
+            {
+                "PolicySourceArn": ROLE,
+                "ActionNames": [
+                    "ecr:BatchGetImage",
+                    "ecr:GetAuthorizationToken",
+                    "ecr:GetDownloadUrlForLayer",
+                ],
+            },
+        )
+        evidence = collect_wave(aws, core, ["image_pull_auth"])
+        stub.assert_no_pending_responses()
+    assert "ecr:DescribeImages" in new_calls(aws, before)  # (the stubbed IAM call is not counted)
+    assert evidence.images == {"web": ["v9"]}
+    assert sorted(evidence.ecr["web"] or []) == ["v1", "v2"]
+    assert evidence.simulation == dict.fromkeys(
+        ("ecr:BatchGetImage", "ecr:GetAuthorizationToken", "ecr:GetDownloadUrlForLayer"), "allowed"
+    )
+    results = {r.name: r for r in run_checks(evidence, ["image_pull_auth"])}
+    assert results["ecr_image"].recategorize == "image_not_found"
+    assert "v1" in results["ecr_image"].detail
+    assert results["execution_role"].outcome == "refutes"
+
+
+def test_a_missing_repository_is_an_answer(world: World) -> None:
+    cluster = world.cluster()
+    td = world.task_definition(image=f"{REGISTRY}/nope:v1")
+    world.service(cluster, "web", td)
+    world.task(cluster, "web", td, "TaskFailedToStart", "CannotPullContainerError: not found")
+    aws, core = core_of(world)
+    evidence = collect_wave(aws, core, ["image_not_found"])
+    assert evidence.ecr == {"nope": "RepositoryNotFoundException"}
+    assert aws.gaps == []
+
+
+def test_only_the_failing_revision_images_are_checked(world: World) -> None:
+    ecr_service(world, ["v2"], asked="v2", previous="v1-deleted")
+    aws, core = core_of(world)
+    with Stubber(aws.client("iam")) as stub:
+        stub.add_response("simulate_principal_policy", {"EvaluationResults": []}, None)
+        evidence = collect_wave(aws, core, ["image_pull_auth"])
+    assert evidence.images == {"web": ["v2"]}
+    assert not any(r.recategorize for r in run_checks(evidence, ["image_pull_auth"]))
+
+
+def test_secrets_and_parameters_and_the_role_are_checked(world: World) -> None:
+    sm = world.session.client("secretsmanager")
+    present = sm.create_secret(Name="prod/api", SecretString="x")["ARN"]
+    missing = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:prod/db-AbCdEf"
+    world.session.client("ssm").put_parameter(Name="/prod/flag", Value="on", Type="String")
+    cluster = world.cluster()
+    td = world.task_definition(
+        secrets=[
+            {"name": "DB_PASSWORD", "valueFrom": f"{missing}:password::"},
+            {"name": "API_KEY", "valueFrom": present},
+            {"name": "FLAG", "valueFrom": f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/prod/flag"},
+            {"name": "GONE", "valueFrom": "/prod/gone"},
+        ]
+    )
+    world.service(cluster, "web", td)
+    world.task(
+        cluster,
+        "web",
+        td,
+        "TaskFailedToStart",
+        "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval "
+        f"failed: unable to retrieve secret from asm: failed to fetch secret {missing}: ResourceNotFoundException",
+    )
+    aws, core = core_of(world)
+    with Stubber(aws.client("iam")) as stub:
+        stub.add_response(
+            "simulate_principal_policy",
+            {
+                "EvaluationResults": [
+                    {"EvalActionName": "kms:Decrypt", "EvalDecision": "allowed"},
+                    {"EvalActionName": "secretsmanager:GetSecretValue", "EvalDecision": "implicitDeny"},
+                    {"EvalActionName": "ssm:GetParameters", "EvalDecision": "allowed"},
+                ]
+            },
+            {"PolicySourceArn": ROLE, "ActionNames": ANY},
+        )
+        evidence = collect_wave(aws, core, ["secrets_retrieval"])
+    assert evidence.secrets == {
+        missing: "ResourceNotFoundException",
+        present: "exists",
+        f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/prod/flag": "exists",
+        "/prod/gone": "ParameterNotFound",
+    }
+    assert aws.gaps == []
+    results = {r.name: r for r in run_checks(evidence, ["secrets_retrieval"])}
+    assert results["secret_exists"].outcome == "confirms"
+    assert missing in results["secret_exists"].detail
+    assert "secretsmanager:GetSecretValue" in results["execution_role"].detail
+    assert "network_path" in results  # the network is read for secrets too
+
+
+def log_driver_core(world: World) -> tuple[Aws, Core]:
+    cluster = world.cluster()
+    td = world.task_definition(log_group="/ecs/missing")
+    world.session.client("logs").create_log_group(logGroupName="/ecs/missing-old")
+    world.service(cluster, "web", td)
+    world.task(
+        cluster,
+        "web",
+        td,
+        "TaskFailedToStart",
+        "ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: "
+        "failed to create Cloudwatch log stream: ResourceNotFoundException: The specified log group does not exist.",
+    )
+    return core_of(world)
+
+
+def test_log_driver_init_reads_the_log_groups(world: World) -> None:
+    aws, core = log_driver_core(world)
+    with Stubber(aws.client("iam")) as stub:
+        stub.add_response("simulate_principal_policy", {"EvaluationResults": []}, None)
+        evidence = collect_wave(aws, core, ["log_driver_init"])
+    assert evidence.log_groups == ["/ecs/missing-old"]
+    assert "logs:DescribeLogGroups" in aws.log
+
+
+def test_log_driver_init_names_the_missing_log_group(world: World) -> None:
+    aws, core = log_driver_core(world)
+    with Stubber(aws.client("iam")) as stub:
+        stub.add_response("simulate_principal_policy", {"EvaluationResults": []}, None)
+        evidence = collect_wave(aws, core, ["log_driver_init"])
+    results = {r.name: r for r in run_checks(evidence, ["log_driver_init"])}
+    assert results["log_group"].outcome == "confirms"
+    assert "/ecs/missing" in results["log_group"].detail
+
+
+def test_user_stopped_reads_cloudtrail(world: World) -> None:
+    cluster = world.cluster()
+    td = world.task_definition()
+    world.service(cluster, "web", td)
+    arn = world.task(cluster, "web", td, "UserInitiated", "Task stopped by user")
+    aws, core = core_of(world)
+    before = len(aws.log)
+    with Stubber(aws.client("cloudtrail")) as stub:
+        stub.add_response(
+            "lookup_events",
+            {
+                "Events": [
+                    {
+                        "EventId": "1",
+                        "EventName": "StopTask",
+                        "Username": "alice",
+                        "CloudTrailEvent": json.dumps({"requestParameters": {"task": arn}}),
+                    }
+                ]
+            },
+            {
+                "LookupAttributes": [{"AttributeKey": "EventName", "AttributeValue": "StopTask"}],
+                "StartTime": ANY,
+                "MaxResults": 50,
+            },
+        )
+        evidence = collect_wave(aws, core, ["user_stopped"])
+        stub.assert_no_pending_responses()
+    assert not any(c.startswith(("ec2:", "ecr:", "cloudwatch:")) for c in new_calls(aws, before))
+    [result] = run_checks(evidence, ["user_stopped"])
+    assert result.outcome == "confirms"
+    assert "alice" in result.detail
+
+
+def test_cloudtrail_denied_is_a_gap(world: World) -> None:
+    cluster = world.cluster()
+    td = world.task_definition()
+    world.service(cluster, "web", td)
+    world.task(cluster, "web", td, "UserInitiated", "Task stopped by user")
+    aws, core = core_of(world)
+    with Stubber(aws.client("cloudtrail")) as stub:
+        stub.add_client_error(
+            "lookup_events", service_error_code="AccessDeniedException", http_status_code=400
+        )
+        evidence = collect_wave(aws, core, ["user_stopped"])
+    assert evidence.trail is None
+    assert [g.iam_action for g in aws.gaps] == ["cloudtrail:LookupEvents"]
+    assert run_checks(evidence, ["user_stopped"]) == []
+
+
+def test_a_task_target_gets_its_definition_in_the_same_wave(world: World) -> None:
+    cluster = world.cluster()
+    td = world.task_definition(log_group="/ecs/web")
+    world.service(cluster, "web", td)
+    [arn] = world.oom_tasks(cluster, "web", td, 1)
+    aws = Aws(world.session)
+    core = collect_core(aws, TargetSpec(cluster=cluster, task=arn.rsplit("/", 1)[-1]), cache={})
+    rounds = aws.rounds
+    evidence = collect_wave(aws, core, ["app_error"])
+    assert td in evidence.task_definitions
+    assert aws.rounds == rounds + 1
+    assert "ecs:DescribeTaskDefinition" in aws.log
+
+
+def test_no_candidates_no_calls(world: World) -> None:
+    cluster = world.cluster()
+    td = world.task_definition()
+    world.service(cluster, "web", td)
+    aws, core = core_of(world)
+    calls, rounds = aws.calls, aws.rounds
+    collect_wave(aws, core, [])
+    assert (aws.calls, aws.rounds) == (calls, rounds)

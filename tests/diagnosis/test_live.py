@@ -1,0 +1,174 @@
+"""diagnose_live end to end, in-process against moto: target → rounds → classify → wave → checks → ranking."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from diagnosis.collect.target import AmbiguousTarget, TargetError
+from diagnosis.live import diagnose_live, parse_since
+from tests.diagnosis.collect.test_core import World, moto_session
+from tests.diagnosis.collect.test_wave import elb_service
+
+
+@pytest.fixture
+def world() -> Iterator[World]:
+    with moto_session() as session:
+        yield World(session)
+
+
+def seed_oom(world: World, stopped: int = 10) -> str:
+    cluster = world.cluster()
+    td = world.task_definition(log_group="/ecs/web")
+    world.service(cluster, "web", td)
+    arns = world.oom_tasks(cluster, "web", td, stopped)
+    world.task(cluster, "web", td)  # one still running
+    world.write_logs("/ecs/web", arns[-1], "INFO start", "java.lang.OutOfMemoryError: Java heap space")
+    dims = [{"Name": "ClusterName", "Value": "prod"}, {"Name": "ServiceName", "Value": "web"}]
+    world.session.client("cloudwatch").put_metric_data(
+        Namespace="ECS/ContainerInsights",
+        MetricData=[
+            {
+                "MetricName": "MemoryUtilized",
+                "Dimensions": dims,
+                "Value": v,
+                "Unit": "Megabytes",
+                "Timestamp": world.clock - timedelta(minutes=6 - i),
+            }
+            for i, v in enumerate([300, 420, 380, 500, 508])
+        ],
+    )
+    return td
+
+
+def check(diagnosis: Any, name: str) -> Any:
+    return next(c for c in diagnosis.findings[0].checks if c.name == name)
+
+
+def test_oom_service_end_to_end(world: World) -> None:
+    seed_oom(world)
+    diagnosis = diagnose_live(world.session, "web", cluster="prod", cache={})
+    top = diagnosis.findings[0]
+    assert top.category == "oom"
+    assert top.task_count == 10
+    memory = check(diagnosis, "memory_utilization")
+    assert memory.outcome == "confirms"
+    assert "508 MiB of the 512 MiB limit" in memory.detail
+    assert check(diagnosis, "log_tail").outcome == "confirms"
+    assert top.confidence >= 0.95
+    assert diagnosis.gaps == []
+    assert diagnosis.target.cluster == "prod" and diagnosis.target.service == "web"
+    assert diagnosis.target.account == "123456789012"
+    # the design's budget for a service with 10 stopped tasks
+    assert diagnosis.stats.api_calls <= 15
+    assert diagnosis.stats.rounds <= 4
+    assert diagnosis.stats.tasks_stopped == 10
+
+
+def test_a_second_diagnosis_reuses_the_cached_task_definitions(world: World) -> None:
+    seed_oom(world, stopped=2)
+    cache: dict[str, dict[str, Any]] = {}
+    first = diagnose_live(world.session, "prod/web", cache=cache)
+    second = diagnose_live(world.session, "prod/web", cache=cache)
+    assert second.stats.api_calls == first.stats.api_calls - 1  # no describe-task-definition
+    assert second.findings[0].category == "oom"
+
+
+def test_the_callers_cache_receives_definitions_read_in_the_wave(world: World) -> None:
+    cluster = world.cluster()
+    old = world.task_definition(image="web:v1", log_group="/ecs/web")
+    world.task_definition(image="web:v2")
+    current = world.task_definition(image="web:v3")
+    world.service(cluster, "web", current)
+    world.oom_tasks(cluster, "web", old, 2)  # stopped tasks of revision 1; the service names 3 (and 2)
+    cache: dict[str, dict[str, Any]] = {}
+    diagnose_live(world.session, "web", cluster="prod", cache=cache)
+    assert old in cache
+
+
+def test_elb_health_check_service_end_to_end(world: World) -> None:
+    elb_service(world)
+    diagnosis = diagnose_live(world.session, "web", cluster="prod", cache={})
+    top = diagnosis.findings[0]
+    assert top.category == "elb_health_check"
+    result = check(diagnosis, "target_group")
+    assert result.outcome == "confirms"
+    assert "95 s" in result.detail and "10 s" in result.detail
+    [grace] = [r.action for r in top.remediations if r.action and r.action.kind == "raise_grace_period"]
+    assert grace.params["seconds"] == 190
+    assert grace.params["cluster"] == "prod" and grace.params["service"] == "web"
+    assert diagnosis.stats.rounds <= 4
+    assert diagnosis.stats.api_calls <= 15
+
+
+def test_ambiguous_and_unparsable_targets_raise(world: World) -> None:
+    td = world.task_definition()
+    for cluster in ("prod", "staging"):
+        world.cluster(cluster)
+        world.service(cluster, "web", td)
+    with pytest.raises(AmbiguousTarget):
+        diagnose_live(world.session, "web", cache={})
+    with pytest.raises(TargetError):
+        diagnose_live(world.session, "not a target", cache={})
+
+
+def test_a_healthy_service_has_no_failure(world: World) -> None:
+    cluster = world.cluster()
+    td = world.task_definition()
+    world.service(cluster, "web", td)
+    world.task(cluster, "web", td)
+    diagnosis = diagnose_live(world.session, "web", cluster="prod", cache={})
+    assert not any(f.failure for f in diagnosis.findings)
+    assert diagnosis.stats.rounds <= 2
+
+
+def test_a_denied_log_read_degrades_to_a_gap(world: World) -> None:
+    seed_oom(world, stopped=1)
+    from botocore.stub import Stubber
+
+    from diagnosis.collect import aws as aws_module
+
+    real_client = aws_module.Aws.client
+    stubbers: list[Stubber] = []
+
+    def client(self: Any, service: str) -> Any:
+        made = real_client(self, service)
+        if service == "logs" and not stubbers:
+            stub = Stubber(made)
+            stub.add_client_error(
+                "get_log_events", service_error_code="AccessDeniedException", http_status_code=400
+            )
+            stub.activate()
+            stubbers.append(stub)
+        return made
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(aws_module.Aws, "client", client)
+        diagnosis = diagnose_live(world.session, "web", cluster="prod", cache={})
+    assert diagnosis.findings[0].category == "oom"
+    assert check(diagnosis, "memory_utilization").outcome == "confirms"
+    assert [g.iam_action for g in diagnosis.gaps] == ["logs:GetLogEvents"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("30m", timedelta(minutes=30)),
+        ("24h", timedelta(hours=24)),
+        ("7d", timedelta(days=7)),
+        ("2w", timedelta(weeks=2)),
+        (" 12H ", timedelta(hours=12)),
+        ("90 m", timedelta(minutes=90)),
+    ],
+)
+def test_parse_since(text: str, expected: timedelta) -> None:
+    assert parse_since(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "7", "h", "0h", "-1d", "1y", "1.5h", "7days", "24h30m"])
+def test_parse_since_refuses_with_the_accepted_forms(text: str) -> None:
+    with pytest.raises(ValueError, match="30m, 24h, 7d or 2w"):
+        parse_since(text)
