@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, PlatformCollector, ProcessCollector
 
 REGISTRY = CollectorRegistry()
+ProcessCollector(registry=REGISTRY)  # resident memory, CPU, open files of the serving process
+PlatformCollector(registry=REGISTRY)
 
 REQUESTS = Counter("ecs_why_slack_requests_total", "Slack requests received", ["kind"], registry=REGISTRY)
 ACK_SECONDS = Histogram(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 
 class AccountConfig(BaseModel):
@@ -19,6 +19,9 @@ class AccountConfig(BaseModel):
     role_arn: str | None = None
     regions: list[str] = Field(default_factory=list)
     external_id: str | None = None
+    remediation_role_arn: str | None = (
+        None  # the role remediation assumes in this account (session = Slack user)
+    )
 
 
 def _split_csv(value: object) -> object:
@@ -160,3 +163,7 @@ def load_settings() -> Settings:
             name = env_name(loc) if loc in Settings.model_fields else loc
             lines.append(f"{name}: {err['msg']}")
         raise ConfigError(lines) from None
+    except SettingsError as exc:  # e.g. ECS_WHY_ACCOUNTS that is not JSON
+        field = str(exc).split('"')[1] if '"' in str(exc) else ""
+        name = env_name(field) if field in Settings.model_fields else "a setting"
+        raise ConfigError([f"{name}: cannot be parsed ({str(exc).split(':')[0]}); use valid JSON"]) from None

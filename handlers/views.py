@@ -9,6 +9,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot import metrics
 from bot.remediation.executor import Expired, Refused
@@ -17,16 +18,26 @@ from bot.store import StoreUnavailable
 from handlers.render.diagnosis import Message
 from handlers.render.modal import CONFIRM
 from handlers.render.text import escape
-from handlers.replies import post
+from handlers.replies import CannotPost, post
 
 
-def _say(client: WebClient, channel: str, thread_ts: str | None, text: str) -> None:
-    post(
-        client,
-        channel,
-        Message(text=text, blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}}]),
-        thread_ts,
-    )
+def _say(client: WebClient, channel: str, thread_ts: str | None, text: str, user: str | None = None) -> None:
+    """In the diagnosis thread; where the bot cannot post there (a private channel it left), to the user."""
+    message = Message(text=text, blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}}])
+    try:
+        post(client, channel, message, thread_ts)
+    except (CannotPost, SlackApiError):
+        if user is None:
+            raise
+        post(client, user, message)
+
+
+def _tell(client: WebClient, channel: str, user: str, text: str) -> None:
+    """Only to the user: ephemeral in the channel, or a direct message where the bot cannot post there."""
+    try:
+        client.chat_postEphemeral(channel=channel, user=user, text=text)
+    except SlackApiError:
+        client.chat_postMessage(channel=user, text=text)
 
 
 def register(app: App, services: Services) -> None:
@@ -43,17 +54,15 @@ def register(app: App, services: Services) -> None:
             result = services.remediator.apply(user, key)
         except (Refused, Expired) as exc:
             metrics.ACTIONS.labels("unknown", type(exc).__name__.lower()).inc()
-            client.chat_postEphemeral(channel=channel, user=user, text=f"🚫 {escape(str(exc))}")
+            _tell(client, channel, user, f"🚫 {escape(str(exc))}")
             return
         except StoreUnavailable:
-            client.chat_postEphemeral(
-                channel=channel, user=user, text="⚠️ My state store is unreachable; nothing was changed."
-            )
+            _tell(client, channel, user, "⚠️ My state store is unreachable; nothing was changed.")
             return
         kind = (pending or {}).get("action", {}).get("kind", "unknown")
         if result.duplicate:
             metrics.ACTIONS.labels(kind, "duplicate").inc()
-            client.chat_postEphemeral(channel=channel, user=user, text=f"ℹ️ {escape(result.message)}")
+            _tell(client, channel, user, f"ℹ️ {escape(result.message)}")
             return
         metrics.ACTIONS.labels(kind, "applied" if result.ok else "failed").inc()
         mark = "🛠️" if result.ok else "❌"
@@ -62,6 +71,7 @@ def register(app: App, services: Services) -> None:
             channel,
             thread_ts,
             f"{mark} <@{user}> {'applied' if result.ok else 'tried'}: {escape(result.message)}",
+            user,
         )
         if result.ok and pending is not None:
             threading.Thread(
@@ -71,7 +81,7 @@ def register(app: App, services: Services) -> None:
                 args=(
                     pending,
                     user,
-                    lambda text: _say(client, channel, thread_ts, f"📦 {escape(text)}"),
+                    lambda text: _say(client, channel, thread_ts, f"📦 {escape(text)}", user),
                     services.follow_timeout_seconds,
                     services.follow_interval_seconds,
                 ),
