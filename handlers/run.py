@@ -12,7 +12,6 @@ from bot.aws_session import SessionError
 from bot.commands import Command
 from bot.services import Services
 from diagnosis.collect.target import AmbiguousTarget, TargetError
-from diagnosis.models import Diagnosis
 from handlers.render.text import escape
 from handlers.replies import Respond, publish
 
@@ -54,21 +53,8 @@ def diagnose_and_publish(
             "Try again, or run `ecs-why diagnose` in a terminal for details.",
         )
         return False
-    publish_diagnosis(client, services, diagnosis, command, channel, user, respond, thread_ts)
-    return True
-
-
-def publish_diagnosis(
-    client: WebClient,
-    services: Services,
-    diagnosis: Diagnosis,
-    command: Command,
-    channel: str,
-    user: str,
-    respond: Respond,
-    thread_ts: str | None = None,
-) -> None:
     publish(client, services, diagnosis, command, channel, user, respond, thread_ts)
+    return True
 
 
 def ambiguous_blocks(text: str, candidates: list[str], command: Command) -> list[dict[str, Any]]:
