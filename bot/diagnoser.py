@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, MutableMapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -11,8 +13,9 @@ from bot import metrics
 from bot.aws_session import session_for
 from bot.commands import Command
 from bot.settings import Settings
+from bot.store import Store, StoreUnavailable, service_key
 from diagnosis.live import diagnose_live, parse_since
-from diagnosis.models import Diagnosis
+from diagnosis.models import Diagnosis, EvidenceItem, Gap
 
 SessionFactory = Callable[[str | None, str | None], boto3.Session]
 
@@ -23,9 +26,11 @@ class Diagnoser:
         settings: Settings,
         cache: MutableMapping[str, dict[str, Any]] | None = None,
         sessions: SessionFactory | None = None,
+        store: Store | None = None,
     ) -> None:
         self.settings = settings
         self.cache = cache
+        self.store = store
         self.sessions = sessions or (lambda account, region: session_for(settings, account, region))
 
     def run(self, command: Command, log_lines: int | None = None) -> Diagnosis:
@@ -43,6 +48,34 @@ class Diagnoser:
                 cache=self.cache,
                 log_lines=log_lines or self.settings.log_lines,
             )
+        if self.store is not None:
+            result = with_history(result, self.store, since)
         metrics.AWS_CALLS.inc(result.stats.api_calls)
         metrics.DIAGNOSES.labels(result.findings[0].category if result.findings else "none").inc()
         return result
+
+
+def with_history(diagnosis: Diagnosis, store: Store, since: timedelta) -> Diagnosis:
+    """Adds what stored history says beyond ECS's hour: "oom 14 times in the last 24h" on each finding."""
+    target = diagnosis.target
+    if not (target.cluster and target.service):
+        return diagnosis
+    key = service_key(target.account, target.region, target.cluster, target.service)
+    try:
+        records = store.history(key, (datetime.now(UTC) - since).timestamp())
+    except StoreUnavailable:
+        gap = Gap(what="stored history", reason="the state store (Redis) is unreachable")
+        return diagnosis.model_copy(update={"gaps": [*diagnosis.gaps, gap]})
+    counts = Counter(str(r.get("category", "other")) for r in records)
+    hours = since.total_seconds() / 3600
+    window = f"{hours:.0f}h" if hours < 48 else f"{hours / 24:.0f}d"
+    findings = []
+    for finding in diagnosis.findings:
+        count = counts.get(finding.category, 0)
+        if count:
+            fact = f"stored history: {finding.category} {count} time{'s' if count != 1 else ''} in the last {window}"
+            finding = finding.model_copy(
+                update={"evidence": [EvidenceItem(source="ecs-why history", fact=fact), *finding.evidence]}
+            )
+        findings.append(finding)
+    return diagnosis.model_copy(update={"findings": findings})

@@ -1,0 +1,50 @@
+"""Stored history joins a live diagnosis: the counts beyond ECS's one hour, per cause."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from bot.diagnoser import with_history
+from bot.store import Store, StoreUnavailable, service_key
+from diagnosis.engine import diagnose
+from diagnosis.models import Diagnosis
+from diagnosis.parse import parse_document
+
+TASK = {
+    "taskArn": "arn:aws:ecs:us-east-1:123456789012:task/prod/0123456789abcdef0123456789abcdef",
+    "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/prod",
+    "group": "service:web-api",
+    "lastStatus": "STOPPED",
+    "stoppedReason": "OutOfMemoryError: Container killed due to memory usage",
+    "containers": [{"name": "app", "exitCode": 137}],
+}
+
+
+def oom() -> Diagnosis:
+    return diagnose(parse_document(TASK))
+
+
+def test_history_counts_are_added_to_the_matching_finding(store: Store) -> None:
+    key = service_key("123456789012", "us-east-1", "prod", "web-api")
+    now = time.time()
+    for i in range(14):
+        store.record_stop(key, {"taskArn": f"arn:task/{i}", "stoppedAt": now - i * 600, "category": "oom"}, 30, 100)
+    store.record_stop(key, {"taskArn": "arn:task/old", "stoppedAt": now - 3 * 86400, "category": "oom"}, 30, 100)
+    store.record_stop(key, {"taskArn": "arn:task/x", "stoppedAt": now, "category": "app_error"}, 30, 100)
+    result = with_history(oom(), store, timedelta(hours=24))
+    facts = [e.fact for e in result.findings[0].evidence if e.source == "ecs-why history"]
+    assert facts == ["stored history: oom 14 times in the last 24h"]
+
+
+def test_an_unreachable_store_is_a_gap_not_a_crash() -> None:
+    class Down(Store):
+        def __init__(self) -> None:
+            pass
+
+        def history(self, service_key: str, since_epoch: float) -> list[dict]:
+            raise StoreUnavailable("down")
+
+    result = with_history(oom(), Down(), timedelta(hours=24))
+    assert [g.what for g in result.gaps] == ["stored history"]
+    assert result.findings[0].category == "oom"
