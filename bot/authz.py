@@ -44,7 +44,7 @@ class Operators:
         try:
             members = self._members(group)
         except Exception:
-            members = set()
+            return set()  # refuse now, but do not remember the failure: ask Slack again next time
         with self._lock:
             self._cache[group] = (now, members)
         return members

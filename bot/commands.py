@@ -57,7 +57,8 @@ class Command:
 
     def text(self) -> str:
         """The command as a person would type it (what a button carries)."""
-        parts: list[str] = [] if self.verb == "diagnose" else [self.verb]
+        quiet = self.verb == "diagnose" and self.target not in VERBS  # `diagnose history` keeps its verb
+        parts: list[str] = [] if quiet else [self.verb]
         if self.target:
             parts.append(self.target)
         for flag, value in (
@@ -67,7 +68,7 @@ class Command:
             ("--since", self.since),
         ):
             if value:
-                parts += [flag, value]
+                parts += [f"{flag}={value}"] if value.startswith("-") else [flag, value]
         if self.only:
             parts += ["--only", ",".join(self.only)]
         if self.all:

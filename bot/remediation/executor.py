@@ -19,6 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from bot.authz import Operators
 from bot.remediation.kinds import PLANNERS, Plan, PlanError
 from bot.store import Store
+from diagnosis.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +105,7 @@ class Remediator:
             ecs = self._ecs(pending, user)
             extra = plan.prepare(ecs) if plan.prepare else {}
             getattr(ecs, plan.operation)(**plan.params, **extra)
-        except (PlanError, ClientError, BotoCoreError) as exc:
+        except Exception as exc:  # any failure: release the claim so a retry can work, and audit it
             self.store.release(f"applied:{key}")
             message = _aws_message(exc)
             self.store.audit({**record, "event": "failed", "error": message})
@@ -134,6 +135,9 @@ class Remediator:
                 notify(f"I could not follow the deployment of {service}: {_aws_message(exc)}")
                 return
             state = deployment_state(found[0] if found else {})
+            if state == "MISSING":
+                notify(f"I stopped following {service}: the service no longer exists")
+                return
             if state != "IN_PROGRESS":
                 notify(f"Deployment of {service}: {state.lower().replace('_', ' ')}")
                 return
@@ -159,7 +163,10 @@ class Remediator:
 
 
 def deployment_state(service: dict[str, Any]) -> str:
-    """COMPLETED, FAILED or IN_PROGRESS, from the primary deployment (or the counts, where no rollout state)."""
+    """COMPLETED, FAILED or IN_PROGRESS, from the primary deployment (or the counts, where no rollout state);
+    MISSING when the service is gone."""
+    if not service or service.get("status") == "INACTIVE":
+        return "MISSING"
     deployments = service.get("deployments") or []
     primary = next(
         (d for d in deployments if d.get("status") == "PRIMARY"), deployments[0] if deployments else {}
@@ -176,4 +183,4 @@ def _aws_message(exc: Exception) -> str:
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
         return f"{error.get('Code', 'Error')}: {error.get('Message', '')}".strip(": ")
-    return str(exc)
+    return redact(f"{type(exc).__name__}: {exc}")[:300]

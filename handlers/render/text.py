@@ -28,7 +28,10 @@ def cut(text: str, limit: int = SECTION_LIMIT) -> str:
     if len(text) <= limit:
         return text
     suffix = "… (cut)"
-    head = text[: limit - len(suffix)]
-    if head.count("```") % 2:  # do not leave a code block open
-        head = head[: limit - len(suffix) - 3] + "```"
+    budget = limit - len(suffix)
+    head = text[:budget]
+    if head.count("```") % 2:  # do not leave a code block open: make room, drop a torn fence, close it
+        head = text[: budget - 3].rstrip("`")
+        if head.count("```") % 2:
+            head += "```"
     return head + suffix

@@ -1,0 +1,286 @@
+"""The executor: authorise (click and confirm), apply once, audit every outcome, follow the deployment.
+Against moto in-process and a real Store on redis-server."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from bot.authz import Operators
+from bot.remediation.executor import Applied, Expired, Refused, Remediator, deployment_state
+from bot.store import Store
+from tests.bot.remediation.test_kinds import CLUSTER, REGION, SERVICE, Ecs
+from tests.bot.remediation.test_kinds import aws_env as aws_env
+from tests.bot.remediation.test_kinds import ecs as ecs
+
+OPERATOR, STRANGER = "U0OP", "U0NO"
+TARGET = {"account": "123456789012", "region": REGION, "cluster": CLUSTER, "service": SERVICE}
+
+
+def sessions(user: str, account: str | None, region: str | None) -> boto3.Session:
+    return boto3.Session(region_name=region or REGION)
+
+
+def remediator(store: Store, operators: list[str] | None = None) -> Remediator:
+    return Remediator(store, Operators(operators or [OPERATOR], lambda g: set()), sessions, ttl_seconds=60)
+
+
+def grace_action(seconds: int = 190) -> dict[str, Any]:
+    return {
+        "kind": "raise_grace_period",
+        "params": {"cluster": CLUSTER, "service": SERVICE, "seconds": seconds},
+        "risk": "low",
+    }
+
+
+def offer(r: Remediator, action: dict[str, Any] | None = None) -> str:
+    return r.offer(action or grace_action(), {"target": TARGET, "channel": "C1", "command": "prod/web"})
+
+
+def grace(ecs: Ecs) -> int:
+    return int(ecs.described().get("healthCheckGracePeriodSeconds") or 0)
+
+
+def events(store: Store) -> list[str]:
+    return [r["event"] for r in reversed(store.audit_log())]
+
+
+def test_offer_stores_the_action_and_the_button_carries_a_short_key(store: Store) -> None:
+    r = remediator(store)
+    key = offer(r)
+    assert len(key) <= 20 and "190" not in key
+    assert store.get_pending(key)["action"] == grace_action()
+
+
+def test_plan_at_click_shows_before_and_after(store: Store, ecs: Ecs) -> None:
+    r = remediator(store)
+    key = offer(r)
+    pending, plan = r.plan(OPERATOR, key)
+    assert pending["target"] == TARGET
+    assert plan.changes == [("healthCheckGracePeriodSeconds", "10 s", "190 s")]
+    assert grace(ecs) == 10
+
+
+def test_refused_user_at_click_and_at_confirm(store: Store, ecs: Ecs) -> None:
+    r = remediator(store)
+    key = offer(r)
+    with pytest.raises(Refused, match=f"allowed: <@{OPERATOR}>"):
+        r.plan(STRANGER, key)
+    with pytest.raises(Refused):
+        r.apply(STRANGER, key)
+    assert grace(ecs) == 10, "nothing changed"
+    refused = [x for x in store.audit_log() if x["event"] == "refused"]
+    assert sorted(x["stage"] for x in refused) == ["click", "confirm"]
+    assert all(x["user"] == STRANGER and x["kind"] == "raise_grace_period" for x in refused)
+    assert store.get_pending(key) is not None, "the operator can still use the button"
+
+
+def test_empty_operators_refuses_everybody(store: Store, ecs: Ecs) -> None:
+    r = Remediator(store, Operators([], lambda g: set()), sessions)
+    key = offer(r)
+    with pytest.raises(Refused, match="nobody"):
+        r.apply(OPERATOR, key)
+    assert grace(ecs) == 10
+
+
+def test_unknown_key_is_expired(store: Store) -> None:
+    with pytest.raises(Expired):
+        remediator(store).plan(OPERATOR, "nope")
+
+
+def test_apply_changes_ecs_and_audits(store: Store, ecs: Ecs) -> None:
+    r = remediator(store)
+    key = offer(r)
+    result = r.apply(OPERATOR, key)
+    assert result.ok and not result.duplicate
+    assert "healthCheckGracePeriodSeconds 10 s → 190 s" in result.message
+    assert grace(ecs) == 190
+    applied = [x for x in store.audit_log() if x["event"] == "applied"]
+    assert len(applied) == 1
+    assert applied[0]["user"] == OPERATOR and applied[0]["target"] == TARGET
+    assert applied[0]["changes"] == [["healthCheckGracePeriodSeconds", "10 s", "190 s"]]
+    assert "update-service" in applied[0]["cli"]
+
+
+def test_apply_twice_changes_once(store: Store, ecs: Ecs) -> None:
+    r = remediator(store)
+    key = offer(r)
+    assert r.apply(OPERATOR, key).ok
+    ecs.service().health_check_grace_period_seconds = 10  # a second change would be visible
+    try:
+        second = r.apply(OPERATOR, key)
+    except Expired:
+        second = Applied(False, "expired", duplicate=True)  # the pending action was taken by the first
+    assert not second.ok and second.duplicate
+    assert grace(ecs) == 10, "no second change"
+    assert events(store).count("applied") == 1
+
+
+def test_concurrent_confirms_change_once(store: Store, ecs: Ecs) -> None:
+    """Two replicas (or a double submit) confirming the same key at once: one applies, one is a duplicate."""
+    r = remediator(store)
+    key = offer(r)
+    calls: list[dict[str, Any]] = []
+    barrier = threading.Barrier(4)
+    results: list[Any] = []
+
+    def counting_sessions(user: str, account: str | None, region: str | None) -> boto3.Session:
+        session = boto3.Session(region_name=REGION)
+        session.events.register(
+            "before-call.ecs.UpdateService", lambda params, **kw: calls.append(params)
+        )
+        return session
+
+    r.sessions = counting_sessions
+
+    def confirm() -> None:
+        barrier.wait()
+        try:
+            results.append(r.apply(OPERATOR, key))
+        except Expired as exc:
+            results.append(exc)
+
+    threads = [threading.Thread(target=confirm) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert len(calls) == 1, "update_service called once"
+    assert sum(1 for x in results if isinstance(x, Applied) and x.ok) == 1
+    assert events(store).count("applied") == 1
+
+
+def test_a_failed_aws_call_releases_the_claim_and_a_retry_succeeds(store: Store, ecs: Ecs) -> None:
+    r = remediator(store)
+    key = offer(r)
+    failing = {"on": True}
+
+    def flaky_sessions(user: str, account: str | None, region: str | None) -> boto3.Session:
+        session = boto3.Session(region_name=REGION)
+
+        def deny(**kwargs: Any) -> None:
+            if failing["on"]:
+                raise ClientError(
+                    {"Error": {"Code": "AccessDeniedException", "Message": "not allowed"}}, "UpdateService"
+                )
+
+        session.events.register("before-call.ecs.UpdateService", deny)
+        return session
+
+    r.sessions = flaky_sessions
+    result = r.apply(OPERATOR, key)
+    assert not result.ok and not result.duplicate
+    assert "AccessDeniedException: not allowed" in result.message
+    assert grace(ecs) == 10
+    failed = [x for x in store.audit_log() if x["event"] == "failed"]
+    assert len(failed) == 1 and "AccessDenied" in failed[0]["error"] and failed[0]["user"] == OPERATOR
+    assert store.get_pending(key) is not None, "the button still works"
+
+    failing["on"] = False
+    retry = r.apply(OPERATOR, key)
+    assert retry.ok
+    assert grace(ecs) == 190
+    assert events(store) == ["failed", "applied"]
+
+
+def test_a_plan_error_at_confirm_releases_and_audits(store: Store, ecs: Ecs) -> None:
+    r = remediator(store)
+    key = offer(r, grace_action(5))  # lower than the current 10 s
+    result = r.apply(OPERATOR, key)
+    assert not result.ok and "already 10 s" in result.message
+    assert events(store) == ["failed"]
+
+
+def test_invalid_params_fail_cleanly(store: Store, ecs: Ecs) -> None:
+    r = remediator(store)
+    key = offer(r, {"kind": "raise_grace_period", "params": {"cluster": CLUSTER, "service": SERVICE}})
+    result = r.apply(OPERATOR, key)
+    assert not result.ok
+    assert events(store) == ["failed"]
+
+
+def test_unknown_kind_fails_cleanly(store: Store, ecs: Ecs) -> None:
+    r = remediator(store)
+    key = offer(r, {"kind": "delete_everything", "params": {}})
+    result = r.apply(OPERATOR, key)
+    assert not result.ok and "unknown action" in result.message
+    assert events(store) == ["failed"]
+
+
+# ------------------------------------------------------------------ following the deployment
+
+
+def follow(r: Remediator, key: str, timeout: float = 0.2) -> list[str]:
+    said: list[str] = []
+    r.follow(store_pending(r, key), OPERATOR, said.append, timeout_seconds=timeout, interval_seconds=0.02)
+    return said
+
+
+def store_pending(r: Remediator, key: str) -> dict[str, Any]:
+    pending = r.store.get_pending(key)
+    assert pending is not None
+    return pending
+
+
+@pytest.mark.parametrize(("rollout", "word"), [("COMPLETED", "completed"), ("FAILED", "failed")])
+def test_follow_reports_the_outcome(store: Store, ecs: Ecs, rollout: str, word: str) -> None:
+    r = remediator(store)
+    key = offer(r)
+    ecs.service().deployments = [ecs.deployment(2, "PRIMARY", rollout, 1)]
+    assert follow(r, key) == [f"Deployment of {SERVICE}: {word}"]
+
+
+def test_follow_gives_up_after_the_timeout(store: Store, ecs: Ecs) -> None:
+    r = remediator(store)
+    key = offer(r)
+    ecs.service().deployments = [
+        ecs.deployment(2, "PRIMARY", "IN_PROGRESS", 1),
+        ecs.deployment(1, "ACTIVE", "COMPLETED", 60),
+    ]
+    said = follow(r, key, timeout=0.1)
+    assert len(said) == 1 and "still in progress" in said[0] and "stopped following" in said[0]
+
+
+def test_follow_sees_a_deployment_finish(store: Store, ecs: Ecs) -> None:
+    r = remediator(store)
+    key = offer(r)
+    ecs.service().deployments = [ecs.deployment(2, "PRIMARY", "IN_PROGRESS", 1)]
+    ecs.service().deployments[0]["runningCount"] = 0
+    timer = threading.Timer(0.1, lambda: ecs.service().deployments[0].update(rolloutState="COMPLETED"))
+    timer.start()
+    said = follow(r, key, timeout=5)
+    timer.join()
+    assert said == [f"Deployment of {SERVICE}: completed"]
+
+
+def test_follow_reports_an_aws_error(store: Store, ecs: Ecs) -> None:
+    r = remediator(store)
+    key = offer(r)
+    pending = store_pending(r, key)
+    pending["action"]["params"]["cluster"] = "no-such-cluster"
+    said: list[str] = []
+    r.follow(pending, OPERATOR, said.append, timeout_seconds=0.1, interval_seconds=0.01)
+    assert len(said) == 1
+    assert said[0].startswith(f"I could not follow the deployment of {SERVICE}")
+
+
+def test_deployment_state() -> None:
+    assert deployment_state({"deployments": [{"status": "PRIMARY", "rolloutState": "FAILED"}]}) == "FAILED"
+    assert deployment_state({"deployments": [{"status": "PRIMARY"}], "runningCount": 2, "desiredCount": 2}) == (
+        "COMPLETED"
+    )
+    assert deployment_state({"deployments": [{"status": "PRIMARY"}, {"status": "ACTIVE"}]}) == "IN_PROGRESS"
+
+
+def test_follow_does_not_call_a_missing_service_completed(store: Store, ecs: Ecs) -> None:
+    r = remediator(store)
+    key = offer(r)
+    pending = store_pending(r, key)
+    pending["action"]["params"]["service"] = "gone"
+    said: list[str] = []
+    r.follow(pending, OPERATOR, said.append, timeout_seconds=0.1, interval_seconds=0.01)
+    assert "completed" not in said[0]

@@ -1,0 +1,278 @@
+"""Each remediation kind's plan (before → after, the AWS call) against moto in-process, and what applying
+that plan changes in ECS."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.backends import get_backend
+
+from bot.remediation.kinds import (
+    PLANNERS,
+    PlanError,
+    plan_enable_circuit_breaker,
+    plan_force_new_deployment,
+    plan_increase_memory,
+    plan_raise_grace_period,
+    plan_rollback,
+)
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+CLUSTER = "prod"
+SERVICE = "web"
+TD = f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/web"
+
+
+@dataclass
+class Ecs:
+    client: Any
+    backend: Any
+
+    def service(self) -> Any:
+        return self.backend.services[f"{CLUSTER}:{SERVICE}"]
+
+    def described(self) -> dict[str, Any]:
+        return dict(self.client.describe_services(cluster=CLUSTER, services=[SERVICE])["services"][0])
+
+    def deployment(self, revision: int, status: str, rollout: str, age_minutes: int) -> dict[str, Any]:
+        at = datetime.now(UTC) - timedelta(minutes=age_minutes)
+        return {
+            "id": f"ecs-svc/{revision}{age_minutes}",
+            "status": status,
+            "taskDefinition": f"{TD}:{revision}",
+            "desiredCount": 2,
+            "runningCount": 2 if rollout == "COMPLETED" else 0,
+            "pendingCount": 0,
+            "failedTasks": 0,
+            "createdAt": at,
+            "updatedAt": at,
+            "launchType": "FARGATE",
+            "rolloutState": rollout,
+            "rolloutStateReason": "",
+        }
+
+
+def register(client: Any, memory: str = "512", cpu: str = "256", fargate: bool = True) -> str:
+    kwargs: dict[str, Any] = {
+        "family": "web",
+        "networkMode": "awsvpc",
+        "containerDefinitions": [
+            {"name": "app", "image": "nginx:1.27", "memory": 512, "essential": True},
+            {"name": "sidecar", "image": "envoy:1", "memory": 256, "memoryReservation": 128},
+        ],
+        "memory": memory,
+        "cpu": cpu,
+    }
+    if fargate:
+        kwargs["requiresCompatibilities"] = ["FARGATE"]
+    return str(client.register_task_definition(**kwargs)["taskDefinition"]["taskDefinitionArn"])
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_ECS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+
+
+@pytest.fixture
+def ecs(aws_env: None) -> Iterator[Ecs]:
+    """A cluster, a Fargate task definition (cpu 256 / memory 512, revision 1 and 2) and a service on :2."""
+    with mock_aws():
+        client = boto3.Session(region_name=REGION).client("ecs")
+        client.create_cluster(clusterName=CLUSTER)
+        register(client)
+        register(client)
+        client.create_service(
+            cluster=CLUSTER, serviceName=SERVICE, taskDefinition=f"{TD}:2", desiredCount=2, launchType="FARGATE"
+        )
+        backend = get_backend("ecs")[ACCOUNT][REGION]
+        service = backend.services[f"{CLUSTER}:{SERVICE}"]
+        service.health_check_grace_period_seconds = 10
+        service.deployment_configuration = {
+            "deploymentCircuitBreaker": {"enable": False, "rollback": False},
+            "maximumPercent": 200,
+            "minimumHealthyPercent": 100,
+        }
+        yield Ecs(client, backend)
+
+
+def apply(client: Any, plan: Any) -> None:
+    extra = plan.prepare(client) if plan.prepare else {}
+    getattr(client, plan.operation)(**plan.params, **extra)
+
+
+WHERE = {"cluster": CLUSTER, "service": SERVICE}
+
+
+def test_every_kind_has_a_planner() -> None:
+    assert set(PLANNERS) == {
+        "raise_grace_period",
+        "force_new_deployment",
+        "increase_memory",
+        "rollback",
+        "enable_circuit_breaker",
+    }
+
+
+def test_raise_grace_period(ecs: Ecs) -> None:
+    plan = plan_raise_grace_period(ecs.client, {**WHERE, "seconds": 190})
+    assert plan.kind == "raise_grace_period"
+    assert plan.changes == [("healthCheckGracePeriodSeconds", "10 s", "190 s")]
+    assert plan.cli == (
+        "aws ecs update-service --cluster prod --service web --health-check-grace-period-seconds 190"
+    )
+    assert plan.operation == "update_service" and plan.prepare is None
+    assert plan.params == {"cluster": CLUSTER, "service": SERVICE, "healthCheckGracePeriodSeconds": 190}
+    assert ecs.described()["healthCheckGracePeriodSeconds"] == 10, "planning changes nothing"
+    apply(ecs.client, plan)
+    assert ecs.described()["healthCheckGracePeriodSeconds"] == 190
+
+
+def test_raise_grace_period_from_unset(ecs: Ecs) -> None:
+    ecs.service().health_check_grace_period_seconds = None
+    plan = plan_raise_grace_period(ecs.client, {**WHERE, "seconds": 120})
+    assert plan.changes == [("healthCheckGracePeriodSeconds", "0 s", "120 s")]
+
+
+def test_raise_grace_period_refuses_to_lower(ecs: Ecs) -> None:
+    with pytest.raises(PlanError, match="already 10 s"):
+        plan_raise_grace_period(ecs.client, {**WHERE, "seconds": 10})
+
+
+def test_params_are_typed(ecs: Ecs) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        plan_raise_grace_period(ecs.client, {**WHERE, "seconds": -1})
+    with pytest.raises(ValidationError):
+        plan_raise_grace_period(ecs.client, {"cluster": "", "service": SERVICE, "seconds": 5})
+    plan = plan_raise_grace_period(ecs.client, {**WHERE, "seconds": "60", "unexpected": 1})
+    assert plan.params["healthCheckGracePeriodSeconds"] == 60
+
+
+def test_a_missing_service_cannot_be_planned(ecs: Ecs) -> None:
+    with pytest.raises(PlanError, match="no longer exists"):
+        plan_force_new_deployment(ecs.client, {"cluster": CLUSTER, "service": "gone"})
+
+
+def test_force_new_deployment(ecs: Ecs) -> None:
+    before = ecs.described()["deployments"][0]["id"]
+    plan = plan_force_new_deployment(ecs.client, WHERE)
+    assert plan.changes == [("deployment", "current tasks of web:2", "new tasks of web:2")]
+    assert plan.params == {"cluster": CLUSTER, "service": SERVICE, "forceNewDeployment": True}
+    assert plan.cli.endswith("--force-new-deployment")
+    apply(ecs.client, plan)
+    assert ecs.described()["deployments"][0]["id"] != before
+
+
+def test_increase_memory_on_fargate(ecs: Ecs) -> None:
+    plan = plan_increase_memory(ecs.client, {**WHERE, "task_definition": f"{TD}:2"})
+    assert plan.changes == [("task memory", "512 MiB", "1024 MiB")], "256 CPU allows 1024 MiB"
+    assert plan.params == {"cluster": CLUSTER, "service": SERVICE}
+    assert plan.prepare is not None
+    assert "--memory 1024 --cpu 256" in plan.cli and "update-service" in plan.cli
+    assert len(ecs.client.list_task_definitions(familyPrefix="web")["taskDefinitionArns"]) == 2
+
+    apply(ecs.client, plan)
+    arns = ecs.client.list_task_definitions(familyPrefix="web")["taskDefinitionArns"]
+    assert len(arns) == 3, "a new revision is registered"
+    new = ecs.client.describe_task_definition(taskDefinition=f"{TD}:3")["taskDefinition"]
+    assert (new["cpu"], new["memory"]) == ("256", "1024")
+    containers = {c["name"]: c for c in new["containerDefinitions"]}
+    assert containers["app"]["memory"] == 1024 and containers["sidecar"]["memory"] == 512, "scaled ×2"
+    assert containers["app"]["image"] == "nginx:1.27"
+    assert new["requiresCompatibilities"] == ["FARGATE"]
+    assert ecs.described()["taskDefinition"] == f"{TD}:3", "the service is updated to it"
+
+
+def test_increase_memory_needs_more_cpu_past_the_cpu_limit(ecs: Ecs) -> None:
+    register(ecs.client, memory="2048", cpu="256")  # :3, the biggest 256-CPU size
+    plan = plan_increase_memory(ecs.client, {**WHERE, "task_definition": f"{TD}:3"})
+    assert plan.changes == [("task memory", "2048 MiB", "3072 MiB"), ("task cpu", "256", "512")]
+
+
+def test_increase_memory_on_ec2_doubles(ecs: Ecs) -> None:
+    register(ecs.client, memory="700", cpu="256", fargate=False)  # :3
+    plan = plan_increase_memory(ecs.client, {**WHERE, "task_definition": f"{TD}:3"})
+    assert plan.changes == [("task memory", "700 MiB", "1400 MiB")]
+    assert "--cpu" not in plan.cli
+
+
+def test_increase_memory_at_the_largest_fargate_size(ecs: Ecs) -> None:
+    register(ecs.client, memory="122880", cpu="16384")  # :3
+    with pytest.raises(PlanError):
+        plan_increase_memory(ecs.client, {**WHERE, "task_definition": f"{TD}:3"})
+
+
+def test_rollback_to_the_last_completed_deployment(ecs: Ecs) -> None:
+    register(ecs.client)  # :3
+    ecs.client.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=f"{TD}:3")
+    ecs.service().deployments = [
+        ecs.deployment(3, "PRIMARY", "IN_PROGRESS", 5),
+        ecs.deployment(1, "ACTIVE", "COMPLETED", 60),
+        ecs.deployment(2, "INACTIVE", "FAILED", 30),
+    ]
+    plan = plan_rollback(ecs.client, WHERE)
+    assert plan.changes == [("taskDefinition", "web:3", "web:1")], "the last steady one, not just the previous"
+    assert plan.params["taskDefinition"] == f"{TD}:1"
+    assert plan.cli.endswith("--task-definition web:1")
+    apply(ecs.client, plan)
+    assert ecs.described()["taskDefinition"] == f"{TD}:1"
+
+
+def test_rollback_picks_the_newest_completed(ecs: Ecs) -> None:
+    register(ecs.client)  # :3
+    ecs.client.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=f"{TD}:3")
+    ecs.service().deployments = [
+        ecs.deployment(3, "PRIMARY", "IN_PROGRESS", 5),
+        ecs.deployment(1, "INACTIVE", "COMPLETED", 600),
+        ecs.deployment(2, "ACTIVE", "COMPLETED", 60),
+    ]
+    assert plan_rollback(ecs.client, WHERE).changes == [("taskDefinition", "web:3", "web:2")]
+
+
+def test_rollback_without_history_goes_to_the_previous_revision(ecs: Ecs) -> None:
+    ecs.service().deployments = [ecs.deployment(2, "PRIMARY", "IN_PROGRESS", 5)]
+    plan = plan_rollback(ecs.client, WHERE)
+    assert plan.changes == [("taskDefinition", "web:2", "web:1")]
+
+
+def test_rollback_with_nothing_to_roll_back_to(ecs: Ecs) -> None:
+    ecs.client.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=f"{TD}:1")
+    ecs.service().deployments = [ecs.deployment(1, "PRIMARY", "COMPLETED", 5)]
+    with pytest.raises(PlanError, match="no earlier revision"):
+        plan_rollback(ecs.client, WHERE)
+
+
+def test_enable_circuit_breaker(ecs: Ecs) -> None:
+    plan = plan_enable_circuit_breaker(ecs.client, WHERE)
+    assert plan.changes == [
+        ("deploymentCircuitBreaker", "enable=False, rollback=False", "enable=true, rollback=true")
+    ]
+    config = plan.params["deploymentConfiguration"]
+    assert config["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+    assert config["maximumPercent"] == 200 and config["minimumHealthyPercent"] == 100, "the rest is kept"
+    apply(ecs.client, plan)
+    breaker = ecs.described()["deploymentConfiguration"]["deploymentCircuitBreaker"]
+    assert breaker == {"enable": True, "rollback": True}
+    with pytest.raises(PlanError, match="already on"):
+        plan_enable_circuit_breaker(ecs.client, WHERE)
+
+
+def test_enable_circuit_breaker_with_no_configuration(ecs: Ecs) -> None:
+    ecs.service().deployment_configuration = None
+    plan = plan_enable_circuit_breaker(ecs.client, WHERE)
+    assert plan.changes[0][1] == "enable=False, rollback=False"
+    assert plan.params["deploymentConfiguration"] == {
+        "deploymentCircuitBreaker": {"enable": True, "rollback": True}
+    }

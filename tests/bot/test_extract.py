@@ -1,0 +1,157 @@
+"""Finding targets in a message for the "Why did this stop?" shortcut: ARNs, cluster/service names and
+pasted JSON, at most a handful, never URLs, and (ideally) not ordinary prose."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.extract import MAX_TARGETS, find_targets
+from handlers.shortcuts import message_text
+
+TASK = "arn:aws:ecs:us-east-1:123456789012:task/prod/0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+OLD_TASK = "arn:aws:ecs:us-east-1:123456789012:task/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+SERVICE = "arn:aws:ecs:us-east-1:123456789012:service/prod/web-api"
+OLD_SERVICE = "arn:aws:ecs:us-east-1:123456789012:service/web-api"
+GOV_TASK = "arn:aws-us-gov:ecs:us-gov-west-1:123456789012:task/prod/0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+
+EVENT = {
+    "version": "0",
+    "id": "9bcdac79-b31f-4d3d-9410-fbd727c29fab",
+    "detail-type": "ECS Task State Change",
+    "source": "aws.ecs",
+    "account": "123456789012",
+    "time": "2026-04-19T10:58:44Z",
+    "region": "us-east-1",
+    "resources": [TASK],
+    "detail": {
+        "taskArn": TASK,
+        "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/prod",
+        "group": "service:web-api",
+        "taskDefinitionArn": "arn:aws:ecs:us-east-1:123456789012:task-definition/web-api:42",
+        "lastStatus": "STOPPED",
+        "desiredStatus": "STOPPED",
+        "stopCode": "EssentialContainerExited",
+        "stoppedReason": "Essential container in task exited",
+        "containers": [{"name": "app", "exitCode": 1, "lastStatus": "STOPPED"}],
+    },
+}
+
+
+def targets(text: str) -> list[str]:
+    return [c.target for c in find_targets(text).commands]
+
+
+def test_task_and_service_arns() -> None:
+    text = f"{TASK} stopped; service {SERVICE} is flapping"
+    assert targets(text) == [TASK, SERVICE]
+    assert all(c.verb == "diagnose" for c in find_targets(text).commands)
+
+
+@pytest.mark.parametrize("arn", [OLD_TASK, OLD_SERVICE, GOV_TASK])
+def test_old_format_and_partition_arns(arn: str) -> None:
+    assert targets(f"look at {arn} please") == [arn]
+
+
+def test_an_arn_is_not_also_taken_as_cluster_service() -> None:
+    assert targets(SERVICE) == [SERVICE]
+    assert targets(TASK) == [TASK]
+
+
+def test_cluster_service_names() -> None:
+    assert targets("prod/web-api is down, staging/worker_2 too") == ["prod/web-api", "staging/worker_2"]
+
+
+def test_duplicates_are_answered_once() -> None:
+    assert targets(f"prod/web-api {SERVICE} prod/web-api {SERVICE}") == [SERVICE, "prod/web-api"]
+
+
+def test_at_most_five_targets() -> None:
+    text = " ".join(f"prod/svc{i}" for i in range(12))
+    found = find_targets(text)
+    assert len(found.commands) == MAX_TARGETS == 5
+    assert [c.target for c in found.commands] == [f"prod/svc{i}" for i in range(5)]
+
+
+def test_at_most_five_documents() -> None:
+    text = " ".join(json.dumps(EVENT) for _ in range(8))
+    assert len(find_targets(text).documents) == MAX_TARGETS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "see https://console.aws.amazon.com/ecs/home#/clusters/prod/services/web-api/details",
+        "dashboard: <https://grafana.example.com/d/ecs/web-api|grafana>",
+        "http://example.com/prod/web",
+        "path /var/log/app and /prod/db/password",
+        "docker.io/library/nginx",
+        "www.example.com/foo",
+        "src/main.py",
+    ],
+)
+def test_urls_and_paths_are_not_cluster_service(text: str) -> None:
+    assert targets(text) == []
+
+
+def test_json_event_in_a_code_fence() -> None:
+    text = "Alert from EventBridge:\n```\n" + json.dumps(EVENT, indent=2) + "\n```"
+    found = find_targets(text)
+    assert found.documents == [EVENT]
+
+
+def test_json_inline_and_fence_without_newlines() -> None:
+    assert find_targets("```" + json.dumps(EVENT) + "```").documents == [EVENT]
+
+
+def test_broken_json_is_skipped_not_fatal() -> None:
+    text = '{not json} {"tasks": [' + json.dumps(EVENT["detail"]) + "]} {also bad"
+    docs = find_targets(text).documents
+    assert docs == [{"tasks": [EVENT["detail"]]}]
+
+
+def test_json_arrays_and_scalars_are_not_documents() -> None:
+    assert find_targets("[1, 2] 3 \"x\"").documents == []
+
+
+def test_attachments_text_via_message_text() -> None:
+    message = {
+        "text": "",
+        "attachments": [
+            {
+                "title": "ECS task stopped",
+                "pretext": "from datadog",
+                "text": f"task {TASK}",
+                "fallback": "prod/web-api unhealthy",
+                "fields": [{"title": "service", "value": SERVICE}],
+            }
+        ],
+    }
+    text = message_text(message)
+    assert TASK in text and SERVICE in text and "prod/web-api" in text
+    assert targets(text) == [TASK, SERVICE, "prod/web-api"]
+
+
+def test_message_text_without_attachments() -> None:
+    assert message_text({"text": "hi"}) == "hi"
+    assert message_text({}) == ""
+
+
+def test_prose_and_or_is_not_a_target() -> None:
+    assert targets("we could roll back and/or scale out") == []
+
+
+def test_prose_does_not_crowd_out_the_real_target() -> None:
+    text = "CPU/memory fine, TCP/IP ok, yes/no?, read/write, true/false; the failing one is prod/web-api"
+    assert targets(text) == ["prod/web-api"]
+
+
+def test_image_reference_is_not_a_target() -> None:
+    assert targets("image nginx/nginx:latest failed to pull") == []
+
+
+def test_arn_inside_pasted_json_is_not_diagnosed_twice() -> None:
+    found = find_targets("```" + json.dumps(EVENT) + "```")
+    assert found.documents == [EVENT]
+    assert found.commands == []
