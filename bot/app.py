@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
-import boto3
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -17,13 +18,17 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 
 from bot import metrics
 from bot.authz import Operators
-from bot.aws_session import session_for, session_name
+from bot.aws_session import remediation_session_for
 from bot.diagnoser import Diagnoser
+from bot.events.config import EventsConfig
+from bot.events.pipeline import Pipeline
+from bot.events.runner import build_source, start_in_background
 from bot.remediation.executor import Remediator
 from bot.services import Services
 from bot.settings import ConfigError, Settings
 from bot.store import Store
 from handlers import register_all
+from handlers.notify import SlackNotifier
 
 log = logging.getLogger(__name__)
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
@@ -57,27 +62,14 @@ def build_services(settings: Settings, client: WebClient, store: Store | None = 
     def group_members(group: str) -> set[str]:
         return set(client.usergroups_users_list(usergroup=group).get("users", []))
 
-    def remediation_session(user: str, account: str | None, region: str | None) -> boto3.Session:
-        """As the clicking user: a role session named after them where a role is assumed (CloudTrail)."""
-        if settings.remediation_role_arn:
-            base = session_for(settings, account, region)
-            creds = base.client("sts").assume_role(
-                RoleArn=settings.remediation_role_arn, RoleSessionName=session_name(f"slack-{user}")
-            )["Credentials"]
-            return boto3.Session(
-                aws_access_key_id=creds["AccessKeyId"],
-                aws_secret_access_key=creds["SecretAccessKey"],
-                aws_session_token=creds["SessionToken"],
-                region_name=region or base.region_name,
-            )
-        return session_for(settings, account, region, who=f"slack-{user}")
-
     operators = Operators(settings.operators, group_members)
     return Services(
         settings=settings,
         store=store,
-        diagnoser=Diagnoser(settings, cache=store.task_definitions()),
-        remediator=Remediator(store, operators, remediation_session, settings.pending_action_ttl_seconds),
+        diagnoser=Diagnoser(settings, cache=store.task_definitions(), store=store),
+        remediator=Remediator(
+            store, operators, partial(remediation_session_for, settings), settings.pending_action_ttl_seconds
+        ),
     )
 
 
@@ -87,7 +79,10 @@ def build_bolt_app(settings: Settings, services: Services, client: WebClient) ->
         signing_secret=settings.slack_signing_secret.get_secret_value()
         if settings.slack_signing_secret
         else "x",
-        process_before_response=False,
+        # The ack runs in the request thread and answers at once; the slow work (diagnoses, AWS changes)
+        # runs in lazy listeners on a pool of its own, so busy diagnoses never delay an acknowledgement.
+        process_before_response=True,
+        listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="slack-work"),
         token_verification_enabled=False,
     )
     register_all(app, services)
@@ -142,7 +137,18 @@ def _reply(
     return [body]
 
 
+def build_event_pipeline(settings: Settings, store: Store, client: WebClient) -> Pipeline:
+    """ECS events → grouped Slack notifications (used by `ecs-why worker`, and by `serve` below)."""
+    return Pipeline(store, SlackNotifier(client), EventsConfig.from_settings(settings))
+
+
 def build_web_app(settings: Settings, store: Store | None = None) -> WebApp:
     client = slack_client(settings)
     services = build_services(settings, client, store)
+    if services.store.in_process:  # no shared Redis: no separate worker can see our state, so consume here
+        source = build_source(
+            settings, services.store, build_event_pipeline(settings, services.store, client)
+        )
+        start_in_background(source)
+        services.extras = {**(services.extras or {}), "events": source}
     return WebApp(build_bolt_app(settings, services, client), services, client)

@@ -75,7 +75,10 @@ def diagnose(
     region: Annotated[str | None, typer.Option(help="AWS region.")] = None,
     profile: Annotated[str | None, typer.Option(help="AWS profile.")] = None,
     account: Annotated[str | None, typer.Option(help="Account alias from ECS_WHY_ACCOUNTS.")] = None,
-    since: Annotated[str, typer.Option(help="How far back service events count: 30m, 24h, 7d.")] = "24h",
+    since: Annotated[
+        str | None,
+        typer.Option(help="How far back service events count: 30m, 24h, 7d (ECS_WHY_SINCE_DEFAULT)."),
+    ] = None,
     output_format: FormatOption = Format.text,
 ) -> None:
     """Diagnose a service or task live: reads ECS, logs, metrics, the load balancer, the network and IAM.
@@ -84,7 +87,7 @@ def diagnose(
     """
     settings = _settings()
     try:
-        window = parse_since(since)
+        window = parse_since(since or settings.since_default)
         session = session_for(settings, account, region, profile)
         result = diagnose_live(
             session,
@@ -95,6 +98,11 @@ def diagnose(
             default_clusters=settings.clusters,
             log_lines=settings.log_lines,
         )
+        if settings.redis_url:  # a shared store holds history beyond ECS's hour
+            from bot.diagnoser import with_history
+            from bot.store import Store
+
+            result = with_history(result, Store.from_url(settings.redis_url), window)
     except (ValueError, TargetError, SessionError) as exc:
         fail(str(exc))
     except NoRegionError:
@@ -140,6 +148,35 @@ def serve(
         err=True,
     )
     wsgi_serve(web, host=host, port=port, threads=16, ident="ecs-why", _quiet=True)
+
+
+@app.command()
+def worker(
+    host: Annotated[str, typer.Option(help="Address of /healthz, /readyz and /metrics.")] = "0.0.0.0",  # noqa: S104 - a container's port
+    port: Annotated[int, typer.Option(help="Port of /healthz, /readyz and /metrics.")] = 9090,
+) -> None:
+    """Post ECS failures to subscribed channels: consume ECS_WHY_SQS_QUEUE_URL, or poll ECS without one.
+
+    Needs the REDIS_URL the Slack bot uses; without it, `ecs-why serve` consumes the events itself.
+    """
+    from bot.app import build_event_pipeline, slack_client
+    from bot.events.runner import IN_PROCESS_REFUSAL, Probes, build_source, run_worker
+    from bot.logs import setup_logging
+    from bot.store import Store
+
+    settings = _settings()
+    store = Store.from_url(settings.redis_url)
+    if store.in_process:
+        fail(IN_PROCESS_REFUSAL)
+    if not settings.slack_bot_token:
+        fail("SLACK_BOT_TOKEN: required (the bot token, xoxb-…) to post to subscribed channels")
+    setup_logging(settings.log_level)
+    source = build_source(settings, store, build_event_pipeline(settings, store, slack_client(settings)))
+    mode = (
+        f"queue {settings.sqs_queue_url}" if settings.sqs_queue_url else "polling (no ECS_WHY_SQS_QUEUE_URL)"
+    )
+    typer.echo(f"ecs-why worker: {mode}; probes on http://{host}:{port}", err=True)
+    run_worker(source, Probes(store, host, port))
 
 
 def _settings() -> Settings:

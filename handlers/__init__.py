@@ -6,9 +6,9 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import actions, commands, shortcuts, views
+from handlers import actions, commands, notify, shortcuts, views
 
 
 def register_all(app: App, services: Services) -> None:
-    for module in (commands, shortcuts, actions, views):
+    for module in (commands, shortcuts, actions, views, notify):
         module.register(app, services)

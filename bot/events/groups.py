@@ -1,0 +1,194 @@
+"""One Slack message per (service, cause, channel) within a window, counted, never posted twice.
+
+Every step is idempotent, so at-least-once delivery, a worker killed mid-message and two replicas on one
+queue all end with one message and the right count:
+
+1. `first_time(member)`: a task (or a task-less event) counts once per group, whoever sees it first.
+2. `group_open` (SET NX semantics) or `group_bump` counts it in Redis, so a restart continues the group.
+3. The message is posted by whoever finds the group without a `ts` and wins the short `post:` claim; a
+   redelivered message whose post is still in someone else's hands stays in the queue (`Retry`) until
+   the `ts` is stored, so a poster that died is replaced once its claim expires.
+4. Counter updates and thread replies are throttled per group across replicas (`flush:` claim); the
+   groups this process counted stay dirty until a flush shows their final count.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import asdict, replace
+from typing import Any
+
+from bot.events.config import EventsConfig
+from bot.events.notifier import Notice, Notifier, NotifyFailed
+from bot.events.telemetry import SLACK_CALLS
+from bot.store import Store
+from diagnosis.models import Diagnosis
+
+log = logging.getLogger(__name__)
+_TRIES = 3
+
+
+class Retry(Exception):
+    """Leave the message in the queue: its outcome is not posted yet (Slack failed, or another worker is
+    posting the group's message right now). It is retried after the visibility timeout."""
+
+
+def group_key(fingerprint: str, channel: str) -> str:
+    return f"{fingerprint}|{channel}"
+
+
+class Groups:
+    def __init__(self, store: Store, notifier: Notifier, config: EventsConfig) -> None:
+        self.store = store
+        self.notifier = notifier
+        self.config = config
+        self._dirty: dict[str, tuple[str, Notice]] = {}  # group key → (channel, latest notice)
+        self._posted: set[str] = set()  # groups seen with their message posted: the next stop is a bump
+        self._mutes: dict[str, tuple[float, bool]] = {}
+        self._lock = threading.Lock()
+
+    def notify(self, channel: str, notice: Notice, member: str, diagnosis: Diagnosis) -> str:
+        """Count this stop in the channel's group and post or schedule what the channel should see.
+
+        Returns the outcome: posted, grouped, muted, duplicate, undeliverable. Raises Retry or
+        StoreUnavailable when the message must stay in the queue."""
+        store, gkey = self.store, group_key(notice.fingerprint, channel)
+        fresh = store.first_time(f"member:{gkey}|{member}", self.config.member_ttl)
+        if fresh and gkey in self._posted:  # the storm path: one bump, no read
+            if store.group_bump(gkey, member) > 0:
+                if self._muted(notice.fingerprint):
+                    return "muted"
+                self._mark(gkey, channel, notice)
+                return "grouped"
+            self._posted.discard(gkey)  # its window ended: open a new group below
+        group = self._count(gkey, channel, notice, member) if fresh else store.group_get(gkey)
+        if group is None:
+            return "duplicate"  # counted before, and its window has ended since
+        if self._muted(notice.fingerprint):
+            return "muted"
+        if group.get("ts"):
+            self._posted.add(gkey)
+            if fresh:
+                self._mark(gkey, channel, notice)
+                return "grouped"
+            return "duplicate"
+        if not store.claim(_claim("post", gkey, group), self.config.post_claim_seconds):
+            if fresh:
+                self._mark(gkey, channel, notice)  # the poster shows it; the next flush updates the count
+                return "grouped"
+            raise Retry(f"the message of {gkey} is being posted by another worker")
+        return self._post(gkey, channel, group, _from_group(group, notice), diagnosis)
+
+    def _count(self, gkey: str, channel: str, notice: Notice, member: str) -> dict[str, Any] | None:
+        data = {**asdict(notice), "task_arn": member, "channel": channel}
+        for _ in range(_TRIES):  # the window can end between the calls: then open a new group
+            opened = self.store.group_open(gkey, self.config.window_seconds, data)
+            if not opened and self.store.group_bump(gkey, member) == 0:
+                continue
+            group = self.store.group_get(gkey)
+            if group is not None:
+                return group
+        return self.store.group_get(gkey)
+
+    def _post(
+        self, gkey: str, channel: str, group: dict[str, Any], notice: Notice, diagnosis: Diagnosis
+    ) -> str:
+        try:
+            ts = self.notifier.open_group(channel, notice)
+        except NotifyFailed as exc:
+            if exc.permanent:  # keep the claim: no retry storm against a channel we cannot post in
+                log.warning("cannot post the %s group in %s: %s", notice.category, channel, exc)
+                return "undeliverable"
+            self.store.release(_claim("post", gkey, group))
+            raise Retry(f"posting {gkey} failed: {exc}") from exc
+        SLACK_CALLS.labels("post").inc()
+        self.store.group_update(gkey, {"ts": ts, "shown": notice.count})
+        self._posted.add(gkey)
+        self.store.claim(_claim("flush", gkey, group), self.config.update_interval_seconds)
+        self.notifier.add_details(channel, ts, diagnosis)
+        SLACK_CALLS.labels("details").inc()
+        self._mark(gkey, channel, notice)  # stops counted while we were posting show on the next flush
+        return "posted"
+
+    def _muted(self, fingerprint: str) -> bool:
+        now = time.monotonic()
+        cached = self._mutes.get(fingerprint)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        muted = self.store.muted(fingerprint)
+        self._mutes[fingerprint] = (now + self.config.cache_seconds, muted)
+        return muted
+
+    def _mark(self, gkey: str, channel: str, notice: Notice) -> None:
+        with self._lock:
+            self._dirty[gkey] = (channel, notice)
+
+    def _drop(self, gkey: str, entry: tuple[str, Notice]) -> None:
+        with self._lock:
+            if self._dirty.get(gkey) is entry:  # a newer stop may have marked it again meanwhile
+                del self._dirty[gkey]
+
+    @property
+    def pending(self) -> int:
+        """Groups whose latest count this process has not shown yet."""
+        with self._lock:
+            return len(self._dirty)
+
+    def flush(self) -> int:
+        """Show new counts: one chat.update and one thread reply per group, at most once per interval.
+
+        Called after every batch and on idle; returns how many groups were updated."""
+        with self._lock:
+            entries = list(self._dirty.items())
+        updated = 0
+        for gkey, entry in entries:
+            channel, notice = entry
+            group = self.store.group_get(gkey)
+            if group is None:
+                self._posted.discard(gkey)
+            if group is None or self._muted(notice.fingerprint):
+                self._drop(gkey, entry)  # the window ended, or muted: counted, not posted
+                continue
+            ts, count, shown = group.get("ts"), int(group.get("count") or 1), int(group.get("shown") or 1)
+            if not ts:
+                continue  # its message is not posted yet
+            if count <= shown:
+                self._drop(gkey, entry)
+                continue
+            if not self.store.claim(_claim("flush", gkey, group), self.config.update_interval_seconds):
+                continue  # updated recently (here or by another replica): try again on a later flush
+            try:
+                self.notifier.update_group(channel, str(ts), _from_group(group, notice, count), count - shown)
+            except NotifyFailed as exc:
+                log.warning("cannot update the %s group in %s: %s", notice.category, channel, exc)
+                if exc.permanent:
+                    self._drop(gkey, entry)
+                continue
+            SLACK_CALLS.labels("update").inc()
+            self.store.group_update(gkey, {"shown": count})
+            self._drop(gkey, entry)
+            updated += 1
+        return updated
+
+
+def _claim(kind: str, gkey: str, group: dict[str, Any]) -> str:
+    """A claim on one group's window (its opening time): a new window is never blocked by an old claim."""
+    return f"{kind}:{gkey}|{group.get('opened_at', '')}"
+
+
+def _from_group(group: dict[str, Any], notice: Notice, count: int | None = None) -> Notice:
+    """The group's own title and summary (its first stop), with the latest stop and the current count."""
+
+    def kept(field: str, default: str) -> str:
+        value = group.get(field)
+        return value if isinstance(value, str) and value else default
+
+    return replace(
+        notice,
+        title=kept("title", notice.title),
+        summary=kept("summary", notice.summary),
+        opened_at=kept("opened_at", notice.opened_at),
+        count=count if count is not None else int(group.get("count") or 1),
+    )

@@ -1,0 +1,165 @@
+"""Failure-group notifications in Slack: the `Notifier` the event pipeline posts through, and the
+"Mute 1h" button. One message per service and cause (its counter updated in place), details and later
+stops in its thread, so a storm reads as one line in the channel."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot import metrics
+from bot.commands import Command
+from bot.events.notifier import Notice, NotifyFailed
+from bot.services import Services
+from bot.store import StoreUnavailable
+from diagnosis.knowledge import CATALOG
+from diagnosis.models import Diagnosis
+from handlers.render.diagnosis import MUTE, RERUN, Message, thread
+from handlers.render.text import MAX_BLOCKS, code, cut, escape
+from handlers.replies import CannotPost, post
+
+log = logging.getLogger(__name__)
+MUTE_SECONDS = 3600
+THREAD_DETAILS = 3  # the first stop's findings in the thread; more would bury the later updates
+# Errors that another try cannot fix: the notification is dropped (and logged), not retried forever.
+PERMANENT = {
+    "channel_not_found", "not_in_channel", "is_archived", "message_not_found", "cant_update_message",
+    "invalid_blocks", "msg_too_long", "restricted_action", "invalid_auth", "account_inactive",
+    "token_revoked", "missing_scope", "not_authed", "edit_window_closed",
+}  # fmt: skip
+
+
+def group_message(notice: Notice) -> Message:
+    """The channel message of a group: cause, service, the running count, the latest stop, two buttons."""
+    mark = "🔴" if notice.failure else "🔵"
+    plural = "s" if notice.count != 1 else ""
+    since = f" since {notice.opened_at[11:16]} UTC" if len(notice.opened_at) >= 16 else ""
+    text = f"ecs-why {notice.label}: {notice.title} ({notice.category}) × {notice.count}"
+    lines = [
+        f"{mark} *{escape(notice.title)}*",
+        f"`{notice.category}` on *{escape(notice.label)}* · *{notice.count} stop{plural}*{since} "
+        f"(grouped for {notice.window_minutes} min)",
+        escape(notice.summary),
+    ]
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=cut("\n".join(lines))))]
+    if notice.latest_task or notice.latest_reason:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=cut(_latest(notice), 2000))]))
+    command = Command("diagnose", notice.service, notice.cluster or None, notice.region or None).text()
+    blocks.append(
+        ActionsBlock(
+            elements=[
+                ButtonElement(text="Diagnose now", action_id=RERUN, value=command[:2000]),
+                ButtonElement(text="Mute 1h", action_id=MUTE, value=notice.fingerprint[:2000]),
+            ]
+        )
+    )
+    return Message(text=cut(text, 3000), blocks=[b.to_dict() for b in blocks[:MAX_BLOCKS]])
+
+
+def update_reply(notice: Notice, added: int) -> Message:
+    """The thread reply of an update: how many more stops, and the latest one."""
+    head = f"+{added} more stop{'s' if added != 1 else ''} (now {notice.count})"
+    body = f"*{head}*\n{_latest(notice)}"
+    return Message(text=head, blocks=[SectionBlock(text=MarkdownTextObject(text=cut(body))).to_dict()])
+
+
+def _latest(notice: Notice) -> str:
+    task = notice.latest_task.rsplit("/", 1)[-1]
+    when = f" at {notice.latest_at[:19].replace('T', ' ')}" if notice.latest_at else ""
+    who = f"task {code(task)}" if task else "latest event"
+    return f"Latest: {who}{when}" + (
+        f" — {escape(notice.latest_reason[:300])}" if notice.latest_reason else ""
+    )
+
+
+class SlackNotifier:
+    """`bot.events.notifier.Notifier` on Slack's Web API (the client retries 429s and connection resets)."""
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def open_group(self, channel: str, notice: Notice) -> str:
+        try:
+            return post(self.client, channel, group_message(notice))
+        except CannotPost as exc:
+            raise NotifyFailed(f"cannot post in {channel}: {exc}", permanent=True) from None
+        except Exception as exc:
+            raise _failed(exc) from None
+
+    def add_details(self, channel: str, ts: str, diagnosis: Diagnosis) -> None:
+        for message in thread(diagnosis)[:THREAD_DETAILS]:
+            try:
+                post(self.client, channel, message, ts)
+            except Exception as exc:  # the group is posted; its details are a bonus
+                log.warning("could not add details to %s in %s: %s", ts, channel, exc)
+                return
+
+    def update_group(self, channel: str, ts: str, notice: Notice, added: int) -> None:
+        message = group_message(notice)
+        try:
+            self.client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
+            post(self.client, channel, update_reply(notice, added), ts)
+        except CannotPost as exc:
+            raise NotifyFailed(f"cannot post in {channel}: {exc}", permanent=True) from None
+        except Exception as exc:
+            raise _failed(exc) from None
+
+
+def _failed(exc: Exception) -> NotifyFailed:
+    if isinstance(exc, SlackApiError):
+        error = str(exc.response.get("error"))
+        return NotifyFailed(f"slack: {error}", permanent=error in PERMANENT)
+    return NotifyFailed(f"slack unreachable: {type(exc).__name__}: {exc}", permanent=False)
+
+
+def valid_fingerprint(value: str) -> bool:
+    """account:region:cluster:service:category with a known category (a button value is user-controlled)."""
+    parts = value.split(":")
+    return len(value) <= 600 and len(parts) == 5 and all(parts[2:4]) and parts[4] in CATALOG
+
+
+def register(app: App, services: Services) -> None:
+    def ack_mute(ack: Ack) -> None:
+        metrics.REQUESTS.labels("action").inc()
+        ack()
+
+    def mute(body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        fingerprint, user = str(action.get("value", "")), body["user"]["id"]
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id", "")
+        ts = (body.get("message") or {}).get("ts") or (body.get("container") or {}).get("message_ts")
+        if not valid_fingerprint(fingerprint):
+            respond(response_type="ephemeral", replace_original=False, text="⚠️ This button is not valid.")
+            return
+        try:
+            services.store.mute(fingerprint, MUTE_SECONDS)
+        except StoreUnavailable:
+            respond(
+                response_type="ephemeral",
+                replace_original=False,
+                text="⚠️ My state store is unreachable; nothing was muted. Try again in a minute.",
+            )
+            return
+        _, _, cluster, service, category = fingerprint.split(":")
+        note = (
+            f"🔕 <@{user}> muted `{category}` on *{escape(cluster)}/{escape(service)}* for 1 h: "
+            "stops are still counted and stored, not posted."
+        )
+        try:
+            blocks = [SectionBlock(text=MarkdownTextObject(text=note)).to_dict()]
+            post(client, channel, Message(text=note, blocks=blocks), ts)
+        except (CannotPost, SlackApiError):
+            respond(response_type="ephemeral", replace_original=False, text=note)
+
+    app.action(MUTE)(ack=ack_mute, lazy=[mute])

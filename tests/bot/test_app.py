@@ -1,0 +1,149 @@
+"""The web app beside Slack: /healthz, /readyz (Redis and the bot token), /metrics, 404, and Bolt's
+signature check on POST /slack/events. Driven as WSGI, with the fake Slack Web API and a real Redis."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import redis
+
+from bot.app import WebApp, build_web_app
+from bot.settings import Settings
+from bot.store import Store
+from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_requests import sign, slash_command
+
+SECRET = "app-test-secret"
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlackApi]:
+    with FakeSlackApi() as api:
+        yield api
+
+
+def settings(slack: FakeSlackApi, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL", "REDIS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    return Settings(
+        slack_bot_token="xoxb-test",
+        slack_signing_secret=SECRET,
+        slack_api_url=slack.url,
+        aws_region="us-east-1",
+    )
+
+
+def call(app: WebApp, path: str, method: str = "GET", body: bytes = b"", headers: dict[str, str] | None = None) -> tuple[int, str]:  # noqa: E501
+    status: list[str] = []
+
+    def start_response(line: str, _headers: list[tuple[str, str]]) -> Callable[..., Any]:
+        status.append(line)
+        return lambda *_: None
+
+    environ = {
+        "PATH_INFO": path,
+        "REQUEST_METHOD": method,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "CONTENT_LENGTH": str(len(body)),
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+    }
+    for name, value in (headers or {}).items():
+        environ["HTTP_" + name.upper().replace("-", "_")] = value
+    out = b"".join(app(environ, start_response))
+    return int(status[0].split()[0]), out.decode()
+
+
+@pytest.fixture
+def app(slack: FakeSlackApi, store: Store, monkeypatch: pytest.MonkeyPatch) -> WebApp:
+    return build_web_app(settings(slack, monkeypatch), store)
+
+
+def test_healthz(app: WebApp) -> None:
+    assert call(app, "/healthz") == (200, "ok\n")
+
+
+def test_readyz_when_redis_and_the_token_work(app: WebApp, slack: FakeSlackApi) -> None:
+    assert call(app, "/readyz") == (200, "ready\n")
+    assert slack.calls("auth.test")
+
+
+def test_readyz_503_names_redis_when_it_is_down(
+    slack: FakeSlackApi, redis_server_factory: Callable[[], Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = redis_server_factory()
+    client = redis.Redis.from_url(server.url, decode_responses=True, socket_timeout=0.5, socket_connect_timeout=0.5)
+    app = build_web_app(settings(slack, monkeypatch), Store(client))
+    assert call(app, "/readyz")[0] == 200
+    server.stop()
+    status, body = call(app, "/readyz")
+    assert status == 503 and "redis" in body and "slack" not in body
+
+
+def test_readyz_503_when_the_token_is_refused(slack: FakeSlackApi, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: E501
+    slack.fail_next("auth.test", "invalid_auth")
+    app = build_web_app(settings(slack, monkeypatch), store)
+    status, body = call(app, "/readyz")
+    assert status == 503 and "invalid_auth" in body
+    assert call(app, "/readyz") == (200, "ready\n"), "checked again until it works"
+
+
+def test_metrics(app: WebApp) -> None:
+    status, body = call(app, "/metrics")
+    assert status == 200
+    for name in ("ecs_why_slack_requests_total", "ecs_why_diagnoses_total", "ecs_why_actions_total"):
+        assert name in body
+
+
+def test_unknown_path(app: WebApp) -> None:
+    assert call(app, "/nope") == (404, "not found\n")
+    assert call(app, "/slack/events", "GET")[0] == 404
+
+
+def test_bad_signature_is_401(app: WebApp) -> None:
+    request = slash_command("help")
+    headers = sign(request.body, SECRET + "-wrong")
+    assert call(app, "/slack/events", "POST", request.body, headers)[0] == 401
+
+
+def test_good_signature_gets_the_help(app: WebApp) -> None:
+    request = slash_command("help")
+    status, body = call(app, "/slack/events", "POST", request.body, sign(request.body, SECRET))
+    assert status == 200 and "subscribe" in body
+
+
+def test_slow_diagnoses_do_not_starve_the_ack(app: WebApp) -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    release = threading.Event()
+
+    class Blocked:
+        def run(self, *args: Any, **kwargs: Any) -> Any:
+            release.wait(20)
+            raise RuntimeError("released")
+
+    app.services.diagnoser = Blocked()  # type: ignore[assignment]
+
+    def one(i: int) -> int:
+        request = slash_command(f"web{i} --cluster prod")
+        return call(app, "/slack/events", "POST", request.body, sign(request.body, SECRET))[0]
+
+    try:
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            first = list(pool.map(one, range(5)))  # five diagnoses now hold the listener threads
+            sixth = one(5)
+    finally:
+        release.set()
+    assert first == [200] * 5
+    assert sixth == 200
