@@ -53,12 +53,12 @@ def diagnose(
     gap_list = list(gaps)
     if not obs.tasks and not obs.services and not obs.actions:
         gap_list.append(Gap(what="stopped tasks", reason="the input held no task, service or event"))
-    return Diagnosis.model_construct(
+    return Diagnosis(
         target=target,
         summary=summarise(target, findings, stopped_total, obs),
         findings=findings,
         gaps=gap_list,
-        stats=Stats.model_construct(
+        stats=Stats(
             input_kind=obs.kind,
             tasks_seen=len(obs.tasks),
             tasks_stopped=stopped_total,

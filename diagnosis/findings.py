@@ -46,9 +46,7 @@ def build_finding(
     if all(s.stale for s in group):
         confidence *= 0.6
     alternatives = sorted({a for s in group for a in s.match.alternatives if a != category})
-    # Built from values this module made and checked (types by mypy, confidence clamped above):
-    # constructing without re-validation keeps `explain` fast (≥ 10,000 task documents a second).
-    return Finding.model_construct(
+    return Finding(
         category=category,
         family=knowledge.family,
         failure=knowledge.failure,
@@ -158,42 +156,42 @@ def _summary(
 
 
 def _evidence(group: Sequence[Sighting]) -> list[EvidenceItem]:
+    """The raw facts, one line per distinct stop (tasks that stopped the same way are said once)."""
     items: list[EvidenceItem] = []
     seen: set[str] = set()
     for sighting in group:
         task = sighting.task
-        facts = [f"stopped reason: {sighting.quote}" if task is not None else sighting.quote]
-        if task is not None:
-            if task.stop_code:
-                facts.append(f"stop code: {task.stop_code}")
-            facts.extend(
-                f"container {c.name}: "
-                + ", ".join(
-                    part
-                    for part in (
-                        f"exit code {c.exit_code}" if c.exit_code is not None else "",
-                        f"reason: {c.reason}" if c.reason and c.reason not in sighting.quote else "",
-                    )
-                    if part
-                )
-                for c in task.containers
-                if c.exit_code is not None or (c.reason and c.reason not in sighting.quote)
-            )
-        fact = "; ".join(facts)
+        fact = _task_fact(sighting) if task is not None else redact(sighting.quote)
         if sighting.count > 1:
             fact += f" (seen {sighting.count} times)"
         key = _TASK_ID.sub("", fact)
         if key in seen:
             continue
         seen.add(key)
-        items.append(
-            EvidenceItem.model_construct(
-                source=sighting.source, fact=redact(fact), task=task.task_id if task else None
-            )
-        )
+        items.append(EvidenceItem(source=sighting.source, fact=fact, task=task.task_id if task else None))
         if len(items) >= MAX_EVIDENCE:
             break
     return items
+
+
+def _task_fact(sighting: Sighting) -> str:
+    """Stopped reason, stop code, each container's exit code and reason; AWS texts redacted one by one (each
+    is cached by `redact`, since many tasks repeat them)."""
+    task = sighting.task
+    assert task is not None
+    quote = sighting.quote
+    facts = [f"stopped reason: {redact(quote)}"]
+    if task.stop_code:
+        facts.append(f"stop code: {task.stop_code}")
+    for c in task.containers:
+        reason = c.reason if c.reason and c.reason not in quote else ""
+        if c.exit_code is None and not reason:
+            continue
+        parts = [f"exit code {c.exit_code}"] if c.exit_code is not None else []
+        if reason:
+            parts.append(f"reason: {redact(reason)}")
+        facts.append(f"container {c.name}: " + ", ".join(parts))
+    return "; ".join(facts)
 
 
 def _remediations(
