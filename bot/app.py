@@ -66,7 +66,9 @@ def build_services(settings: Settings, client: WebClient, store: Store | None = 
     return Services(
         settings=settings,
         store=store,
-        diagnoser=Diagnoser(settings, cache=store.task_definitions(), store=store),
+        diagnoser=Diagnoser(
+            settings, cache=store.task_definitions(), store=store, workers=settings.diagnosis_workers
+        ),
         remediator=Remediator(
             store, operators, partial(remediation_session_for, settings), settings.pending_action_ttl_seconds
         ),
@@ -82,7 +84,7 @@ def build_bolt_app(settings: Settings, services: Services, client: WebClient) ->
         # The ack runs in the request thread and answers at once; the slow work (diagnoses, AWS changes)
         # runs in lazy listeners on a pool of its own, so busy diagnoses never delay an acknowledgement.
         process_before_response=True,
-        listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="slack-work"),
+        listener_executor=ThreadPoolExecutor(max_workers=4, thread_name_prefix="slack-work"),
         token_verification_enabled=False,
     )
     register_all(app, services)

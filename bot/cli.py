@@ -137,6 +137,8 @@ def serve(
             typer.echo(f"ecs-why: {line}", err=True)
         raise typer.Exit(2) from None
     setup_logging(settings.log_level)
+    # Acks are short and wait on the GIL behind busy diagnosis threads: switch threads more often.
+    sys.setswitchinterval(0.001)
     web = build_web_app(settings)
     if socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, MutableMapping
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
+from multiprocessing import get_context
 from typing import Any
 
 import boto3
@@ -21,38 +23,70 @@ SessionFactory = Callable[[str | None, str | None], boto3.Session]
 
 
 class Diagnoser:
+    """Runs diagnoses; with `workers`, in child processes, so that CPU-heavy diagnoses never hold the GIL
+    that the Slack acknowledgements of the serving process need (acks stay fast under load)."""
+
     def __init__(
         self,
         settings: Settings,
         cache: MutableMapping[str, dict[str, Any]] | None = None,
         sessions: SessionFactory | None = None,
         store: Store | None = None,
+        workers: int = 0,
     ) -> None:
         self.settings = settings
         self.cache = cache
         self.store = store
         self.sessions = sessions or (lambda account, region: session_for(settings, account, region))
+        self.pool = (
+            ProcessPoolExecutor(
+                workers, mp_context=get_context("spawn"), initializer=_start_child, initargs=(settings,)
+            )
+            if workers
+            else None
+        )
 
     def run(self, command: Command, log_lines: int | None = None) -> Diagnosis:
         """Raises ValueError / TargetError / SessionError for what the user typed; AWS trouble becomes gaps."""
         since = parse_since(command.since or self.settings.since_default)
-        session = self.sessions(command.account, command.region)
         with metrics.DIAGNOSIS_SECONDS.time():
-            result = diagnose_live(
-                session,
-                command.target,
-                cluster=command.cluster,
-                region=command.region or session.region_name,
-                since=since,
-                default_clusters=self.settings.clusters,
-                cache=self.cache,
-                log_lines=log_lines or self.settings.log_lines,
-            )
+            if self.pool is not None:
+                result = self.pool.submit(_run_in_child, command, log_lines).result()
+            else:
+                result = self.diagnose(command, log_lines, since)
         if self.store is not None:
             result = with_history(result, self.store, since)
         metrics.AWS_CALLS.inc(result.stats.api_calls)
         metrics.DIAGNOSES.labels(result.findings[0].category if result.findings else "none").inc()
         return result
+
+    def diagnose(self, command: Command, log_lines: int | None, since: timedelta) -> Diagnosis:
+        session = self.sessions(command.account, command.region)
+        return diagnose_live(
+            session,
+            command.target,
+            cluster=command.cluster,
+            region=command.region or session.region_name,
+            since=since,
+            default_clusters=self.settings.clusters,
+            cache=self.cache,
+            log_lines=log_lines or self.settings.log_lines,
+        )
+
+
+_CHILD: Diagnoser | None = None
+
+
+def _start_child(settings: Settings) -> None:
+    """In a diagnosis process: its own AWS sessions; task definitions cached in the shared Redis if any."""
+    global _CHILD
+    cache = Store.from_url(settings.redis_url).task_definitions() if settings.redis_url else None
+    _CHILD = Diagnoser(settings, cache=cache)
+
+
+def _run_in_child(command: Command, log_lines: int | None) -> Diagnosis:
+    assert _CHILD is not None
+    return _CHILD.diagnose(command, log_lines, parse_since(command.since or _CHILD.settings.since_default))
 
 
 def with_history(diagnosis: Diagnosis, store: Store, since: timedelta) -> Diagnosis:

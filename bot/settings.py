@@ -112,6 +112,13 @@ class Settings(BaseSettings):
     )
     since_default: str = Field(default="24h", description="Default look-back of a diagnosis.")
     log_lines: int = Field(default=20, ge=1, le=200, description="Log lines read from the failed container.")
+    diagnosis_workers: int = Field(
+        default=2,
+        ge=0,
+        le=32,
+        description="Processes that run diagnoses for the Slack bot, so that acks never wait for them; "
+        "0 runs them in the serving process.",
+    )
     log_level: str = Field(default="INFO", description="Python logging level.")
 
     @field_validator("clusters", "operators", mode="before")

@@ -19,6 +19,9 @@ class TargetError(Exception):
         super().__init__(message)
         self.candidates = candidates or []
 
+    def __reduce__(self) -> tuple[type[TargetError], tuple[str, list[str]]]:
+        return (type(self), (str(self), self.candidates))  # survives the trip from a diagnosis process
+
 
 class AmbiguousTarget(TargetError):
     pass
