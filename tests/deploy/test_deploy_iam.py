@@ -1,22 +1,26 @@
-"""The IAM documents in deploy/iam/: the remediation policy grants exactly what the buttons call, and the
-trust policies let in only the bot (its Kubernetes ServiceAccount, or its role in the hub account).
+"""The IAM documents in deploy/iam/: the remediation policy grants exactly what the buttons call, the
+worker policy exactly what the event worker calls, and the trust policies let in only the bot (its
+Kubernetes ServiceAccount, or its role in the hub account).
 
 The trust policies carry ${PLACEHOLDERS} for `envsubst`; they are checked as written and filled in.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
 from string import Template
 from typing import Any
 
+import botocore.session
 import pytest
+from botocore import xform_name
 from helm_render_support import REPO
 
 IAM = REPO / "deploy" / "iam"
-MINE = ("remediation-policy.json", "trust-irsa.json", "trust-cross-account.json")
+MINE = ("remediation-policy.json", "trust-irsa.json", "trust-cross-account.json", "worker-policy.json")
 
 # What the remediation buttons call (bot/ remediation executor), and nothing else.
 REMEDIATION_ACTIONS = {
@@ -34,6 +38,7 @@ PLACEHOLDERS = {
     "BOT_ACCOUNT_ID": "123456789012",
     "BOT_ROLE_NAME": "ecs-why",
     "EXTERNAL_ID": "ecs-why-prod",
+    "QUEUE_ARN": "arn:aws:sqs:eu-west-1:123456789012:ecs-why-events-events",
 }
 
 
@@ -139,3 +144,73 @@ def test_trust_cross_account_admits_only_the_bot_role_with_external_id() -> None
     assert principal["AWS"] == "arn:aws:iam::123456789012:role/ecs-why", "one role, not the whole account"
     assert s["Condition"] == {"StringEquals": {"sts:ExternalId": "ecs-why-prod"}}
     assert "*" not in json.dumps(s)
+
+
+# --- the event worker's policy: every SQS/ECS call in bot/events/, mapped to IAM names by botocore ---
+
+EVENTS_CODE = REPO / "bot" / "events"
+WORKER_SERVICES = ("sqs", "ecs")
+# SQS authorizes a batch call with the action of its single-message form (there is no sqs:*Batch action).
+SQS_BATCH = {
+    "DeleteMessageBatch": "DeleteMessage",
+    "ChangeMessageVisibilityBatch": "ChangeMessageVisibility",
+    "SendMessageBatch": "SendMessage",
+}
+
+
+def _operations() -> dict[str, tuple[str, str]]:
+    """snake_case method name → (IAM prefix, API operation) for the services the worker uses."""
+    found: dict[str, tuple[str, str]] = {}
+    session = botocore.session.get_session()
+    for service in WORKER_SERVICES:
+        model = session.get_service_model(service)
+        prefix = model.metadata.get("signingName") or model.endpoint_prefix
+        for op in model.operation_names:
+            assert xform_name(op) not in found, f"{op} is ambiguous between the worker's services"
+            found[xform_name(op)] = (prefix, op)
+    return found
+
+
+def worker_calls() -> set[str]:
+    """`client.receive_message(…)`, `client.get_paginator("list_tasks")`, … anywhere in bot/events/."""
+    operations, names = _operations(), set()
+    for path in EVENTS_CODE.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            method = node.func.attr
+            if method in ("get_paginator", "get_waiter") and node.args:
+                arg = node.args[0]
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    method = arg.value
+            if method in operations:
+                names.add(method)
+    return names
+
+
+def iam_name(method: str) -> str:
+    prefix, op = _operations()[method]
+    if prefix == "sqs":
+        op = SQS_BATCH.get(op, op)
+    return f"{prefix}:{op}"
+
+
+def test_worker_policy_has_no_wildcard_actions_and_scopes_the_queue() -> None:
+    stmts = statements(filled("worker-policy.json"))
+    actions = [a for s in stmts for a in as_list(s["Action"])]
+    assert not [a for a in actions if "*" in a or "?" in a], "no wildcard actions"
+    assert len(actions) == len(set(actions)), "each action granted once"
+    for s in stmts:
+        if any(a.startswith("sqs:") for a in as_list(s["Action"])):
+            assert as_list(s["Resource"]) == [PLACEHOLDERS["QUEUE_ARN"]], "SQS actions on the queue only"
+
+
+def test_worker_policy_covers_every_call_of_the_event_code_and_nothing_more() -> None:
+    calls = worker_calls()
+    assert {"receive_message", "describe_tasks", "list_tasks"} <= calls, (
+        f"the scan of bot/events/ found too little ({sorted(calls)}): it is not reading the worker"
+    )
+    needed = {iam_name(m) for m in calls}
+    granted = {a for s in statements(load("worker-policy.json")) for a in as_list(s["Action"])}
+    assert not needed - granted, f"deploy/iam/worker-policy.json lacks {sorted(needed - granted)}"
+    assert not granted - needed, f"the worker policy grants what bot/events/ never calls: {granted - needed}"
