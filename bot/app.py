@@ -141,7 +141,12 @@ def _reply(
 
 def build_event_pipeline(settings: Settings, store: Store, client: WebClient) -> Pipeline:
     """ECS events → grouped Slack notifications (used by `ecs-why worker`, and by `serve` below)."""
-    return Pipeline(store, SlackNotifier(client), EventsConfig.from_settings(settings))
+    aliases = {
+        a.role_arn.split(":")[4]: a.alias
+        for a in settings.accounts
+        if a.role_arn and a.role_arn.count(":") >= 5
+    }
+    return Pipeline(store, SlackNotifier(client, aliases), EventsConfig.from_settings(settings))
 
 
 def build_web_app(settings: Settings, store: Store | None = None) -> WebApp:

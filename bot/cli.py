@@ -178,7 +178,8 @@ def worker(
         f"queue {settings.sqs_queue_url}" if settings.sqs_queue_url else "polling (no ECS_WHY_SQS_QUEUE_URL)"
     )
     typer.echo(f"ecs-why worker: {mode}; probes on http://{host}:{port}", err=True)
-    run_worker(source, Probes(store, host, port))
+    # /healthz fails when the loop has not gone round for a while; a slow poller goes round less often
+    run_worker(source, Probes(store, host, port, stale_after=max(300, 3 * settings.poll_interval_seconds)))
 
 
 def _settings() -> Settings:

@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = Field(
         default=None,
         validation_alias=AliasChoices("SLACK_BOT_TOKEN"),
-        description="Bot token (xoxb-…) of the Slack app. Required by `serve`.",
+        description="Bot token (xoxb-…) of the Slack app. Required by `serve` and `worker`.",
     )
     slack_signing_secret: SecretStr | None = Field(
         default=None,

@@ -41,7 +41,7 @@ PERMANENT = {
 }  # fmt: skip
 
 
-def group_message(notice: Notice) -> Message:
+def group_message(notice: Notice, account_alias: str | None = None) -> Message:
     """The channel message of a group: cause, service, the running count, the latest stop, two buttons."""
     mark = "🔴" if notice.failure else "🔵"
     plural = "s" if notice.count != 1 else ""
@@ -56,7 +56,9 @@ def group_message(notice: Notice) -> Message:
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=cut("\n".join(lines))))]
     if notice.latest_task or notice.latest_reason:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=cut(_latest(notice), 2000))]))
-    command = Command("diagnose", notice.service, notice.cluster or None, notice.region or None).text()
+    command = Command(
+        "diagnose", notice.service, notice.cluster or None, notice.region or None, account_alias
+    ).text()  # "Diagnose now" reads the service's own account, through its alias
     blocks.append(
         ActionsBlock(
             elements=[
@@ -87,12 +89,13 @@ def _latest(notice: Notice) -> str:
 class SlackNotifier:
     """`bot.events.notifier.Notifier` on Slack's Web API (the client retries 429s and connection resets)."""
 
-    def __init__(self, client: WebClient) -> None:
+    def __init__(self, client: WebClient, account_aliases: dict[str, str] | None = None) -> None:
         self.client = client
+        self.account_aliases = account_aliases or {}  # account ID -> alias in ECS_WHY_ACCOUNTS
 
     def open_group(self, channel: str, notice: Notice) -> str:
         try:
-            return post(self.client, channel, group_message(notice))
+            return post(self.client, channel, group_message(notice, self.account_aliases.get(notice.account)))
         except CannotPost as exc:
             raise NotifyFailed(f"cannot post in {channel}: {exc}", permanent=True) from None
         except Exception as exc:
@@ -107,7 +110,7 @@ class SlackNotifier:
                 return
 
     def update_group(self, channel: str, ts: str, notice: Notice, added: int) -> None:
-        message = group_message(notice)
+        message = group_message(notice, self.account_aliases.get(notice.account))
         try:
             self.client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
             post(self.client, channel, update_reply(notice, added), ts)
