@@ -299,30 +299,31 @@ def _names(group: Sequence[Sighting], context: Mapping[str, str]) -> dict[str, s
             _task_names(sighting.task, names)
         if sighting.service is not None:
             _service_names(sighting.service, names)
-    for key, value in context.items():
-        if value:
-            names.setdefault(key, value)
+    _keep_first(names, **context)
     return names
 
 
-def _task_names(task: TaskFacts, names: dict[str, str]) -> None:
-    for key, value in (
-        ("cluster", task.cluster),
-        ("service", task.service),
-        ("task_id", task.task_id),
-        ("task_def", task.family_revision),
-        ("region", task.region),
-        ("account", task.account),
-    ):
+def _keep_first(names: dict[str, str], **found: str) -> None:
+    """Names already known win: the first sighting that names a thing names it."""
+    for key, value in found.items():
         if value:
             names.setdefault(key, value)
-    if task.subnet_ids:
-        names.setdefault("subnet", task.subnet_ids[0])
+
+
+def _task_names(task: TaskFacts, names: dict[str, str]) -> None:
     container = failed_container(task)
-    if container is not None and container.name:
-        names.setdefault("container", container.name)
-    if container is not None and container.image:
-        names.setdefault("image", container.image)
+    _keep_first(
+        names,
+        cluster=task.cluster,
+        service=task.service,
+        task_id=task.task_id,
+        task_def=task.family_revision,
+        region=task.region,
+        account=task.account,
+        subnet=task.subnet_ids[0] if task.subnet_ids else "",
+        container=container.name if container else "",
+        image=container.image if container else "",
+    )
     if task.stopped_at:
         # the metric window around the stops: from an hour before the first to a few minutes after the last
         names["since_time"] = min(names.get("since_time", task.stopped_at), _shift(task.stopped_at, -3600))
@@ -338,18 +339,15 @@ def _shift(iso: str, seconds: int) -> str:
 
 
 def _service_names(service: ServiceFacts, names: dict[str, str]) -> None:
-    for key, value in (
-        ("cluster", service.cluster),
-        ("service", service.name),
-        ("region", service.region),
-        ("account", service.account),
-    ):
-        if value:
-            names.setdefault(key, value)
-    if service.task_definition_arn:
-        names.setdefault("task_def", service.task_definition_arn.rsplit("/", 1)[-1])
-    if service.target_group_arns:
-        names.setdefault("target_group", service.target_group_arns[0])
+    _keep_first(
+        names,
+        cluster=service.cluster,
+        service=service.name,
+        region=service.region,
+        account=service.account,
+        task_def=service.task_definition_arn.rsplit("/", 1)[-1],
+        target_group=service.target_group_arns[0] if service.target_group_arns else "",
+    )
     if service.health_check_grace_period is not None:
         names.setdefault("current_grace_period", str(service.health_check_grace_period))
     if service.circuit_breaker_enabled is False:
