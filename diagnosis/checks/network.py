@@ -91,6 +91,7 @@ def check_network(evidence: LiveEvidence, category: str) -> list[CheckResult]:
     egress = _egress_443_blocked(evidence.security_groups)
     if egress:
         blocked.append(egress)
+    blocked.extend(_nacl_blocks(evidence.nacls, [s.get("SubnetId", "") for s in evidence.subnets]))
     vpc = evidence.subnets[0].get("VpcId", "")
     names = {"subnet": evidence.subnets[0].get("SubnetId", ""), "vpc": vpc}
     if evidence.security_groups:
@@ -173,3 +174,38 @@ def _egress_443_blocked(groups: list[dict[str, Any]]) -> str:
         + ", ".join(g.get("GroupId", "") for g in groups)
         + ") allow no outbound HTTPS (443)"
     )
+
+
+def _nacl_blocks(nacls: list[dict[str, Any]], subnet_ids: list[str]) -> list[str]:
+    """A network ACL on the task's subnet that denies HTTPS out, or the return traffic in (ephemeral ports).
+    ACL rules are evaluated in rule-number order and the first match decides."""
+    found = []
+    for nacl in nacls:
+        attached = [
+            a.get("SubnetId") for a in nacl.get("Associations", []) if a.get("SubnetId") in subnet_ids
+        ]
+        if not attached:
+            continue
+        for egress, port, what in (
+            (True, 443, "outbound HTTPS (443)"),
+            (False, 32768, "return traffic (ephemeral ports) in"),
+        ):
+            if _nacl_decision(nacl.get("Entries", []), egress, port) == "deny":
+                found.append(f"the network ACL {nacl.get('NetworkAclId', '')} of {attached[0]} denies {what}")
+    return found
+
+
+def _nacl_decision(entries: list[dict[str, Any]], egress: bool, port: int) -> str:
+    for entry in sorted(
+        (e for e in entries if bool(e.get("Egress")) == egress), key=lambda e: e.get("RuleNumber", 0)
+    ):
+        if entry.get("CidrBlock", "0.0.0.0/0") != "0.0.0.0/0":
+            continue
+        protocol = str(entry.get("Protocol", "-1"))
+        ports = entry.get("PortRange") or {}
+        covers = protocol == "-1" or (
+            protocol == "6" and ports.get("From", 0) <= port <= ports.get("To", 65535)
+        )
+        if covers:
+            return str(entry.get("RuleAction", "deny"))
+    return "deny"

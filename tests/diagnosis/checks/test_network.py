@@ -224,3 +224,77 @@ def test_transit_gateway_default_route_is_not_called_blocked() -> None:
 def test_volume_mount_is_not_confirmed_by_a_missing_nat() -> None:
     results = check_network(evidence([table("rtb-1", subnet_id="subnet-0a1")]), "volume_mount")
     assert all(r.outcome != "confirms" for r in results)
+
+
+def nacl(entries: list[dict], subnet_id: str = "subnet-0a1") -> dict:
+    return {"NetworkAclId": "acl-1", "Associations": [{"SubnetId": subnet_id}], "Entries": entries}
+
+
+def test_a_network_acl_denying_https_out_confirms_with_its_id() -> None:
+    nat = {"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-0abc", "State": "active"}
+    ev = evidence([table("rtb-1", nat, subnet_id="subnet-0a1")])
+    ev.nacls = [
+        nacl(
+            [
+                {
+                    "RuleNumber": 90,
+                    "Egress": True,
+                    "Protocol": "6",
+                    "PortRange": {"From": 443, "To": 443},
+                    "CidrBlock": "0.0.0.0/0",
+                    "RuleAction": "deny",
+                },
+                {
+                    "RuleNumber": 100,
+                    "Egress": True,
+                    "Protocol": "-1",
+                    "CidrBlock": "0.0.0.0/0",
+                    "RuleAction": "allow",
+                },
+                {
+                    "RuleNumber": 100,
+                    "Egress": False,
+                    "Protocol": "-1",
+                    "CidrBlock": "0.0.0.0/0",
+                    "RuleAction": "allow",
+                },
+            ]
+        )
+    ]
+    [result] = check_network(ev, "image_pull_network")
+    assert result.outcome == "confirms"
+    assert "acl-1" in result.detail and "outbound HTTPS" in result.detail
+
+
+def test_the_default_allow_all_network_acl_blocks_nothing() -> None:
+    nat = {"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-0abc", "State": "active"}
+    ev = evidence([table("rtb-1", nat, subnet_id="subnet-0a1")])
+    ev.nacls = [
+        nacl(
+            [
+                {
+                    "RuleNumber": 100,
+                    "Egress": True,
+                    "Protocol": "-1",
+                    "CidrBlock": "0.0.0.0/0",
+                    "RuleAction": "allow",
+                },
+                {
+                    "RuleNumber": 100,
+                    "Egress": False,
+                    "Protocol": "-1",
+                    "CidrBlock": "0.0.0.0/0",
+                    "RuleAction": "allow",
+                },
+                {
+                    "RuleNumber": 32767,
+                    "Egress": True,
+                    "Protocol": "-1",
+                    "CidrBlock": "0.0.0.0/0",
+                    "RuleAction": "deny",
+                },
+            ]
+        )
+    ]
+    [result] = check_network(ev, "image_pull_network")
+    assert result.outcome == "refutes"
