@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 from collections import Counter
 from collections.abc import Callable, MutableMapping
 from concurrent.futures import ProcessPoolExecutor
@@ -40,7 +43,10 @@ class Diagnoser:
         self.sessions = sessions or (lambda account, region: session_for(settings, account, region))
         self.pool = (
             ProcessPoolExecutor(
-                workers, mp_context=get_context("spawn"), initializer=_start_child, initargs=(settings,)
+                workers,
+                mp_context=get_context("spawn"),
+                initializer=_start_child,
+                initargs=(settings, os.getpid()),
             )
             if workers
             else None
@@ -77,11 +83,19 @@ class Diagnoser:
 _CHILD: Diagnoser | None = None
 
 
-def _start_child(settings: Settings) -> None:
-    """In a diagnosis process: its own AWS sessions; task definitions cached in the shared Redis if any."""
+def _start_child(settings: Settings, parent: int) -> None:
+    """In a diagnosis process: its own AWS sessions; task definitions cached in the shared Redis if any.
+    It ends itself when the serving process is gone, however that process ended."""
     global _CHILD
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True, name="parent-watch").start()
     cache = Store.from_url(settings.redis_url).task_definitions() if settings.redis_url else None
     _CHILD = Diagnoser(settings, cache=cache)
+
+
+def _exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
 
 
 def _run_in_child(command: Command, log_lines: int | None) -> Diagnosis:
