@@ -151,11 +151,14 @@ def _default_route(table: dict[str, Any] | None) -> str:
 
 
 def _endpoint_services(endpoints: list[dict[str, Any]], region: str) -> set[str]:
+    """Services the VPC reaches through endpoints. An interface endpoint without private DNS does not count:
+    the task resolves the public name and still needs a way out."""
     prefix = f"com.amazonaws.{region}."
     return {
         str(e.get("ServiceName", "")).removeprefix(prefix)
         for e in endpoints
         if e.get("State", "available").lower() in ("available", "pending")
+        and (e.get("VpcEndpointType", "Interface") == "Gateway" or e.get("PrivateDnsEnabled", True))
     }
 
 

@@ -298,3 +298,25 @@ def test_the_default_allow_all_network_acl_blocks_nothing() -> None:
     ]
     [result] = check_network(ev, "image_pull_network")
     assert result.outcome == "refutes"
+
+
+def test_an_interface_endpoint_without_private_dns_does_not_count() -> None:
+    ev = evidence([table("rtb-1", subnet_id="subnet-0a1")])
+    ev.endpoints = [
+        {
+            "ServiceName": f"com.amazonaws.{ev.region}.ecr.api",
+            "VpcEndpointType": "Interface",
+            "PrivateDnsEnabled": False,
+            "State": "available",
+        },
+        {
+            "ServiceName": f"com.amazonaws.{ev.region}.ecr.dkr",
+            "VpcEndpointType": "Interface",
+            "PrivateDnsEnabled": True,
+            "State": "available",
+        },
+        {"ServiceName": f"com.amazonaws.{ev.region}.s3", "VpcEndpointType": "Gateway", "State": "available"},
+    ]
+    [result] = check_network(ev, "image_pull_network")
+    assert result.outcome == "confirms"
+    assert "ecr.api" in result.detail and "ecr.dkr" not in result.detail.split("no ", 1)[1]
