@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from diagnosis.rules import exit, health, lifecycle, placement, platform, start
+from diagnosis.rules import exit, health, lifecycle, placement, platform, pull, start
 from diagnosis.rules.base import Match, MessageRule, TaskRule
 from diagnosis.signals import Message
 
 MESSAGE_RULES: tuple[MessageRule, ...] = (
     platform.storage,
-    start.platform_mismatch,
-    start.rate_limit,
+    pull.platform_mismatch,
+    pull.rate_limit,
     exit.oom,
     health.container_health,
     health.load_balancer_health,
@@ -22,7 +22,7 @@ MESSAGE_RULES: tuple[MessageRule, ...] = (
     start.resource_initialization,
     start.network_interface,
     start.container_start,
-    start.image_pull,
+    pull.image_pull,
     exit.exec_failure,
     start.invalid_definition,
     placement.fargate_capacity,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from diagnosis.rules import read_message, start
+from diagnosis.rules import pull, read_message, start
 from diagnosis.signals import Message
 
 ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
@@ -217,7 +217,7 @@ def test_registry_rate_limit(text: str) -> None:
 
 
 def test_rate_limit_without_a_pull_is_not_registry_rate_limit() -> None:
-    assert start.rate_limit(Message("ThrottlingException: Rate exceeded while describing services")) is None
+    assert pull.rate_limit(Message("ThrottlingException: Rate exceeded while describing services")) is None
 
 
 def test_secrets_manager_throttling_is_a_secrets_failure() -> None:
@@ -573,7 +573,7 @@ def test_invalid_task_definition(text: str) -> None:
 
 
 def test_start_rules_ignore_other_families() -> None:
-    for rule in (start.image_pull, start.volume, start.network_interface, start.container_start):
+    for rule in (pull.image_pull, start.volume, start.network_interface, start.container_start):
         assert rule(Message("OutOfMemoryError: Container killed due to memory usage")) is None
         assert rule(Message("Task failed ELB health checks")) is None
 

@@ -1,0 +1,96 @@
+"""Image pull failures: CannotPullContainerError and friends, told apart by the clause that says why
+(wrong platform, rate limit, credentials refused, not found, no network path)."""
+
+from __future__ import annotations
+
+from diagnosis.rules.base import Match, found
+from diagnosis.rules.words import AUTH_WORDS, NETWORK_WORDS, NOT_FOUND_WORDS, PULL_WORDS, SECRET_WORDS
+from diagnosis.signals import Message
+
+
+def platform_mismatch(msg: Message) -> Match | None:
+    """The image was built for another CPU architecture or OS than the task runs on."""
+    if msg.has("exec format error"):
+        return found(
+            "image_platform_mismatch", 0.9, "the kernel refused the binary: `exec format error`", msg
+        )
+    if msg.has(
+        "no matching manifest for",
+        "descriptor matching platform",
+        "does not match the detected host platform",
+        "no match for platform",
+        "image platform",
+        "image's platform",
+        "platform mismatch",
+    ):
+        return found("image_platform_mismatch", 0.92, "the image has no variant for the task's platform", msg)
+    return None
+
+
+def rate_limit(msg: Message) -> Match | None:
+    """`toomanyrequests` is the registry API's own error code; "rate limit" needs a pull around it."""
+    if msg.has(*SECRET_WORDS):
+        return None  # Secrets Manager / SSM throttling is a secrets failure
+    if msg.has("toomanyrequests") or (
+        msg.has("rate limit", "too many requests", "ratelimit", "rate exceeded")
+        and (msg.has(*PULL_WORDS) or msg.has("docker.io", "registry", "manifest", "layer", "pull"))
+    ):
+        return found(
+            "registry_rate_limit", 0.9, "the registry answered `toomanyrequests` (pull rate limit)", msg
+        )
+    return None
+
+
+def image_pull(msg: Message) -> Match | None:
+    """CannotPullContainerError and friends, told apart by the clause that says why."""
+    if not (msg.typed("cannotpullcontainererror") or msg.has(*PULL_WORDS)):
+        return None
+    if msg.has("registry auth") and not msg.has(*AUTH_WORDS):
+        # Fetching ECR credentials is a call to the ECR API: retried until it gave up means no answer.
+        sure = msg.has(*NETWORK_WORDS)
+        return found(
+            "image_pull_network",
+            0.85 if sure else 0.55,
+            "ECS could not reach ECR to get the registry credentials"
+            + (" (timed out)" if sure else " (the call was retried until it gave up)"),
+            msg,
+            ("image_pull_auth",),
+        )
+    ambiguous_denied = msg.has("pull access denied") and msg.has("does not exist", "may require")
+    if ambiguous_denied:
+        return found(
+            "image_pull_auth",
+            0.6,
+            "the registry refused the pull: the repository does not exist or needs credentials",
+            msg,
+            ("image_not_found",),
+        )
+    if msg.has(*AUTH_WORDS) and not msg.has("manifest unknown", ": not found"):
+        return found("image_pull_auth", 0.88, "the registry refused the credentials (access denied)", msg)
+    if msg.has("unexpected status code") and not msg.has(*NOT_FOUND_WORDS):
+        return found(
+            "image_pull_auth",
+            0.55,
+            "the registry or its layer storage (S3) answered an HTTP error: usually no access to the image",
+            msg,
+            ("image_pull_network", "image_not_found"),
+        )
+    if msg.has(*NOT_FOUND_WORDS):
+        return found(
+            "image_not_found", 0.9, "the registry says the image or tag does not exist (not found)", msg
+        )
+    if msg.has(*NETWORK_WORDS):
+        return found(
+            "image_pull_network",
+            0.88,
+            "the registry did not answer (network timeout): no route from the task to the registry",
+            msg,
+            ("registry_rate_limit",) if msg.has("docker.io") else (),
+        )
+    return found(
+        "image_not_found",
+        0.5,
+        "the pull failed while resolving the image reference, and the reason was cut off",
+        msg,
+        ("image_pull_network", "image_pull_auth"),
+    )
