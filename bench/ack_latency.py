@@ -101,7 +101,7 @@ def main() -> int:
             tail = (Path(tmp) / "serve.log").read_text()[-3000:]
             starved = (Path(tmp) / "serve.log").read_text().count("didn't call ack()")
             if starved:
-                print(f"serve log: {starved} x \"ack_command didn't call ack()\" (ack not run within 3 s)")
+                print(f'serve log: {starved} x "ack_command didn\'t call ack()" (ack not run within 3 s)')
             if "Traceback" in tail:
                 print("serve log tail:\n" + tail, file=sys.stderr)
 

@@ -30,10 +30,10 @@ def task_documents() -> list[dict]:
 
 
 def clear_caches() -> None:
-    from diagnosis import findings, rules
+    from diagnosis import remedies, rules
 
     rules.read_message.cache_clear()
-    findings._step.cache_clear()
+    remedies._step.cache_clear()
 
 
 def run(batch: list[dict], per_call: int, repeat: int = 7, rounds: int = 20, cold: bool = False) -> float:

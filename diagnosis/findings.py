@@ -9,21 +9,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from diagnosis.checks.evidence import CheckResult
 from diagnosis.classify import Sighting
-from diagnosis.knowledge import CHECK_SPECS, CategoryInfo, info
-from diagnosis.models import Action, Check, EvidenceItem, Finding, Remediation, ServiceFacts, TaskFacts
+from diagnosis.knowledge import CHECK_SPECS, info
+from diagnosis.models import Check, EvidenceItem, Finding
+from diagnosis.names import derive, fill, names_for
 from diagnosis.redact import redact
-from diagnosis.rules.exit import failed_container
+from diagnosis.remedies import remediations
 
 MAX_EVIDENCE = 8
 _TASK_ID = re.compile(r"[0-9a-f]{32}")
-_DANGLING = re.compile(r"(:\s*|\(\s*\)|``)+$")
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
-_ARN_REGION = re.compile(r"\barn:aws[\w-]*:(?!iam:|s3:)[\w-]+:([a-z]{2}(?:-gov)?-[a-z]+-\d):")
 
 
 def build_finding(
@@ -34,10 +31,10 @@ def build_finding(
     results: Sequence[CheckResult] = (),
 ) -> Finding:
     knowledge = info(category)
-    names = _names(group, context)
+    names = names_for(group, context)
     for result in results:
         names.update({k: v for k, v in result.names.items() if v})
-    _derive(names)
+    derive(names)
     tasks = sorted({s.task.task_id for s in group if s.task is not None and s.task.task_id})
     task_count = sum(1 for s in group if s.task is not None)
     event_count = sum(s.count for s in group if s.task is None)
@@ -57,7 +54,7 @@ def build_finding(
         tasks=tasks,
         task_count=task_count,
         evidence=[*_live_evidence(results), *_evidence(group)][: MAX_EVIDENCE + 4],
-        remediations=_remediations(knowledge, names, context),
+        remediations=remediations(knowledge, names, context),
         docs=list(knowledge.docs),
         checks=_with_outcomes(_checks(category), results),
         alternatives=alternatives,
@@ -192,182 +189,3 @@ def _task_fact(sighting: Sighting) -> str:
             parts.append(f"reason: {redact(reason)}")
         facts.append(f"container {c.name}: " + ", ".join(parts))
     return "; ".join(facts)
-
-
-def _remediations(
-    knowledge: CategoryInfo, names: Mapping[str, str], context: Mapping[str, str]
-) -> list[Remediation]:
-    steps = [
-        _step(step.text, step.command, context.get("region", ""), _values(step.text, step.command, names))
-        for step in knowledge.steps
-    ]
-    steps.extend(Remediation(step=a.label, action=a) for a in _actions(knowledge, names))
-    return steps
-
-
-def _values(text: str, command: str | None, names: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
-    """Only the names a step uses: the cache key of the rendered step."""
-    return tuple((key, names.get(key, "")) for key in _placeholders(text + (command or "")))
-
-
-@lru_cache(maxsize=512)
-def _placeholders(template: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(_PLACEHOLDER.findall(template)))
-
-
-@lru_cache(maxsize=4096)
-def _step(text: str, command: str | None, region: str, values: tuple[tuple[str, str], ...]) -> Remediation:
-    """One rendered step; cached, since a batch of tasks renders the same steps with the same names."""
-    names = dict(values)
-    filled = fill(command, names) if command else None
-    if filled and filled.startswith("aws ") and " --region " not in filled:
-        arn_region = _ARN_REGION.search(filled)  # a resource in another region is asked there
-        if arn_region or region:
-            filled += f" --region {arn_region.group(1) if arn_region else region}"
-    return Remediation(step=fill(text, names), command=redact(filled) if filled else None)
-
-
-def _actions(knowledge: CategoryInfo, names: Mapping[str, str]) -> list[Action]:
-    """The changes the bot can make for this cause, when the input names a service to make them on."""
-    cluster, service = names.get("cluster"), names.get("service")
-    if not (cluster and service):
-        return []
-    base: dict[str, str | int | bool] = {"cluster": cluster, "service": service}
-    actions: list[Action] = []
-    for kind in knowledge.actions:
-        if kind == "raise_grace_period":
-            seconds = int(names.get("grace_period", "120"))
-            actions.append(
-                Action(
-                    kind=kind,
-                    params={**base, "seconds": seconds},
-                    risk="low",
-                    label=f"Raise the health check grace period to {seconds} s",
-                )
-            )
-        elif kind == "force_new_deployment":
-            actions.append(Action(kind=kind, params=base, risk="low", label="Force a new deployment"))
-        elif kind == "increase_memory" and names.get("task_def"):
-            actions.append(
-                Action(
-                    kind=kind,
-                    params={**base, "task_definition": names["task_def"]},
-                    risk="medium",
-                    label="Give the task more memory",
-                )
-            )
-        elif kind == "rollback" and names.get("task_def"):
-            actions.append(
-                Action(
-                    kind=kind,
-                    params={**base, "from_task_definition": names["task_def"]},
-                    risk="medium",
-                    label="Roll back to the last steady revision",
-                )
-            )
-    if names.get("circuit_breaker") == "off" and knowledge.failure:
-        actions.append(
-            Action(
-                kind="enable_circuit_breaker",
-                params=base,
-                risk="low",
-                label="Turn on the deployment circuit breaker with rollback",
-            )
-        )
-    return actions
-
-
-def fill(template: str, names: Mapping[str, str], drop_empty: bool = False) -> str:
-    """Fill `{name}` placeholders; unknown names become `<name>` (or vanish from titles)."""
-
-    def repl(m: re.Match[str]) -> str:
-        value = names.get(m.group(1), "")
-        return value if value else ("" if drop_empty else f"<{m.group(1)}>")
-
-    text = _PLACEHOLDER.sub(repl, template)
-    if drop_empty:
-        text = _DANGLING.sub("", text.replace("``", "the container")).strip()
-    return text
-
-
-def _names(group: Sequence[Sighting], context: Mapping[str, str]) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for sighting in group:
-        for key, value in sighting.match.names.items():
-            names.setdefault(key, value)
-        if sighting.task is not None:
-            _task_names(sighting.task, names)
-        if sighting.service is not None:
-            _service_names(sighting.service, names)
-    _keep_first(names, **context)
-    return names
-
-
-def _keep_first(names: dict[str, str], **found: str) -> None:
-    """Names already known win: the first sighting that names a thing names it."""
-    for key, value in found.items():
-        if value:
-            names.setdefault(key, value)
-
-
-def _task_names(task: TaskFacts, names: dict[str, str]) -> None:
-    container = failed_container(task)
-    _keep_first(
-        names,
-        cluster=task.cluster,
-        service=task.service,
-        task_id=task.task_id,
-        task_def=task.family_revision,
-        region=task.region,
-        account=task.account,
-        subnet=task.subnet_ids[0] if task.subnet_ids else "",
-        container=container.name if container else "",
-        image=container.image if container else "",
-    )
-    if task.stopped_at:
-        # the metric window around the stops: from an hour before the first to a few minutes after the last
-        names["since_time"] = min(names.get("since_time", task.stopped_at), _shift(task.stopped_at, -3600))
-        names["now"] = max(names.get("now", ""), _shift(task.stopped_at, 300))
-
-
-def _shift(iso: str, seconds: int) -> str:
-    try:
-        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    except ValueError:
-        return iso
-    return (moment + timedelta(seconds=seconds)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _service_names(service: ServiceFacts, names: dict[str, str]) -> None:
-    _keep_first(
-        names,
-        cluster=service.cluster,
-        service=service.name,
-        region=service.region,
-        account=service.account,
-        task_def=service.task_definition_arn.rsplit("/", 1)[-1],
-        target_group=service.target_group_arns[0] if service.target_group_arns else "",
-    )
-    if service.health_check_grace_period is not None:
-        names.setdefault("current_grace_period", str(service.health_check_grace_period))
-    if service.circuit_breaker_enabled is False:
-        names.setdefault("circuit_breaker", "off")
-
-
-def _derive(names: dict[str, str]) -> None:
-    """Names computed from others: repository and tag from the image, the previous revision, …"""
-    image = names.get("image", "")
-    if image:
-        path = image.split("/", 1)[1] if "/" in image and "." in image.split("/", 1)[0] else image
-        repository, _, tag = path.partition("@")[0].rpartition(":") if ":" in path else (path, "", "")
-        names.setdefault("repository", repository or path)
-        if tag:
-            names.setdefault("tag", tag)
-    task_def = names.get("task_def", "")
-    family, _, revision = task_def.rpartition(":")
-    if family and revision.isascii() and revision.isdigit() and len(revision) < 10:
-        names.setdefault("family", family)
-        if int(revision) > 1:
-            names.setdefault("previous_task_def", f"{family}:{int(revision) - 1}")
-    current = int(names.get("current_grace_period", "0") or 0)
-    names.setdefault("grace_period", str(min(max(120, current * 2), 7200)))

@@ -1,0 +1,111 @@
+"""The names a finding speaks of — cluster, service, family:revision, container, image, repository and tag,
+secret, target group, subnet, time window — gathered from the sightings, and the templates they fill."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+
+from diagnosis.classify import Sighting
+from diagnosis.models import ServiceFacts, TaskFacts
+from diagnosis.rules.exit import failed_container
+
+_DANGLING = re.compile(r"(:\s*|\(\s*\)|``)+$")
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def fill(template: str, names: Mapping[str, str], drop_empty: bool = False) -> str:
+    """Fill `{name}` placeholders; unknown names become `<name>` (or vanish from titles)."""
+
+    def repl(m: re.Match[str]) -> str:
+        value = names.get(m.group(1), "")
+        return value if value else ("" if drop_empty else f"<{m.group(1)}>")
+
+    text = PLACEHOLDER.sub(repl, template)
+    if drop_empty:
+        text = _DANGLING.sub("", text.replace("``", "the container")).strip()
+    return text
+
+
+def names_for(group: Sequence[Sighting], context: Mapping[str, str]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for sighting in group:
+        for key, value in sighting.match.names.items():
+            names.setdefault(key, value)
+        if sighting.task is not None:
+            _task_names(sighting.task, names)
+        if sighting.service is not None:
+            _service_names(sighting.service, names)
+    _keep_first(names, **context)
+    return names
+
+
+def _keep_first(names: dict[str, str], **found: str) -> None:
+    """Names already known win: the first sighting that names a thing names it."""
+    for key, value in found.items():
+        if value:
+            names.setdefault(key, value)
+
+
+def _task_names(task: TaskFacts, names: dict[str, str]) -> None:
+    container = failed_container(task)
+    _keep_first(
+        names,
+        cluster=task.cluster,
+        service=task.service,
+        task_id=task.task_id,
+        task_def=task.family_revision,
+        region=task.region,
+        account=task.account,
+        subnet=task.subnet_ids[0] if task.subnet_ids else "",
+        container=container.name if container else "",
+        image=container.image if container else "",
+    )
+    if task.stopped_at:
+        # the metric window around the stops: from an hour before the first to a few minutes after the last
+        names["since_time"] = min(names.get("since_time", task.stopped_at), _shift(task.stopped_at, -3600))
+        names["now"] = max(names.get("now", ""), _shift(task.stopped_at, 300))
+
+
+def _shift(iso: str, seconds: int) -> str:
+    try:
+        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return iso
+    return (moment + timedelta(seconds=seconds)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _service_names(service: ServiceFacts, names: dict[str, str]) -> None:
+    _keep_first(
+        names,
+        cluster=service.cluster,
+        service=service.name,
+        region=service.region,
+        account=service.account,
+        task_def=service.task_definition_arn.rsplit("/", 1)[-1],
+        target_group=service.target_group_arns[0] if service.target_group_arns else "",
+    )
+    if service.health_check_grace_period is not None:
+        names.setdefault("current_grace_period", str(service.health_check_grace_period))
+    if service.circuit_breaker_enabled is False:
+        names.setdefault("circuit_breaker", "off")
+
+
+def derive(names: dict[str, str]) -> None:
+    """Names computed from others: repository and tag from the image, the previous revision, …"""
+    image = names.get("image", "")
+    if image:
+        path = image.split("/", 1)[1] if "/" in image and "." in image.split("/", 1)[0] else image
+        repository, _, tag = path.partition("@")[0].rpartition(":") if ":" in path else (path, "", "")
+        names.setdefault("repository", repository or path)
+        if tag:
+            names.setdefault("tag", tag)
+    task_def = names.get("task_def", "")
+    family, _, revision = task_def.rpartition(":")
+    if family and revision.isascii() and revision.isdigit() and len(revision) < 10:
+        names.setdefault("family", family)
+        if int(revision) > 1:
+            names.setdefault("previous_task_def", f"{family}:{int(revision) - 1}")
+    current = int(names.get("current_grace_period", "0") or 0)
+    names.setdefault("grace_period", str(min(max(120, current * 2), 7200)))

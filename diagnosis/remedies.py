@@ -1,0 +1,97 @@
+"""Remediation steps with their AWS CLI commands filled in, and the actions the bot can apply itself."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+
+from diagnosis.knowledge import CategoryInfo
+from diagnosis.models import Action, Remediation
+from diagnosis.names import PLACEHOLDER, fill
+from diagnosis.redact import redact
+
+_ARN_REGION = re.compile(r"\barn:aws[\w-]*:(?!iam:|s3:)[\w-]+:([a-z]{2}(?:-gov)?-[a-z]+-\d):")
+
+
+def remediations(
+    knowledge: CategoryInfo, names: Mapping[str, str], context: Mapping[str, str]
+) -> list[Remediation]:
+    steps = [
+        _step(step.text, step.command, context.get("region", ""), _values(step.text, step.command, names))
+        for step in knowledge.steps
+    ]
+    steps.extend(Remediation(step=a.label, action=a) for a in _actions(knowledge, names))
+    return steps
+
+
+def _values(text: str, command: str | None, names: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """Only the names a step uses: the cache key of the rendered step."""
+    return tuple((key, names.get(key, "")) for key in _placeholders(text + (command or "")))
+
+
+@lru_cache(maxsize=512)
+def _placeholders(template: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(PLACEHOLDER.findall(template)))
+
+
+@lru_cache(maxsize=4096)
+def _step(text: str, command: str | None, region: str, values: tuple[tuple[str, str], ...]) -> Remediation:
+    """One rendered step; cached, since a batch of tasks renders the same steps with the same names."""
+    names = dict(values)
+    filled = fill(command, names) if command else None
+    if filled and filled.startswith("aws ") and " --region " not in filled:
+        arn_region = _ARN_REGION.search(filled)  # a resource in another region is asked there
+        if arn_region or region:
+            filled += f" --region {arn_region.group(1) if arn_region else region}"
+    return Remediation(step=fill(text, names), command=redact(filled) if filled else None)
+
+
+def _actions(knowledge: CategoryInfo, names: Mapping[str, str]) -> list[Action]:
+    """The changes the bot can make for this cause, when the input names a service to make them on."""
+    cluster, service = names.get("cluster"), names.get("service")
+    if not (cluster and service):
+        return []
+    base: dict[str, str | int | bool] = {"cluster": cluster, "service": service}
+    actions: list[Action] = []
+    for kind in knowledge.actions:
+        if kind == "raise_grace_period":
+            seconds = int(names.get("grace_period", "120"))
+            actions.append(
+                Action(
+                    kind=kind,
+                    params={**base, "seconds": seconds},
+                    risk="low",
+                    label=f"Raise the health check grace period to {seconds} s",
+                )
+            )
+        elif kind == "force_new_deployment":
+            actions.append(Action(kind=kind, params=base, risk="low", label="Force a new deployment"))
+        elif kind == "increase_memory" and names.get("task_def"):
+            actions.append(
+                Action(
+                    kind=kind,
+                    params={**base, "task_definition": names["task_def"]},
+                    risk="medium",
+                    label="Give the task more memory",
+                )
+            )
+        elif kind == "rollback" and names.get("task_def"):
+            actions.append(
+                Action(
+                    kind=kind,
+                    params={**base, "from_task_definition": names["task_def"]},
+                    risk="medium",
+                    label="Roll back to the last steady revision",
+                )
+            )
+    if names.get("circuit_breaker") == "off" and knowledge.failure:
+        actions.append(
+            Action(
+                kind="enable_circuit_breaker",
+                params=base,
+                risk="low",
+                label="Turn on the deployment circuit breaker with rollback",
+            )
+        )
+    return actions
