@@ -89,6 +89,8 @@ def diagnose(
     try:
         window = parse_since(since or settings.since_default)
         session = session_for(settings, account, region, profile)
+        if not (region or session.region_name):
+            fail("no AWS region: pass --region, or set AWS_REGION (or a region in your AWS profile)")
         result = diagnose_live(
             session,
             target,
@@ -112,6 +114,9 @@ def diagnose(
             "no AWS credentials: set AWS_PROFILE, or the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables"
         )
     print_diagnosis(result, output_format.value)
+    stats = result.stats
+    if not result.findings and not (stats.tasks_seen or stats.services_seen) and result.gaps:
+        fail(f"could not read {result.target.label()}: {result.gaps[0].reason}")  # not "healthy": unknown
     raise typer.Exit(1 if result.has_failure else 0)
 
 

@@ -173,4 +173,9 @@ def load_settings() -> Settings:
     except SettingsError as exc:  # e.g. ECS_WHY_ACCOUNTS that is not JSON
         field = str(exc).split('"')[1] if '"' in str(exc) else ""
         name = env_name(field) if field in Settings.model_fields else "a setting"
-        raise ConfigError([f"{name}: cannot be parsed ({str(exc).split(':')[0]}); use valid JSON"]) from None
+        raise ConfigError(
+            [
+                f"{name}: not valid JSON; expected e.g. "
+                '[{"alias": "prod", "role_arn": "arn:aws:iam::111122223333:role/ecs-why"}]'
+            ]
+        ) from None

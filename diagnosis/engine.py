@@ -51,17 +51,18 @@ def diagnose(
     primary = {c for c, g in groups.items() if any(not s.match.secondary for s in g)}
     findings.sort(key=lambda f: _rank(f, f.category in primary))
     gap_list = list(gaps)
-    if not obs.tasks and not obs.services and not obs.actions:
+    if not obs.tasks and not obs.services and not obs.actions and not gap_list:
         gap_list.append(Gap(what="stopped tasks", reason="the input held no task, service or event"))
     return Diagnosis(
         target=target,
-        summary=summarise(target, findings, stopped_total, obs),
+        summary=summarise(target, findings, stopped_total, obs, gap_list),
         findings=findings,
         gaps=gap_list,
         stats=Stats(
             input_kind=obs.kind,
             tasks_seen=len(obs.tasks),
             tasks_stopped=stopped_total,
+            services_seen=len(obs.services),
             api_calls=int((stats or {}).get("api_calls", 0)),
             rounds=int((stats or {}).get("rounds", 0)),
             elapsed_ms=round(
@@ -118,8 +119,12 @@ def infer_target(obs: Observations) -> Target:
     return Target()
 
 
-def summarise(target: Target, findings: list[Finding], stopped_total: int, obs: Observations) -> str:
+def summarise(
+    target: Target, findings: list[Finding], stopped_total: int, obs: Observations, gaps: Sequence[Gap] = ()
+) -> str:
     label = target.label()
+    if not findings and gaps and not obs.tasks and not obs.services and not obs.actions:
+        return f"{label}: nothing could be read, so nothing was diagnosed ({gaps[0].what}: {gaps[0].reason})."
     if not findings:
         steady = any(s.running >= s.desired > 0 for s in obs.services)
         if steady:

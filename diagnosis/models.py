@@ -223,6 +223,7 @@ class Stats(_Out):
     input_kind: str = ""
     tasks_seen: int = 0
     tasks_stopped: int = 0
+    services_seen: int = 0
     api_calls: int = 0
     rounds: int = 0
     elapsed_ms: float = 0.0

@@ -15,7 +15,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from diagnosis.models import Gap
 
@@ -122,6 +122,13 @@ class Aws:
             elif code not in call.expect:
                 self._gap(call, f"{action} failed ({code})", None)
             return Outcome(error=code)
+        except NoCredentialsError:
+            self._gap(
+                call,
+                "no AWS credentials (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)",
+                action,
+            )
+            return Outcome(error="NoCredentialsError")
         except (BotoCoreError, OSError) as exc:
             self._gap(call, f"{action} did not answer ({type(exc).__name__})", None)
             return Outcome(error=type(exc).__name__)

@@ -83,6 +83,8 @@ def resolve(aws: Aws, spec: TargetSpec, default_clusters: list[str]) -> TargetSp
     if spec.cluster:
         return spec
     clusters = list(default_clusters) or list_clusters(aws)
+    if not clusters and aws.gaps:  # not "no cluster": we could not ask (credentials, permissions, network)
+        raise TargetError(f"could not list the ECS clusters in {aws.region}: {aws.gaps[-1].reason}")
     if not clusters:
         raise UnknownTarget(f"no ECS cluster found in {aws.region}; pass --cluster or --region")
     if spec.task:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -96,3 +97,46 @@ def test_demo_runs_with_no_aws_account() -> None:
     result = run("demo")
     assert result.returncode == 0, result.stderr
     assert "Out of memory" in result.stdout
+
+
+def test_diagnose_with_no_credentials_says_so_and_exits_2(tmp_path: Path) -> None:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "AWS_REGION": "us-east-1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "PYTHONPATH": str(ROOT),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "diagnose", "web", "--cluster", "prod", "--format", "json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2, "nothing read is not 'no failure found'"
+    assert "no AWS credentials" in result.stderr
+    assert json.loads(result.stdout)["gaps"], "the JSON still says what could not be read"
+
+
+def test_diagnose_without_a_region_exits_2(tmp_path: Path) -> None:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "PYTHONPATH": str(ROOT),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "diagnose", "web"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2 and "no AWS region" in result.stderr
