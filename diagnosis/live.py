@@ -22,7 +22,7 @@ from diagnosis.collect.core import collect_core
 from diagnosis.collect.target import TargetSpec, parse_target, resolve
 from diagnosis.collect.wave import collect_wave
 from diagnosis.engine import diagnose
-from diagnosis.models import Diagnosis, Observations, Target
+from diagnosis.models import Diagnosis, Observations, ServiceEvent, Target
 
 SINCE = re.compile(r"^(\d+)\s*([mhdw])$")
 UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -79,12 +79,15 @@ def diagnose_live(
 
 def _recent(obs: Observations, since: timedelta) -> Observations:
     """Service events older than --since are history, not the present. Tasks are kept: ECS already forgets
-    stopped tasks after about an hour, so what it still returns is recent."""
+    stopped tasks after about an hour, so what it still returns is recent. A service whose every event is
+    older than the window keeps them: its last words are all there is to go on (and its clock may differ)."""
     cutoff = (datetime.now(UTC) - since).isoformat().replace("+00:00", "Z")
-    services = tuple(
-        replace(s, events=tuple(e for e in s.events if not e.created_at or e.created_at >= cutoff))
-        for s in obs.services
-    )
+
+    def window(events: tuple[ServiceEvent, ...]) -> tuple[ServiceEvent, ...]:
+        recent = tuple(e for e in events if not e.created_at or e.created_at >= cutoff)
+        return recent or events
+
+    services = tuple(replace(s, events=window(s.events)) for s in obs.services)
     return replace(obs, services=services)
 
 

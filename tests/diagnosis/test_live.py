@@ -172,3 +172,21 @@ def test_parse_since(text: str, expected: timedelta) -> None:
 def test_parse_since_refuses_with_the_accepted_forms(text: str) -> None:
     with pytest.raises(ValueError, match="30m, 24h, 7d or 2w"):
         parse_since(text)
+
+
+def test_events_outside_the_window_are_dropped_unless_they_are_all_there_is() -> None:
+    from datetime import UTC, datetime
+
+    from diagnosis.live import _recent
+    from diagnosis.models import Observations, ServiceEvent, ServiceFacts
+
+    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    old, new = ServiceEvent("old failure", "2020-01-01T00:00:00Z"), ServiceEvent("new failure", now)
+    mixed = _recent(
+        Observations("live", services=(ServiceFacts(name="web", events=(new, old)),)), timedelta(hours=24)
+    )
+    assert [e.message for e in mixed.services[0].events] == ["new failure"]
+    only_old = _recent(
+        Observations("live", services=(ServiceFacts(name="web", events=(old,)),)), timedelta(hours=24)
+    )
+    assert [e.message for e in only_old.services[0].events] == ["old failure"]
