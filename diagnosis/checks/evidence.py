@@ -25,6 +25,7 @@ class LiveEvidence:
     log_events: list[dict[str, Any]] | None = None
     memory: list[dict[str, Any]] | None = None
     target_groups: list[dict[str, Any]] = field(default_factory=list)
+    load_balancer_groups: list[str] | None = None  # the load balancers' security groups, when read
     target_health: list[dict[str, Any]] = field(default_factory=list)
     security_groups: list[dict[str, Any]] = field(default_factory=list)
     subnet_ids: list[str] = field(default_factory=list)

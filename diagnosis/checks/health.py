@@ -102,14 +102,26 @@ def _container_port(service: dict[str, Any]) -> int:
 
 
 def _ingress_problem(evidence: LiveEvidence, port: int) -> str:
-    """The task's security groups must let the load balancer reach the container port."""
+    """The task's security groups must let the load balancer reach the container port: a rule for that port
+    from the load balancer's security group (when known) or from an address range."""
     if not evidence.security_groups or not port:
         return ""
+    lb_groups = set(evidence.load_balancer_groups or [])
+    sources: list[str] = []
     for group in evidence.security_groups:
         for rule in group.get("IpPermissions", []):
             protocol = rule.get("IpProtocol")
             low, high = rule.get("FromPort", 0), rule.get("ToPort", 65535)
-            if protocol == "-1" or (protocol == "tcp" and low <= port <= high):
+            if not (protocol == "-1" or (protocol == "tcp" and low <= port <= high)):
+                continue
+            pairs = {p.get("GroupId", "") for p in rule.get("UserIdGroupPairs", [])}
+            if rule.get("IpRanges") or rule.get("Ipv6Ranges") or not lb_groups or pairs & lb_groups:
                 return ""
+            sources += sorted(pairs)
     ids = ", ".join(g.get("GroupId", "") for g in evidence.security_groups)
+    if sources:
+        return (
+            f"the task's security groups ({ids}) allow port {port} only from {', '.join(sources)}, not from "
+            f"the load balancer's security group ({', '.join(sorted(lb_groups))})"
+        )
     return f"the task's security groups ({ids}) allow no inbound traffic on port {port}"

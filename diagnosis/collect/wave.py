@@ -63,6 +63,7 @@ def collect_wave(
     evidence.task_definitions = core.task_definitions
     _absorb(evidence, results)
     fourth = _network_round_two(evidence) if NETWORK & set(candidates) else {}
+    fourth.update(_load_balancers(evidence))
     _absorb(evidence, aws.round(fourth))
     return evidence
 
@@ -169,6 +170,18 @@ def _plan(core: Core, candidates: list[str], evidence: LiveEvidence, log_lines: 
     return calls
 
 
+def _load_balancers(evidence: LiveEvidence) -> dict[str, Call]:
+    """The load balancers in front of the target groups: their security groups must reach the task."""
+    arns = sorted({arn for group in evidence.target_groups for arn in group.get("LoadBalancerArns", [])})
+    if not arns:
+        return {}
+    return {
+        "load_balancers": Call(
+            "elbv2", "describe_load_balancers", {"LoadBalancerArns": arns[:20]}, "load balancers"
+        )
+    }
+
+
 def _network_round_two(evidence: LiveEvidence) -> dict[str, Call]:
     vpcs = sorted({s.get("VpcId", "") for s in evidence.subnets if s.get("VpcId")})
     if not vpcs:
@@ -190,6 +203,12 @@ def _absorb(evidence: LiveEvidence, results: dict[str, Outcome]) -> None:
             evidence.memory = data.get("MetricDataResults", []) if outcome.ok else None
         elif key == "target_groups":
             evidence.target_groups = first(outcome, "TargetGroups")
+        elif key == "load_balancers":
+            evidence.load_balancer_groups = (
+                [g for lb in first(outcome, "LoadBalancers") for g in lb.get("SecurityGroups", [])]
+                if outcome.ok
+                else None
+            )
         elif key == "target_health":
             evidence.target_health = first(outcome, "TargetHealthDescriptions")
         elif key == "security_groups":

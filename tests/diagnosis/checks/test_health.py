@@ -189,3 +189,28 @@ def test_no_target_group_says_nothing() -> None:
     ev = evidence()
     ev.target_groups = []
     assert check_load_balancer(ev, "elb_health_check") == []
+
+
+def test_ingress_only_from_another_group_than_the_load_balancers_confirms() -> None:
+    from diagnosis.checks.health import _ingress_problem
+
+    ev = LiveEvidence(
+        security_groups=[
+            {
+                "GroupId": "sg-task",
+                "IpPermissions": [
+                    {
+                        "IpProtocol": "tcp",
+                        "FromPort": 8080,
+                        "ToPort": 8080,
+                        "UserIdGroupPairs": [{"GroupId": "sg-bastion"}],
+                    }
+                ],
+            }
+        ],
+        load_balancer_groups=["sg-alb"],
+    )
+    problem = _ingress_problem(ev, 8080)
+    assert "sg-bastion" in problem and "sg-alb" in problem
+    ev.security_groups[0]["IpPermissions"][0]["UserIdGroupPairs"].append({"GroupId": "sg-alb"})
+    assert _ingress_problem(ev, 8080) == ""
