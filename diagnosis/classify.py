@@ -225,11 +225,11 @@ def sightings(obs: Observations) -> Iterator[Sighting]:
     for task in obs.tasks:
         if not is_stopped(task):
             continue
+        container = failed_container(task)
+        quote = task.stopped_reason
+        if container is not None and container.reason and container.reason not in quote:
+            quote = f"{quote} ({container.name}: {container.reason})" if quote else container.reason
         for match in classify_task(task):
-            container = failed_container(task)
-            quote = task.stopped_reason
-            if container is not None and container.reason and container.reason not in quote:
-                quote = f"{quote} ({container.name}: {container.reason})" if quote else container.reason
             yield Sighting(match, "ecs:DescribeTasks", quote, task=task)
     for service in obs.services:
         yield from service_sightings(service)

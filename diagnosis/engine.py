@@ -22,7 +22,6 @@ def diagnose(
     obs: Observations,
     target: Target | None = None,
     gaps: Iterable[Gap] = (),
-    extra: Iterable[Sighting] = (),
     stats: Mapping[str, float | int] | None = None,
     checks: Sequence[CheckResult] = (),
 ) -> Diagnosis:
@@ -32,7 +31,7 @@ def diagnose(
     groups: dict[str, list[Sighting]] = defaultdict(list)
     secondary: set[str] = set()
     moved = {r.category: r for r in checks if r.recategorize}
-    for sighting in (*sightings(obs), *extra):
+    for sighting in sightings(obs):
         if sighting.match.category in moved:
             sighting = recategorized(sighting, moved[sighting.match.category])
         groups[sighting.match.category].append(sighting)

@@ -6,8 +6,8 @@ The output types are pydantic models: they are the public JSON contract of `expl
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -129,7 +129,6 @@ class Observations:
     tasks: tuple[TaskFacts, ...] = ()
     services: tuple[ServiceFacts, ...] = ()
     actions: tuple[ActionEvent, ...] = ()
-    task_definitions: dict[str, dict[str, Any]] = field(default_factory=dict)  # by ARN, raw API shape
 
 
 # ---------------------------------------------------------------------------------------------------

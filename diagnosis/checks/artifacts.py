@@ -77,8 +77,7 @@ def check_secrets(evidence: LiveEvidence, category: str) -> list[CheckResult]:
                 "confirms",
                 detail,
                 tuple(
-                    EvidenceItem(source="secretsmanager:DescribeSecret", fact=f"{ref} does not exist")
-                    for ref in missing
+                    EvidenceItem(source=_secret_source(ref), fact=f"{ref} does not exist") for ref in missing
                 ),
                 {"secret": missing[0]},
             )
@@ -94,6 +93,10 @@ def check_secrets(evidence: LiveEvidence, category: str) -> list[CheckResult]:
             )
         ]
     return []
+
+
+def _secret_source(ref: str) -> str:
+    return "secretsmanager:DescribeSecret" if ":secretsmanager:" in ref else "ssm:DescribeParameters"
 
 
 def check_log_group(evidence: LiveEvidence, category: str) -> list[CheckResult]:

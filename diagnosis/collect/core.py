@@ -190,6 +190,4 @@ def observations(core: Core) -> Observations:
         ]
         tasks.append(task_facts({**raw, "containers": containers}))
     services = (service_facts(core.service),) if core.service else ()
-    return Observations(
-        kind="live", tasks=tuple(tasks), services=services, task_definitions=dict(core.task_definitions)
-    )
+    return Observations(kind="live", tasks=tuple(tasks), services=services)

@@ -123,7 +123,7 @@ def _plan(core: Core, candidates: list[str], evidence: LiveEvidence, log_lines: 
             )
         evidence.images = images
     if "secrets_retrieval" in wanted:
-        for index, ref in enumerate(secret_refs(core.task_definitions)[:4]):
+        for ref in secret_refs(core.task_definitions)[:4]:
             if ":secretsmanager:" in ref:
                 calls[f"secret:{ref}"] = Call(
                     "secretsmanager",
@@ -132,7 +132,7 @@ def _plan(core: Core, candidates: list[str], evidence: LiveEvidence, log_lines: 
                     "secret",
                     frozenset({"ResourceNotFoundException"}),
                 )
-            elif index < 4:
+            else:
                 name = ref.split(":parameter", 1)[-1] if ref.startswith("arn:") else ref
                 calls[f"param:{ref}"] = Call(
                     "ssm",
