@@ -14,13 +14,16 @@ ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "diagnosis" / "data" / "corpus_cases.jsonl"
 
 
-def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         input=stdin,
         capture_output=True,
         text=True,
         cwd=ROOT,
+        env=env,
         timeout=60,
         check=False,
     )
@@ -109,15 +112,7 @@ def test_diagnose_with_no_credentials_says_so_and_exits_2(tmp_path: Path) -> Non
         "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
         "PYTHONPATH": str(ROOT),
     }
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "diagnose", "web", "--cluster", "prod", "--format", "json"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    result = run("diagnose", "web", "--cluster", "prod", "--format", "json", env=env)
     assert result.returncode == 2, "nothing read is not 'no failure found'"
     assert "no AWS credentials" in result.stderr
     assert json.loads(result.stdout)["gaps"], "the JSON still says what could not be read"
@@ -130,13 +125,5 @@ def test_diagnose_without_a_region_exits_2(tmp_path: Path) -> None:
         "AWS_CONFIG_FILE": str(tmp_path / "none"),
         "PYTHONPATH": str(ROOT),
     }
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "diagnose", "web"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    result = run("diagnose", "web", env=env)
     assert result.returncode == 2 and "no AWS region" in result.stderr
