@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -134,13 +135,7 @@ def serve(
     from bot.app import build_web_app, check_serve_settings
     from bot.logs import setup_logging
 
-    settings = _settings()
-    try:
-        check_serve_settings(settings, socket_mode)
-    except ConfigError as exc:
-        for line in exc.lines:
-            typer.echo(f"ecs-why: {line}", err=True)
-        raise typer.Exit(2) from None
+    settings = _settings(lambda s: check_serve_settings(s, socket_mode))
     setup_logging(settings.log_level)
     # Acks are short and wait on the GIL behind busy diagnosis threads: switch threads more often.
     sys.setswitchinterval(0.001)
@@ -187,9 +182,13 @@ def worker(
     run_worker(source, Probes(store, host, port, stale_after=max(300, 3 * settings.poll_interval_seconds)))
 
 
-def _settings() -> Settings:
+def _settings(check: Callable[[Settings], None] | None = None) -> Settings:
+    """The settings, or one line per problem on stderr and exit 2 (also for what `check` refuses)."""
     try:
-        return load_settings()
+        settings = load_settings()
+        if check is not None:
+            check(settings)
+        return settings
     except ConfigError as exc:
         for line in exc.lines:
             typer.echo(f"ecs-why: {line}", err=True)
