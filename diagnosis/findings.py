@@ -48,8 +48,8 @@ def build_finding(
         family=knowledge.family,
         failure=knowledge.failure,
         confidence=round(min(confidence, 0.99), 2),
-        title=redact(fill(knowledge.title, names, drop_empty=True)),
-        summary=redact(_summary(best, task_count, event_count, stopped_total, group, alternatives, results)),
+        title=fill(knowledge.title, names, drop_empty=True),
+        summary=_summary(best, task_count, event_count, stopped_total, group, alternatives, results),
         why=knowledge.why,
         tasks=tasks,
         task_count=task_count,
@@ -91,7 +91,13 @@ def _live_evidence(results: Sequence[CheckResult]) -> list[EvidenceItem]:
 def _with_outcomes(checks: tuple[Check, ...], results: Sequence[CheckResult]) -> list[Check]:
     by_name = {r.name: r for r in results}
     merged = [
-        c.model_copy(update={"outcome": by_name[c.name].outcome, "detail": redact(by_name[c.name].detail)})
+        Check(
+            name=c.name,
+            description=c.description,
+            iam_action=c.iam_action,
+            outcome=by_name[c.name].outcome,
+            detail=by_name[c.name].detail,
+        )
         if c.name in by_name
         else c
         for c in checks
@@ -108,7 +114,7 @@ def _with_outcomes(checks: tuple[Check, ...], results: Sequence[CheckResult]) ->
                 description=spec.description if spec else result.name,
                 iam_action=spec.iam_action if spec else None,
                 outcome=result.outcome,
-                detail=redact(result.detail),
+                detail=result.detail,
             )
         )
     return merged

@@ -7,9 +7,11 @@ The output types are pydantic models: they are the public JSON contract of `expl
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from diagnosis.redact import redact
 
 # ---------------------------------------------------------------------------------------------------
 # Facts: what ECS said (parsed from describe-tasks, describe-services or an EventBridge event)
@@ -140,6 +142,12 @@ class _Out(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+# Text that can only exist redacted: every output field that may quote AWS, a task definition or a log has
+# this type, so no path (a new check copying a command, a health check, a log line) can skip redaction.
+# `redact` is idempotent and memoised, so text redacted earlier costs one cache hit.
+RedactedText = Annotated[str, AfterValidator(redact)]
+
+
 class Target(_Out):
     account: str | None = None
     region: str | None = None
@@ -157,8 +165,8 @@ class Target(_Out):
 
 
 class EvidenceItem(_Out):
-    source: str = Field(description="The API or document the fact came from, e.g. ecs:DescribeTasks")
-    fact: str = Field(description="What was observed, redacted")
+    source: RedactedText = Field(description="The API or document the fact came from, e.g. ecs:DescribeTasks")
+    fact: RedactedText = Field(description="What was observed, redacted")
     task: str | None = None
 
 
@@ -173,12 +181,12 @@ class Action(_Out):
     kind: ActionKind
     params: dict[str, str | int | bool] = Field(default_factory=dict)
     risk: Literal["low", "medium", "high"] = "low"
-    label: str = ""
+    label: RedactedText = ""
 
 
 class Remediation(_Out):
-    step: str
-    command: str | None = None
+    step: RedactedText
+    command: RedactedText | None = None
     action: Action | None = None
 
 
@@ -189,7 +197,7 @@ class Check(_Out):
     description: str
     iam_action: str | None = None
     outcome: Literal["not_run", "confirms", "refutes", "inconclusive"] = "not_run"
-    detail: str | None = None
+    detail: RedactedText | None = None
 
 
 class Finding(_Out):
@@ -197,8 +205,8 @@ class Finding(_Out):
     family: str
     failure: bool
     confidence: float = Field(ge=0.0, le=1.0)
-    title: str
-    summary: str
+    title: RedactedText
+    summary: RedactedText
     why: str = ""
     tasks: list[str] = Field(default_factory=list)
     task_count: int = 0
@@ -213,8 +221,8 @@ class Finding(_Out):
 class Gap(_Out):
     """Evidence that could not be read, and why (AccessDenied names the missing IAM action)."""
 
-    what: str
-    reason: str
+    what: RedactedText
+    reason: RedactedText
     iam_action: str | None = None
 
 
@@ -230,7 +238,7 @@ class Stats(_Out):
 
 class Diagnosis(_Out):
     target: Target
-    summary: str
+    summary: RedactedText
     findings: list[Finding] = Field(default_factory=list)
     gaps: list[Gap] = Field(default_factory=list)
     stats: Stats = Field(default_factory=Stats)
