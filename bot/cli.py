@@ -30,7 +30,25 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},  # inherited by every command
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from bot.build import VERSION
+
+        typer.echo(f"ecs-why {VERSION}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool, typer.Option("--version", is_eager=True, callback=_print_version, help="Print the version.")
+    ] = False,
+) -> None:
+    """Why did my ECS task stop? Diagnoses stopped Amazon ECS tasks and services."""
 
 
 class Format(StrEnum):
@@ -201,7 +219,11 @@ def demo(
     output_format: FormatOption = Format.text,
 ) -> None:
     """Diagnose a sandbox AWS account (moto on 127.0.0.1) where each service fails differently. No AWS needed."""
-    from bot.demo.sandbox import running_sandbox, sandbox_env
+    try:
+        from bot.demo.sandbox import running_sandbox, sandbox_env
+    except ImportError as exc:  # the runtime image carries no moto: the sandbox is the [demo] extra
+        missing = (exc.name or "moto").split(".")[0]
+        fail(f"the demo needs the [demo] extra ({missing} is missing): pip install 'ecs-why[demo]'")
 
     typer.echo("ecs-why demo: starting a sandbox AWS account (moto on 127.0.0.1)…", err=True)
     with running_sandbox() as sandbox:

@@ -1,10 +1,10 @@
 """The container image: no container engine runs here, so the Dockerfile is linted (hadolint) and read.
 
-Checked: the lint passes at every severity; the default command is `ecs-why serve` through the console
-script pyproject declares; every path COPY takes exists and is inside the build context that
-.dockerignore leaves; the final stage runs as a numeric non-root user and holds the venv only; the
-HEALTHCHECK works against a real HTTP server; and requirements.lock pins every runtime dependency, so
-`pip install -c requirements.lock .` is reproducible.
+Checked: the lint passes at every severity; the entrypoint is the console script pyproject declares and
+the default command `serve`; the base image is pinned by digest; every path COPY takes exists and is
+inside the build context that .dockerignore leaves; the final stage runs as a numeric non-root user and
+holds the venv only; the HEALTHCHECK works against a real HTTP server; and the builder installs the
+runtime lock with every hash checked (what that lock holds: tests/test_dependencies.py).
 """
 
 from __future__ import annotations
@@ -21,13 +21,10 @@ import threading
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 import pytest
 from helm_render_support import REPO
-from packaging.requirements import Requirement
-from packaging.utils import canonicalize_name
 
 DOCKERFILE = REPO / "Dockerfile"
 DOCKERIGNORE = REPO / ".dockerignore"
@@ -111,11 +108,13 @@ def test_hadolint_passes() -> None:
 # ---- what the image runs --------------------------------------------------------------------------------
 
 
-def test_default_command_is_ecs_why_serve(instructions: list[Instruction]) -> None:
+def test_entrypoint_is_ecs_why_and_the_default_command_serve(instructions: list[Instruction]) -> None:
+    """`docker run IMAGE worker` (or `diagnose …`, `--version`) runs that ecs-why command."""
+    [entrypoint] = [i for i in final_stage(instructions) if i.cmd == "ENTRYPOINT"]
+    assert exec_form(entrypoint.args) == ["ecs-why"]
     cmds = [i for i in final_stage(instructions) if i.cmd == "CMD"]
     assert len(cmds) == 1
-    assert exec_form(cmds[0].args) == ["ecs-why", "serve", "--host", "0.0.0.0", "--port", "3000"]
-    assert not [i for i in instructions if i.cmd == "ENTRYPOINT"], "the worker runs by overriding CMD only"
+    assert exec_form(cmds[0].args) == ["serve", "--host", "0.0.0.0", "--port", "3000"]
     scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
     assert "ecs-why" in scripts, "the command is the console script pyproject declares"
 
@@ -126,7 +125,18 @@ def test_stages_and_base_image(instructions: list[Instruction]) -> None:
     assert re.fullmatch(r"\$\{PYTHON_IMAGE\} AS builder", froms[0].args, re.I)
     assert froms[1].args == "${PYTHON_IMAGE}", "the runtime stage uses the same base, so the venv runs there"
     [arg] = [i for i in instructions if i.cmd == "ARG" and i.args.startswith("PYTHON_IMAGE=")]
-    assert re.fullmatch(r"PYTHON_IMAGE=python:3\.11-slim(-\w+)?", arg.args)
+    assert re.fullmatch(r"PYTHON_IMAGE=python:3\.11-slim(-\w+)?@sha256:[0-9a-f]{64}", arg.args), "pinned by digest"
+
+
+def test_oci_labels_say_version_source_and_revision(instructions: list[Instruction]) -> None:
+    final = final_stage(instructions)
+    labels = " ".join(i.args for i in final if i.cmd == "LABEL")
+    args = {i.args.partition("=")[0] for i in final if i.cmd == "ARG"}
+    for key, arg in (("version", "VERSION"), ("revision", "REVISION"), ("source", "SOURCE")):
+        assert f'org.opencontainers.image.{key}="${{{arg}}}"' in labels
+        assert arg in args, f"build argument {arg} sets the {key} label"
+    version = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    assert f"ARG VERSION={version}" in [f"ARG {i.args}" for i in final if i.cmd == "ARG"]
 
 
 def test_final_stage_is_venv_only_and_non_root(instructions: list[Instruction]) -> None:
@@ -151,16 +161,28 @@ def test_final_stage_is_venv_only_and_non_root(instructions: list[Instruction]) 
     assert "PATH=/opt/venv/bin:$PATH" in env
 
 
-def test_builder_installs_from_the_lock_without_caches(instructions: list[Instruction]) -> None:
+def test_builder_installs_the_runtime_lock_with_hashes_and_nothing_unhashed(
+    instructions: list[Instruction],
+) -> None:
     runs = [i.args for i in instructions if i.cmd == "RUN" and "pip install" in i.args]
     assert len(runs) == 1
-    argv = shlex.split(runs[0].split("&&")[0])
-    assert argv[:3] == ["pip", "install", "--no-cache-dir"]
-    assert "-c" in argv
-    assert argv[argv.index("-c") + 1] == "requirements.lock"
-    assert argv[-1] == ".", "the project itself, non-editable, without the [dev] extra"
-    assert "-e" not in argv
-    assert "--editable" not in argv
+    steps = [shlex.split(step) for step in runs[0].split("&&")]
+    installs = [argv for argv in steps if argv[:2] == ["pip", "install"]]
+    assert [argv[argv.index("-r") + 1] for argv in installs if "-r" in argv] == [
+        "requirements/build.txt",
+        "requirements/runtime.txt",
+    ], "pip and setuptools pinned first, then the runtime lock (no demo, no dev)"
+    for argv in installs:
+        assert "--no-cache-dir" in argv
+        assert "-e" not in argv
+        assert "--editable" not in argv
+        assert "-r" in argv or {"--no-deps", "--no-build-isolation"} <= set(argv), (
+            f"{shlex.join(argv)}: installs what no hash checks"
+        )
+        if "-r" in argv:
+            assert "--require-hashes" in argv
+    assert installs[-1][-1] == ".", "the project itself, non-editable, last"
+    assert ["ecs-why", "--version"] in steps, "the build fails when the installed command does not run"
     env = " ".join(i.args for i in instructions if i.cmd == "ENV" and i.stage == 0)
     assert "PIP_NO_CACHE_DIR=1" in env
 
@@ -245,6 +267,8 @@ def ignored(path: str, rules: list[tuple[bool, re.Pattern[str]]]) -> bool:
         ".env",
         "helm/ecs-why/values.yaml",
         "bench/results/x.json",
+        "requirements/dev.txt",
+        "requirements/demo.txt",
     ],
 )
 def test_dockerignore_keeps_out(path: str) -> None:
@@ -252,7 +276,15 @@ def test_dockerignore_keeps_out(path: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["pyproject.toml", "requirements.lock", "README.md", "bot/settings.py", "diagnosis/models.py"]
+    "path",
+    [
+        "pyproject.toml",
+        "requirements/runtime.txt",
+        "requirements/build.txt",
+        "README.md",
+        "bot/settings.py",
+        "diagnosis/models.py",
+    ],
 )
 def test_dockerignore_lets_in(path: str) -> None:
     assert not ignored(path, dockerignore_rules())
@@ -299,47 +331,3 @@ def test_healthcheck_probes_healthz_with_python(
     assert subprocess.run(run, env=env, capture_output=True, timeout=30, check=False).returncode == 0
     _Health.status = 503
     assert subprocess.run(run, env=env, capture_output=True, timeout=30, check=False).returncode != 0
-
-
-# ---- the lock pins what the image installs --------------------------------------------------------------
-
-
-def _lock() -> dict[str, str]:
-    pins = {}
-    for line in (REPO / "requirements.lock").read_text().splitlines():
-        line = line.split("#")[0].strip()
-        if line:
-            name, sep, version = line.partition("==")
-            assert sep, f"requirements.lock: {line!r} is not pinned with =="
-            pins[canonicalize_name(name)] = version.strip()
-    return pins
-
-
-def test_lock_pins_every_runtime_dependency() -> None:
-    """Walks the installed runtime dependency closure of ecs-why (extras included, [dev] excluded)."""
-    pins = _lock()
-    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    todo = [(Requirement(r), "") for r in project["dependencies"]]
-    seen: set[str] = set()
-    unpinned = []
-    while todo:
-        req, extra = todo.pop()
-        if req.marker is not None and not req.marker.evaluate({"extra": extra}):
-            continue
-        name = canonicalize_name(req.name)
-        key = f"{name}[{','.join(sorted(req.extras))}]"
-        if key in seen:
-            continue
-        seen.add(key)
-        if name not in pins:
-            unpinned.append(req.name)
-            continue
-        try:
-            dist = metadata.distribution(req.name)
-        except metadata.PackageNotFoundError:
-            continue  # pinned but not installed here (another platform's dependency)
-        for sub in dist.requires or []:
-            sub_req = Requirement(sub)
-            for ex in sorted(req.extras) or [""]:
-                todo.append((sub_req, ex))
-    assert not unpinned, f"not pinned in requirements.lock: {sorted(set(unpinned))}"
