@@ -64,23 +64,24 @@ def fail(message: str, code: int = 2) -> None:
 
 @app.command()
 def explain(
-    file: Annotated[str, typer.Argument(help="A JSON file, or - for standard input.")] = "-",
+    file: Annotated[str, typer.Argument(help="A file (text or JSON), or - for standard input.")] = "-",
     output_format: FormatOption = Format.text,
 ) -> None:
-    """Explain a stopped task from what you paste: describe-tasks / describe-services output or an ECS event.
+    """Explain stopped tasks from what you paste: a stopped reason or service event (bare, in prose, console
+    copy, an alert), describe-tasks / describe-services output or any part of it, an ECS event.
 
-    Needs no AWS access. Exit status 0 when it diagnosed, 2 when the input is unusable.
+    Needs no AWS access. Exit status 0 when it diagnosed, 2 when nothing in the input is about ECS.
     """
     from bot.terminal import print_diagnosis
     from diagnosis.engine import diagnose as run_engine
-    from diagnosis.parse import InputError, parse_text
+    from diagnosis.intake import InputError, read_input
 
     text = _read_input(file)
     try:
-        observations = parse_text(text)
+        intake = read_input(text)
     except InputError as exc:
         fail(str(exc))
-    print_diagnosis(run_engine(observations), output_format.value)
+    print_diagnosis(run_engine(intake.observations, gaps=intake.gaps), output_format.value)
 
 
 @app.command()
@@ -267,15 +268,15 @@ def one_line(name: str, result: Diagnosis) -> str:
 def _read_input(file: str) -> str:
     if file == "-":
         if sys.stdin.isatty():
-            fail("no input: pass a JSON file, or pipe one in (aws ecs describe-tasks … | ecs-why explain -)")
+            fail("no input: pass a file, or pipe text or JSON in (aws ecs describe-tasks … | ecs-why explain -)")
         return sys.stdin.read()
     path = Path(file)
     if not path.is_file():
-        fail(f"{file}: no such file; pass a JSON file or - for standard input")
+        fail(f"{file}: no such file; pass a file (text or JSON) or - for standard input")
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        fail(f"{file}: cannot read it ({exc.__class__.__name__}); pass a UTF-8 JSON file")
+        fail(f"{file}: cannot read it ({exc.__class__.__name__}); pass a UTF-8 text or JSON file")
     return ""
 
 

@@ -196,5 +196,5 @@ def _task_fact(sighting: Sighting) -> str:
         parts = [f"exit code {c.exit_code}"] if c.exit_code is not None else []
         if reason:
             parts.append(f"reason: {redact(reason)}")
-        facts.append(f"container {c.name}: " + ", ".join(parts))
+        facts.append((f"container {c.name}: " if c.name else "container: ") + ", ".join(parts))
     return "; ".join(facts)
