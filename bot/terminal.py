@@ -1,8 +1,11 @@
-"""Prints a diagnosis to a terminal: colour on a TTY only, plain text in pipes and CI logs (without rich)."""
+"""Prints a diagnosis to a terminal: colour on a TTY only, plain text in pipes and CI logs."""
 
 from __future__ import annotations
 
 import sys
+
+from rich.console import Console
+from rich.markup import escape
 
 from diagnosis.models import Diagnosis
 from diagnosis.report import plain, to_markdown, to_text
@@ -19,8 +22,6 @@ _STYLES = {
 
 
 def _rich_style(role: str, text: str) -> str:
-    from rich.markup import escape
-
     style = _STYLES.get(role, "")
     return f"[{style}]{escape(text)}[/]" if style else escape(text)
 
@@ -35,8 +36,6 @@ def render(diagnosis: Diagnosis, output_format: str, tty: bool = False) -> str:
 
 def print_diagnosis(diagnosis: Diagnosis, output_format: str) -> None:
     if output_format == "text" and sys.stdout.isatty():
-        from rich.console import Console  # only a terminal pays for rich
-
         Console(highlight=False, soft_wrap=True).print(render(diagnosis, "text", tty=True), end="")
     else:
         sys.stdout.write(render(diagnosis, output_format))

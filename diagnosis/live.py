@@ -27,6 +27,7 @@ from diagnosis.models import Diagnosis, Observations, ServiceEvent, Target
 SINCE = re.compile(r"^(\d+)\s*([mhdw])$")
 UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 MAX_CANDIDATES = 2
+LIFECYCLE_CHECKED = ("user_stopped", "spot_interruption")  # normal stops whose checks say who or why
 
 
 def parse_since(text: str) -> timedelta:
@@ -57,8 +58,8 @@ def diagnose_live(
         output_target = _target(spec, aws.region, observations)
         preliminary = diagnose(observations, output_target)
         candidates = [f.category for f in preliminary.findings if f.failure][:MAX_CANDIDATES]
-        if preliminary.findings and preliminary.findings[0].category == "user_stopped":
-            candidates.append("user_stopped")
+        if preliminary.findings and preliminary.findings[0].category in LIFECYCLE_CHECKED:
+            candidates.append(preliminary.findings[0].category)
         evidence = collect_wave(aws, core, candidates, log_lines, cache)
         results = run_checks(evidence, candidates)
         stats = {

@@ -44,6 +44,16 @@ class LiveEvidence:
     log_groups: list[str] | None = None
     simulation: dict[str, str] | None = None  # IAM action -> allowed | explicitDeny | implicitDeny
     trail: list[dict[str, Any]] | None = None
+    # The facts an expert states (diagnosis/collect/facts.py fills them; None: not read, a gap says why).
+    # Dicts map an ID to what was read, or to the error code when it could not be (e.g. FileSystemNotFound).
+    container_instances: list[dict[str, Any]] | None = None
+    image_manifests: dict[str, dict[str, Any] | str] = field(default_factory=dict)  # "repo:tag" -> manifest
+    file_systems: dict[str, dict[str, Any] | str] = field(default_factory=dict)  # fs-… -> description
+    mount_targets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # fs-… -> mount targets
+    mount_target_groups: dict[str, list[str]] = field(default_factory=dict)  # fsmt-… -> security groups
+    access_points: dict[str, dict[str, Any] | str] = field(default_factory=dict)  # fsap-… -> description
+    vpc_security_groups: list[dict[str, Any]] | None = None  # the VPC's security groups, with their rules
+    secret_details: dict[str, dict[str, Any]] = field(default_factory=dict)  # reference -> its metadata
 
 
 @dataclass(frozen=True)

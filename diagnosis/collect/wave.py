@@ -7,14 +7,15 @@ route tables, endpoints and network ACLs come in round 4, after the subnets.
 
 from __future__ import annotations
 
-import re
 from collections.abc import MutableMapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from diagnosis.checks.evidence import LiveEvidence, failed_task, log_stream, secret_refs
+from diagnosis.collect import facts
 from diagnosis.collect.aws import Aws, Call, Outcome, first
 from diagnosis.collect.core import Core, absorb_task_definitions, missing_task_definitions
+from diagnosis.collect.facts import ECR_IMAGE
 
 NETWORK = {
     "image_pull_network",
@@ -36,6 +37,7 @@ LOGS = {
     "container_start_failure",
     "other",
     "graceful_sigterm",
+    "image_platform_mismatch",
 }
 HEAD_LOGS = {"elb_health_check", "container_health_check"}  # the start of the log tells the start time
 ROLE_ACTIONS = {
@@ -43,7 +45,6 @@ ROLE_ACTIONS = {
     "secrets_retrieval": ["secretsmanager:GetSecretValue", "ssm:GetParameters", "kms:Decrypt"],
     "log_driver_init": ["logs:CreateLogStream", "logs:PutLogEvents"],
 }
-ECR_IMAGE = re.compile(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/([^:@]+)(?::([^@]+))?")
 
 
 def collect_wave(
@@ -58,13 +59,19 @@ def collect_wave(
     )
     calls = missing_task_definitions(core, cache)
     calls.update(_plan(core, candidates, evidence, log_lines))
+    cluster = core.spec.cluster or "default"
+    calls.update(facts.plan(evidence, candidates, cluster))
     results = aws.round(calls)
     absorb_task_definitions(core, results, cache)
     evidence.task_definitions = core.task_definitions
     _absorb(evidence, results)
+    instances = facts.absorb(evidence, results)
     fourth = _network_round_two(evidence) if NETWORK & set(candidates) else {}
     fourth.update(_load_balancers(evidence))
-    _absorb(evidence, aws.round(fourth))
+    fourth.update(facts.plan_round_four(evidence, cluster, instances))
+    results = aws.round(fourth)
+    _absorb(evidence, results)
+    facts.absorb(evidence, results)
     return evidence
 
 

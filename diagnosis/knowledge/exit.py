@@ -147,7 +147,7 @@ CATEGORIES = (
             ),
         ),
         (TASKDEF_PARAMS + "#container_definition_timeout",),
-        (LOG_TAIL, MEMORY_METRICS),
+        (LOG_TAIL, TASK_DEFINITION, MEMORY_METRICS),
     ),
     CategoryInfo(
         "graceful_sigterm",

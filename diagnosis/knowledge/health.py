@@ -64,7 +64,7 @@ CATEGORIES = (
             DEV_GUIDE + "service-event-messages.html",
             "https://repost.aws/knowledge-center/ecs-task-fails-health-checks",
         ),
-        (TARGET_GROUP, SECURITY_GROUPS, START_TIME, LOG_TAIL),
+        (TARGET_GROUP, SECURITY_GROUPS, START_TIME, LOG_TAIL, TASK_DEFINITION),
         ("raise_grace_period", "force_new_deployment"),
     ),
     CategoryInfo(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from diagnosis.knowledge.base import DEV_GUIDE, STOPPED_ERRORS, CategoryInfo, CheckSpec, Step
+from diagnosis.knowledge.placement import CAPACITY
 
 CLOUDTRAIL = CheckSpec(
     "cloudtrail_stoptask", "Find the StopTask call in CloudTrail: who and when", "cloudtrail:LookupEvents"
@@ -28,7 +29,7 @@ CATEGORIES = (
             ),
         ),
         (DEV_GUIDE + "fargate-capacity-providers.html",),
-        (SERVICE_EVENTS_CHECK,),
+        (SERVICE_EVENTS_CHECK, CAPACITY),
     ),
     CategoryInfo(
         "infra_maintenance",

@@ -26,6 +26,21 @@ SECRET_EXISTS = CheckSpec(
     "secret_exists", "Check each referenced secret / parameter exists", "secretsmanager:DescribeSecret"
 )
 LOG_GROUP = CheckSpec("log_group", "Check the awslogs log group exists", "logs:DescribeLogGroups")
+IMAGE_PLATFORM = CheckSpec(
+    "image_platform",
+    "Read the platforms the image's manifest list names and compare them with the task's runtimePlatform",
+    "ecr:BatchGetImage",
+)
+SECRET_ACCESS = CheckSpec(
+    "secret_access",
+    "For each referenced secret: the role that fetches it, its KMS key, the network path to the service",
+    "secretsmanager:DescribeSecret",
+)
+EFS_VOLUME = CheckSpec(
+    "efs_volume",
+    "Check the EFS file system, a mount target in each task zone admitting NFS 2049, and the access point",
+    "elasticfilesystem:DescribeMountTargets",
+)
 SUBNET_IPS = CheckSpec(
     "subnet_ips", "Count the free IP addresses in the task's subnets", "ec2:DescribeSubnets"
 )
@@ -167,7 +182,7 @@ CATEGORIES = (
             ),
         ),
         (DEV_GUIDE + "ecs-arm64.html", CANNOT_PULL),
-        (TASK_DEFINITION, PREVIOUS_REVISION),
+        (IMAGE_PLATFORM, TASK_DEFINITION, PREVIOUS_REVISION),
         ("rollback",),
     ),
     CategoryInfo(
@@ -199,7 +214,7 @@ CATEGORIES = (
             ),
         ),
         (RESOURCE_INIT, DEV_GUIDE + "specifying-sensitive-data.html", EXEC_ROLE),
-        (SECRET_EXISTS, EXECUTION_ROLE, NETWORK_PATH),
+        (SECRET_EXISTS, SECRET_ACCESS, EXECUTION_ROLE, NETWORK_PATH),
         ("force_new_deployment",),
     ),
     CategoryInfo(
@@ -274,7 +289,7 @@ CATEGORIES = (
             ),
         ),
         (DEV_GUIDE + "efs-volumes.html", STOPPED_ERRORS),
-        (NETWORK_PATH,),
+        (EFS_VOLUME, NETWORK_PATH),
     ),
     CategoryInfo(
         "container_start_failure",

@@ -96,7 +96,7 @@ def test_access_denied_on_the_logs_is_a_gap_and_the_rest_still_comes(world: Worl
     assert gap.iam_action == "logs:GetLogEvents"
     assert gap.what == "container logs"
     names = {r.name for r in run_checks(evidence, ["oom"])}
-    assert names == {"memory_utilization"}
+    assert names == {"memory_utilization", "task_definition"}  # no log_tail: the log was denied
 
 
 def test_a_missing_log_stream_is_an_answer_not_a_gap(world: World) -> None:
@@ -224,9 +224,11 @@ def test_elb_health_check_reads_the_target_group_and_the_head_of_the_log(world: 
     }
     assert evidence.target_groups[0]["TargetGroupArn"] == tg
     assert [g["GroupId"] for g in evidence.security_groups] == [world.sg]
-    [result] = run_checks(evidence, ["elb_health_check"])
+    results = {r.name: r for r in run_checks(evidence, ["elb_health_check"])}
+    result = results["target_group"]
     assert result.outcome == "confirms"
     assert result.names["grace_period"] == "190"
+    assert "maps ports" in results["task_definition"].detail
 
 
 def ecr_service(world: World, tags: list[str], asked: str, previous: str | None = None) -> None:

@@ -1,0 +1,103 @@
+"""platform: the image manifest's platforms against runtimePlatform, and exec format error, with plain data."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from diagnosis.checks.evidence import LiveEvidence
+from diagnosis.checks.platform import check_image_platform, platforms
+
+TD = "arn:aws:ecs:us-west-2:444455556666:task-definition/thumbnailer:4"
+INDEX = "application/vnd.oci.image.index.v1+json"
+LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
+
+
+def index(*entries: tuple[str, str, str | None], media: str = INDEX) -> dict[str, Any]:
+    manifests = [
+        {
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": f"sha256:{i:064x}",
+            "size": 1000,
+            "platform": {"os": os_name, "architecture": arch, **({"variant": variant} if variant else {})},
+        }
+        for i, (os_name, arch, variant) in enumerate(entries)
+    ]
+    return {
+        "imageManifestMediaType": media,
+        "imageManifest": json.dumps({"mediaType": media, "manifests": manifests}),
+    }
+
+
+def evidence(arch: str | None, manifests: dict[str, Any], logs: list[str] | None = None) -> LiveEvidence:
+    definition: dict[str, Any] = {"taskDefinitionArn": TD, "containerDefinitions": [{"name": "thumb"}]}
+    if arch:
+        definition["runtimePlatform"] = {"cpuArchitecture": arch, "operatingSystemFamily": "LINUX"}
+    task = {
+        "taskDefinitionArn": TD,
+        "lastStatus": "STOPPED",
+        "containers": [{"name": "thumb", "exitCode": 1}],
+    }
+    return LiveEvidence(
+        region="us-west-2",
+        tasks=[task],
+        task_definitions={TD: definition},
+        image_manifests=manifests,
+        log_events=None if logs is None else [{"message": m} for m in logs],
+    )
+
+
+def test_platforms_of_an_index_skip_attestations() -> None:
+    read = index(("linux", "amd64", None), ("linux", "arm64", "v8"), ("unknown", "unknown", None))
+    assert platforms(read) == ["linux/amd64", "linux/arm64/v8"]
+
+
+def test_a_single_manifest_has_no_platform_list() -> None:
+    single = {
+        "imageManifestMediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "imageManifest": "{}",
+    }
+    assert platforms(single) is None
+
+
+def test_amd64_only_image_on_arm64_task_is_confirmed() -> None:
+    ev = evidence("ARM64", {"thumbnailer:2.1.0": index(("linux", "amd64", None), media=LIST)})
+    [result] = check_image_platform(ev, "image_platform_mismatch")
+    assert result.outcome == "confirms"
+    assert "lists linux/amd64 only; the task runs linux/arm64" in result.detail
+    assert "thumbnailer:4 runtimePlatform: linux/arm64" in result.detail
+
+
+def test_multi_arch_image_with_the_task_platform_is_context() -> None:
+    ev = evidence("ARM64", {"thumbnailer:2.1.0": index(("linux", "amd64", None), ("linux", "arm64", "v8"))})
+    [result] = check_image_platform(ev, "image_platform_mismatch")
+    assert result.outcome == "inconclusive"
+    assert "lists linux/amd64, linux/arm64/v8" in result.detail
+
+
+def test_no_runtime_platform_means_x86_64() -> None:
+    ev = evidence(None, {"thumbnailer:2.1.0": index(("linux", "arm64", None))})
+    [result] = check_image_platform(ev, "image_platform_mismatch")
+    assert "lists linux/arm64 only; the task runs linux/amd64" in result.detail
+
+
+@pytest.mark.parametrize("category", ["app_error", "image_platform_mismatch"])
+def test_exec_format_error_in_the_log(category: str) -> None:
+    ev = evidence("X86_64", {}, logs=["booting", "exec /usr/local/bin/thumb: exec format error"])
+    [result] = check_image_platform(ev, category)
+    assert result.outcome == "confirms"
+    assert "exec /usr/local/bin/thumb: exec format error" in result.detail
+    assert result.recategorize == (
+        None if category == "image_platform_mismatch" else "image_platform_mismatch"
+    )
+
+
+def test_an_unreadable_manifest_and_a_quiet_log_say_nothing() -> None:
+    assert (
+        check_image_platform(
+            evidence("ARM64", {"thumbnailer:2.1.0": "ImageNotFound"}, logs=["ok"]), "app_error"
+        )
+        == []
+    )

@@ -1,0 +1,101 @@
+"""secrets: which secret, whether it exists, which role, which network path, which KMS key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from diagnosis.checks.evidence import LiveEvidence
+from diagnosis.checks.secrets import check_secret_access, customer_managed
+
+TD = "arn:aws:ecs:ca-central-1:121212121212:task-definition/payroll:5"
+SECRET = "arn:aws:secretsmanager:ca-central-1:121212121212:secret:payroll/db-AbC123"
+PARAM = "arn:aws:ssm:ca-central-1:121212121212:parameter/payroll/api-token"
+ROLE = "arn:aws:iam::121212121212:role/payroll-exec"
+
+
+def evidence(states: dict[str, str], details: dict[str, dict[str, Any]], **extra: Any) -> LiveEvidence:
+    secrets = [{"name": "DB", "valueFrom": SECRET + ":password::"}, {"name": "TOKEN", "valueFrom": PARAM}]
+    definition = {
+        "taskDefinitionArn": TD,
+        "executionRoleArn": extra.pop("role", ROLE),
+        "containerDefinitions": [{"name": "payroll", "secrets": secrets}],
+    }
+    return LiveEvidence(
+        region="ca-central-1",
+        tasks=[{"taskDefinitionArn": TD, "lastStatus": "STOPPED", "stopCode": "TaskFailedToStart"}],
+        task_definitions={TD: definition},
+        secrets=states,
+        secret_details=details,
+        **extra,
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        (None, False),
+        ("alias/aws/ssm", False),
+        ("arn:aws:kms:ca-central-1:121212121212:alias/aws/secretsmanager", False),
+        ("arn:aws:kms:ca-central-1:121212121212:key/1a2b3c4d-0000-1111-2222-333344445555", True),
+        ("alias/payroll", True),
+    ],
+)
+def test_customer_managed(key: str | None, expected: bool) -> None:
+    assert customer_managed(key) is expected
+
+
+def test_states_role_kms_and_path() -> None:
+    key = "arn:aws:kms:ca-central-1:121212121212:key/1a2b3c4d-0000-1111-2222-333344445555"
+    ev = evidence(
+        {SECRET: "exists", PARAM: "exists"},
+        {SECRET: {"KmsKeyId": key}, PARAM: {"KeyId": "alias/aws/ssm"}},
+        subnets=[{"SubnetId": "subnet-0p", "VpcId": "vpc-9"}],
+        route_tables=[
+            {
+                "VpcId": "vpc-9",
+                "Associations": [{"SubnetId": "subnet-0p"}],
+                "Routes": [{"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-0abc"}],
+            }
+        ],
+        network_read=True,
+        endpoints=[],
+    )
+    [result] = check_secret_access(ev, "secrets_retrieval")
+    assert result.outcome == "inconclusive"
+    assert f"the execution role {ROLE} fetches them" in result.detail
+    assert (
+        f"encrypted with the customer-managed KMS key {key}: the execution role needs kms:Decrypt"
+        in result.detail
+    )
+    assert f"the parameter {PARAM} exists, encrypted with the AWS managed key" in result.detail
+    assert "subnet-0p reaches secretsmanager through the NAT gateway nat-0abc" in result.detail
+    assert result.names["role_name"] == "payroll-exec"
+
+
+def test_missing_secret_and_endpoint_path() -> None:
+    ev = evidence(
+        {SECRET: "ResourceNotFoundException", PARAM: "exists"},
+        {},
+        subnets=[{"SubnetId": "subnet-0q", "VpcId": "vpc-9"}],
+        network_read=True,
+        endpoints=[{"ServiceName": "com.amazonaws.ca-central-1.secretsmanager", "PrivateDnsEnabled": True}],
+    )
+    [result] = check_secret_access(ev, "secrets_retrieval")
+    assert result.outcome == "confirms"
+    assert f"the secret {SECRET} does not exist in ca-central-1" in result.detail
+    assert "subnet-0q reaches secretsmanager through its VPC endpoint" in result.detail
+
+
+def test_scheduled_for_deletion_cannot_be_read() -> None:
+    ev = evidence({SECRET: "exists", PARAM: "exists"}, {SECRET: {"DeletedDate": "2026-11-30T08:00:00Z"}})
+    [result] = check_secret_access(ev, "secrets_retrieval")
+    assert result.outcome == "confirms"
+    assert "is scheduled for deletion (2026-11-30T08:00:00Z)" in result.detail
+
+
+def test_no_execution_role() -> None:
+    [result] = check_secret_access(evidence({}, {}, role=""), "secrets_retrieval")
+    assert result.outcome == "confirms"
+    assert "has no execution role" in result.detail

@@ -1,0 +1,174 @@
+"""taskdef: the task definition's numbers stated for the cause they decide, with plain data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from diagnosis.checks.evidence import LiveEvidence
+from diagnosis.checks.taskdef import check_task_definition, program, runtime_platform
+
+TD = "arn:aws:ecs:eu-west-1:210987654321:task-definition/ledger:7"
+
+
+def evidence(container: dict[str, Any], **definition: Any) -> LiveEvidence:
+    task = {
+        "taskArn": "arn:aws:ecs:eu-west-1:210987654321:task/prod/0123456789abcdef0123456789abcdef",
+        "taskDefinitionArn": TD,
+        "lastStatus": "STOPPED",
+        "launchType": definition.pop("launch_type", "FARGATE"),
+        "containers": [{"name": container["name"], "exitCode": 1}],
+    }
+    return LiveEvidence(
+        region="eu-west-1",
+        tasks=[task],
+        task_definitions={TD: {"taskDefinitionArn": TD, "containerDefinitions": [container], **definition}},
+    )
+
+
+def only(ev: LiveEvidence, category: str) -> Any:
+    (result,) = check_task_definition(ev, category)
+    assert result.name == "task_definition"
+    assert result.category == category
+    return result
+
+
+def test_oom_states_task_and_container_memory_and_the_next_fargate_size() -> None:
+    ev = evidence({"name": "ledger", "memory": 768, "memoryReservation": 512}, cpu="512", memory="2048")
+    result = only(ev, "oom")
+    assert "cpu 512 units, memory 2048 MiB" in result.detail
+    assert "hard limit 768 MiB, reservation 512 MiB" in result.detail
+    assert "killed at its own 768 MiB limit, before the task's 2048 MiB" in result.detail
+    assert "next valid Fargate size: 3072 MiB with 512 CPU units" in result.detail
+    assert result.names["next_memory"] == "3072"
+    assert result.names["memory"] == "2048"
+    assert all(item.source.endswith("ledger:7") for item in result.evidence)
+
+
+def test_oom_on_ec2_suggests_double_and_sums_container_limits() -> None:
+    ev = evidence(
+        {"name": "ledger", "memory": 900},
+        memory="1024",
+        launch_type="EC2",
+        containerDefinitions=[{"name": "ledger", "memory": 900}, {"name": "sidecar", "memory": 300}],
+    )
+    result = only(ev, "oom")
+    assert "add up to 1200 MiB, above the task's 1024 MiB" in result.detail
+    assert "twice the memory: 2048 MiB" in result.detail
+    assert "Fargate" not in result.detail
+
+
+@pytest.mark.parametrize(
+    ("entry", "command", "expected"),
+    [
+        (["/app/run.sh"], [], "/app/run.sh"),
+        ([], ["gunicorn", "app:app"], "gunicorn"),
+        (["sh", "-c"], ["exec ./server --port 80"], "exec"),
+        (["/bin/bash", "-c"], ["uvicorn main:app"], "uvicorn"),
+    ],
+)
+def test_program_is_the_executable_started(entry: list[str], command: list[str], expected: str) -> None:
+    assert program([*entry, *command]) == expected
+
+
+def test_command_not_found_names_entrypoint_command_and_program() -> None:
+    ev = evidence({"name": "worker", "entryPoint": ["/opt/bin/wrkr"], "command": ["--queue", "jobs"]})
+    result = only(ev, "command_not_found")
+    assert "entryPoint: /opt/bin/wrkr" in result.detail
+    assert "command: --queue jobs" in result.detail
+    assert "the program it starts: /opt/bin/wrkr" in result.detail
+    assert result.outcome == "inconclusive"  # the definition cannot prove the file is missing
+
+
+def test_no_command_says_the_image_decides() -> None:
+    result = only(evidence({"name": "worker"}), "command_not_found")
+    assert "no entryPoint or command" in result.detail
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["sh", "-c", "python -m consumer & sleep 1"],
+        ["sh", "-c", "nohup ./server > /tmp/out.log &"],
+        ["/usr/sbin/php-fpm", "--daemonize"],
+        ["sh", "-c", "service nginx start"],
+    ],
+)
+def test_clean_exit_confirmed_by_a_backgrounded_command(command: list[str]) -> None:
+    result = only(evidence({"name": "edge", "command": command}), "clean_exit")
+    assert result.outcome == "confirms"
+    assert "background" in result.detail
+
+
+@pytest.mark.parametrize(
+    "command", [["nginx", "-g", "daemon off;"], ["sh", "-c", "migrate && exec server 2>&1"]]
+)
+def test_clean_exit_with_a_foreground_command_is_not_confirmed(command: list[str]) -> None:
+    result = only(evidence({"name": "edge", "command": command}), "clean_exit")
+    assert result.outcome == "inconclusive"
+
+
+def test_health_check_timing_against_the_observed_start() -> None:
+    check = {"command": ["CMD-SHELL", "curl -f localhost:9000/ping"], "interval": 10, "retries": 4}
+    ev = evidence({"name": "ledger", "healthCheck": {**check, "startPeriod": 20}})
+    ev.log_events = [{"message": "Started LedgerApplication in 142.7 seconds"}]
+    result = only(ev, "container_health_check")
+    assert "every 10 s, timeout 5 s, 4 retries, startPeriod 20 s" in result.detail
+    assert "needs 143 s to start, but the health check gives up after about 60 s" in result.detail
+    assert result.outcome == "confirms"
+    assert result.names["start_period"] == "285"
+
+
+def test_health_check_that_leaves_time_is_only_context() -> None:
+    ev = evidence({"name": "ledger", "healthCheck": {"command": ["CMD", "/bin/ok"], "startPeriod": 120}})
+    ev.log_events = [{"message": "ready in 35 s"}]
+    result = only(ev, "container_health_check")
+    assert result.outcome == "inconclusive"
+    assert "every 30 s, timeout 5 s, 3 retries, startPeriod 120 s" in result.detail
+
+
+def test_stop_timeout_default_and_set() -> None:
+    assert "not set (30 s, the default)" in only(evidence({"name": "a"}), "sigkill_stop_timeout").detail
+    result = only(evidence({"name": "a", "stopTimeout": 90}), "sigkill_stop_timeout")
+    assert "stopTimeout: 90 s" in result.detail
+    assert result.names["stop_timeout"] == "90"
+
+
+def test_load_balanced_port_the_container_does_not_map_is_confirmed() -> None:
+    ev = evidence({"name": "web", "portMappings": [{"containerPort": 3000, "hostPort": 3000}]})
+    group = "arn:aws:elasticloadbalancing:eu-west-1:210987654321:targetgroup/web/abc"
+    ev.service = {"loadBalancers": [{"containerName": "web", "containerPort": 8080, "targetGroupArn": group}]}
+    ev.target_groups = [
+        {"TargetGroupArn": group, "TargetGroupName": "web", "Port": 8080, "HealthCheckPort": "8081"}
+    ]
+    result = only(ev, "elb_health_check")
+    assert result.outcome == "confirms"
+    assert "web:8080, a port it does not map" in result.detail
+    assert "3000→3000" in result.detail
+    assert "target group web port 8080, health checks on 8081" in result.detail
+
+
+def test_secrets_in_commands_are_redacted() -> None:
+    secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    ev = evidence({"name": "a", "command": ["sh", "-c", f"AWS_SECRET_ACCESS_KEY={secret} ./run &"]})
+    result = only(ev, "clean_exit")
+    assert secret not in result.detail
+    assert all(secret not in item.fact for item in result.evidence)
+
+
+@pytest.mark.parametrize(
+    ("platform", "expected"),
+    [
+        (None, "linux/amd64"),
+        ({"cpuArchitecture": "ARM64", "operatingSystemFamily": "LINUX"}, "linux/arm64"),
+        ({"cpuArchitecture": "X86_64", "operatingSystemFamily": "WINDOWS_SERVER_2022_CORE"}, "windows/amd64"),
+    ],
+)
+def test_runtime_platform(platform: dict[str, str] | None, expected: str) -> None:
+    assert runtime_platform({"runtimePlatform": platform} if platform else {}) == expected
+
+
+def test_nothing_read_nothing_said() -> None:
+    assert check_task_definition(LiveEvidence(), "oom") == []
+    assert check_task_definition(evidence({"name": "a"}), "user_stopped") == []
