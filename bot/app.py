@@ -1,9 +1,12 @@
-"""The composition root of the Slack bot: builds the services, the Bolt app with every listener, and the
-web app that serves Slack (POST /slack/events) beside /healthz, /readyz and /metrics."""
+"""The composition root of the Slack bot: builds the services, the Bolt app with every listener, the job
+workers that run accepted requests, and the web app that serves Slack (POST /slack/events) beside
+/healthz, /readyz and /metrics."""
 
 from __future__ import annotations
 
+import io
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -14,7 +17,11 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
 
 from bot import metrics
 from bot.authz import Operators
@@ -23,9 +30,11 @@ from bot.diagnoser import Diagnoser
 from bot.events.config import EventsConfig
 from bot.events.pipeline import Pipeline
 from bot.events.runner import build_source, start_in_background
+from bot.jobs import DurableLazyRunner, JobWorkers
 from bot.remediation.executor import Remediator
 from bot.services import Services
 from bot.settings import ConfigError, Settings
+from bot.slack_guard import MAX_BODY, TOO_LARGE, Refusal, RefusalLog, check_payload, check_signature
 from bot.store import Store
 from handlers import register_all
 from handlers.notify import SlackNotifier
@@ -35,11 +44,16 @@ StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 
 def slack_client(settings: Settings) -> WebClient:
-    """The Web API client: Slack's 429s (Retry-After) and connection resets are retried, not lost."""
+    """The Web API client: Slack's 429s (Retry-After), 5xx answers and connection resets are retried with
+    backoff (slack_sdk's handlers), not lost; what still fails is told to the user by the caller."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     client = WebClient(token=token, base_url=settings.slack_api_url, timeout=15)
     client.retry_handlers.extend(
-        [RateLimitErrorRetryHandler(max_retry_count=5), ConnectionErrorRetryHandler()]
+        [
+            RateLimitErrorRetryHandler(max_retry_count=5),
+            ServerErrorRetryHandler(max_retry_count=3),
+            ConnectionErrorRetryHandler(max_retry_count=3),
+        ]
     )
     return client
 
@@ -76,17 +90,22 @@ def build_services(settings: Settings, client: WebClient, store: Store | None = 
 
 
 def build_bolt_app(settings: Settings, services: Services, client: WebClient) -> App:
+    """The ack runs in the request thread and answers at once; the slow work (diagnoses, AWS changes) is
+    in lazy listeners, which `DurableLazyRunner` turns into jobs in Redis before the ack returns.
+
+    Bolt's own signature check is off: `WebApp` checks every HTTP request's signature over the raw bytes
+    first (see bot.slack_guard), and jobs, run later from Redis, carry requests older than its 5 minutes.
+    """
+    local = ThreadPoolExecutor(max_workers=4, thread_name_prefix="slack-work")
     app = App(
         client=client,
-        signing_secret=settings.slack_signing_secret.get_secret_value()
-        if settings.slack_signing_secret
-        else "x",
-        # The ack runs in the request thread and answers at once; the slow work (diagnoses, AWS changes)
-        # runs in lazy listeners on a pool of its own, so busy diagnoses never delay an acknowledgement.
+        signing_secret="verified-by-WebApp",  # noqa: S106 - not a secret: Bolt needs a value
         process_before_response=True,
-        listener_executor=ThreadPoolExecutor(max_workers=4, thread_name_prefix="slack-work"),
+        listener_executor=local,
         token_verification_enabled=False,
+        request_verification_enabled=False,
     )
+    app.listener_runner.lazy_listener_runner = DurableLazyRunner(services.store, local, services.wake)
     register_all(app, services)
     return app
 
@@ -94,16 +113,23 @@ def build_bolt_app(settings: Settings, services: Services, client: WebClient) ->
 class WebApp:
     """WSGI: Slack on /slack/events (Bolt verifies signatures and timestamps), probes and metrics beside."""
 
-    def __init__(self, bolt: App, services: Services, client: WebClient) -> None:
+    def __init__(
+        self, bolt: App, services: Services, client: WebClient, workers: JobWorkers | None = None
+    ) -> None:
         self.slack = SlackRequestHandler(bolt)
         self.services = services
         self.client = client
+        self.workers = workers
+        self.draining = threading.Event()
+        self.refusals = RefusalLog()
+        secret = services.settings.slack_signing_secret
+        self._secret = secret.get_secret_value() if secret else ""
         self._token_ok: bool | None = None
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
         if path == "/slack/events" and method == "POST":
-            return self.slack(environ, start_response)  # type: ignore[arg-type]
+            return self.slack_request(environ, start_response)
         if path == "/healthz":
             return _reply(start_response, "200 OK", b"ok\n")
         if path == "/readyz":
@@ -117,8 +143,36 @@ class WebApp:
             return _reply(start_response, "200 OK", generate_latest(metrics.REGISTRY), CONTENT_TYPE_LATEST)
         return _reply(start_response, "404 Not Found", b"not found\n")
 
+    def close(self) -> None:
+        """Stop this process's job workers and diagnosis processes (the end of `serve`, tests)."""
+        if self.workers is not None:
+            self.workers.stop()
+        self.services.diagnoser.close()
+
+    def slack_request(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """Signature (bytes, before any parsing), then shape, then Bolt; refusals are 4xx and one log line."""
+        refusal = self._refusal(environ)
+        if refusal is not None:
+            self.refusals.refused(refusal)
+            return _reply(start_response, refusal.status, (refusal.reason + "\n").encode())
+        return self.slack(environ, start_response)  # type: ignore[arg-type]
+
+    def _refusal(self, environ: dict[str, Any]) -> Refusal | None:
+        length = str(environ.get("CONTENT_LENGTH") or "0")
+        if not length.isdigit() or int(length) > MAX_BODY:
+            return TOO_LARGE
+        body = environ["wsgi.input"].read(int(length)) if int(length) else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        headers = {
+            "x-slack-request-timestamp": str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")),
+            "x-slack-signature": str(environ.get("HTTP_X_SLACK_SIGNATURE", "")),
+        }
+        return check_signature(headers, body, self._secret) or check_payload(
+            str(environ.get("CONTENT_TYPE", "")), body
+        )
+
     def readiness(self) -> list[str]:
-        problems = []
+        problems = ["shutting down: finishing accepted requests"] if self.draining.is_set() else []
         if not self.services.store.ping():
             problems.append("redis: unreachable")
         if not self._token_ok:
@@ -149,7 +203,14 @@ def build_event_pipeline(settings: Settings, store: Store, client: WebClient) ->
     return Pipeline(store, SlackNotifier(client, aliases), EventsConfig.from_settings(settings))
 
 
-def build_web_app(settings: Settings, store: Store | None = None) -> WebApp:
+def build_job_workers(settings: Settings, services: Services, bolt: App, threads: int) -> JobWorkers:
+    return JobWorkers(
+        bolt, services.store, threads, settings.job_claim_timeout_seconds, wake=services.wake
+    )
+
+
+def build_web_app(settings: Settings, store: Store | None = None, start_workers: bool = True) -> WebApp:
+    """`start_workers`: run `ECS_WHY_JOB_THREADS` job workers in this process (tests may run none)."""
     client = slack_client(settings)
     services = build_services(settings, client, store)
     if services.store.in_process:  # no shared Redis: no separate worker can see our state, so consume here
@@ -158,4 +219,9 @@ def build_web_app(settings: Settings, store: Store | None = None) -> WebApp:
         )
         start_in_background(source)
         services.extras = {**(services.extras or {}), "events": source}
-    return WebApp(build_bolt_app(settings, services, client), services, client)
+    bolt = build_bolt_app(settings, services, client)
+    workers = None
+    if start_workers and settings.job_threads:
+        workers = build_job_workers(settings, services, bolt, settings.job_threads)
+        workers.start()
+    return WebApp(bolt, services, client, workers)

@@ -1,6 +1,8 @@
 """The `ecs-why` command line: the composition root for terminals and CI.
 
 Every command turns bad input into one line on standard error and exit status 2, never a traceback.
+Each command imports what it uses inside its body: `explain` and `--help` start in a blink because they
+never load boto3, Slack, Redis or the settings (tests/bot/test_cli_imports.py guards it).
 """
 
 from __future__ import annotations
@@ -10,19 +12,13 @@ import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from botocore.exceptions import NoCredentialsError, NoRegionError
 
-from bot.aws_session import SessionError, session_for
-from bot.settings import ConfigError, Settings, load_settings
-from bot.terminal import print_diagnosis
-from diagnosis.collect.target import TargetError
-from diagnosis.engine import diagnose as run_engine
-from diagnosis.live import diagnose_live, parse_since
-from diagnosis.models import Diagnosis
-from diagnosis.parse import InputError, parse_text
+if TYPE_CHECKING:
+    from bot.settings import Settings
+    from diagnosis.models import Diagnosis
 
 app = typer.Typer(
     name="ecs-why",
@@ -68,19 +64,24 @@ def fail(message: str, code: int = 2) -> None:
 
 @app.command()
 def explain(
-    file: Annotated[str, typer.Argument(help="A JSON file, or - for standard input.")] = "-",
+    file: Annotated[str, typer.Argument(help="A file (text or JSON), or - for standard input.")] = "-",
     output_format: FormatOption = Format.text,
 ) -> None:
-    """Explain a stopped task from what you paste: describe-tasks / describe-services output or an ECS event.
+    """Explain stopped tasks from what you paste: a stopped reason or service event (bare, in prose, console
+    copy, an alert), describe-tasks / describe-services output or any part of it, an ECS event.
 
-    Needs no AWS access. Exit status 0 when it diagnosed, 2 when the input is unusable.
+    Needs no AWS access. Exit status 0 when it diagnosed, 2 when nothing in the input is about ECS.
     """
+    from bot.terminal import print_diagnosis
+    from diagnosis.engine import diagnose as run_engine
+    from diagnosis.intake import InputError, read_input
+
     text = _read_input(file)
     try:
-        observations = parse_text(text)
+        intake = read_input(text)
     except InputError as exc:
         fail(str(exc))
-    print_diagnosis(run_engine(observations), output_format.value)
+    print_diagnosis(run_engine(intake.observations, gaps=intake.gaps), output_format.value)
 
 
 @app.command()
@@ -104,6 +105,13 @@ def diagnose(
 
     Exit status 0 when no failure was found, 1 when one was (for pipelines), 2 on unusable input.
     """
+    from botocore.exceptions import NoCredentialsError, NoRegionError
+
+    from bot.aws_session import SessionError, session_for
+    from bot.terminal import print_diagnosis
+    from diagnosis.collect.target import TargetError
+    from diagnosis.live import diagnose_live, parse_since
+
     settings = _settings()
     try:
         window = parse_since(since or settings.since_default)
@@ -202,6 +210,8 @@ def worker(
 
 def _settings(check: Callable[[Settings], None] | None = None) -> Settings:
     """The settings, or one line per problem on stderr and exit 2 (also for what `check` refuses)."""
+    from bot.settings import ConfigError, load_settings
+
     try:
         settings = load_settings()
         if check is not None:
@@ -224,6 +234,8 @@ def demo(
     except ImportError as exc:  # the runtime image carries no moto: the sandbox is the [demo] extra
         missing = (exc.name or "moto").split(".")[0]
         fail(f"the demo needs the [demo] extra ({missing} is missing): pip install 'ecs-why[demo]'")
+    from bot.terminal import print_diagnosis
+    from diagnosis.live import diagnose_live
 
     typer.echo("ecs-why demo: starting a sandbox AWS account (moto on 127.0.0.1)…", err=True)
     with running_sandbox() as sandbox:
@@ -256,19 +268,22 @@ def one_line(name: str, result: Diagnosis) -> str:
 def _read_input(file: str) -> str:
     if file == "-":
         if sys.stdin.isatty():
-            fail("no input: pass a JSON file, or pipe one in (aws ecs describe-tasks … | ecs-why explain -)")
+            fail("no input: pass a file, or pipe text or JSON in (aws ecs describe-tasks … | ecs-why explain -)")
         return sys.stdin.read()
     path = Path(file)
     if not path.is_file():
-        fail(f"{file}: no such file; pass a JSON file or - for standard input")
+        fail(f"{file}: no such file; pass a file (text or JSON) or - for standard input")
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        fail(f"{file}: cannot read it ({exc.__class__.__name__}); pass a UTF-8 JSON file")
+        fail(f"{file}: cannot read it ({exc.__class__.__name__}); pass a UTF-8 text or JSON file")
     return ""
 
 
 def main() -> None:
+    # ecs-why uses no pydantic plugin, and looking for one reads every installed package's metadata
+    # (about 20 ms at each start); a value the user set wins.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     app()
 
 

@@ -52,6 +52,11 @@ class Diagnoser:
             else None
         )
 
+    def close(self) -> None:
+        """End the diagnosis processes cleanly (no leaked semaphores); a running diagnosis is awaited."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
     def run(self, command: Command, log_lines: int | None = None) -> Diagnosis:
         """Raises ValueError / TargetError / SessionError for what the user typed; AWS trouble becomes gaps."""
         since = parse_since(command.since or self.settings.since_default)

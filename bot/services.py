@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.diagnoser import Diagnoser
@@ -20,3 +21,5 @@ class Services:
     follow_timeout_seconds: float = 900
     follow_interval_seconds: float = 15
     extras: dict[str, Any] | None = None
+    # set when a job is queued, so this process's idle job workers look at once
+    wake: threading.Event = field(default_factory=threading.Event)

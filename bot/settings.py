@@ -119,6 +119,19 @@ class Settings(BaseSettings):
         description="Processes that run diagnoses for the Slack bot, so that acks never wait for them; "
         "0 runs them in the serving process.",
     )
+    job_threads: int = Field(
+        default=4,
+        ge=0,
+        le=64,
+        description="Threads of `serve` that run accepted Slack requests (jobs in Redis); 0: this process "
+        "only accepts them and `ecs-why diagnosis-worker` runs them.",
+    )
+    job_claim_timeout_seconds: int = Field(
+        default=60,
+        ge=1,
+        le=3600,
+        description="A job whose worker has not reported for this long (it died) is run by another worker.",
+    )
     log_level: str = Field(default="INFO", description="Python logging level.")
 
     @field_validator("clusters", "operators", mode="before")

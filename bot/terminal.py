@@ -1,11 +1,8 @@
-"""Prints a diagnosis to a terminal: colour on a TTY only, plain text in pipes and CI logs."""
+"""Prints a diagnosis to a terminal: colour on a TTY only, plain text in pipes and CI logs (without rich)."""
 
 from __future__ import annotations
 
 import sys
-
-from rich.console import Console
-from rich.markup import escape
 
 from diagnosis.models import Diagnosis
 from diagnosis.report import plain, to_markdown, to_text
@@ -22,6 +19,8 @@ _STYLES = {
 
 
 def _rich_style(role: str, text: str) -> str:
+    from rich.markup import escape
+
     style = _STYLES.get(role, "")
     return f"[{style}]{escape(text)}[/]" if style else escape(text)
 
@@ -36,6 +35,8 @@ def render(diagnosis: Diagnosis, output_format: str, tty: bool = False) -> str:
 
 def print_diagnosis(diagnosis: Diagnosis, output_format: str) -> None:
     if output_format == "text" and sys.stdout.isatty():
+        from rich.console import Console  # only a terminal pays for rich
+
         Console(highlight=False, soft_wrap=True).print(render(diagnosis, "text", tty=True), end="")
     else:
         sys.stdout.write(render(diagnosis, output_format))

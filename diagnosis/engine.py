@@ -10,12 +10,15 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from diagnosis.checks.evidence import CheckResult
 from diagnosis.classify import Sighting, is_stopped, sightings
 from diagnosis.findings import build_finding
 from diagnosis.models import Diagnosis, Finding, Gap, Observations, Stats, Target
 from diagnosis.rules.base import Match
+
+if TYPE_CHECKING:  # the live checks package stays unloaded on the offline path (explain, events)
+    from diagnosis.checks.evidence import CheckResult
 
 
 def diagnose(

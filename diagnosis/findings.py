@@ -10,14 +10,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from diagnosis.checks.evidence import CheckResult
 from diagnosis.classify import Sighting
 from diagnosis.knowledge import CHECK_SPECS, info
 from diagnosis.models import Check, EvidenceItem, Finding
 from diagnosis.names import derive, fill, names_for
 from diagnosis.redact import redact
 from diagnosis.remedies import remediations
+
+if TYPE_CHECKING:  # the live checks package stays unloaded on the offline path (explain, events)
+    from diagnosis.checks.evidence import CheckResult
 
 MAX_EVIDENCE = 8
 _TASK_ID = re.compile(r"[0-9a-f]{32}")
@@ -193,5 +196,5 @@ def _task_fact(sighting: Sighting) -> str:
         parts = [f"exit code {c.exit_code}"] if c.exit_code is not None else []
         if reason:
             parts.append(f"reason: {redact(reason)}")
-        facts.append(f"container {c.name}: " + ", ".join(parts))
+        facts.append((f"container {c.name}: " if c.name else "container: ") + ", ".join(parts))
     return "; ".join(facts)

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.commands import Command
+from bot.jobs import once
 from bot.services import Services
 from diagnosis.models import Diagnosis
 from handlers.render.diagnosis import Message, headline, thread
@@ -24,7 +25,13 @@ class CannotPost(Exception):
 
 
 def post(client: WebClient, channel: str, message: Message, thread_ts: str | None = None) -> str:
-    """chat.postMessage; joins a public channel it is not in and tries once more. Returns the ts."""
+    """chat.postMessage; joins a public channel it is not in and tries once more. Returns the ts.
+
+    Within a job, once: a job run again (its worker died) gets the ts of its earlier post instead."""
+    return once(lambda: _post(client, channel, message, thread_ts))
+
+
+def _post(client: WebClient, channel: str, message: Message, thread_ts: str | None) -> str:
     kwargs: dict[str, Any] = {
         "channel": channel,
         "text": message.text,

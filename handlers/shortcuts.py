@@ -1,5 +1,9 @@
-"""Message shortcut "Why did this stop?": finds ARNs, cluster/service names and pasted ECS JSON in the
-message (and its attachments), and answers each in that message's thread."""
+"""Message shortcut "Why did this stop?": explains what the message says (stop reasons and service events in
+its text, blocks and attachments, pasted ECS JSON) and diagnoses the ARNs and cluster/service names in it,
+answering in that message's thread.
+
+When a named task is one ECS has forgotten (stopped tasks live about an hour), the answer is what the
+message itself says, with stored history, instead of "nothing found"."""
 
 from __future__ import annotations
 
@@ -10,22 +14,17 @@ from slack_sdk import WebClient
 
 from bot import metrics
 from bot.commands import Command
-from bot.extract import find_targets
+from bot.diagnoser import with_history
+from bot.extract import find_in_message
 from bot.services import Services
 from diagnosis.engine import diagnose
-from diagnosis.parse import InputError, parse_document
+from diagnosis.intake import Intake
+from diagnosis.live import parse_since
+from diagnosis.models import Diagnosis, Gap, Target
 from handlers.replies import publish
 from handlers.run import diagnose_and_publish
 
 CALLBACK = "why_did_this_stop"
-
-
-def message_text(message: dict[str, Any]) -> str:
-    parts = [str(message.get("text", ""))]
-    for attachment in message.get("attachments") or []:
-        parts += [str(attachment.get(k, "")) for k in ("title", "pretext", "text", "fallback")]
-        parts += [f"{f.get('title', '')} {f.get('value', '')}" for f in attachment.get("fields") or []]
-    return "\n".join(p for p in parts if p)
 
 
 def register(app: App, services: Services) -> None:
@@ -38,24 +37,9 @@ def register(app: App, services: Services) -> None:
         channel = shortcut["channel"]["id"]
         user = shortcut["user"]["id"]
         thread_ts = message.get("thread_ts") or message.get("ts")
-        found = find_targets(message_text(message))
+        found = find_in_message(message)
+        explained = explain(found.explained, found.commands, services) if found.explained else None
         answered = 0
-        for document in found.documents:
-            try:
-                diagnosis = diagnose(parse_document(document))
-            except InputError:
-                continue
-            publish(
-                client,
-                services,
-                diagnosis,
-                Command("diagnose", diagnosis.target.label()),
-                channel,
-                user,
-                respond,
-                thread_ts,
-            )
-            answered += 1
         for command in found.commands:
             if diagnose_and_publish(
                 client,
@@ -65,14 +49,67 @@ def register(app: App, services: Services) -> None:
                 user,
                 respond,
                 thread_ts,
-                quiet_unknown="/" in command.target and not command.target.startswith("arn:"),
+                # what the message says answers it when ECS does not know (or no longer knows) the name
+                quiet_unknown=explained is not None
+                or ("/" in command.target and not command.target.startswith("arn:")),
             ):
                 answered += 1
+        if explained is not None and not answered:
+            publish(
+                client,
+                services,
+                explained,
+                Command("diagnose", explained.target.label()),
+                channel,
+                user,
+                respond,
+                thread_ts,
+            )
+            answered += 1
         if not answered:
             respond(
                 response_type="ephemeral",
-                text="I found nothing to diagnose in that message: no task or service "
-                "ARN, no cluster/service name I could find, no ECS event JSON. Try `/ecs-why SERVICE`.",
+                text="I found nothing to diagnose in that message: no stop reason or service event, no task "
+                "or service ARN, no cluster/service name I could find, no ECS JSON. Try `/ecs-why SERVICE`.",
             )
 
     app.shortcut(CALLBACK)(ack=ack_shortcut, lazy=[answer])
+
+
+def explain(intake: Intake, commands: list[Command], services: Services) -> Diagnosis | None:
+    """The diagnosis of what the message says (None when it names no cause), its target completed from the
+    names in the message, with the stored history of that service."""
+    diagnosis = diagnose(intake.observations, gaps=intake.gaps)
+    if not diagnosis.findings:
+        return None
+    target = _completed(diagnosis.target, commands)
+    arns = [c.target for c in commands if ":task/" in c.target]
+    gaps = list(diagnosis.gaps)
+    if arns:
+        gaps.append(
+            Gap(
+                what="live task details",
+                reason="explained from the message: ECS no longer knows the task (it forgets stopped tasks "
+                "after about an hour), or it could not be read",
+            )
+        )
+    diagnosis = diagnosis.model_copy(update={"target": target, "gaps": gaps})
+    return with_history(diagnosis, services.store, parse_since(services.settings.since_default))
+
+
+def _completed(target: Target, commands: list[Command]) -> Target:
+    """Cluster and service from the message's ARNs and `cluster/service` names, when the reasons lack them."""
+    update: dict[str, str] = {}
+    for command in commands:
+        resource = command.target.split(":", 5)[-1] if command.target.startswith("arn:") else ""
+        parts = resource.split("/") if resource else command.target.split("/")
+        if resource.startswith("service/") and len(parts) == 3:
+            update.setdefault("cluster", parts[1])
+            update.setdefault("service", parts[2])
+        elif resource.startswith("task/") and len(parts) == 3:
+            update.setdefault("cluster", parts[1])
+        elif not resource and len(parts) == 2:
+            update.setdefault("cluster", parts[0])
+            update.setdefault("service", parts[1])
+    missing = {k: v for k, v in update.items() if not getattr(target, k)}
+    return target.model_copy(update=missing) if missing else target

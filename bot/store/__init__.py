@@ -1,7 +1,7 @@
 """The state store: the only module that touches Redis.
 
 Subscriptions, pending button actions (TTL), the append-only audit log, stopped-task history per service,
-failure groups and mutes, dedupe and once-only claims, the task definition cache and the poller cursor,
+failure groups and mutes, dedupe and once-only claims, the task definition cache, the poller cursor and the job stream,
 all as JSON under one key prefix. Every method raises `StoreUnavailable` when Redis cannot be reached, so
 callers degrade and back off instead of crashing.
 
@@ -24,6 +24,7 @@ from bot.store.base import StoreUnavailable, service_key
 from bot.store.cache import TaskDefinitionCache, TaskDefinitionsMixin
 from bot.store.groups import GroupsMixin
 from bot.store.history import HistoryMixin
+from bot.store.jobs import JobsMixin
 from bot.store.subscriptions import SubscriptionsMixin
 
 __all__ = ["Store", "StoreUnavailable", "TaskDefinitionCache", "service_key"]
@@ -48,6 +49,7 @@ class Store(
     HistoryMixin,
     GroupsMixin,
     TaskDefinitionsMixin,
+    JobsMixin,
 ):
     """Typed access to every piece of shared state; safe to share between threads and replicas."""
 

@@ -116,7 +116,7 @@ def from_exit_code(task: TaskFacts) -> Match | None:
     names = {"container": container.name, "exit_code": str(code)}
     service = bool(task.service)
     if code == 0:
-        clue = f"essential container `{container.name}` exited with code 0: its main process finished"
+        clue = f"essential container {_called(container)} exited with code 0: its main process finished"
         if service:
             return found("clean_exit", 0.8, clue, None, names=names)
         return found(
@@ -126,7 +126,7 @@ def from_exit_code(task: TaskFacts) -> Match | None:
         return found(
             "oom",
             0.55,
-            f"`{container.name}` exited with 137 (SIGKILL) and ECS gave no OOM reason: either the kernel killed it "
+            f"{_called(container)} exited with 137 (SIGKILL) and ECS gave no OOM reason: either the kernel killed it "
             "at its memory limit, or it ignored SIGTERM and was killed after stopTimeout",
             None,
             ("sigkill_stop_timeout",),
@@ -135,13 +135,13 @@ def from_exit_code(task: TaskFacts) -> Match | None:
     if code in (126, 127):
         meaning = "not executable (126)" if code == 126 else "command not found (127)"
         return found(
-            "command_not_found", 0.85, f"`{container.name}` exited with {code}: {meaning}", None, names=names
+            "command_not_found", 0.85, f"{_called(container)} exited with {code}: {meaning}", None, names=names
         )
     if code == 139:
         return found(
             "segfault",
             0.9,
-            f"`{container.name}` exited with 139: segmentation fault (SIGSEGV)",
+            f"{_called(container)} exited with 139: segmentation fault (SIGSEGV)",
             None,
             names=names,
         )
@@ -149,7 +149,7 @@ def from_exit_code(task: TaskFacts) -> Match | None:
         return found(
             "graceful_sigterm",
             0.6,
-            f"`{container.name}` exited with 143 after a SIGTERM",
+            f"{_called(container)} exited with 143 after a SIGTERM",
             None,
             ("app_error",),
             names=names,
@@ -168,7 +168,7 @@ def from_exit_code(task: TaskFacts) -> Match | None:
         return found(
             "segfault",
             0.6,
-            f"`{container.name}` exited with {code}: crashed on {signal}",
+            f"{_called(container)} exited with {code}: crashed on {signal}",
             None,
             ("app_error",),
             names=names,
@@ -177,10 +177,15 @@ def from_exit_code(task: TaskFacts) -> Match | None:
     return found(
         "app_error",
         0.8,
-        f"essential container `{container.name}` exited with code {code}{detail}",
+        f"essential container {_called(container)} exited with code {code}{detail}",
         None,
         names=names,
     )
+
+
+def _called(container: ContainerFacts) -> str:
+    """`app`, or "the container" when the input did not name it (a pasted reason, an exit code alone)."""
+    return f"`{container.name}`" if container.name else "the container"
 
 
 def stop_timeout_kill(task: TaskFacts) -> Match | None:
@@ -191,7 +196,7 @@ def stop_timeout_kill(task: TaskFacts) -> Match | None:
     return Match(
         "sigkill_stop_timeout",
         0.45,
-        f"`{container.name}` did not exit on SIGTERM and was killed (137) after the stop timeout",
+        f"{_called(container)} did not exit on SIGTERM and was killed (137) after the stop timeout",
         names={"container": container.name, "exit_code": "137"},
         secondary=True,
     )

@@ -65,8 +65,10 @@ def call(app: WebApp, path: str, method: str = "GET", body: bytes = b"", headers
 
 
 @pytest.fixture
-def app(slack: FakeSlackApi, store: Store, monkeypatch: pytest.MonkeyPatch) -> WebApp:
-    return build_web_app(settings(slack, monkeypatch), store)
+def app(slack: FakeSlackApi, store: Store, monkeypatch: pytest.MonkeyPatch) -> Iterator[WebApp]:
+    web = build_web_app(settings(slack, monkeypatch), store)
+    yield web
+    web.close()
 
 
 def test_healthz(app: WebApp) -> None:
@@ -83,7 +85,7 @@ def test_readyz_503_names_redis_when_it_is_down(
 ) -> None:
     server = redis_server_factory()
     client = redis.Redis.from_url(server.url, decode_responses=True, socket_timeout=0.5, socket_connect_timeout=0.5)
-    app = build_web_app(settings(slack, monkeypatch), Store(client))
+    app = build_web_app(settings(slack, monkeypatch), Store(client), start_workers=False)
     assert call(app, "/readyz")[0] == 200
     server.stop()
     status, body = call(app, "/readyz")
@@ -92,7 +94,7 @@ def test_readyz_503_names_redis_when_it_is_down(
 
 def test_readyz_503_when_the_token_is_refused(slack: FakeSlackApi, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: E501
     slack.fail_next("auth.test", "invalid_auth")
-    app = build_web_app(settings(slack, monkeypatch), store)
+    app = build_web_app(settings(slack, monkeypatch), store, start_workers=False)
     status, body = call(app, "/readyz")
     assert status == 503 and "invalid_auth" in body
     assert call(app, "/readyz") == (200, "ready\n"), "checked again until it works"
@@ -133,6 +135,9 @@ def test_slow_diagnoses_do_not_starve_the_ack(app: WebApp) -> None:
             release.wait(20)
             raise RuntimeError("released")
 
+        def close(self) -> None:
+            release.set()
+
     app.services.diagnoser = Blocked()  # type: ignore[assignment]
 
     def one(i: int) -> int:
@@ -147,3 +152,33 @@ def test_slow_diagnoses_do_not_starve_the_ack(app: WebApp) -> None:
         release.set()
     assert first == [200] * 5
     assert sixth == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "headers"),
+    [
+        (b"\xff\xfe\x00binary\x80", {"X-Slack-Request-Timestamp": "1700000000", "X-Slack-Signature": "v0=00"}),
+        (b"payload=%7Bbroken", {"X-Slack-Request-Timestamp": "not-a-number", "X-Slack-Signature": "v0=00"}),
+        (b"command=%2Fecs-why&text=web", {}),
+        (b"command=%2Fecs-why&text=web", {"X-Slack-Request-Timestamp": "\u0663\u0663", "X-Slack-Signature": "x"}),
+    ],
+)
+def test_unauthenticated_malformed_requests_are_401_without_a_traceback(
+    app: WebApp, body: bytes, headers: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    assert call(app, "/slack/events", "POST", body, headers)[0] == 401
+    assert not [r for r in caplog.records if r.exc_info], "no traceback"
+
+
+def test_a_hundred_refusals_log_one_short_line(app: WebApp, caplog: pytest.LogCaptureFixture) -> None:
+    for i in range(100):
+        call(app, "/slack/events", "POST", bytes([i, 255, 0]), {"X-Slack-Request-Timestamp": str(i)})
+    lines = [r for r in caplog.records if r.name.startswith("bot")]
+    assert len(lines) == 1 and len(lines[0].getMessage()) < 200
+
+
+@pytest.mark.parametrize(
+    "body", [b"payload=%7Bbroken", b"payload=%5B1%5D", b"\xff\xfe binary", b"a=b&&&=;;"]
+)
+def test_signed_but_malformed_payloads_are_400(app: WebApp, body: bytes) -> None:
+    assert call(app, "/slack/events", "POST", body, sign(body, SECRET))[0] == 400

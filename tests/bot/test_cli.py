@@ -75,9 +75,10 @@ def test_explain_text_has_no_colour_codes_in_a_pipe() -> None:
     ("stdin", "says"),
     [
         ("", "empty"),
-        ("{not json", "not JSON"),
-        ('{"hello": "world"}', "no known shape"),
-        ("[1, 2]", "not of ECS tasks"),
+        ("{not json", "nothing in the input is about ECS"),
+        ("the build is green, ship it", "nothing in the input is about ECS"),
+        ('{"hello": "world"}', "holds no ECS"),
+        ("[1, 2]", "holds no ECS"),
         ('{"detail-type": "EC2 Instance State-change Notification", "detail": {}}', "not ECS stop signals"),
     ],
 )
@@ -127,3 +128,24 @@ def test_diagnose_without_a_region_exits_2(tmp_path: Path) -> None:
     }
     result = run("diagnose", "web", env=env)
     assert result.returncode == 2 and "no AWS region" in result.stderr
+
+
+def test_explain_reads_a_pasted_reason_in_prose(tmp_path: Path) -> None:
+    path = tmp_path / "slack-paste.txt"
+    path.write_text(
+        "hey, web-api keeps dying since the deploy:\n"
+        "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref "
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/web:v2: not found\nany idea?\n"
+    )
+    result = run("explain", str(path), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["findings"][0]["category"] == "image_not_found"
+    assert out["stats"]["input_kind"] == "plain text (1 ECS message)"
+    assert {"what": "input text", "reason": "2 lines held no ECS message", "iam_action": None} in out["gaps"]
+
+
+def test_explain_reads_a_console_copy_on_standard_input() -> None:
+    result = run("explain", "-", stdin="Stopped reason\tEssential container in task exited\nExit code\t139\n")
+    assert result.returncode == 0, result.stderr
+    assert "segfault" in result.stdout

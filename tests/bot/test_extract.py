@@ -7,8 +7,7 @@ import json
 
 import pytest
 
-from bot.extract import MAX_TARGETS, find_targets
-from handlers.shortcuts import message_text
+from bot.extract import MAX_TARGETS, find_in_message, find_targets, message_text
 
 TASK = "arn:aws:ecs:us-east-1:123456789012:task/prod/0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 OLD_TASK = "arn:aws:ecs:us-east-1:123456789012:task/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
@@ -40,13 +39,13 @@ EVENT = {
 
 
 def targets(text: str) -> list[str]:
-    return [c.target for c in find_targets(text).commands]
+    return [c.target for c in find_targets(text)]
 
 
 def test_task_and_service_arns() -> None:
     text = f"{TASK} stopped; service {SERVICE} is flapping"
     assert targets(text) == [TASK, SERVICE]
-    assert all(c.verb == "diagnose" for c in find_targets(text).commands)
+    assert all(c.verb == "diagnose" for c in find_targets(text))
 
 
 @pytest.mark.parametrize("arn", [OLD_TASK, OLD_SERVICE, GOV_TASK])
@@ -70,13 +69,15 @@ def test_duplicates_are_answered_once() -> None:
 def test_at_most_five_targets() -> None:
     text = " ".join(f"prod/svc{i}" for i in range(12))
     found = find_targets(text)
-    assert len(found.commands) == MAX_TARGETS == 5
-    assert [c.target for c in found.commands] == [f"prod/svc{i}" for i in range(5)]
+    assert len(found) == MAX_TARGETS == 5
+    assert [c.target for c in found] == [f"prod/svc{i}" for i in range(5)]
 
 
-def test_at_most_five_documents() -> None:
+def test_many_documents_are_all_explained() -> None:
     text = " ".join(json.dumps(EVENT) for _ in range(8))
-    assert len(find_targets(text).documents) == MAX_TARGETS
+    found = find_in_message(text)
+    assert found.explained is not None
+    assert len(found.explained.observations.tasks) == 8
 
 
 @pytest.mark.parametrize(
@@ -95,24 +96,27 @@ def test_urls_and_paths_are_not_cluster_service(text: str) -> None:
     assert targets(text) == []
 
 
+def explained_tasks(text: str) -> list[str]:
+    found = find_in_message(text)
+    return [t.task_arn for t in found.explained.observations.tasks] if found.explained else []
+
+
 def test_json_event_in_a_code_fence() -> None:
     text = "Alert from EventBridge:\n```\n" + json.dumps(EVENT, indent=2) + "\n```"
-    found = find_targets(text)
-    assert found.documents == [EVENT]
+    assert explained_tasks(text) == [TASK]
 
 
 def test_json_inline_and_fence_without_newlines() -> None:
-    assert find_targets("```" + json.dumps(EVENT) + "```").documents == [EVENT]
+    assert explained_tasks("```" + json.dumps(EVENT) + "```") == [TASK]
 
 
 def test_broken_json_is_skipped_not_fatal() -> None:
     text = '{not json} {"tasks": [' + json.dumps(EVENT["detail"]) + "]} {also bad"
-    docs = find_targets(text).documents
-    assert docs == [{"tasks": [EVENT["detail"]]}]
+    assert explained_tasks(text) == [TASK]
 
 
-def test_json_arrays_and_scalars_are_not_documents() -> None:
-    assert find_targets("[1, 2] 3 \"x\"").documents == []
+def test_json_arrays_and_scalars_hold_nothing_to_explain() -> None:
+    assert find_in_message("[1, 2] 3 \"x\"").explained is None
 
 
 def test_attachments_text_via_message_text() -> None:
@@ -152,6 +156,6 @@ def test_image_reference_is_not_a_target() -> None:
 
 
 def test_arn_inside_pasted_json_is_not_diagnosed_twice() -> None:
-    found = find_targets("```" + json.dumps(EVENT) + "```")
-    assert found.documents == [EVENT]
+    found = find_in_message("```" + json.dumps(EVENT) + "```")
+    assert found.explained is not None and found.explained.observations.tasks[0].task_arn == TASK
     assert found.commands == []

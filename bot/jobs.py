@@ -1,0 +1,364 @@
+"""Nothing a user asked for is lost: every accepted Slack request's slow work is a durable job.
+
+How to use it (handler authors): put the slow part of a listener in a Bolt *lazy listener*,
+
+    app.event("app_mention")(ack=ack_fast, lazy=[answer])      # or app.command / action / view / shortcut
+
+and do nothing else. The composition root installs `DurableLazyRunner` as the app's lazy listener
+runner, so each lazy call becomes a job on the Redis stream (`bot.store.jobs`) *before* Bolt returns
+the ack; `JobWorkers` (threads of `ecs-why serve`, or `ecs-why diagnosis-worker` pods) take it, run the
+lazy function with the same arguments Bolt gives (body, client, respond, …) and acknowledge it when
+the function has returned. A job whose worker died is taken again after the claim timeout.
+
+Inside a job, wrap each externally visible step whose repetition would show (a Slack post) in
+`once(step)`: when the job runs again, a step that already happened returns its recorded result
+instead of happening twice (`handlers.replies.post` does this for every message).
+
+Where Redis cannot take the job, it runs in this process right away (not durable, but answered).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_bolt import App, BoltRequest
+from slack_bolt.lazy_listener import LazyListenerRunner
+from slack_bolt.lazy_listener.internals import build_runnable_function
+from slack_sdk.webhook import WebhookClient
+
+from bot.store import Store, StoreUnavailable
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 3
+KEPT_HEADERS = ("content-type", "x-slack-retry-num", "x-slack-retry-reason", "x-slack-request-timestamp")
+
+
+class HandedBack(BaseException):
+    """This worker gave the job back (shutdown): another one finishes it, so this one must not post.
+
+    A BaseException, like KeyboardInterrupt: the handlers' `except Exception` (which tell the user that
+    something failed) and Bolt's own must let it through to the worker."""
+
+
+@dataclass
+class _Ledger:
+    job_id: str
+    store: Store
+    steps: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    handed_back: threading.Event = field(default_factory=threading.Event)
+
+
+_CURRENT: ContextVar[_Ledger | None] = ContextVar("ecs_why_job", default=None)
+
+
+def once(step: Callable[[], str]) -> str:
+    """Run `step` (a Slack post returning its ts), unless this job already did it in an earlier run.
+
+    Steps are numbered in the order a job takes them, so a job run again skips as many as it did.
+    Outside a job, or with the store unreachable, the step simply runs.
+    """
+    ledger = _CURRENT.get()
+    if ledger is None:
+        return step()
+    if ledger.handed_back.is_set():
+        raise HandedBack(ledger.job_id)
+    name = str(next(ledger.steps))
+    try:
+        done = ledger.store.job_step(ledger.job_id, name)
+    except StoreUnavailable:
+        done = None
+    if done is not None:
+        return done
+    value = step()
+    with suppress(StoreUnavailable):
+        ledger.store.record_job_step(ledger.job_id, name, value)
+    return value
+
+
+class DurableLazyRunner(LazyListenerRunner):
+    """Bolt's lazy listener runner, made durable: `start` stores the job; a worker runs it later."""
+
+    def __init__(self, store: Store, local: Executor, wake: threading.Event | None = None) -> None:
+        self.logger = log
+        self.store = store
+        self.local = local
+        self.wake = wake or threading.Event()
+        self._outage = _OutageLog("job store")
+
+    def start(self, function: Callable[..., None], request: BoltRequest) -> None:
+        job = job_from_request(request)
+        try:
+            self.store.enqueue_job(job)
+        except StoreUnavailable as error:
+            self._outage.failed(error, "running the request in this process, without a durable copy")
+            self.local.submit(build_runnable_function(func=function, logger=self.logger, request=request))
+            return
+        self._outage.recovered()
+        self.wake.set()
+
+
+def job_from_request(request: BoltRequest) -> dict[str, Any]:
+    """What a worker needs to run the lazy function again: the raw request and the function's name."""
+    socket_mode = request.mode == "socket_mode"
+    return {
+        "id": uuid.uuid4().hex,
+        "lazy": request.lazy_function_name,
+        "mode": request.mode,
+        "body": json.dumps(request.body) if socket_mode else request.raw_body,
+        "headers": {k: list(v) for k, v in request.headers.items() if k in KEPT_HEADERS},
+        "accepted_at": time.time(),
+    }
+
+
+def request_from_job(job: dict[str, Any]) -> BoltRequest:
+    mode = str(job.get("mode") or "http")
+    body = str(job.get("body") or "")
+    request = BoltRequest(
+        body=json.loads(body) if mode == "socket_mode" else body,
+        headers=job.get("headers") or {},
+        mode=mode,
+    )
+    request.lazy_only = True
+    request.lazy_function_name = job.get("lazy")
+    return request
+
+
+def response_url_of(request: BoltRequest) -> str | None:
+    body = request.body or {}
+    url = body.get("response_url") or next(
+        (u.get("response_url") for u in body.get("response_urls") or [] if isinstance(u, dict)), None
+    )
+    return str(url) if url else None
+
+
+class JobWorkers:
+    """Threads that take jobs off the stream, run them through the Bolt app and acknowledge them.
+
+    Alive workers refresh their jobs' idle time every `claim_timeout / 3`; a job idle for longer than
+    `claim_timeout` belongs to a dead worker and is taken by the next free one.
+    """
+
+    def __init__(
+        self,
+        app: App,
+        store: Store,
+        threads: int,
+        claim_timeout: float = 60,
+        wake: threading.Event | None = None,
+    ) -> None:
+        self.app = app
+        self.store = store
+        self.threads = threads
+        self.claim_timeout = claim_timeout
+        self.wake = wake or threading.Event()
+        self.name = f"{socket.gethostname()}-{os.getpid()}"
+        self._stop = threading.Event()
+        self._draining = threading.Event()
+        self._lock = threading.Lock()
+        self._inflight: dict[str, tuple[str, dict[str, Any], _Ledger]] = {}
+        self._outage = _OutageLog("job store")
+        self._started: list[threading.Thread] = []
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        for i in range(self.threads):
+            thread = threading.Thread(
+                target=self._loop, args=(f"{self.name}-{i}",), daemon=True, name=f"job-worker-{i}"
+            )
+            thread.start()
+            self._started.append(thread)
+        beat = threading.Thread(target=self._heartbeat, daemon=True, name="job-heartbeat")
+        beat.start()
+        self._started.append(beat)
+
+    @property
+    def busy(self) -> int:
+        with self._lock:
+            return len(self._inflight)
+
+    def drain(self, grace_seconds: float) -> int:
+        """Stop taking jobs (with a shared Redis another replica takes them), let the running ones finish
+        within `grace_seconds`, then hand the unfinished back. Returns how many were handed back.
+
+        On the in-process store nobody else can take the queue: keep working it until the deadline.
+        """
+        self._draining.set()
+        deadline = time.monotonic() + grace_seconds
+        while time.monotonic() < deadline:
+            if not self.busy and (not self.store.in_process or not self._queued()):
+                break
+            time.sleep(0.1)
+        handed = self._hand_back_all()
+        self._stop.set()
+        self.wake.set()
+        return handed
+
+    def stop(self, wait: float = 3) -> None:
+        """Stop taking jobs and wait up to `wait` seconds for the threads (a running job is not cut)."""
+        self._stop.set()
+        self.wake.set()
+        deadline = time.monotonic() + wait
+        for thread in self._started:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+    # ------------------------------------------------------------------ the loop
+
+    def _taking(self) -> bool:
+        return not self._stop.is_set() and (not self._draining.is_set() or self.store.in_process)
+
+    def _loop(self, consumer: str) -> None:
+        while self._taking():
+            try:
+                entries = self.store.reclaim_jobs(consumer, self.claim_timeout) or self.store.take_jobs(
+                    consumer, 1, block_ms=None if self.store.in_process else 1000
+                )
+            except StoreUnavailable as error:
+                self._outage.failed(error, "retrying in a few seconds")
+                self._stop.wait(3)
+                continue
+            self._outage.recovered()
+            if not entries:
+                if self.wake.wait(0.5):
+                    self.wake.clear()
+                continue
+            for entry_id, job in entries:
+                self.run(consumer, entry_id, job)
+
+    def run(self, consumer: str, entry_id: str, job: dict[str, Any]) -> None:
+        """Run one job and acknowledge it, unless it was handed back meanwhile."""
+        ledger = _Ledger(str(job.get("id") or entry_id), self.store)
+        with self._lock:
+            self._inflight[entry_id] = (consumer, job, ledger)
+        try:
+            self._execute(job, ledger)
+        finally:
+            with self._lock:
+                self._inflight.pop(entry_id, None)
+            if not ledger.handed_back.is_set():
+                try:
+                    self.store.finish_job(entry_id)
+                except StoreUnavailable as error:
+                    self._outage.failed(error, "the job may run again; its posts are not repeated")
+
+    def _execute(self, job: dict[str, Any], ledger: _Ledger) -> None:
+        if job.get("unreadable") or not job.get("lazy"):
+            log.warning("dropped an unreadable job", extra={"job": ledger.job_id})
+            return
+        request = request_from_job(job)
+        try:
+            attempts = self.store.job_started(ledger.job_id)
+        except StoreUnavailable:
+            attempts = 1
+        if attempts > MAX_ATTEMPTS:
+            log.warning("gave up a job after %d attempts", MAX_ATTEMPTS, extra={"job": ledger.job_id})
+            tell(request, f"⚠️ I gave up on this request after {MAX_ATTEMPTS} attempts; please try again.")
+            return
+        token = _CURRENT.set(ledger)
+        try:
+            response = self.app.dispatch(request)
+        except HandedBack:
+            return
+        finally:
+            _CURRENT.reset(token)
+        if response.status >= 400:
+            log.warning(
+                "a job could not run (HTTP %s from the app)", response.status, extra={"job": ledger.job_id}
+            )
+            tell(request, "⚠️ I could not process this request (Slack did not authorise me); try again.")
+
+    def _queued(self) -> int:
+        try:
+            return max(0, self.store.pending_jobs() - self.busy)
+        except StoreUnavailable:
+            return 0
+
+    def _heartbeat(self) -> None:
+        interval = max(0.5, self.claim_timeout / 3)
+        while not self._stop.wait(interval):
+            with self._lock:
+                mine: dict[str, list[str]] = {}
+                for entry_id, (consumer, _job, _ledger) in self._inflight.items():
+                    mine.setdefault(consumer, []).append(entry_id)
+            try:
+                for consumer, ids in mine.items():
+                    self.store.touch_jobs(consumer, ids)
+            except StoreUnavailable as error:
+                self._outage.failed(error, "running jobs may be taken by another worker")
+
+    def _hand_back_all(self) -> int:
+        with self._lock:
+            running = list(self._inflight.items())
+        handed = 0
+        for entry_id, (_consumer, job, ledger) in running:
+            ledger.handed_back.set()
+            try:
+                self.store.hand_back_job(entry_id, job)
+                handed += 1
+            except StoreUnavailable as error:
+                self._outage.failed(error, "an unfinished job is taken again after the claim timeout")
+        if handed:
+            log.info("handed %d unfinished job(s) back to the other workers", handed)
+        return handed
+
+
+def tell(request: BoltRequest, text: str) -> None:
+    """Say something only to the asking user through the request's response_url (when it has one)."""
+    url = response_url_of(request)
+    if url is None:
+        return
+    try:
+        WebhookClient(url, timeout=10).send(text=text, response_type="ephemeral", replace_original=False)
+    except Exception as error:  # the user cannot be told: say so in the log, once, without a traceback
+        log.warning("could not tell the user through response_url: %s", type(error).__name__)
+
+
+class _OutageLog:
+    """One log line when a dependency fails and one when it is back, not one per attempt."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.down = False
+        self._lock = threading.Lock()
+
+    def failed(self, error: BaseException, consequence: str) -> None:
+        with self._lock:
+            if self.down:
+                return
+            self.down = True
+        log.warning("%s unreachable (%s); %s", self.what, _short(error), consequence)
+
+    def recovered(self) -> None:
+        with self._lock:
+            if not self.down:
+                return
+            self.down = False
+        log.info("%s reachable again", self.what)
+
+
+def _short(error: BaseException) -> str:
+    cause = error.__cause__ or error
+    return f"{type(cause).__name__}: {str(cause)[:120]}"
+
+
+@contextmanager
+def running(workers: JobWorkers) -> Iterator[JobWorkers]:
+    """Start the workers for a block and stop them after it (tests, the diagnosis-worker command)."""
+    workers.start()
+    try:
+        yield workers
+    finally:
+        workers.stop()

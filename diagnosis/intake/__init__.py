@@ -1,0 +1,155 @@
+"""Whatever a user pastes, read into `Observations`: JSON (whole responses, fragments, projections, events,
+CloudTrail and Step Functions records, JSON Lines, log lines carrying events) and plain text (stopped
+reasons, container reasons, service events, console copies, alerts, prose around them).
+
+`read_input` says which shape it recognised (`kind`, reported as `stats.input_kind`) and turns what it
+could not read into gaps ("2 lines held no ECS message"). It refuses, with `InputError`, only when nothing
+in the input is about ECS.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from diagnosis.intake.shapes import Found, read_document
+from diagnosis.intake.text import anchor, scan
+from diagnosis.models import Gap, Observations
+from diagnosis.parse import InputError, parse_document
+
+__all__ = ["ACCEPTS", "InputError", "Intake", "read_input", "read_json", "split_json"]
+
+ACCEPTS = (
+    "a stopped reason, container reason or service event message as text (bare, in prose, or copied from "
+    "the console), or ECS JSON (describe-tasks / describe-services output or any part of it, a --query "
+    "projection, an EventBridge event or its detail, a CloudTrail record, a Step Functions task failure, "
+    "JSON Lines)"
+)
+_MAX_JSON_ATTEMPTS = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Intake:
+    """What the input held, in the shape the engine reads, and what of it could not be read."""
+
+    observations: Observations
+    gaps: tuple[Gap, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        return self.observations.kind
+
+
+def read_input(text: str) -> Intake:
+    """Reads any pasted text; raises `InputError` (one line, saying what is accepted) when nothing is ECS."""
+    if not text.strip():
+        raise InputError(f"the input is empty; ecs-why explain takes {ACCEPTS}")
+    try:
+        doc = json.loads(text)
+    except (ValueError, RecursionError):
+        return _read_text(text)
+    return read_json(doc)
+
+
+def read_json(doc: object) -> Intake:
+    """Reads one parsed JSON document of any ECS shape; raises `InputError` when it holds nothing of ECS."""
+    found = read_document(doc)
+    if found.empty and not found.gaps:
+        if isinstance(doc, dict) and "detail-type" in doc:
+            parse_document(doc)  # an event of another type: its own message says which types are read
+        raise InputError(
+            f"the JSON holds no ECS task, service, event or stop reason; ecs-why takes {ACCEPTS}"
+        )
+    return _intake(found, found.kind() or "JSON", [])
+
+
+def _read_text(text: str) -> Intake:
+    found = Found()
+    documents, rest = split_json(text)
+    unread_documents = 0
+    for document in documents:
+        part = read_document(document)
+        if part.empty and not part.gaps:
+            unread_documents += 1
+            continue
+        found.tasks += part.tasks
+        found.services += part.services
+        found.actions += part.actions
+        found.gaps += part.gaps
+        found.kinds.update(part.kinds)
+    json_kind = found.kind()
+    lines = scan(rest)
+    found.add_scan(lines, "text")
+    if found.empty and not found.gaps:
+        raise InputError(f"nothing in the input is about ECS; ecs-why explain takes {ACCEPTS}")
+    parts = []
+    if lines.messages:
+        parts.append(f"plain text ({lines.messages} ECS message{'s' if lines.messages != 1 else ''})")
+    if json_kind:
+        label = "JSON Lines" if len(documents) > 1 else "JSON in text"
+        parts.append(f"{label} ({json_kind})")
+    gaps = []
+    if lines.unread:
+        gaps.append(
+            Gap(
+                what="input text",
+                reason=f"{lines.unread} line{'s' if lines.unread != 1 else ''} held no ECS message",
+            )
+        )
+    if unread_documents:
+        gaps.append(
+            Gap(
+                what="input JSON",
+                reason=f"{unread_documents} JSON document{'s' if unread_documents != 1 else ''} "
+                "held no ECS task, service or event",
+            )
+        )
+    return _intake(found, ", ".join(parts), gaps)
+
+
+def _intake(found: Found, kind: str, gaps: list[Gap]) -> Intake:
+    observations = Observations(
+        kind=kind, tasks=tuple(found.tasks), services=tuple(found.services), actions=tuple(found.actions)
+    )
+    return Intake(observations, tuple(found.gaps) + tuple(gaps))
+
+
+def split_json(text: str) -> tuple[list[object], str]:
+    """JSON objects (and lists starting a line) inside text: JSON Lines, log lines carrying an EventBridge
+    event after a timestamp, a pasted document in a ``` fence. Returns them and the text without them."""
+    decoder = json.JSONDecoder()
+    documents: list[object] = []
+    spans: list[tuple[int, int]] = []
+    attempts = 0
+    index = _next_start(text, 0)
+    while index != -1 and attempts < _MAX_JSON_ATTEMPTS:
+        attempts += 1
+        try:
+            doc, end = decoder.raw_decode(text, index)
+        except (ValueError, RecursionError):
+            index = _next_start(text, index + 1)
+            continue
+        if isinstance(doc, (dict, list)):
+            line_start = text.rfind("\n", 0, index) + 1
+            prefix = text[line_start:index]
+            start = line_start if anchor(prefix) < 0 and len(prefix) <= 120 else index  # a timestamp, a label
+            documents.append(doc)
+            spans.append((start, end))
+        index = _next_start(text, end)
+    rest = text
+    for start, end in reversed(spans):
+        rest = rest[:start] + "\n" + rest[end:]
+    return documents, rest
+
+
+def _next_start(text: str, index: int) -> int:
+    """The next `{`, or a `[` that starts a line (a `[` inside prose is rarely JSON)."""
+    brace = text.find("{", index)
+    bracket = index
+    while True:
+        bracket = text.find("[", bracket)
+        if bracket == -1 or text[text.rfind("\n", 0, bracket) + 1 : bracket].strip() == "":
+            break
+        bracket += 1
+    found = [i for i in (brace, bracket) if i != -1]
+    return min(found) if found else -1

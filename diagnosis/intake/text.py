@@ -1,0 +1,311 @@
+"""Finds ECS messages in plain text: a bare stopped reason, a colleague's message with one in the middle, a
+console copy ("Stopped reason  Essential container in task exited … Exit code 137"), an alert another bot
+posted, service event lines.
+
+A message is found by its structure, never by luck: an ECS error type (`CannotPullContainerError: …`), the
+service scheduler's own phrasing (`(service web) was unable to place a task …`), ECS's fixed stop reasons
+(`Essential container in task exited`, `Task failed ELB health checks …`), stop codes, exit codes, and the
+console's labels. The message runs from that anchor to the end of its line: prose before it is dropped,
+so "this started after the deploy: CannotPullContainerError: …" reads as the pull error, not a deployment.
+Only when nothing in the text has that structure is each line offered to the rules as it is (a bare clause
+such as "pull image manifest has been retried 5 time(s): …"), and only a specific reading counts then.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from diagnosis.rules import read_message
+
+STOP_CODES = {
+    code.lower(): code
+    for code in (
+        "TaskFailedToStart",
+        "EssentialContainerExited",
+        "UserInitiated",
+        "ServiceSchedulerInitiated",
+        "SpotInterruption",
+        "TerminationNotice",
+    )
+}
+ERROR_TYPES = (
+    r"Cannot\w{0,40}ContainerError",
+    "CannotCreateVolumeError",
+    "ResourceInitializationError",
+    "ContainerRuntimeError",
+    "ContainerRuntimeTimeoutError",
+    "DockerTimeoutError",
+    "DockerClientConfigError",
+    "DockerStateError",
+    "OutOfMemoryError",
+    "InternalError",
+    "InvalidParameterException",
+    "ClientException",
+    "ServerException",
+    "ServiceNotFoundException",
+    "ClusterNotFoundException",
+    "PlatformTaskDefinitionIncompatibilityException",
+    "TaskSetNotFoundException",
+)
+# ECS's own fixed phrasing of stop reasons and service events (the ECS developer guide's wording).
+ECS_PHRASES = (
+    r"essential container in task exited",
+    r"task failed (?:elb|container) health checks?",
+    r"task failed to start",
+    r"task (?:was |is being |is )?stopped by",
+    r"scaling activity initiated by",
+    r"timeout waiting for (?:network interface|eni|ebs volume|the volume|volume)",
+    r"(?:your )?spot task was interrupted",
+    r"ecs is performing maintenance",
+    r"host ec2 \(instance",
+    r"container killed due to memory",
+    r"(?:ecs )?deployment circuit breaker",
+    r"(?:was |is )?unable to place a task",
+    r"\(service [^)\s,]+(?:,[^)]*)?\)",
+    r"\bservice \(?[A-Za-z0-9_-]+\)? (?:was unable|is unable|has started|has stopped|has reached|"
+    r"deregistered|registered|has begun|failed|operations are|is unhealthy|\(port \d+\) is unhealthy)",
+    r"pull image manifest has been retried",
+    r"failed to resolve ref",
+    r"pull access denied",
+    r"exec format error",
+    r"exec user process caused",
+    r"toomanyrequests",
+    r"no basic auth credentials",
+)
+_ANCHOR = re.compile(
+    r"(?i)\b(?:" + "|".join(ERROR_TYPES) + r")\b|" + "|".join(f"(?:{p})" for p in ECS_PHRASES)
+)
+# Case matters: EventBridge event names and run-task failure reasons are upper case.
+_UPPER_ANCHOR = re.compile(r"\bSERVICE_[A-Z_]{4,}\b|\bRESOURCE:[A-Z_]+\b")
+_SERVICE_NAME = re.compile(r"(?i)\(service ([^)\s,]+)|\bservice \(?([A-Za-z0-9_-]+)\)? ")
+_SERVICE_EVENT = re.compile(r"(?i)^\(service |^service \(?[A-Za-z0-9_-]+\)? ")
+_STOP_CODE_WORD = re.compile(r"\b(" + "|".join(STOP_CODES.values()) + r")\b", re.IGNORECASE)
+_EXIT = re.compile(
+    r"(?i)\b(?:exit(?:ed)?(?:\s+with)?[ _]?(?:code|status code)|exitcode)\b\W{0,3}(-?\d{1,3})\b"
+)
+_TASK_ARN = re.compile(r"arn:aws[\w-]*:ecs:[a-z0-9-]+:\d{12}:task/[\w-]+(?:/[0-9a-f-]{32,36})?")
+# The console's and alert bots' labels: `Stopped reason  …`, `Stop code: …`, `Exit code | 137`.
+_LABELS = {
+    "stopped": r"(?:task )?stop(?:ped)?[ _]?reason",
+    "container": r"(?:status|container)[ _]?reason",
+    "code": r"stop[ _]?code",
+    "exit": r"exit[ _]?code",
+}
+_LABEL = re.compile(
+    r"(?i)(?<![\w-])(?:" + "|".join(f"(?P<{k}>{v})" for k, v in _LABELS.items()) + r")"
+    r"(?:\s*[:|=]\s*|\t\s*|\s{2,}|\s*$)"
+)
+_LEAD_LABEL = re.compile(r"(?i)^(?:reason|message|error)\s*[:|=]\s*")
+_NOISE = re.compile(r"^[\s>*•·\-–—`'\"]+|[\s`*'\"…]+$")
+GENERIC_REASONS = ("essential container in task exited", "task failed to start")
+
+
+@dataclass
+class Container:
+    reason: str = ""
+    exit_code: int | None = None
+
+
+@dataclass
+class Record:
+    """One stopped task as the text describes it."""
+
+    stopped_reason: str = ""
+    stop_code: str = ""
+    task_arn: str = ""
+    containers: list[Container] = field(default_factory=list)
+
+    def document(self) -> dict[str, object]:
+        """The task as describe-tasks would print it, so the one task reader reads it."""
+        doc: dict[str, object] = {"lastStatus": "STOPPED", "stoppedReason": self.stopped_reason}
+        if self.stop_code:
+            doc["stopCode"] = self.stop_code
+        if self.task_arn:
+            doc["taskArn"] = self.task_arn
+        doc["containers"] = [
+            {"name": "", "exitCode": c.exit_code, "reason": c.reason} for c in self.containers
+        ]
+        return doc
+
+
+@dataclass
+class Scan:
+    """What the text held: stopped tasks, service events per service, and the lines that held nothing."""
+
+    records: list[Record] = field(default_factory=list)
+    events: dict[str, list[str]] = field(default_factory=dict)
+    unread: int = 0
+
+    @property
+    def messages(self) -> int:
+        return len(self.records) + sum(len(v) for v in self.events.values())
+
+
+def clean(line: str) -> str:
+    """A line without the markup around it: quote marks, bullets, backticks, bold."""
+    return _NOISE.sub("", line.replace("`", "")).strip()
+
+
+def anchor(text: str) -> int:
+    """Where the first ECS message in `text` starts, or -1."""
+    found = [m.start() for m in (_ANCHOR.search(text), _UPPER_ANCHOR.search(text)) if m is not None]
+    return min(found) if found else -1
+
+
+def is_ecs_message(text: str) -> bool:
+    """True when `text` is (or holds) an ECS message: it has ECS structure, or a rule reads it specifically."""
+    return anchor(text) >= 0 or _specific(text)
+
+
+def _specific(text: str) -> bool:
+    match = read_message(text)
+    return match is not None and match.category != "other" and not match.secondary
+
+
+class _Reader:
+    def __init__(self) -> None:
+        self.scan = Scan()
+        self.current: Record | None = None
+        self.pending_arn = ""
+
+    def new(self) -> Record:
+        record = Record(task_arn=self.pending_arn)
+        self.pending_arn = ""
+        self.scan.records.append(record)
+        self.current = record
+        return record
+
+    def open_record(self) -> Record:
+        return self.current or self.new()
+
+    def stopped(self, reason: str) -> Record:
+        record = self.current
+        if record is None or record.stopped_reason:
+            record = self.new()
+        record.stopped_reason = reason
+        return record
+
+    def container_reason(self, reason: str) -> None:
+        record = self.open_record()
+        for c in record.containers:
+            if not c.reason:
+                c.reason = reason
+                return
+        record.containers.append(Container(reason=reason))
+
+    def exit_code(self, code: int) -> None:
+        record = self.open_record()
+        for c in record.containers:
+            if c.exit_code is None:
+                c.exit_code = code
+                return
+        record.containers.append(Container(exit_code=code))
+
+    def stop_code(self, word: str) -> None:
+        code = STOP_CODES.get(word.strip().lower())
+        if code is None:
+            return
+        record = self.current
+        if record is None or record.stop_code:
+            record = self.new()
+        record.stop_code = code
+
+    def message(self, text: str) -> None:
+        """An anchored message: a service event, a stop reason, or the container reason of a generic stop."""
+        if _SERVICE_EVENT.match(text):
+            name = _SERVICE_NAME.search(text)
+            service = (name.group(1) or name.group(2)) if name else ""
+            self.scan.events.setdefault(service, []).append(text)
+            return
+        record = self.current
+        generic = record is not None and record.stopped_reason.lower().rstrip(". ") in GENERIC_REASONS
+        if record is not None and generic and not any(c.reason for c in record.containers):
+            self.container_reason(text)
+        elif (
+            record is not None and not record.stopped_reason and not any(c.reason for c in record.containers)
+        ):
+            record.stopped_reason = text
+        else:
+            self.stopped(text)
+
+    def labelled(self, label: str, value: str) -> None:
+        value = clean(value)
+        if not value or value in ("-", "—", "N/A", "n/a"):
+            return
+        if label in ("stopped", "container"):
+            exits = list(_EXIT.finditer(value))  # "… exited … Exit code 137": one column ran into the next
+            reason = clean(value[: exits[0].start()]) if exits else value
+            if reason:
+                (self.stopped if label == "stopped" else self.container_reason)(reason)
+            for m in exits:
+                self.exit_code(int(m.group(1)))
+        elif label == "code":
+            self.stop_code(value.split()[0])
+        elif label == "exit":
+            number = re.match(r"-?\d{1,3}\b", value)
+            if number:
+                self.exit_code(int(number.group(0)))
+
+    def free(self, text: str) -> bool:
+        """Reads text outside any label; True when it held something of ECS."""
+        text = _LEAD_LABEL.sub("", text)
+        start = anchor(text)
+        arn = _TASK_ARN.search(text)
+        exits = list(_EXIT.finditer(text))
+        codes = list(_STOP_CODE_WORD.finditer(text))
+        if start >= 0:
+            message = text[start:]
+            cut = [m.start() for m in exits if m.start() > start] + [len(message) + start]
+            self.message(clean(text[start : min(cut)]))
+        elif codes:
+            self.stop_code(codes[0].group(1))
+        for m in exits:
+            self.exit_code(int(m.group(1)))
+        if arn:  # the task the line (or the one before) is about; else the one that follows
+            if self.current is not None and not self.current.task_arn:
+                self.current.task_arn = arn.group(0)
+            else:
+                self.pending_arn = arn.group(0)
+        return start >= 0 or bool(exits) or bool(codes) or arn is not None
+
+
+def scan(text: str) -> Scan:
+    """Every ECS message in `text`, grouped into tasks and service events; lines that held none counted."""
+    reader = _Reader()
+    unread_lines: list[str] = []
+    pending_label = ""
+    for raw in text.splitlines():
+        line = clean(raw)
+        if not line or not any(ch.isalnum() for ch in line):
+            continue
+        if pending_label:
+            reader.labelled(pending_label, line)
+            pending_label = ""
+            continue
+        labels = list(_LABEL.finditer(line))
+        read = False
+        head = line[: labels[0].start()] if labels else line
+        if head.strip():
+            read = reader.free(head)
+        for i, m in enumerate(labels):
+            label = next(k for k in _LABELS if m.group(k))
+            value = line[m.end() : labels[i + 1].start() if i + 1 < len(labels) else len(line)]
+            if value.strip():
+                reader.labelled(label, value)
+            else:
+                pending_label = label
+            read = True
+        if not read:
+            unread_lines.append(line)
+    result = reader.scan
+    if result.messages == 0:
+        kept = []
+        for line in unread_lines:  # no ECS structure anywhere: a bare clause a rule reads specifically
+            if _specific(line):
+                reader.stopped(line)
+            else:
+                kept.append(line)
+        unread_lines = kept
+    result.unread = len(unread_lines)
+    return result

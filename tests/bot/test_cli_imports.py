@@ -1,0 +1,84 @@
+"""What each command loads: `explain` and `--help` start fast because they never import AWS, Slack or Redis.
+
+A real process runs the command and reports, on exit, the top-level packages it imported. Timings are
+never asserted here (bench/ measures them); the import graph is what keeps startup short, and it is
+what a careless top-level import would break.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "diagnosis" / "examples" / "stopped-tasks.json"
+HEAVY = {"boto3", "botocore", "slack_bolt", "slack_sdk", "redis", "fakeredis", "moto", "waitress"}
+HEAVY |= {"pydantic_settings", "prometheus_client", "s3transfer", "urllib3"}
+MARK = "IMPORTED "
+PROBE = f"""
+import atexit, json, sys
+atexit.register(lambda: sys.stderr.write({MARK!r} + json.dumps(sorted({{m.split('.')[0] for m in sys.modules}}))))
+sys.argv = ["ecs-why", *sys.argv[1:]]
+from bot.cli import main
+main()
+"""
+
+
+def imported_by(
+    *args: str, env: dict[str, str] | None = None
+) -> tuple[set[str], subprocess.CompletedProcess[str]]:
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert MARK in result.stderr, result.stderr
+    return set(json.loads(result.stderr.rsplit(MARK, 1)[1])), result
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("explain", str(EXAMPLE)),
+        ("explain", str(EXAMPLE), "--format", "json"),
+        ("--help",),
+        ("explain", "--help"),
+        ("diagnose", "--help"),
+    ],
+    ids=" ".join,
+)
+def test_offline_commands_and_help_load_no_aws_slack_or_redis(args: tuple[str, ...]) -> None:
+    modules, result = imported_by(*args)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()  # it did its job (a diagnosis, or the help text)
+    assert not modules & HEAVY, f"`ecs-why {' '.join(args)}` imported {sorted(modules & HEAVY)}"
+
+
+def test_explain_in_a_pipe_needs_no_rich() -> None:
+    modules, result = imported_by("explain", str(EXAMPLE), "--format", "markdown")
+    assert result.returncode == 0, result.stderr
+    assert "rich" not in modules  # colour is for terminals; pipes and CI logs get plain text
+
+
+def test_diagnose_loads_aws_but_no_slack_or_redis(tmp_path: Path) -> None:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    modules, result = imported_by("diagnose", "web-api", env=env)
+    assert result.returncode == 2 and "region" in result.stderr  # stopped early, before any AWS call
+    assert {"boto3", "botocore"} <= modules
+    unwanted = {"slack_bolt", "slack_sdk", "redis", "fakeredis", "moto", "waitress", "prometheus_client"}
+    assert not modules & unwanted, f"`ecs-why diagnose` imported {sorted(modules & unwanted)}"

@@ -1,0 +1,197 @@
+"""Durable jobs: a lazy listener's work is in Redis when the ack returns, a worker runs it and acknowledges
+it, a dead worker's job is run again elsewhere without posting twice, and shutdown hands unfinished jobs
+back. Against a real redis-server and the in-process fakeredis; Bolt apps built as the bot builds them."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import fakeredis
+import pytest
+import redis
+from slack_bolt import Ack, App, BoltRequest
+from slack_sdk import WebClient
+
+from bot.jobs import DurableLazyRunner, JobWorkers, once
+from bot.store import Store
+from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_requests import slash_command
+
+
+@pytest.fixture(params=["redis-server", "fakeredis"])
+def store(request: pytest.FixtureRequest) -> Iterator[Store]:
+    if request.param == "redis-server":
+        client = redis.Redis.from_url(request.getfixturevalue("redis_url"), decode_responses=True)
+        client.flushdb()
+    else:
+        client = fakeredis.FakeRedis(server=fakeredis.FakeServer(), decode_responses=True)
+    yield Store(client)
+    client.close()
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlackApi]:
+    with FakeSlackApi() as api:
+        yield api
+
+
+class Recorder:
+    """The lazy listener of a test app: counts runs and posts (through `once`) what it was asked."""
+
+    def __init__(self, slack: FakeSlackApi) -> None:
+        self.slack = slack
+        self.runs: list[str] = []
+        self.posts: list[str] = []
+        self.gate = threading.Event()
+        self.gate.set()
+        self.started = threading.Event()
+
+    def app(self, store: Store, local: ThreadPoolExecutor | None = None) -> App:
+        app = App(
+            client=WebClient(token="xoxb-test", base_url=self.slack.url),
+            signing_secret="unused",
+            process_before_response=True,
+            token_verification_enabled=False,
+            request_verification_enabled=False,
+        )
+        app.listener_runner.lazy_listener_runner = DurableLazyRunner(store, local or ThreadPoolExecutor(1))
+
+        def ack_command(ack: Ack) -> None:
+            ack(text="accepted")
+
+        def run_command(command: dict[str, Any]) -> None:
+            self.runs.append(command["text"])
+            self.started.set()
+            once(lambda: self._post(f"headline {command['text']}"))
+            self.gate.wait(20)
+            once(lambda: self._post(f"thread {command['text']}"))
+
+        app.command("/ecs-why")(ack=ack_command, lazy=[run_command])
+        return app
+
+    def _post(self, text: str) -> str:
+        self.posts.append(text)
+        return f"ts-{len(self.posts)}"
+
+
+def accept(app: App, text: str) -> str:
+    request = slash_command(text)
+    response = app.dispatch(
+        BoltRequest(body=request.body.decode(), headers={"content-type": request.content_type})
+    )
+    assert response.status == 200
+    return str(response.body)
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_the_job_is_stored_before_the_ack_returns_and_run_once_by_a_worker(
+    store: Store, slack: FakeSlackApi
+) -> None:
+    recorder = Recorder(slack)
+    app = recorder.app(store)
+    assert "accepted" in accept(app, "web --cluster prod")
+    assert store.pending_jobs() == 1 and recorder.runs == [], "stored, not yet run"
+    workers = JobWorkers(app, store, threads=2, claim_timeout=30)
+    workers.start()
+    try:
+        wait_until(lambda: store.pending_jobs() == 0)
+    finally:
+        workers.stop()
+    assert recorder.runs == ["web --cluster prod"]
+    assert recorder.posts == ["headline web --cluster prod", "thread web --cluster prod"]
+
+
+def test_a_dead_workers_job_is_run_again_and_posts_only_what_was_not_posted(
+    store: Store, slack: FakeSlackApi
+) -> None:
+    recorder = Recorder(slack)
+    app = recorder.app(store)
+    accept(app, "checkout")
+    # a worker took the job and posted the headline, then died (never acknowledged)
+    [(_entry, job)] = store.take_jobs("dead-worker")
+    store.job_started(job["id"])
+    store.record_job_step(job["id"], "1", "ts-from-the-dead-worker")
+    workers = JobWorkers(app, store, threads=1, claim_timeout=1)
+    workers.start()
+    try:
+        wait_until(lambda: store.pending_jobs() == 0)
+    finally:
+        workers.stop()
+    assert recorder.runs == ["checkout"], "the job ran again"
+    assert recorder.posts == ["thread checkout"], "the headline was not posted a second time"
+    assert store.take_jobs("anyone") == [] and store.reclaim_jobs("anyone", 0) == []
+
+
+def test_a_running_job_is_not_taken_from_a_live_worker(store: Store, slack: FakeSlackApi) -> None:
+    recorder = Recorder(slack)
+    recorder.gate.clear()
+    app = recorder.app(store)
+    accept(app, "slow")
+    first = JobWorkers(app, store, threads=1, claim_timeout=1)
+    first.start()
+    try:
+        assert recorder.started.wait(10)
+        time.sleep(2.5)  # more than the claim timeout: the heartbeat keeps the job with the live worker
+        assert store.reclaim_jobs("other", 1) == []
+        recorder.gate.set()
+        wait_until(lambda: store.pending_jobs() == 0)
+    finally:
+        first.stop()
+    assert recorder.runs == ["slow"] and len(recorder.posts) == 2
+
+
+def test_drain_hands_an_unfinished_job_back_at_once(store: Store, slack: FakeSlackApi) -> None:
+    recorder = Recorder(slack)
+    recorder.gate.clear()
+    app = recorder.app(store)
+    accept(app, "stuck")
+    workers = JobWorkers(app, store, threads=1, claim_timeout=600)
+    workers.start()
+    assert recorder.started.wait(10)
+    assert workers.drain(grace_seconds=0.5) == 1
+    recorder.gate.set()  # the old thread wakes up: it must not post for a job it gave back
+    time.sleep(0.3)
+    assert recorder.posts == ["headline stuck"]
+    [(_entry, job)] = store.take_jobs("successor")
+    assert job["lazy"] == "run_command", "available to the next worker without waiting for the timeout"
+
+
+def test_drain_lets_a_running_job_finish_within_the_grace(store: Store, slack: FakeSlackApi) -> None:
+    recorder = Recorder(slack)
+    recorder.gate.clear()
+    app = recorder.app(store)
+    accept(app, "finishing")
+    workers = JobWorkers(app, store, threads=1, claim_timeout=600)
+    workers.start()
+    assert recorder.started.wait(10)
+    threading.Timer(0.3, recorder.gate.set).start()
+    assert workers.drain(grace_seconds=10) == 0
+    assert recorder.posts == ["headline finishing", "thread finishing"]
+    assert store.pending_jobs() == 0
+
+
+def test_with_redis_down_the_request_runs_in_this_process(
+    redis_server_factory: Callable[[], Any], slack: FakeSlackApi
+) -> None:
+    server = redis_server_factory()
+    client = redis.Redis.from_url(
+        server.url, decode_responses=True, socket_timeout=0.5, socket_connect_timeout=0.5
+    )
+    store = Store(client)
+    server.stop()
+    recorder = Recorder(slack)
+    local = ThreadPoolExecutor(1)
+    app = recorder.app(store, local)
+    assert "accepted" in accept(app, "web")
+    local.shutdown(wait=True)
+    assert recorder.runs == ["web"] and len(recorder.posts) == 2

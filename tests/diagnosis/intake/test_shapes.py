@@ -1,0 +1,199 @@
+"""ECS-shaped JSON that is not a whole response: fragments, projections, event details, lists, failures,
+CloudTrail records, Step Functions failures, JSON Lines and log lines carrying events."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from diagnosis.engine import diagnose
+from diagnosis.intake import InputError, read_input
+from diagnosis.models import Diagnosis
+
+TASK = "arn:aws:ecs:us-east-1:123456789012:task/prod/0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+OOM = "OutOfMemoryError: Container killed due to memory usage"
+ELB = (
+    "Task failed ELB health checks in (target-group "
+    "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0f1e2d3c4b5a6978)"
+)
+EVENT = {
+    "version": "0",
+    "detail-type": "ECS Task State Change",
+    "source": "aws.ecs",
+    "account": "123456789012",
+    "region": "us-east-1",
+    "time": "2026-04-19T10:58:44Z",
+    "detail": {"taskArn": TASK, "lastStatus": "STOPPED", "stoppedReason": ELB, "containers": []},
+}
+
+
+def explain(value: object) -> Diagnosis:
+    intake = read_input(value if isinstance(value, str) else json.dumps(value))
+    return diagnose(intake.observations, gaps=intake.gaps)
+
+
+def test_task_fragment_without_task_arn() -> None:
+    doc = {
+        "stopCode": "EssentialContainerExited",
+        "containers": [{"name": "app", "exitCode": 137, "reason": OOM}],
+    }
+    result = explain(doc)
+    assert result.findings[0].category == "oom"
+    assert result.stats.input_kind == "task fragment"
+
+
+def test_tasks_of_fragments() -> None:
+    result = explain({"tasks": [{"stoppedReason": ELB}, {"stoppedReason": ELB}]})
+    assert result.findings[0].category == "elb_health_check" and result.findings[0].task_count == 2
+
+
+def test_query_projection_list_of_lists() -> None:
+    # aws ecs describe-tasks --query 'tasks[].[taskArn,lastStatus,stoppedReason,containers[].exitCode]'
+    rows = [[TASK, "STOPPED", "Essential container in task exited", [139]]]
+    result = explain(rows)
+    assert result.findings[0].category == "segfault"
+    assert result.stats.input_kind == "query projection"
+    assert result.target.task == "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+
+
+def test_query_projection_with_renamed_keys() -> None:
+    # --query 'tasks[].{id:taskArn,why:stoppedReason,code:stopCode,exit:containers[0].exitCode}'
+    rows = [
+        {
+            "id": TASK,
+            "why": "Essential container in task exited",
+            "code": "EssentialContainerExited",
+            "exit": 1,
+        }
+    ]
+    result = explain(rows)
+    assert result.findings[0].category == "app_error"
+    assert "stop code: EssentialContainerExited" in result.findings[0].evidence[0].fact
+
+
+def test_projection_of_reasons_only() -> None:
+    assert explain([[ELB], [OOM]]).stats.tasks_stopped == 2
+
+
+def test_service_action_detail_alone() -> None:
+    detail = {
+        "eventType": "ERROR",
+        "eventName": "SERVICE_TASK_PLACEMENT_FAILURE",
+        "clusterArn": "arn:aws:ecs:us-west-2:111122223333:cluster/default",
+        "capacityProviderArns": ["arn:aws:ecs:us-west-2:111122223333:capacity-provider/FARGATE_SPOT"],
+        "reason": "RESOURCE:FARGATE",
+        "createdAt": "2020-06-09T02:24:09.071Z",
+    }
+    result = explain(detail)
+    assert result.findings[0].category == "fargate_capacity_or_quota"
+    assert result.stats.input_kind == "ECS Service Action event detail"
+    assert result.target.cluster == "default"
+
+
+def test_task_state_change_detail_alone() -> None:
+    assert explain(EVENT["detail"]).findings[0].category == "elb_health_check"
+
+
+def test_list_of_events() -> None:
+    result = explain([EVENT, EVENT])
+    assert result.stats.input_kind == "2 × ECS Task State Change event"
+    assert result.stats.tasks_stopped == 2
+
+
+def test_describe_services_failures_become_gaps() -> None:
+    doc = {
+        "services": [],
+        "failures": [{"arn": "arn:aws:ecs:us-east-1:123456789012:service/prod/web", "reason": "MISSING"}],
+    }
+    result = explain(doc)
+    assert result.findings == []
+    assert "MISSING" in result.gaps[0].reason and result.gaps[0].what.endswith("service/prod/web")
+
+
+def test_run_task_failures_are_placement_failures() -> None:
+    doc = {
+        "tasks": [],
+        "failures": [
+            {
+                "arn": "arn:aws:ecs:us-east-1:123456789012:container-instance/prod/ab12",
+                "reason": "RESOURCE:MEMORY",
+            }
+        ],
+    }
+    assert explain(doc).findings[0].category == "placement_insufficient_resources"
+
+
+def test_cloudtrail_submit_task_state_change() -> None:
+    record = {
+        "eventSource": "ecs.amazonaws.com",
+        "eventName": "SubmitTaskStateChange",
+        "awsRegion": "us-east-1",
+        "recipientAccountId": "123456789012",
+        "requestParameters": {
+            "cluster": "prod",
+            "task": TASK,
+            "status": "STOPPED",
+            "reason": "Essential container in task exited",
+            "containers": [{"containerName": "app", "exitCode": 137, "status": "STOPPED", "reason": OOM}],
+        },
+    }
+    result = explain({"Records": [record]})
+    assert result.findings[0].category == "oom"
+    assert result.stats.input_kind == "CloudTrail SubmitTaskStateChange record"
+
+
+def test_cloudtrail_stop_task_names_who() -> None:
+    record = {
+        "eventSource": "ecs.amazonaws.com",
+        "eventName": "StopTask",
+        "userIdentity": {"arn": "arn:aws:iam::123456789012:user/alice"},
+        "requestParameters": {"cluster": "prod", "task": TASK, "reason": "manual cleanup"},
+    }
+    result = explain(record)
+    assert result.findings[0].category == "user_stopped"
+    assert "user/alice" in result.findings[0].evidence[0].fact
+
+
+def test_step_functions_failure_with_the_task_as_a_json_string() -> None:
+    cause = {
+        "TaskArn": TASK,
+        "LastStatus": "STOPPED",
+        "StopCode": "EssentialContainerExited",
+        "StoppedReason": "Essential container in task exited",
+        "Containers": [{"Name": "job", "ExitCode": 1, "LastStatus": "STOPPED"}],
+    }
+    result = explain({"Error": "States.TaskFailed", "Cause": json.dumps(cause)})
+    assert result.findings[0].category == "app_error"
+    assert "job" in result.findings[0].summary
+    assert result.stats.input_kind == "Step Functions task failure"
+
+
+def test_json_lines() -> None:
+    result = explain(json.dumps(EVENT) + "\n" + json.dumps(EVENT["detail"]) + "\n")
+    assert result.stats.tasks_stopped == 2
+    assert result.stats.input_kind.startswith("JSON Lines")
+
+
+def test_cloudwatch_logs_archive_lines_with_timestamps() -> None:
+    lines = [f"2026-04-19T10:58:4{i}.000Z\t{json.dumps(EVENT)}" for i in range(3)]
+    result = explain("\n".join(lines))
+    assert result.stats.tasks_stopped == 3 and result.gaps == []
+    assert result.findings[0].category == "elb_health_check"
+
+
+def test_part_of_json_lines_unread_becomes_a_gap() -> None:
+    result = explain(json.dumps(EVENT) + "\n" + json.dumps({"hello": "world"}) + "\nnot json either\n")
+    assert result.findings[0].category == "elb_health_check"
+    assert sorted(g.reason for g in result.gaps) == [
+        "1 JSON document held no ECS task, service or event",
+        "1 line held no ECS message",
+    ]
+
+
+@pytest.mark.parametrize(
+    "doc", [{"hello": "world"}, [1, 2], {"tasks": []}, {"Records": [{"eventSource": "s3.amazonaws.com"}]}]
+)
+def test_json_with_nothing_of_ecs_is_refused(doc: object) -> None:
+    with pytest.raises(InputError, match="holds no ECS"):
+        read_input(json.dumps(doc))

@@ -1,0 +1,126 @@
+"""Plain text as people paste it: bare reasons, prose around them, console copies, service event lines."""
+
+from __future__ import annotations
+
+import pytest
+
+from diagnosis.engine import diagnose
+from diagnosis.intake import InputError, read_input
+from diagnosis.models import Diagnosis
+
+TASK = "arn:aws:ecs:us-east-1:123456789012:task/prod/0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+PULL_NOT_FOUND = (
+    "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref "
+    "123456789012.dkr.ecr.us-east-1.amazonaws.com/web:v2: not found"
+)
+SECRET_DENIED = (
+    "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval "
+    "failed: unable to retrieve secret from asm: service call has been retried 5 time(s): failed to fetch "
+    "secret arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf from secrets manager: "
+    "AccessDeniedException: User is not authorized to perform: secretsmanager:GetSecretValue"
+)
+PLACEMENT = (
+    "(service web-api) was unable to place a task because no container instance met all of its "
+    "requirements. The closest matching (container-instance 5a1b2c3d) has insufficient memory available."
+)
+
+
+def explain(text: str) -> Diagnosis:
+    intake = read_input(text)
+    return diagnose(intake.observations, gaps=intake.gaps)
+
+
+def categories(text: str) -> list[str]:
+    return [f.category for f in explain(text).findings]
+
+
+def test_a_bare_stopped_reason() -> None:
+    result = explain(PULL_NOT_FOUND)
+    assert result.findings[0].category == "image_not_found"
+    assert result.stats.input_kind == "plain text (1 ECS message)"
+    assert result.gaps == []
+    assert "web:v2" in result.findings[0].title
+
+
+def test_prose_before_the_reason_is_not_read_as_a_cause() -> None:
+    text = f"this started after the deploy, we rolled back twice: {PULL_NOT_FOUND}\nany idea what's wrong?"
+    result = explain(text)
+    assert [f.category for f in result.findings] == ["image_not_found"]
+    assert [g.reason for g in result.gaps] == ["1 line held no ECS message"]
+
+
+def test_several_lines_each_explained() -> None:
+    result = explain(f"{PULL_NOT_FOUND}\n\n{SECRET_DENIED}\n")
+    assert sorted(f.category for f in result.findings) == ["image_not_found", "secrets_retrieval"]
+    assert result.stats.input_kind == "plain text (2 ECS messages)"
+
+
+def test_console_copy_with_tabs_reads_the_exit_code() -> None:
+    text = "Stopped reason\tEssential container in task exited\nStop code\tEssentialContainerExited\nExit code\t139"
+    result = explain(text)
+    assert result.findings[0].category == "segfault"
+    assert "stop code: EssentialContainerExited" in result.findings[0].evidence[0].fact
+
+
+def test_console_copy_on_one_line() -> None:
+    assert categories("Stopped reason  Essential container in task exited … Exit code 137")[0] == "oom"
+
+
+def test_label_on_its_own_line_then_the_value() -> None:
+    text = (
+        "Status\nSTOPPED\nStopped reason\nTask failed ELB health checks in (target-group "
+        "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0f1e2d3c4b5a6978)"
+    )
+    result = explain(text)
+    assert result.findings[0].category == "elb_health_check"
+
+
+def test_container_reason_after_a_generic_stop_reason() -> None:
+    text = "Essential container in task exited\nOutOfMemoryError: Container killed due to memory usage\nExit code: 137"
+    result = explain(text)
+    assert result.findings[0].category == "oom"
+    assert result.stats.tasks_stopped == 1
+
+
+def test_service_event_line_names_the_service() -> None:
+    result = explain(f"2026-04-19 10:59:00 +0000  {PLACEMENT}")
+    assert result.findings[0].category == "placement_insufficient_resources"
+    assert result.target.service == "web-api"
+
+
+def test_task_arn_in_the_alert_gives_the_target() -> None:
+    result = explain(f"Task {TASK} stopped\nStopped reason: {SECRET_DENIED}")
+    assert result.target.cluster == "prod" and result.target.task == "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+    assert result.findings[0].category == "secrets_retrieval"
+
+
+def test_exit_code_phrases() -> None:
+    assert categories("the app container exited with code 127 right after start")[0] == "command_not_found"
+
+
+def test_a_bare_clause_without_an_error_type() -> None:
+    text = "pull access denied for foo/bar, repository does not exist or may require 'docker login'"
+    assert categories(text)[0] in ("image_pull_auth", "image_not_found")
+
+
+def test_informational_service_events_are_read_but_name_no_cause() -> None:
+    result = explain("(service web-api) has reached a steady state.")
+    assert result.findings == [] and result.gaps == []
+    assert result.stats.services_seen == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   \n", "hello world", "the deploy went fine, thanks!", "Error: something broke", "```\n```"],
+)
+def test_nothing_about_ecs_is_refused_in_one_line_saying_what_is_accepted(text: str) -> None:
+    with pytest.raises(InputError) as info:
+        read_input(text)
+    message = str(info.value)
+    assert "\n" not in message and "stopped reason" in message and "describe-tasks" in message
+
+
+def test_reasons_are_redacted_in_the_evidence() -> None:
+    text = "CannotPullContainerError: docker login -u AWS -p s3cr3tT0kenValue123 failed: 401 Unauthorized"
+    result = explain(text)
+    assert "s3cr3tT0kenValue123" not in result.model_dump_json()
