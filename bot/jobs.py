@@ -2,7 +2,7 @@
 
 How to use it (handler authors): put the slow part of a listener in a Bolt *lazy listener*,
 
-    app.event("app_mention")(ack=ack_fast, lazy=[answer])      # or app.command / action / view / shortcut
+    app.command("/ecs-why")(ack=ack_fast, lazy=[answer])   # or event / action / view / shortcut
 
 and do nothing else. The composition root installs `DurableLazyRunner` as the app's lazy listener
 runner, so each lazy call becomes a job on the Redis stream (`bot.store.jobs`) *before* Bolt returns
