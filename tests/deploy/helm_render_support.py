@@ -1,7 +1,7 @@
-"""Helpers for the shipping tests: the repository paths and a Helm renderer built from Go sources.
+"""Helpers for the shipping tests: the repository paths and the real Helm 4 binary.
 
-The helm binary cannot be installed on these machines, so `helmrender/` (text/template + sprig + Helm's
-own functions) is compiled once per session from Debian's Go packages in GOPATH mode, offline.
+scripts/setup puts Helm in .venv/bin (taken from a PyPI wheel that ships it); nothing here talks to a
+cluster: `helm template`, `helm lint` and `helm install --dry-run=client` render and check offline.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,29 +21,49 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 CHART = REPO / "helm" / "ecs-why"
 CI_VALUES = CHART / "ci"
-RENDERER_SRC = Path(__file__).resolve().parent / "helmrender"
-GOPATH = Path("/usr/share/gocode")
-GO_PACKAGES = ("github.com/Masterminds/sprig", "gopkg.in/yaml.v3")
-SETUP_HINT = (
-    "run scripts/setup (it installs golang-go, golang-github-masterminds-sprig-dev and "
-    "golang-gopkg-yaml.v3-dev)"
-)
+SETUP_HINT = "run scripts/setup all (it puts the real Helm 4 in .venv/bin)"
 
 RELEASE = "ecs-why"
 NAMESPACE = "ops"
 
 
 class RenderError(Exception):
-    """The chart refused the values (Helm's `fail`/`required`) or a template broke."""
+    """Helm refused the values (schema, `fail`, `required`) or the release, or a template broke."""
+
+
+def helm_binary() -> Path:
+    here = Path(sys.executable).parent / "helm"
+    found = here if here.exists() else (Path(p) if (p := shutil.which("helm")) else None)
+    if found is None:
+        pytest.fail(f"helm is not installed: {SETUP_HINT}", pytrace=False)
+    version = subprocess.run(
+        [str(found), "version", "--short"], capture_output=True, text=True, timeout=30, check=False
+    ).stdout
+    if not version.startswith("v4."):
+        pytest.fail(f"{found} is Helm {version.strip() or '?'}, the chart is tested with Helm 4: {SETUP_HINT}")
+    return found
 
 
 @dataclass
 class Renderer:
+    """The chart as the real `helm` renders it for RELEASE in NAMESPACE, with values files or dicts."""
+
     binary: Path
     workdir: Path
     _cache: dict[tuple[str, ...], str] = field(default_factory=dict)
 
-    def _values_file(self, values: dict[str, Any] | Path | str) -> Path:
+    def env(self) -> dict[str, str]:
+        """Helm's caches and config in the work dir, and no kubeconfig: nothing can reach a cluster."""
+        return {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(self.workdir),
+            "HELM_CACHE_HOME": str(self.workdir / "cache"),
+            "HELM_CONFIG_HOME": str(self.workdir / "config"),
+            "HELM_DATA_HOME": str(self.workdir / "data"),
+            "KUBECONFIG": str(self.workdir / "no-kubeconfig"),
+        }
+
+    def values_file(self, values: dict[str, Any] | Path | str) -> Path:
         if isinstance(values, Path):
             return values
         if isinstance(values, str):
@@ -52,65 +73,44 @@ class Renderer:
         path.write_text(text)
         return path
 
-    def run(self, *values: dict[str, Any] | Path | str, mode: str = "manifests") -> str:
-        """Render like `helm template ecs-why helm/ecs-why -n ops -f ...`; raises RenderError."""
-        files = [str(self._values_file(v)) for v in values]
-        key = (mode, *files)
-        if key in self._cache:
-            return self._cache[key]
-        cmd = [str(self.binary), "-chart", str(CHART), "-name", RELEASE, "-namespace", NAMESPACE]
-        for f in files:
-            cmd += ["-f", f]
-        if mode == "notes":
-            cmd.append("-notes")
-        elif mode == "values":
-            cmd.append("-show-values")
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
-        if proc.returncode != 0:
-            raise RenderError(proc.stderr.strip())
-        self._cache[key] = proc.stdout
-        return proc.stdout
+    def helm(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(self.binary), *args],
+            cwd=REPO,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    def _call(self, verb: str, values: tuple[dict[str, Any] | Path | str, ...], release: str) -> str:
+        flags = [arg for v in values for arg in ("-f", str(self.values_file(v)))]
+        key = (verb, release, *flags)
+        if key not in self._cache:
+            if verb == "template":
+                args = ["template", release, str(CHART), "-n", NAMESPACE, *flags]
+            else:  # the release as `helm install` would create it, NOTES included
+                args = ["install", release, str(CHART), "-n", NAMESPACE, "--dry-run=client", "-o", "json", *flags]
+            proc = self.helm(*args)
+            if proc.returncode != 0:
+                raise RenderError(proc.stderr.strip())
+            self._cache[key] = proc.stdout
+        return self._cache[key]
+
+    def run(self, *values: dict[str, Any] | Path | str, release: str = RELEASE) -> str:
+        """`helm template RELEASE helm/ecs-why -n ops -f ...`; raises RenderError."""
+        return self._call("template", values, release)
 
     def manifests(self, *values: dict[str, Any] | Path | str) -> list[dict[str, Any]]:
         return [doc for doc in yaml.safe_load_all(self.run(*values)) if doc]
 
-    def notes(self, *values: dict[str, Any] | Path | str) -> str:
-        return self.run(*values, mode="notes")
+    def notes(self, *values: dict[str, Any] | Path | str, release: str = RELEASE) -> str:
+        """What `helm install` prints after installing (templates/NOTES.txt, rendered)."""
+        notes: str = json.loads(self._call("install", values, release))["info"].get("notes", "")
+        return notes
 
-    def values(self, *values: dict[str, Any] | Path | str) -> dict[str, Any]:
-        """The coalesced values (chart defaults + overrides), as Helm validates them against the schema."""
-        result: dict[str, Any] = json.loads(self.run(*values, mode="values"))
-        return result
-
-
-def build_renderer(out_dir: Path) -> Path:
-    go = shutil.which("go")
-    if go is None:
-        pytest.fail(f"the Go toolchain (`go`) is not installed: {SETUP_HINT}", pytrace=False)
-    missing = [p for p in GO_PACKAGES if not (GOPATH / "src" / p).is_dir()]
-    if missing:
-        pytest.fail(
-            f"Go packages missing under {GOPATH}/src: {', '.join(missing)}; {SETUP_HINT}", pytrace=False
-        )
-    binary = out_dir / "helmrender"
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(out_dir),
-        "GO111MODULE": "off",
-        "GOPATH": str(GOPATH),
-        "GOCACHE": str(out_dir / "gocache"),
-        "GOFLAGS": "",
-        "CGO_ENABLED": "0",
-    }
-    proc = subprocess.run(
-        [go, "build", "-o", str(binary), "."],
-        cwd=RENDERER_SRC,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    if proc.returncode != 0:
-        pytest.fail(f"building tests/deploy/helmrender failed ({SETUP_HINT}?):\n{proc.stderr}", pytrace=False)
-    return binary
+    def lint(self, *values: dict[str, Any] | Path | str) -> subprocess.CompletedProcess[str]:
+        """`helm lint --strict`: warnings fail too."""
+        flags = [arg for v in values for arg in ("-f", str(self.values_file(v)))]
+        return self.helm("lint", "--strict", str(CHART), "-n", NAMESPACE, *flags)

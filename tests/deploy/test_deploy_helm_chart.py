@@ -1,8 +1,9 @@
 """The Helm chart, rendered for every supported values set and checked against Kubernetes' schemas.
 
-Every file in helm/ecs-why/ci/ is a supported values set (the chart-testing convention); each is
-rendered with the Go renderer from conftest.py, validated with kubernetes-validate (strict: unknown
-fields are errors) and checked for the properties the chart promises.
+Every file in helm/ecs-why/ci/ is a supported values set (the chart-testing convention); each is linted
+(`helm lint --strict`) and rendered (`helm template`) by the real Helm 4, validated with
+kubernetes-validate (strict: unknown fields are errors) and checked for the properties the chart
+promises. Values Helm must refuse (wrong types, unknown keys, a too-long release name) are refused.
 """
 
 from __future__ import annotations
@@ -10,15 +11,12 @@ from __future__ import annotations
 import base64
 import json
 import re
-import shutil
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 import yaml
-from helm_render_support import CHART, CI_VALUES, NAMESPACE, RELEASE, RENDERER_SRC, Renderer, RenderError
+from helm_render_support import CHART, CI_VALUES, NAMESPACE, RELEASE, REPO, Renderer, RenderError
 from kubernetes_validate import utils as kv
 
 # The oldest Kubernetes the chart supports (Chart.yaml kubeVersion) and a current one; both are among
@@ -34,6 +32,7 @@ EXPECTED_SETS = {
     "hpa-values.yaml",
     "servicemonitor-values.yaml",
     "socket-mode-values.yaml",
+    "monitoring-values.yaml",
 }
 FULLNAME = f"{RELEASE}"  # the release name contains the chart name, so it is the full name
 SECRETS = (
@@ -84,42 +83,64 @@ def test_every_supported_values_set_is_present() -> None:
 
 
 @pytest.mark.parametrize("values", VALUE_SETS)
-def test_values_set_matches_values_schema(helm: Renderer, schema: dict[str, Any], values: str) -> None:
+def test_helm_lint_strict_passes(helm: Renderer, values: str) -> None:
+    proc = helm.lint(values)
+    assert proc.returncode == 0, f"helm lint --strict -f ci/{values}:\n{proc.stdout}{proc.stderr}"
+    assert "1 chart(s) linted, 0 chart(s) failed" in proc.stdout
+
+
+def test_values_schema_is_a_valid_draft_7_schema(schema: dict[str, Any]) -> None:
     jsonschema.Draft7Validator.check_schema(schema)
-    jsonschema.Draft7Validator(schema).validate(helm.values(values))
-
-
-def test_chart_defaults_match_values_schema(helm: Renderer, schema: dict[str, Any]) -> None:
-    jsonschema.Draft7Validator(schema).validate(helm.values({}))
 
 
 @pytest.mark.parametrize(
     ("bad", "where"),
     [
-        ({"web": {"replicaCount": "three"}}, "replicaCount"),
-        ({"replicaCount": 3}, "replicaCount"),  # a misplaced key is refused, not silently ignored
-        ({"web": {"mode": "websocket"}}, "mode"),
-        ({"image": {"pullPolicy": "Sometimes"}}, "pullPolicy"),
-        ({"slack": {"botToken": "xoxp-user-token"}}, "botToken"),
-        ({"config": {"operators": ["alice"]}}, "operators"),
-        ({"config": {"historyRetentionDays": 1000}}, "historyRetentionDays"),
-        ({"worker": {"enabled": "yes"}}, "enabled"),
-        ({"web": {"port": 80}}, "port"),
-        ({"ingress": {"pathType": "Regex"}}, "pathType"),
+        ({"web": {"replicaCount": "three"}}, "/web/replicaCount"),
+        ({"replicaCount": 3}, "'replicaCount' not allowed"),  # a misplaced key is refused, not ignored
+        ({"web": {"replicas": 3}}, "'replicas' not allowed"),
+        ({"image": {"pullSecret": ["regcred"]}}, "'pullSecret' not allowed"),
+        ({"image": {"pullSecrets": "regcred"}}, "/image/pullSecrets"),
+        ({"web": {"mode": "websocket"}}, "/web/mode"),
+        ({"image": {"pullPolicy": "Sometimes"}}, "/image/pullPolicy"),
+        ({"slack": {"botToken": "xoxp-user-token"}}, "/slack/botToken"),
+        ({"config": {"operators": ["alice"]}}, "/config/operators"),
+        ({"config": {"historyRetentionDays": 1000}}, "/config/historyRetentionDays"),
+        ({"worker": {"enabled": "yes"}}, "/worker/enabled"),
+        ({"web": {"port": 80}}, "/web/port"),
+        ({"ingress": {"pathType": "Regex"}}, "/ingress/pathType"),
     ],
 )
-def test_values_schema_rejects_bad_values(
-    helm: Renderer, schema: dict[str, Any], bad: dict[str, Any], where: str
-) -> None:
-    with pytest.raises(jsonschema.ValidationError) as info:
-        jsonschema.Draft7Validator(schema).validate(helm.values("defaults-values.yaml", bad))
-    assert where in f"{list(info.value.absolute_path)} {info.value.message}"
+def test_helm_refuses_values_the_schema_forbids(helm: Renderer, bad: dict[str, Any], where: str) -> None:
+    with pytest.raises(RenderError, match="don't meet the specifications of the schema") as info:
+        helm.run("defaults-values.yaml", bad)
+    assert where in str(info.value)
+    lint = helm.lint("defaults-values.yaml", bad)
+    assert lint.returncode != 0, "helm lint refuses them too"
+
+
+def test_helm_refuses_a_release_name_longer_than_53_characters(helm: Renderer) -> None:
+    with pytest.raises(RenderError, match="must not be longer than 53"):
+        helm.run("defaults-values.yaml", release="e" * 54)
+    with pytest.raises(RenderError, match="must not be longer than 53"):
+        helm.notes("defaults-values.yaml", release="e" * 54)
+
+
+def test_the_longest_release_name_gives_valid_object_names(helm: Renderer) -> None:
+    docs = [d for d in yaml.safe_load_all(helm.run("defaults-values.yaml", release="e" * 53)) if d]
+    assert docs
+    for doc in docs:
+        assert DNS_1123_LABEL.match(doc["metadata"]["name"]), doc["metadata"]["name"]
+        assert len(doc["metadata"]["name"]) <= 63
 
 
 def test_chart_metadata() -> None:
     chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
     assert chart["apiVersion"] == "v2"
     assert chart["name"] == "ecs-why"
+    assert chart["home"].startswith("https://")
+    assert chart["sources"] and all(s.startswith("https://") for s in chart["sources"])
+    assert chart["icon"].startswith(("https://", "data:image/svg+xml;base64,"))
     pyproject = (CHART.parents[1] / "pyproject.toml").read_text()
     version = re.search(r'^version = "([^"]+)"', pyproject, re.M)
     assert version is not None
@@ -462,6 +483,105 @@ def test_service_monitor(helm: Renderer) -> None:
     assert by_kind(helm.manifests("defaults-values.yaml"), "ServiceMonitor") == []
 
 
+def pod_specs(docs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {c: d["spec"]["template"]["spec"] for c, d in deployments(docs).items()}
+
+
+def test_image_pull_secrets_and_their_alias_image_pull_secrets(helm: Renderer) -> None:
+    docs = helm.manifests(
+        "defaults-values.yaml",
+        {"imagePullSecrets": [{"name": "regcred"}], "image": {"pullSecrets": ["regcred", {"name": "mirror"}]}},
+    )
+    for component, spec in pod_specs(docs).items():
+        assert spec["imagePullSecrets"] == [{"name": "regcred"}, {"name": "mirror"}], component
+    for component, spec in pod_specs(helm.manifests("monitoring-values.yaml")).items():
+        assert spec["imagePullSecrets"] == [{"name": "regcred"}], component
+    for spec in pod_specs(helm.manifests("defaults-values.yaml")).values():
+        assert "imagePullSecrets" not in spec
+
+
+def test_network_policy_admits_the_ports_and_lets_out_dns_https_and_redis(helm: Renderer) -> None:
+    docs = helm.manifests("monitoring-values.yaml")
+    policy = one(docs, "NetworkPolicy")
+    spec = policy["spec"]
+    # it selects every pod of the release
+    selector = spec["podSelector"]["matchLabels"]
+    for component, deploy in deployments(docs).items():
+        assert selector.items() <= deploy["spec"]["template"]["metadata"]["labels"].items(), component
+    assert spec["policyTypes"] == ["Ingress", "Egress"]
+    [ingress] = spec["ingress"]
+    assert sorted(p["port"] for p in ingress["ports"]) == [3000, 9090]
+    assert [peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] for peer in ingress["from"]] == [
+        "ingress-nginx",
+        "monitoring",
+    ]
+    egress_ports = sorted({(p["port"], p["protocol"]) for rule in spec["egress"] for p in rule["ports"]})
+    assert egress_ports == [(53, "TCP"), (53, "UDP"), (443, "TCP"), (6379, "TCP")]
+    assert all("to" not in rule for rule in spec["egress"]), "AWS and Slack addresses change: ports only"
+    assert by_kind(helm.manifests("defaults-values.yaml"), "NetworkPolicy") == []
+
+
+def test_network_policy_without_a_worker_or_redis(helm: Renderer) -> None:
+    docs = helm.manifests(
+        {
+            "slack": {"botToken": "xoxb-1", "signingSecret": "s"},
+            "web": {"replicaCount": 1},
+            "worker": {"enabled": False},
+            "networkPolicy": {"enabled": True, "extraEgress": [{"ports": [{"port": 3128, "protocol": "TCP"}]}]},
+        }
+    )
+    spec = one(docs, "NetworkPolicy")["spec"]
+    assert [p["port"] for p in spec["ingress"][0]["ports"]] == [3000]
+    assert "from" not in spec["ingress"][0], "no ingressFrom: any source"
+    assert sorted({p["port"] for rule in spec["egress"] for p in rule["ports"]}) == [53, 443, 3128]
+
+
+def alerts(docs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    rule = one(docs, "PrometheusRule")
+    [group] = rule["spec"]["groups"]
+    return {r["alert"]: r for r in group["rules"]}
+
+
+def test_prometheus_rule_has_the_documented_alerts_for_this_release(helm: Renderer) -> None:
+    docs = helm.manifests("monitoring-values.yaml")
+    rule = one(docs, "PrometheusRule")
+    assert rule["apiVersion"] == "monitoring.coreos.com/v1"
+    assert rule["metadata"]["labels"]["release"] == "kube-prometheus-stack"
+    found = alerts(docs)
+    documented = re.findall(r"^\| `(EcsWhy\w+)` \|", (REPO / "docs" / "metrics-and-alerts.md").read_text(), re.M)
+    assert sorted(found) == sorted(documented), "docs/metrics-and-alerts.md lists the alerts the chart renders"
+    for name, alert in found.items():
+        assert alert["labels"]["severity"] in {"critical", "warning", "info"}, name
+        assert alert["annotations"]["summary"], name
+        assert f'namespace="{NAMESPACE}"' in alert["expr"], name
+    assert 'pod=~"ecs-why-web-.*"' in found["EcsWhyNotReady"]["expr"]
+    # another release gets its own pod names and job: nothing hard-coded
+    other = helm.manifests("monitoring-values.yaml", {"fullnameOverride": "chatops"})
+    assert 'pod=~"chatops-web-.*"' in alerts(other)["EcsWhyNotReady"]["expr"]
+    assert 'pod=~"chatops-worker-.*"' in alerts(other)["EcsWhyWorkerStuck"]["expr"]
+
+
+def test_prometheus_rule_alerts_on_metrics_the_app_exports(helm: Renderer) -> None:
+    from bot.events import telemetry  # noqa: F401 - registers the event metrics
+    from bot.metrics import REGISTRY
+
+    exported = {m.name for m in REGISTRY.collect()}
+    exported |= {f"{m.name}_bucket" for m in REGISTRY.collect() if m.type == "histogram"}
+    exported |= {f"{m.name}_total" for m in REGISTRY.collect() if m.type == "counter"}
+    kube = {"kube_pod_status_ready", "kube_pod_container_status_restarts_total"}  # kube-state-metrics
+    for name, alert in alerts(helm.manifests("monitoring-values.yaml")).items():
+        used = set(re.findall(r"\b(ecs_why_\w+|kube_\w+)\{", alert["expr"]))
+        assert used, name
+        assert used <= exported | kube, f"{name} uses {used - exported - kube}, which nothing exports"
+
+
+def test_prometheus_rule_off_by_default_and_extra_rules(helm: Renderer) -> None:
+    assert by_kind(helm.manifests("defaults-values.yaml"), "PrometheusRule") == []
+    extra = {"alert": "MyOwn", "expr": "vector(1)"}
+    docs = helm.manifests("monitoring-values.yaml", {"prometheusRule": {"extraRules": [extra]}})
+    assert alerts(docs)["MyOwn"] == extra
+
+
 def test_socket_mode(helm: Renderer) -> None:
     docs = helm.manifests("socket-mode-values.yaml")
     web = deployments(docs)["web"]
@@ -534,88 +654,3 @@ def test_existing_secret_alone_renders(helm: Renderer) -> None:
         {"slack": {"existingSecret": "s"}, "web": {"replicaCount": 1}, "worker": {"enabled": False}}
     )
     assert by_kind(docs, "Secret") == []
-
-
-# ---- the renderer itself behaves like Helm where the chart relies on it ---------------------------------
-
-
-def test_renderer_coalesces_like_helm(helm: Renderer) -> None:
-    values = helm.values("defaults-values.yaml", {"web": {"affinity": None, "port": 3001}})
-    assert "affinity" not in values["web"], "a null override deletes the default"
-    assert values["web"]["port"] == 3001
-    assert values["web"]["replicaCount"] == 2, "maps merge key by key"
-    assert values["slack"]["botToken"] == "xoxb-0000-test-bot-token"
-
-
-def test_renderer_source_is_gofmt_clean() -> None:
-    gofmt = shutil.which("gofmt") or "/usr/lib/go/bin/gofmt"
-    proc = subprocess.run(
-        [gofmt, "-l", str(RENDERER_SRC)], capture_output=True, text=True, timeout=60, check=False
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == "", f"run gofmt -w on {proc.stdout}"
-
-
-def test_renderer_implements_helm_functions(helm: Renderer, tmp_path: Path) -> None:
-    """A throwaway chart exercising what the renderer adds to text/template + sprig."""
-    chart = tmp_path / "demo"
-    (chart / "templates").mkdir(parents=True)
-    (chart / "files").mkdir()
-    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: demo\nversion: 1.2.3\nappVersion: '4.5'\n")
-    (chart / "values.yaml").write_text("greeting: hello {{ .Release.Name }}\nmap: {b: 2, a: 1}\nn: 3000\n")
-    (chart / "files" / "x.txt").write_text("from a file\n")
-    (chart / "templates" / "_helpers.tpl").write_text('{{- define "demo.name" -}}{{ .Chart.Name }}{{- end }}')
-    (chart / "templates" / "NOTES.txt").write_text("notes for {{ .Release.Name }}\n")
-    (chart / "templates" / "cm.yaml").write_text(
-        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ include "demo.name" . }}\ndata:\n'
-        "  tpl: {{ tpl .Values.greeting . | quote }}\n"
-        "  yaml: {{ toYaml .Values.map | quote }}\n"
-        "  back: {{ (fromYaml (toYaml .Values.map)).b | quote }}\n"
-        "  n: {{ .Values.n | quote }}\n"
-        '  file: {{ .Files.Get "files/x.txt" | trim | quote }}\n'
-        '  lookup: {{ lookup "v1" "Secret" "ns" "x" | len | quote }}\n'
-        "  kube: {{ .Capabilities.KubeVersion.Version | quote }}\n"
-        '  has: {{ .Capabilities.APIVersions.Has "policy/v1" | quote }}\n'
-        '  chart: {{ printf "%s-%s-%s" .Chart.Name .Chart.Version .Chart.AppVersion | quote }}\n'
-        "  ns: {{ .Release.Namespace }}\n"
-        '  missing: "{{ .Values.nothing }}"\n'
-        '  required: {{ required "need n" .Values.n | quote }}\n'
-        '{{- if .Values.boom }}{{ fail "boom!" }}{{ end }}\n'
-    )
-
-    def render(*args: str) -> subprocess.CompletedProcess[str]:
-        cmd = [str(helm.binary), "-chart", str(chart), "-name", "r1", "-namespace", "n1", *args]
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=30, check=False)
-
-    out = render()
-    assert out.returncode == 0, out.stderr
-    assert "# Source: demo/templates/cm.yaml" in out.stdout
-    assert "_helpers" not in out.stdout
-    assert "notes for" not in out.stdout
-    [doc] = [d for d in yaml.safe_load_all(out.stdout) if d]
-    assert doc["metadata"]["name"] == "demo"
-    assert doc["data"] == {
-        "tpl": "hello r1",
-        "yaml": "a: 1\nb: 2",
-        "back": "2",
-        "n": "3000",
-        "file": "from a file",
-        "lookup": "0",
-        "kube": "v1.30.0",
-        "has": "true",
-        "chart": "demo-1.2.3-4.5",
-        "ns": "n1",
-        "missing": "",
-        "required": "3000",
-    }
-    assert render("-notes").stdout == "notes for r1\n"
-    boom = tmp_path / "boom.yaml"
-    boom.write_text("boom: true\n")
-    failed = render("-f", str(boom))
-    assert failed.returncode == 1
-    assert "boom!" in failed.stderr
-    nulled = tmp_path / "null.yaml"
-    nulled.write_text("n: null\n")
-    failed = render("-f", str(nulled))
-    assert failed.returncode == 1
-    assert "need n" in failed.stderr

@@ -55,6 +55,27 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- printf "%s-%s" (include "ecs-why.fullname" .context | trunc 56 | trimSuffix "-") .component }}
 {{- end }}
 
+{{/*
+imagePullSecrets of the pods: imagePullSecrets and its alias image.pullSecrets (the Bitnami convention),
+each a list of names or of {name: …}, merged without duplicates.
+*/}}
+{{- define "ecs-why.imagePullSecrets" -}}
+{{- $names := list }}
+{{- range (concat (.Values.imagePullSecrets | default list) (.Values.image.pullSecrets | default list)) }}
+{{- if kindIs "map" . }}
+{{- $names = append $names .name }}
+{{- else }}
+{{- $names = append $names . }}
+{{- end }}
+{{- end }}
+{{- with ($names | uniq) }}
+imagePullSecrets:
+{{- range . }}
+  - name: {{ . | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
+
 {{/* The ServiceAccount's name. */}}
 {{- define "ecs-why.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create }}
