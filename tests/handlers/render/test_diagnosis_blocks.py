@@ -92,7 +92,7 @@ def document(category: str) -> Any:
     if kind == "corpus":
         return _jsonl("corpus_cases.jsonl")[ref]["input"]
     if kind == "wording":
-        return as_document({**_jsonl("wordings.jsonl"), **_jsonl("holdout.jsonl")}[ref])
+        return as_document({**_jsonl("wordings.jsonl"), **_jsonl("wordings_more.jsonl")}[ref])
     return {
         "taskArn": TASK,
         "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/prod",
