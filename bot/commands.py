@@ -11,11 +11,16 @@ command text a person could type, so there is one code path).
 
 from __future__ import annotations
 
+import re
 import shlex
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bot.command_text import unslack
+from diagnosis.collect.target import TargetError, parse_target
 from diagnosis.knowledge import CATALOG
+from diagnosis.live import parse_since
 
 Verb = Literal["diagnose", "subscribe", "unsubscribe", "subscriptions", "history", "help"]
 VERBS: tuple[Verb, ...] = ("diagnose", "subscribe", "unsubscribe", "subscriptions", "history", "help")
@@ -73,7 +78,47 @@ class Command:
             parts += ["--only", ",".join(self.only)]
         if self.all:
             parts.append("--all")
-        return " ".join(shlex.quote(p) for p in parts)
+        return " ".join(_quote(p) for p in parts)
+
+
+def _quote(word: str) -> str:
+    """shlex quoting, and quotes around a value ending in punctuation (typed text loses a trailing `.`)."""
+    quoted = shlex.quote(word)
+    return f"'{word}'" if quoted == word and word[-1:] in ".,;!?" else quoted
+
+
+REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+_FLAG = re.compile(r"(?<!\S)--([A-Za-z]+)")
+
+
+def read_command(text: str) -> Command:
+    """What a person typed (a slash command, a mention): Slack's smart punctuation and link wrappers
+    undone, verbs and flags in any case. Buttons carry `Command.text()` and use `parse_command`."""
+    text = _FLAG.sub(lambda m: "--" + m.group(1).lower(), unslack(text))
+    first, space, rest = text.partition(" ")
+    if first.lower() in (*VERBS, "help"):
+        text = first.lower() + space + rest
+    return parse_command(text)
+
+
+def check_command(command: Command, accounts: Collection[str]) -> None:
+    """The whole command is usable before anything is acknowledged: the target's shape, `--since`, the
+    region and the account alias. Raises CommandError saying what to type instead."""
+    if command.target and command.verb in ("diagnose", "subscribe", "unsubscribe", "history"):
+        try:
+            parse_target(command.target, command.cluster, command.region)
+        except TargetError as exc:
+            raise CommandError(str(exc)) from None
+    if command.since:
+        try:
+            parse_since(command.since)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+    if command.region and not REGION.match(command.region):
+        raise CommandError(f"--region {command.region!r} is not an AWS region; e.g. --region eu-west-1")
+    if command.account and command.account not in accounts:
+        known = ", ".join(sorted(accounts)) or "none configured (ECS_WHY_ACCOUNTS)"
+        raise CommandError(f"unknown account {command.account!r}; known accounts: {known}")
 
 
 def parse_command(text: str) -> Command:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from diagnosis.classify import Sighting, is_stopped, sightings
 from diagnosis.findings import build_finding
-from diagnosis.models import Diagnosis, Finding, Gap, Observations, Stats, Target
+from diagnosis.models import Diagnosis, Finding, Gap, Observations, Stats, Target, Timeline
 from diagnosis.rules.base import Match
 
 if TYPE_CHECKING:  # the live checks package stays unloaded on the offline path (explain, events)
@@ -71,6 +71,20 @@ def diagnose(
                 float((stats or {}).get("elapsed_ms", 0.0)) + (time.perf_counter() - started) * 1000, 2
             ),
         ),
+        timeline=timeline(obs, findings, target),
+    )
+
+
+def timeline(obs: Observations, findings: Sequence[Finding], target: Target) -> Timeline:
+    """The stop times of the tasks the failure findings explain, and the service's task counts."""
+    failed = {task for f in findings if f.failure for task in f.tasks}
+    times = sorted(t.stopped_at for t in obs.tasks if t.stopped_at and t.task_id in failed)
+    service = next((s for s in obs.services if target.service and s.name == target.service), None)
+    return Timeline(
+        newest_failure_at=times[-1] if times else None,
+        failing_since=times[0] if times else None,
+        running=service.running if service else None,
+        desired=service.desired if service else None,
     )
 
 

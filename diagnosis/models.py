@@ -236,12 +236,22 @@ class Stats(_Out):
     elapsed_ms: float = 0.0
 
 
+class Timeline(_Out):
+    """When: the newest failure, since when the service has been failing, its tasks now."""
+
+    newest_failure_at: str | None = None
+    failing_since: str | None = None
+    running: int | None = None
+    desired: int | None = None
+
+
 class Diagnosis(_Out):
     target: Target
     summary: RedactedText
     findings: list[Finding] = Field(default_factory=list)
     gaps: list[Gap] = Field(default_factory=list)
     stats: Stats = Field(default_factory=Stats)
+    timeline: Timeline = Field(default_factory=Timeline)
 
     @property
     def top(self) -> Finding | None:

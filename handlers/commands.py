@@ -8,39 +8,48 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import metrics
-from bot.commands import USAGE, CommandError, parse_command
+from bot.commands import USAGE, Command, CommandError, check_command, read_command
 from bot.services import Services
 from handlers.render.text import escape
-from handlers.run import diagnose_and_publish
+from handlers.run import diagnose_and_publish, diagnosing
 from handlers.subscriptions import run_subscription_command
 
 COMMAND = "/ecs-why"
 
 
 def register(app: App, services: Services) -> None:
+    accounts = {a.alias for a in services.settings.accounts}
+
+    def read(text: str) -> Command:
+        """The typed command, checked whole (target, flags, --since): a typo is one ephemeral error."""
+        parsed = read_command(text)
+        check_command(parsed, accounts)
+        return parsed
+
     def ack_command(ack: Ack, command: dict[str, Any]) -> None:
         metrics.REQUESTS.labels("command").inc()
         with metrics.ACK_SECONDS.time():
             try:
-                parsed = parse_command(command.get("text", ""))
+                parsed = read(command.get("text", ""))
             except CommandError as exc:
                 ack(text=f"⚠️ {escape(str(exc))}\n\n{USAGE}")
                 return
             if parsed.verb == "help":
                 ack(text=USAGE)
-            elif parsed.verb == "diagnose":
-                ack(text=f"🔎 Diagnosing {escape(parsed.target)}… the answer will be posted here.")
             else:
-                ack()
+                ack()  # a diagnosis says "diagnosing…" in the channel: the message that becomes the answer
 
     def run_command(command: dict[str, Any], client: WebClient, respond: Respond) -> None:
         try:
-            parsed = parse_command(command.get("text", ""))
+            parsed = read(command.get("text", ""))
         except CommandError:
             return  # already answered by the ack
         channel, user = command["channel_id"], command["user_id"]
         if parsed.verb == "diagnose":
-            diagnose_and_publish(client, services, parsed, channel, user, respond)
+            placeholder = diagnosing(client, parsed, channel, user)
+            if placeholder is None:  # not in this conversation: the answer comes through the response URL
+                respond(response_type="ephemeral", text=f"🔎 Diagnosing {escape(parsed.target)}…")
+            diagnose_and_publish(client, services, parsed, channel, user, respond, placeholder=placeholder)
         elif parsed.verb != "help":
             run_subscription_command(client, services, parsed, channel, user, respond)
 

@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from bot.commands import Command
 from bot.jobs import once
 from bot.services import Services
+from bot.store import StoreUnavailable
 from diagnosis.models import Diagnosis
 from handlers.render.diagnosis import Message, headline, thread
 
@@ -51,6 +52,11 @@ def _post(client: WebClient, channel: str, message: Message, thread_ts: str | No
         return str(client.chat_postMessage(**kwargs)["ts"])
     except SlackApiError as exc:
         raise CannotPost(str(exc.response.get("error"))) from None
+
+
+def update(client: WebClient, channel: str, ts: str, message: Message) -> None:
+    """chat.update of a message the bot posted (the "diagnosing…" placeholder becomes the answer)."""
+    client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
 
 
 def fixes_for(
@@ -93,12 +99,18 @@ def publish(
     user: str,
     respond: Respond | None = None,
     thread_ts: str | None = None,
+    placeholder: str | None = None,
 ) -> str | None:
-    """Headline (with buttons) then the thread. Falls back to the response URL where it cannot post."""
+    """Headline (with buttons) then the thread. `placeholder`: the ts of the "diagnosing…" message, which
+    becomes the headline in place. Falls back to the response URL where it cannot post."""
     fixes = fixes_for(services, diagnosis, command, channel, user)
     top = headline(diagnosis, command.text(), fixes)
     try:
-        ts = post(client, channel, top, thread_ts)
+        if placeholder:
+            update(client, channel, placeholder, top)
+            ts = placeholder
+        else:
+            ts = post(client, channel, top, thread_ts)
     except CannotPost:
         if respond is None:
             raise
@@ -114,4 +126,8 @@ def publish(
         return None
     for message in thread(diagnosis):
         post(client, channel, message, thread_ts or ts)
+    try:  # follow-ups in this thread (`@ecs-why logs`) are about this target
+        services.store.remember_thread(channel, thread_ts or ts, command.text())
+    except StoreUnavailable:
+        log.warning("could not remember the thread %s: follow-ups there will ask for the target", ts)
     return ts

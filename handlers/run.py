@@ -1,5 +1,8 @@
-"""One code path for "diagnose this" — typed, clicked (re-run, a picked candidate) or found by the shortcut:
-run the diagnosis, and say what went wrong in words when it cannot run."""
+"""One code path for "diagnose this" — typed, clicked (re-run, a picked candidate), asked in a thread or
+found by the shortcut: run the diagnosis, and say what went wrong in words when it cannot run.
+
+A typed command first posts "🔎 Diagnosing…" in the channel; that one message becomes the answer (or the
+error) in place, so nothing is left behind."""
 
 from __future__ import annotations
 
@@ -7,16 +10,32 @@ import logging
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.aws_session import SessionError
 from bot.commands import Command
 from bot.services import Services
 from diagnosis.collect.target import AmbiguousTarget, TargetError
+from handlers.render.diagnosis import Message
 from handlers.render.text import escape
-from handlers.replies import Respond, publish
+from handlers.replies import CannotPost, Respond, post, publish, update
 
 log = logging.getLogger(__name__)
 PICK = "ecs_why_pick"
+
+
+def diagnosing(
+    client: WebClient, command: Command, channel: str, user: str, thread_ts: str | None = None
+) -> str | None:
+    """Post the "diagnosing…" message; its ts, or None where the bot cannot post (then the answer goes
+    through the response URL as before)."""
+    text = f"🔎 Diagnosing {escape(command.target)} for <@{user}>…"
+    message = Message(text=text, blocks=[{"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}])
+    try:
+        return post(client, channel, message, thread_ts)
+    except (CannotPost, SlackApiError) as exc:
+        log.info("cannot post the diagnosing message in %s: %s", channel, exc)
+        return None
 
 
 def diagnose_and_publish(
@@ -28,32 +47,42 @@ def diagnose_and_publish(
     respond: Respond,
     thread_ts: str | None = None,
     quiet_unknown: bool = False,
+    placeholder: str | None = None,
 ) -> bool:
-    """True when a diagnosis was published. User errors go back ephemeral, with what to type instead."""
+    """True when a diagnosis was published. User errors go back ephemeral, with what to type instead, or
+    replace the `placeholder` message ("diagnosing…") in place."""
+
+    def fail(text: str, blocks: list[dict[str, Any]] | None = None) -> bool:
+        if placeholder:
+            shown = blocks or [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+            try:
+                update(client, channel, placeholder, Message(text=text, blocks=shown))
+                return False
+            except SlackApiError as exc:
+                log.warning("could not turn the diagnosing message into the error: %s", exc)
+        respond(
+            response_type="ephemeral",
+            replace_original=False,
+            text=text,
+            **({"blocks": blocks} if blocks else {}),
+        )
+        return False
+
     try:
         diagnosis = services.diagnoser.run(command)
     except AmbiguousTarget as exc:
-        respond(
-            response_type="ephemeral",
-            replace_original=False,
-            text=str(exc),
-            blocks=ambiguous_blocks(str(exc), exc.candidates, command),
-        )
-        return False
+        return fail(str(exc), ambiguous_blocks(str(exc), exc.candidates, command))
     except (TargetError, SessionError, ValueError) as exc:
-        if not quiet_unknown:
-            respond(response_type="ephemeral", replace_original=False, text=f"⚠️ {escape(str(exc))}")
-        return False
+        if quiet_unknown:
+            return False
+        return fail(f"⚠️ {escape(str(exc))}")
     except Exception as exc:
         log.exception("diagnosis of %s failed", command.target)
-        respond(
-            response_type="ephemeral",
-            replace_original=False,
-            text=f"⚠️ I could not finish diagnosing {escape(command.target)}: {escape(type(exc).__name__)}. "
-            "Try again, or run `ecs-why diagnose` in a terminal for details.",
+        return fail(
+            f"⚠️ I could not finish diagnosing {escape(command.target)}: {escape(type(exc).__name__)}. "
+            "Try again, or run `ecs-why diagnose` in a terminal for details."
         )
-        return False
-    publish(client, services, diagnosis, command, channel, user, respond, thread_ts)
+    publish(client, services, diagnosis, command, channel, user, respond, thread_ts, placeholder)
     return True
 
 

@@ -21,7 +21,8 @@ from slack_sdk.models.blocks import (
 )
 
 from diagnosis.models import Action, Diagnosis, Finding
-from handlers.render.text import BUTTON_TEXT_LIMIT, MAX_BLOCKS, block_code, code, cut, escape
+from handlers.render.text import MAX_BLOCKS, block_code, code, cut, escape, plain, short_label
+from handlers.render.when import when_line
 
 RERUN = "ecs_why_rerun"
 MORE_LOGS = "ecs_why_more_logs"
@@ -65,6 +66,9 @@ def headline(diagnosis: Diagnosis, command: str, fixes: list[tuple[Action, str]]
                 )
             ),
         ]
+        when = when_line(diagnosis.timeline)
+        if when:
+            body.append(ContextBlock(elements=[MarkdownTextObject(text=when)]))
         others = [f"`{f.category}` ({f.task_count or '–'})" for f in diagnosis.findings[1:4]]
         if others:
             body.append(
@@ -75,7 +79,7 @@ def headline(diagnosis: Diagnosis, command: str, fixes: list[tuple[Action, str]]
         for i, (action, key) in enumerate(fixes[:4])
     ]
     buttons.append(_button("Re-run", RERUN, command))
-    if top is not None and top.category not in ("image_not_found", "image_pull_network", "image_pull_auth"):
+    if top is not None and has_log(top):
         buttons.append(_button("More log lines", MORE_LOGS, command))
     body.append(ActionsBlock(elements=buttons[:25]))
     body.append(
@@ -86,6 +90,11 @@ def headline(diagnosis: Diagnosis, command: str, fixes: list[tuple[Action, str]]
         )
     )
     return Message(text=cut(text, 3000), blocks=_blocks(body))
+
+
+def has_log(finding: Finding) -> bool:
+    """The failed container's log was read and had lines: only then can more of it be shown."""
+    return any(e.fact.startswith("log: ") for e in finding.evidence)
 
 
 def thread(diagnosis: Diagnosis) -> list[Message]:
@@ -156,7 +165,7 @@ def log_message(diagnosis: Diagnosis) -> Message:
 
 def _finding_message(number: int, finding: Finding) -> Message:
     blocks: list[Block] = [
-        HeaderBlock(text=cut(f"{number}. {finding.title}", 150)),
+        HeaderBlock(text=plain(f"{number}. {finding.title}", 150)),
         SectionBlock(
             text=MarkdownTextObject(
                 text=cut(
@@ -195,9 +204,7 @@ def _finding_message(number: int, finding: Finding) -> Message:
 
 
 def _button(label: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:
-    return ButtonElement(
-        text=cut(label, BUTTON_TEXT_LIMIT), action_id=action_id, value=value[:2000], style=style
-    )
+    return ButtonElement(text=short_label(label), action_id=action_id, value=value[:2000], style=style)
 
 
 def _fix_label(action: Action) -> str:

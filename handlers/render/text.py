@@ -3,8 +3,12 @@ text is cut to the limits Slack enforces (a cut text says it was cut)."""
 
 from __future__ import annotations
 
+import re
+
 SECTION_LIMIT = 3000
 BUTTON_TEXT_LIMIT = 75
+_AMOUNT = re.compile(r"\s(?:(?:to|by)\s)?\d[\d.,]*\s?[A-Za-z%]{0,3}$")
+PHONE_BUTTON_LIMIT = 30  # what a button shows on a phone without wrapping; the modal has the details
 BUTTON_VALUE_LIMIT = 2000
 MESSAGE_TEXT_LIMIT = 3000
 MAX_BLOCKS = 50
@@ -35,3 +39,21 @@ def cut(text: str, limit: int = SECTION_LIMIT) -> str:
         if head.count("```") % 2:
             head += "```"
     return head + suffix
+
+
+def plain(text: str, limit: int) -> str:
+    """For plain_text fields (headers): no markdown, so backticks would show as they are."""
+    return cut(" ".join(text.replace("`", "").split()), limit)
+
+
+def short_label(text: str, limit: int = PHONE_BUTTON_LIMIT) -> str:
+    """A button label that fits a phone: cut at a word, marked with an ellipsis; a trailing amount
+    ("to 190 s") is kept, since it is what tells two such buttons apart."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    amount = _AMOUNT.search(text)
+    tail = " " + amount.group(0).strip() if amount and len(amount.group(0)) < limit // 2 else ""
+    budget = limit - len(tail) - 1
+    head = text[:budget].rsplit(" ", 1)[0] if " " in text[:budget] else text[:budget]
+    return head.rstrip(" ,;:-") + "…" + tail

@@ -431,3 +431,16 @@ def test_store_unavailable_when_the_server_is_stopped(redis_server_factory: Call
             call()
         assert isinstance(caught.value.__cause__, redis.ConnectionError | redis.TimeoutError)
     assert time.monotonic() - started < 10, "a dead Redis must fail fast, not hang a Slack ack"
+
+
+def test_a_thread_remembers_its_target_across_replicas(replicas: NewStore) -> None:
+    one, two = replicas(), replicas()
+    one.remember_thread("C1", "1700000000.000100", "web-api --cluster prod")
+    assert two.thread_command("C1", "1700000000.000100") == "web-api --cluster prod"
+    assert two.thread_command("C1", "1700000000.000200") is None
+    assert two.thread_command("C2", "1700000000.000100") is None, "a thread is one channel's"
+
+
+def test_a_remembered_thread_expires(s: Store) -> None:
+    s.remember_thread("C1", "1.2", "web", ttl=1)
+    assert 0 < s.redis.ttl(s.key("thread", "C1", "1.2")) <= 1

@@ -82,12 +82,14 @@ def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def headline(slack: FakeSlackApi, needle: str) -> dict[str, Any]:
-    call = slack.wait_for(
-        "chat.postMessage",
-        lambda c: needle in c.params.get("text", "") and not c.params.get("thread_ts"),
-        timeout=60,
-    )
-    return call.params | {"ts": call.response["ts"]}
+    """The answer in the channel: the "diagnosing…" message updated in place (or a new message)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        for call in slack.calls("chat.update") + slack.calls("chat.postMessage"):
+            if needle in call.params.get("text", "") and not call.params.get("thread_ts") and call.ok:
+                return call.params | {"ts": call.params.get("ts") or call.response["ts"]}
+        time.sleep(0.1)
+    raise AssertionError(f"no answer with {needle!r} in the channel")
 
 
 def grace(endpoint: str) -> int:
@@ -130,15 +132,40 @@ def test_help_and_unknown_flags_answer_at_once(bot: str) -> None:
     assert status == 200 and "unknown option --clutser" in body and "--cluster" in body
 
 
+def test_a_typo_gets_one_ephemeral_error_and_no_diagnosing(bot: str, slack: FakeSlackApi) -> None:
+    slack.clear()
+    status, body, _ = send(bot, slash_command("web —cluster demo —since yesterday"), SECRET)
+    assert status == 200 and "use a number and a unit" in body
+    time.sleep(1)
+    assert not slack.calls("chat.postMessage"), "nothing is posted for a command that cannot run"
+
+
+def test_smart_dashes_quotes_and_a_trailing_period_are_read_as_meant(bot: str, slack: FakeSlackApi) -> None:
+    slack.clear()
+    status, body, _ = send(
+        bot,
+        slash_command("“checkout” —cluster demo –since 24h.", response_url=slack.response_url("t")),
+        SECRET,
+    )
+    assert status == 200 and not body
+    top = headline(slack, "oom")
+    assert "demo/checkout" in top["text"]
+
+
 def test_slash_command_then_grace_period_button_changes_ecs_once(
     bot: str, slack: FakeSlackApi, endpoint: str, redis_url: str
 ) -> None:
+    slack.clear()
     status, body, _elapsed = send(
         bot, slash_command("web --cluster demo", user_id=OPERATOR, response_url=slack.response_url()), SECRET
     )
-    assert status == 200 and "Diagnosing" in body
+    assert status == 200 and not body, "a valid command is acknowledged without an ephemeral"
+    placeholder = slack.wait_for(
+        "chat.postMessage", lambda c: "Diagnosing web" in c.params.get("text", ""), timeout=30
+    )
     top = headline(slack, "elb_health_check")
     assert "demo/web" in top["text"]
+    assert top["ts"] == placeholder.response["ts"], "the diagnosing message became the answer in place"
     fix = next(b for b in buttons(top) if b["action_id"].startswith("ecs_why_fix"))
     assert "190" in fix["text"]["text"], "the grace period offered is twice the observed start time"
     thread = slack.wait_for("chat.postMessage", lambda c: c.params.get("thread_ts") == top["ts"], timeout=30)

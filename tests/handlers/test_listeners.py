@@ -31,6 +31,7 @@ def slack_error(error: str) -> SlackApiError:
 
 def services(diagnosis: Any = None, error: Exception | None = None) -> MagicMock:
     svc = MagicMock()
+    svc.settings.accounts = []
     if error is not None:
         svc.diagnoser.run.side_effect = error
     else:
@@ -83,12 +84,60 @@ def test_ack_answers_an_error_with_the_valid_flags() -> None:
     assert "unknown option --clutser" in text and "--cluster" in text and USAGE in text
 
 
-def test_ack_says_diagnosing_and_escapes_the_target() -> None:
+def test_a_bad_target_is_refused_in_the_ack_escaped_and_never_diagnosing() -> None:
     listener = slash_listener(listeners(services()))
     ack = MagicMock()
     listener.ack_function(ack=ack, command=command_payload("'<!here>' --cluster prod"))
     text = ack.call_args.kwargs["text"]
-    assert text.startswith("🔎 Diagnosing &lt;!here&gt;")
+    assert text.startswith("⚠️ '&lt;!here&gt;' is not a target") and "Diagnosing" not in text
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("web —since yesterday", "--since 'yesterday': use a number and a unit"),
+        ("web --region moon-1", "is not an AWS region"),
+        ("web --account nope", "unknown account 'nope'"),
+    ],
+)
+def test_the_whole_command_is_checked_before_the_ack(typed: str, says: str) -> None:
+    svc = services()
+    listener = slash_listener(listeners(svc))
+    ack = MagicMock()
+    listener.ack_function(ack=ack, command=command_payload(typed))
+    ack.assert_called_once()
+    assert says in ack.call_args.kwargs["text"]
+    slack = client()
+    listener.lazy_functions[0](command=command_payload(typed), client=slack, respond=MagicMock())
+    slack.chat_postMessage.assert_not_called()
+    svc.diagnoser.run.assert_not_called()
+
+
+def test_diagnosing_is_one_message_that_becomes_the_answer() -> None:
+    svc = services()
+    listener = slash_listener(listeners(svc))
+    ack = MagicMock()
+    listener.ack_function(ack=ack, command=command_payload("web —cluster prod."))
+    ack.assert_called_once_with()
+    slack, respond = client(), MagicMock()
+    listener.lazy_functions[0](command=command_payload("web —cluster prod."), client=slack, respond=respond)
+    first = slack.chat_postMessage.call_args_list[0].kwargs
+    assert first["text"].startswith("🔎 Diagnosing web for <@U1>") and "thread_ts" not in first
+    updated = slack.chat_update.call_args.kwargs
+    assert updated["ts"] == "1700000000.000001" and "elb_health_check" in updated["text"]
+    rest = [c.kwargs for c in slack.chat_postMessage.call_args_list[1:]]
+    assert rest and all(p["thread_ts"] == "1700000000.000001" for p in rest)
+    respond.assert_not_called()
+
+
+def test_an_unknown_target_turns_the_diagnosing_message_into_the_error() -> None:
+    svc = services(error=UnknownTarget("no service web-apu; closest: web-api"))
+    listener = slash_listener(listeners(svc))
+    slack, respond = client(), MagicMock()
+    listener.lazy_functions[0](command=command_payload("web-apu"), client=slack, respond=respond)
+    assert slack.chat_postMessage.call_count == 1
+    assert slack.chat_update.call_args.kwargs["text"] == "⚠️ no service web-apu; closest: web-api"
+    respond.assert_not_called()
 
 
 def test_ack_of_a_subscription_command_is_empty() -> None:

@@ -19,7 +19,7 @@ from slack_sdk.models.blocks import Block
 from bot.commands import Command
 from diagnosis.engine import diagnose
 from diagnosis.knowledge import CATALOG
-from diagnosis.models import Diagnosis, Gap
+from diagnosis.models import Diagnosis, EvidenceItem, Gap
 from diagnosis.parse import parse_document
 from handlers.render.diagnosis import FIX, MORE_LOGS, RERUN, Message, headline, log_message, thread
 from tests.diagnosis.test_wordings import as_document
@@ -187,9 +187,12 @@ def test_golden_blocks(category: str) -> None:
     ids = [e["action_id"] for b in head["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert RERUN in ids
     top = diagnosis.findings[0]
-    assert (MORE_LOGS in ids) == (
-        top.category not in ("image_not_found", "image_pull_network", "image_pull_auth")
-    )
+    logged = any(e.fact.startswith("log: ") for e in top.evidence)
+    assert (MORE_LOGS in ids) == logged, "more log lines only where the container's log was read"
+    for block in (b for m in messages(rendered) for b in m["blocks"] if b["type"] == "header"):
+        assert "`" not in block["text"]["text"], "a header is plain text: a backtick would show as is"
+    for button in (e for b in head["blocks"] if b["type"] == "actions" for e in b["elements"]):
+        assert len(button["text"]["text"]) <= 30, "a button label fits a phone"
     offered = [r.action for r in top.remediations if r.action is not None]
     fix_buttons = [
         e for b in head["blocks"] if b["type"] == "actions" for e in b["elements"]
@@ -265,3 +268,38 @@ def test_at_most_four_fix_buttons_with_unique_action_ids() -> None:
     assert [b["action_id"] for b in buttons if b["action_id"].startswith(FIX)] == [
         f"{FIX}:{i}" for i in range(4)
     ]
+
+
+def test_more_log_lines_is_offered_when_the_log_was_read() -> None:
+    diagnosis = build("oom")
+    top = diagnosis.findings[0]
+    logged = top.model_copy(
+        update={"evidence": [*top.evidence, EvidenceItem(source="logs:GetLogEvents g s", fact="log: boom")]}
+    )
+    with_log = diagnosis.model_copy(update={"findings": [logged, *diagnosis.findings[1:]]})
+    ids = [e["action_id"] for b in headline(with_log, "prod/web", []).blocks if b["type"] == "actions"
+           for e in b["elements"]]  # fmt: skip
+    assert MORE_LOGS in ids
+    ids = [e["action_id"] for b in headline(diagnosis, "prod/web", []).blocks if b["type"] == "actions"
+           for e in b["elements"]]  # fmt: skip
+    assert MORE_LOGS not in ids
+
+
+def test_a_title_with_backticks_makes_a_plain_header() -> None:
+    diagnosis = build("oom")
+    top = diagnosis.findings[0].model_copy(update={"title": "Container `app` ran   out of memory"})
+    first = thread(diagnosis.model_copy(update={"findings": [top]}))[0]
+    header = next(b for b in first.blocks if b["type"] == "header")
+    assert header["text"] == {"type": "plain_text", "text": "1. Container app ran out of memory", "emoji": True}
+
+
+def test_a_long_fix_label_is_cut_at_a_word_for_a_phone() -> None:
+    diagnosis = build("elb_health_check")
+    action = next(r.action for r in diagnosis.findings[0].remediations if r.action is not None)
+    assert action.label and len(action.label) > 30
+    message = headline(diagnosis, "prod/web", [(action, "k0")])
+    label = next(e for b in message.blocks if b["type"] == "actions" for e in b["elements"])["text"]["text"]
+    head, _, amount = label.partition("… ")
+    assert len(label) <= 30 and action.label.startswith(head)
+    assert amount and action.label.endswith(amount)
+    assert any(ch.isdigit() for ch in amount), "the amount tells two such buttons apart"
