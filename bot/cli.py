@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from bot.cli_check import register as register_check
+
 if TYPE_CHECKING:
     from bot.settings import Settings
     from diagnosis.models import Diagnosis
@@ -28,6 +30,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},  # inherited by every command
 )
+register_check(app)
 
 
 def _print_version(value: bool) -> None:

@@ -47,7 +47,10 @@ def test_diagnosis_imports_no_outer_layer_slack_or_redis(module: str, path: Path
 
 @pytest.mark.parametrize(
     ("module", "path"),
-    modules("diagnosis/rules") + modules("diagnosis/knowledge") + modules("diagnosis/checks"),
+    modules("diagnosis/rules")
+    + modules("diagnosis/knowledge")
+    + modules("diagnosis/checks")
+    + modules("diagnosis/prevent/rules"),
     ids=lambda v: str(v),
 )
 def test_rules_are_pure(module: str, path: Path) -> None:

@@ -44,6 +44,7 @@ IMAGE_CLOSURE = {
     "pygments",
     "python-dateutil",
     "python-dotenv",
+    "pyyaml",  # ecs-why check reads CloudFormation templates written in YAML
     "redis",
     "rich",
     "s3transfer",

@@ -1,0 +1,123 @@
+"""Secrets and what fetches them: an execution role wherever ECS pulls or fetches on the task's behalf,
+secrets in the task's own account and region, and the role's permission to read them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from diagnosis.knowledge.base import EXEC_ROLE
+from diagnosis.prevent.inputs.roles import grants
+from diagnosis.prevent.model import Fix, Subject, Violation
+from diagnosis.prevent.rules.base import Rule
+from diagnosis.prevent.rules.fixes import task_fix
+from diagnosis.prevent.rules.images import parse_image
+from diagnosis.prevent.rules.logging import awslogs
+from diagnosis.prevent.values import as_str
+
+
+def secret_refs(subject: Subject) -> Iterator[tuple[str, str]]:
+    """(container, valueFrom) of every secret, also of log driver secretOptions."""
+    for container in subject.containers:
+        name = str(container.get("name", ""))
+        config = container.get("logConfiguration") or {}
+        options = config.get("secretOptions") if isinstance(config, dict) else None
+        for secret in [*(container.get("secrets") or []), *(options or [])]:
+            ref = as_str(secret.get("valueFrom")) if isinstance(secret, dict) else None
+            if ref:
+                yield name, ref
+
+
+def execution_role(subject: Subject) -> Iterator[Violation]:
+    if subject.task_definition.get("executionRoleArn"):
+        return
+    needs = []
+    if any(True for _ in secret_refs(subject)):
+        needs.append("fetch its secrets")
+    if any(c.get("repositoryCredentials") for c in subject.containers):
+        needs.append("log in to its private registry")
+    if subject.fargate:
+        if any(parse_image(as_str(c.get("image")) or "").ecr for c in subject.containers):
+            needs.append("pull its ECR images")
+        if any(True for _ in awslogs(subject)):
+            needs.append("send its awslogs")
+    if needs:
+        account = subject.account or "ACCOUNT_ID"
+        yield Violation(
+            f"the task definition has no executionRoleArn, but ECS needs one to {' and '.join(needs)}",
+            task_fix(subject, ("executionRoleArn", f"arn:aws:iam::{account}:role/ecsTaskExecutionRole")),
+        )
+
+
+def location(subject: Subject) -> Iterator[Violation]:
+    for container, ref in secret_refs(subject):
+        parts = ref.split(":")
+        if not ref.startswith("arn:") or len(parts) < 6:
+            continue
+        region, account = parts[3], parts[4]
+        away = []
+        if subject.region and region and region != subject.region:
+            away.append(f"region {region} (the task runs in {subject.region})")
+        if subject.account and account and account != subject.account:
+            away.append(f"account {account} (the task runs in {subject.account})")
+        if away:
+            yield Violation(
+                f"container {container} reads {ref} from another {' and '.join(away)}: it needs a resource "
+                "policy that lets the execution role read it, a customer managed KMS key for another "
+                "account, and a way out to that region (this region's VPC endpoints do not reach it)",
+                Fix(
+                    cli=f"aws secretsmanager get-resource-policy --secret-id {ref}"
+                    if ":secretsmanager:" in ref
+                    else None
+                ),
+                container=container,
+            )
+
+
+def permission(subject: Subject) -> Iterator[Violation]:
+    actions = (subject.role_actions or {}).get("execution")
+    if actions is None:
+        return
+    for container, ref in secret_refs(subject):
+        action = "secretsmanager:GetSecretValue" if ":secretsmanager:" in ref else "ssm:GetParameters"
+        if not grants(actions, action):
+            yield Violation(
+                f"container {container} reads {ref}, but the execution role is not allowed {action}",
+                Fix(
+                    cloudformation=f"ExecutionRole: Policies: allow {action} on {ref}",
+                    terraform=f'aws_iam_role_policy for the execution role: Action = ["{action}"], Resource = "{ref}"',
+                ),
+                container=container,
+            )
+
+
+RULES = (
+    Rule(
+        "execution_role",
+        "No execution role where ECS needs one",
+        "error",
+        "ECS fetches secrets, logs in to private registries, and on Fargate pulls ECR images and sends "
+        "awslogs with the task execution role; without one the task stops before its containers start.",
+        ("secrets_retrieval", "image_pull_auth", "log_driver_init"),
+        execution_role,
+        (EXEC_ROLE,),
+    ),
+    Rule(
+        "secret_location",
+        "Secret in another region or account",
+        "warning",
+        "A secret or parameter of another account or region is readable only with a resource policy, a "
+        "customer managed KMS key (another account) and a network path to that region's endpoint.",
+        ("secrets_retrieval",),
+        location,
+    ),
+    Rule(
+        "secret_permission",
+        "Execution role may not read a secret",
+        "error",
+        "The execution role reads the task's secrets (secretsmanager:GetSecretValue, ssm:GetParameters) "
+        "before the containers start; without that permission the task stops with ResourceInitializationError.",
+        ("secrets_retrieval",),
+        permission,
+        (EXEC_ROLE,),
+    ),
+)

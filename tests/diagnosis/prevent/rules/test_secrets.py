@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from tests.diagnosis.prevent.builders import container, results, rule_ids, subject, taskdef
+
+SECRET = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-password-AbCdEf"
+
+
+def test_secrets_without_an_execution_role_is_an_error() -> None:
+    definition = taskdef(container(secrets=[{"name": "DB", "valueFrom": SECRET}]), executionRoleArn=None)
+    [found] = results(definition, "execution_role")
+    assert found.severity == "error"
+    assert "fetch its secrets" in found.fact and "pull its ECR images" in found.fact
+    assert "role/ecsTaskExecutionRole" in (found.fix.cli or "")
+
+
+def test_ec2_with_a_public_image_and_no_secrets_needs_no_execution_role() -> None:
+    definition = taskdef(
+        container(image="nginx:1.25", logConfiguration=None),
+        executionRoleArn=None,
+        requiresCompatibilities=["EC2"],
+    )
+    assert "execution_role" not in rule_ids(definition)
+
+
+def test_a_secret_in_another_region_or_account_is_a_warning() -> None:
+    elsewhere = "arn:aws:secretsmanager:us-east-1:999988887777:secret:db-AbCdEf"
+    definition = taskdef(container(secrets=[{"name": "DB", "valueFrom": elsewhere}]))
+    [found] = results(subject(definition, region="eu-west-1"), "secret_location")
+    assert found.severity == "warning"
+    assert "region us-east-1" in found.fact and "account 999988887777" in found.fact
+
+
+def test_a_secret_of_the_task_s_own_account_and_region_passes() -> None:
+    definition = taskdef(container(secrets=[{"name": "DB", "valueFrom": SECRET}]))
+    assert "secret_location" not in rule_ids(subject(definition, region="eu-west-1"))
+
+
+def test_an_execution_role_that_may_not_read_the_secret_is_an_error() -> None:
+    definition = taskdef(container(secrets=[{"name": "DB", "valueFrom": SECRET}]))
+    roles = {"execution": frozenset({"ecr:GetAuthorizationToken"})}
+    [found] = results(subject(definition, role_actions=roles), "secret_permission")
+    assert "secretsmanager:GetSecretValue" in found.fact
+    allowed = {"execution": frozenset({"secretsmanager:GetSecretValue"})}
+    assert results(subject(definition, role_actions=allowed), "secret_permission") == []
