@@ -31,6 +31,9 @@ _EXEC_PATH = re.compile(r"exec(?::|\s+format error)?\s*\\?\"([^\"\\]+)\\?\"|\bex
 _HTTP_CODES = re.compile(r"codes?:?\s*\[([\d, ]+)\]")
 _IAM_ACTION = re.compile(r"perform:?\s+([a-z0-9-]+:[A-Za-z]+)")
 _INSTANCE = re.compile(r"\b(i-[0-9a-f]{8,17})\b")
+# An HTTP status standing alone ("API error (404)", "status: 403", "404 Not Found"), never digits inside an
+# account ID, a digest, a tag, an address or a port.
+_HTTP_STATUS = re.compile(r"(?<![\w.:/@#-])([1-5]\d\d)(?![\w.:/@-])")
 _CONTAINER_INSTANCE = re.compile(r"container instance ([0-9a-f]{32}|[0-9a-f-]{36}|[0-9a-f]{17})")
 
 
@@ -56,6 +59,29 @@ class Message:
 
     def typed(self, *types: str) -> bool:
         return any(t in self.error_types for t in types)
+
+    @cached_property
+    def statuses(self) -> frozenset[int]:
+        """The HTTP status codes the message states (standalone numbers, not parts of names)."""
+        return frozenset(int(m.group(1)) for m in _HTTP_STATUS.finditer(self.text))
+
+    def status(self, *codes: int) -> bool:
+        """True when the message states one of these HTTP status codes."""
+        return any(code in self.statuses for code in codes)
+
+    def word(self, *words: str) -> bool:
+        """True when any of `words` (lowercase) appears as a whole word, not inside another one."""
+        lower = self.lower
+        for w in words:
+            start = lower.find(w)
+            while start != -1:
+                end = start + len(w)
+                if (start == 0 or not lower[start - 1].isalnum()) and (
+                    end == len(lower) or not lower[end].isalnum()
+                ):
+                    return True
+                start = lower.find(w, start + 1)
+        return False
 
     @cached_property
     def image(self) -> str:

@@ -31,7 +31,13 @@ SIDECAR_HINTS = (
     "init",
 )
 
-_SIDECAR_NAME = re.compile("|".join(re.escape(h) for h in SIDECAR_HINTS))
+# A hint starts a part of the name (envoy-proxy, fluentbit, log_router), never letters inside a word
+# ("infinity-web" holds "init"); a short hint is the whole part ("initech-api" is not an init container).
+_SIDECAR_NAME = re.compile(
+    r"(?:^|[^a-z0-9])(?:"
+    + "|".join(re.escape(h) + ("" if len(h) >= 5 else r"(?![a-z0-9])") for h in SIDECAR_HINTS)
+    + ")"
+)
 
 # 128 + N: the process died from signal N.
 SIGNALS = {
@@ -135,7 +141,11 @@ def from_exit_code(task: TaskFacts) -> Match | None:
     if code in (126, 127):
         meaning = "not executable (126)" if code == 126 else "command not found (127)"
         return found(
-            "command_not_found", 0.85, f"{_called(container)} exited with {code}: {meaning}", None, names=names
+            "command_not_found",
+            0.85,
+            f"{_called(container)} exited with {code}: {meaning}",
+            None,
+            names=names,
         )
     if code == 139:
         return found(

@@ -25,15 +25,8 @@ def container_health(msg: Message) -> Match | None:
 
 
 def load_balancer_health(msg: Message) -> Match | None:
-    elb = msg.has(
-        "elb health check",
-        "load balancer health",
-        "target-group",
-        "target group",
-        "targetgroup",
-        "elb",
-        "alb",
-        "nlb",
+    elb = msg.has("load balancer", "target-group", "target group", "targetgroup") or msg.word(
+        "elb", "alb", "nlb"
     )
     unhealthy = msg.has("unhealthy", "health check", "health checks")
     if elb and msg.has("target type", "failed to register targets"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from diagnosis.rules.base import Match, found
 from diagnosis.signals import Message
 
@@ -36,21 +38,22 @@ def maintenance(msg: Message) -> Match | None:
 
 
 def scaling_or_deployment(msg: Message) -> Match | None:
-    if msg.has(
-        "scaling activity initiated",
-        "scale-in",
-        "scale in",
-        "scaling in",
-        "initiated by (deployment",
-        "deployment ecs-svc",
-        "replaced by",
-        "desired count",
-        "service scheduler",
-        "taskset",
-        "task set",
-        "rolling back",
-        "rollback",
-    ) or (msg.has("deployment") and msg.has("in progress", "completed")):
+    if (
+        msg.has(
+            "scaling activity initiated",
+            "initiated by (deployment",
+            "deployment ecs-svc",
+            "replaced by",
+            "desired count",
+            "service scheduler",
+            "taskset",
+            "task set",
+            "rolling back",
+            "rollback",
+        )
+        or _SCALED_IN.search(msg.lower)
+        or (msg.has("deployment") and msg.has("in progress", "completed"))
+    ):
         return found(
             "scaling_or_deployment",
             0.9,
@@ -60,9 +63,18 @@ def scaling_or_deployment(msg: Message) -> Match | None:
     return None
 
 
+# "stopped by X": a person or a tool called StopTask, unless X is ECS itself (its agent, the scheduler, a
+# deployment, auto scaling), which stops tasks for reasons other rules read.
+_STOPPED_BY = re.compile(
+    r"stopped by (?!(?:the )?(?:amazon )?(?:ecs|agent|service|scheduler|deployment|auto ?scaling|"
+    r"application auto|spot|aws\b))"
+)
+_SCALED_IN = re.compile(r"\bscal(?:e|ed|es|ing)[ -]in\b")
+
+
 def user(msg: Message) -> Match | None:
-    if msg.has(
-        "stopped by user", "user initiated", "stoptask", "stop-task", "stopped by the user", "stopped by"
+    if msg.has("stopped by user", "user initiated", "stoptask", "stop-task", "stopped by the user") or (
+        "stopped by" in msg.lower and _STOPPED_BY.search(msg.lower)
     ):
         return found("user_stopped", 0.92, "someone (a person, a pipeline or a tool) called StopTask", msg)
     return None
@@ -76,6 +88,7 @@ def instance(msg: Message) -> Match | None:
         "instance has been terminated",
         "container instance",
         "draining",
+        "drained",
         "deregister",
         "instance stopped",
         "was terminated",

@@ -45,7 +45,9 @@ def image_pull(msg: Message) -> Match | None:
     """CannotPullContainerError and friends, told apart by the clause that says why."""
     if not (msg.typed("cannotpullcontainererror") or msg.has(*PULL_WORDS)):
         return None
-    if msg.has("registry auth") and not msg.has(*AUTH_WORDS):
+    auth = msg.has(*AUTH_WORDS) or msg.status(401, 403)
+    not_found = msg.has(*NOT_FOUND_WORDS) or msg.status(404)
+    if msg.has("registry auth") and not auth:
         # Fetching ECR credentials is a call to the ECR API: retried until it gave up means no answer.
         sure = msg.has(*NETWORK_WORDS)
         return found(
@@ -65,9 +67,9 @@ def image_pull(msg: Message) -> Match | None:
             msg,
             ("image_not_found",),
         )
-    if msg.has(*AUTH_WORDS) and not msg.has("manifest unknown", ": not found"):
+    if auth and not msg.has("manifest unknown", ": not found"):
         return found("image_pull_auth", 0.88, "the registry refused the credentials (access denied)", msg)
-    if msg.has("unexpected status code") and not msg.has(*NOT_FOUND_WORDS):
+    if msg.has("unexpected status code") and not not_found:
         return found(
             "image_pull_auth",
             0.55,
@@ -75,7 +77,7 @@ def image_pull(msg: Message) -> Match | None:
             msg,
             ("image_pull_network", "image_not_found"),
         )
-    if msg.has(*NOT_FOUND_WORDS):
+    if not_found:
         return found(
             "image_not_found", 0.9, "the registry says the image or tag does not exist (not found)", msg
         )

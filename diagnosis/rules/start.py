@@ -14,7 +14,7 @@ def resource_initialization(msg: Message) -> Match | None:
     typed = msg.typed("resourceinitializationerror")
     if msg.has(*SECRET_WORDS):
         return found("secrets_retrieval", 0.9, _secret_clue(msg), msg)
-    if msg.has("ecr registry auth", "registry credentials", "getauthorizationtoken"):
+    if msg.has("ecr registry auth", "registry auth token", "registry credentials", "getauthorizationtoken"):
         return None  # fetching ECR credentials: a pull problem, read by image_pull
     if msg.has("unable to pull secrets"):
         return found(
@@ -97,7 +97,14 @@ def network_interface(msg: Message) -> Match | None:
 
 def volume(msg: Message) -> Match | None:
     if msg.typed("cannotcreatevolumeerror") or msg.has(
-        "efs utils", "efs mount", "amazon-efs-mount", "mount.nfs", "efs access point", "failed to mount"
+        "efs utils",
+        "efs mount",
+        "amazon-efs-mount",
+        "mount.nfs",
+        "efs access point",
+        "failed to mount",
+        "ebs volume",
+        "volume attachment",
     ):
         return found("volume_mount", 0.9, "the task's volume could not be created or mounted", msg)
     return None

@@ -1,4 +1,7 @@
-"""The words that mark each kind of start failure, shared by the rules that read them."""
+"""The words that mark each kind of start failure, shared by the rules that read them.
+
+Bare HTTP status codes are not words here: `Message.status(404)` reads them only where they stand alone,
+never inside an account ID, a digest or a tag."""
 
 from __future__ import annotations
 
@@ -36,8 +39,6 @@ AUTH_WORDS = (
     "forbidden",
     "status: 403",
     "403 forbidden",
-    " 403",
-    " 401",
     "authentication required",
     "denied: ",
     "requested access to the resource is denied",
@@ -58,7 +59,6 @@ NOT_FOUND_WORDS = (
     "manifest unknown",
     "does not exist",
     "name unknown",
-    "404",
     "no such image",
     "repositorynotfound",
     "imagenotfound",
