@@ -1,4 +1,4 @@
-"""Slack-facing listeners, one module per kind (commands, shortcuts, actions, views), each with
+"""Slack-facing listeners, one module per kind (commands, shortcuts, actions, views, follow-ups), each with
 `register(app, services)`; `register_all` is what the composition root calls."""
 
 from __future__ import annotations
@@ -6,9 +6,9 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import actions, commands, notify, shortcuts, views
+from handlers import actions, commands, followups, notify, shortcuts, views
 
 
 def register_all(app: App, services: Services) -> None:
-    for module in (commands, shortcuts, actions, views, notify):
+    for module in (commands, shortcuts, actions, views, notify, followups):
         module.register(app, services)

@@ -60,7 +60,7 @@ def _run(services: Services, command: Command, channel: str, user: str) -> str:
             else f"This channel was not subscribed to {escape(name)}."
         )
     report = history_report(store, target, command.since or "7d")
-    return _history_text(name, report)
+    return history_text(name, report)
 
 
 def _describe(sub: dict[str, Any]) -> str:
@@ -74,7 +74,7 @@ def _filters(sub: dict[str, Any]) -> str:
     return what + (" and normal stops" if sub.get("include_lifecycle") else "")
 
 
-def _history_text(name: str, report: dict[str, Any]) -> str:
+def history_text(name: str, report: dict[str, Any]) -> str:
     if not report["total"]:
         return f"No stopped task of {escape(name)} is stored for the last {report['since']}."
     lines = [f"*{escape(name)}: {report['total']} stopped tasks in the last {report['since']}*"]

@@ -47,6 +47,10 @@ METHOD_SCOPES: dict[str, frozenset[str]] = {
 }
 # Scopes that come with a feature of the manifest rather than a Web API call.
 FEATURE_SCOPES = {"slash_commands": "commands", "shortcuts": "commands"}
+# Events API: the listener in code → the bot event the manifest subscribes to → the scope it needs.
+# `app.event("message")` answers direct messages only (handlers/followups.py), hence message.im.
+LISTENER_EVENTS = {"app_mention": "app_mention", "message": "message.im"}
+EVENT_SCOPES = {"app_mention": "app_mentions:read", "message.im": "im:history"}
 
 
 @cache
@@ -181,7 +185,20 @@ def needed_scopes() -> dict[str, list[str]]:
     for feature, scope in FEATURE_SCOPES.items():
         if manifest()["features"].get(feature):
             why.setdefault(scope, []).append(f"features.{feature}")
+    for event in manifest()["settings"].get("event_subscriptions", {}).get("bot_events", []):
+        why.setdefault(EVENT_SCOPES[event], []).append(f"bot_events {event}")
     return why
+
+
+def test_the_bot_events_are_exactly_the_ones_the_code_listens_for() -> None:
+    subscribed = manifest()["settings"].get("event_subscriptions", {}).get("bot_events", [])
+    assert sorted(subscribed) == sorted({LISTENER_EVENTS[e] for e in event_listeners()})
+    assert set(subscribed) <= set(EVENT_SCOPES), "name the scope each subscribed event needs"
+
+
+def test_direct_messages_reach_the_bot() -> None:
+    home = manifest()["features"].get("app_home", {})
+    assert home.get("messages_tab_enabled") is True and home.get("messages_tab_read_only_enabled") is False
 
 
 def test_the_bot_scopes_are_exactly_the_ones_the_code_uses() -> None:

@@ -18,7 +18,14 @@ import redis
 
 from tests.e2e.conftest import ROOT, cli_env
 from tests.fakes.slack_api import FakeSlackApi
-from tests.fakes.slack_requests import block_action, message_shortcut, send, slash_command, view_submission
+from tests.fakes.slack_requests import (
+    block_action,
+    event_callback,
+    message_shortcut,
+    send,
+    slash_command,
+    view_submission,
+)
 
 pytestmark = pytest.mark.e2e
 SECRET = "e2e-signing-secret"
@@ -308,3 +315,45 @@ def test_pasted_event_json_is_explained_without_aws(bot: str, slack: FakeSlackAp
         "chat.postMessage", lambda c: c.params.get("thread_ts") == "1700000777.000100", timeout=30
     )
     assert "registry_rate_limit" in answer.params["text"]
+
+
+def test_a_follow_up_in_the_diagnosis_thread_is_about_the_same_service(bot: str, slack: FakeSlackApi) -> None:
+    slack.clear()
+    send(bot, slash_command("checkout --cluster demo", response_url=slack.response_url("f")), SECRET)
+    top = headline(slack, "oom")
+    slack.wait_for("chat.postMessage", lambda c: c.params.get("thread_ts") == top["ts"], timeout=30)
+
+    def ask(text: str) -> dict[str, Any]:
+        event = {"type": "app_mention", "user": "U1", "text": f"<@UBOT> {text}", "channel": "C1",
+                 "ts": f"{time.time():.6f}", "thread_ts": top["ts"]}  # fmt: skip
+        status, _, _ = send(bot, event_callback(event), SECRET)
+        assert status == 200
+        return event
+
+    ask("tasks")
+    tasks = slack.wait_for(
+        "chat.postMessage",
+        lambda c: (
+            c.params.get("thread_ts") == top["ts"] and c.params.get("text", "").startswith("Stopped tasks")
+        ),
+        timeout=60,
+    )
+    assert "exit 137" in tasks.params["blocks"][0]["text"]["text"], (
+        "the OOM-killed tasks, with their exit code"
+    )
+    ask("make coffee")
+    unknown = slack.wait_for(
+        "chat.postMessage",
+        lambda c: c.params.get("thread_ts") == top["ts"] and "I do not know" in c.params.get("text", ""),
+        timeout=30,
+    )
+    assert "`logs`" in unknown.params["blocks"][0]["text"]["text"]
+
+
+def test_a_dm_names_the_service(bot: str, slack: FakeSlackApi) -> None:
+    slack.clear()
+    event = {"type": "message", "channel_type": "im", "user": "U1", "text": "events demo/web", "channel": "D0DM",
+             "ts": f"{time.time():.6f}"}  # fmt: skip
+    send(bot, event_callback(event), SECRET)
+    answer = slack.wait_for("chat.postMessage", lambda c: c.params.get("channel") == "D0DM", timeout=60)
+    assert answer.params["text"].startswith("Recent events of demo/web")

@@ -1,0 +1,143 @@
+"""Follow-ups in a thread and in a DM: answered in that thread, about the thread's target (stored when the
+diagnosis was posted), the DM's target named in the message; unknown words get the list."""
+
+from __future__ import annotations
+
+from typing import Any
+from unittest.mock import MagicMock
+
+from slack_bolt import App
+
+from bot.commands import Command
+from diagnosis.collect.target import UnknownTarget
+from diagnosis.models import ContainerFacts, Observations, TaskFacts
+from handlers import followups, register_all
+from tests.handlers.render.test_diagnosis_blocks import build
+from tests.handlers.test_listeners import client, services
+
+ROOT = "1700000000.000100"
+
+
+def mention(text: str, thread_ts: str | None = ROOT, **extra: Any) -> dict[str, Any]:
+    event = {"type": "app_mention", "text": f"<@U0BOT> {text}", "channel": "C1", "user": "U1",
+             "ts": "1700000000.000900", **extra}  # fmt: skip
+    if thread_ts:
+        event["thread_ts"] = thread_ts
+    return event
+
+
+def in_thread(svc: MagicMock, command: str | None = "web-api --cluster prod") -> MagicMock:
+    svc.store.thread_command.side_effect = lambda channel, ts: (
+        command if (channel, ts) == ("C1", ROOT) else None
+    )
+    return svc
+
+
+def posts(slack: MagicMock) -> list[dict[str, Any]]:
+    return [c.kwargs for c in slack.chat_postMessage.call_args_list]
+
+
+def test_logs_in_a_diagnosis_thread_are_about_its_target_and_answered_there() -> None:
+    svc, slack = in_thread(services()), client()
+    followups.answer(svc, slack, mention("logs"))
+    svc.diagnoser.run.assert_called_once_with(Command("diagnose", "web-api", "prod"), log_lines=200)
+    (reply,) = posts(slack)
+    assert reply["thread_ts"] == ROOT and reply["channel"] == "C1" and reply["text"] == "Log lines"
+
+
+def test_rerun_posts_a_fresh_diagnosis_in_the_same_thread() -> None:
+    svc, slack = in_thread(services()), client()
+    followups.answer(svc, slack, mention("rerun"))
+    svc.diagnoser.run.assert_called_once_with(Command("diagnose", "web-api", "prod"))
+    assert posts(slack) and all(p["thread_ts"] == ROOT for p in posts(slack))
+    assert "elb_health_check" in posts(slack)[0]["text"]
+
+
+def test_tasks_reads_the_service_now(monkeypatch: Any) -> None:
+    seen: list[Command] = []
+    task = TaskFacts(task_arn="arn:aws:ecs:us-east-1:1:task/prod/" + "a" * 32, last_status="STOPPED",
+                     stop_code="EssentialContainerExited", containers=(ContainerFacts(name="app", exit_code=137),))  # fmt: skip
+
+    def observe(settings: Any, command: Command) -> Observations:
+        seen.append(command)
+        return Observations(kind="live", tasks=(task,))
+
+    monkeypatch.setattr(followups, "observe", observe)
+    svc, slack = in_thread(services()), client()
+    followups.answer(svc, slack, mention("tasks"))
+    assert seen == [Command("diagnose", "web-api", "prod")]
+    assert "app exit 137" in posts(slack)[0]["blocks"][0]["text"]["text"]
+
+
+def test_why_names_the_cause_and_whether_it_was_seen() -> None:
+    svc, slack = in_thread(services(build("oom"))), client()
+    followups.answer(svc, slack, mention("why oom"))
+    text = posts(slack)[0]["blocks"][0]["text"]["text"]
+    assert text.startswith("*Why `oom`*") and "Seen here" in text
+
+
+def test_unknown_words_get_the_list_without_any_lookup() -> None:
+    svc, slack = in_thread(services()), client()
+    followups.answer(svc, slack, mention("make coffee"))
+    (reply,) = posts(slack)
+    assert reply["thread_ts"] == ROOT
+    assert (
+        "I do not know `make`" in reply["blocks"][0]["text"]["text"]
+        and "`logs`" in reply["blocks"][0]["text"]["text"]
+    )
+    svc.diagnoser.run.assert_not_called()
+
+
+def test_a_thread_that_is_no_diagnosis_asks_for_the_target() -> None:
+    svc, slack = in_thread(services(), None), client()
+    followups.answer(svc, slack, mention("logs"))
+    assert "name it: `logs prod/web-api`" in posts(slack)[0]["text"]
+    svc.diagnoser.run.assert_not_called()
+
+
+def test_a_dm_names_its_target_and_is_answered_in_the_dm() -> None:
+    svc, slack = services(), client()
+    event = {"type": "message", "channel_type": "im", "channel": "D1", "user": "U1", "ts": "5.6",
+             "text": "logs prod/web-api"}  # fmt: skip
+    followups.answer(svc, slack, event)
+    svc.diagnoser.run.assert_called_once_with(Command("diagnose", "prod/web-api"), log_lines=200)
+    (reply,) = posts(slack)
+    assert reply["channel"] == "D1" and "thread_ts" not in reply
+
+
+def test_an_error_is_said_in_the_thread() -> None:
+    svc, slack = in_thread(services(error=UnknownTarget("no service web-api in prod"))), client()
+    followups.answer(svc, slack, mention("diff"))
+    assert posts(slack)[0]["text"] == "⚠️ no service web-api in prod"
+
+
+def test_the_bots_own_messages_and_edits_are_ignored() -> None:
+    svc, slack = services(), client()
+    followups.answer(svc, slack, {"type": "message", "channel_type": "im", "channel": "D1", "bot_id": "B1",
+                                  "text": "logs prod/web"})  # fmt: skip
+    followups.answer(svc, slack, {"type": "message", "channel_type": "im", "channel": "D1",
+                                  "subtype": "message_changed", "text": "logs prod/web"})  # fmt: skip
+    slack.chat_postMessage.assert_not_called()
+
+
+def test_the_listeners_ack_at_once_and_answer_lazily() -> None:
+    svc = services()
+    app = App(token="xoxb-test", signing_secret="secret", token_verification_enabled=False)
+    register_all(app, svc)
+    lazy = {f.__name__ for listener in app._listeners for f in listener.lazy_functions}
+    assert {"on_mention", "on_message"} <= lazy
+
+
+def test_a_channel_message_without_a_mention_is_not_answered() -> None:
+    svc = services()
+    app = App(token="xoxb-test", signing_secret="secret", token_verification_enabled=False)
+    register_all(app, svc)
+    on_message = next(
+        f for listener in app._listeners for f in listener.lazy_functions if f.__name__ == "on_message"
+    )
+    slack = client()
+    on_message(
+        event={"type": "message", "channel_type": "channel", "channel": "C1", "text": "logs prod/web"},
+        client=slack,
+    )
+    slack.chat_postMessage.assert_not_called()
