@@ -55,8 +55,12 @@ def test_rerun_posts_a_fresh_diagnosis_in_the_same_thread() -> None:
 
 def test_tasks_reads_the_service_now(monkeypatch: Any) -> None:
     seen: list[Command] = []
-    task = TaskFacts(task_arn="arn:aws:ecs:us-east-1:1:task/prod/" + "a" * 32, last_status="STOPPED",
-                     stop_code="EssentialContainerExited", containers=(ContainerFacts(name="app", exit_code=137),))  # fmt: skip
+    task = TaskFacts(
+        task_arn="arn:aws:ecs:us-east-1:1:task/prod/" + "a" * 32,
+        last_status="STOPPED",
+        stop_code="EssentialContainerExited",
+        containers=(ContainerFacts(name="app", exit_code=137),),
+    )
 
     def observe(settings: Any, command: Command) -> Observations:
         seen.append(command)
