@@ -12,8 +12,8 @@ thousand task documents per second on one core, while nearly every string holds 
 lists trigger substrings it cannot match without, and all triggers are compiled into one trie-shaped
 regex: a string with none of them (most ECS stopped reasons) costs one `str.lower()` and one regex scan
 (about 1-4 µs) and comes back as the same object. Only then do the rules run, each only if one of its
-own triggers is present. That slow path is memoised, since a failing service repeats the same reason
-on every task.
+own triggers is present. The answer for a text is memoised, since a failing service repeats the same
+reason on every task.
 
 Idempotence: after a text changed, the rules are applied again until nothing changes (at most a few
 rounds, and only for the rare texts that held a secret), so `redact(redact(x)) == redact(x)`.
@@ -438,8 +438,17 @@ def _redact_slow(text: str) -> str:
     return out
 
 
-# Stopped reasons repeat across every task of a failing service, so the slow path is memoised.
-_redact_cached = functools.lru_cache(maxsize=4096)(_redact_slow)
+def _changed(text: str) -> str | None:
+    """The redacted text, or None when nothing needed hiding (most texts: one scan for a trigger)."""
+    if _ANY_TRIGGER.search(text.lower()) is None:
+        return None
+    out = _redact_slow(text)
+    return None if out == text else out
+
+
+# Stopped reasons, titles and summaries repeat across every task of a failing service (and the output
+# models redact every text field again), so the answer for a short text is memoised: a repeat costs a hash.
+_changed_cached = functools.lru_cache(maxsize=8192)(_changed)
 
 
 def redact(text: str) -> str:
@@ -447,10 +456,10 @@ def redact(text: str) -> str:
 
     Returns the same object when nothing needed hiding. Idempotent; never raises on any string.
     """
-    if not text or _ANY_TRIGGER.search(text.lower()) is None:
+    if not text:
         return text
-    out = _redact_cached(text) if len(text) <= _CACHE_MAX_LEN else _redact_slow(text)
-    return text if out == text else out
+    out = _changed_cached(text) if len(text) <= _CACHE_MAX_LEN else _changed(text)
+    return text if out is None else out
 
 
 # ---------------------------------------------------------------------------------------------------
