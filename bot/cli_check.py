@@ -38,14 +38,28 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+FILE_SUFFIXES = (".json", ".yaml", ".yml", ".template", ".tfplan")
+
+
 def check(
     targets: Annotated[
         list[str],
         typer.Argument(
             help="Files to check (a task definition, describe-task-definition output, a CloudFormation "
-            "template, `terraform show -json` output; - for standard input)."
+            "template, `terraform show -json` output; - for standard input), or one SERVICE to check live "
+            "(name, cluster/service or ARN)."
         ),
     ],
+    task_definition: Annotated[
+        str | None,
+        typer.Option(
+            help="SERVICE: check this revision (family:revision or ARN) instead of the current one."
+        ),
+    ] = None,
+    cluster: Annotated[str | None, typer.Option(help="SERVICE: its cluster (default: search).")] = None,
+    region: Annotated[str | None, typer.Option(help="SERVICE: AWS region.")] = None,
+    profile: Annotated[str | None, typer.Option(help="SERVICE: AWS profile.")] = None,
+    account: Annotated[str | None, typer.Option(help="SERVICE: account alias from ECS_WHY_ACCOUNTS.")] = None,
     output_format: Annotated[
         CheckFormat,
         typer.Option("--format", "-f", help="text, json or sarif (SARIF 2.1.0 for code scanning)."),
@@ -64,28 +78,104 @@ def check(
         ),
     ] = None,
 ) -> None:
-    """Check task definitions before they are deployed: what would stop their tasks, and the fix.
+    """Check before a deploy what would stop the tasks, with the fix: task definition files offline, or a
+    service live (the offline rules plus image tags, secrets, log group, network path, addresses, memory,
+    load balancer health and capacity, read from the account).
 
     Exit status 0 when nothing fails the check, 1 on any error (or warning with --fail-on warning),
     2 when the input or the options are unusable.
     """
     from diagnosis.parse import InputError
-    from diagnosis.prevent import OFFLINE, check_files
-    from diagnosis.prevent.run import IgnoreError
+    from diagnosis.prevent.run import IgnoreError, parse_ignores
 
     try:
         settings = load_config(config)
     except ConfigFileError as exc:
         _fail(str(exc))
-    documents = [(_name(target), _read(target)) for target in targets]
+    accepted = [*settings.ignore, *(ignore or [])]
     try:
-        report = check_files(documents, [*settings.ignore, *(ignore or [])])
+        parse_ignores(accepted)  # before any AWS call
+    except IgnoreError as exc:
+        _fail(str(exc))
+    live = is_service(targets)
+    if not live and (task_definition or cluster):
+        _fail("--task-definition and --cluster are for a SERVICE; files are checked as they are")
+    try:
+        if live:
+            report, rules = _check_live(
+                targets[0], task_definition, cluster, region, profile, account, accepted
+            )
+        else:
+            from diagnosis.prevent import OFFLINE, check_files
+
+            documents = [(_name(target), _read(target)) for target in targets]
+            report, rules = check_files(documents, accepted), OFFLINE
     except (InputError, IgnoreError) as exc:
         _fail(str(exc))
-    _print(report, output_format, OFFLINE)
+    _print(report, output_format, rules)
     threshold = fail_on.value if fail_on else settings.fail_on or "error"
     failing = report.errors or (threshold == "warning" and report.warnings)
     raise typer.Exit(1 if failing else 0)
+
+
+def is_service(targets: list[str]) -> bool:
+    """One target that is no file and does not look like one: a service to check live."""
+    if len(targets) != 1:
+        return False
+    target = targets[0]
+    return (
+        target != "-"
+        and not Path(target).exists()
+        and not target.lower().endswith(FILE_SUFFIXES)
+        and (target.startswith("arn:") or "/" not in target or (target.count("/") == 1 and "." not in target))
+    )
+
+
+def _check_live(
+    target: str,
+    task_definition: str | None,
+    cluster: str | None,
+    region: str | None,
+    profile: str | None,
+    account: str | None,
+    ignore: list[str],
+) -> tuple[CheckReport, Sequence[Rule]]:
+    from botocore.exceptions import NoCredentialsError, NoRegionError
+
+    from bot.aws_session import SessionError, session_for
+    from bot.settings import ConfigError, load_settings
+    from diagnosis.collect.target import TargetError
+    from diagnosis.prevent.live import check_service
+    from diagnosis.prevent.rules import ALL
+
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        for line in exc.lines:
+            typer.echo(f"ecs-why: {line}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        session = session_for(settings, account, region, profile)
+        if not (region or session.region_name):
+            _fail("no AWS region: pass --region, or set AWS_REGION (or a region in your AWS profile)")
+        report = check_service(
+            session,
+            target,
+            cluster=cluster,
+            region=region or session.region_name,
+            task_definition=task_definition,
+            default_clusters=settings.clusters,
+            ignore=ignore,
+        )
+    except (TargetError, SessionError) as exc:
+        _fail(str(exc))
+    except NoRegionError:
+        _fail("no AWS region: pass --region or set AWS_REGION")
+    except NoCredentialsError:
+        _fail(
+            "no AWS credentials: set AWS_PROFILE, or the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables"
+        )
+    return report, ALL
 
 
 def _print(report: CheckReport, output_format: CheckFormat, rules: Sequence[Rule]) -> None:

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from diagnosis.checks.evidence import LiveEvidence
 from diagnosis.models import Gap
 
 Severity = Literal["error", "warning"]
@@ -33,6 +34,7 @@ class Subject:
     declared_log_groups: frozenset[str] | None = None  # None: the input cannot declare any (a bare file)
     role_actions: dict[str, frozenset[str]] | None = None  # "task"/"execution" -> IAM actions granted
     subnets: tuple[dict[str, Any], ...] = ()  # describe-subnets of the service's subnets, when read live
+    evidence: LiveEvidence | None = field(default=None, repr=False, compare=False)  # live: what was read
     region: str = ""
     account: str = ""
     cfn_resource: str = ""  # the logical ID of the task definition, when from CloudFormation

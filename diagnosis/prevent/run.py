@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 
 from diagnosis.prevent.inputs.locate import line_of
 from diagnosis.prevent.model import CheckReport, CheckStats, Fix, FixOut, RuleResult, Subject, Violation
+from diagnosis.prevent.rules import ALL
 from diagnosis.prevent.rules.base import Rule
 from diagnosis.redact import redact
 
@@ -19,7 +20,7 @@ def check_subjects(
     subjects: Sequence[Subject], rules: Sequence[Rule], ignore: Iterable[str] = ()
 ) -> CheckReport:
     started = time.perf_counter()
-    accepted = parse_ignores(ignore, rules)
+    accepted = parse_ignores(ignore)
     results: list[RuleResult] = []
     ignored = 0
     for subject in subjects:
@@ -70,9 +71,10 @@ def result_of(rule: Rule, subject: Subject, violation: Violation) -> RuleResult:
     )
 
 
-def parse_ignores(entries: Iterable[str], rules: Sequence[Rule]) -> set[tuple[str, str]]:
-    """`rule-id` (everywhere) or `rule-id:subject` (one task definition, logical ID, address or service)."""
-    known = {rule.id for rule in rules}
+def parse_ignores(entries: Iterable[str]) -> set[tuple[str, str]]:
+    """`rule-id` (everywhere) or `rule-id:subject` (one task definition, logical ID, address or service).
+    Any rule counts, offline or live: one ignore list serves files and services alike."""
+    known = {rule.id for rule in ALL}
     accepted: set[tuple[str, str]] = set()
     for entry in entries:
         rule, _, subject = entry.strip().partition(":")

@@ -76,3 +76,20 @@ def test_json_and_sarif_outputs(tmp_path: Path) -> None:
 def test_standard_input_is_read(tmp_path: Path) -> None:
     result = run("check", "-", stdin=json.dumps(taskdef(memory="3000")))
     assert result.returncode == 1 and "fargate_task_size" in result.stdout
+
+
+def test_files_and_services_are_told_apart(tmp_path: Path) -> None:
+    from bot.cli_check import is_service
+
+    assert is_service(["web-api"]) and is_service(["prod/web-api"])
+    assert is_service(["arn:aws:ecs:eu-west-1:111122223333:service/prod/web-api"])
+    assert (
+        not is_service(["taskdef.json"]) and not is_service(["infra/template.yaml"]) and not is_service(["-"])
+    )
+    assert not is_service([_write(tmp_path, taskdef(), "web-api")])  # an existing file is a file
+    assert not is_service(["a.json", "b.json"])
+
+
+def test_service_options_on_files_exit_2(tmp_path: Path) -> None:
+    result = run("check", _write(tmp_path, taskdef()), "--cluster", "prod")
+    assert result.returncode == 2 and "for a SERVICE" in result.stderr

@@ -15,6 +15,7 @@ from diagnosis.prevent.rules import (
     sidecars,
     sizing,
 )
+from diagnosis.prevent.rules import live as _live
 from diagnosis.prevent.rules.base import Rule
 
 OFFLINE: tuple[Rule, ...] = tuple(
@@ -35,4 +36,7 @@ OFFLINE: tuple[Rule, ...] = tuple(
     for rule in module.RULES
 )
 
-__all__ = ["OFFLINE", "Rule"]
+LIVE: tuple[Rule, ...] = _live.RULES  # ecs-why check SERVICE: the diagnosis engine's checks on the account
+ALL: tuple[Rule, ...] = (*OFFLINE, *LIVE)
+
+__all__ = ["ALL", "LIVE", "OFFLINE", "Rule"]

@@ -66,8 +66,8 @@ def host_ports(subject: Subject) -> Iterator[Violation]:
 
 def target_group(subject: Subject) -> Iterator[Violation]:
     """The same check a diagnosis of failing ELB health checks runs, on the template's target group."""
-    if not subject.target_groups or not subject.service:
-        return
+    if not subject.target_groups or not subject.service or subject.evidence is not None:
+        return  # live, the live rule runs the same check with the logs and security groups it read
     evidence = LiveEvidence(
         service=subject.service,
         target_groups=list(subject.target_groups),

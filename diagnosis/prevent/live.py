@@ -1,0 +1,161 @@
+"""`ecs-why check SERVICE`: the offline rules plus the diagnosis engine's live checks, on the task the next
+deployment would start (the service's current task definition, or `--task-definition`).
+
+The same collector as a diagnosis reads the account: rounds 1–2 (the service, its tasks, its task
+definitions), then rounds 3–4 planned from the causes prevention asks about, for the planned task. AWS
+failures become gaps; only an unusable target raises (`TargetError`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, MutableMapping
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+
+from diagnosis.collect.aws import Aws, Call
+from diagnosis.collect.core import Core, collect_core
+from diagnosis.collect.target import TargetError, parse_target, resolve
+from diagnosis.collect.wave import collect_wave
+from diagnosis.prevent.model import CheckReport, CheckStats, Subject
+from diagnosis.prevent.rules import ALL
+from diagnosis.prevent.run import check_subjects
+
+
+def check_service(
+    session: boto3.Session,
+    target: str,
+    cluster: str | None = None,
+    region: str | None = None,
+    task_definition: str | None = None,
+    default_clusters: list[str] | None = None,
+    ignore: Iterable[str] = (),
+    cache: MutableMapping[str, dict[str, Any]] | None = None,
+) -> CheckReport:
+    started = time.perf_counter()
+    spec = parse_target(target, cluster, region)
+    if not spec.service:
+        raise TargetError(f"{target!r} is a task; `check` takes a service (name, cluster/service or ARN)")
+    aws = Aws(session, spec.region or region)
+    try:
+        spec = resolve(aws, spec, default_clusters or [])
+        core = collect_core(aws, spec, cache)
+        service = core.service or {}
+        if not service:
+            raise TargetError(f"could not read service {spec.service}: {_reason(aws)}")
+        arn, definition = _definition(aws, core, task_definition or str(service.get("taskDefinition", "")))
+        if definition is None:
+            raise TargetError(f"could not read task definition {arn}: {_reason(aws)}")
+        planned = planned_task(core, arn, definition)
+        candidates = causes_to_check(definition, service)
+        wave_core = Core(spec=spec, service=service, tasks=[planned], task_definitions={arn: definition})
+        evidence = collect_wave(aws, wave_core, candidates, cache=cache)
+        parts = arn.split(":")
+        subject = Subject(
+            name=arn.rsplit("/", 1)[-1],
+            task_definition=definition,
+            kind="live",
+            service=service,
+            target_groups=tuple(evidence.target_groups),
+            subnets=tuple(evidence.subnets),
+            region=aws.region,
+            account=parts[4] if len(parts) > 5 else "",
+            evidence=evidence,
+        )
+        report = check_subjects([subject], ALL, ignore)
+        return report.model_copy(
+            update={
+                "gaps": _unique(aws.gaps),
+                "stats": CheckStats(
+                    subjects=1,
+                    rules_run=len(ALL),
+                    api_calls=aws.calls,
+                    rounds=aws.rounds,
+                    elapsed_ms=(time.perf_counter() - started) * 1000,
+                ),
+            }
+        )
+    finally:
+        aws.close()
+
+
+def causes_to_check(definition: dict[str, Any], service: dict[str, Any]) -> list[str]:
+    """The causes whose evidence prevention reads: what the task definition and the service can meet."""
+    containers = [c for c in definition.get("containerDefinitions") or [] if isinstance(c, dict)]
+    causes = ["image_not_found", "image_platform_mismatch", "oom"]
+    if definition.get("networkMode") == "awsvpc":
+        causes += ["image_pull_network", "eni_or_subnet"]
+    if any(c.get("secrets") for c in containers):
+        causes.append("secrets_retrieval")
+    if any((c.get("logConfiguration") or {}).get("logDriver") == "awslogs" for c in containers):
+        causes.append("log_driver_init")
+    if service.get("loadBalancers"):
+        causes.append("elb_health_check")
+    if service.get("launchType") == "EC2":
+        causes.append("placement_insufficient_resources")
+    return causes
+
+
+def planned_task(core: Core, arn: str, definition: dict[str, Any]) -> dict[str, Any]:
+    """The task the next deployment would start, in the describe-tasks shape the collector plans from.
+
+    It carries the ARN of the newest task of that revision that started (a running one first), when
+    there is one, so the log the checks read (the app's start time against the health checks) is a real
+    start's; its subnets are the service's. It is marked STOPPED because the collector reads what a
+    stopped task would need: the question is whether it would stop.
+    """
+    started = [
+        t for t in core.tasks if t.get("startedAt") and t.get("taskDefinitionArn") == arn and t.get("taskArn")
+    ]
+    newest = max(
+        started,
+        key=lambda t: (t.get("lastStatus") == "RUNNING", str(t.get("startedAt") or "")),
+        default={},
+    )
+    service = core.service or {}
+    config = (service.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
+    return {
+        "taskArn": newest.get("taskArn") or f"{arn.split(':task-definition/')[0]}:task/planned",
+        "taskDefinitionArn": arn,
+        "group": f"service:{service.get('serviceName', '')}",
+        "lastStatus": "STOPPED",
+        "createdAt": datetime.now(UTC),
+        "launchType": service.get("launchType", ""),
+        "containers": [{"name": c.get("name")} for c in definition.get("containerDefinitions") or []],
+        "attachments": [
+            {
+                "type": "ElasticNetworkInterface",
+                "details": [{"name": "subnetId", "value": s} for s in config.get("subnets") or []],
+            }
+        ],
+    }
+
+
+def _definition(aws: Aws, core: Core, wanted: str) -> tuple[str, dict[str, Any] | None]:
+    """The task definition to check: read already (the service's), or one more call (--task-definition)."""
+    for arn, definition in core.task_definitions.items():
+        if wanted in (arn, arn.rsplit("/", 1)[-1]):
+            return str(definition.get("taskDefinitionArn") or arn), definition
+    outcome = aws.round(
+        {"td": Call("ecs", "describe_task_definition", {"taskDefinition": wanted}, "task definition")}
+    )["td"]
+    read = (outcome.data or {}).get("taskDefinition")
+    if not isinstance(read, dict):
+        return wanted, None
+    return str(read.get("taskDefinitionArn") or wanted), read
+
+
+def _reason(aws: Aws) -> str:
+    return aws.gaps[-1].reason if aws.gaps else "ECS did not return it"
+
+
+def _unique(gaps: list[Any]) -> list[Any]:
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for gap in gaps:
+        if (gap.what, gap.reason) not in seen:
+            seen.add((gap.what, gap.reason))
+            unique.append(gap)
+    return unique

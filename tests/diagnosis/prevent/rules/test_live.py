@@ -1,0 +1,226 @@
+"""Live rules with plain evidence: each one fails the check exactly when the diagnosis check it runs would
+confirm the cause, and passes on the good case."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+from diagnosis.checks.evidence import LiveEvidence
+from diagnosis.prevent.model import Subject
+from diagnosis.prevent.rules import LIVE
+from diagnosis.prevent.run import check_subjects
+from tests.diagnosis.prevent.builders import container, service, taskdef
+
+ARN = "arn:aws:ecs:eu-west-1:111122223333:task-definition/web:3"
+SECRET = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-AbCdEf"
+
+
+def live(
+    definition: dict[str, Any] | None = None, svc: dict[str, Any] | None = None, **evidence: Any
+) -> Subject:
+    definition = definition or taskdef()
+    svc = svc or service(desiredCount=2)
+    read = LiveEvidence(
+        region="eu-west-1",
+        service=svc,
+        tasks=[
+            {
+                "taskArn": "arn:aws:ecs:eu-west-1:111122223333:task/prod/abc",
+                "taskDefinitionArn": ARN,
+                "lastStatus": "STOPPED",
+            }
+        ],
+        task_definitions={ARN: definition},
+        **evidence,
+    )
+    return Subject(
+        name="web:3",
+        task_definition=definition,
+        kind="live",
+        service=svc,
+        subnets=tuple(read.subnets),
+        region="eu-west-1",
+        evidence=read,
+    )
+
+
+def found(subject: Subject, rule: str) -> list[Any]:
+    return [r for r in check_subjects([subject], LIVE).results if r.rule == rule]
+
+
+def test_a_missing_tag_fails_with_the_tags_that_exist() -> None:
+    missing = live(images={"web": ["v2.4.0"]}, ecr={"web": ["v2.3.0", "v2.3.1"]})
+    [result] = found(missing, "image_exists")
+    assert result.severity == "error" and "v2.4.0" in result.fact and "v2.3.1" in result.fact
+    assert "aws ecr describe-images --repository-name web" in (result.fix.cli or "")
+    assert found(live(images={"web": ["v2.3.1"]}, ecr={"web": ["v2.3.1"]}), "image_exists") == []
+
+
+def _index(*architectures: str) -> dict[str, Any]:
+    """What ECR BatchGetImage returns for a multi-platform image (an OCI index)."""
+    manifests = [{"platform": {"architecture": a, "os": "linux"}} for a in architectures]
+    return {
+        "imageManifest": json.dumps({"manifests": manifests}),
+        "imageManifestMediaType": "application/vnd.oci.image.index.v1+json",
+    }
+
+
+def test_an_image_manifest_without_the_task_s_platform_fails() -> None:
+    definition = taskdef(runtimePlatform={"cpuArchitecture": "X86_64", "operatingSystemFamily": "LINUX"})
+    [result] = found(live(definition, image_manifests={"web:1.4.2": _index("arm64")}), "image_platform")
+    assert "linux/arm64" in result.fact and "linux/amd64" in result.fact
+    assert (
+        found(live(definition, image_manifests={"web:1.4.2": _index("arm64", "amd64")}), "image_platform")
+        == []
+    )
+
+
+def test_a_secret_that_does_not_exist_fails() -> None:
+    definition = taskdef(container(secrets=[{"name": "DB", "valueFrom": SECRET}]))
+    [result, *_] = found(live(definition, secrets={SECRET: "ResourceNotFoundException"}), "secret_exists")
+    assert SECRET in result.fact
+    assert found(live(definition, secrets={SECRET: "exists"}), "secret_exists") == []
+
+
+def test_a_denied_execution_role_action_fails() -> None:
+    denied = live(simulation={"ecr:BatchGetImage": "implicitDeny", "ecr:GetAuthorizationToken": "allowed"})
+    [result] = found(denied, "execution_role_allowed")
+    assert "ecr:BatchGetImage" in result.fact
+    assert found(live(simulation={"ecr:BatchGetImage": "allowed"}), "execution_role_allowed") == []
+
+
+def test_a_missing_log_group_fails_unless_the_task_creates_it() -> None:
+    [result] = found(live(log_stream=("/ecs/app", "ecs/app/abc"), log_groups=[]), "log_group_exists")
+    assert "/ecs/app" in result.fact
+    assert (
+        found(live(log_stream=("/ecs/app", "ecs/app/abc"), log_groups=["/ecs/app"]), "log_group_exists") == []
+    )
+    creates = container(
+        logConfiguration={
+            "logDriver": "awslogs",
+            "options": {"awslogs-group": "/ecs/app", "awslogs-create-group": "true"},
+        }
+    )
+    assert (
+        found(live(taskdef(creates), log_stream=("/ecs/app", "x"), log_groups=[]), "log_group_exists") == []
+    )
+
+
+SUBNET = {
+    "SubnetId": "subnet-a",
+    "VpcId": "vpc-1",
+    "AvailabilityZone": "eu-west-1a",
+    "AvailableIpAddressCount": 200,
+}
+ISOLATED = [
+    {"RouteTableId": "rtb-1", "VpcId": "vpc-1", "Associations": [{"SubnetId": "subnet-a"}], "Routes": []}
+]
+NATTED = [{**ISOLATED[0], "Routes": [{"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-1"}]}]
+
+
+def test_an_isolated_subnet_without_endpoints_fails() -> None:
+    isolated = live(subnets=[SUBNET], route_tables=ISOLATED, network_read=True, endpoints=[])
+    results = found(isolated, "network_path")
+    assert results and all(r.severity == "error" for r in results) and "subnet-a" in results[0].fact
+    assert (
+        found(live(subnets=[SUBNET], route_tables=NATTED, network_read=True, endpoints=[]), "network_path")
+        == []
+    )
+
+
+def test_too_few_free_addresses_for_a_deployment_fails() -> None:
+    tight = [{**SUBNET, "AvailableIpAddressCount": 5}]
+    results = found(
+        live(svc=service(desiredCount=4), subnets=tight, route_tables=NATTED, network_read=True),
+        "subnet_addresses",
+    )
+    assert any("5 free addresses" in r.fact and "needs 8" in r.fact for r in results)
+    assert (
+        found(
+            live(svc=service(desiredCount=4), subnets=[SUBNET], route_tables=NATTED, network_read=True),
+            "subnet_addresses",
+        )
+        == []
+    )
+
+
+def test_memory_at_the_limit_warns() -> None:
+    near = [{"Id": "m0", "Timestamps": [1, 2, 3], "Values": [700.0, 900.0, 1010.0]}]
+    [result] = found(live(memory=near), "memory_headroom")
+    assert result.severity == "warning" and "1010" in result.fact
+    assert (
+        found(live(memory=[{"Id": "m0", "Timestamps": [1, 2], "Values": [300.0, 320.0]}]), "memory_headroom")
+        == []
+    )
+
+
+def test_health_checks_that_fire_before_the_app_has_started_fail() -> None:
+    lb = [{"targetGroupArn": "tg", "containerName": "app", "containerPort": 8080}]
+    group = {
+        "TargetGroupArn": "tg",
+        "TargetType": "ip",
+        "HealthCheckIntervalSeconds": 30,
+        "UnhealthyThresholdCount": 3,
+        "HealthCheckTimeoutSeconds": 5,
+    }
+    start = [
+        {"timestamp": 0, "message": "starting"},
+        {"timestamp": 95_000, "message": "Started WebApplication in 94.8 seconds"},
+    ]
+    slow = live(
+        svc=service(loadBalancers=lb, healthCheckGracePeriodSeconds=10),
+        target_groups=[group],
+        log_events=start,
+    )
+    [result] = found(slow, "load_balancer_health")
+    assert "95 s" in result.fact
+    patient = live(
+        svc=service(loadBalancers=lb, healthCheckGracePeriodSeconds=200),
+        target_groups=[group],
+        log_events=start,
+    )
+    assert found(patient, "load_balancer_health") == []
+
+
+def test_an_ec2_cluster_without_instances_fails() -> None:
+    ec2 = taskdef(requiresCompatibilities=["EC2"], networkMode="bridge")
+    [result] = found(live(ec2, svc=service(launchType="EC2"), container_instances=[]), "cluster_capacity")
+    assert "no container instance" in result.fact
+    room = [
+        {
+            "status": "ACTIVE",
+            "agentConnected": True,
+            "remainingResources": [
+                {"name": "CPU", "integerValue": 4096},
+                {"name": "MEMORY", "integerValue": 8192},
+            ],
+            "registeredResources": [
+                {"name": "CPU", "integerValue": 4096},
+                {"name": "MEMORY", "integerValue": 8192},
+            ],
+        }
+    ]
+    assert found(live(ec2, svc=service(launchType="EC2"), container_instances=room), "cluster_capacity") == []
+
+
+def test_offline_rules_produce_nothing_from_the_live_family_without_evidence() -> None:
+    offline = replace(live(images={"web": ["v2.4.0"]}, ecr={"web": []}), evidence=None)
+    assert check_subjects([offline], LIVE).results == []
+
+
+def test_every_live_rule_has_a_test_here() -> None:
+    tested = {
+        "image_exists",
+        "image_platform",
+        "secret_exists",
+        "execution_role_allowed",
+        "log_group_exists",
+        "network_path",
+        "subnet_addresses",
+        "memory_headroom",
+        "load_balancer_health",
+        "cluster_capacity",
+    }
+    assert {rule.id for rule in LIVE} == tested
