@@ -6,6 +6,7 @@ command text a person could type, so there is one code path).
     /ecs-why unsubscribe TARGET|--all
     /ecs-why subscriptions
     /ecs-why history TARGET [--since 7d]
+    /ecs-why check SERVICE [--cluster C] [--region R] [--account A]
     /ecs-why help
 """
 
@@ -22,8 +23,8 @@ from diagnosis.collect.target import TargetError, parse_target
 from diagnosis.knowledge import CATALOG
 from diagnosis.live import parse_since
 
-Verb = Literal["diagnose", "subscribe", "unsubscribe", "subscriptions", "history", "help"]
-VERBS: tuple[Verb, ...] = ("diagnose", "subscribe", "unsubscribe", "subscriptions", "history", "help")
+Verb = Literal["diagnose", "subscribe", "unsubscribe", "subscriptions", "history", "check", "help"]
+VERBS: tuple[Verb, ...] = ("diagnose", "subscribe", "unsubscribe", "subscriptions", "history", "check", "help")
 FLAGS_WITH_VALUE = {"--cluster", "--region", "--account", "--since", "--only"}
 FLAGS_ALONE = {"--all"}
 ALLOWED: dict[str, set[str]] = {
@@ -32,6 +33,7 @@ ALLOWED: dict[str, set[str]] = {
     "unsubscribe": {"--cluster", "--region", "--account", "--all"},
     "subscriptions": set(),
     "history": {"--cluster", "--region", "--account", "--since"},
+    "check": {"--cluster", "--region", "--account"},
     "help": set(),
 }
 
@@ -42,6 +44,7 @@ USAGE = """\
 • `/ecs-why subscribe web-api [--only oom,app_error] [--all]` — post this service's failures here
 • `/ecs-why unsubscribe web-api` · `/ecs-why unsubscribe --all` · `/ecs-why subscriptions`
 • `/ecs-why history web-api --since 7d` — what stopped and why, after ECS has forgotten
+• `/ecs-why check web-api` — what would stop its next deployment, before it does
 • Or use the message shortcut *Why did this stop?* on an alert or a pasted ARN."""
 
 
@@ -104,7 +107,7 @@ def read_command(text: str) -> Command:
 def check_command(command: Command, accounts: Collection[str]) -> None:
     """The whole command is usable before anything is acknowledged: the target's shape, `--since`, the
     region and the account alias. Raises CommandError saying what to type instead."""
-    if command.target and command.verb in ("diagnose", "subscribe", "unsubscribe", "history"):
+    if command.target and command.verb in ("diagnose", "subscribe", "unsubscribe", "history", "check"):
         try:
             parse_target(command.target, command.cluster, command.region)
         except TargetError as exc:
@@ -158,7 +161,7 @@ def parse_command(text: str) -> Command:
     if len(positional) > 1:
         raise CommandError(f"one target at a time, got {' '.join(positional)}; e.g. `/ecs-why web-api`")
     target = positional[0] if positional else ""
-    needs_target = verb in ("diagnose", "subscribe", "history") or (
+    needs_target = verb in ("diagnose", "subscribe", "history", "check") or (
         verb == "unsubscribe" and "--all" not in flags
     )
     if needs_target and not target:

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from bot import metrics
 from bot.commands import USAGE, Command, CommandError, check_command, read_command
 from bot.services import Services
+from handlers.check import check_and_publish
 from handlers.render.text import escape
 from handlers.run import diagnose_and_publish, diagnosing
 from handlers.subscriptions import run_subscription_command
@@ -50,6 +51,8 @@ def register(app: App, services: Services) -> None:
             if placeholder is None:  # not in this conversation: the answer comes through the response URL
                 respond(response_type="ephemeral", text=f"🔎 Diagnosing {escape(parsed.target)}…")
             diagnose_and_publish(client, services, parsed, channel, user, respond, placeholder=placeholder)
+        elif parsed.verb == "check":
+            check_and_publish(client, services, parsed, channel, user, respond)
         elif parsed.verb != "help":
             run_subscription_command(client, services, parsed, channel, user, respond)
 

@@ -19,6 +19,7 @@ from diagnosis.collect.aws import Aws, Call
 from diagnosis.collect.core import Core, collect_core
 from diagnosis.collect.target import TargetError, parse_target, resolve
 from diagnosis.collect.wave import collect_wave
+from diagnosis.models import Target
 from diagnosis.prevent.model import CheckReport, CheckStats, Subject
 from diagnosis.prevent.rules import ALL
 from diagnosis.prevent.run import check_subjects
@@ -67,6 +68,12 @@ def check_service(
         report = check_subjects([subject], ALL, ignore)
         return report.model_copy(
             update={
+                "target": Target(
+                    account=subject.account or None,
+                    region=aws.region,
+                    cluster=spec.cluster,
+                    service=spec.service,
+                ),
                 "gaps": _unique(aws.gaps),
                 "stats": CheckStats(
                     subjects=1,

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from diagnosis.checks.evidence import LiveEvidence
-from diagnosis.models import Gap
+from diagnosis.models import Action, Gap, Target
 
 Severity = Literal["error", "warning"]
 
@@ -72,6 +72,7 @@ class Violation:
     container: str = ""  # the container it is about (locates the line)
     resource: str = ""  # or the template resource it is about (a service's logical ID or address)
     severity: Severity | None = None  # overrides the rule's default (e.g. a certain vs a likely stop)
+    action: Action | None = None  # a change the bot can apply itself (a Slack button), where one exists
 
 
 class _Out(BaseModel):
@@ -93,6 +94,9 @@ class RuleResult(_Out):
     file: str | None = None
     line: int | None = None
     fix: FixOut = Field(default_factory=FixOut)
+    action: Action | None = Field(
+        default=None, description="A fix the Slack bot can apply after confirmation"
+    )
     docs: list[str] = Field(default_factory=list)
     prevents: list[str] = Field(
         default_factory=list, description="The stop causes (taxonomy IDs) it prevents"
@@ -108,6 +112,7 @@ class CheckStats(_Out):
 
 
 class CheckReport(_Out):
+    target: Target | None = Field(default=None, description="The service checked live (none for files)")
     subjects: list[str] = Field(default_factory=list)
     results: list[RuleResult] = Field(default_factory=list)
     ignored: int = Field(default=0, description="Results left out by --ignore or the config file")

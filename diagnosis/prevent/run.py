@@ -66,6 +66,7 @@ def result_of(rule: Rule, subject: Subject, violation: Violation) -> RuleResult:
             cloudformation=redact(fix.cloudformation) if fix.cloudformation else None,
             terraform=redact(fix.terraform) if fix.terraform else None,
         ),
+        action=violation.action,
         docs=list(rule.links),
         prevents=list(rule.prevents),
     )

@@ -200,3 +200,17 @@ def test_text_round_trips_a_value_that_looks_like_a_flag() -> None:
 def test_text_round_trips_a_service_named_like_a_verb(name: str) -> None:
     cmd = Command("diagnose", name, cluster="prod")
     assert parse_command(cmd.text()) == cmd
+
+
+def test_check_takes_a_service_and_no_since() -> None:
+    from bot.commands import CommandError, parse_command
+
+    parsed = parse_command("check web-api --cluster prod")
+    assert (parsed.verb, parsed.target, parsed.cluster) == ("check", "web-api", "prod")
+    assert parsed.text() == "check web-api --cluster prod"
+    for bad in ("check", "check web-api --since 1h"):
+        try:
+            parse_command(bad)
+        except CommandError:
+            continue
+        raise AssertionError(f"{bad!r} was accepted")

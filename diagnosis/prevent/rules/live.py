@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from diagnosis.checks import artifacts, health, network, placement, platform, resources, secrets
 from diagnosis.checks.evidence import CheckResult, LiveEvidence
 from diagnosis.knowledge import info
+from diagnosis.models import Action
 from diagnosis.names import fill
 from diagnosis.prevent.model import Fix, Severity, Subject, Violation
 from diagnosis.prevent.rules.base import Rule
@@ -19,7 +20,12 @@ from diagnosis.prevent.values import as_bool, as_int
 CheckFunction = Callable[[LiveEvidence, str], list[CheckResult]]
 
 
-def confirmed(subject: Subject, check: CheckFunction, category: str) -> Iterator[Violation]:
+def confirmed(
+    subject: Subject,
+    check: CheckFunction,
+    category: str,
+    action: Callable[[dict[str, str]], Action | None] | None = None,
+) -> Iterator[Violation]:
     """The check's confirmations, each with the cause's first remediation command filled in."""
     if subject.evidence is None:
         return
@@ -32,6 +38,7 @@ def confirmed(subject: Subject, check: CheckFunction, category: str) -> Iterator
         yield Violation(
             result.detail,
             Fix(cli=cli if cli and "<" not in cli else None),
+            action=action(names) if action else None,
         )
 
 
@@ -112,7 +119,20 @@ def memory_headroom(subject: Subject) -> Iterator[Violation]:
 
 def load_balancer_health(subject: Subject) -> Iterator[Violation]:
     if (subject.service or {}).get("loadBalancers"):
-        yield from confirmed(subject, health.check_load_balancer, "elb_health_check")
+        yield from confirmed(subject, health.check_load_balancer, "elb_health_check", _grace_action)
+
+
+def _grace_action(names: dict[str, str]) -> Action | None:
+    """Raise the grace period to what the check computed from the app's start time (the Slack button)."""
+    seconds = as_int(names.get("grace_period"))
+    if not (seconds and names.get("service") and names.get("cluster")):
+        return None
+    return Action(
+        kind="raise_grace_period",
+        params={"cluster": names["cluster"], "service": names["service"], "seconds": seconds},
+        risk="low",
+        label=f"Raise the health check grace period to {seconds} s",
+    )
 
 
 def cluster_capacity(subject: Subject) -> Iterator[Violation]:

@@ -1,0 +1,25 @@
+"""Runs `check SERVICE` for a Slack command, with the diagnoser's sessions and task definition cache (the
+same account roles, region defaults and clusters as a diagnosis)."""
+
+from __future__ import annotations
+
+from bot import metrics
+from bot.commands import Command
+from bot.diagnoser import Diagnoser
+from diagnosis.prevent.live import check_service
+from diagnosis.prevent.model import CheckReport
+
+
+def run_check(diagnoser: Diagnoser, command: Command) -> CheckReport:
+    """Raises TargetError / SessionError for what the user typed; AWS trouble becomes gaps."""
+    session = diagnoser.sessions(command.account, command.region)
+    report = check_service(
+        session,
+        command.target,
+        cluster=command.cluster,
+        region=command.region or session.region_name,
+        default_clusters=diagnoser.settings.clusters,
+        cache=diagnoser.cache,
+    )
+    metrics.AWS_CALLS.inc(report.stats.api_calls)
+    return report
