@@ -1,8 +1,8 @@
 """Builds the user-facing `Finding` for one cause from the sightings that point at it.
 
-This is where the knowledge (why, steps, docs, checks) meets the names found in the input (cluster,
-service, family:revision, container, image, secret ARN, target group), and where every quoted text is
-redacted before it leaves the engine.
+This is where the knowledge (why, steps, docs), the check registry (what `diagnose` checks and what it
+found) and the names found in the input (cluster, service, family:revision, container, image, secret ARN,
+target group) meet. Output text is redacted by its type (`RedactedText` in models).
 """
 
 from __future__ import annotations
@@ -12,14 +12,15 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from diagnosis.checks import BY_NAME, LiveCheck, checks_for
 from diagnosis.classify import Sighting
-from diagnosis.knowledge import CHECK_SPECS, info
+from diagnosis.knowledge import info
 from diagnosis.models import Check, EvidenceItem, Finding
 from diagnosis.names import derive, fill, names_for
 from diagnosis.redact import redact
 from diagnosis.remedies import remediations
 
-if TYPE_CHECKING:  # the live checks package stays unloaded on the offline path (explain, events)
+if TYPE_CHECKING:
     from diagnosis.checks.evidence import CheckResult
 
 MAX_EVIDENCE = 8
@@ -110,12 +111,12 @@ def _with_outcomes(checks: tuple[Check, ...], results: Sequence[CheckResult]) ->
         if result.name in known:
             continue
         known.add(result.name)
-        spec = CHECK_SPECS.get(result.name)
+        declared = BY_NAME.get(result.name)
         merged.append(
             Check(
                 name=result.name,
-                description=spec.description if spec else result.name,
-                iam_action=spec.iam_action if spec else None,
+                description=declared.description if declared else result.name,
+                iam_action=_iam_action(declared) if declared else None,
                 outcome=result.outcome,
                 detail=result.detail,
             )
@@ -125,9 +126,14 @@ def _with_outcomes(checks: tuple[Check, ...], results: Sequence[CheckResult]) ->
 
 @lru_cache(maxsize=64)
 def _checks(category: str) -> tuple[Check, ...]:
+    """What `diagnose` checks for this cause (from the check registry): "not_run" until a result comes."""
     return tuple(
-        Check(name=c.name, description=c.description, iam_action=c.iam_action) for c in info(category).checks
+        Check(name=c.name, description=c.description, iam_action=_iam_action(c)) for c in checks_for(category)
     )
+
+
+def _iam_action(check: LiveCheck) -> str:
+    return ", ".join(check.iam_actions)
 
 
 def _summary(

@@ -1,12 +1,23 @@
 """Live checks: pure readings of collected evidence that confirm, refute or refine a candidate cause.
 
-The registry maps each category to the checks that speak about it (the collectors fetch exactly what
-these read); `run_checks` runs those of the candidate categories.
+One record per check (`LiveCheck` in `evidence.py`): its name, what it proves, the categories it speaks
+about, the evidence it needs (`needs.py`) and the pure function that runs it. Everything else is derived
+from `ALL`: which checks a category has (`checks_for`, what `explain` and `diagnose` advertise), what the
+collector fetches (`diagnosis.collect.wave` plans its rounds from the union of the candidates' needs), the
+IAM actions a check needs (its needs' actions; a test holds them to deploy/iam/read-only-policy.json).
+
+To add a check:
+1. Write `def check_x(evidence: LiveEvidence, category: str) -> list[CheckResult]` in a module of this
+   package (pure: no AWS call); every result it returns is named `"x"`.
+2. Declare `X = LiveCheck("x", "what it proves", (categories…), (needs…), check_x)` next to it and add it
+   to `ALL` below.
+3. If it reads evidence nobody collects yet: add a field to `LiveEvidence`, a `Need` in `needs.py`, and a
+   `Source` for that need in `diagnosis/collect/sources.py` (plan the calls, absorb the results).
+4. Add a case to `TRIGGERS` in tests/diagnosis/checks/test_declarations.py (evidence that makes it speak):
+   the registry test fails for a declared check that can never produce a result.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from diagnosis.checks import (
     artifacts,
@@ -22,51 +33,67 @@ from diagnosis.checks import (
     taskdef,
     volumes,
 )
-from diagnosis.checks.evidence import CheckResult, LiveEvidence
+from diagnosis.checks.evidence import CheckResult, LiveCheck, LiveEvidence
+from diagnosis.checks.needs import Need
 
-Check = Callable[[LiveEvidence, str], list[CheckResult]]
+ALL: tuple[LiveCheck, ...] = (
+    logs.LOG_TAIL,
+    deploy.REVISION_DIFF,
+    resources.MEMORY_UTILIZATION,
+    health.TARGET_GROUP,
+    network.NETWORK_PATH,
+    network.SUBNET_IPS,
+    artifacts.ECR_IMAGE,
+    artifacts.SECRET_EXISTS,
+    artifacts.LOG_GROUP,
+    artifacts.EXECUTION_ROLE,
+    artifacts.CLOUDTRAIL_STOPTASK,
+    taskdef.TASK_DEFINITION,
+    platform.IMAGE_PLATFORM,
+    secrets.SECRET_ACCESS,
+    volumes.EFS_VOLUME,
+    placement.CONTAINER_INSTANCES,
+    capacity.CAPACITY_PROVIDERS,
+)
+BY_NAME: dict[str, LiveCheck] = {check.name: check for check in ALL}
+CHECKS: dict[str, tuple[LiveCheck, ...]] = {}
+for _check in ALL:
+    for _category in _check.categories:
+        CHECKS[_category] = (*CHECKS.get(_category, ()), _check)
 
-_EXIT = (logs.check_logs, deploy.check_revisions)
-_TD = taskdef.check_task_definition
-CHECKS: dict[str, tuple[Check, ...]] = {
-    "oom": (resources.check_memory, _TD, *_EXIT),
-    "app_error": (*_EXIT, _TD, platform.check_image_platform),
-    "command_not_found": (*_EXIT, _TD),
-    "segfault": (*_EXIT, _TD),
-    "clean_exit": (*_EXIT, _TD),
-    "sigkill_stop_timeout": (logs.check_logs, _TD),
-    "container_start_failure": (*_EXIT, _TD),
-    "image_platform_mismatch": (platform.check_image_platform, _TD, deploy.check_revisions),
-    "invalid_task_definition_or_parameter": (deploy.check_revisions, _TD),
-    "container_health_check": (*_EXIT, _TD),
-    "other": (logs.check_logs,),
-    "elb_health_check": (health.check_load_balancer, _TD),
-    "image_pull_network": (network.check_network,),
-    "image_pull_auth": (artifacts.check_images, artifacts.check_role, network.check_network),
-    "image_not_found": (artifacts.check_images, deploy.check_revisions),
-    "secrets_retrieval": (
-        artifacts.check_secrets,
-        secrets.check_secret_access,
-        artifacts.check_role,
-        network.check_network,
-    ),
-    "log_driver_init": (artifacts.check_log_group, artifacts.check_role, network.check_network),
-    "eni_or_subnet": (network.check_network,),
-    "volume_mount": (volumes.check_volumes, network.check_network),
-    "user_stopped": (artifacts.check_trail,),
-    "placement_insufficient_resources": (placement.check_container_instances, _TD),
-    "placement_constraint_or_no_instances": (placement.check_container_instances,),
-    "fargate_capacity_or_quota": (capacity.check_capacity,),
-    "spot_interruption": (capacity.check_capacity,),
-}
+
+def checks_for(category: str) -> tuple[LiveCheck, ...]:
+    """The checks that speak about a category, in declaration order."""
+    return CHECKS.get(category, ())
+
+
+def needs_of(categories: list[str]) -> dict[str, set[str]]:
+    """Need name → the candidate categories whose checks need it (what the collector fetches, for whom)."""
+    wanted: dict[str, set[str]] = {}
+    for category in categories:
+        for check in checks_for(category):
+            for need in check.needs:
+                wanted.setdefault(need.name, set()).add(category)
+    return wanted
 
 
 def run_checks(evidence: LiveEvidence, candidates: list[str]) -> list[CheckResult]:
     results: list[CheckResult] = []
     for category in dict.fromkeys(candidates):
-        for check in CHECKS.get(category, ()):
-            results.extend(check(evidence, category))
+        for check in checks_for(category):
+            results.extend(check.run(evidence, category))
     return results
 
 
-__all__ = ["CHECKS", "CheckResult", "LiveEvidence", "run_checks"]
+__all__ = [
+    "ALL",
+    "BY_NAME",
+    "CHECKS",
+    "CheckResult",
+    "LiveCheck",
+    "LiveEvidence",
+    "Need",
+    "checks_for",
+    "needs_of",
+    "run_checks",
+]

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from diagnosis.checks.evidence import CheckResult, LiveEvidence
+from diagnosis.checks import needs
+from diagnosis.checks.evidence import CheckResult, LiveCheck, LiveEvidence
 from diagnosis.models import EvidenceItem
 
 
@@ -96,3 +97,23 @@ def _show(value: object) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}={v}" for k, v in value.items() if k != "environment") + "}"
     return str(value)
+
+
+REVISION_DIFF = LiveCheck(
+    "revision_diff",
+    "Find the revision the failures began with and diff it against the last steady one",
+    (
+        "oom",
+        "app_error",
+        "command_not_found",
+        "segfault",
+        "clean_exit",
+        "container_start_failure",
+        "container_health_check",
+        "image_platform_mismatch",
+        "invalid_task_definition_or_parameter",
+        "image_not_found",
+    ),
+    (needs.SERVICE, needs.TASK_DEFINITIONS),
+    check_revisions,
+)

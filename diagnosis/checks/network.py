@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from diagnosis.checks.evidence import CheckResult, LiveEvidence
+from diagnosis.checks import needs
+from diagnosis.checks.evidence import CheckResult, LiveCheck, LiveEvidence
 from diagnosis.models import EvidenceItem
 
 # The endpoints a task needs when it has no NAT, per cause.
@@ -14,45 +15,44 @@ NEEDED_ENDPOINTS = {
     "image_pull_auth": ("ecr.api", "ecr.dkr", "s3"),
     "secrets_retrieval": ("secretsmanager", "ssm"),
     "log_driver_init": ("logs",),
-    "volume_mount": (),
-    "eni_or_subnet": (),
 }
 
 
-def check_network(evidence: LiveEvidence, category: str) -> list[CheckResult]:
-    if not evidence.subnets or not evidence.network_read:
+def check_subnet_ips(evidence: LiveEvidence, category: str) -> list[CheckResult]:
+    """ENI attachment failures: a subnet with (almost) no free address."""
+    if not evidence.subnets:
         return []
-    public_ip = _assign_public_ip(evidence.service)
-    source = "ec2:DescribeRouteTables/DescribeVpcEndpoints"
-    results: list[CheckResult] = []
-    if category == "eni_or_subnet":
-        full = [
-            f"{s['SubnetId']} has {s.get('AvailableIpAddressCount', '?')} free addresses"
-            for s in evidence.subnets
-            if int(s.get("AvailableIpAddressCount", 1)) < 5
-        ]
-        if full:
-            return [
-                CheckResult(
-                    category,
-                    "subnet_ips",
-                    "confirms",
-                    "; ".join(full),
-                    tuple(EvidenceItem(source="ec2:DescribeSubnets", fact=f) for f in full),
-                    {"subnet": evidence.subnets[0]["SubnetId"]},
-                )
-            ]
+    names = {"subnet": evidence.subnets[0]["SubnetId"]}
+    full = [
+        f"{s['SubnetId']} has {s.get('AvailableIpAddressCount', '?')} free addresses"
+        for s in evidence.subnets
+        if int(s.get("AvailableIpAddressCount", 1)) < 5
+    ]
+    if full:
         return [
             CheckResult(
                 category,
                 "subnet_ips",
-                "refutes",
-                "the subnets have free addresses",
-                names={"subnet": evidence.subnets[0]["SubnetId"]},
+                "confirms",
+                "; ".join(full),
+                tuple(EvidenceItem(source="ec2:DescribeSubnets", fact=f) for f in full),
+                names,
             )
         ]
-    if category == "volume_mount":
-        return []  # EFS is NFS (2049) inside the VPC: routes to the internet say nothing about it
+    free = ", ".join(f"{s['SubnetId']} {s.get('AvailableIpAddressCount', '?')}" for s in evidence.subnets)
+    return [
+        CheckResult(
+            category, "subnet_ips", "refutes", f"the subnets have free addresses ({free})", names=names
+        )
+    ]
+
+
+def check_network(evidence: LiveEvidence, category: str) -> list[CheckResult]:
+    if category not in NEEDED_ENDPOINTS or not evidence.subnets or not evidence.network_read:
+        return []
+    public_ip = _assign_public_ip(evidence.service)
+    source = "ec2:DescribeRouteTables/DescribeVpcEndpoints"
+    results: list[CheckResult] = []
     endpoints_read = evidence.endpoints is not None
     services = _endpoint_services(evidence.endpoints or [], evidence.region)
     needed = NEEDED_ENDPOINTS.get(category, ())
@@ -212,3 +212,20 @@ def _nacl_decision(entries: list[dict[str, Any]], egress: bool, port: int) -> st
         if covers:
             return str(entry.get("RuleAction", "deny"))
     return "deny"
+
+
+NETWORK_PATH = LiveCheck(
+    "network_path",
+    "Follow the task's network path to AWS: its subnets' routes (NAT, internet gateway), VPC endpoints with "
+    "private DNS, security group egress on 443 and network ACLs",
+    tuple(NEEDED_ENDPOINTS),
+    (needs.SUBNETS, needs.ROUTES, needs.SECURITY_GROUPS, needs.SERVICE),
+    check_network,
+)
+SUBNET_IPS = LiveCheck(
+    "subnet_ips",
+    "Count the free IP addresses in the task's subnets",
+    ("eni_or_subnet",),
+    (needs.SUBNETS,),
+    check_subnet_ips,
+)

@@ -1,142 +1,142 @@
-"""The calls behind the facts an expert states, planned into the existing rounds 3 and 4 (never a round more).
+"""The collectors behind the facts an expert states, as sources of the existing rounds 3 and 4 (never a round
+more).
 
 Round 3: the cluster's container instance ARNs (placement), the image's manifest with the manifest list / OCI
 index media types (platform), the EFS file system, its mount targets and access point (volumes). Round 4:
 the container instances themselves, and the mount targets' security groups with the VPC's group rules.
-Secret and parameter metadata (KMS key, deletion date) come from the calls round 3 already makes.
+Secret and parameter metadata (KMS key, deletion date) come from the calls round 3 already makes
+(`secret_details`, absorbed by the secrets source).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
+from diagnosis.checks import needs
 from diagnosis.checks.evidence import LiveEvidence
 from diagnosis.checks.platform import INDEX_TYPES, SINGLE_TYPES
 from diagnosis.checks.taskdef import definition_of
 from diagnosis.checks.volumes import efs_volumes
 from diagnosis.collect.aws import Call, Outcome, first
+from diagnosis.collect.plan import Plan, Source
 
 ECR_IMAGE = re.compile(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/([^:@]+)(?::([^@]+))?")
-PLACEMENT = {"placement_insufficient_resources", "placement_constraint_or_no_instances"}
-PLATFORM = {"image_platform_mismatch"}
-VOLUMES = {"volume_mount"}
 MAX_IMAGES, MAX_VOLUMES, MAX_MOUNT_TARGETS = 3, 2, 4
 
 
-def plan(evidence: LiveEvidence, candidates: list[str], cluster: str) -> dict[str, Call]:
-    wanted = set(candidates)
-    calls: dict[str, Call] = {}
-    if wanted & PLACEMENT:
-        calls["facts:instances"] = Call(
-            "ecs", "list_container_instances", {"cluster": cluster, "maxResults": 100}, "container instances"
-        )
-    for category in dict.fromkeys(candidates):
-        definition = definition_of(evidence, category)[1]
-        if category in PLATFORM:
-            for repository, tag in ecr_images(definition, evidence.region)[:MAX_IMAGES]:
-                calls[f"facts:manifest:{repository}:{tag}"] = Call(
-                    "ecr",
-                    "batch_get_image",
-                    {
-                        "repositoryName": repository,
-                        "imageIds": [
-                            {"imageDigest": tag} if tag.startswith("sha256:") else {"imageTag": tag}
-                        ],
-                        "acceptedMediaTypes": [*INDEX_TYPES, *SINGLE_TYPES],
-                    },
-                    "image manifest",
-                    frozenset({"RepositoryNotFoundException"}),
-                )
-        if category in VOLUMES:
-            for volume in efs_volumes(definition)[:MAX_VOLUMES]:
-                fs = str(volume["fileSystemId"])
-                calls[f"facts:fs:{fs}"] = Call(
-                    "efs",
-                    "describe_file_systems",
-                    {"FileSystemId": fs},
-                    "EFS file system",
-                    frozenset({"FileSystemNotFound"}),
-                )
-                calls[f"facts:mt:{fs}"] = Call(
-                    "efs",
-                    "describe_mount_targets",
-                    {"FileSystemId": fs},
-                    "EFS mount targets",
-                    frozenset({"FileSystemNotFound"}),
-                )
-                point = (volume.get("authorizationConfig") or {}).get("accessPointId")
-                if point:
-                    calls[f"facts:ap:{point}"] = Call(
-                        "efs",
-                        "describe_access_points",
-                        {"AccessPointId": point},
-                        "EFS access point",
-                        frozenset({"AccessPointNotFound"}),
-                    )
-    return calls
-
-
-def plan_round_four(evidence: LiveEvidence, cluster: str, instance_arns: list[str]) -> dict[str, Call]:
-    calls: dict[str, Call] = {}
-    if instance_arns:
-        calls["facts:describe_instances"] = Call(
+def _plan_instance_arns(plan: Plan) -> dict[str, Call]:
+    return {
+        "instances": Call(
             "ecs",
-            "describe_container_instances",
-            {"cluster": cluster, "containerInstances": instance_arns[:100]},
+            "list_container_instances",
+            {"cluster": plan.cluster, "maxResults": 100},
             "container instances",
         )
-    zones = {s.get("AvailabilityZone") for s in evidence.subnets}
-    targets = [
-        t
-        for found in evidence.mount_targets.values()
-        for t in found
-        if t.get("AvailabilityZoneName") in zones or not zones
-    ][:MAX_MOUNT_TARGETS]
-    for target in targets:
-        calls[f"facts:mtsg:{target['MountTargetId']}"] = Call(
-            "efs",
-            "describe_mount_target_security_groups",
-            {"MountTargetId": target["MountTargetId"]},
-            "EFS mount target security groups",
+    }
+
+
+def _absorb_instance_arns(evidence: LiveEvidence, results: Mapping[str, Outcome]) -> None:
+    for outcome in results.values():
+        evidence.container_instance_arns = list((outcome.data or {}).get("containerInstanceArns") or [])
+        evidence.container_instances = [] if outcome.ok and not evidence.container_instance_arns else None
+
+
+INSTANCE_ARNS = Source(_plan_instance_arns, _absorb_instance_arns)
+
+
+def _plan_instances(plan: Plan) -> dict[str, Call]:
+    arns = plan.evidence.container_instance_arns
+    if not arns:
+        return {}
+    return {
+        "describe_instances": Call(
+            "ecs",
+            "describe_container_instances",
+            {"cluster": plan.cluster, "containerInstances": arns[:100]},
+            "container instances",
         )
-    vpcs = sorted({t["VpcId"] for t in targets if t.get("VpcId")})
-    if vpcs:
-        calls["facts:vpc_groups"] = Call(
-            "ec2",
-            "describe_security_groups",
-            {"Filters": [{"Name": "vpc-id", "Values": vpcs}]},
-            "security groups of the mount targets",
-        )
+    }
+
+
+def _absorb_instances(evidence: LiveEvidence, results: Mapping[str, Outcome]) -> None:
+    for outcome in results.values():
+        evidence.container_instances = first(outcome, "containerInstances") if outcome.ok else None
+
+
+INSTANCES = Source(_plan_instances, _absorb_instances, round=4, requires=(needs.CONTAINER_INSTANCE_ARNS,))
+
+
+def _plan_manifests(plan: Plan) -> dict[str, Call]:
+    calls: dict[str, Call] = {}
+    for category in sorted(plan.wanted.get(needs.IMAGE_MANIFESTS.name, set())):
+        definition = definition_of(plan.evidence, category)[1]
+        for repository, tag in ecr_images(definition, plan.evidence.region)[:MAX_IMAGES]:
+            calls[f"manifest:{repository}:{tag}"] = Call(
+                "ecr",
+                "batch_get_image",
+                {
+                    "repositoryName": repository,
+                    "imageIds": [{"imageDigest": tag} if tag.startswith("sha256:") else {"imageTag": tag}],
+                    "acceptedMediaTypes": [*INDEX_TYPES, *SINGLE_TYPES],
+                },
+                "image manifest",
+                frozenset({"RepositoryNotFoundException"}),
+            )
     return calls
 
 
-def absorb(evidence: LiveEvidence, results: dict[str, Outcome]) -> list[str]:
-    """Fill the evidence from the answers; return the container instance ARNs to describe in round 4."""
-    instance_arns: list[str] = []
+def _absorb_manifests(evidence: LiveEvidence, results: Mapping[str, Outcome]) -> None:
     for key, outcome in results.items():
-        data = outcome.data or {}
-        kind, _, rest = key.partition(":")
-        if kind in ("secret", "param") and outcome.ok:
-            _secret_details(evidence, kind, rest, data)
-            continue
-        if kind != "facts":
-            continue
-        what, _, ident = rest.partition(":")
-        if what == "instances":
-            instance_arns = list(data.get("containerInstanceArns") or [])
-            evidence.container_instances = [] if outcome.ok and not instance_arns else None
-        elif what == "describe_instances":
-            evidence.container_instances = first(outcome, "containerInstances") if outcome.ok else None
-        elif what == "manifest":
-            images = first(outcome, "images")
-            failures = first(outcome, "failures")
-            evidence.image_manifests[ident] = (
-                images[0]
-                if images
-                else str((failures[0] if failures else {}).get("failureCode") or outcome.error)
+        images = first(outcome, "images")
+        failures = first(outcome, "failures")
+        evidence.image_manifests[key.removeprefix("manifest:")] = (
+            images[0]
+            if images
+            else str((failures[0] if failures else {}).get("failureCode") or outcome.error)
+        )
+
+
+MANIFESTS = Source(_plan_manifests, _absorb_manifests)
+
+
+def _plan_efs(plan: Plan) -> dict[str, Call]:
+    calls: dict[str, Call] = {}
+    for category in sorted(plan.wanted.get(needs.EFS.name, set())):
+        definition = definition_of(plan.evidence, category)[1]
+        for volume in efs_volumes(definition)[:MAX_VOLUMES]:
+            fs = str(volume["fileSystemId"])
+            calls[f"fs:{fs}"] = Call(
+                "efs",
+                "describe_file_systems",
+                {"FileSystemId": fs},
+                "EFS file system",
+                frozenset({"FileSystemNotFound"}),
             )
-        elif what == "fs":
+            calls[f"mt:{fs}"] = Call(
+                "efs",
+                "describe_mount_targets",
+                {"FileSystemId": fs},
+                "EFS mount targets",
+                frozenset({"FileSystemNotFound"}),
+            )
+            point = (volume.get("authorizationConfig") or {}).get("accessPointId")
+            if point:
+                calls[f"ap:{point}"] = Call(
+                    "efs",
+                    "describe_access_points",
+                    {"AccessPointId": point},
+                    "EFS access point",
+                    frozenset({"AccessPointNotFound"}),
+                )
+    return calls
+
+
+def _absorb_efs(evidence: LiveEvidence, results: Mapping[str, Outcome]) -> None:
+    for key, outcome in results.items():
+        what, _, ident = key.partition(":")
+        if what == "fs":
             systems = first(outcome, "FileSystems")
             evidence.file_systems[ident] = (
                 systems[0] if systems else str(outcome.error or "FileSystemNotFound")
@@ -148,11 +148,49 @@ def absorb(evidence: LiveEvidence, results: dict[str, Outcome]) -> list[str]:
             evidence.access_points[ident] = (
                 points[0] if points else str(outcome.error or "AccessPointNotFound")
             )
-        elif what == "mtsg" and outcome.ok:
-            evidence.mount_target_groups[ident] = list(data.get("SecurityGroups") or [])
-        elif what == "vpc_groups":
+
+
+EFS = Source(_plan_efs, _absorb_efs)
+
+
+def _plan_efs_security(plan: Plan) -> dict[str, Call]:
+    evidence = plan.evidence
+    zones = {s.get("AvailabilityZone") for s in evidence.subnets}
+    targets = [
+        t
+        for found in evidence.mount_targets.values()
+        for t in found
+        if t.get("AvailabilityZoneName") in zones or not zones
+    ][:MAX_MOUNT_TARGETS]
+    calls: dict[str, Call] = {
+        f"mtsg:{target['MountTargetId']}": Call(
+            "efs",
+            "describe_mount_target_security_groups",
+            {"MountTargetId": target["MountTargetId"]},
+            "EFS mount target security groups",
+        )
+        for target in targets
+    }
+    vpcs = sorted({t["VpcId"] for t in targets if t.get("VpcId")})
+    if vpcs:
+        calls["vpc_groups"] = Call(
+            "ec2",
+            "describe_security_groups",
+            {"Filters": [{"Name": "vpc-id", "Values": vpcs}]},
+            "security groups of the mount targets",
+        )
+    return calls
+
+
+def _absorb_efs_security(evidence: LiveEvidence, results: Mapping[str, Outcome]) -> None:
+    for key, outcome in results.items():
+        if key.startswith("mtsg:") and outcome.ok:
+            evidence.mount_target_groups[key[5:]] = list((outcome.data or {}).get("SecurityGroups") or [])
+        elif key == "vpc_groups":
             evidence.vpc_security_groups = first(outcome, "SecurityGroups") if outcome.ok else None
-    return instance_arns
+
+
+EFS_SECURITY = Source(_plan_efs_security, _absorb_efs_security, round=4, requires=(needs.EFS, needs.SUBNETS))
 
 
 def ecr_images(definition: dict[str, Any], region: str) -> list[tuple[str, str]]:
@@ -169,7 +207,8 @@ def ecr_images(definition: dict[str, Any], region: str) -> list[tuple[str, str]]
     return found
 
 
-def _secret_details(evidence: LiveEvidence, kind: str, ref: str, data: dict[str, Any]) -> None:
+def secret_details(evidence: LiveEvidence, kind: str, ref: str, data: dict[str, Any]) -> None:
+    """The KMS key and deletion date of a secret, the type and key of a parameter (never a value)."""
     if kind == "secret":
         evidence.secret_details[ref] = {
             k: data[k] for k in ("ARN", "Name", "KmsKeyId", "DeletedDate") if k in data

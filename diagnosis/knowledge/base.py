@@ -24,13 +24,6 @@ class Step:
 
 
 @dataclass(frozen=True, slots=True)
-class CheckSpec:
-    name: str
-    description: str
-    iam_action: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class CategoryInfo:
     id: str
     family: str
@@ -39,30 +32,7 @@ class CategoryInfo:
     why: str
     steps: tuple[Step, ...] = ()
     docs: tuple[str, ...] = (STOPPED_ERRORS,)
-    checks: tuple[CheckSpec, ...] = ()
     actions: tuple[ActionKind, ...] = ()  # Action kinds the bot can apply for this cause
 
 
-# Checks several families share.
-LOG_TAIL = CheckSpec("log_tail", "Read the failed container's last CloudWatch log lines", "logs:GetLogEvents")
-TASK_DEFINITION = CheckSpec(
-    "task_definition",
-    "Read the task definition (memory, command, health check, roles)",
-    "ecs:DescribeTaskDefinition",
-)
-PREVIOUS_REVISION = CheckSpec(
-    "revision_diff",
-    "Compare with the previous task definition revision that was steady",
-    "ecs:DescribeTaskDefinition",
-)
-NETWORK_PATH = CheckSpec(
-    "network_path",
-    "Check the task's subnets: route to a NAT or internet gateway, VPC endpoints, security group egress on 443",
-    "ec2:DescribeRouteTables",
-)
-EXECUTION_ROLE = CheckSpec(
-    "execution_role",
-    "Simulate the execution role's permissions for the actions the start needs",
-    "iam:SimulatePrincipalPolicy",
-)
 DESCRIBE_TASK_DEF = "aws ecs describe-task-definition --task-definition {task_def}"

@@ -5,13 +5,9 @@ from __future__ import annotations
 from diagnosis.knowledge.base import (
     DESCRIBE_TASK_DEF,
     DEV_GUIDE,
-    LOG_TAIL,
-    PREVIOUS_REVISION,
     STOPPED_ERRORS,
-    TASK_DEFINITION,
     TASKDEF_PARAMS,
     CategoryInfo,
-    CheckSpec,
     Step,
 )
 
@@ -22,11 +18,6 @@ READ_LOGS = Step(
 ROLLBACK = Step(
     "If the failures began with a new revision, roll the service back while you fix it.",
     "aws ecs update-service --cluster {cluster} --service {service} --task-definition {previous_task_def}",
-)
-MEMORY_METRICS = CheckSpec(
-    "memory_utilization",
-    "Read Container Insights MemoryUtilized against the memory limit around each kill",
-    "cloudwatch:GetMetricData",
 )
 
 CATEGORIES = (
@@ -62,7 +53,6 @@ CATEGORIES = (
             DEV_GUIDE + "memory-management.html",
             "https://repost.aws/knowledge-center/ecs-resolve-outofmemory-errors",
         ),
-        (MEMORY_METRICS, TASK_DEFINITION),
         ("increase_memory",),
     ),
     CategoryInfo(
@@ -85,7 +75,6 @@ CATEGORIES = (
             ROLLBACK,
         ),
         (STOPPED_ERRORS,),
-        (LOG_TAIL, PREVIOUS_REVISION),
         ("rollback",),
     ),
     CategoryInfo(
@@ -107,7 +96,6 @@ CATEGORIES = (
             ROLLBACK,
         ),
         (STOPPED_ERRORS, TASKDEF_PARAMS),
-        (LOG_TAIL, TASK_DEFINITION, PREVIOUS_REVISION),
         ("rollback",),
     ),
     CategoryInfo(
@@ -123,7 +111,6 @@ CATEGORIES = (
             ROLLBACK,
         ),
         (STOPPED_ERRORS,),
-        (LOG_TAIL, PREVIOUS_REVISION),
         ("rollback",),
     ),
     CategoryInfo(
@@ -147,7 +134,6 @@ CATEGORIES = (
             ),
         ),
         (TASKDEF_PARAMS + "#container_definition_timeout",),
-        (LOG_TAIL, TASK_DEFINITION, MEMORY_METRICS),
     ),
     CategoryInfo(
         "graceful_sigterm",
@@ -163,7 +149,6 @@ CATEGORIES = (
             ),
         ),
         (STOPPED_ERRORS,),
-        (),
     ),
     CategoryInfo(
         "clean_exit",
@@ -186,7 +171,6 @@ CATEGORIES = (
             Step("For one-off work, use `aws ecs run-task` instead of a service."),
         ),
         (STOPPED_ERRORS,),
-        (LOG_TAIL, TASK_DEFINITION),
         ("rollback",),
     ),
 )

@@ -5,25 +5,8 @@ from __future__ import annotations
 from diagnosis.knowledge.base import (
     DESCRIBE_TASK_DEF,
     DEV_GUIDE,
-    LOG_TAIL,
-    TASK_DEFINITION,
     CategoryInfo,
-    CheckSpec,
     Step,
-)
-
-TARGET_GROUP = CheckSpec(
-    "target_group",
-    "Read the target group: target type, health check path and port, thresholds, target health reasons",
-    "elasticloadbalancing:DescribeTargetHealth",
-)
-SECURITY_GROUPS = CheckSpec(
-    "security_groups",
-    "Check the task's security group allows the container port from the load balancer's security group",
-    "ec2:DescribeSecurityGroups",
-)
-START_TIME = CheckSpec(
-    "start_time", "Measure how long the application takes to start (logs, timestamps)", "logs:GetLogEvents"
 )
 
 CATEGORIES = (
@@ -64,7 +47,6 @@ CATEGORIES = (
             DEV_GUIDE + "service-event-messages.html",
             "https://repost.aws/knowledge-center/ecs-task-fails-health-checks",
         ),
-        (TARGET_GROUP, SECURITY_GROUPS, START_TIME, LOG_TAIL, TASK_DEFINITION),
         ("raise_grace_period", "force_new_deployment"),
     ),
     CategoryInfo(
@@ -91,7 +73,6 @@ CATEGORIES = (
             "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_HealthCheck.html",
             DEV_GUIDE + "healthcheck.html",
         ),
-        (TASK_DEFINITION, START_TIME, LOG_TAIL),
         ("force_new_deployment",),
     ),
 )

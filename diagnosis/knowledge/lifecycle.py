@@ -2,15 +2,7 @@
 
 from __future__ import annotations
 
-from diagnosis.knowledge.base import DEV_GUIDE, STOPPED_ERRORS, CategoryInfo, CheckSpec, Step
-from diagnosis.knowledge.placement import CAPACITY
-
-CLOUDTRAIL = CheckSpec(
-    "cloudtrail_stoptask", "Find the StopTask call in CloudTrail: who and when", "cloudtrail:LookupEvents"
-)
-SERVICE_EVENTS_CHECK = CheckSpec(
-    "service_events", "Read the service's events and deployments", "ecs:DescribeServices"
-)
+from diagnosis.knowledge.base import DEV_GUIDE, STOPPED_ERRORS, CategoryInfo, Step
 
 CATEGORIES = (
     CategoryInfo(
@@ -29,7 +21,6 @@ CATEGORIES = (
             ),
         ),
         (DEV_GUIDE + "fargate-capacity-providers.html",),
-        (SERVICE_EVENTS_CHECK, CAPACITY),
     ),
     CategoryInfo(
         "infra_maintenance",
@@ -46,7 +37,6 @@ CATEGORIES = (
             ),
         ),
         (DEV_GUIDE + "task-maintenance.html",),
-        (SERVICE_EVENTS_CHECK,),
     ),
     CategoryInfo(
         "scaling_or_deployment",
@@ -63,7 +53,6 @@ CATEGORIES = (
             ),
         ),
         (STOPPED_ERRORS,),
-        (SERVICE_EVENTS_CHECK,),
     ),
     CategoryInfo(
         "user_stopped",
@@ -80,7 +69,6 @@ CATEGORIES = (
             ),
         ),
         (STOPPED_ERRORS, DEV_GUIDE + "logging-using-cloudtrail.html"),
-        (CLOUDTRAIL,),
     ),
     CategoryInfo(
         "instance_terminated_or_drained",
@@ -97,6 +85,5 @@ CATEGORIES = (
             Step("Use managed termination protection and draining so tasks move before instances go."),
         ),
         (DEV_GUIDE + "container-instance-draining.html",),
-        (SERVICE_EVENTS_CHECK,),
     ),
 )

@@ -2,21 +2,7 @@
 
 from __future__ import annotations
 
-from diagnosis.knowledge.base import DEV_GUIDE, SERVICE_EVENTS, TASK_DEFINITION, CategoryInfo, CheckSpec, Step
-
-INSTANCES = CheckSpec(
-    "container_instances",
-    "List the cluster's container instances and their free resources",
-    "ecs:DescribeContainerInstances",
-)
-CAPACITY = CheckSpec(
-    "capacity_providers",
-    "Read the service's capacity provider strategy (base, weights) and the provider the task ran on",
-    "ecs:DescribeServices",
-)
-QUOTAS = CheckSpec(
-    "quotas", "Read the Fargate On-Demand / Spot vCPU quotas and current use", "servicequotas:GetServiceQuota"
-)
+from diagnosis.knowledge.base import DEV_GUIDE, SERVICE_EVENTS, CategoryInfo, Step
 
 CATEGORIES = (
     CategoryInfo(
@@ -42,7 +28,6 @@ CATEGORIES = (
             Step("For port conflicts, use dynamic host ports (hostPort 0) with an ALB."),
         ),
         (SERVICE_EVENTS, DEV_GUIDE + "capacity-cluster-auto.html"),
-        (INSTANCES, TASK_DEFINITION),
     ),
     CategoryInfo(
         "placement_constraint_or_no_instances",
@@ -69,7 +54,6 @@ CATEGORIES = (
             ),
         ),
         (SERVICE_EVENTS, DEV_GUIDE + "task-placement-constraints.html"),
-        (INSTANCES,),
     ),
     CategoryInfo(
         "fargate_capacity_or_quota",
@@ -90,6 +74,5 @@ CATEGORIES = (
             ),
         ),
         (DEV_GUIDE + "service-quotas.html", SERVICE_EVENTS),
-        (QUOTAS, CAPACITY),
     ),
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from diagnosis.knowledge.base import DEV_GUIDE, STOPPED_ERRORS, TASK_DEFINITION, CategoryInfo, Step
+from diagnosis.knowledge.base import DEV_GUIDE, STOPPED_ERRORS, CategoryInfo, Step
 
 CATEGORIES = (
     CategoryInfo(
@@ -24,7 +24,6 @@ CATEGORIES = (
             ),
         ),
         (DEV_GUIDE + "fargate-task-storage.html", STOPPED_ERRORS),
-        (TASK_DEFINITION,),
     ),
     CategoryInfo(
         "agent_or_docker_daemon",
@@ -45,7 +44,6 @@ CATEGORIES = (
             ),
         ),
         (STOPPED_ERRORS, DEV_GUIDE + "troubleshooting.html"),
-        (),
         ("force_new_deployment",),
     ),
     CategoryInfo(
@@ -63,6 +61,5 @@ CATEGORIES = (
             Step("Read the container logs of the stopped task."),
         ),
         (STOPPED_ERRORS,),
-        (TASK_DEFINITION,),
     ),
 )

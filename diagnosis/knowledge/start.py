@@ -7,42 +7,11 @@ from diagnosis.knowledge.base import (
     DESCRIBE_TASK_DEF,
     DEV_GUIDE,
     EXEC_ROLE,
-    EXECUTION_ROLE,
-    NETWORK_PATH,
-    PREVIOUS_REVISION,
     RESOURCE_INIT,
     STOPPED_ERRORS,
-    TASK_DEFINITION,
     TASKDEF_PARAMS,
     CategoryInfo,
-    CheckSpec,
     Step,
-)
-
-ECR_IMAGES = CheckSpec(
-    "ecr_image", "Look the tag up in ECR and list the tags that do exist", "ecr:DescribeImages"
-)
-SECRET_EXISTS = CheckSpec(
-    "secret_exists", "Check each referenced secret / parameter exists", "secretsmanager:DescribeSecret"
-)
-LOG_GROUP = CheckSpec("log_group", "Check the awslogs log group exists", "logs:DescribeLogGroups")
-IMAGE_PLATFORM = CheckSpec(
-    "image_platform",
-    "Read the platforms the image's manifest list names and compare them with the task's runtimePlatform",
-    "ecr:BatchGetImage",
-)
-SECRET_ACCESS = CheckSpec(
-    "secret_access",
-    "For each referenced secret: the role that fetches it, its KMS key, the network path to the service",
-    "secretsmanager:DescribeSecret",
-)
-EFS_VOLUME = CheckSpec(
-    "efs_volume",
-    "Check the EFS file system, a mount target in each task zone admitting NFS 2049, and the access point",
-    "elasticfilesystem:DescribeMountTargets",
-)
-SUBNET_IPS = CheckSpec(
-    "subnet_ips", "Count the free IP addresses in the task's subnets", "ec2:DescribeSubnets"
 )
 
 CATEGORIES = (
@@ -77,7 +46,6 @@ CATEGORIES = (
             ),
         ),
         (CANNOT_PULL, EXEC_ROLE),
-        (EXECUTION_ROLE, ECR_IMAGES, TASK_DEFINITION),
         ("force_new_deployment",),
     ),
     CategoryInfo(
@@ -103,7 +71,6 @@ CATEGORIES = (
             ),
         ),
         (CANNOT_PULL,),
-        (ECR_IMAGES, PREVIOUS_REVISION),
         ("rollback",),
     ),
     CategoryInfo(
@@ -137,7 +104,6 @@ CATEGORIES = (
             ),
         ),
         (CANNOT_PULL, DEV_GUIDE + "verify-connectivity.html"),
-        (NETWORK_PATH,),
         ("force_new_deployment",),
     ),
     CategoryInfo(
@@ -161,7 +127,6 @@ CATEGORIES = (
             Step("Use Amazon ECR Public for official images (public.ecr.aws/docker/library/…)."),
         ),
         (CANNOT_PULL, "https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache.html"),
-        (TASK_DEFINITION,),
     ),
     CategoryInfo(
         "image_platform_mismatch",
@@ -182,7 +147,6 @@ CATEGORIES = (
             ),
         ),
         (DEV_GUIDE + "ecs-arm64.html", CANNOT_PULL),
-        (IMAGE_PLATFORM, TASK_DEFINITION, PREVIOUS_REVISION),
         ("rollback",),
     ),
     CategoryInfo(
@@ -214,7 +178,6 @@ CATEGORIES = (
             ),
         ),
         (RESOURCE_INIT, DEV_GUIDE + "specifying-sensitive-data.html", EXEC_ROLE),
-        (SECRET_EXISTS, SECRET_ACCESS, EXECUTION_ROLE, NETWORK_PATH),
         ("force_new_deployment",),
     ),
     CategoryInfo(
@@ -237,7 +200,6 @@ CATEGORIES = (
             Step("In a private subnet without NAT, add a logs interface VPC endpoint."),
         ),
         (RESOURCE_INIT, DEV_GUIDE + "using_awslogs.html"),
-        (LOG_GROUP, EXECUTION_ROLE, NETWORK_PATH),
         ("force_new_deployment",),
     ),
     CategoryInfo(
@@ -263,7 +225,6 @@ CATEGORIES = (
             ),
         ),
         (RESOURCE_INIT, DEV_GUIDE + "container-instance-eni.html"),
-        (SUBNET_IPS,),
     ),
     CategoryInfo(
         "volume_mount",
@@ -289,7 +250,6 @@ CATEGORIES = (
             ),
         ),
         (DEV_GUIDE + "efs-volumes.html", STOPPED_ERRORS),
-        (EFS_VOLUME, NETWORK_PATH),
     ),
     CategoryInfo(
         "container_start_failure",
@@ -315,7 +275,6 @@ CATEGORIES = (
             ),
         ),
         (STOPPED_ERRORS, TASKDEF_PARAMS),
-        (TASK_DEFINITION, PREVIOUS_REVISION),
         ("rollback",),
     ),
     CategoryInfo(
@@ -335,7 +294,6 @@ CATEGORIES = (
             Step("On EC2, check the instance's disk I/O and the ECS agent / containerd logs."),
         ),
         (STOPPED_ERRORS,),
-        (TASK_DEFINITION,),
         ("force_new_deployment",),
     ),
     CategoryInfo(
@@ -359,7 +317,6 @@ CATEGORIES = (
             Step("Register a corrected revision and update the service to it."),
         ),
         (TASKDEF_PARAMS, DEV_GUIDE + "task-cpu-memory-error.html"),
-        (TASK_DEFINITION, PREVIOUS_REVISION),
         ("rollback",),
     ),
 )

@@ -94,7 +94,7 @@ def network_path(subject: Subject) -> Iterator[Violation]:
 
 def free_addresses(subject: Subject) -> Iterator[Violation]:
     """Enough free addresses in the subnets for a deployment: desired count × maximumPercent (awsvpc)."""
-    yield from confirmed(subject, network.check_network, "eni_or_subnet")
+    yield from confirmed(subject, network.check_subnet_ips, "eni_or_subnet")
     service = subject.service or {}
     if subject.task_definition.get("networkMode") != "awsvpc" or not subject.subnets:
         return

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from diagnosis.checks.evidence import LiveEvidence
-from diagnosis.checks.network import check_network
+from diagnosis.checks.network import check_network, check_subnet_ips
 
 REGION = "us-east-1"
 LOCAL = {"DestinationCidrBlock": "10.0.0.0/16", "GatewayId": "local", "State": "active"}
@@ -198,13 +198,16 @@ def test_nothing_said_when_the_network_was_not_read() -> None:
 
 def test_eni_or_subnet_full_subnet_confirms() -> None:
     ev = evidence([table("rtb-1", subnet_id="subnet-0a1")], subnets=[subnet("subnet-full", free=2)])
-    [result] = check_network(ev, "eni_or_subnet")
+    [result] = check_subnet_ips(ev, "eni_or_subnet")
     assert result.outcome == "confirms"
     assert "subnet-full has 2 free addresses" in result.detail
+    assert check_network(ev, "eni_or_subnet") == []  # routes say nothing about free addresses
 
 
 def test_eni_or_subnet_with_free_addresses_refutes() -> None:
-    [result] = check_network(evidence([table("rtb-1", subnet_id="subnet-0a1")]), "eni_or_subnet")
+    ev = evidence([table("rtb-1", subnet_id="subnet-0a1")])
+    ev.network_read = False  # the subnets alone decide
+    [result] = check_subnet_ips(ev, "eni_or_subnet")
     assert result.outcome == "refutes"
 
 

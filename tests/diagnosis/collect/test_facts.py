@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from diagnosis.checks import run_checks
+from diagnosis.checks import needs_of, run_checks
 from diagnosis.checks.evidence import LiveEvidence
-from diagnosis.collect import facts
 from diagnosis.collect.aws import Aws
-from diagnosis.collect.core import collect_core
+from diagnosis.collect.core import Core, collect_core
+from diagnosis.collect.plan import Plan
 from diagnosis.collect.target import TargetSpec
-from diagnosis.collect.wave import collect_wave
+from diagnosis.collect.wave import collect_wave, gather
 from tests.diagnosis.collect.test_core import ACCOUNT, REGION, World, moto_session
 
 REGISTRY = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com"
@@ -29,8 +29,14 @@ def world() -> Iterator[World]:
 
 
 def two_rounds(aws: Aws, evidence: LiveEvidence, candidates: list[str], cluster: str) -> None:
-    arns = facts.absorb(evidence, aws.round(facts.plan(evidence, candidates, cluster)))
-    facts.absorb(evidence, aws.round(facts.plan_round_four(evidence, cluster, arns)))
+    """Rounds 3 and 4 as the wave runs them, for the sources of these candidates' needs."""
+    core = Core(
+        spec=TargetSpec(cluster=cluster),
+        service=evidence.service,
+        tasks=evidence.tasks,
+        task_definitions=evidence.task_definitions,
+    )
+    gather(aws, Plan(core, evidence, needs_of(candidates), candidates))
 
 
 def ec2_evidence(world: World, cluster: str, memory: str) -> LiveEvidence:

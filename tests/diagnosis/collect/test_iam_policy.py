@@ -18,9 +18,9 @@ POLICY = ROOT / "deploy" / "iam" / "read-only-policy.json"
 IAM_PREFIX = {"monitoring": "cloudwatch"}
 
 
-def called_operations() -> set[tuple[str, str]]:
+def called_operations(pattern: str = "*.py") -> set[tuple[str, str]]:
     found = set()
-    for path in (ROOT / "diagnosis" / "collect").glob("*.py"):
+    for path in (ROOT / "diagnosis" / "collect").glob(pattern):
         for node in ast.walk(ast.parse(path.read_text())):
             if (
                 isinstance(node, ast.Call)

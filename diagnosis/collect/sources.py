@@ -1,0 +1,424 @@
+"""One collector per `Need` (diagnosis/checks/needs.py): the calls that fetch it and how their answers fill
+`LiveEvidence`.
+
+A `Source` plans its calls from what rounds 1–2 read (or, in round 4, from what round 3 read: the VPC of
+the subnets, the load balancers of the target groups) and absorbs its own outcomes. `SOURCES` maps every
+need's name to its source; a test asserts each declared need has one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+
+from diagnosis.checks import needs
+from diagnosis.checks.evidence import LiveEvidence, failed_task, log_stream, secret_refs
+from diagnosis.collect import facts
+from diagnosis.collect.aws import Call, Outcome, first
+from diagnosis.collect.core import Core
+from diagnosis.collect.plan import Plan, Source, ignore, nothing
+
+ROLE_ACTIONS = {
+    "image_pull_auth": ["ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+    "secrets_retrieval": ["secretsmanager:GetSecretValue", "ssm:GetParameters", "kms:Decrypt"],
+    "log_driver_init": ["logs:CreateLogStream", "logs:PutLogEvents"],
+}
+
+
+CORE = Source(nothing, ignore)  # read in rounds 1–2 for every diagnosis
+
+
+# --- logs ------------------------------------------------------------------------------------------
+
+
+def _plan_logs(plan: Plan) -> dict[str, Call]:
+    task = failed_task(plan.core.tasks, plan.candidates[0] if plan.candidates else "")
+    if task is None:
+        return {}
+    stream = log_stream(task, plan.core.task_definitions)
+    if stream is None:
+        return {}
+    group, name, _region = stream
+    head = plan.wants(needs.LOG_HEAD)
+    plan.evidence.log_stream = (group, name)
+    return {
+        "logs": Call(
+            "logs",
+            "get_log_events",
+            {
+                "logGroupName": group,
+                "logStreamName": name,
+                "limit": 100 if head else plan.log_lines,
+                "startFromHead": head,
+            },
+            "container logs",
+            frozenset({"ResourceNotFoundException"}),
+        )
+    }
+
+
+def _absorb_logs(evidence: LiveEvidence, results: Mapping[str, Outcome]) -> None:
+    for outcome in results.values():
+        evidence.log_events = (outcome.data or {}).get("events", []) if outcome.ok else None
+
+
+LOGS = Source(_plan_logs, _absorb_logs)
+
+
+# --- memory ----------------------------------------------------------------------------------------
+
+
+def _plan_memory(plan: Plan) -> dict[str, Call]:
+    core, service = plan.core, plan.core.service
+    if not service:
+        return {}
+    stops: list[datetime] = [t["stoppedAt"] for t in core.tasks if isinstance(t.get("stoppedAt"), datetime)]
+    end = max(stops) + timedelta(minutes=5) if stops else datetime.now(UTC)
+    start = min(stops) - timedelta(hours=1) if stops else end - timedelta(hours=3)
+    dims = [
+        {"Name": "ClusterName", "Value": core.spec.cluster or ""},
+        {"Name": "ServiceName", "Value": service.get("serviceName", "")},
+    ]
+    queries = [
+        {
+            "Id": f"m{i}",
+            "MetricStat": {
+                "Metric": {"Namespace": "ECS/ContainerInsights", "MetricName": name, "Dimensions": dims},
+                "Period": 60,
+                "Stat": "Maximum",
+            },
+        }
+        for i, name in enumerate(("MemoryUtilized", "MemoryReserved"))
+    ]
+    return {
+        "memory": Call(
+            "cloudwatch",
+            "get_metric_data",
+            {"MetricDataQueries": queries, "StartTime": start, "EndTime": end},
+            "Container Insights memory",
+        )
+    }
+
+
+def _absorb_memory(evidence: LiveEvidence, results: Mapping[str, Outcome]) -> None:
+    for outcome in results.values():
+        evidence.memory = (outcome.data or {}).get("MetricDataResults", []) if outcome.ok else None
+
+
+MEMORY = Source(_plan_memory, _absorb_memory)
+
+
+# --- load balancing --------------------------------------------------------------------------------
+
+
+def _plan_target_groups(plan: Plan) -> dict[str, Call]:
+    service = plan.core.service or {}
+    groups = [lb["targetGroupArn"] for lb in service.get("loadBalancers", []) if lb.get("targetGroupArn")]
+    if not groups:
+        return {}
+    return {
+        "target_groups": Call(
+            "elbv2", "describe_target_groups", {"TargetGroupArns": groups[:5]}, "target group"
+        ),
+        "target_health": Call(
+            "elbv2", "describe_target_health", {"TargetGroupArn": groups[0]}, "target health"
+        ),
+    }
+
+
+def _absorb_target_groups(evidence: LiveEvidence, results: Mapping[str, Outcome]) -> None:
+    if "target_groups" in results:
+        evidence.target_groups = first(results["target_groups"], "TargetGroups")
+    if "target_health" in results:
+        evidence.target_health = first(results["target_health"], "TargetHealthDescriptions")
+
+
+TARGET_GROUPS = Source(_plan_target_groups, _absorb_target_groups)
+
+
+def _plan_load_balancers(plan: Plan) -> dict[str, Call]:
+    """The load balancers in front of the target groups: their security groups must reach the task."""
+    evidence = plan.evidence
+    arns = sorted({arn for group in evidence.target_groups for arn in group.get("LoadBalancerArns", [])})
+    if not arns:
+        return {}
+    return {
+        "load_balancers": Call(
+            "elbv2", "describe_load_balancers", {"LoadBalancerArns": arns[:20]}, "load balancers"
+        )
+    }
+
+
+def _absorb_load_balancers(evidence: LiveEvidence, results: Mapping[str, Outcome]) -> None:
+    for outcome in results.values():
+        evidence.load_balancer_groups = (
+            [g for lb in first(outcome, "LoadBalancers") for g in lb.get("SecurityGroups", [])]
+            if outcome.ok
+            else None
+        )
+
+
+LOAD_BALANCERS = Source(
+    _plan_load_balancers, _absorb_load_balancers, round=4, requires=(needs.TARGET_GROUPS,)
+)
+
+
+# --- network ---------------------------------------------------------------------------------------
+
+
+def _plan_security_groups(plan: Plan) -> dict[str, Call]:
+    config = ((plan.core.service or {}).get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
+    ids = list(config.get("securityGroups") or [])
+    if not ids:
+        return {}
+    return {"security_groups": Call("ec2", "describe_security_groups", {"GroupIds": ids}, "security groups")}
+
+
+def _absorb_security_groups(evidence: LiveEvidence, results: Mapping[str, Outcome]) -> None:
+    for outcome in results.values():
+        evidence.security_groups = first(outcome, "SecurityGroups")
+
+
+SECURITY_GROUPS = Source(_plan_security_groups, _absorb_security_groups)
+
+
+def task_subnets(core: Core) -> list[str]:
+    found: list[str] = []
+    for task in core.tasks:
+        for attachment in task.get("attachments", []):
+            for detail in attachment.get("details", []):
+                if detail.get("name") == "subnetId" and detail.get("value") not in found:
+                    found.append(detail["value"])
+    config = ((core.service or {}).get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
+    return found or list(config.get("subnets") or [])
+
+
+def _plan_subnets(plan: Plan) -> dict[str, Call]:
+    subnets = task_subnets(plan.core)
+    if not subnets:
+        return {}
+    plan.evidence.subnet_ids = subnets
+    return {"subnets": Call("ec2", "describe_subnets", {"SubnetIds": subnets}, "subnets")}
+
+
+def _absorb_subnets(evidence: LiveEvidence, results: Mapping[str, Outcome]) -> None:
+    for outcome in results.values():
+        evidence.subnets = first(outcome, "Subnets")
+
+
+SUBNETS = Source(_plan_subnets, _absorb_subnets)
+
+
+def _plan_routes(plan: Plan) -> dict[str, Call]:
+    vpcs = sorted({s.get("VpcId", "") for s in plan.evidence.subnets if s.get("VpcId")})
+    if not vpcs:
+        return {}
+    vpc_filter = [{"Name": "vpc-id", "Values": vpcs}]
+    return {
+        "route_tables": Call("ec2", "describe_route_tables", {"Filters": vpc_filter}, "route tables"),
+        "endpoints": Call("ec2", "describe_vpc_endpoints", {"Filters": vpc_filter}, "VPC endpoints"),
+        "nacls": Call("ec2", "describe_network_acls", {"Filters": vpc_filter}, "network ACLs"),
+    }
+
+
+def _absorb_routes(evidence: LiveEvidence, results: Mapping[str, Outcome]) -> None:
+    if "route_tables" in results:
+        evidence.route_tables = first(results["route_tables"], "RouteTables")
+        evidence.network_read = results["route_tables"].ok
+    if "endpoints" in results:
+        outcome = results["endpoints"]
+        evidence.endpoints = first(outcome, "VpcEndpoints") if outcome.ok else None
+    if "nacls" in results:
+        evidence.nacls = first(results["nacls"], "NetworkAcls")
+
+
+ROUTES = Source(_plan_routes, _absorb_routes, round=4, requires=(needs.SUBNETS,))
+
+
+# --- what the task references ----------------------------------------------------------------------
+
+
+def ecr_images(core: Core, aws_region: str) -> dict[str, list[str]]:
+    """ECR repositories (in this region) the failing task definitions use, with the tags they ask for."""
+    images: dict[str, list[str]] = {}
+    failing = {t.get("taskDefinitionArn", "") for t in core.tasks if t.get("lastStatus") == "STOPPED"}
+    for arn, definition in core.task_definitions.items():
+        if arn not in failing:
+            continue
+        for container in definition.get("containerDefinitions", []):
+            match = facts.ECR_IMAGE.match(container.get("image", ""))
+            if match and match.group(2) == aws_region:
+                images.setdefault(match.group(3), []).append(match.group(4) or "latest")
+    return images
+
+
+def _plan_ecr(plan: Plan) -> dict[str, Call]:
+    images = ecr_images(plan.core, plan.evidence.region)
+    plan.evidence.images = images
+    return {
+        f"ecr:{repository}": Call(
+            "ecr",
+            "describe_images",
+            {"repositoryName": repository, "maxResults": 100},
+            "ECR images",
+            frozenset({"RepositoryNotFoundException"}),
+        )
+        for repository in sorted(images)[:3]
+    }
+
+
+def _absorb_ecr(evidence: LiveEvidence, results: Mapping[str, Outcome]) -> None:
+    for key, outcome in results.items():
+        evidence.ecr[key.removeprefix("ecr:")] = (
+            [t for d in first(outcome, "imageDetails") for t in d.get("imageTags", [])]
+            if outcome.ok
+            else outcome.error
+        )
+
+
+ECR = Source(_plan_ecr, _absorb_ecr)
+
+
+def _plan_secrets(plan: Plan) -> dict[str, Call]:
+    calls: dict[str, Call] = {}
+    for ref in secret_refs(plan.core.task_definitions)[:4]:
+        if ":secretsmanager:" in ref:
+            calls[f"secret:{ref}"] = Call(
+                "secretsmanager",
+                "describe_secret",
+                {"SecretId": ref},
+                "secret",
+                frozenset({"ResourceNotFoundException"}),
+            )
+        else:
+            name = ref.split(":parameter", 1)[-1] if ref.startswith("arn:") else ref
+            calls[f"param:{ref}"] = Call(
+                "ssm",
+                "describe_parameters",
+                {"ParameterFilters": [{"Key": "Name", "Option": "Equals", "Values": [name]}]},
+                "SSM parameter",
+            )
+    return calls
+
+
+def _absorb_secrets(evidence: LiveEvidence, results: Mapping[str, Outcome]) -> None:
+    for key, outcome in results.items():
+        kind, _, ref = key.partition(":")
+        if outcome.ok:
+            facts.secret_details(evidence, kind, ref, outcome.data or {})
+        if kind == "secret":
+            evidence.secrets[ref] = "exists" if outcome.ok else outcome.error
+        else:
+            evidence.secrets[ref] = (
+                ("exists" if first(outcome, "Parameters") else "ParameterNotFound")
+                if outcome.ok
+                else outcome.error
+            )
+
+
+SECRETS = Source(_plan_secrets, _absorb_secrets)
+
+
+def _plan_log_groups(plan: Plan) -> dict[str, Call]:
+    task = failed_task(plan.core.tasks)
+    stream = log_stream(task, plan.core.task_definitions) if task is not None else None
+    if stream is None:
+        return {}
+    plan.evidence.log_stream = plan.evidence.log_stream or (stream[0], stream[1])
+    return {"log_group": Call("logs", "describe_log_groups", {"logGroupNamePrefix": stream[0]}, "log group")}
+
+
+def _absorb_log_groups(evidence: LiveEvidence, results: Mapping[str, Outcome]) -> None:
+    for outcome in results.values():
+        evidence.log_groups = (
+            [g.get("logGroupName", "") for g in first(outcome, "logGroups")] if outcome.ok else None
+        )
+
+
+LOG_GROUPS = Source(_plan_log_groups, _absorb_log_groups)
+
+
+def execution_role(core: Core) -> str:
+    for task in core.tasks:
+        role = core.task_definitions.get(task.get("taskDefinitionArn", ""), {}).get("executionRoleArn")
+        if role:
+            return str(role)
+    return ""
+
+
+def _plan_simulation(plan: Plan) -> dict[str, Call]:
+    role = execution_role(plan.core)
+    categories = plan.wanted.get(needs.ROLE_SIMULATION.name, set())
+    actions = sorted({a for c in categories for a in ROLE_ACTIONS.get(c, [])})
+    if not (role and actions):
+        return {}
+    return {
+        "simulate": Call(
+            "iam",
+            "simulate_principal_policy",
+            {"PolicySourceArn": role, "ActionNames": actions},
+            "execution role permissions",
+        )
+    }
+
+
+def _absorb_simulation(evidence: LiveEvidence, results: Mapping[str, Outcome]) -> None:
+    for outcome in results.values():
+        evidence.simulation = (
+            {
+                r.get("EvalActionName", ""): r.get("EvalDecision", "")
+                for r in first(outcome, "EvaluationResults")
+            }
+            if outcome.ok
+            else None
+        )
+
+
+SIMULATION = Source(_plan_simulation, _absorb_simulation)
+
+
+def _plan_trail(_plan: Plan) -> dict[str, Call]:
+    return {
+        "trail": Call(
+            "cloudtrail",
+            "lookup_events",
+            {
+                "LookupAttributes": [{"AttributeKey": "EventName", "AttributeValue": "StopTask"}],
+                "StartTime": datetime.now(UTC) - timedelta(days=1),
+                "MaxResults": 50,
+            },
+            "CloudTrail StopTask events",
+        )
+    }
+
+
+def _absorb_trail(evidence: LiveEvidence, results: Mapping[str, Outcome]) -> None:
+    for outcome in results.values():
+        evidence.trail = first(outcome, "Events") if outcome.ok else None
+
+
+TRAIL = Source(_plan_trail, _absorb_trail)
+
+
+SOURCES: dict[str, Source] = {
+    needs.SERVICE.name: CORE,
+    needs.TASK_DEFINITIONS.name: CORE,
+    needs.LOG_TAIL.name: LOGS,
+    needs.LOG_HEAD.name: LOGS,  # one read per task: from the head when a check needs the start time
+    needs.MEMORY_METRICS.name: MEMORY,
+    needs.TARGET_GROUPS.name: TARGET_GROUPS,
+    needs.LOAD_BALANCERS.name: LOAD_BALANCERS,
+    needs.SECURITY_GROUPS.name: SECURITY_GROUPS,
+    needs.SUBNETS.name: SUBNETS,
+    needs.ROUTES.name: ROUTES,
+    needs.ECR_IMAGES.name: ECR,
+    needs.SECRETS.name: SECRETS,
+    needs.LOG_GROUPS.name: LOG_GROUPS,
+    needs.ROLE_SIMULATION.name: SIMULATION,
+    needs.CLOUDTRAIL.name: TRAIL,
+    needs.CONTAINER_INSTANCE_ARNS.name: facts.INSTANCE_ARNS,
+    needs.CONTAINER_INSTANCES.name: facts.INSTANCES,
+    needs.IMAGE_MANIFESTS.name: facts.MANIFESTS,
+    needs.EFS.name: facts.EFS,
+    needs.EFS_SECURITY.name: facts.EFS_SECURITY,
+}
