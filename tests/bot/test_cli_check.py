@@ -66,7 +66,8 @@ def test_bad_options_and_input_exit_2_with_one_line(tmp_path: Path) -> None:
 def test_json_and_sarif_outputs(tmp_path: Path) -> None:
     template = str(DATA / "cloudformation-web.yaml")
     report = json.loads(run("check", template, "--format", "json").stdout)
-    assert set(report) == {"subjects", "results", "ignored", "gaps", "stats"}
+    assert set(report) == {"target", "subjects", "results", "ignored", "gaps", "stats"}
+    assert report["target"] is None  # files, not a service
     first = report["results"][0]
     assert first["severity"] == "error" and first["fix"]["cloudformation"] and first["docs"]
     sarif = json.loads(run("check", template, "--format", "sarif").stdout)
