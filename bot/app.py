@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -31,6 +32,7 @@ from bot.events.config import EventsConfig
 from bot.events.pipeline import Pipeline
 from bot.events.runner import build_source, start_in_background
 from bot.jobs import DurableLazyRunner, JobWorkers
+from bot.logs import record as log_record
 from bot.remediation.executor import Remediator
 from bot.services import Services
 from bot.settings import ConfigError, Settings
@@ -106,8 +108,38 @@ def build_bolt_app(settings: Settings, services: Services, client: WebClient) ->
         request_verification_enabled=False,
     )
     app.listener_runner.lazy_listener_runner = DurableLazyRunner(services.store, local, services.wake)
+    app.use(log_request)
     register_all(app, services)
     return app
+
+
+def log_request(body: dict[str, Any], next: Callable[[], Any]) -> None:
+    """One log line per Slack request once it is acknowledged: kind, user, channel, target, ack time."""
+    started = time.perf_counter()
+    try:
+        next()
+    finally:
+        user = body.get("user_id") or (body.get("user") or {}).get("id")
+        channel = body.get("channel_id") or (body.get("channel") or {}).get("id")
+        actions = body.get("actions") or [{}]
+        view = body.get("view") or {}
+        log_record(
+            "request",
+            kind=_request_kind(body),
+            user=user,
+            channel=channel,
+            target=(body.get("text") or "").strip()[:200] or None,
+            action=actions[0].get("action_id") or view.get("callback_id") or body.get("callback_id"),
+            ack_ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+
+
+def _request_kind(body: dict[str, Any]) -> str:
+    kinds = {"block_actions": "action", "view_submission": "view", "view_closed": "view",
+             "shortcut": "shortcut", "message_action": "shortcut", "event_callback": "event"}
+    if "command" in body:
+        return "command"
+    return kinds.get(str(body.get("type")), str(body.get("type") or "other"))
 
 
 class WebApp:

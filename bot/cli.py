@@ -165,7 +165,7 @@ def serve(
     from bot.logs import setup_logging
 
     settings = _settings(lambda s: check_serve_settings(s, socket_mode))
-    setup_logging(settings.log_level)
+    setup_logging(settings.log_level, settings.log_format)
     # Acks are short and wait on the GIL behind busy diagnosis threads: switch threads more often.
     sys.setswitchinterval(0.001)
     web = build_web_app(settings)
@@ -201,7 +201,7 @@ def worker(
         fail(IN_PROCESS_REFUSAL)
     if not settings.slack_bot_token:
         fail("SLACK_BOT_TOKEN: required (the bot token, xoxb-…) to post to subscribed channels")
-    setup_logging(settings.log_level)
+    setup_logging(settings.log_level, settings.log_format)
     source = build_source(settings, store, build_event_pipeline(settings, store, slack_client(settings)))
     mode = (
         f"queue {settings.sqs_queue_url}" if settings.sqs_queue_url else "polling (no ECS_WHY_SQS_QUEUE_URL)"

@@ -17,6 +17,7 @@ import boto3
 from bot import metrics
 from bot.aws_session import session_for
 from bot.commands import Command
+from bot.logs import record as log_record
 from bot.settings import Settings
 from bot.store import Store, StoreUnavailable, service_key
 from diagnosis.live import diagnose_live, parse_since
@@ -60,6 +61,7 @@ class Diagnoser:
     def run(self, command: Command, log_lines: int | None = None) -> Diagnosis:
         """Raises ValueError / TargetError / SessionError for what the user typed; AWS trouble becomes gaps."""
         since = parse_since(command.since or self.settings.since_default)
+        started = time.perf_counter()
         with metrics.DIAGNOSIS_SECONDS.time():
             if self.pool is not None:
                 result = self.pool.submit(_run_in_child, command, log_lines).result()
@@ -67,8 +69,7 @@ class Diagnoser:
                 result = self.diagnose(command, log_lines, since)
         if self.store is not None:
             result = with_history(result, self.store, since)
-        metrics.AWS_CALLS.inc(result.stats.api_calls)
-        metrics.DIAGNOSES.labels(result.findings[0].category if result.findings else "none").inc()
+        observe(result, (time.perf_counter() - started) * 1000)
         return result
 
     def diagnose(self, command: Command, log_lines: int | None, since: timedelta) -> Diagnosis:
@@ -106,6 +107,38 @@ def _exit_with_parent(parent: int) -> None:
 def _run_in_child(command: Command, log_lines: int | None) -> Diagnosis:
     assert _CHILD is not None
     return _CHILD.diagnose(command, log_lines, parse_since(command.since or _CHILD.settings.since_default))
+
+
+def outcome(diagnosis: Diagnosis) -> str:
+    """failure, no_failure, or unreadable: nothing could be read, which is not the same as healthy."""
+    if diagnosis.has_failure:
+        return "failure"
+    stats = diagnosis.stats
+    if not diagnosis.findings and diagnosis.gaps and not (stats.tasks_seen or stats.services_seen):
+        return "unreadable"
+    return "no_failure"
+
+
+def observe(diagnosis: Diagnosis, ms: float) -> None:
+    """A finished diagnosis's metrics and its log line (the AWS calls that failed, by action and code)."""
+    top = diagnosis.findings[0] if diagnosis.findings else None
+    result = outcome(diagnosis)
+    metrics.AWS_CALLS.inc(diagnosis.stats.api_calls)
+    metrics.DIAGNOSES.labels(top.category if top else "none", result).inc()
+    for gap in diagnosis.gaps:
+        if gap.call and gap.error_code:
+            metrics.AWS_ERRORS.labels(gap.call, gap.error_code).inc()
+    log_record(
+        "diagnosis",
+        target=diagnosis.target.label(),
+        outcome=result,
+        category=top.category if top else None,
+        confidence=round(top.confidence, 2) if top else None,
+        calls=diagnosis.stats.api_calls,
+        rounds=diagnosis.stats.rounds,
+        gaps=len(diagnosis.gaps),
+        ms=round(ms),
+    )
 
 
 def with_history(diagnosis: Diagnosis, store: Store, since: timedelta) -> Diagnosis:

@@ -6,7 +6,7 @@ every validation problem into one line, so a bad deployment fails at start with 
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
@@ -133,6 +133,9 @@ class Settings(BaseSettings):
         description="A job whose worker has not reported for this long (it died) is run by another worker.",
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="Log lines as text, or as JSON objects (one a line) for a log pipeline."
+    )
 
     @field_validator("clusters", "operators", mode="before")
     @classmethod

@@ -224,6 +224,10 @@ class Gap(_Out):
     what: RedactedText
     reason: RedactedText
     iam_action: str | None = None
+    # For the process's metrics (AWS errors by action and code), not part of the output: the AWS call that
+    # failed, as its IAM action (ecs:DescribeServices), and AWS's error code (or the exception's name).
+    call: str | None = Field(default=None, exclude=True)
+    error_code: str | None = Field(default=None, exclude=True)
 
 
 class Stats(_Out):

@@ -45,6 +45,7 @@ IMAGE_CLOSURE = {
     "python-dateutil",
     "python-dotenv",
     "pyyaml",  # ecs-why check reads CloudFormation templates written in YAML
+    "python-json-logger",  # ECS_WHY_LOG_FORMAT=json
     "redis",
     "rich",
     "s3transfer",

@@ -20,6 +20,7 @@ from bot.events.groups import Groups, Retry
 from bot.events.ingest import Event
 from bot.events.notifier import Notice, Notifier
 from bot.events.telemetry import EVENTS
+from bot.logs import record as log_record
 from bot.store import Store, service_key
 from diagnosis.classify import is_stopped
 from diagnosis.engine import diagnose
@@ -49,8 +50,14 @@ class Pipeline:
         self._subscribers: dict[str, tuple[float, list[dict[str, Any]]]] = {}
 
     def process(self, event: Event) -> str:
+        started = time.perf_counter()
         outcome = self._process(event)
         EVENTS.labels(outcome).inc()
+        task = event.task_arns[0] if event.task_arns else None
+        log_record(
+            "event", id=event.id, type=event.detail_type, task=task, outcome=outcome,
+            ms=round((time.perf_counter() - started) * 1000, 1),
+        )
         return outcome
 
     def flush(self) -> int:

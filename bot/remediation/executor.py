@@ -16,7 +16,9 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from bot import metrics
 from bot.authz import Operators
+from bot.logs import record as log_record
 from bot.remediation.kinds import PLANNERS, Plan, PlanError
 from bot.store import Store
 from diagnosis.redact import redact
@@ -104,12 +106,14 @@ class Remediator:
             plan = self._plan(pending, user)
             ecs = self._ecs(pending, user)
             extra = plan.prepare(ecs) if plan.prepare else {}
-            getattr(ecs, plan.operation)(**plan.params, **extra)
+            answer = getattr(ecs, plan.operation)(**plan.params, **extra)
         except Exception as exc:  # any failure: release the claim so a retry can work, and audit it
             self.store.release(f"applied:{key}")
             message = _aws_message(exc)
             self.store.audit({**record, "event": "failed", "error": message})
+            _log_change(user, kind, record.get("target"), "failed", exc)
             return Applied(False, f"the change failed: {message}; nothing else was changed")
+        _log_change(user, kind, record.get("target"), "applied", answer)
         self.store.take_pending(key)
         self.store.audit({**record, "cli": plan.cli, "changes": [list(c) for c in plan.changes]})
         changes = "; ".join(f"{what} {before} → {after}" for what, before, after in plan.changes)
@@ -177,6 +181,24 @@ def deployment_state(service: dict[str, Any]) -> str:
     if len(deployments) <= 1 and service.get("runningCount", 0) >= service.get("desiredCount", 0):
         return "COMPLETED"
     return "IN_PROGRESS"
+
+
+def _log_change(user: str, kind: str, target: Any, outcome: str, answer: Any) -> None:
+    """The change's log line, with the AWS request ID that CloudTrail and AWS support know it by."""
+    if isinstance(target, dict):
+        target = "/".join(str(target[k]) for k in ("cluster", "service") if target.get(k)) or None
+    response = answer.response if isinstance(answer, ClientError) else answer
+    meta = response.get("ResponseMetadata", {}) if isinstance(response, dict) else {}
+    code: str | None
+    if isinstance(answer, ClientError):
+        code = str(answer.response.get("Error", {}).get("Code", "Error"))
+        metrics.AWS_ERRORS.labels(f"ecs:{answer.operation_name}", code).inc()
+    else:
+        code = None if outcome == "applied" else type(answer).__name__
+    log_record(
+        "change", who=user, what=kind, target=target, outcome=outcome, error=code,
+        aws_request_id=meta.get("RequestId"),
+    )
 
 
 def _aws_message(exc: Exception) -> str:

@@ -116,29 +116,42 @@ class Aws:
         except ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code", "Error"))
             if code in DENIED:
-                self._gap(call, f"AccessDenied: the role lacks {action}", action)
+                self._gap(call, f"AccessDenied: the role lacks {action}", action, action, code)
             elif code in THROTTLED:
-                self._gap(call, f"throttled by AWS after retries ({action})", None)
+                self._gap(call, f"throttled by AWS after retries ({action})", None, action, code)
             elif code not in call.expect:
-                self._gap(call, f"{action} failed ({code})", None)
+                self._gap(call, f"{action} failed ({code})", None, action, code)
             return Outcome(error=code)
         except NoCredentialsError:
             self._gap(
                 call,
                 "no AWS credentials (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)",
                 action,
+                action,
+                "NoCredentialsError",
             )
             return Outcome(error="NoCredentialsError")
         except (BotoCoreError, OSError) as exc:
-            self._gap(call, f"{action} did not answer ({type(exc).__name__})", None)
+            self._gap(call, f"{action} did not answer ({type(exc).__name__})", None, action, type(exc).__name__)
             return Outcome(error=type(exc).__name__)
         except Exception as exc:
-            self._gap(call, f"{action} gave no usable answer ({type(exc).__name__})", None)
+            reason = f"{action} gave no usable answer ({type(exc).__name__})"
+            self._gap(call, reason, None, action, type(exc).__name__)
             return Outcome(error=type(exc).__name__)
 
-    def _gap(self, call: Call, reason: str, iam_action: str | None) -> None:
+    def _gap(
+        self, call: Call, reason: str, iam_action: str | None, action: str, code: str
+    ) -> None:
         with self._lock:
-            self.gaps.append(Gap(what=call.what or call.operation, reason=reason, iam_action=iam_action))
+            self.gaps.append(
+                Gap(
+                    what=call.what or call.operation,
+                    reason=reason,
+                    iam_action=iam_action,
+                    call=action,
+                    error_code=code,
+                )
+            )
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

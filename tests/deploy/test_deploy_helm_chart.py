@@ -304,7 +304,7 @@ def test_default_install(helm: Renderer) -> None:
         "SLACK_SIGNING_SECRET": "test-signing-secret-0000",
         "REDIS_URL": "redis://redis-master:6379/0",
     }
-    assert one(docs, "ConfigMap")["data"] == {}
+    assert one(docs, "ConfigMap")["data"] == {"ECS_WHY_LOG_FORMAT": "json"}, "JSON logs in a cluster"
     pdb = one(docs, "PodDisruptionBudget")
     assert pdb["spec"]["minAvailable"] == 1
     assert pdb["spec"]["selector"]["matchLabels"] == web["spec"]["selector"]["matchLabels"]
@@ -378,6 +378,7 @@ def test_irsa_and_settings(helm: Renderer) -> None:
         "ECS_WHY_REMEDIATION_ROLE_ARN": "arn:aws:iam::123456789012:role/ecs-why-remediation",
         "ECS_WHY_HISTORY_RETENTION_DAYS": "90",
         "ECS_WHY_LOG_LEVEL": "DEBUG",
+        "ECS_WHY_LOG_FORMAT": "json",
         "ECS_WHY_GROUP_WINDOW_MINUTES": "30",
     }
     assert json.loads(data["ECS_WHY_ACCOUNTS"]) == [
@@ -573,6 +574,16 @@ def test_prometheus_rule_alerts_on_metrics_the_app_exports(helm: Renderer) -> No
         used = set(re.findall(r"\b(ecs_why_\w+|kube_\w+)\{", alert["expr"]))
         assert used, name
         assert used <= exported | kube, f"{name} uses {used - exported - kube}, which nothing exports"
+
+
+def test_access_denied_alert_matches_every_code_a_diagnosis_reads_as_denied(helm: Renderer) -> None:
+    from diagnosis.collect.aws import DENIED, THROTTLED
+
+    expr = alerts(helm.manifests("monitoring-values.yaml"))["EcsWhyAccessDenied"]["expr"]
+    [pattern] = re.findall(r'code=~"([^"]+)"', expr)
+    assert all(re.fullmatch(pattern, code) for code in DENIED)
+    assert not any(re.fullmatch(pattern, code) for code in THROTTLED)
+    assert "by (action)" in expr, "the alert names the missing permission"
 
 
 def test_prometheus_rule_off_by_default_and_extra_rules(helm: Renderer) -> None:

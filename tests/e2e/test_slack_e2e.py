@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -46,7 +47,19 @@ def slack() -> Iterator[FakeSlackApi]:
 
 
 @pytest.fixture(scope="module")
-def bot(endpoint: str, redis_url: str, slack: FakeSlackApi) -> Iterator[str]:
+def server_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where `ecs-why serve` writes its standard output and error (a file: a pipe nobody reads fills up)."""
+    return tmp_path_factory.mktemp("serve") / "serve.log"
+
+
+def log_records(path: Path, activity: str) -> list[dict[str, Any]]:
+    """The server's JSON log lines of one activity (request, diagnosis, change)."""
+    lines = [line for line in path.read_text().splitlines() if line.startswith("{")]
+    return [r for r in map(json.loads, lines) if r.get("activity") == activity]
+
+
+@pytest.fixture(scope="module")
+def bot(endpoint: str, redis_url: str, slack: FakeSlackApi, server_log: Path) -> Iterator[str]:
     port = free_port()
     env = cli_env(endpoint) | {
         "SLACK_BOT_TOKEN": "xoxb-e2e",
@@ -54,12 +67,14 @@ def bot(endpoint: str, redis_url: str, slack: FakeSlackApi) -> Iterator[str]:
         "SLACK_API_URL": slack.base_url,
         "REDIS_URL": redis_url,
         "ECS_WHY_OPERATORS": OPERATOR,
+        "ECS_WHY_LOG_FORMAT": "json",
     }
+    output = server_log.open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         cwd=ROOT,
-        stdout=subprocess.PIPE,
+        stdout=output,
         stderr=subprocess.STDOUT,
         text=True,
     )
@@ -75,11 +90,12 @@ def bot(endpoint: str, redis_url: str, slack: FakeSlackApi) -> Iterator[str]:
                 time.sleep(0.2)
         else:
             process.kill()
-            pytest.fail("ecs-why serve did not start: " + (process.stdout.read() if process.stdout else ""))
+            pytest.fail("ecs-why serve did not start: " + server_log.read_text())
         yield base
     finally:
         process.terminate()
         process.wait(timeout=10)
+        output.close()
 
 
 def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
@@ -216,6 +232,34 @@ def test_slash_command_then_grace_period_button_changes_ecs_once(
     assert len(applied) == 1, "the same confirmation twice changes ECS once"
     assert applied[0]["user"] == OPERATOR
     restore_grace(endpoint, before)
+
+
+def test_one_log_line_per_request_diagnosis_and_change(
+    bot: str, slack: FakeSlackApi, server_log: Path
+) -> None:
+    """Runs after the grace-period test above: its command, diagnosis and change are in the server's log."""
+    wait_for_log = time.monotonic() + 30
+    while time.monotonic() < wait_for_log and not log_records(server_log, "change"):
+        time.sleep(0.2)
+    commands = [r for r in log_records(server_log, "request") if r["kind"] == "command"]
+    mine = [r for r in commands if r.get("user") == OPERATOR and r.get("target") == "web --cluster demo"]
+    assert mine, commands
+    assert mine[0]["channel"] and mine[0]["ack_ms"] >= 0
+    kinds = {r["kind"] for r in log_records(server_log, "request")}
+    assert {"command", "action", "view"} <= kinds
+    web = [r for r in log_records(server_log, "diagnosis") if r["target"].endswith("demo/web")]
+    assert web, log_records(server_log, "diagnosis")
+    assert web[0]["category"] == "elb_health_check"
+    assert web[0]["outcome"] == "failure"
+    assert web[0]["calls"] > 0 and web[0]["rounds"] > 0 and web[0]["ms"] > 0
+    assert 0 < web[0]["confidence"] <= 1 and web[0]["gaps"] >= 0
+    [change] = [r for r in log_records(server_log, "change") if r["outcome"] == "applied"]
+    assert change["who"] == OPERATOR
+    assert change["what"] == "raise_grace_period"
+    assert change["target"] == "demo/web"
+    assert change["aws_request_id"], "the AWS request ID that CloudTrail knows the change by"
+    text = server_log.read_text()
+    assert SECRET not in text and "xoxb-e2e" not in text, "no secret in the log"
 
 
 def restore_grace(endpoint: str, seconds: int) -> None:

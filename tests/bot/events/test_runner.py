@@ -136,6 +136,7 @@ def test_worker_process_consumes_the_queue_and_stops_on_sigterm(
         SLACK_API_URL=slack_api.url,
         ECS_WHY_SQS_QUEUE_URL=url,
         AWS_ENDPOINT_URL=moto_server,
+        ECS_WHY_LOG_FORMAT="json",
     )
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "worker", "--host", "127.0.0.1", "--port", str(port)],
@@ -161,6 +162,13 @@ def test_worker_process_consumes_the_queue_and_stops_on_sigterm(
             process.wait(timeout=10)
     output = process.stdout.read() if process.stdout else ""
     assert "ecs-why worker: queue" in output
+    # one JSON log line per event handled: which task, what became of it
+    records = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    events = [r for r in records if r.get("activity") == "event"]
+    assert len(events) == 3
+    assert {e["task"] for e in events} == {task_detail(n)["taskArn"] for n in range(3)}
+    assert sorted(e["outcome"] for e in events) == ["grouped", "grouped", "posted"]
+    assert all(e["level"] == "INFO" and e["time"] and e["ms"] >= 0 for e in events)
 
 
 def _probe(port: int) -> int:
