@@ -83,7 +83,10 @@ def build_services(settings: Settings, client: WebClient, store: Store | None = 
         settings=settings,
         store=store,
         diagnoser=Diagnoser(
-            settings, cache=store.task_definitions(), store=store, workers=settings.diagnosis_workers
+            settings,
+            cache=store.optional_task_definitions(),
+            store=store,
+            workers=settings.diagnosis_workers,
         ),
         remediator=Remediator(
             store, operators, partial(remediation_session_for, settings), settings.pending_action_ttl_seconds
@@ -146,9 +149,15 @@ class WebApp:
     """WSGI: Slack on /slack/events (Bolt verifies signatures and timestamps), probes and metrics beside."""
 
     def __init__(
-        self, bolt: App, services: Services, client: WebClient, workers: JobWorkers | None = None
+        self,
+        bolt: App,
+        services: Services,
+        client: WebClient,
+        workers: JobWorkers | None = None,
+        accepts_slack: bool = True,
     ) -> None:
         self.slack = SlackRequestHandler(bolt)
+        self.accepts_slack = accepts_slack
         self.services = services
         self.client = client
         self.workers = workers
@@ -160,7 +169,7 @@ class WebApp:
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
-        if path == "/slack/events" and method == "POST":
+        if path == "/slack/events" and method == "POST" and self.accepts_slack:
             return self.slack_request(environ, start_response)
         if path == "/healthz":
             return _reply(start_response, "200 OK", b"ok\n")
@@ -241,8 +250,11 @@ def build_job_workers(settings: Settings, services: Services, bolt: App, threads
     )
 
 
-def build_web_app(settings: Settings, store: Store | None = None, start_workers: bool = True) -> WebApp:
-    """`start_workers`: run `ECS_WHY_JOB_THREADS` job workers in this process (tests may run none)."""
+def build_web_app(
+    settings: Settings, store: Store | None = None, start_workers: bool = True, slack: bool = True
+) -> WebApp:
+    """`start_workers`: run `ECS_WHY_JOB_THREADS` job workers in this process (tests may run none);
+    `slack=False` (the diagnosis worker): no /slack/events, only the probes and /metrics."""
     client = slack_client(settings)
     services = build_services(settings, client, store)
     if services.store.in_process:  # no shared Redis: no separate worker can see our state, so consume here
@@ -256,4 +268,4 @@ def build_web_app(settings: Settings, store: Store | None = None, start_workers:
     if start_workers and settings.job_threads:
         workers = build_job_workers(settings, services, bolt, settings.job_threads)
         workers.start()
-    return WebApp(bolt, services, client, workers)
+    return WebApp(bolt, services, client, workers, accepts_slack=slack)

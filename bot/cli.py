@@ -158,11 +158,12 @@ def serve(
         bool, typer.Option("--socket-mode", help="Connect to Slack over Socket Mode.")
     ] = False,
 ) -> None:
-    """Run the Slack bot: HTTP mode (one request URL, POST /slack/events) or Socket Mode (no ingress)."""
-    from waitress import serve as wsgi_serve
+    """Run the Slack bot: HTTP mode (one request URL, POST /slack/events) or Socket Mode (no ingress).
 
+    On SIGTERM it drains: /readyz 503, requests still accepted, running ones finish or are handed back."""
     from bot.app import build_web_app, check_serve_settings
     from bot.logs import setup_logging
+    from bot.serving import GracefulServer
 
     settings = _settings(lambda s: check_serve_settings(s, socket_mode))
     setup_logging(settings.log_level, settings.log_format)
@@ -178,7 +179,35 @@ def serve(
         f"ecs-why: serving on http://{host}:{port} ({'Socket Mode' if socket_mode else 'HTTP mode'})",
         err=True,
     )
-    wsgi_serve(web, host=host, port=port, threads=16, ident="ecs-why", _quiet=True)
+    GracefulServer(web, host, port, settings.shutdown_grace_seconds).run()
+
+
+@app.command("diagnosis-worker")
+def diagnosis_worker(
+    host: Annotated[str, typer.Option(help="Address of /healthz, /readyz and /metrics.")] = "0.0.0.0",  # noqa: S104 - a container's port
+    port: Annotated[int, typer.Option(help="Port of /healthz, /readyz and /metrics.")] = 9091,
+    threads: Annotated[int, typer.Option(min=1, max=64, help="Requests run at once.")] = 4,
+) -> None:
+    """Run accepted Slack requests (diagnoses, fixes) from the Redis job stream, apart from `serve`.
+
+    Scale these apart from the web pods, which then set ECS_WHY_JOB_THREADS=0 (only accept). Needs REDIS_URL.
+    """
+    from bot.app import build_web_app
+    from bot.logs import setup_logging
+    from bot.serving import GracefulServer
+
+    settings = _settings()
+    if not settings.redis_url:
+        fail(
+            "REDIS_URL is not set: the diagnosis worker takes its jobs from the Redis `ecs-why serve` "
+            "queues them in; without one, `ecs-why serve` runs them itself"
+        )
+    if not settings.slack_bot_token:
+        fail("SLACK_BOT_TOKEN: required (the bot token, xoxb-…) to post the answers")
+    setup_logging(settings.log_level)
+    web = build_web_app(settings.model_copy(update={"job_threads": threads}), slack=False)
+    typer.echo(f"ecs-why diagnosis-worker: probes on http://{host}:{port}", err=True)
+    GracefulServer(web, host, port, settings.shutdown_grace_seconds).run()
 
 
 @app.command()

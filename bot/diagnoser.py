@@ -94,7 +94,7 @@ def _start_child(settings: Settings, parent: int) -> None:
     It ends itself when the serving process is gone, however that process ended."""
     global _CHILD
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True, name="parent-watch").start()
-    cache = Store.from_url(settings.redis_url).task_definitions() if settings.redis_url else None
+    cache = Store.from_url(settings.redis_url).optional_task_definitions() if settings.redis_url else None
     _CHILD = Diagnoser(settings, cache=cache)
 
 

@@ -132,6 +132,13 @@ class Settings(BaseSettings):
         le=3600,
         description="A job whose worker has not reported for this long (it died) is run by another worker.",
     )
+    shutdown_grace_seconds: int = Field(
+        default=20,
+        ge=0,
+        le=3600,
+        description="On SIGTERM, how long running requests may take to finish before they are handed to "
+        "another worker; keep it below the pod's terminationGracePeriodSeconds.",
+    )
     log_level: str = Field(default="INFO", description="Python logging level.")
     log_format: Literal["text", "json"] = Field(
         default="text", description="Log lines as text, or as JSON objects (one a line) for a log pipeline."

@@ -16,6 +16,7 @@ from bot.services import Services
 from bot.store import StoreUnavailable
 from diagnosis.models import Diagnosis
 from handlers.render.diagnosis import Message, headline, thread
+from handlers.render.text import escape
 
 log = logging.getLogger(__name__)
 Respond = Callable[..., Any]
@@ -102,9 +103,18 @@ def publish(
     placeholder: str | None = None,
 ) -> str | None:
     """Headline (with buttons) then the thread. `placeholder`: the ts of the "diagnosing…" message, which
-    becomes the headline in place. Falls back to the response URL where it cannot post."""
-    fixes = fixes_for(services, diagnosis, command, channel, user)
+    becomes the headline in place. Falls back to the response URL where it cannot post, and tells the
+    user there when Slack still refuses after the client's retries (the answer is never lost silently).
+    With the state store down the answer comes without fix buttons, and says so."""
+    try:
+        fixes = fixes_for(services, diagnosis, command, channel, user)
+        note = None
+    except StoreUnavailable:
+        log.warning("fix buttons left out: the state store (Redis) is unreachable")
+        fixes, note = [], NO_FIXES
     top = headline(diagnosis, command.text(), fixes)
+    if note is not None:
+        top = Message(text=top.text, blocks=[*top.blocks, _context(note)])
     try:
         if placeholder:
             update(client, channel, placeholder, top)
@@ -118,16 +128,57 @@ def publish(
             "_I am not in this conversation, so the details cannot go in a thread: invite me with "
             "`/invite @ecs-why` (private channels), or ask me in a channel I am in._"
         )
-        respond(
-            response_type="in_channel",
-            text=top.text,
-            blocks=[*top.blocks, {"type": "context", "elements": [{"type": "mrkdwn", "text": invite}]}],
-        )
+        respond(response_type="in_channel", text=top.text, blocks=[*top.blocks, _context(invite)])
         return None
-    for message in thread(diagnosis):
-        post(client, channel, message, thread_ts or ts)
+    except (SlackApiError, OSError) as error:
+        _tell_failed(respond, error, "my answer could not be posted here", top)
+        return None
+    try:
+        for message in thread(diagnosis):
+            post(client, channel, message, thread_ts or ts)
+    except (SlackApiError, OSError) as error:
+        _tell_failed(respond, error, "the details could not be posted in the thread", None)
     try:  # follow-ups in this thread (`@ecs-why logs`) are about this target
         services.store.remember_thread(channel, thread_ts or ts, command.text())
     except StoreUnavailable:
         log.warning("could not remember the thread %s: follow-ups there will ask for the target", ts)
     return ts
+
+
+NO_FIXES = (
+    "_Fix buttons are unavailable until my state store (Redis) is back; re-run the diagnosis then._"
+)
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def slack_failure(error: BaseException) -> str:
+    """What Slack answered, in a few words: `chat.postMessage: HTTP 500 (fatal_error)` or the network error."""
+    if isinstance(error, SlackApiError):
+        response = error.response
+        method = str(getattr(response, "api_url", "")).rsplit("/", 1)[-1] or "Slack"
+        return f"{method}: HTTP {getattr(response, 'status_code', '?')} ({response.get('error', 'error')})"
+    return f"Slack unreachable ({type(error).__name__})"
+
+
+def _tell_failed(respond: Respond | None, error: BaseException, what: str, answer: Message | None) -> None:
+    """Slack refused a post even after retries: say so to the asking user (response_url), with the answer."""
+    reason = slack_failure(error)
+    log.warning("%s: %s", what, reason, extra={"slack_error": reason})
+    if respond is None:
+        return
+    text = f"⚠️ Slack refused my message ({escape(reason)}), so {what}."
+    if answer is not None:
+        text += " Here it is, only for you:"
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    try:
+        respond(
+            response_type="ephemeral",
+            replace_original=False,
+            text=text + (f"\n{answer.text}" if answer else ""),
+            blocks=[section, *answer.blocks] if answer else [section],
+        )
+    except Exception as failure:  # the response URL failed too: the log line above is all we can do
+        log.warning("could not tell the user either: %s", type(failure).__name__)

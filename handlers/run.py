@@ -15,6 +15,7 @@ from slack_sdk.errors import SlackApiError
 from bot.aws_session import SessionError
 from bot.commands import Command
 from bot.services import Services
+from bot.store import StoreUnavailable
 from diagnosis.collect.target import AmbiguousTarget, TargetError
 from handlers.render.diagnosis import Message
 from handlers.render.text import escape
@@ -76,6 +77,12 @@ def diagnose_and_publish(
         if quiet_unknown:
             return False
         return fail(f"⚠️ {escape(str(exc))}")
+    except StoreUnavailable as exc:  # an outage, not a bug: one line, no traceback
+        log.warning("diagnosis of %s failed: %s", command.target, exc)
+        return fail(
+            f"⚠️ I could not finish diagnosing {escape(command.target)}: my state store (Redis) is "
+            "unreachable. Try again in a minute."
+        )
     except Exception as exc:
         log.exception("diagnosis of %s failed", command.target)
         return fail(

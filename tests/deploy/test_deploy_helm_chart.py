@@ -304,7 +304,10 @@ def test_default_install(helm: Renderer) -> None:
         "SLACK_SIGNING_SECRET": "test-signing-secret-0000",
         "REDIS_URL": "redis://redis-master:6379/0",
     }
-    assert one(docs, "ConfigMap")["data"] == {"ECS_WHY_LOG_FORMAT": "json"}, "JSON logs in a cluster"
+    assert one(docs, "ConfigMap")["data"] == {
+        "ECS_WHY_LOG_FORMAT": "json",  # JSON logs in a cluster
+        "ECS_WHY_SHUTDOWN_GRACE_SECONDS": "50",  # 60 - 5 preStop - 5
+    }
     pdb = one(docs, "PodDisruptionBudget")
     assert pdb["spec"]["minAvailable"] == 1
     assert pdb["spec"]["selector"]["matchLabels"] == web["spec"]["selector"]["matchLabels"]
@@ -380,6 +383,7 @@ def test_irsa_and_settings(helm: Renderer) -> None:
         "ECS_WHY_LOG_LEVEL": "DEBUG",
         "ECS_WHY_LOG_FORMAT": "json",
         "ECS_WHY_GROUP_WINDOW_MINUTES": "30",
+        "ECS_WHY_SHUTDOWN_GRACE_SECONDS": "50",
     }
     assert json.loads(data["ECS_WHY_ACCOUNTS"]) == [
         {

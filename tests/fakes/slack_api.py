@@ -68,6 +68,8 @@ class Call:
 class _Injected:
     errors: collections.deque[str] = field(default_factory=collections.deque)
     rate_limits: collections.deque[int] = field(default_factory=collections.deque)
+    server_errors: collections.deque[int] = field(default_factory=collections.deque)
+    always_status: int | None = None
     delay: float = 0.0
 
 
@@ -167,6 +169,16 @@ class FakeSlackApi:
         with self._lock:
             self._injected[method].rate_limits.extend([retry_after] * times)
 
+    def server_error_next(self, method: str, status: int = 500, times: int = 1) -> None:
+        """The next ``times`` calls of ``method`` (or ``"response_url"``) answer HTTP ``status`` (5xx)."""
+        with self._lock:
+            self._injected[method].server_errors.extend([status] * times)
+
+    def server_error_always(self, method: str, status: int | None = 500) -> None:
+        """Every call of ``method`` answers HTTP ``status`` until called again with ``None``."""
+        with self._lock:
+            self._injected[method].always_status = status
+
     def slow(self, method: str, seconds: float) -> None:
         """Every call of ``method`` waits ``seconds`` before answering (0 to undo)."""
         with self._lock:
@@ -255,7 +267,10 @@ class FakeSlackApi:
         with self._lock:
             injected = self._injected.get(method)
             status, response = 200, {}
-            if injected and injected.rate_limits:
+            if injected and (injected.server_errors or injected.always_status):
+                status = injected.server_errors.popleft() if injected.server_errors else injected.always_status
+                response = {"ok": False, "error": "fatal_error"}
+            elif injected and injected.rate_limits:
                 status = 429
                 response = {"ok": False, "error": "ratelimited", "retry_after": injected.rate_limits.popleft()}
             elif injected and injected.errors:

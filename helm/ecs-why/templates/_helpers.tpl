@@ -153,6 +153,9 @@ Deployment, so a bad configuration stops `helm install` before anything is creat
 {{- if .Values.worker.enabled }}
 {{- $errors = append $errors "redis.url or redis.existingSecret is required by the worker (worker.enabled): it shares subscriptions and grouping state with the web pods" }}
 {{- end }}
+{{- if .Values.diagnosisWorker.enabled }}
+{{- $errors = append $errors "redis.url or redis.existingSecret is required by the diagnosis workers (diagnosisWorker.enabled): they take the web pods' requests from it" }}
+{{- end }}
 {{- end }}
 {{- if eq $mode "socket" }}
 {{- if include "ecs-why.webMultiReplica" . }}

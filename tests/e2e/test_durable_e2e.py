@@ -1,0 +1,213 @@
+"""Nothing a user asked for is lost, with the real `ecs-why serve`: killed after the ack, stopped during a
+diagnosis, Slack answering 500, Redis stopped, strangers sending garbage. A real redis-server, the fake
+Slack Web API (with fault injection) and the moto sandbox, as in test_slack_e2e."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from tests.conftest import RedisServer
+from tests.e2e.conftest import ROOT, cli_env
+from tests.e2e.test_slack_e2e import SECRET, free_port
+from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_requests import post, send, slash_command
+
+pytestmark = pytest.mark.e2e
+
+
+@dataclass
+class Bot:
+    """One `ecs-why serve` process; its output goes to a file the test reads."""
+
+    process: subprocess.Popen[bytes]
+    base: str
+    output: Path
+
+    def log(self) -> str:
+        return self.output.read_text(errors="replace")
+
+    def readyz(self) -> int:
+        try:
+            with urllib.request.urlopen(f"{self.base}/readyz", timeout=3) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as error:
+            return int(error.code)
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlackApi]:
+    with FakeSlackApi() as api:
+        yield api
+
+
+@pytest.fixture
+def start_bot(
+    endpoint: str, slack: FakeSlackApi, tmp_path: Path
+) -> Iterator[Callable[..., Bot]]:
+    started: list[Bot] = []
+
+    def start(redis_url: str, **env: str) -> Bot:
+        port = free_port()
+        output = tmp_path / f"serve-{len(started)}.log"
+        environment = cli_env(endpoint) | {
+            "SLACK_BOT_TOKEN": "xoxb-e2e",
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": slack.base_url,
+            "REDIS_URL": redis_url,
+            "ECS_WHY_JOB_CLAIM_TIMEOUT_SECONDS": "3",
+            **env,
+        }
+        with output.open("wb") as sink:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                env=environment, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        bot = Bot(process, f"http://127.0.0.1:{port}", output)
+        started.append(bot)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                with urllib.request.urlopen(f"{bot.base}/healthz", timeout=2):
+                    return bot
+            except OSError:
+                time.sleep(0.2)
+        pytest.fail("ecs-why serve did not start: " + bot.log())
+
+    yield start
+    for bot in started:
+        if bot.process.poll() is None:
+            bot.process.kill()
+            bot.process.wait(timeout=10)
+
+
+@pytest.fixture
+def fresh_redis(redis_server_factory: Callable[[], RedisServer]) -> RedisServer:
+    return redis_server_factory()
+
+
+def headlines(slack: FakeSlackApi, needle: str) -> list[dict[str, Any]]:
+    return [
+        m for m in slack.messages("C1") if needle in (m.get("text") or "") and not m.get("thread_ts")
+    ]
+
+
+def wait_for_headline(slack: FakeSlackApi, needle: str, timeout: float = 60) -> dict[str, Any]:
+    """The answer's headline in the channel: posted, or the "diagnosing…" message updated into it."""
+    deadline = time.monotonic() + timeout
+    while not (found := headlines(slack, needle)):
+        assert time.monotonic() < deadline, f"no headline with {needle!r}: {slack.messages()}"
+        time.sleep(0.1)
+    return found[0]
+
+
+def ask(bot: Bot, slack: FakeSlackApi, text: str) -> None:
+    status, body, _ = send(bot.base, slash_command(text, response_url=slack.response_url("u")), SECRET)
+    assert status == 200, body  # the ack
+
+
+def test_killed_after_the_ack_the_answer_arrives_after_restart_once(
+    start_bot: Callable[..., Bot], slack: FakeSlackApi, fresh_redis: RedisServer
+) -> None:
+    first = start_bot(fresh_redis.url)
+    ask(first, slack, "checkout --cluster demo")
+    first.process.send_signal(signal.SIGKILL)
+    first.process.wait(timeout=10)
+    assert not headlines(slack, "demo/checkout"), "killed before it could answer"
+    second = start_bot(fresh_redis.url)
+    wait_for_headline(slack, "demo/checkout", timeout=90)
+    time.sleep(4)  # longer than the claim timeout: nothing else would post it again
+    assert len(headlines(slack, "demo/checkout")) == 1
+    assert redis.Redis.from_url(fresh_redis.url).xlen("ecs-why:jobs") == 0, "the job was acknowledged"
+    second.process.terminate()
+    assert second.process.wait(timeout=30) == 0
+
+
+def test_sigterm_during_a_diagnosis_finishes_it_once_and_keeps_accepting(
+    start_bot: Callable[..., Bot], slack: FakeSlackApi, fresh_redis: RedisServer
+) -> None:
+    bot = start_bot(fresh_redis.url, ECS_WHY_SHUTDOWN_GRACE_SECONDS="30")
+    assert bot.readyz() == 200
+    slack.slow("chat.postMessage", 2)  # the answer is still being posted when SIGTERM arrives
+    ask(bot, slack, "checkout --cluster demo")
+    time.sleep(1.5)
+    bot.process.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    assert bot.readyz() == 503, "draining: the load balancer stops sending"
+    ask(bot, slack, "orders --cluster demo")  # still acknowledged, and queued
+    assert bot.process.wait(timeout=60) == 0
+    slack.slow("chat.postMessage", 0)
+    log = bot.log()
+    assert "leaked semaphore" not in log and "Traceback" not in log, log
+    wait_for_headline(slack, "demo/checkout", timeout=5)
+    successor = start_bot(fresh_redis.url)
+    wait_for_headline(slack, "demo/orders", timeout=90)
+    time.sleep(4)
+    assert len(headlines(slack, "demo/checkout")) == 1 and len(headlines(slack, "demo/orders")) == 1
+    successor.process.terminate()
+    successor.process.wait(timeout=30)
+
+
+def test_slack_500_then_200_is_posted_once(
+    start_bot: Callable[..., Bot], slack: FakeSlackApi, redis_url: str
+) -> None:
+    bot = start_bot(redis_url)
+    slack.server_error_next("chat.postMessage", 500)
+    ask(bot, slack, "checkout --cluster demo")
+    wait_for_headline(slack, "demo/checkout")
+    time.sleep(1)
+    assert len(headlines(slack, "demo/checkout")) == 1
+    assert [c.status for c in slack.calls("chat.postMessage")][:2] == [500, 200], "retried"
+
+
+def test_slack_500_always_tells_the_user(
+    start_bot: Callable[..., Bot], slack: FakeSlackApi, redis_url: str
+) -> None:
+    bot = start_bot(redis_url)
+    slack.server_error_always("chat.postMessage", 500)
+    ask(bot, slack, "checkout --cluster demo")
+    told = slack.wait_for("response_url", lambda c: "Slack refused" in c.params.get("text", ""), timeout=90)
+    assert "HTTP 500" in told.params["text"] and "demo/checkout" in told.params["text"], "what failed, and the answer"
+    assert "Traceback" not in bot.log()
+
+
+def test_with_redis_stopped_a_diagnosis_still_answers_without_buttons(
+    start_bot: Callable[..., Bot], slack: FakeSlackApi, fresh_redis: RedisServer
+) -> None:
+    bot = start_bot(fresh_redis.url)
+    fresh_redis.stop()
+    ask(bot, slack, "checkout --cluster demo")
+    top = wait_for_headline(slack, "demo/checkout", timeout=90)
+    shown = str(top["blocks"])
+    assert "ecs_why_fix" not in shown and "Fix buttons are unavailable" in shown
+    assert bot.readyz() == 503
+    log = bot.log()
+    assert "Traceback" not in log and len(log.splitlines()) < 20, log
+
+
+def test_a_hundred_malformed_unauthenticated_requests_are_4xx_with_a_small_log(
+    start_bot: Callable[..., Bot], redis_url: str
+) -> None:
+    bot = start_bot(redis_url)
+    before = len(bot.log())
+    statuses = set()
+    for i in range(100):
+        body = os.urandom(64) if i % 3 == 0 else (b"payload=%7Bbroken" if i % 3 == 1 else b"text=web")
+        headers = {"X-Slack-Request-Timestamp": "soon" if i % 2 else str(int(time.time()))}
+        status, _, _ = post(bot.base, body, SECRET + "-not", extra_headers=headers)
+        statuses.add(status)
+    assert statuses <= {400, 401}
+    grown = bot.log()[before:]
+    assert "Traceback" not in grown and len(grown.splitlines()) <= 2 and len(grown) < 500, grown
