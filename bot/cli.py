@@ -111,7 +111,7 @@ def diagnose(
     from botocore.exceptions import NoCredentialsError, NoRegionError
 
     from bot.aws_session import SessionError, session_for
-    from bot.terminal import print_diagnosis
+    from bot.terminal import Progress, print_diagnosis
     from diagnosis.collect.target import TargetError
     from diagnosis.live import diagnose_live, parse_since
 
@@ -121,15 +121,20 @@ def diagnose(
         session = session_for(settings, account, region, profile)
         if not (region or session.region_name):
             fail("no AWS region: pass --region, or set AWS_REGION (or a region in your AWS profile)")
-        result = diagnose_live(
-            session,
-            target,
-            cluster=cluster,
-            region=region or session.region_name,
-            since=window,
-            default_clusters=settings.clusters,
-            log_lines=settings.log_lines,
-        )
+        progress = Progress()
+        try:
+            result = diagnose_live(
+                session,
+                target,
+                cluster=cluster,
+                region=region or session.region_name,
+                since=window,
+                default_clusters=settings.clusters,
+                log_lines=settings.log_lines,
+                progress=progress,
+            )
+        finally:
+            progress.clear()
         if settings.redis_url:  # a shared store holds history beyond ECS's hour
             from bot.diagnoser import with_history
             from bot.store import Store

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import TextIO
 
 from diagnosis.models import Diagnosis
 from diagnosis.report import plain, to_markdown, to_text
@@ -14,6 +15,7 @@ _STYLES = {
     "command": "green",
     "bad": "bold red",
     "ok": "bold green",
+    "warn": "bold yellow",
     "plain": "",
 }
 
@@ -40,3 +42,38 @@ def print_diagnosis(diagnosis: Diagnosis, output_format: str) -> None:
         Console(highlight=False, soft_wrap=True).print(render(diagnosis, "text", tty=True), end="")
     else:
         sys.stdout.write(render(diagnosis, output_format))
+
+
+_VERBS = ("describe_", "list_", "get_", "filter_", "lookup_", "batch_get_")
+
+
+def round_line(number: int, operations: list[str], width: int = 78) -> str:
+    """`round 2: tasks, task definitions…`, from the operations the round calls (describe_tasks → tasks)."""
+    nouns: list[str] = []
+    for operation in operations:
+        noun = operation
+        for verb in _VERBS:
+            noun = noun.removeprefix(verb)
+        noun = noun.replace("_", " ")
+        if noun not in nouns:
+            nouns.append(noun)
+    line = f"round {number}: {', '.join(nouns)}"
+    return (line[: width - 1] + "…") if len(line) > width else line + "…"
+
+
+class Progress:
+    """The current round on one line of standard error, only on a terminal (nothing in pipes or CI logs)."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.shown = self.stream.isatty()
+
+    def __call__(self, number: int, operations: list[str]) -> None:
+        if self.shown:
+            self.stream.write("\r\033[K" + round_line(number, operations))
+            self.stream.flush()
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r\033[K")
+            self.stream.flush()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -47,10 +47,12 @@ def diagnose_live(
     default_clusters: list[str] | None = None,
     cache: MutableMapping[str, dict[str, Any]] | None = None,
     log_lines: int = 50,
+    progress: Callable[[int, list[str]], None] | None = None,
 ) -> Diagnosis:
+    """`progress(round, operations)` is told as each round of AWS calls starts."""
     started = time.perf_counter()
     spec = parse_target(target, cluster, region)
-    aws = Aws(session, spec.region or region)
+    aws = Aws(session, spec.region or region, on_round=progress)
     try:
         spec = resolve(aws, spec, default_clusters or [])
         core = collect_core(aws, spec, cache)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from diagnosis.models import Diagnosis, Finding
 
-Style = Callable[[str, str], str]  # (role, text) -> styled text; roles: title, heading, dim, command, bad, ok
+Style = Callable[[str, str], str]  # (role, text) -> styled text; roles: title, heading, dim, command, bad, ok, warn
 
 
 def plain(_role: str, text: str) -> str:
@@ -19,8 +19,9 @@ def plain(_role: str, text: str) -> str:
 
 def to_text(diagnosis: Diagnosis, style: Style = plain, verbose: bool = True) -> str:
     lines = [style("title", diagnosis.summary.split(". ", 1)[0].rstrip(".")), ""]
-    if not diagnosis.findings:
-        lines.append(style("ok", diagnosis.summary))
+    if not diagnosis.findings:  # nothing could be read is unknown, not healthy: never in the colour of success
+        seen = diagnosis.stats.tasks_seen or diagnosis.stats.services_seen
+        lines.append(style("warn" if diagnosis.gaps and not seen else "ok", diagnosis.summary))
     for index, finding in enumerate(diagnosis.findings):
         if index == 0:
             lines.extend(_finding_text(finding, style, full=True))

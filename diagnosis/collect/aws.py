@@ -8,7 +8,7 @@ so wall time is about rounds × latency, whatever the number of calls.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,8 +64,15 @@ class Call:
 class Aws:
     """Clients of one session, shared by the threads of a round (boto3 clients are thread-safe)."""
 
-    def __init__(self, session: boto3.Session, region: str | None = None, max_workers: int = 8) -> None:
+    def __init__(
+        self,
+        session: boto3.Session,
+        region: str | None = None,
+        max_workers: int = 8,
+        on_round: Callable[[int, list[str]], None] | None = None,
+    ) -> None:
         self._session = session
+        self._on_round = on_round  # (round number, its operations): a progress line on a terminal
         self.region = region or session.region_name or "us-east-1"
         self._config = Config(
             retries={"mode": "adaptive", "max_attempts": 4},
@@ -102,6 +109,8 @@ class Aws:
         for call in calls.values():  # create clients here, not in the worker threads
             self.client(call.service)
         self.rounds += 1
+        if self._on_round is not None:
+            self._on_round(self.rounds, [call.operation for call in calls.values()])
         futures = {key: self._pool.submit(self.call, call) for key, call in calls.items()}
         return {key: future.result() for key, future in futures.items()}
 
