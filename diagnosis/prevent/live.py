@@ -2,26 +2,30 @@
 deployment would start (the service's current task definition, or `--task-definition`).
 
 The same collector as a diagnosis reads the account: rounds 1–2 (the service, its tasks, its task
-definitions), then rounds 3–4 planned from the causes prevention asks about, for the planned task. AWS
-failures become gaps; only an unusable target raises (`TargetError`).
+definitions), then rounds 3–4 planned from the needs of the checks the live rules run (`Rule.uses`), for
+the planned task. AWS failures become gaps; only an unusable target raises (`TargetError`).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterable, MutableMapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 
+from diagnosis.checks.evidence import LiveEvidence
 from diagnosis.collect.aws import Aws, Call
 from diagnosis.collect.core import Core, collect_core
+from diagnosis.collect.plan import Plan
 from diagnosis.collect.target import TargetError, parse_target, resolve
-from diagnosis.collect.wave import collect_wave
+from diagnosis.collect.wave import gather
 from diagnosis.models import Target
 from diagnosis.prevent.model import CheckReport, CheckStats, Subject
-from diagnosis.prevent.rules import ALL
+from diagnosis.prevent.rules import ALL, LIVE
+from diagnosis.prevent.rules.live import needs_of_rules
 from diagnosis.prevent.run import check_subjects
 
 
@@ -50,19 +54,26 @@ def check_service(
         if definition is None:
             raise TargetError(f"could not read task definition {arn}: {_reason(aws)}")
         planned = planned_task(core, arn, definition)
-        candidates = causes_to_check(definition, service)
-        wave_core = Core(spec=spec, service=service, tasks=[planned], task_definitions={arn: definition})
-        evidence = collect_wave(aws, wave_core, candidates, cache=cache)
         parts = arn.split(":")
         subject = Subject(
             name=arn.rsplit("/", 1)[-1],
             task_definition=definition,
             kind="live",
             service=service,
-            target_groups=tuple(evidence.target_groups),
-            subnets=tuple(evidence.subnets),
             region=aws.region,
             account=parts[4] if len(parts) > 5 else "",
+        )
+        wanted = needs_of_rules(LIVE, subject)
+        wave_core = Core(spec=spec, service=service, tasks=[planned], task_definitions={arn: definition})
+        evidence = LiveEvidence(
+            region=aws.region, service=service, tasks=[planned], task_definitions={arn: definition}
+        )
+        categories = sorted({c for causes in wanted.values() for c in causes})
+        gather(aws, Plan(wave_core, evidence, wanted, categories), cache)
+        subject = replace(
+            subject,
+            target_groups=tuple(evidence.target_groups),
+            subnets=tuple(evidence.subnets),
             evidence=evidence,
         )
         report = check_subjects([subject], ALL, ignore)
@@ -86,23 +97,6 @@ def check_service(
         )
     finally:
         aws.close()
-
-
-def causes_to_check(definition: dict[str, Any], service: dict[str, Any]) -> list[str]:
-    """The causes whose evidence prevention reads: what the task definition and the service can meet."""
-    containers = [c for c in definition.get("containerDefinitions") or [] if isinstance(c, dict)]
-    causes = ["image_not_found", "image_platform_mismatch", "oom"]
-    if definition.get("networkMode") == "awsvpc":
-        causes += ["image_pull_network", "eni_or_subnet"]
-    if any(c.get("secrets") for c in containers):
-        causes.append("secrets_retrieval")
-    if any((c.get("logConfiguration") or {}).get("logDriver") == "awslogs" for c in containers):
-        causes.append("log_driver_init")
-    if service.get("loadBalancers"):
-        causes.append("elb_health_check")
-    if service.get("launchType") == "EC2":
-        causes.append("placement_insufficient_resources")
-    return causes
 
 
 def planned_task(core: Core, arn: str, definition: dict[str, Any]) -> dict[str, Any]:

@@ -29,22 +29,25 @@ def read_subjects(text: str, file: str = "") -> list[Subject]:
     if not text.strip():
         raise InputError(f"{where} is empty; pass {EXPECTED}")
     document = _load(text, where)
-    lines = text.splitlines()
+    lines = tuple(text.splitlines())  # one tuple, shared by every subject of the file
     found = subjects_of(document, file, lines)
     if not found:
         raise InputError(f"{where} holds no ECS task definition; pass {EXPECTED}")
     return found
 
 
-def subjects_of(document: Any, file: str, lines: Sequence[str]) -> list[Subject]:
-    if isinstance(document, list):
-        return [s for item in document for s in subjects_of(item, file, lines)]
+def subjects_of(document: Any, file: str, lines: Sequence[str], start: int = 0) -> list[Subject]:
+    if isinstance(document, list):  # task definitions in file order: each is searched for after the last
+        found: list[Subject] = []
+        for item in document:
+            found += subjects_of(item, file, lines, found[-1].line if found else start)
+        return found
     if not isinstance(document, dict):
         return []
     if isinstance(document.get("taskDefinition"), dict):  # describe-task-definition output
-        return [_bare(document["taskDefinition"], file, lines, "describe-task-definition output")]
+        return [_bare(document["taskDefinition"], file, lines, "describe-task-definition output", start)]
     if "containerDefinitions" in document:
-        return [_bare(document, file, lines, "task definition")]
+        return [_bare(document, file, lines, "task definition", start)]
     if isinstance(document.get("Resources"), dict):
         return cloudformation.subjects(document, file, lines)
     if terraform.is_terraform(document):
@@ -65,7 +68,7 @@ def _load(text: str, where: str) -> Any:
         raise InputError(f"{where} is neither JSON nor YAML{at}; pass {EXPECTED}") from None
 
 
-def _bare(definition: dict[str, Any], file: str, lines: Sequence[str], kind: str) -> Subject:
+def _bare(definition: dict[str, Any], file: str, lines: Sequence[str], kind: str, start: int = 0) -> Subject:
     arn = definition.get("taskDefinitionArn")
     parts = arn.split(":") if isinstance(arn, str) else []
     family = definition.get("family")
@@ -74,7 +77,7 @@ def _bare(definition: dict[str, Any], file: str, lines: Sequence[str], kind: str
         name=str(name or file or "task definition"),
         task_definition=definition,
         file=file,
-        line=line_of(lines, str(family)) if family else 1,
+        line=(line_of(lines, str(family), start) or line_of(lines, str(family))) if family else 1,
         kind=kind,
         region=parts[3] if len(parts) > 5 else "",
         account=parts[4] if len(parts) > 5 else _account_of(definition),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 
 def line_of(lines: Sequence[str], name: str, start: int = 0) -> int:
@@ -14,10 +15,16 @@ def line_of(lines: Sequence[str], name: str, start: int = 0) -> int:
     or a value (quoted, or after `Name:`/`name:`)."""
     if not name:
         return 0
-    pattern = re.compile(
-        rf"""(["']{re.escape(name)}["']|(^|\s){re.escape(name)}\s*:|[Nn]ame\s*:\s*{re.escape(name)}\s*$)"""
-    )
+    pattern = _pattern(name)
     for index in range(max(start - 1, 0), len(lines)):
+        if name not in lines[index]:
+            continue
         if pattern.search(lines[index]):
             return index + 1
     return 0
+
+
+@lru_cache(maxsize=1024)
+def _pattern(name: str) -> re.Pattern[str]:
+    quoted = re.escape(name)
+    return re.compile(rf"""(["']{quoted}["']|(^|\s){quoted}\s*:|[Nn]ame\s*:\s*{quoted}\s*$)""")

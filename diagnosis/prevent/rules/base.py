@@ -9,10 +9,25 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from diagnosis.checks.evidence import LiveCheck
 from diagnosis.knowledge import info
 from diagnosis.prevent.model import Severity, Subject, Violation
 
 RuleFunction = Callable[[Subject], Iterable[Violation]]
+
+
+def always(_subject: Subject) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Use:
+    """A live rule runs a diagnosis check (a record of `diagnosis.checks.ALL`) for a cause, when the task
+    can meet that cause; the collector fetches exactly the needs of the uses that apply."""
+
+    check: LiveCheck
+    category: str
+    when: Callable[[Subject], bool] = always
 
 
 @dataclass(frozen=True)
@@ -25,6 +40,7 @@ class Rule:
     run: RuleFunction
     docs: tuple[str, ...] = ()
     live: bool = False  # needs the account (ecs-why check SERVICE)
+    uses: tuple[Use, ...] = ()  # live: the diagnosis checks it runs
 
     @property
     def links(self) -> tuple[str, ...]:

@@ -1,45 +1,85 @@
-"""Live rules: the diagnosis engine's own checks, run on what `ecs-why check SERVICE` read for the task the
-next deployment would start. A check that would confirm a cause after a stop fails the check before it;
-the fix is the cause's first remediation step, filled with the names the check found."""
+"""Live rules: the diagnosis engine's own checks (records of `diagnosis.checks.ALL`), run on what
+`ecs-why check SERVICE` read for the task the next deployment would start. A check that would confirm a
+cause after a stop fails the check before it; the fix is the cause's first remediation step, filled with
+the names the check found. `Rule.uses` says which check, for which cause, when: the collector fetches
+exactly their needs (`needs_of_rules`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 from diagnosis.checks import artifacts, health, network, placement, platform, resources, secrets
-from diagnosis.checks.evidence import CheckResult, LiveEvidence
 from diagnosis.knowledge import info
 from diagnosis.models import Action
 from diagnosis.names import fill
 from diagnosis.prevent.model import Fix, Severity, Subject, Violation
-from diagnosis.prevent.rules.base import Rule
+from diagnosis.prevent.rules.base import Rule, Use
 from diagnosis.prevent.rules.logging import awslogs
 from diagnosis.prevent.rules.secrets import secret_refs
 from diagnosis.prevent.values import as_bool, as_int
 
-CheckFunction = Callable[[LiveEvidence, str], list[CheckResult]]
+ActionFor = Callable[[dict[str, str]], Action | None]
 
 
-def confirmed(
-    subject: Subject,
-    check: CheckFunction,
-    category: str,
-    action: Callable[[dict[str, str]], Action | None] | None = None,
-) -> Iterator[Violation]:
-    """The check's confirmations, each with the cause's first remediation command filled in."""
+def has_secrets(subject: Subject) -> bool:
+    return any(True for _ in secret_refs(subject))
+
+
+def has_awslogs(subject: Subject) -> bool:
+    return any(True for _ in awslogs(subject))
+
+
+def awsvpc(subject: Subject) -> bool:
+    return subject.task_definition.get("networkMode") == "awsvpc"
+
+
+def load_balanced(subject: Subject) -> bool:
+    return bool((subject.service or {}).get("loadBalancers"))
+
+
+def on_ec2(subject: Subject) -> bool:
+    return not subject.fargate and (subject.service or {}).get("launchType") == "EC2"
+
+
+def creates_no_group(subject: Subject) -> bool:
+    return has_awslogs(subject) and not any(
+        as_bool(options.get("awslogs-create-group")) for _, options in awslogs(subject)
+    )
+
+
+def needs_of_rules(rules: Sequence[Rule], subject: Subject) -> dict[str, set[str]]:
+    """Need name → the causes whose checks need it, for the uses that apply to this task (the collector's plan)."""
+    wanted: dict[str, set[str]] = {}
+    for rule in rules:
+        for use in rule.uses:
+            if use.when(subject):
+                for need in use.check.needs:
+                    wanted.setdefault(need.name, set()).add(use.category)
+    return wanted
+
+
+def confirmed(subject: Subject, uses: Sequence[Use], action: ActionFor | None = None) -> Iterator[Violation]:
+    """The confirmations of the uses that apply, each with its cause's first remediation command filled in;
+    the same fact from two uses is said once."""
     if subject.evidence is None:
         return
-    for result in check(subject.evidence, category):
-        if result.outcome != "confirms":
+    seen: set[str] = set()
+    for use in uses:
+        if not use.when(subject):
             continue
-        names = {**_names(subject), **result.names}
-        command = next((s.command for s in info(result.recategorize or category).steps if s.command), None)
-        cli = fill(command, names) if command else None
-        yield Violation(
-            result.detail,
-            Fix(cli=cli if cli and "<" not in cli else None),
-            action=action(names) if action else None,
-        )
+        for result in use.check.run(subject.evidence, use.category):
+            if result.outcome != "confirms" or result.detail in seen:
+                continue
+            seen.add(result.detail)
+            names = {**_names(subject), **result.names}
+            steps = info(result.recategorize or use.category).steps
+            command = next((s.command for s in steps if s.command), None)
+            cli = fill(command, names) if command else None
+            yield Violation(
+                result.detail,
+                Fix(cli=cli if cli and "<" not in cli else None),
+                action=action(names) if action else None,
+            )
 
 
 def _names(subject: Subject) -> dict[str, str]:
@@ -53,50 +93,24 @@ def _names(subject: Subject) -> dict[str, str]:
     }
 
 
-def image_exists(subject: Subject) -> Iterator[Violation]:
-    yield from confirmed(subject, artifacts.check_images, "image_not_found")
-
-
-def image_platform(subject: Subject) -> Iterator[Violation]:
-    yield from confirmed(subject, platform.check_image_platform, "image_platform_mismatch")
-
-
-def secrets_exist(subject: Subject) -> Iterator[Violation]:
-    if any(True for _ in secret_refs(subject)):
-        yield from confirmed(subject, artifacts.check_secrets, "secrets_retrieval")
-        yield from confirmed(subject, secrets.check_secret_access, "secrets_retrieval")
-
-
-def execution_role_allowed(subject: Subject) -> Iterator[Violation]:
-    yield from confirmed(subject, artifacts.check_role, "image_pull_auth")
-
-
-def log_group_exists(subject: Subject) -> Iterator[Violation]:
-    creates = any(as_bool(options.get("awslogs-create-group")) for _, options in awslogs(subject))
-    if not creates:
-        yield from confirmed(subject, artifacts.check_log_group, "log_driver_init")
-
-
-def network_path(subject: Subject) -> Iterator[Violation]:
-    """The path to ECR and S3, and to Secrets Manager / SSM and CloudWatch Logs where the task uses them."""
-    categories = ["image_pull_network"]
-    if any(True for _ in secret_refs(subject)):
-        categories.append("secrets_retrieval")
-    if any(True for _ in awslogs(subject)):
-        categories.append("log_driver_init")
-    seen: set[str] = set()
-    for category in categories:
-        for violation in confirmed(subject, network.check_network, category):
-            if violation.fact not in seen:
-                seen.add(violation.fact)
-                yield violation
+def _grace_action(names: dict[str, str]) -> Action | None:
+    """Raise the grace period to what the check computed from the app's start time (the Slack button)."""
+    seconds = as_int(names.get("grace_period"))
+    if not (seconds and names.get("service") and names.get("cluster")):
+        return None
+    return Action(
+        kind="raise_grace_period",
+        params={"cluster": names["cluster"], "service": names["service"], "seconds": seconds},
+        risk="low",
+        label=f"Raise the health check grace period to {seconds} s",
+    )
 
 
 def free_addresses(subject: Subject) -> Iterator[Violation]:
     """Enough free addresses in the subnets for a deployment: desired count × maximumPercent (awsvpc)."""
-    yield from confirmed(subject, network.check_subnet_ips, "eni_or_subnet")
+    yield from confirmed(subject, SUBNET_USES)
     service = subject.service or {}
-    if subject.task_definition.get("networkMode") != "awsvpc" or not subject.subnets:
+    if not awsvpc(subject) or not subject.subnets:
         return
     desired = as_int(service.get("desiredCount")) or 0
     maximum = as_int((service.get("deploymentConfiguration") or {}).get("maximumPercent")) or 200
@@ -113,31 +127,7 @@ def free_addresses(subject: Subject) -> Iterator[Violation]:
         )
 
 
-def memory_headroom(subject: Subject) -> Iterator[Violation]:
-    yield from confirmed(subject, resources.check_memory, "oom")
-
-
-def load_balancer_health(subject: Subject) -> Iterator[Violation]:
-    if (subject.service or {}).get("loadBalancers"):
-        yield from confirmed(subject, health.check_load_balancer, "elb_health_check", _grace_action)
-
-
-def _grace_action(names: dict[str, str]) -> Action | None:
-    """Raise the grace period to what the check computed from the app's start time (the Slack button)."""
-    seconds = as_int(names.get("grace_period"))
-    if not (seconds and names.get("service") and names.get("cluster")):
-        return None
-    return Action(
-        kind="raise_grace_period",
-        params={"cluster": names["cluster"], "service": names["service"], "seconds": seconds},
-        risk="low",
-        label=f"Raise the health check grace period to {seconds} s",
-    )
-
-
-def cluster_capacity(subject: Subject) -> Iterator[Violation]:
-    if not subject.fargate and (subject.service or {}).get("launchType") == "EC2":
-        yield from confirmed(subject, placement.check_container_instances, "placement_insufficient_resources")
+SUBNET_USES = (Use(network.SUBNET_IPS, "eni_or_subnet", awsvpc),)
 
 
 def _live(
@@ -146,9 +136,14 @@ def _live(
     severity: Severity,
     why: str,
     prevents: tuple[str, ...],
-    run: Callable[[Subject], Iterator[Violation]],
+    uses: tuple[Use, ...],
+    action: ActionFor | None = None,
+    run: Callable[[Subject], Iterator[Violation]] | None = None,
 ) -> Rule:
-    return Rule(rule_id, title, severity, why, prevents, run, live=True)
+    def confirm(subject: Subject) -> Iterator[Violation]:
+        return confirmed(subject, uses, action)
+
+    return Rule(rule_id, title, severity, why, prevents, run or confirm, live=True, uses=uses)
 
 
 RULES = (
@@ -159,7 +154,7 @@ RULES = (
         "The tag (or digest) the task definition names must exist in the ECR repository, or every task "
         "stops with CannotPullContainerError.",
         ("image_not_found",),
-        image_exists,
+        (Use(artifacts.ECR_IMAGE, "image_not_found"),),
     ),
     _live(
         "image_platform",
@@ -168,7 +163,7 @@ RULES = (
         "The image's manifest must offer the task's CPU architecture and OS, or the container stops at "
         "once with exec format error.",
         ("image_platform_mismatch",),
-        image_platform,
+        (Use(platform.IMAGE_PLATFORM, "image_platform_mismatch"),),
     ),
     _live(
         "secret_exists",
@@ -177,7 +172,10 @@ RULES = (
         "Every secret and parameter the task references must exist and be readable by the execution role "
         "(and its KMS key), or the task stops with ResourceInitializationError.",
         ("secrets_retrieval",),
-        secrets_exist,
+        (
+            Use(artifacts.SECRET_EXISTS, "secrets_retrieval", has_secrets),
+            Use(secrets.SECRET_ACCESS, "secrets_retrieval", has_secrets),
+        ),
     ),
     _live(
         "execution_role_allowed",
@@ -186,7 +184,11 @@ RULES = (
         "The execution role's permissions, simulated on the task's own repositories, secrets and log "
         "group: a denied action stops the task before its containers run.",
         ("image_pull_auth", "secrets_retrieval", "log_driver_init"),
-        execution_role_allowed,
+        (
+            Use(artifacts.EXECUTION_ROLE, "image_pull_auth"),
+            Use(artifacts.EXECUTION_ROLE, "secrets_retrieval", has_secrets),
+            Use(artifacts.EXECUTION_ROLE, "log_driver_init", has_awslogs),
+        ),
     ),
     _live(
         "log_group_exists",
@@ -195,7 +197,7 @@ RULES = (
         "The awslogs group must exist (or awslogs-create-group be set), or the task stops with "
         "ResourceInitializationError.",
         ("log_driver_init",),
-        log_group_exists,
+        (Use(artifacts.LOG_GROUP, "log_driver_init", creates_no_group),),
     ),
     _live(
         "network_path",
@@ -205,7 +207,11 @@ RULES = (
         "gateway, a public address with an internet gateway, or VPC endpoints, and security groups and "
         "network ACLs that let HTTPS out.",
         ("image_pull_network", "secrets_retrieval", "log_driver_init"),
-        network_path,
+        (
+            Use(network.NETWORK_PATH, "image_pull_network", awsvpc),
+            Use(network.NETWORK_PATH, "secrets_retrieval", lambda s: awsvpc(s) and has_secrets(s)),
+            Use(network.NETWORK_PATH, "log_driver_init", lambda s: awsvpc(s) and has_awslogs(s)),
+        ),
     ),
     _live(
         "subnet_addresses",
@@ -214,7 +220,8 @@ RULES = (
         "Each awsvpc task takes an address; a deployment starts up to maximumPercent of the desired count "
         "at once.",
         ("eni_or_subnet",),
-        free_addresses,
+        SUBNET_USES,
+        run=free_addresses,
     ),
     _live(
         "memory_headroom",
@@ -222,7 +229,7 @@ RULES = (
         "warning",
         "Container Insights shows the service's memory at its limit: the next peak is an OOM kill.",
         ("oom",),
-        memory_headroom,
+        (Use(resources.MEMORY_UTILIZATION, "oom"),),
     ),
     _live(
         "load_balancer_health",
@@ -232,7 +239,8 @@ RULES = (
         "groups from the load balancer's, and the app's start time (from its log) against the grace period "
         "and the unhealthy window.",
         ("elb_health_check",),
-        load_balancer_health,
+        (Use(health.TARGET_GROUP, "elb_health_check", load_balanced),),
+        action=_grace_action,
     ),
     _live(
         "cluster_capacity",
@@ -240,6 +248,6 @@ RULES = (
         "error",
         "On EC2 the task needs a connected container instance with the CPU and memory it asks for.",
         ("placement_insufficient_resources", "placement_constraint_or_no_instances"),
-        cluster_capacity,
+        (Use(placement.CONTAINER_INSTANCES, "placement_insufficient_resources", on_ec2),),
     ),
 )

@@ -224,3 +224,29 @@ def test_every_live_rule_has_a_test_here() -> None:
         "cluster_capacity",
     }
     assert {rule.id for rule in LIVE} == tested
+
+
+def test_live_rules_run_registered_diagnosis_checks_for_causes_they_speak_about() -> None:
+    from diagnosis.checks import ALL as CHECKS
+
+    for rule in LIVE:
+        assert rule.uses, rule.id
+        for use in rule.uses:
+            assert use.check in CHECKS, f"{rule.id}: {use.check.name} is not a registered check"
+            assert use.category in use.check.categories, (
+                f"{rule.id}: {use.check.name} says nothing of {use.category}"
+            )
+            assert use.category in rule.prevents
+
+
+def test_the_collector_fetches_only_what_applies() -> None:
+    from diagnosis.checks import needs
+    from diagnosis.prevent.rules.live import needs_of_rules
+
+    bare = needs_of_rules(LIVE, live(taskdef(container(logConfiguration=None)), svc=service()))
+    with_secrets = needs_of_rules(
+        LIVE, live(taskdef(container(secrets=[{"name": "DB", "valueFrom": SECRET}])), svc=service())
+    )
+    assert needs.SECRETS.name in with_secrets and needs.SECRETS.name not in bare
+    assert needs.LOG_GROUPS.name in with_secrets and needs.LOG_GROUPS.name not in bare  # awslogs or not
+    assert needs.ECR_IMAGES.name in bare
