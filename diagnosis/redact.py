@@ -3,9 +3,11 @@
 This is the only place that redaction happens, so every rule lives here. What is hidden: AWS access key
 IDs and secret keys, session tokens, bearer/basic credentials, JWTs, passwords in URLs, signed URL
 query strings, `key=value` / `"key": "value"` pairs whose key looks secret, vendor tokens (Slack,
-GitHub, ...), private key blocks, high-entropy strings after "secret"/"token", and every value of an
-environment variable. What is kept, because users need it to act: ARNs (including Secrets Manager
-secret ARNs), account IDs, image references and digests, task IDs, UUIDs, log group names.
+GitHub, Stripe, Twilio, PyPI, Telegram, ...), private key blocks, high-entropy strings after "secret" or
+"token", 40-character secret access keys near the words that label them ("Secret access key: …", "AWS
+secret key: …"), and every value of an environment variable (tests build keys from detect-secrets'
+plugin patterns). What is kept, because users need it to act: ARNs (including Secrets Manager secret
+ARNs), account IDs, image references and digests, task IDs, UUIDs, log group names.
 
 Speed: `redact` runs on every stopped reason and log line, and the engine must explain over ten
 thousand task documents per second on one core, while nearly every string holds no secret. So each rule
@@ -42,7 +44,7 @@ _STRONG_SUFFIXES = (
     "password", "passwd", "pwd", "passphrase", "apikey", "secretkey", "privatekey", "clientsecret",
     "secretaccesskey", "sessiontoken", "securitytoken", "accesstoken", "authtoken", "refreshtoken",
     "bearertoken", "apitoken", "connectionstring", "connstr", "dsn", "signingkey", "encryptionkey",
-    "masterkey", "sshkey", "authkey",
+    "masterkey", "sshkey", "authkey", "accountkey", "sharedaccesskey",
 )  # fmt: skip
 # Keys ending with one of these are secret too, but in the loose `key: value` form (which is also how
 # prose reads: "registry auth: execution resource retrieval failed") the value must look like a
@@ -129,9 +131,13 @@ def _looks_random(value: str) -> bool:
     if has_digit + has_upper + has_lower < 2:
         return False
     parts = [p for p in re.split(r"[/_\-.]", value) if p]
-    if len(parts) >= 2 and 2 * sum(1 for p in parts if len(p) >= 3 and p.isalpha()) >= len(parts):
-        return False  # my-service/prod/database-credentials: a name, not a secret
+    if len(parts) >= 2 and 2 * sum(1 for p in parts if len(p) >= 3 and _WORD.fullmatch(p)) >= len(parts):
+        return False  # my-service/prod/DatabaseCredentials: a name, not a secret (wJalrXUtnFEMI is no word)
     return _shannon_bits(value) >= 3.0
+
+
+# A part of a name: a word in lower case, Capitalised, CamelCase or UPPER case; random letters are not.
+_WORD = re.compile(r"[a-z]+|[A-Z]+|(?:[A-Z]?[a-z]+)(?:[A-Z][a-z]+)*")
 
 
 def _inside_arn(text: str, pos: int) -> bool:
@@ -340,9 +346,32 @@ def _access_key_id(m: re.Match[str]) -> str:
 _SESSION_TOKEN = re.compile(r"(?<![A-Za-z0-9+/])(?P<prefix>IQoJ|FQoG|FwoG)[A-Za-z0-9+/=%_\-]{60,}")
 # Slack, GitHub, GitLab, Stripe, Google API keys, npm
 _VENDOR_TOKEN = re.compile(
-    r"(?<![A-Za-z0-9_])(?P<prefix>xox[abposr]-|xapp-|gh[pousr]_|github_pat_|glpat-|[sr]k_live_|AIza)"
-    r"(?:(?<=-)[A-Za-z0-9\-]{10,}|(?<=_)[A-Za-z0-9_]{20,}|(?<=a)[0-9A-Za-z_\-]{35})"
+    r"(?<![A-Za-z0-9_])(?P<prefix>xox[abposr]-|xapp-|gh[pousr]_|github_pat_|glpat-|[sr]k_live_|AIza"
+    r"|pypi-AgEIcHlwaS5vcmc|SK(?=[0-9a-f]{32}\b))"
+    r"(?:(?<=-)[A-Za-z0-9_\-]{10,}|(?<=_)[A-Za-z0-9_]{20,}|(?<=a)[0-9A-Za-z_\-]{35}|(?<=c)[A-Za-z0-9_\-]{20,}"
+    r"|(?<=K)[0-9a-f]{32})"
 )
+# Telegram bot tokens: 123456789:AAE… (detect-secrets telegram_token.py)
+_BOT_TOKEN = re.compile(r"(?<![\w:])(?P<prefix>\d{8,10}:)[0-9A-Za-z_\-]{35}(?![\w-])")
+# A 40-character AWS secret access key near the words that label one (aws, secret, access, key, token,
+# credential, as the IAM console, `aws configure` and credentials files write them), even without `=`:
+# "Secret access key: …", "AWS secret key: …", "awsToken …" (detect-secrets aws.py, aws_secret_access_key.py)
+_KEY40 = re.compile(r"(?<![A-Za-z0-9/+=])(?P<val>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])")
+
+
+def _key40(m: re.Match[str]) -> str:
+    value = m["val"]
+    mixed = any(c.isupper() for c in value) and any(c.islower() for c in value) and any(c.isdigit() for c in value)
+    if not mixed or _shannon_bits(value) < 4.0 or _is_name(value) or _inside_arn(m.string, m.start()):
+        return m[0]
+    return REDACTED
+
+
+def _is_name(value: str) -> bool:
+    """Team/BackendService/Worker1: words between slashes. A random key may hold one word-like run."""
+    parts = [p for p in value.split("/") if p]
+    words = sum(1 for p in parts if len(p) >= 3 and _WORD.fullmatch(p))
+    return len(parts) >= 2 and (words == len(parts) or (len(parts) >= 3 and words >= len(parts) - 1))
 
 
 def _prefixed_token(m: re.Match[str]) -> str:
@@ -384,8 +413,11 @@ _RULES: tuple[tuple[tuple[str, ...], Callable[[str], str]], ...] = (
     (("akia", "asia", "agpa", "aida", "aroa", "aipa", "anpa", "anva", "apka", "abia", "acca", "a3t"),
      _sub(_ACCESS_KEY_ID, _access_key_id)),
     (("iqoj", "fqog", "fwog"), _sub(_SESSION_TOKEN, _prefixed_token)),
-    (("xox", "xapp-", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "k_live_", "aiza"),
+    (("xox", "xapp-", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "k_live_", "aiza",
+      "pypi-", "twilio", "auth", "token", "secret", "key"),
      _sub(_VENDOR_TOKEN, _prefixed_token)),
+    (("bot", "telegram"), _sub(_BOT_TOKEN, _prefixed_token)),
+    (("aws", "secret", "access", "key", "token", "credential"), _sub(_KEY40, _key40)),
     (("secret", "token", "pass", "api"), _sub(_GENERIC, _generic)),
 )
 # fmt: on
