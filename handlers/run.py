@@ -49,9 +49,11 @@ def diagnose_and_publish(
     thread_ts: str | None = None,
     quiet_unknown: bool = False,
     placeholder: str | None = None,
+    skip_empty: bool = False,
 ) -> bool:
     """True when a diagnosis was published. User errors go back ephemeral, with what to type instead, or
-    replace the `placeholder` message ("diagnosing…") in place."""
+    replace the `placeholder` message ("diagnosing…") in place. With `skip_empty`, a diagnosis that found
+    nothing is not published (the caller has a better answer, e.g. what the message itself says)."""
 
     def fail(text: str, blocks: list[dict[str, Any]] | None = None) -> bool:
         if placeholder:
@@ -89,6 +91,8 @@ def diagnose_and_publish(
             f"⚠️ I could not finish diagnosing {escape(command.target)}: {escape(type(exc).__name__)}. "
             "Try again, or run `ecs-why diagnose` in a terminal for details."
         )
+    if skip_empty and not diagnosis.findings:
+        return False
     publish(client, services, diagnosis, command, channel, user, respond, thread_ts, placeholder)
     return True
 

@@ -52,6 +52,7 @@ def register(app: App, services: Services) -> None:
                 # what the message says answers it when ECS does not know (or no longer knows) the name
                 quiet_unknown=explained is not None
                 or ("/" in command.target and not command.target.startswith("arn:")),
+                skip_empty=explained is not None,  # ECS forgot the task: the message says more
             ):
                 answered += 1
         if explained is not None and not answered:

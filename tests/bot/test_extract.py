@@ -116,7 +116,7 @@ def test_broken_json_is_skipped_not_fatal() -> None:
 
 
 def test_json_arrays_and_scalars_hold_nothing_to_explain() -> None:
-    assert find_in_message("[1, 2] 3 \"x\"").explained is None
+    assert find_in_message('[1, 2] 3 "x"').explained is None
 
 
 def test_attachments_text_via_message_text() -> None:
@@ -159,3 +159,100 @@ def test_arn_inside_pasted_json_is_not_diagnosed_twice() -> None:
     found = find_in_message("```" + json.dumps(EVENT) + "```")
     assert found.explained is not None and found.explained.observations.tasks[0].task_arn == TASK
     assert found.commands == []
+
+
+# ------------------------------------------------------------------ alerts as other apps post them
+
+REASON = (
+    "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref "
+    "docker.io/library/nginx:1.27-alpne: not found"
+)
+
+
+def explained_reasons(message: dict) -> list[str]:
+    found = find_in_message(message)
+    return [t.stopped_reason for t in found.explained.observations.tasks] if found.explained else []
+
+
+def test_reason_in_section_fields_of_blocks() -> None:
+    message = {
+        "text": "ECS task stopped",
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": "ECS task stopped"}},
+            {"type": "section", "fields": [{"type": "mrkdwn", "text": f"*Stopped reason*\n{REASON}"}]},
+        ],
+    }
+    assert explained_reasons(message) == [REASON]
+
+
+def test_reason_in_rich_text_and_context_blocks() -> None:
+    message = {
+        "blocks": [
+            {
+                "type": "rich_text",
+                "elements": [
+                    {
+                        "type": "rich_text_section",
+                        "elements": [
+                            {"type": "text", "text": "Stopped reason: "},
+                            {"type": "text", "text": REASON},
+                        ],
+                    },
+                    {
+                        "type": "rich_text_preformatted",
+                        "elements": [{"type": "text", "text": "Exit code: 1"}],
+                    },
+                ],
+            },
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": "via Amazon Q Developer"}]},
+        ]
+    }
+    found = find_in_message(message)
+    assert found.explained is not None
+    (task,) = found.explained.observations.tasks
+    assert task.stopped_reason == REASON and task.containers[0].exit_code == 1
+
+
+def test_reason_in_legacy_attachment_fields_title_and_pretext() -> None:
+    message = {
+        "attachments": [
+            {
+                "pretext": "ECS Task State Change",
+                "title": f"Task {TASK} STOPPED",
+                "fields": [
+                    {"title": "Stopped reason", "value": REASON},
+                    {"title": "Stop code", "value": "TaskFailedToStart"},
+                ],
+            }
+        ]
+    }
+    found = find_in_message(message)
+    assert found.explained is not None
+    (task,) = found.explained.observations.tasks
+    assert task.stopped_reason == REASON and task.stop_code == "TaskFailedToStart" and task.task_arn == TASK
+    assert [c.target for c in found.commands] == [TASK]
+
+
+def test_service_event_in_an_alarm_bot_text() -> None:
+    message = {
+        "text": "&gt; (service web-api) was unable to place a task because no container instance met all of "
+        "its requirements. The closest matching (container-instance 5a1b2c3d) has insufficient memory available."
+    }
+    found = find_in_message(message)
+    assert found.explained is not None
+    (service,) = found.explained.observations.services
+    assert service.name == "web-api"
+
+
+def test_text_copied_into_blocks_is_read_once() -> None:
+    message = {"text": REASON, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": REASON}}]}
+    assert explained_reasons(message) == [REASON]
+
+
+def test_slack_links_and_escapes_are_undone() -> None:
+    text = message_text({"text": "see <https://console.aws.amazon.com/ecs|the console> &amp; <@U123>"})
+    assert text == "see the console (https://console.aws.amazon.com/ecs) & @U123"
+
+
+def test_a_message_of_prose_only_explains_nothing() -> None:
+    assert find_in_message({"text": "lunch at noon?", "blocks": []}).explained is None

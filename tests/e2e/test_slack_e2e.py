@@ -361,6 +361,82 @@ def test_pasted_event_json_is_explained_without_aws(bot: str, slack: FakeSlackAp
     assert "registry_rate_limit" in answer.params["text"]
 
 
+def test_an_alert_with_only_a_stop_reason_is_explained_in_its_thread(bot: str, slack: FakeSlackApi) -> None:
+    """An EventBridge notifier's message: no ARN, no JSON, the reason in Block Kit fields."""
+    slack.clear()
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": ":red_circle: ECS task stopped"}},
+        {
+            "type": "section",
+            "fields": [
+                {"type": "mrkdwn", "text": "*Cluster*\nprod"},
+                {
+                    "type": "mrkdwn",
+                    "text": "*Stopped reason*\nCannotPullContainerError: pull image manifest has been retried "
+                    "5 time(s): failed to resolve ref docker.io/library/nginx:1.27-alpne: "
+                    "docker.io/library/nginx:1.27-alpne: not found",
+                },
+            ],
+        },
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": "sent by ecs-alerts via EventBridge"}]},
+    ]
+    send(
+        bot,
+        message_shortcut(
+            "ECS task stopped",
+            blocks=blocks,
+            bot_id="B0NOTIFY",
+            message_user=None,
+            message_ts="1700000888.000100",
+            response_url=slack.response_url("al"),
+        ),
+        SECRET,
+    )
+    answer = slack.wait_for(
+        "chat.postMessage", lambda c: c.params.get("thread_ts") == "1700000888.000100", timeout=30
+    )
+    assert "image_not_found" in answer.params["text"]
+    assert "nginx:1.27-alpne" in json.dumps(answer.params.get("blocks"))
+
+
+def test_a_task_ecs_has_forgotten_is_answered_from_what_the_alert_says(bot: str, slack: FakeSlackApi) -> None:
+    """A CloudWatch alarm bot's legacy attachment naming a task ARN the sandbox does not know."""
+    slack.clear()
+    forgotten = "arn:aws:ecs:us-east-1:123456789012:task/demo/feedfacefeedfacefeedfacefeedface"
+    attachment = {
+        "color": "danger",
+        "pretext": "ECS Task State Change",
+        "title": f"Task {forgotten} STOPPED",
+        "fields": [
+            {"title": "Stop code", "value": "ServiceSchedulerInitiated", "short": True},
+            {
+                "title": "Stopped reason",
+                "value": "Task failed ELB health checks in (target-group arn:aws:elasticloadbalancing:"
+                "us-east-1:123456789012:targetgroup/demo-web/0f1e2d3c4b5a6978)",
+                "short": False,
+            },
+        ],
+        "fallback": "ECS task stopped",
+    }
+    send(
+        bot,
+        message_shortcut(
+            "",
+            attachments=[attachment],
+            bot_id="B0ALARMS",
+            message_user=None,
+            message_ts="1700000999.000100",
+            response_url=slack.response_url("fg"),
+        ),
+        SECRET,
+    )
+    answer = slack.wait_for(
+        "chat.postMessage", lambda c: c.params.get("thread_ts") == "1700000999.000100", timeout=60
+    )
+    assert "elb_health_check" in answer.params["text"]
+    assert not [c for c in slack.calls("response_url") if "nothing" in c.params.get("text", "").lower()]
+
+
 def test_a_follow_up_in_the_diagnosis_thread_is_about_the_same_service(bot: str, slack: FakeSlackApi) -> None:
     slack.clear()
     send(bot, slash_command("checkout --cluster demo", response_url=slack.response_url("f")), SECRET)
