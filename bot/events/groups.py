@@ -3,8 +3,9 @@
 Every step is idempotent, so at-least-once delivery, a worker killed mid-message and two replicas on one
 queue all end with one message and the right count:
 
-1. `first_time(member)`: a task (or a task-less event) counts once per group, whoever sees it first.
-2. `group_open` (SET NX semantics) or `group_bump` counts it in Redis, so a restart continues the group.
+1. A task (or a task-less event) counts once per group, whoever sees it first (a dedupe key), and
+   opens the group or bumps its count in Redis, so a restart continues the group. `Store.count_stop`
+   does both for every channel, and the history write, in one atomic round trip (a Lua script).
 3. The message is posted by whoever finds the group without a `ts` and wins the short `post:` claim; a
    redelivered message whose post is still in someone else's hands stays in the queue (`Retry`) until
    the `ts` is stored, so a poster that died is replaced once its claim expires.
@@ -17,17 +18,19 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import asdict, replace
+from collections.abc import Sequence
+from dataclasses import fields, replace
 from typing import Any
 
 from bot.events.config import EventsConfig
 from bot.events.notifier import Notice, Notifier, NotifyFailed
 from bot.events.telemetry import SLACK_CALLS
 from bot.store import Store
+from bot.store.groups import Counted
 from diagnosis.models import Diagnosis
 
 log = logging.getLogger(__name__)
-_TRIES = 3
+_NOTICE_FIELDS = tuple(f.name for f in fields(Notice))
 
 
 class Retry(Exception):
@@ -45,7 +48,6 @@ class Groups:
         self.notifier = notifier
         self.config = config
         self._dirty: dict[str, tuple[str, Notice]] = {}  # group key → (channel, latest notice)
-        self._posted: set[str] = set()  # groups seen with their message posted: the next stop is a bump
         self._mutes: dict[str, tuple[float, bool]] = {}
         self._lock = threading.Lock()
 
@@ -54,43 +56,57 @@ class Groups:
 
         Returns the outcome: posted, grouped, muted, duplicate, undeliverable. Raises Retry or
         StoreUnavailable when the message must stay in the queue."""
-        store, gkey = self.store, group_key(notice.fingerprint, channel)
-        fresh = store.first_time(f"member:{gkey}|{member}", self.config.member_ttl)
-        if fresh and gkey in self._posted:  # the storm path: one bump, no read
-            if store.group_bump(gkey, member) > 0:
-                if self._muted(notice.fingerprint):
-                    return "muted"
-                self._mark(gkey, channel, notice)
-                return "grouped"
-            self._posted.discard(gkey)  # its window ended: open a new group below
-        group = self._count(gkey, channel, notice, member) if fresh else store.group_get(gkey)
-        if group is None:
+        return self.notify_all([channel], notice, member, diagnosis)[0][0]
+
+    def notify_all(
+        self,
+        channels: Sequence[str],
+        notice: Notice,
+        member: str,
+        diagnosis: Diagnosis,
+        history: tuple[str, dict[str, Any], int, int] | None = None,
+    ) -> tuple[list[str], bool]:
+        """`notify` for every channel at once: one Redis round trip when no message must be posted.
+
+        `history` (service key, record, retention days, max records) is recorded in that same round trip
+        unless a channel's message is still to be posted; returns the outcomes and whether it was. Every
+        channel gets its outcome before a Retry is raised."""
+        groups = [(group_key(notice.fingerprint, c), c, notice.fingerprint) for c in channels]
+        data = {**{f: getattr(notice, f) for f in _NOTICE_FIELDS}, "task_arn": member}
+        counted, recorded = self.store.count_stop(
+            member, data, groups, self.config.member_ttl, self.config.window_seconds, history
+        )
+        outcomes, retry = [], None
+        for (gkey, channel, _), state in zip(groups, counted, strict=True):
+            try:
+                outcomes.append(self._outcome(gkey, channel, notice, state, diagnosis))
+            except Retry as exc:  # the other channels still get theirs now; this message is retried
+                retry = exc
+        if retry is not None:
+            raise retry
+        return outcomes, recorded
+
+    def _outcome(self, gkey: str, channel: str, notice: Notice, state: Counted, diagnosis: Diagnosis) -> str:
+        if not state.count:
             return "duplicate"  # counted before, and its window has ended since
-        if self._muted(notice.fingerprint):
+        if state.muted:
             return "muted"
-        if group.get("ts"):
-            self._posted.add(gkey)
-            if fresh:
+        if state.ts:
+            if state.fresh:
                 self._mark(gkey, channel, notice)
                 return "grouped"
             return "duplicate"
-        if not store.claim(_claim("post", gkey, group), self.config.post_claim_seconds):
-            if fresh:
+        claim = _claim("post", gkey, {"opened_at": state.opened_at})
+        if not self.store.claim(claim, self.config.post_claim_seconds):
+            if state.fresh:
                 self._mark(gkey, channel, notice)  # the poster shows it; the next flush updates the count
                 return "grouped"
             raise Retry(f"the message of {gkey} is being posted by another worker")
+        group = self.store.group_get(gkey)
+        if group is None:  # its window ended a moment ago: nothing is left to post into
+            self.store.release(claim)
+            return "duplicate"
         return self._post(gkey, channel, group, _from_group(group, notice), diagnosis)
-
-    def _count(self, gkey: str, channel: str, notice: Notice, member: str) -> dict[str, Any] | None:
-        data = {**asdict(notice), "task_arn": member, "channel": channel}
-        for _ in range(_TRIES):  # the window can end between the calls: then open a new group
-            opened = self.store.group_open(gkey, self.config.window_seconds, data)
-            if not opened and self.store.group_bump(gkey, member) == 0:
-                continue
-            group = self.store.group_get(gkey)
-            if group is not None:
-                return group
-        return self.store.group_get(gkey)
 
     def _post(
         self, gkey: str, channel: str, group: dict[str, Any], notice: Notice, diagnosis: Diagnosis
@@ -105,7 +121,6 @@ class Groups:
             raise Retry(f"posting {gkey} failed: {exc}") from exc
         SLACK_CALLS.labels("post").inc()
         self.store.group_update(gkey, {"ts": ts, "shown": notice.count})
-        self._posted.add(gkey)
         self.store.claim(_claim("flush", gkey, group), self.config.update_interval_seconds)
         self.notifier.add_details(channel, ts, diagnosis)
         SLACK_CALLS.labels("details").inc()
@@ -146,8 +161,6 @@ class Groups:
         for gkey, entry in entries:
             channel, notice = entry
             group = self.store.group_get(gkey)
-            if group is None:
-                self._posted.discard(gkey)
             if group is None or self._muted(notice.fingerprint):
                 self._drop(gkey, entry)  # the window ended, or muted: counted, not posted
                 continue

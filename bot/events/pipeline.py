@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.events.config import EventsConfig
-from bot.events.groups import Groups, Retry
+from bot.events.groups import Groups
 from bot.events.ingest import Event
 from bot.events.notifier import Notice, Notifier
 from bot.events.telemetry import EVENTS
@@ -76,20 +76,20 @@ class Pipeline:
             return "ignored"  # a standalone task (run-task): nobody can subscribe to it
         notice = _notice(top, account, region, cluster, service, task, event, self.config)
         member = task.task_arn if task and task.task_arn else f"event:{event.id}"
-        outcomes, retry = [], None
-        subscribers = self._subscribers_of(account, region, cluster, service)
-        for sub in subscribers:
-            if not wants(sub, top.category, top.failure):
+        skey = service_key(account, region, cluster, service)
+        outcomes, channels = [], []
+        for sub in self._subscribers_of(account, region, cluster, service):
+            if wants(sub, top.category, top.failure):
+                channels.append(str(sub["channel"]))
+            else:
                 outcomes.append("filtered")
-                continue
-            try:
-                outcomes.append(self.groups.notify(str(sub["channel"]), notice, member, diagnosis))
-            except Retry as exc:  # the other channels still get theirs now; this message is retried
-                retry = exc
-        if retry is not None:
-            raise retry
-        if task is not None:
-            self._record(task, top, diagnosis, event, service_key(account, region, cluster, service))
+        record = self._record(task, top, diagnosis, event) if task is not None else None
+        history = (skey, record, self.config.retention_days, self.config.max_per_service) if record else None
+        if channels or history:  # one round trip: dedupe, group counts and (when nothing waits) history
+            notified, recorded = self.groups.notify_all(channels, notice, member, diagnosis, history)
+            outcomes += notified
+            if history and not recorded:  # after a post: only now is the task done for the poller
+                self.store.record_stop(*history)
         return min(outcomes, key=_RANK.index) if outcomes else "unsubscribed"
 
     def _subscribers_of(self, account: str, region: str, cluster: str, service: str) -> list[dict[str, Any]]:
@@ -102,8 +102,8 @@ class Pipeline:
             self._subscribers[skey] = (now + self.config.cache_seconds, subscribers)
         return subscribers
 
-    def _record(self, task: TaskFacts, top: Finding, diagnosis: Diagnosis, event: Event, skey: str) -> None:
-        record = {
+    def _record(self, task: TaskFacts, top: Finding, diagnosis: Diagnosis, event: Event) -> dict[str, Any]:
+        return {
             "taskArn": task.task_arn,
             "category": top.category,
             "failure": top.failure,
@@ -120,7 +120,6 @@ class Pipeline:
             "fingerprint": top.fingerprint,
             "event_id": event.id,
         }
-        self.store.record_stop(skey, record, self.config.retention_days, self.config.max_per_service)
 
 
 def _final(task: TaskFacts) -> bool:

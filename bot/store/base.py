@@ -12,6 +12,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from redis import Redis
 from redis import exceptions as rex
+from redis.commands.core import Script
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -112,6 +113,17 @@ class StoreBase:
         self.redis = redis
         self.prefix = prefix
         self._clock = clock
+        self._scripts: dict[str, Script] = {}
+
+    def script(self, source: str) -> Script:
+        """A Lua script on this store's Redis: one round trip (EVALSHA, loaded on first use), atomic.
+
+        The in-process Redis (fakeredis with lupa) runs the same scripts, so both modes share one logic.
+        """
+        found = self._scripts.get(source)
+        if found is None:
+            found = self._scripts[source] = self.redis.register_script(source)
+        return found
 
     def key(self, *parts: str) -> str:
         """`prefix:part:part…`: every key the store writes goes through here."""

@@ -2,16 +2,82 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 from redis.client import Pipeline
 from redis.exceptions import WatchError
 
 from bot.store.base import StoreBase, StoreUnavailable, check_ttl, dumps, guarded, loads
+from bot.store.history import RECORD_STOP_LUA, history_write
 
 _MAX_ATTEMPTS = 100
 _RESERVED = ("fingerprint", "count", "latest_task", "opened_at", "window_seconds")
+
+
+# One stopped task in one round trip: for each channel's group, count the task once (dedupe key), open the
+# group or bump it, and say what the caller must do (post, or nothing); then record the stop in the history
+# when no channel waits for a post (a task whose post may fail is not "done" for the poller yet).
+# KEYS: history index, history records, then per group: dedupe key, group key, mute key.
+# ARGV: member ttl, window ttl, opened_at, latest_task, history? (1/0), the 6 history arguments, the
+#       group's fields as one JSON object (each stored JSON-encoded, read only to open a group), then per
+#       group: its channel and its key (JSON).
+# Returns {history: 0 not written, 1 written but already stored, 2 stored; then 6 values per group}.
+_COUNT_STOP_LUA = (
+    RECORD_STOP_LUA
+    + """
+local member_ttl, window, opened_at, latest = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4]
+local out, waiting = {0}, false
+local groups = (#KEYS - 2) / 3
+for g = 1, groups do
+  local dedupe, group, mute = KEYS[3 * g], KEYS[3 * g + 1], KEYS[3 * g + 2]
+  local fresh = redis.call('SET', dedupe, '1', 'NX', 'EX', member_ttl) and 1 or 0
+  local opened = 0
+  if fresh == 1 then
+    if redis.call('EXISTS', group) == 1 then
+      redis.call('HINCRBY', group, 'count', 1)
+      redis.call('HSET', group, 'latest_task', latest)
+    else
+      local at = 13 + 2 * (g - 1)
+      local fields = {'channel', ARGV[at], 'fingerprint', ARGV[at + 1], 'count', '1', 'latest_task', latest,
+        'opened_at', opened_at, 'window_seconds', tostring(window)}
+      for field, value in pairs(cjson.decode(ARGV[12])) do
+        fields[#fields + 1] = field
+        fields[#fields + 1] = cjson.encode(value)
+      end
+      redis.call('HSET', group, unpack(fields))
+      redis.call('EXPIRE', group, window)
+      opened = 1
+    end
+  end
+  local state = redis.call('HMGET', group, 'count', 'ts', 'opened_at')
+  local muted = redis.call('EXISTS', mute)
+  if state[1] and not state[2] and muted == 0 then waiting = true end
+  for _, v in ipairs({fresh, opened, state[1] or '', state[2] or '', state[3] or '', muted}) do
+    out[#out + 1] = v
+  end
+end
+if ARGV[5] == '1' and not waiting then
+  out[1] = 1 + record_stop(KEYS[1], KEYS[2], ARGV[6], ARGV[7], ARGV[8], ARGV[9], tonumber(ARGV[10]),
+    tonumber(ARGV[11]))
+end
+return out
+"""
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """One group's state right after a stop was counted in it (see `GroupsMixin.count_stop`)."""
+
+    fresh: bool  # the stop was new to this group (False: counted before, e.g. a redelivery)
+    opened: bool  # this call opened the group
+    count: int  # 0: no group is open (the stop was counted in a window that has ended)
+    ts: str | None  # the group's message, once posted
+    opened_at: str
+    muted: bool
 
 
 class GroupsMixin(StoreBase):
@@ -85,6 +151,55 @@ class GroupsMixin(StoreBase):
             pipe.hset(key, mapping=encoded)  # type: ignore[arg-type]
 
         return self._if_exists(key, write, want_exists=True)
+
+    @guarded
+    def count_stop(
+        self,
+        member: str,
+        data: dict[str, Any],
+        groups: Sequence[tuple[str, str, str]],
+        member_ttl: int,
+        window_seconds: int,
+        history: tuple[str, dict[str, Any], int, int] | None = None,
+    ) -> tuple[list[Counted], bool]:
+        """Count one stop (`member`: its task ARN) in each `(group key, channel, mute fingerprint)` and
+        record it in the history (`(service key, record, retention days, max records)`) unless a group
+        waits for its message: one round trip, atomic. Returns each group's state and whether the history
+        was written. A group the stop is new to is opened with `data` (as `group_open`) when none is open.
+        """
+        if history is not None:
+            history_keys, history_args = history_write(self, *history)
+        else:
+            history_keys, history_args = [self.key("history", "-")] * 2, ["", "", 0, 0, 1, 1]
+        shared = dumps({k: v for k, v in data.items() if k not in (*_RESERVED, "channel")})
+        keys, per_group = [*history_keys], []
+        for gkey, channel, mute_fingerprint in groups:
+            keys += [self.key("dedupe", f"member:{gkey}|{member}"), self._group_key(gkey)]
+            keys.append(self.key("mute", mute_fingerprint))
+            per_group += [json.dumps(channel), json.dumps(gkey)]
+        args = [
+            check_ttl(member_ttl),
+            check_ttl(window_seconds),
+            json.dumps(self.now_iso()),
+            json.dumps(member),
+            1 if history is not None else 0,
+            *history_args,
+            shared,
+            *per_group,
+        ]
+        reply = cast(list[Any], self.script(_COUNT_STOP_LUA)(keys=keys, args=args))
+        counted = [
+            Counted(
+                fresh=bool(int(fresh)),
+                opened=bool(int(opened)),
+                count=int(count or 0),
+                ts=loads(ts) if ts else None,
+                opened_at=loads(opened_at) if opened_at else "",
+                muted=bool(int(muted)),
+            )
+            for fresh, opened, count, ts, opened_at, muted in zip(*[iter(reply[1:])] * 6, strict=True)
+        ]
+        return counted, int(reply[0]) > 0
 
     def _if_exists(
         self,

@@ -27,6 +27,49 @@ def _epoch(value: object, default: float) -> float:
     return default
 
 
+# `record_stop(index, records, arn, record, score, cutoff, keep, ttl)` → 1 when kept. Shared with the event
+# script (groups.py), which records the stop in the same round trip as its dedupe and group counts.
+RECORD_STOP_LUA = """
+local function record_stop(index, records, arn, record, score, cutoff, keep, ttl)
+  local added = redis.call('HSETNX', records, arn, record)
+  redis.call('ZADD', index, 'NX', score, arn)
+  local dropped = redis.call('ZRANGEBYSCORE', index, '-inf', '(' .. cutoff)
+  redis.call('ZREMRANGEBYSCORE', index, '-inf', '(' .. cutoff)
+  for _, old in ipairs(redis.call('ZRANGE', index, 0, -(keep + 1))) do table.insert(dropped, old) end
+  redis.call('ZREMRANGEBYRANK', index, 0, -(keep + 1))
+  for _, old in ipairs(dropped) do
+    redis.call('HDEL', records, old)
+    if old == arn then added = 0 end
+  end
+  redis.call('EXPIRE', index, ttl)
+  redis.call('EXPIRE', records, ttl)
+  return added
+end
+"""
+_RECORD_ONE = (
+    RECORD_STOP_LUA
+    + """
+return record_stop(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]))
+"""
+)
+
+
+def history_write(
+    store: StoreBase, service_key: str, record: dict[str, Any], retention_days: int, max_records: int
+) -> tuple[list[str], list[str | int | float]]:
+    """The keys and arguments of `RECORD_STOP_LUA`'s `record_stop` for a record (checked first)."""
+    arn = record.get("taskArn") or record.get("task_arn")
+    if not arn or not isinstance(arn, str):
+        raise ValueError("a history record needs its task ARN as `taskArn`")
+    if retention_days <= 0 or max_records <= 0:
+        raise ValueError("retention_days and max_records must be positive")
+    now = store.now()
+    score = _epoch(record.get("stoppedAt", record.get("stopped_at")), now)
+    keys = [store.key("history", service_key, "index"), store.key("history", service_key, "records")]
+    cutoff = now - retention_days * DAY
+    return keys, [arn, dumps(record), repr(score), repr(cutoff), max_records, retention_days * DAY + 60]
+
+
 class HistoryMixin(StoreBase):
     """Keys per service: `history:<service_key>:index` (ZSET task ARN → stoppedAt epoch) and
     `history:<service_key>:records` (hash task ARN → record JSON). Both expire `retention_days` after
@@ -41,33 +84,10 @@ class HistoryMixin(StoreBase):
         The record needs `taskArn` (or `task_arn`); `stoppedAt` (or `stopped_at`: epoch, datetime or ISO)
         orders it, defaulting to now. Entries older than `retention_days` and all but the newest
         `max_records` are dropped; a record that is itself beyond them is not kept (returns False).
+        One round trip (a Lua script).
         """
-        arn = record.get("taskArn") or record.get("task_arn")
-        if not arn or not isinstance(arn, str):
-            raise ValueError("a history record needs its task ARN as `taskArn`")
-        if retention_days <= 0 or max_records <= 0:
-            raise ValueError("retention_days and max_records must be positive")
-        now = self.now()
-        score = _epoch(record.get("stoppedAt", record.get("stopped_at")), now)
-        index, records = (
-            self.key("history", service_key, "index"),
-            self.key("history", service_key, "records"),
-        )
-        cutoff = now - retention_days * DAY
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.hsetnx(records, arn, dumps(record))
-        pipe.zadd(index, {arn: score}, nx=True)
-        pipe.zrangebyscore(index, "-inf", f"({cutoff}")
-        pipe.zremrangebyscore(index, "-inf", f"({cutoff}")
-        pipe.zrange(index, 0, -(max_records + 1))
-        pipe.zremrangebyrank(index, 0, -(max_records + 1))
-        pipe.expire(index, retention_days * DAY + 60)
-        pipe.expire(records, retention_days * DAY + 60)
-        added, _, too_old, _, too_many, *_ = pipe.execute()
-        dropped = set(cast(list[str], too_old)) | set(cast(list[str], too_many))
-        if dropped:
-            self.redis.hdel(records, *dropped)
-        return bool(added) and arn not in dropped
+        keys, args = history_write(self, service_key, record, retention_days, max_records)
+        return bool(self.script(_RECORD_ONE)(keys=keys, args=args))
 
     @guarded
     def history(self, service_key: str, since_epoch: float) -> list[dict[str, Any]]:

@@ -264,6 +264,63 @@ def test_history_needs_the_task_arn(s: Store) -> None:
         s.record_stop("svc", {"stoppedAt": 1}, 30, 10)
 
 
+STOP_GROUPS = [("fp|C1", "C1", "fp"), ("fp|C2", "C2", "fp")]
+STOP_DATA = {"category": "oom", "title": "Out of memory", "failure": True, "window_minutes": 60}
+
+
+def _count(store: Store, n: int, history: bool = True) -> tuple[list[Any], bool]:
+    record = ("svc", _stop(n, time.time() - 60), 30, 100) if history else None
+    arn = f"arn:aws:ecs:eu-west-1:1:task/prod/{n:04d}"
+    return store.count_stop(arn, {**STOP_DATA, "task_arn": arn}, STOP_GROUPS, 600, 3600, record)
+
+
+def test_count_stop_opens_each_group_once_and_holds_history_until_posted(replicas: NewStore) -> None:
+    a, b = replicas(), replicas()
+    counted, recorded = _count(a, 1)
+    assert [(c.fresh, c.opened, c.count, c.ts, c.muted) for c in counted] == [(True, True, 1, None, False)] * 2
+    assert recorded is False and a.history("svc", 0) == [], "a group waits for its message: not done yet"
+    group = b.group_get("fp|C2")
+    assert group is not None
+    assert (group["channel"], group["fingerprint"], group["count"], group["latest_task"]) == (
+        "C2",
+        "fp|C2",
+        1,
+        "arn:aws:ecs:eu-west-1:1:task/prod/0001",
+    )
+    assert {k: group[k] for k in STOP_DATA} == STOP_DATA and group["opened_at"] == counted[0].opened_at
+    assert 3590 <= a.redis.ttl("ecs-why:group:fp|C1") <= 3600
+    b.group_update("fp|C1", {"ts": "1.1"})
+    b.group_update("fp|C2", {"ts": "1.2"})
+    counted, recorded = _count(b, 2)
+    assert [(c.fresh, c.opened, c.count, c.ts) for c in counted] == [(True, False, 2, "1.1"), (True, False, 2, "1.2")]
+    assert recorded is True and [r["n"] for r in a.history("svc", 0)] == [2], "recorded in the same round trip"
+    counted, _ = _count(a, 2)  # a redelivery
+    assert [(c.fresh, c.count) for c in counted] == [(False, 2)] * 2
+    assert (a.group_get("fp|C1") or {})["latest_task"] == "arn:aws:ecs:eu-west-1:1:task/prod/0002"
+
+
+def test_count_stop_counts_every_stop_once_across_replicas(replicas: NewStore) -> None:
+    stores = [replicas() for _ in range(4)]
+    barrier = threading.Barrier(8)
+
+    def count(n: int) -> tuple[list[Any], bool]:
+        if n < 8:
+            barrier.wait()
+        return _count(stores[(n + n // 20) % 4], n % 20, history=False)  # each stop twice, two replicas
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = [counted for counted, _ in pool.map(count, range(40))]
+    assert sum(c.opened for counted in results for c in counted) == 2, "one group per channel"
+    assert sum(c.fresh for counted in results for c in counted) == 40, "each stop counted once per channel"
+    assert [(stores[0].group_get(g) or {}).get("count") for g, _, _ in STOP_GROUPS] == [20, 20]
+
+
+def test_count_stop_says_muted_and_a_muted_stop_is_done(s: Store) -> None:
+    s.mute("fp", 60)
+    counted, recorded = _count(s, 1)
+    assert [c.muted for c in counted] == [True, True] and recorded is True
+
+
 def test_group_opens_once_across_replicas(replicas: NewStore) -> None:
     a, b = replicas(), replicas()
     fp = "111122223333:prod:web-api:oom"
