@@ -9,7 +9,9 @@ in the input is about ECS.
 
 from __future__ import annotations
 
+import bisect
 import json
+import re
 from dataclasses import dataclass
 
 from diagnosis.intake.shapes import Found, read_document
@@ -25,7 +27,7 @@ ACCEPTS = (
     "projection, an EventBridge event or its detail, a CloudTrail record, a Step Functions task failure, "
     "JSON Lines)"
 )
-_MAX_JSON_ATTEMPTS = 500
+_MAX_JSON_FAILURES = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,14 +122,15 @@ def split_json(text: str) -> tuple[list[object], str]:
     decoder = json.JSONDecoder()
     documents: list[object] = []
     spans: list[tuple[int, int]] = []
-    attempts = 0
-    index = _next_start(text, 0)
-    while index != -1 and attempts < _MAX_JSON_ATTEMPTS:
-        attempts += 1
+    failures = 0  # a brace in prose is tried once; only failed tries are bounded, never documents
+    brackets = [m.start(1) for m in _LINE_BRACKET.finditer(text)]
+    index = _next_start(text, 0, brackets)
+    while index != -1 and failures < _MAX_JSON_FAILURES:
         try:
             doc, end = decoder.raw_decode(text, index)
         except (ValueError, RecursionError):
-            index = _next_start(text, index + 1)
+            failures += 1
+            index = _next_start(text, index + 1, brackets)
             continue
         if isinstance(doc, (dict, list)):
             line_start = text.rfind("\n", 0, index) + 1
@@ -135,21 +138,22 @@ def split_json(text: str) -> tuple[list[object], str]:
             start = line_start if anchor(prefix) < 0 and len(prefix) <= 120 else index  # a timestamp, a label
             documents.append(doc)
             spans.append((start, end))
-        index = _next_start(text, end)
-    rest = text
-    for start, end in reversed(spans):
-        rest = rest[:start] + "\n" + rest[end:]
-    return documents, rest
+        index = _next_start(text, end, brackets)
+    pieces, pos = [], 0
+    for start, end in spans:
+        pieces += [text[pos:start], "\n"]
+        pos = end
+    pieces.append(text[pos:])
+    return documents, "".join(pieces)
 
 
-def _next_start(text: str, index: int) -> int:
-    """The next `{`, or a `[` that starts a line (a `[` inside prose is rarely JSON)."""
+_LINE_BRACKET = re.compile(r"^[ \t]*(\[)", re.MULTILINE)
+
+
+def _next_start(text: str, index: int, brackets: list[int]) -> int:
+    """The next `{`, or a `[` that starts a line (`brackets`; a `[` inside prose is rarely JSON)."""
     brace = text.find("{", index)
-    bracket = index
-    while True:
-        bracket = text.find("[", bracket)
-        if bracket == -1 or text[text.rfind("\n", 0, bracket) + 1 : bracket].strip() == "":
-            break
-        bracket += 1
-    found = [i for i in (brace, bracket) if i != -1]
+    i = bisect.bisect_left(brackets, index)
+    bracket = brackets[i] if i < len(brackets) else -1
+    found = [p for p in (brace, bracket) if p != -1]
     return min(found) if found else -1

@@ -197,3 +197,16 @@ def test_part_of_json_lines_unread_becomes_a_gap() -> None:
 def test_json_with_nothing_of_ecs_is_refused(doc: object) -> None:
     with pytest.raises(InputError, match="holds no ECS"):
         read_input(json.dumps(doc))
+
+
+def test_a_long_archive_of_event_lines_is_read_whole() -> None:
+    lines = [f"2026-04-19T10:{i // 60 % 60:02d}:{i % 60:02d}.000Z\t{json.dumps(EVENT)}" for i in range(2000)]
+    result = explain("\n".join(lines))
+    assert result.stats.tasks_stopped == 2000 and result.gaps == []
+    assert result.stats.input_kind == "JSON Lines (2000 × ECS Task State Change event)"
+
+
+def test_lists_starting_a_line_inside_text_are_read() -> None:
+    text = "here is the --query output:\n" + json.dumps([[TASK, "STOPPED", OOM]], indent=2) + "\nthanks"
+    result = explain(text)
+    assert result.findings[0].category == "oom"
