@@ -15,6 +15,12 @@ is built by `network`, `load_balancer`, `registry` and `access`; each service is
 | orders     | exits 1: the database refuses connections (logs say so)         | `app_error`           |
 | search     | revision 2 (1.9.0, new command, env var removed) exits at once  | `app_error`           |
 | frontend   | healthy: two running tasks, steady state                        | none                  |
+| thumbnailer| ARM64 task, image index holds linux/amd64 only                  | `image_platform_mismatch` |
+| media      | EFS mount targets' group admits NFS from web's group, not media | `volume_mount`        |
+| reports    | EC2: asks 3072 MiB, container instances have 1536 and 980 left  | `placement_insufficient_resources` |
+| relay      | command backgrounds the worker with `&`: exits 0 at once        | `clean_exit`          |
+| ledger     | healthCheck startPeriod 15 s, 3 × 10 s, for a slow start         | `container_health_check` |
+| sync       | Spot interruptions under FARGATE base 1 / FARGATE_SPOT weight 4 | `spot_interruption` (normal) |
 
 moto 5.2 ignores `list_tasks(serviceName=…)` (tasks carry `group` "service:NAME"), and its
 describe-tasks walks RUNNING tasks to STOPPED unless `pin_task_states()` (called by `seed`).

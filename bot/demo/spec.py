@@ -10,8 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from bot.demo.telemetry import LogLine
+
+if TYPE_CHECKING:
+    from bot.demo.world import World
 
 PRIVATE_SUBNETS = ("subnet_private_a", "subnet_private_b")
 
@@ -32,6 +36,8 @@ class Revision:
     command: tuple[str, ...] | None = None
     environment: Mapping[str, str] = field(default_factory=dict)
     secrets: Mapping[str, str] = field(default_factory=dict)  # name -> template of the secret's ARN
+    definition: Mapping[str, Any] = field(default_factory=dict)  # more task definition keys (templates)
+    container: Mapping[str, Any] = field(default_factory=dict)  # more container definition keys (templates)
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,7 @@ class Tasks:
     lead: int = 40  # seconds from creation to the start
     announced: int | None = 2  # seconds before creation of "has started 1 tasks"; None: no such event
     logs: Sequence[LogLine] | Callable[[int], Sequence[LogLine]] = ()  # or: task i -> its lines
+    capacity_provider: str | None = None  # the capacity provider the tasks ran on (e.g. FARGATE_SPOT)
     events: tuple[tuple[float, str], ...] = ()  # seconds after the start, template
 
 
@@ -102,3 +109,6 @@ class Scenario:
     steady: tuple[timedelta, ...] = ()  # when it reached a steady state
     events: tuple[tuple[timedelta, str], ...] = ()  # other service events: when, template
     memory: MemoryClimb | None = None
+    launch_type: str = "FARGATE"
+    capacity_providers: tuple[Mapping[str, Any], ...] = ()  # the service's strategy (replaces launch_type)
+    prepare: Callable[[World], None] | None = None  # creates what the service needs first (EFS, instances…)

@@ -27,6 +27,8 @@ STEADY = "(service {service}) has reached a steady state."
 def stage(world: World, scenario: Scenario) -> None:
     """Seed the scenario's service; record its task IDs and its expectation on `world.sandbox`."""
     name, ids = scenario.service, world.ids
+    if scenario.prepare is not None:
+        scenario.prepare(world)
     arns = [_register(world, name, revision) for revision in scenario.revisions]
     target_group = ids[scenario.target_group] if scenario.target_group else None
     service = create_service(
@@ -39,6 +41,8 @@ def stage(world: World, scenario: Scenario) -> None:
         target_group=(target_group, scenario.revisions[0].port or 0) if target_group else None,
         grace_period=scenario.grace_period,
         circuit_breaker=scenario.circuit_breaker,
+        launch_type=scenario.launch_type,
+        capacity_providers=[dict(p) for p in scenario.capacity_providers] or None,
     )
     fill = {**ids, "service": name, "registry": world.registry, "target_group": target_group or ""}
     events = [(world.ago(when), STEADY.format_map(fill)) for when in scenario.steady]
@@ -84,7 +88,7 @@ def stage(world: World, scenario: Scenario) -> None:
         service=name,
         category=scenario.category,
         facts=tuple(fact.format_map(fill) for fact in scenario.facts),
-        conclusions=scenario.conclusions,
+        conclusions=tuple(conclusion.format_map(fill) for conclusion in scenario.conclusions),
         absent=scenario.absent,
         story=scenario.story,
     )
@@ -101,7 +105,20 @@ def _register(world: World, service: str, revision: Revision) -> str:
         command=list(revision.command) if revision.command is not None else None,
         environment=dict(revision.environment),
         secrets={key: arn.format_map(world.ids) for key, arn in revision.secrets.items()},
+        definition=filled(dict(revision.definition), world.ids),
+        extra_container=filled(dict(revision.container), world.ids),
     )
+
+
+def filled(value: Any, ids: dict[str, str]) -> Any:
+    """A revision's extra parameters with `{ids key}` templates filled, at any depth."""
+    if isinstance(value, str):
+        return value.format_map(ids)
+    if isinstance(value, dict):
+        return {key: filled(item, ids) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [filled(item, ids) for item in value]
+    return value
 
 
 def _launch(
@@ -129,6 +146,7 @@ def _launch(
         container_reason=reason if stop and stop.reason_on_container else None,
         logs=batch.logs(i) if callable(batch.logs) else batch.logs,
         image_digest=world.digests.get(f"{scenario.service}:{tag}") if started else None,
+        capacity_provider=batch.capacity_provider,
     )
 
 

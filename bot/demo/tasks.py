@@ -35,6 +35,7 @@ class Launch:
     container_reason: str | None = None
     logs: Sequence[LogLine] = ()
     image_digest: str | None = None
+    capacity_provider: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ def launch(world: World, spec: Launch) -> Launched:
     task.availability_zone = subnet["AvailabilityZone"]
     task.cpu = definition.cpu
     task.memory = definition.memory
+    if spec.capacity_provider:
+        task.capacity_provider_name = spec.capacity_provider
     _write_lifecycle(task, spec)
     _write_container(world, task, spec, container_def, ip)
     if spec.logs and spec.started is not None:

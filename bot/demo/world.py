@@ -91,6 +91,8 @@ def register_revision(
     command: list[str] | None,
     environment: dict[str, str],
     secrets: dict[str, str],
+    definition: dict[str, Any] | None = None,
+    extra_container: dict[str, Any] | None = None,
 ) -> str:
     """Register the next revision of the service's family (one essential container logging to CloudWatch)."""
     container: dict[str, Any] = {
@@ -115,17 +117,20 @@ def register_revision(
         container["command"] = command
     if secrets:
         container["secrets"] = [{"name": k, "valueFrom": v} for k, v in secrets.items()]
-    arn: str = world.ecs.register_task_definition(
-        family=service,
-        taskRoleArn=world.ids[f"task_role_{service}"],
-        executionRoleArn=world.ids["execution_role"],
-        networkMode="awsvpc",
-        requiresCompatibilities=["FARGATE"],
-        cpu=cpu,
-        memory=memory,
-        containerDefinitions=[container],
-        runtimePlatform={"cpuArchitecture": "X86_64", "operatingSystemFamily": "LINUX"},
-    )["taskDefinition"]["taskDefinitionArn"]
+    container.update(extra_container or {})
+    params: dict[str, Any] = {
+        "family": service,
+        "taskRoleArn": world.ids[f"task_role_{service}"],
+        "executionRoleArn": world.ids["execution_role"],
+        "networkMode": "awsvpc",
+        "requiresCompatibilities": ["FARGATE"],
+        "cpu": cpu,
+        "memory": memory,
+        "containerDefinitions": [container],
+        "runtimePlatform": {"cpuArchitecture": "X86_64", "operatingSystemFamily": "LINUX"},
+        **(definition or {}),
+    }
+    arn: str = world.ecs.register_task_definition(**params)["taskDefinition"]["taskDefinitionArn"]
     return arn
 
 
@@ -140,6 +145,8 @@ def create_service(
     target_group: tuple[str, int] | None,
     grace_period: int | None,
     circuit_breaker: bool,
+    launch_type: str = "FARGATE",
+    capacity_providers: list[dict[str, Any]] | None = None,
 ) -> Any:
     """Create the service and its log group; return moto's service object, settings it drops restored."""
     world.logs.create_log_group(logGroupName=f"/ecs/{service}")
@@ -154,12 +161,15 @@ def create_service(
         serviceName=service,
         taskDefinition=revision_arn,
         desiredCount=desired,
-        launchType="FARGATE",
-        platformVersion="LATEST",
+        launchType=launch_type,
         networkConfiguration=awsvpc(subnets, security_group),
         **balancing,
+        **({"platformVersion": "LATEST"} if launch_type == "FARGATE" else {}),
     )
     obj = world.ecs_backend._get_service(CLUSTER, service)
+    if capacity_providers:  # moto cannot create one with a strategy it has no providers for
+        obj.capacity_provider_strategy = capacity_providers
+        obj.launch_type = None
     obj.health_check_grace_period_seconds = grace_period
     obj.deployment_configuration = {
         "deploymentCircuitBreaker": {"enable": circuit_breaker, "rollback": circuit_breaker},

@@ -48,16 +48,14 @@ def platforms(image: dict[str, Any]) -> list[str] | None:
 
 
 def check_image_platform(evidence: LiveEvidence, category: str) -> list[CheckResult]:
-    revision, definition = definition_of(evidence, category)
+    definition = definition_of(evidence, category)[1]
     wanted = runtime_platform(definition) if definition else ""
     facts: list[str] = []
     problems: list[str] = []
-    names: dict[str, str] = {}
     for image, read in evidence.image_manifests.items():
         if not isinstance(read, dict):
             continue
         listed = platforms(read)
-        names.setdefault("image", image)
         if listed is None:
             facts.append(
                 f"the image {image} is a single-platform manifest (no manifest list): it was built for one "
@@ -73,8 +71,6 @@ def check_image_platform(evidence: LiveEvidence, category: str) -> list[CheckRes
     lines = _exec_format_lines(evidence)
     if lines:
         problems.append(f"the container's log says: {lines[-1]} (the binary is built for another CPU)")
-    if wanted and (facts or problems):
-        facts.append(f"task definition {revision} runtimePlatform: {wanted}")
     if not facts and not problems:
         return []
     outcome: Outcome = "confirms" if problems else "inconclusive"
@@ -86,7 +82,7 @@ def check_image_platform(evidence: LiveEvidence, category: str) -> list[CheckRes
             outcome,
             "; ".join(items),
             tuple(EvidenceItem(source=SOURCE, fact=item) for item in items),
-            names,
+            {},
             recategorize="image_platform_mismatch"
             if problems and category != "image_platform_mismatch"
             else None,

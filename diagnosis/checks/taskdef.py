@@ -73,7 +73,7 @@ def check_task_definition(evidence: LiveEvidence, category: str) -> list[CheckRe
     if container.get("name"):
         names["container"] = str(container["name"])
     if category in MEMORY_CAUSES:
-        facts += memory_facts(evidence, definition, names)
+        facts += memory_facts(evidence, definition, names, next_size=category == "oom")
     if category in COMMAND_CAUSES:
         facts_, problems_ = command_facts(container, category)
         facts, problems = facts + facts_, problems + problems_
@@ -104,8 +104,10 @@ def check_task_definition(evidence: LiveEvidence, category: str) -> list[CheckRe
     ]
 
 
-def memory_facts(evidence: LiveEvidence, definition: dict[str, Any], names: dict[str, str]) -> list[str]:
-    """Task cpu/memory, each container's hard and soft limits, and the next valid size."""
+def memory_facts(
+    evidence: LiveEvidence, definition: dict[str, Any], names: dict[str, str], next_size: bool = True
+) -> list[str]:
+    """Task cpu/memory, each container's hard and soft limits, and (for a kill) the next valid size."""
     cpu, memory = as_int(definition.get("cpu")), as_int(definition.get("memory"))
     facts = []
     asks = ", ".join(
@@ -132,7 +134,7 @@ def memory_facts(evidence: LiveEvidence, definition: dict[str, Any], names: dict
     if memory and hard_total > memory:
         facts.append(f"the containers' hard limits add up to {hard_total} MiB, above the task's {memory} MiB")
     fargate = _fargate(evidence, definition)
-    size = next_memory(definition, fargate)
+    size = next_memory(definition, fargate) if next_size else None
     if size:
         names["next_cpu"], names["next_memory"] = str(size[0]), str(size[1])
         valid = "next valid Fargate size" if fargate else "twice the memory"
@@ -155,6 +157,7 @@ def command_facts(container: dict[str, Any], category: str) -> tuple[list[str], 
     problems = []
     line = " ".join([*entry, *command])
     if category == "clean_exit" and BACKGROUND.search(line):
+        facts = []  # the problem quotes the command
         problems.append(
             f"container {name} runs `{_argv([*entry, *command])}`, which puts the main process in the "
             "background: the foreground shell exits 0 and the task stops with it"

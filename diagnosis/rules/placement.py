@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from diagnosis.rules.base import Match, found
 from diagnosis.signals import Message
 
@@ -116,13 +118,17 @@ def placement(msg: Message) -> Match | None:
     )
 
 
+_RESOURCE = re.compile(
+    r"insufficient (cpu|memory|gpu)\b|resource:(cpu|memory|gpu|ports)\b|using a (port)\b"
+    r"|enough (cpu|memory|gpu|ports)\b"
+)
+
+
 def _resource(msg: Message) -> str:
-    if msg.has("port"):
+    """The resource the message names; words that merely contain one (a service called `reports`, `cpu` in
+    an ARN) do not count."""
+    found = _RESOURCE.search(msg.lower)
+    word = next((g for g in found.groups() if g), "") if found else ""
+    if word.startswith("port"):
         return "ports (another task already uses the host port)"
-    if msg.has("cpu"):
-        return "CPU units"
-    if msg.has("memory"):
-        return "memory"
-    if msg.has("gpu"):
-        return "GPUs"
-    return "CPU, memory or ports"
+    return {"cpu": "CPU units", "memory": "memory", "gpu": "GPUs"}.get(word, "CPU, memory or ports")

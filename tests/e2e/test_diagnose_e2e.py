@@ -19,7 +19,10 @@ from tests.e2e.conftest import run_cli, run_python
 
 pytestmark = pytest.mark.e2e
 
-FAILING = [name for name, category in EXPECTED_CATEGORIES.items() if category is not None]
+FAILING = [
+    name for name, c in EXPECTED_CATEGORIES.items() if c is not None and c not in NON_FAILURE_CATEGORIES
+]
+NORMAL = [name for name, c in EXPECTED_CATEGORIES.items() if c in NON_FAILURE_CATEGORIES]  # e.g. Spot
 HEALTHY = [name for name, category in EXPECTED_CATEGORIES.items() if category is None]
 
 
@@ -138,10 +141,25 @@ def test_failing_service_is_diagnosed(endpoint: str, sandbox: Sandbox, service: 
 
 
 @pytest.mark.parametrize("service", FAILING)
-def test_json_follows_the_contract(endpoint: str, service: str) -> None:
+def test_json_follows_the_contract(endpoint: str, sandbox: Sandbox, service: str) -> None:
     _, doc = diagnose_json(endpoint, service)
     assert_contract(doc)
-    assert doc["findings"][0]["task_count"] >= 1
+    stopped = len(sandbox.stopped_tasks.get(service, []))
+    # a service that never placed a task is diagnosed from its events alone
+    assert (
+        doc["findings"][0]["task_count"] == stopped if not stopped else doc["findings"][0]["task_count"] >= 1
+    )
+
+
+@pytest.mark.parametrize("service", NORMAL)
+def test_normal_stop_is_explained_with_its_facts(endpoint: str, sandbox: Sandbox, service: str) -> None:
+    """A lifecycle stop (a Spot interruption) is not a failure: exit 0, but the diagnosis still says why."""
+    result, doc = diagnose_json(endpoint, service)
+    expected = sandbox.expected(service)
+    assert result.returncode == 0, result.stdout[:2000]
+    assert doc["findings"][0]["category"] == expected.category
+    missing = [fact for fact in expected.named if fact.lower() not in result.stdout.lower()]
+    assert not missing, f"{service}: the diagnosis never names {missing}"
 
 
 @pytest.mark.parametrize("service", HEALTHY)

@@ -24,6 +24,8 @@ SEE = "For more information, see the Troubleshooting section of the Amazon ECS D
         ("RESOURCE:MEMORY", "memory"),
         ("RESOURCE:CPU", "CPU"),
         ("RESOURCE:PORTS", "port"),
+        (f"{CLOSEST.replace('web-api', 'reports')} has insufficient memory available. {SEE}", "memory"),
+        (f"{CLOSEST.replace('web-api', 'cpu-portal')} has insufficient CPU units available. {SEE}", "CPU"),
     ],
 )
 def test_insufficient_resources_names_the_resource(text: str, resource_word: str) -> None:
