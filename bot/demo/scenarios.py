@@ -19,7 +19,7 @@ is built by `network`, `load_balancer`, `registry` and `access`; each service is
 | media      | EFS mount targets' group admits NFS from web's group, not media | `volume_mount`        |
 | reports    | EC2: asks 3072 MiB, container instances have 1536 and 980 left  | `placement_insufficient_resources` |
 | relay      | command backgrounds the worker with `&`: exits 0 at once        | `clean_exit`          |
-| ledger     | healthCheck startPeriod 15 s, 3 × 10 s, for a slow start         | `container_health_check` |
+| ledger     | healthCheck gives up after 15 s + 3 × 10 s; the app needs 57 s  | `container_health_check` |
 | sync       | Spot interruptions under FARGATE base 1 / FARGATE_SPOT weight 4 | `spot_interruption` (normal) |
 
 moto 5.2 ignores `list_tasks(serviceName=…)` (tasks carry `group` "service:NAME"), and its

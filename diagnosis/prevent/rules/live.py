@@ -7,8 +7,19 @@ exactly their needs (`needs_of_rules`)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
-from diagnosis.checks import artifacts, health, network, placement, platform, resources, secrets
+from diagnosis.checks import (
+    artifacts,
+    health,
+    network,
+    placement,
+    platform,
+    resources,
+    secrets,
+    taskdef,
+    volumes,
+)
 from diagnosis.knowledge import info
 from diagnosis.models import Action
 from diagnosis.names import fill
@@ -39,6 +50,22 @@ def load_balanced(subject: Subject) -> bool:
 
 def on_ec2(subject: Subject) -> bool:
     return not subject.fargate and (subject.service or {}).get("launchType") == "EC2"
+
+
+def has_efs(subject: Subject) -> bool:
+    return bool(volumes.efs_volumes(subject.task_definition))
+
+
+def has_command(subject: Subject) -> bool:
+    return any(c.get("command") or c.get("entryPoint") for c in _containers(subject))
+
+
+def has_health_check(subject: Subject) -> bool:
+    return any(c.get("healthCheck") for c in _containers(subject))
+
+
+def _containers(subject: Subject) -> list[dict[str, Any]]:
+    return [c for c in subject.task_definition.get("containerDefinitions") or [] if isinstance(c, dict)]
 
 
 def creates_no_group(subject: Subject) -> bool:
@@ -249,5 +276,32 @@ RULES = (
         "On EC2 the task needs a connected container instance with the CPU and memory it asks for.",
         ("placement_insufficient_resources", "placement_constraint_or_no_instances"),
         (Use(placement.CONTAINER_INSTANCES, "placement_insufficient_resources", on_ec2),),
+    ),
+    _live(
+        "efs_volume",
+        "EFS volume unreachable from the task",
+        "error",
+        "An EFS volume needs an available file system with a mount target in each of the task's zones whose "
+        "security groups admit NFS (2049) from the task, and an access point of that file system.",
+        ("volume_mount",),
+        (Use(volumes.EFS_VOLUME, "volume_mount", has_efs),),
+    ),
+    _live(
+        "foreground_command",
+        "Command puts the main process in the background",
+        "error",
+        "A service's essential container must keep its main process in the foreground: with `&`, nohup or a "
+        "daemon flag the shell exits 0 and the task stops.",
+        ("clean_exit",),
+        (Use(taskdef.TASK_DEFINITION, "clean_exit", has_command),),
+    ),
+    _live(
+        "health_check_window",
+        "Container health check gives up before the app starts",
+        "error",
+        "The healthCheck's startPeriod plus retries × interval must cover the app's start time (from its "
+        "log), or ECS replaces every task as unhealthy.",
+        ("container_health_check",),
+        (Use(taskdef.TASK_DEFINITION, "container_health_check", has_health_check),),
     ),
 )

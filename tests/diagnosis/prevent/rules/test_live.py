@@ -205,6 +205,49 @@ def test_an_ec2_cluster_without_instances_fails() -> None:
     assert found(live(ec2, svc=service(launchType="EC2"), container_instances=room), "cluster_capacity") == []
 
 
+def test_an_efs_mount_target_closed_to_the_task_fails() -> None:
+    volumes = [{"name": "data", "efsVolumeConfiguration": {"fileSystemId": "fs-0a1"}}]
+    subnet = {"SubnetId": "subnet-1", "AvailabilityZone": "eu-west-1a", "CidrBlock": "10.1.1.0/24"}
+    target = {"MountTargetId": "fsmt-1", "SubnetId": "subnet-1", "AvailabilityZoneName": "eu-west-1a"}
+
+    def subject(nfs_from: str) -> Subject:
+        rule = {
+            "IpProtocol": "tcp",
+            "FromPort": 2049,
+            "ToPort": 2049,
+            "UserIdGroupPairs": [{"GroupId": nfs_from}],
+        }
+        return live(
+            taskdef(volumes=volumes),
+            subnets=[subnet],
+            security_groups=[{"GroupId": "sg-task"}],
+            file_systems={"fs-0a1": {"LifeCycleState": "available"}},
+            mount_targets={"fs-0a1": [target]},
+            mount_target_groups={"fsmt-1": ["sg-efs"]},
+            vpc_security_groups=[{"GroupId": "sg-efs", "IpPermissions": [rule]}],
+        )
+
+    [result] = found(subject("sg-other"), "efs_volume")
+    assert "allows no NFS 2049 from sg-task" in result.fact
+    assert found(subject("sg-task"), "efs_volume") == []
+
+
+def test_a_backgrounded_command_fails() -> None:
+    background = taskdef(container(command=["sh", "-c", "./worker & echo up"]))
+    [result] = found(live(background), "foreground_command")
+    assert "background" in result.fact
+    assert found(live(taskdef(container(command=["./worker", "--foreground"]))), "foreground_command") == []
+
+
+def test_a_health_check_that_gives_up_before_the_start_fails() -> None:
+    check = {"command": ["CMD", "/ok"], "interval": 10, "retries": 3, "startPeriod": 20}
+    slow = [{"message": "Started App in 80.5 seconds"}]
+    [result] = found(live(taskdef(container(healthCheck=check)), log_events=slow), "health_check_window")
+    assert "needs 80 s to start" in result.fact
+    fast = [{"message": "Started App in 12.0 seconds"}]
+    assert found(live(taskdef(container(healthCheck=check)), log_events=fast), "health_check_window") == []
+
+
 def test_offline_rules_produce_nothing_from_the_live_family_without_evidence() -> None:
     offline = replace(live(images={"web": ["v2.4.0"]}, ecr={"web": []}), evidence=None)
     assert check_subjects([offline], LIVE).results == []
@@ -222,6 +265,9 @@ def test_every_live_rule_has_a_test_here() -> None:
         "memory_headroom",
         "load_balancer_health",
         "cluster_capacity",
+        "efs_volume",
+        "foreground_command",
+        "health_check_window",
     }
     assert {rule.id for rule in LIVE} == tested
 
