@@ -6,11 +6,17 @@ membership is read from Slack (cached briefly, so a removal takes effect within 
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
 
 GroupMembers = Callable[[str], set[str]]
+_SLACK_ID = re.compile(r"[UWS][A-Z0-9]+")  # only these become mentions: Slack mrkdwn, shown unescaped
+
+
+def _plain(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class Operators:
@@ -32,7 +38,10 @@ class Operators:
         if not self.users and not self.groups:
             return "nobody (ECS_WHY_OPERATORS is empty)"
         return ", ".join(
-            [*(f"<@{u}>" for u in sorted(self.users)), *(f"<!subteam^{g}>" for g in self.groups)]
+            [
+                *(f"<@{u}>" if _SLACK_ID.fullmatch(u) else _plain(u) for u in sorted(self.users)),
+                *(f"<!subteam^{g}>" if _SLACK_ID.fullmatch(g) else _plain(g) for g in self.groups),
+            ]
         )
 
     def _group(self, group: str) -> set[str]:

@@ -22,6 +22,13 @@ from handlers.replies import post
 from handlers.run import PICK, diagnose_and_publish
 
 
+def refusal(exc: Exception) -> str:
+    """🚫 and why, escaped; a refusal's list of who may act stays mrkdwn, so its mentions render."""
+    if isinstance(exc, Refused):
+        return f"🚫 {escape(exc.reason)}; allowed: {exc.allowed}"
+    return f"🚫 {escape(str(exc))}"
+
+
 def _where(body: dict[str, Any]) -> tuple[str, str, str | None]:
     container = body.get("container") or {}
     message = body.get("message") or {}
@@ -67,7 +74,7 @@ def register(app: App, services: Services) -> None:
             pending, plan = services.remediator.plan(user, key)
         except (Refused, Expired, PlanError) as exc:
             metrics.ACTIONS.labels("unknown", type(exc).__name__.lower()).inc()
-            respond(response_type="ephemeral", replace_original=False, text=f"🚫 {escape(str(exc))}")
+            respond(response_type="ephemeral", replace_original=False, text=refusal(exc))
             return
         except StoreUnavailable:
             respond(

@@ -15,6 +15,7 @@ from bot import metrics
 from bot.remediation.executor import Expired, Refused
 from bot.services import Services
 from bot.store import StoreUnavailable
+from handlers.actions import refusal
 from handlers.render.diagnosis import Message
 from handlers.render.modal import CONFIRM
 from handlers.render.text import escape
@@ -54,7 +55,7 @@ def register(app: App, services: Services) -> None:
             result = services.remediator.apply(user, key)
         except (Refused, Expired) as exc:
             metrics.ACTIONS.labels("unknown", type(exc).__name__.lower()).inc()
-            _tell(client, channel, user, f"🚫 {escape(str(exc))}")
+            _tell(client, channel, user, refusal(exc))
             return
         except StoreUnavailable:
             _tell(client, channel, user, "⚠️ My state store is unreachable; nothing was changed.")

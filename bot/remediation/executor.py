@@ -30,11 +30,21 @@ CLAIM_TTL = 24 * 3600
 
 
 class Refused(Exception):
-    """The user may not run remediation actions; the message says who may."""
+    """The user may not run remediation actions. `reason` is plain text; `allowed` is Slack mrkdwn that
+    mentions who may (`<@U…>`, `<!subteam^S…>`), built from validated IDs, so it is shown unescaped."""
+
+    def __init__(self, reason: str, allowed: str) -> None:
+        super().__init__(f"{reason}; allowed: {allowed}")
+        self.reason = reason
+        self.allowed = allowed
 
 
 class Expired(Exception):
     """The button's pending action is gone (expired or already used)."""
+
+
+class Replayed(Expired):
+    """The button's change was already applied: a second confirm (resubmit, re-delivery) does nothing."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,10 @@ class Remediator:
         """Authorise the user for the pending action (at click and again at confirm); audit refusals."""
         pending = self.store.get_pending(key)
         if pending is None:
+            if self.store.claimed(f"applied:{key}"):
+                self.store.audit({"event": "replayed", "stage": stage, "user": user, "key": key})
+                raise Replayed("this change was already applied; nothing was done twice")
+            self.store.audit({"event": "expired", "stage": stage, "user": user, "key": key})
             raise Expired(
                 "this button has expired or was already used; re-run the diagnosis for fresh buttons"
             )
@@ -76,18 +90,31 @@ class Remediator:
                     "params": pending["action"].get("params"),
                 }
             )
-            raise Refused(
-                f"you are not allowed to run remediation actions; allowed: {self.operators.describe()}"
-            )
+            raise Refused("you are not allowed to run remediation actions", self.operators.describe())
         return pending
 
     def plan(self, user: str, key: str) -> tuple[dict[str, Any], Plan]:
+        """At click: authorise, plan, and audit that the confirmation was shown to this user."""
         pending = self.check(user, key, "click")
-        return pending, self._plan(pending, user)
+        plan = self._plan(pending, user)
+        self.store.audit(
+            {
+                "event": "confirmation_shown",
+                "stage": "click",
+                "user": user,
+                "key": key,
+                "kind": pending["action"].get("kind"),
+                "params": pending["action"].get("params"),
+            }
+        )
+        return pending, plan
 
     def apply(self, user: str, key: str) -> Applied:
         pending = self.check(user, key, "confirm")
         if not self.store.claim(f"applied:{key}", CLAIM_TTL):
+            self.store.audit(
+                {"event": "replayed", "stage": "confirm", "user": user, "key": key, "concurrent": True}
+            )
             return Applied(
                 False,
                 "this change was already applied (or is being applied); nothing was done twice",

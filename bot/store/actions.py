@@ -29,6 +29,11 @@ class OnceMixin(StoreBase):
         return bool(self.redis.set(self.key("claim", key), "1", nx=True, ex=check_ttl(ttl_seconds)))
 
     @guarded
+    def claimed(self, key: str) -> bool:
+        """Whether a `claim` on this key is held (an action applied within the claim's TTL)."""
+        return bool(self.redis.exists(self.key("claim", key)))
+
+    @guarded
     def release(self, key: str) -> bool:
         """Give a claim back (the action failed and nothing changed), so a retry may claim it again.
 

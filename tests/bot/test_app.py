@@ -182,3 +182,19 @@ def test_a_hundred_refusals_log_one_short_line(app: WebApp, caplog: pytest.LogCa
 )
 def test_signed_but_malformed_payloads_are_400(app: WebApp, body: bytes) -> None:
     assert call(app, "/slack/events", "POST", body, sign(body, SECRET))[0] == 400
+
+
+def test_a_slack_redelivery_is_not_answered_twice(
+    slack: FakeSlackApi, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = build_web_app(settings(slack, monkeypatch), store, start_workers=False)
+    request = slash_command("web --cluster prod")
+    assert call(app, "/slack/events", "POST", request.body, sign(request.body, SECRET))[0] == 200
+    retry = {**sign(request.body, SECRET), "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    assert call(app, "/slack/events", "POST", request.body, retry) == (200, "")
+    assert store.pending_jobs() == 1, "one job for the command, none for its re-delivery"
+
+    lost = slash_command("orders --cluster prod")  # a retry of a delivery that never arrived is new
+    headers = {**sign(lost.body, SECRET), "X-Slack-Retry-Num": "1"}
+    assert call(app, "/slack/events", "POST", lost.body, headers)[0] == 200
+    assert store.pending_jobs() == 2

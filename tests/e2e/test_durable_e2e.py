@@ -21,9 +21,18 @@ import redis
 
 from tests.conftest import RedisServer
 from tests.e2e.conftest import ROOT, cli_env
-from tests.e2e.test_slack_e2e import SECRET, free_port
+from tests.e2e.test_slack_e2e import (
+    OPERATOR,
+    SECRET,
+    STRANGER,
+    audit,
+    buttons,
+    free_port,
+    grace,
+    restore_grace,
+)
 from tests.fakes.slack_api import FakeSlackApi
-from tests.fakes.slack_requests import post, send, slash_command
+from tests.fakes.slack_requests import block_action, post, send, slash_command, view_submission
 
 pytestmark = pytest.mark.e2e
 
@@ -104,17 +113,20 @@ def headlines(slack: FakeSlackApi, needle: str) -> list[dict[str, Any]]:
     ]
 
 
-def wait_for_headline(slack: FakeSlackApi, needle: str, timeout: float = 60) -> dict[str, Any]:
-    """The answer's headline in the channel: posted, or the "diagnosing…" message updated into it."""
+def wait_for_headline(
+    slack: FakeSlackApi, needle: str, timeout: float = 60, count: int = 1
+) -> dict[str, Any]:
+    """The `count`-th answer headline in the channel: posted, or the "diagnosing…" message updated into it."""
     deadline = time.monotonic() + timeout
-    while not (found := headlines(slack, needle)):
+    while len(found := headlines(slack, needle)) < count:
         assert time.monotonic() < deadline, f"no headline with {needle!r}: {slack.messages()}"
         time.sleep(0.1)
-    return found[0]
+    return found[count - 1]
 
 
-def ask(bot: Bot, slack: FakeSlackApi, text: str) -> None:
-    status, body, _ = send(bot.base, slash_command(text, response_url=slack.response_url("u")), SECRET)
+def ask(bot: Bot, slack: FakeSlackApi, text: str, user: str = "U1") -> None:
+    request = slash_command(text, user_id=user, response_url=slack.response_url("u"))
+    status, body, _ = send(bot.base, request, SECRET)
     assert status == 200, body  # the ack
 
 
@@ -211,3 +223,66 @@ def test_a_hundred_malformed_unauthenticated_requests_are_4xx_with_a_small_log(
     assert statuses <= {400, 401}
     grown = bot.log()[before:]
     assert "Traceback" not in grown and len(grown.splitlines()) <= 2 and len(grown) < 500, grown
+
+
+def fix_button(top: dict[str, Any]) -> dict[str, Any]:
+    return next(b for b in buttons(top) if b["action_id"].startswith("ecs_why_fix"))
+
+
+def click(bot: Bot, slack: FakeSlackApi, user: str, top: dict[str, Any], name: str) -> None:
+    fix = fix_button(top)
+    request = block_action(
+        fix["action_id"], fix["value"], user_id=user, message_ts=top["ts"],
+        message={"ts": top["ts"], "text": top["text"], "blocks": top["blocks"]},
+        response_url=slack.response_url(name),
+    )  # fmt: skip
+    assert send(bot.base, request, SECRET)[0] == 200
+
+
+def test_replayed_and_expired_fixes_are_audited_and_refusals_mention(
+    start_bot: Callable[..., Bot], slack: FakeSlackApi, fresh_redis: RedisServer, endpoint: str
+) -> None:
+    bot = start_bot(fresh_redis.url, ECS_WHY_OPERATORS=OPERATOR)
+    before = grace(endpoint)
+    ask(bot, slack, "web --cluster demo", user=OPERATOR)
+    top = wait_for_headline(slack, "demo/web")
+    click(bot, slack, STRANGER, top, "stranger")
+    refused = slack.wait_for("response_url", lambda c: "not allowed" in c.params.get("text", ""), timeout=30)
+    assert f"<@{OPERATOR}>" in refused.params["text"] and "&lt;" not in refused.params["text"]
+
+    click(bot, slack, OPERATOR, top, "operator")
+    view = slack.wait_for("views.open", timeout=30).params["view"]
+    confirm = view_submission("ecs_why_confirm", view["private_metadata"], user_id=OPERATOR)
+    try:
+        assert send(bot.base, confirm, SECRET)[0] == 200
+        slack.wait_for("chat.postMessage", lambda c: "applied" in c.params.get("text", ""), timeout=30)
+        again = view_submission("ecs_why_confirm", view["private_metadata"], user_id=OPERATOR)
+        assert send(bot.base, again, SECRET)[0] == 200  # a resubmitted modal: nothing is done twice
+        slack.wait_for("chat.postEphemeral", lambda c: "already applied" in c.params.get("text", ""), timeout=30)
+    finally:
+        restore_grace(endpoint, before)
+
+    ask(bot, slack, "web --cluster demo", user=OPERATOR)
+    fresh = wait_for_headline(slack, "demo/web", count=2)
+    key = fix_button(fresh)["value"]
+    redis.Redis.from_url(fresh_redis.url).delete(f"ecs-why:pending:{key}")  # what its TTL does
+    click(bot, slack, OPERATOR, fresh, "late")
+    slack.wait_for("response_url", lambda c: "expired" in c.params.get("text", ""), timeout=30)
+
+    events = [(r.get("event"), r.get("stage")) for r in audit(fresh_redis.url)]
+    assert ("refused", "click") in events and ("confirmation_shown", "click") in events
+    assert events.count(("replayed", "confirm")) == 1 and ("expired", "click") in events
+    assert [e for e, _ in events].count("applied") == 1
+
+
+def test_a_slack_redelivery_is_answered_once(
+    start_bot: Callable[..., Bot], slack: FakeSlackApi, redis_url: str
+) -> None:
+    bot = start_bot(redis_url)
+    request = slash_command("orders --cluster demo", response_url=slack.response_url("o"))
+    assert send(bot.base, request, SECRET)[0] == 200
+    retried = send(bot.base, request, SECRET, extra_headers={"X-Slack-Retry-Num": "1"})
+    assert retried[:2] == (200, "")
+    wait_for_headline(slack, "demo/orders")
+    time.sleep(3)
+    assert len(headlines(slack, "demo/orders")) == 1

@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from bot.authz import Operators
-from bot.remediation.executor import Applied, Expired, Refused, Remediator, deployment_state
+from bot.remediation.executor import Applied, Expired, Refused, Remediator, Replayed, deployment_state
 from bot.store import Store
 from tests.bot.remediation.test_kinds import CLUSTER, REGION, SERVICE, Ecs
 from tests.bot.remediation.test_kinds import aws_env as aws_env
@@ -92,6 +92,45 @@ def test_unknown_key_is_expired(store: Store) -> None:
         remediator(store).plan(OPERATOR, "nope")
 
 
+def test_an_expired_button_is_audited_at_click_and_at_confirm(store: Store, ecs: Ecs) -> None:
+    r = remediator(store)
+    key = offer(r)
+    store.redis.delete(store.key("pending", key))  # what the TTL does
+    with pytest.raises(Expired) as clicked:
+        r.plan(OPERATOR, key)
+    assert not isinstance(clicked.value, Replayed)
+    with pytest.raises(Expired):
+        r.apply(OPERATOR, key)
+    expired = [x for x in reversed(store.audit_log()) if x["event"] == "expired"]
+    assert [(x["stage"], x["user"], x["key"]) for x in expired] == [
+        ("click", OPERATOR, key),
+        ("confirm", OPERATOR, key),
+    ]
+    assert grace(ecs) == 10
+
+
+def test_a_replayed_confirmation_is_audited_and_changes_nothing(store: Store, ecs: Ecs) -> None:
+    r = remediator(store)
+    key = offer(r)
+    r.plan(OPERATOR, key)
+    assert r.apply(OPERATOR, key).ok
+    ecs.service().health_check_grace_period_seconds = 10
+    with pytest.raises(Replayed, match="already applied"):
+        r.apply(OPERATOR, key)
+    assert grace(ecs) == 10
+    assert events(store) == ["confirmation_shown", "applied", "replayed"]
+    replayed = store.audit_log()[0]
+    assert replayed["stage"] == "confirm" and replayed["user"] == OPERATOR and replayed["key"] == key
+
+
+def test_the_refusal_names_who_may_as_mentions(store: Store) -> None:
+    r = Remediator(store, Operators(["U0OP", "S0GROUP"], lambda g: set()), sessions, ttl_seconds=60)
+    with pytest.raises(Refused) as refused:
+        r.plan(STRANGER, offer(r))
+    assert refused.value.allowed == "<@U0OP>, <!subteam^S0GROUP>"
+    assert "<" not in refused.value.reason
+
+
 def test_apply_changes_ecs_and_audits(store: Store, ecs: Ecs) -> None:
     r = remediator(store)
     key = offer(r)
@@ -118,6 +157,7 @@ def test_apply_twice_changes_once(store: Store, ecs: Ecs) -> None:
     assert not second.ok and second.duplicate
     assert grace(ecs) == 10, "no second change"
     assert events(store).count("applied") == 1
+    assert events(store).count("replayed") == 1, "the second confirmation is audited"
 
 
 def test_concurrent_confirms_change_once(store: Store, ecs: Ecs) -> None:
@@ -130,9 +170,7 @@ def test_concurrent_confirms_change_once(store: Store, ecs: Ecs) -> None:
 
     def counting_sessions(user: str, account: str | None, region: str | None) -> boto3.Session:
         session = boto3.Session(region_name=REGION)
-        session.events.register(
-            "before-call.ecs.UpdateService", lambda params, **kw: calls.append(params)
-        )
+        session.events.register("before-call.ecs.UpdateService", lambda params, **kw: calls.append(params))
         return session
 
     r.sessions = counting_sessions
@@ -270,9 +308,9 @@ def test_follow_reports_an_aws_error(store: Store, ecs: Ecs) -> None:
 
 def test_deployment_state() -> None:
     assert deployment_state({"deployments": [{"status": "PRIMARY", "rolloutState": "FAILED"}]}) == "FAILED"
-    assert deployment_state({"deployments": [{"status": "PRIMARY"}], "runningCount": 2, "desiredCount": 2}) == (
-        "COMPLETED"
-    )
+    assert deployment_state(
+        {"deployments": [{"status": "PRIMARY"}], "runningCount": 2, "desiredCount": 2}
+    ) == ("COMPLETED")
     assert deployment_state({"deployments": [{"status": "PRIMARY"}, {"status": "ACTIVE"}]}) == "IN_PROGRESS"
 
 
