@@ -30,8 +30,10 @@ from bot.authz import Operators
 from bot.aws_session import remediation_session_for
 from bot.diagnoser import Diagnoser
 from bot.events.config import EventsConfig
+from bot.events.lifecycle import Lifecycle, LifecycleConfig
 from bot.events.pipeline import Pipeline
 from bot.events.runner import build_source, start_in_background
+from bot.events.steady import ecs_task_counts
 from bot.jobs import DurableLazyRunner, JobWorkers
 from bot.logs import record as log_record
 from bot.remediation.executor import Remediator
@@ -265,7 +267,9 @@ def build_event_pipeline(settings: Settings, store: Store, client: WebClient) ->
         for a in settings.accounts
         if a.role_arn and a.role_arn.count(":") >= 5
     }
-    return Pipeline(store, SlackNotifier(client, aliases), EventsConfig.from_settings(settings))
+    notifier = SlackNotifier(client, aliases)
+    lifecycle = Lifecycle(store, notifier, ecs_task_counts(settings), LifecycleConfig.from_settings(settings))
+    return Pipeline(store, notifier, EventsConfig.from_settings(settings), lifecycle)
 
 
 def build_job_workers(settings: Settings, services: Services, bolt: App, threads: int) -> JobWorkers:

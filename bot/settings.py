@@ -107,6 +107,21 @@ class Settings(BaseSettings):
     group_window_minutes: int = Field(
         default=60, ge=1, le=1440, description="A cause's failures within this window share one thread."
     )
+    alert_quiet_minutes: int = Field(
+        default=10,
+        ge=1,
+        le=1440,
+        description="An alert resolves itself when its service runs its desired tasks and no stop of its "
+        "cause came for this long.",
+    )
+    escalate_usergroup: str | None = Field(
+        default=None,
+        pattern=r"^S[A-Z0-9]+$",
+        description="Slack user group (S…) mentioned in the thread of an alert nobody acknowledged in time.",
+    )
+    escalate_after_minutes: int = Field(
+        default=30, ge=1, le=1440, description="When an unacknowledged alert mentions ECS_WHY_ESCALATE_USERGROUP."
+    )
     pending_action_ttl_seconds: int = Field(
         default=900, ge=60, le=86400, description="How long a remediation button stays valid."
     )

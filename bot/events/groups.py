@@ -22,7 +22,9 @@ from collections.abc import Sequence
 from dataclasses import fields, replace
 from typing import Any
 
+from bot.commands import Command
 from bot.events.config import EventsConfig
+from bot.events.lifecycle import with_state
 from bot.events.notifier import Notice, Notifier, NotifyFailed
 from bot.events.telemetry import SLACK_CALLS
 from bot.store import Store
@@ -111,6 +113,9 @@ class Groups:
     def _post(
         self, gkey: str, channel: str, group: dict[str, Any], notice: Notice, diagnosis: Diagnosis
     ) -> str:
+        last = self.store.alert_get(gkey)  # a recurrence links to the last alert of the group
+        if last and last.get("resolved") and last.get("ts"):
+            notice = replace(notice, previous_ts=str(last["ts"]), previous_resolved=str(last["resolved"]))
         try:
             ts = self.notifier.open_group(channel, notice)
         except NotifyFailed as exc:
@@ -121,11 +126,23 @@ class Groups:
             raise Retry(f"posting {gkey} failed: {exc}") from exc
         SLACK_CALLS.labels("post").inc()
         self.store.group_update(gkey, {"ts": ts, "shown": notice.count})
+        self._opened(gkey, channel, ts, notice)
         self.store.claim(_claim("flush", gkey, group), self.config.update_interval_seconds)
         self.notifier.add_details(channel, ts, diagnosis)
         SLACK_CALLS.labels("details").inc()
         self._mark(gkey, channel, notice)  # stops counted while we were posting show on the next flush
         return "posted"
+
+    def _opened(self, gkey: str, channel: str, ts: str, notice: Notice) -> None:
+        """The alert's lifecycle starts (open), and its thread answers follow-ups about the service."""
+        self.store.alert_open(
+            gkey,
+            {"ts": ts, "channel": channel, "notice": {f: getattr(notice, f) for f in _NOTICE_FIELDS},
+             "count": notice.count,
+             "previous_ts": notice.previous_ts, "previous_resolved": notice.previous_resolved},
+        )  # fmt: skip
+        target = Command("diagnose", notice.label, region=notice.region or None)
+        self.store.remember_thread(channel, ts, target.text())
 
     def _muted(self, fingerprint: str) -> bool:
         now = time.monotonic()
@@ -173,7 +190,9 @@ class Groups:
             if not self.store.claim(_claim("flush", gkey, group), self.config.update_interval_seconds):
                 continue  # updated recently (here or by another replica): try again on a later flush
             try:
-                self.notifier.update_group(channel, str(ts), _from_group(group, notice, count), count - shown)
+                alert = self.store.alert_get(gkey)
+                shown_notice = with_state(_from_group(group, notice, count), alert)
+                self.notifier.update_group(channel, str(ts), shown_notice, count - shown)
             except NotifyFailed as exc:
                 log.warning("cannot update the %s group in %s: %s", notice.category, channel, exc)
                 if exc.permanent:
@@ -181,6 +200,7 @@ class Groups:
                 continue
             SLACK_CALLS.labels("update").inc()
             self.store.group_update(gkey, {"shown": count})
+            self.store.alert_set(gkey, {"count": count})
             self._drop(gkey, entry)
             updated += 1
         return updated

@@ -45,6 +45,13 @@ class Notice:
     latest_task: str = ""
     latest_reason: str = ""
     latest_at: str = ""
+    # The alert's lifecycle (bot/events/lifecycle.py): who acknowledged it and when, how it recovered,
+    # and the message of the last alert of this group when this one is a recurrence.
+    acked_by: str = ""
+    acked_at: str = ""
+    resolved: str = ""  # "recovered at 14:02 UTC after 37 failures in 25 min"
+    previous_ts: str = ""
+    previous_resolved: str = ""
 
     @property
     def label(self) -> str:
@@ -67,6 +74,18 @@ class Notifier(Protocol):
 
     def update_group(self, channel: str, ts: str, notice: Notice, added: int) -> None:
         """Update the message's counter (chat.update) and say in its thread what `added` stops were.
+
+        Raises NotifyFailed."""
+        ...
+
+    def resolve_group(self, channel: str, ts: str, notice: Notice) -> None:
+        """Edit the message to say it recovered (`notice.resolved`), and say so in its thread.
+
+        Raises NotifyFailed."""
+        ...
+
+    def escalate(self, channel: str, ts: str, notice: Notice, usergroup: str, minutes: int) -> None:
+        """Mention the user group in the thread of an alert nobody acknowledged for `minutes`.
 
         Raises NotifyFailed."""
         ...

@@ -18,6 +18,7 @@ from typing import Any
 from bot.events.config import EventsConfig
 from bot.events.groups import Groups
 from bot.events.ingest import Event
+from bot.events.lifecycle import Lifecycle
 from bot.events.notifier import Notice, Notifier
 from bot.events.telemetry import EVENTS
 from bot.logs import record as log_record
@@ -43,10 +44,17 @@ def wants(subscription: Mapping[str, Any], category: str, failure: bool) -> bool
 class Pipeline:
     """`process(event)` → an outcome label; raises Retry or StoreUnavailable when the message must stay."""
 
-    def __init__(self, store: Store, notifier: Notifier, config: EventsConfig | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        notifier: Notifier,
+        config: EventsConfig | None = None,
+        lifecycle: Lifecycle | None = None,
+    ) -> None:
         self.store = store
         self.config = config or EventsConfig()
         self.groups = Groups(store, notifier, self.config)
+        self.lifecycle = lifecycle
         self._subscribers: dict[str, tuple[float, list[dict[str, Any]]]] = {}
 
     def process(self, event: Event) -> str:
@@ -61,7 +69,11 @@ class Pipeline:
         return outcome
 
     def flush(self) -> int:
-        return self.groups.flush()
+        """New counts shown; then (once an interval) alerts resolved or escalated."""
+        updated = self.groups.flush()
+        if self.lifecycle is not None:
+            updated += self.lifecycle.tick()
+        return updated
 
     def _process(self, event: Event) -> str:
         diagnosis = diagnose(event.observations)

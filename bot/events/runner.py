@@ -18,6 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from bot.aws_session import session_for
 from bot.events.pipeline import Pipeline
 from bot.events.poller import Poller
+from bot.events.steady import account_alias
 from bot.events.worker import Worker
 from bot.metrics import REGISTRY
 from bot.settings import Settings
@@ -38,14 +39,6 @@ def queue_region(queue_url: str) -> str | None:
     host = queue_url.split("://", 1)[-1].split("/", 1)[0]
     parts = host.split(".")
     return parts[1] if len(parts) >= 4 and parts[0] == "sqs" else None
-
-
-def account_alias(settings: Settings, account_id: str | None) -> str | None:
-    """The ECS_WHY_ACCOUNTS alias whose role lives in this account (None: the default credentials)."""
-    for config in settings.accounts:
-        if account_id and config.role_arn and f":{account_id}:" in config.role_arn:
-            return config.alias
-    return None
 
 
 def build_source(settings: Settings, store: Store, pipeline: Pipeline) -> Source:

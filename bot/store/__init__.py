@@ -1,8 +1,8 @@
 """The state store: the only module that touches Redis.
 
 Subscriptions, pending button actions (TTL), the append-only audit log, stopped-task history per service,
-failure groups and mutes, which target a thread is about, dedupe and once-only claims, the task
-definition cache, the poller cursor and the job stream, all as JSON under one key prefix. Every method
+failure groups, their alerts' lifecycle and mutes, which target a thread is about, dedupe and once-only
+claims, the task definition cache, the poller cursor and the job stream, all as JSON under one key prefix. Every method
 raises `StoreUnavailable` when Redis cannot be reached, so callers degrade and back off instead of crashing.
 
 With no `REDIS_URL`, `Store.from_url(None)` gives an in-process Redis (fakeredis) shared by the whole
@@ -20,6 +20,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from bot.store.actions import AuditMixin, OnceMixin, PendingMixin
+from bot.store.alerts import AlertsMixin
 from bot.store.base import StoreUnavailable, service_key
 from bot.store.cache import TaskDefinitionCache, TaskDefinitionsMixin
 from bot.store.groups import GroupsMixin
@@ -52,6 +53,7 @@ class Store(
     TaskDefinitionsMixin,
     JobsMixin,
     ThreadsMixin,
+    AlertsMixin,
 ):
     """Typed access to every piece of shared state; safe to share between threads and replicas."""
 

@@ -49,7 +49,8 @@ def test_group_message_counts_escapes_and_carries_the_buttons() -> None:
     text = message.blocks[0]["text"]["text"]
     assert "*3 stops* since 10:00 UTC" in text and "`oom` on *prod/web-api*" in text
     assert "&lt;!channel&gt;" in message.blocks[1]["elements"][0]["text"], "AWS text cannot ping a channel"
-    rerun, mute = message.blocks[-1]["elements"]
+    ack, rerun, mute = message.blocks[-1]["elements"]
+    assert (ack["action_id"], ack["value"], ack["style"]) == ("ecs_why_ack", FP, "primary")
     assert (rerun["action_id"], rerun["value"]) == (
         "ecs_why_rerun",
         "web-api --cluster prod --region us-east-1",
@@ -128,3 +129,89 @@ def test_mute_refuses_a_forged_value_and_reports_a_store_outage() -> None:
     store.mute.side_effect = StoreUnavailable("down")
     mute_listener(store)(**click(FP), client=MagicMock(), respond=respond)
     assert "nothing was muted" in respond.call_args.kwargs["text"]
+
+
+# ------------------------------------------------------------------ alert lifecycle
+
+
+def lazy_listener(store: Any, name: str) -> Any:
+    app = App(token="xoxb-test", signing_secret="secret", token_verification_enabled=False)
+    register_all(app, MagicMock(store=store))
+    for listener in app._listeners:
+        if [f.__name__ for f in listener.lazy_functions] == [name]:
+            return listener.lazy_functions[0]
+    raise AssertionError(f"no {name} listener")
+
+
+def open_alert(store: Store, **changes: Any) -> str:
+    from dataclasses import asdict
+
+    gkey = f"{FP}|C1"
+    store.alert_open(gkey, {"ts": "1700000000.000100", "channel": "C1", "notice": asdict(notice(**changes))})
+    return gkey
+
+
+def ack_click(user: str = "U7") -> dict[str, Any]:
+    return {
+        "body": {"user": {"id": user}, "channel": {"id": "C1"}, "message": {"ts": "1700000000.000100"}},
+        "action": {"action_id": "ecs_why_ack", "value": FP},
+    }
+
+
+def test_acknowledge_shows_who_and_when_and_only_once(store: Store) -> None:
+    gkey = open_alert(store)
+    acknowledge = lazy_listener(store, "acknowledge")
+    client, respond = MagicMock(), MagicMock()
+    client.chat_postMessage.return_value = {"ok": True, "ts": "1700000000.000300"}
+    acknowledge(**ack_click("U7"), client=client, respond=respond)
+    updated = client.chat_update.call_args.kwargs
+    assert updated["ts"] == "1700000000.000100" and updated["channel"] == "C1"
+    context = [e["text"] for b in updated["blocks"] if b["type"] == "context" for e in b["elements"]]
+    assert any(t.startswith("👀 Acknowledged by <@U7> at ") and t.endswith(" UTC") for t in context)
+    ids = [e["action_id"] for e in updated["blocks"][-1]["elements"]]
+    assert ids == ["ecs_why_rerun", "ecs_why_mute"], "no second Acknowledge button"
+    assert "<@U7> acknowledged" in client.chat_postMessage.call_args.kwargs["text"]
+    respond.assert_not_called()
+    assert store.alert_get(gkey)["acked_by"] == "U7"
+
+    other, respond = MagicMock(), MagicMock()
+    acknowledge(**ack_click("U8"), client=other, respond=respond)
+    other.chat_update.assert_not_called()
+    assert respond.call_args.kwargs["text"] == "<@U7> already acknowledged this alert."
+
+
+def test_acknowledge_of_a_recovered_or_unknown_alert_changes_nothing(store: Store) -> None:
+    acknowledge = lazy_listener(store, "acknowledge")
+    client, respond = MagicMock(), MagicMock()
+    acknowledge(**ack_click(), client=client, respond=respond)
+    assert "no longer tracked" in respond.call_args.kwargs["text"]
+    gkey = open_alert(store)
+    store.alert_mark(gkey, "resolved", "recovered at 14:02 UTC after 37 failures in 25 min")
+    acknowledge(**ack_click(), client=client, respond=respond)
+    assert respond.call_args.kwargs["text"] == (
+        "This alert already recovered: recovered at 14:02 UTC after 37 failures in 25 min."
+    )
+    client.chat_update.assert_not_called()
+
+
+def test_alert_messages_golden() -> None:
+    from tests.handlers.golden_files import check_golden
+
+    check_golden("alert_open", group_message(notice()))
+    check_golden(
+        "alert_acknowledged", group_message(notice(acked_by="U0ALICE", acked_at="2026-05-18T10:07:00+00:00"))
+    )
+    check_golden(
+        "alert_resolved",
+        group_message(notice(count=37, resolved="recovered at 14:02 UTC after 37 failures in 25 min")),
+    )
+    check_golden(
+        "alert_recurrence",
+        group_message(
+            notice(
+                previous_ts="1700000000.000100",
+                previous_resolved="recovered at 14:02 UTC after 37 failures in 25 min",
+            ),
+            previous_link="https://example.slack.com/archives/C1/p1700000000000100",
+        ),
+    )

@@ -60,8 +60,8 @@ def test_first_failure_posts_one_message_with_details_and_stores_history(
     (message,) = top_level(slack, "C1")
     assert "oom" in message["text"] and counter_of(message) == 1
     buttons = message["blocks"][-1]["elements"]
-    assert [b["action_id"] for b in buttons] == ["ecs_why_rerun", "ecs_why_mute"]
-    assert buttons[1]["value"] == fingerprint("oom")
+    assert [b["action_id"] for b in buttons] == ["ecs_why_ack", "ecs_why_rerun", "ecs_why_mute"]
+    assert buttons[0]["value"] == buttons[2]["value"] == fingerprint("oom")
     assert len(slack.thread("C1", message["ts"])) >= 2, "the diagnosis goes in the thread"
     (record,) = store.history(service_key(ACCOUNT, REGION, CLUSTER, "web-api"), 0)
     assert record["category"] == "oom" and "OutOfMemoryError" in record["reason"]

@@ -1,0 +1,183 @@
+"""Alerts that live until the problem is gone: open → acknowledged → resolved.
+
+`Lifecycle.tick()` runs with the event loop's flushes (at most once an interval across replicas, behind a
+claim). For each open alert it resolves the ones whose service is steady again — running as many tasks
+as it wants, and no stop of the alert's cause for the quiet period — by editing the message ("✅
+recovered at 14:02 UTC after 37 failures in 25 min") and ending the group, so the next failure opens a
+new alert that links to this one. An open alert nobody acknowledged for `escalate_after` mentions the
+configured user group once. Every transition is a once-only mark in Redis (bot/store/alerts.py): it
+survives restarts and two replicas never post it twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.events.notifier import Notice, Notifier, NotifyFailed
+from bot.settings import Settings
+from bot.store import Store, StoreUnavailable, service_key
+
+log = logging.getLogger(__name__)
+# The service's running and desired task counts now, or None when they cannot be read (no decision then).
+TaskCounts = Callable[[Notice], tuple[int, int] | None]
+
+
+@dataclass(frozen=True, slots=True)
+class LifecycleConfig:
+    quiet_seconds: int = 600
+    """No stop of the alert's cause for this long (and the service steady): resolved."""
+    escalate_usergroup: str | None = None
+    escalate_after_seconds: int = 1800
+    interval_seconds: int = 30
+    """How often the open alerts are looked at (one replica does it, behind a claim)."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LifecycleConfig:
+        return cls(
+            quiet_seconds=settings.alert_quiet_minutes * 60,
+            escalate_usergroup=settings.escalate_usergroup,
+            escalate_after_seconds=settings.escalate_after_minutes * 60,
+        )
+
+
+def notice_of(alert: dict[str, Any]) -> Notice | None:
+    """The notice an alert renders from, with its lifecycle state; None for an unreadable record."""
+    stored = alert.get("notice")
+    if not isinstance(stored, dict):
+        return None
+    known = {f.name for f in fields(Notice)}
+    try:
+        notice = Notice(**{k: v for k, v in stored.items() if k in known})
+    except TypeError:
+        return None
+    return with_state(notice, alert)
+
+
+def with_state(notice: Notice, alert: dict[str, Any] | None) -> Notice:
+    if not alert:
+        return notice
+    return replace(
+        notice,
+        acked_by=str(alert.get("acked_by") or ""),
+        acked_at=str(alert.get("acked_at") or ""),
+        resolved=str(alert.get("resolved") or ""),
+        previous_ts=str(alert.get("previous_ts") or ""),
+        previous_resolved=str(alert.get("previous_resolved") or ""),
+    )
+
+
+def _clock(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%H:%M UTC")
+
+
+def _minutes(seconds: float) -> str:
+    minutes = max(1, round(seconds / 60))
+    return f"{minutes} min" if minutes < 120 else f"{minutes / 60:.0f} h"
+
+
+def _epoch(value: object) -> float | None:
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str) and value:
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            return None
+    return None
+
+
+class Lifecycle:
+    def __init__(
+        self,
+        store: Store,
+        notifier: Notifier,
+        task_counts: TaskCounts,
+        config: LifecycleConfig | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store, self.notifier, self.task_counts = store, notifier, task_counts
+        self.config = config or LifecycleConfig()
+        self.clock = clock
+        self._next = 0.0
+
+    def tick(self, force: bool = False) -> int:
+        """Look at the open alerts (once an interval); returns how many changed. Never raises for Redis,
+        Slack or AWS trouble: what cannot be decided now is decided on a later tick."""
+        now = time.monotonic()
+        if not force and now < self._next:
+            return 0
+        self._next = now + self.config.interval_seconds
+        try:
+            if not force and not self.store.claim("lifecycle-tick", self.config.interval_seconds):
+                return 0
+            return sum(self._look_at(gkey) for gkey in self.store.open_alerts())
+        except StoreUnavailable as exc:
+            log.warning("alert lifecycle skipped: %s", exc)
+            return 0
+
+    def _look_at(self, gkey: str) -> int:
+        alert = self.store.alert_get(gkey)
+        notice = notice_of(alert) if alert else None
+        if alert is None or notice is None or alert.get("resolved"):
+            self.store.alert_closed(gkey)
+            return 0
+        if self._resolve(gkey, alert, notice):
+            return 1
+        return int(self._escalate(gkey, alert, notice))
+
+    def last_failure(self, alert: dict[str, Any], notice: Notice) -> float:
+        """The newest stop of the alert's cause: stored history, or when the alert opened."""
+        opened = _epoch(alert.get("opened_at")) or self.clock()
+        skey = service_key(notice.account, notice.region, notice.cluster, notice.service)
+        stops = [
+            _epoch(r.get("stoppedAt"))
+            for r in self.store.history(skey, opened - 1)
+            if r.get("category") == notice.category
+        ]
+        return max([opened, *(s for s in stops if s is not None)])
+
+    def _resolve(self, gkey: str, alert: dict[str, Any], notice: Notice) -> bool:
+        now = self.clock()
+        last = self.last_failure(alert, notice)
+        if now - last < self.config.quiet_seconds:
+            return False
+        counts = self.task_counts(notice)
+        if counts is None or counts[0] != counts[1]:
+            return False
+        first = _epoch(notice.opened_at) or _epoch(alert.get("opened_at")) or last
+        count = int(alert.get("count") or notice.count)
+        text = (
+            f"recovered at {_clock(now)} after {count} failure{'s' if count != 1 else ''} "
+            f"in {_minutes(last - first)}"
+        )
+        if not self.store.alert_mark(gkey, "resolved", text):
+            return False  # another replica resolved it
+        self.store.alert_mark(gkey, "resolved_at", now)
+        self.store.group_close(gkey)
+        self.store.alert_closed(gkey)
+        resolved = replace(notice, resolved=text, count=count)
+        try:
+            self.notifier.resolve_group(str(alert.get("channel")), str(alert.get("ts")), resolved)
+        except NotifyFailed as exc:
+            log.warning("could not show that %s recovered: %s", gkey, exc)
+        return True
+
+    def _escalate(self, gkey: str, alert: dict[str, Any], notice: Notice) -> bool:
+        group, after = self.config.escalate_usergroup, self.config.escalate_after_seconds
+        opened = _epoch(alert.get("opened_at"))
+        if not group or notice.acked_by or alert.get("escalated_at") or opened is None:
+            return False
+        if self.clock() - opened < after:
+            return False
+        if not self.store.alert_mark(gkey, "escalated_at", self.clock()):
+            return False
+        try:
+            self.notifier.escalate(str(alert.get("channel")), str(alert.get("ts")), notice, group, after // 60)
+        except NotifyFailed as exc:
+            log.warning("could not escalate %s: %s", gkey, exc)
+        return True

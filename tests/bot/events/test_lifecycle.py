@@ -1,0 +1,142 @@
+"""Alerts with a lifecycle, against a real Redis and the fake Slack: open → acknowledged → resolved when
+the service is steady and quiet, a recurrence opens a new alert linking the last, escalation once, and
+two replicas never post a recovery twice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from slack_sdk import WebClient
+
+from bot.events.groups import group_key
+from bot.events.ingest import parse_event
+from bot.events.lifecycle import Lifecycle, LifecycleConfig
+from bot.events.notifier import Notice
+from bot.events.pipeline import Pipeline
+from bot.store import Store
+from handlers.notify import SlackNotifier
+from tests.bot.events.conftest import FAST, top_level
+from tests.bot.events.shapes import event, fingerprint, target, task_detail
+from tests.fakes.slack_api import FakeSlackApi
+
+GKEY = group_key(fingerprint("oom"), "C1")
+
+
+class World:
+    """The clock and the service's task counts, as the test sets them."""
+
+    def __init__(self) -> None:
+        self.now = 2_000_000_000.0
+        self.counts: tuple[int, int] | None = (1, 3)
+        self.asked: list[str] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def task_counts(self, notice: Notice) -> tuple[int, int] | None:
+        self.asked.append(notice.label)
+        return self.counts
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+def pipeline(store: Store, slack: FakeSlackApi, world: World, **config: Any) -> Pipeline:
+    notifier = SlackNotifier(WebClient(token="xoxb-test", base_url=slack.url, timeout=5))
+    lifecycle = Lifecycle(
+        Store(store.redis, clock=world.clock), notifier, world.task_counts,
+        LifecycleConfig(quiet_seconds=600, **config), clock=world.clock,
+    )  # fmt: skip
+    return Pipeline(Store(store.redis, clock=world.clock), notifier, FAST, lifecycle)
+
+
+def fail(p: Pipeline, n: int) -> str:
+    return p.process(parse_event(event(task_detail(n))))
+
+
+def parent(slack: FakeSlackApi, ts: str) -> dict[str, Any]:
+    return next(m for m in slack.messages("C1") if m["ts"] == ts)
+
+
+def test_an_alert_resolves_when_the_service_is_steady_and_quiet(
+    store: Store, slack: FakeSlackApi, world: World
+) -> None:
+    store.subscribe("C1", target(), None, False, "U1")
+    p = pipeline(store, slack, world)
+    assert fail(p, 1) == "posted"
+    (message,) = top_level(slack, "C1")
+    assert store.alert_get(GKEY)["ts"] == message["ts"]
+    assert store.thread_command("C1", message["ts"]), "follow-ups in the alert's thread know the service"
+
+    world.now += 60
+    assert p.lifecycle and p.lifecycle.tick(force=True) == 0, "not quiet yet"
+    world.now += 900
+    world.counts = (1, 3)
+    assert p.lifecycle.tick(force=True) == 0, "quiet but not steady: still open"
+    world.counts = (3, 3)
+    assert p.lifecycle.tick(force=True) == 1
+    shown = parent(slack, message["ts"])
+    assert shown["text"].endswith("× 1 — recovered (at 03:49 UTC after 1 failure in 1 min)")
+    assert shown["blocks"][1]["text"]["text"] == "✅ *Recovered at 03:49 UTC after 1 failure in 1 min*"
+    assert shown["blocks"][0]["text"]["text"].startswith("✅")
+    ids = [e["action_id"] for e in shown["blocks"][-1]["elements"]]
+    assert ids == ["ecs_why_rerun"], "a recovered alert offers no acknowledge or mute"
+    thread = [m["text"] for m in slack.thread("C1", message["ts"]) if m["ts"] != message["ts"]]
+    assert any(t.startswith("✅ Recovered at") for t in thread)
+    assert store.open_alerts() == [] and store.group_get(GKEY) is None
+    assert p.lifecycle.tick(force=True) == 0, "resolved once"
+
+    assert fail(p, 2) == "posted", "a recurrence opens a new alert"
+    newest = top_level(slack, "C1")[-1]
+    assert newest["ts"] != message["ts"]
+    context = " ".join(e["text"] for b in newest["blocks"] if b["type"] == "context" for e in b["elements"])
+    assert "↩️ Again:" in context and "recovered at" in context
+    slack.wait_for("chat.getPermalink", lambda c: c.params.get("message_ts") == message["ts"])
+
+
+def test_two_replicas_post_a_recovery_once(store: Store, slack: FakeSlackApi, world: World) -> None:
+    store.subscribe("C1", target(), None, False, "U1")
+    one, two = pipeline(store, slack, world), pipeline(store, slack, world)
+    fail(one, 1)
+    world.now += 3600
+    world.counts = (2, 2)
+    assert (one.lifecycle.tick(force=True), two.lifecycle.tick(force=True)) == (1, 0)  # type: ignore[union-attr]
+    assert len([c for c in slack.calls("chat.update") if "recovered" in c.params.get("text", "")]) == 1
+
+
+def test_an_unreadable_service_keeps_its_alert_open(store: Store, slack: FakeSlackApi, world: World) -> None:
+    store.subscribe("C1", target(), None, False, "U1")
+    p = pipeline(store, slack, world)
+    fail(p, 1)
+    world.now += 3600
+    world.counts = None
+    assert p.lifecycle.tick(force=True) == 0  # type: ignore[union-attr]
+    assert store.open_alerts() == [GKEY]
+
+
+def test_an_unacknowledged_alert_escalates_once(store: Store, slack: FakeSlackApi, world: World) -> None:
+    store.subscribe("C1", target(), None, False, "U1")
+    p = pipeline(store, slack, world, escalate_usergroup="S0ONCALL", escalate_after_seconds=900)
+    fail(p, 1)
+    ts = top_level(slack, "C1")[0]["ts"]
+    world.now += 300
+    assert p.lifecycle.tick(force=True) == 0  # type: ignore[union-attr]
+    world.now += 700
+    fail(p, 2)  # still failing: not quiet, so no resolution, but escalation is due
+    assert p.lifecycle.tick(force=True) == 1  # type: ignore[union-attr]
+    assert p.lifecycle.tick(force=True) == 0  # type: ignore[union-attr]
+    notes = [m["text"] for m in slack.thread("C1", ts) if "<!subteam^S0ONCALL>" in m["text"]]
+    assert len(notes) == 1 and "open for 15 min and nobody acknowledged" in notes[0]
+
+
+def test_an_acknowledged_alert_does_not_escalate(store: Store, slack: FakeSlackApi, world: World) -> None:
+    store.subscribe("C1", target(), None, False, "U1")
+    p = pipeline(store, slack, world, escalate_usergroup="S0ONCALL", escalate_after_seconds=60)
+    fail(p, 1)
+    assert store.alert_mark(GKEY, "acked_by", "U0ALICE")
+    world.now += 120
+    p.lifecycle.tick(force=True)  # type: ignore[union-attr]
+    assert not [m for m in slack.messages("C1") if "subteam" in m["text"]]
