@@ -150,3 +150,10 @@ def test_explain_reads_a_console_copy_on_standard_input() -> None:
     result = run("explain", "-", stdin="Stopped reason\tEssential container in task exited\nExit code\t139\n")
     assert result.returncode == 0, result.stderr
     assert "segfault" in result.stdout
+
+
+def test_diagnosis_worker_without_redis_says_what_to_set() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL",)} | {"SLACK_BOT_TOKEN": "xoxb-x"}
+    result = run("diagnosis-worker", env=env)
+    assert result.returncode == 2
+    assert "REDIS_URL is not set" in result.stderr and "Traceback" not in result.stderr

@@ -68,7 +68,7 @@ def start_bot(
 ) -> Iterator[Callable[..., Bot]]:
     started: list[Bot] = []
 
-    def start(redis_url: str, **env: str) -> Bot:
+    def start(redis_url: str, command: str = "serve", **env: str) -> Bot:
         port = free_port()
         output = tmp_path / f"serve-{len(started)}.log"
         environment = cli_env(endpoint) | {
@@ -81,7 +81,7 @@ def start_bot(
         }
         with output.open("wb") as sink:
             process = subprocess.Popen(
-                [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                [sys.executable, "-m", "bot.cli", command, "--host", "127.0.0.1", "--port", str(port)],
                 env=environment, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT,
             )  # fmt: skip
         bot = Bot(process, f"http://127.0.0.1:{port}", output)
@@ -286,3 +286,20 @@ def test_a_slack_redelivery_is_answered_once(
     wait_for_headline(slack, "demo/orders")
     time.sleep(3)
     assert len(headlines(slack, "demo/orders")) == 1
+
+
+def test_diagnosis_workers_answer_what_web_pods_only_accept(
+    start_bot: Callable[..., Bot], slack: FakeSlackApi, fresh_redis: RedisServer
+) -> None:
+    web = start_bot(fresh_redis.url, ECS_WHY_JOB_THREADS="0")
+    ask(web, slack, "checkout --cluster demo")
+    time.sleep(2)
+    assert not headlines(slack, "demo/checkout"), "the web pod only accepts"
+    worker = start_bot(fresh_redis.url, "diagnosis-worker")
+    assert worker.readyz() == 200
+    wait_for_headline(slack, "demo/checkout", timeout=90)
+    status, _, _ = send(worker.base, slash_command("orders"), SECRET)
+    assert status == 404, "a diagnosis worker takes no Slack requests"
+    worker.process.terminate()
+    assert worker.process.wait(timeout=30) == 0
+    assert len(headlines(slack, "demo/checkout")) == 1
