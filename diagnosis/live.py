@@ -62,7 +62,8 @@ def diagnose_live(
         candidates = [f.category for f in preliminary.findings if f.failure][:MAX_CANDIDATES]
         if preliminary.findings and preliminary.findings[0].category in LIFECYCLE_CHECKED:
             candidates.append(preliminary.findings[0].category)
-        evidence = collect_wave(aws, core, candidates, log_lines, cache)
+        explained = {f.category: f.tasks for f in preliminary.findings}
+        evidence = collect_wave(aws, core, candidates, log_lines, cache, explained)
         results = run_checks(evidence, candidates)
         stats = {
             "api_calls": aws.calls,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from diagnosis.checks import needs
-from diagnosis.checks.evidence import CheckResult, LiveCheck, LiveEvidence, failed_task
+from diagnosis.checks.evidence import CheckResult, LiveCheck, LiveEvidence, log_stream
 from diagnosis.models import EvidenceItem
 
 
@@ -100,10 +100,19 @@ def _secret_source(ref: str) -> str:
     return "secretsmanager:DescribeSecret" if ":secretsmanager:" in ref else "ssm:DescribeParameters"
 
 
+def log_group_of(evidence: LiveEvidence, category: str) -> str:
+    """The awslogs group of the task this cause explains (from its task definition), or the one given."""
+    task = evidence.task_for(category)
+    stream = log_stream(task, evidence.task_definitions) if task is not None else None
+    if stream is not None:
+        return stream[0]
+    return evidence.log_stream[0] if evidence.log_stream else ""
+
+
 def check_log_group(evidence: LiveEvidence, category: str) -> list[CheckResult]:
-    if evidence.log_groups is None or evidence.log_stream is None:
+    group = log_group_of(evidence, category)
+    if evidence.log_groups is None or not group:
         return []
-    group = evidence.log_stream[0]
     if group in evidence.log_groups:
         return [
             CheckResult(
@@ -151,7 +160,7 @@ def check_role(evidence: LiveEvidence, category: str) -> list[CheckResult]:
 def check_trail(evidence: LiveEvidence, category: str) -> list[CheckResult]:
     if not evidence.trail:
         return []
-    task = failed_task(evidence.tasks)
+    task = evidence.task_for(category)
     task_id = str((task or {}).get("taskArn", "")).rsplit("/", 1)[-1]
     for event in evidence.trail:
         raw = str(event.get("CloudTrailEvent", ""))
@@ -173,7 +182,7 @@ def check_trail(evidence: LiveEvidence, category: str) -> list[CheckResult]:
             category,
             "cloudtrail_stoptask",
             "inconclusive",
-            "no StopTask call for this task in CloudTrail's last day (CloudFormation, CodeDeploy or the "
+            "no StopTask call for this task in CloudTrail around its stop (CloudFormation, CodeDeploy or the "
             "service scheduler may have stopped it)",
         )
     ]

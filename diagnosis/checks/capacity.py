@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from diagnosis.checks import needs
-from diagnosis.checks.evidence import CheckResult, LiveCheck, LiveEvidence, Outcome, failed_task
+from diagnosis.checks.evidence import CheckResult, LiveCheck, LiveEvidence, Outcome
 from diagnosis.checks.taskdef import as_int
 from diagnosis.models import EvidenceItem
 
@@ -34,7 +34,7 @@ def strategy_text(strategy: list[dict[str, Any]]) -> str:
 def check_capacity(evidence: LiveEvidence, category: str) -> list[CheckResult]:
     service = evidence.service or {}
     strategy = list(service.get("capacityProviderStrategy") or [])
-    task = failed_task(evidence.tasks, category) or {}
+    task = evidence.task_for(category) or {}
     ran_on = str(task.get("capacityProviderName") or "")
     if not strategy and not ran_on:
         return []

@@ -8,7 +8,7 @@ list means "read, and there is none".
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -18,12 +18,26 @@ from diagnosis.models import EvidenceItem
 Outcome = Literal["confirms", "refutes", "inconclusive"]
 
 
+@dataclass(frozen=True)
+class TaskLog:
+    """One task's container log as read: group, stream and events (None: it could not be read)."""
+
+    group: str
+    stream: str
+    events: list[dict[str, Any]] | None
+
+
 @dataclass
 class LiveEvidence:
     region: str = ""
     service: dict[str, Any] | None = None
     tasks: list[dict[str, Any]] = field(default_factory=list)
     task_definitions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # category -> IDs of the stopped tasks that cause explains (from the preliminary diagnosis): each cause's
+    # checks read its own newest task, never a scale-in that happened to stop last.
+    explained: dict[str, list[str]] = field(default_factory=dict)
+    logs: dict[str, TaskLog] = field(default_factory=dict)  # task ID -> its failed container's log
+    # A log given by hand (tests, `check`): used when `logs` holds none for the task asked about.
     log_stream: tuple[str, str] | None = None
     log_events: list[dict[str, Any]] | None = None
     memory: list[dict[str, Any]] | None = None
@@ -59,6 +73,25 @@ class LiveEvidence:
     vpc_security_groups: list[dict[str, Any]] | None = None  # the VPC's security groups, with their rules
     secret_details: dict[str, dict[str, Any]] = field(default_factory=dict)  # reference -> its metadata
 
+    def task_for(self, category: str = "") -> dict[str, Any] | None:
+        """The newest stopped task this cause explains (see `failed_task`)."""
+        return failed_task(self.tasks, category, self.explained)
+
+    def log_for(self, category: str = "") -> TaskLog | None:
+        """The log of the task this cause explains, as read (None: not read)."""
+        task = self.task_for(category)
+        read = self.logs.get(task_id(task)) if task is not None else None
+        if read is not None:
+            return read
+        if not self.logs and (self.log_stream is not None or self.log_events is not None):
+            group, stream = self.log_stream or ("", "")
+            return TaskLog(group, stream, self.log_events)
+        return None
+
+    def log_events_for(self, category: str = "") -> list[dict[str, Any]]:
+        read = self.log_for(category)
+        return (read.events or []) if read is not None else []
+
 
 @dataclass(frozen=True)
 class CheckResult:
@@ -93,9 +126,20 @@ class LiveCheck:
         return tuple(dict.fromkeys(a for need in self.needs for a in need.iam_actions))
 
 
-def failed_task(tasks: list[dict[str, Any]], category: str = "") -> dict[str, Any] | None:
-    """The most recent stopped task (the one whose logs and details to read)."""
+def task_id(task: Mapping[str, Any]) -> str:
+    return str(task.get("taskArn", "")).rsplit("/", 1)[-1]
+
+
+def failed_task(
+    tasks: list[dict[str, Any]], category: str = "", explained: Mapping[str, Sequence[str]] | None = None
+) -> dict[str, Any] | None:
+    """The task whose log and details to read for a cause: the newest stopped task that this cause explains.
+    When the preliminary diagnosis named the cause's tasks (`explained`), only those count, and a cause that
+    explains none (it was seen in service events only) has no task; without that map, the newest stopped."""
     stopped = [t for t in tasks if t.get("lastStatus") == "STOPPED" or t.get("stoppedReason")]
+    if explained is not None and category in explained:
+        ids = set(explained[category])
+        stopped = [t for t in stopped if task_id(t) in ids]
     if not stopped:
         return None
     return max(stopped, key=lambda t: str(t.get("stoppedAt") or t.get("createdAt") or ""))

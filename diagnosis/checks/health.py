@@ -41,7 +41,7 @@ def check_load_balancer(evidence: LiveEvidence, category: str) -> list[CheckResu
     threshold = int(group.get("UnhealthyThresholdCount") or 2)
     grace = int(service.get("healthCheckGracePeriodSeconds") or 0)
     window = interval * threshold
-    start = start_seconds(evidence.log_events or [])
+    start = start_seconds(evidence.log_events_for(category))
     facts.append(
         f"health check {group.get('HealthCheckProtocol', 'HTTP')} {group.get('HealthCheckPath', '/')} on "
         f"{health_port}, every {interval} s, unhealthy after {threshold} failures ({window} s); "

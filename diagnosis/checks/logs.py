@@ -51,12 +51,13 @@ def start_seconds(events: list[dict[str, Any]]) -> float | None:
 
 
 def check_logs(evidence: LiveEvidence, category: str) -> list[CheckResult]:
-    if evidence.log_events is None or evidence.log_stream is None:
+    read = evidence.log_for(category)
+    if read is None or read.events is None or not read.stream:
         return []
-    group, stream = evidence.log_stream
+    group, stream, events = read.group, read.stream, read.events
     source = f"logs:GetLogEvents {group} {stream}"
-    lines = telling_lines(evidence.log_events)
-    if not evidence.log_events:
+    lines = telling_lines(events)
+    if not events:
         detail = (
             f"the log stream {stream} is empty: the process failed before writing anything (check the "
             "entryPoint and command)"
@@ -72,7 +73,7 @@ def check_logs(evidence: LiveEvidence, category: str) -> list[CheckResult]:
             )
         ]
     if not lines:
-        last = [redact(str(e.get("message", "")))[:300] for e in evidence.log_events[-3:]]
+        last = [redact(str(e.get("message", "")))[:300] for e in events[-3:]]
         return [
             CheckResult(
                 category,

@@ -68,7 +68,7 @@ def check_image_platform(evidence: LiveEvidence, category: str) -> list[CheckRes
             problems.append(f"the image manifest of {image} lists {shown}{only}; the task runs {wanted}")
         else:
             facts.append(f"the image manifest of {image} lists {shown}")
-    lines = _exec_format_lines(evidence)
+    lines = _exec_format_lines(evidence, category)
     if lines:
         problems.append(f"the container's log says: {lines[-1]} (the binary is built for another CPU)")
     if not facts and not problems:
@@ -90,10 +90,10 @@ def check_image_platform(evidence: LiveEvidence, category: str) -> list[CheckRes
     ]
 
 
-def _exec_format_lines(evidence: LiveEvidence) -> list[str]:
+def _exec_format_lines(evidence: LiveEvidence, category: str) -> list[str]:
     return [
         redact(str(e.get("message", "")).strip())[:300]
-        for e in evidence.log_events or []
+        for e in evidence.log_events_for(category)
         if "exec format error" in str(e.get("message", "")).lower()
     ]
 

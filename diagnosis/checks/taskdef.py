@@ -20,7 +20,6 @@ from diagnosis.checks.evidence import (
     LiveEvidence,
     Outcome,
     essential_container,
-    failed_task,
 )
 from diagnosis.checks.logs import start_seconds
 from diagnosis.checks.resources import next_memory
@@ -43,7 +42,7 @@ STOP_TIMEOUT_DEFAULT = 30
 
 def definition_of(evidence: LiveEvidence, category: str = "") -> tuple[str, dict[str, Any]]:
     """(family:revision, definition) of the task that failed, else of the service's current revision."""
-    task = failed_task(evidence.tasks, category)
+    task = evidence.task_for(category)
     arn = str((task or {}).get("taskDefinitionArn") or (evidence.service or {}).get("taskDefinition") or "")
     definition = evidence.task_definitions.get(arn)
     if definition is None:
@@ -53,7 +52,7 @@ def definition_of(evidence: LiveEvidence, category: str = "") -> tuple[str, dict
 
 def container_of(evidence: LiveEvidence, category: str, definition: dict[str, Any]) -> dict[str, Any]:
     """The failed container's definition (the essential one when no task names it)."""
-    task = failed_task(evidence.tasks, category)
+    task = evidence.task_for(category)
     if task is not None:
         found = essential_container(task, evidence.task_definitions)
         if found is not None:
@@ -78,7 +77,7 @@ def check_task_definition(evidence: LiveEvidence, category: str) -> list[CheckRe
         facts_, problems_ = command_facts(container, category)
         facts, problems = facts + facts_, problems + problems_
     if category == "container_health_check":
-        facts_, problems_ = health_facts(container, start_seconds(evidence.log_events or []), names)
+        facts_, problems_ = health_facts(container, start_seconds(evidence.log_events_for(category)), names)
         facts, problems = facts + facts_, problems + problems_
     if category == "sigkill_stop_timeout":
         facts.append(stop_timeout_fact(container, names))

@@ -9,10 +9,11 @@ need's name to its source; a test asserts each declared need has one.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from diagnosis.checks import needs
-from diagnosis.checks.evidence import LiveEvidence, failed_task, log_stream, secret_refs
+from diagnosis.checks.evidence import LiveEvidence, TaskLog, log_stream, secret_refs, task_id
 from diagnosis.collect import facts
 from diagnosis.collect.aws import Call, Outcome, first
 from diagnosis.collect.core import Core
@@ -32,17 +33,27 @@ CORE = Source(nothing, ignore)  # read in rounds 1–2 for every diagnosis
 
 
 def _plan_logs(plan: Plan) -> dict[str, Call]:
-    task = failed_task(plan.core.tasks, plan.candidates[0] if plan.candidates else "")
-    if task is None:
-        return {}
-    stream = log_stream(task, plan.core.task_definitions)
-    if stream is None:
-        return {}
-    group, name, _region = stream
-    head = plan.wants(needs.LOG_HEAD)
-    plan.evidence.log_stream = (group, name)
+    """The log of each failing cause's own newest task (one read per task), from the head when one of the
+    cause's checks needs the start time."""
+    evidence = plan.evidence
+    wanting = [
+        c
+        for c in plan.candidates
+        if c in plan.wanted.get(needs.LOG_TAIL.name, set()) or c in plan.wanted.get(needs.LOG_HEAD.name, set())
+    ]
+    reads: dict[str, tuple[str, str, bool]] = {}
+    for category in wanting:
+        task = evidence.task_for(category)
+        stream = log_stream(task, plan.core.task_definitions) if task is not None else None
+        if task is None or stream is None:
+            continue
+        head = category in plan.wanted.get(needs.LOG_HEAD.name, set())
+        group, name, _region = stream
+        before = reads.get(task_id(task))
+        reads[task_id(task)] = (group, name, head or bool(before and before[2]))
+        evidence.logs[task_id(task)] = TaskLog(group, name, None)  # the events come with the answer
     return {
-        "logs": Call(
+        f"logs:{ident}": Call(
             "logs",
             "get_log_events",
             {
@@ -54,12 +65,16 @@ def _plan_logs(plan: Plan) -> dict[str, Call]:
             "container logs",
             frozenset({"ResourceNotFoundException"}),
         )
+        for ident, (group, name, head) in reads.items()
     }
 
 
 def _absorb_logs(evidence: LiveEvidence, results: Mapping[str, Outcome]) -> None:
-    for outcome in results.values():
-        evidence.log_events = (outcome.data or {}).get("events", []) if outcome.ok else None
+    for key, outcome in results.items():
+        ident = key.removeprefix("logs:")
+        read = evidence.logs.get(ident)
+        if read is not None and outcome.ok:
+            evidence.logs[ident] = replace(read, events=(outcome.data or {}).get("events", []))
 
 
 LOGS = Source(_plan_logs, _absorb_logs)
@@ -320,19 +335,25 @@ SECRETS = Source(_plan_secrets, _absorb_secrets)
 
 
 def _plan_log_groups(plan: Plan) -> dict[str, Call]:
-    task = failed_task(plan.core.tasks)
-    stream = log_stream(task, plan.core.task_definitions) if task is not None else None
-    if stream is None:
-        return {}
-    plan.evidence.log_stream = plan.evidence.log_stream or (stream[0], stream[1])
-    return {"log_group": Call("logs", "describe_log_groups", {"logGroupNamePrefix": stream[0]}, "log group")}
+    groups: list[str] = []
+    for category in sorted(plan.wanted.get(needs.LOG_GROUPS.name, set())):
+        task = plan.evidence.task_for(category)
+        stream = log_stream(task, plan.core.task_definitions) if task is not None else None
+        if stream is not None and stream[0] not in groups:
+            groups.append(stream[0])
+    return {
+        f"log_group:{group}": Call("logs", "describe_log_groups", {"logGroupNamePrefix": group}, "log group")
+        for group in groups[:2]
+    }
 
 
 def _absorb_log_groups(evidence: LiveEvidence, results: Mapping[str, Outcome]) -> None:
     for outcome in results.values():
-        evidence.log_groups = (
-            [g.get("logGroupName", "") for g in first(outcome, "logGroups")] if outcome.ok else None
-        )
+        if not outcome.ok:
+            evidence.log_groups = None
+            return
+        found = [g.get("logGroupName", "") for g in first(outcome, "logGroups")]
+        evidence.log_groups = [*(evidence.log_groups or []), *found]
 
 
 LOG_GROUPS = Source(_plan_log_groups, _absorb_log_groups)
@@ -377,14 +398,23 @@ def _absorb_simulation(evidence: LiveEvidence, results: Mapping[str, Outcome]) -
 SIMULATION = Source(_plan_simulation, _absorb_simulation)
 
 
-def _plan_trail(_plan: Plan) -> dict[str, Call]:
+def _plan_trail(plan: Plan) -> dict[str, Call]:
+    """StopTask calls around the time the task this cause explains stopped (else the last day)."""
+    window: dict[str, datetime] = {"StartTime": datetime.now(UTC) - timedelta(days=1)}
+    for category in sorted(plan.wanted.get(needs.CLOUDTRAIL.name, set())):
+        task = plan.evidence.task_for(category) or {}
+        for key in ("stoppingAt", "stoppedAt"):
+            when = task.get(key)
+            if isinstance(when, datetime):
+                window = {"StartTime": when - timedelta(minutes=15), "EndTime": when + timedelta(minutes=5)}
+                break
     return {
         "trail": Call(
             "cloudtrail",
             "lookup_events",
             {
                 "LookupAttributes": [{"AttributeKey": "EventName", "AttributeValue": "StopTask"}],
-                "StartTime": datetime.now(UTC) - timedelta(days=1),
+                **window,
                 "MaxResults": 50,
             },
             "CloudTrail StopTask events",

@@ -9,7 +9,7 @@ target groups).
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 from diagnosis.checks import needs_of
@@ -26,9 +26,15 @@ def collect_wave(
     candidates: list[str],
     log_lines: int = 50,
     cache: MutableMapping[str, dict[str, Any]] | None = None,
+    explained: Mapping[str, list[str]] | None = None,
 ) -> LiveEvidence:
+    """`explained`: category -> the IDs of the tasks it explains, so each cause reads its own task."""
     evidence = LiveEvidence(
-        region=aws.region, service=core.service, tasks=core.tasks, task_definitions=core.task_definitions
+        region=aws.region,
+        service=core.service,
+        tasks=core.tasks,
+        task_definitions=core.task_definitions,
+        explained=dict(explained or {}),
     )
     plan = Plan(core, evidence, needs_of(candidates), list(candidates), log_lines)
     gather(aws, plan, cache)

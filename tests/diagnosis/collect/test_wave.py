@@ -71,10 +71,10 @@ def test_oom_fetches_logs_and_memory_and_no_network(world: World) -> None:
     assert not any(c.startswith("ec2:") for c in aws.log)
     assert aws.rounds == rounds + 1
     assert aws.gaps == []
-    assert evidence.log_stream == ("/ecs/web", f"ecs/app/{arns[-1].rsplit('/', 1)[-1]}")  # the latest stop
-    assert [e["message"] for e in evidence.log_events or []][
-        -1
-    ] == "java.lang.OutOfMemoryError: Java heap space"
+    latest = arns[-1].rsplit("/", 1)[-1]
+    read = evidence.log_for("oom")
+    assert read is not None and (read.group, read.stream) == ("/ecs/web", f"ecs/app/{latest}")  # the latest stop
+    assert [e["message"] for e in read.events or []][-1] == "java.lang.OutOfMemoryError: Java heap space"
     [m0] = [r for r in evidence.memory or [] if r["Id"] == "m0"]
     assert max(m0["Values"]) == 505
     outcomes = {(r.name, r.outcome) for r in run_checks(evidence, ["oom"])}
@@ -423,6 +423,7 @@ def test_user_stopped_reads_cloudtrail(world: World) -> None:
             {
                 "LookupAttributes": [{"AttributeKey": "EventName", "AttributeValue": "StopTask"}],
                 "StartTime": ANY,
+                "EndTime": ANY,  # around the task's stop
                 "MaxResults": 50,
             },
         )
