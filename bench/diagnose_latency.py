@@ -6,7 +6,11 @@ sandbox (moto on 127.0.0.1); the latency is added in botocore's `before-send` ho
 concurrency behave as they would against AWS. Because moto itself takes time to answer, the report
 also gives the wall time without added latency and the difference.
 
-Run: .venv/bin/python bench/diagnose_latency.py [--latency-ms 50] [--repeat 5]
+It then stages services that crash-loop with many stopped tasks (`--stopped 10,500`: an OOM kill every
+few seconds in the last hour, on the demo's checkout scenario) to show that the calls and rounds stay
+flat while every stopped task is listed (paged) and described (100 per call, in one round).
+
+Run: .venv/bin/python bench/diagnose_latency.py [--latency-ms 50] [--repeat 5] [--stopped 10,500]
 """
 
 from __future__ import annotations
@@ -15,10 +19,39 @@ import argparse
 import os
 import statistics
 import time
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.demo.access import ECS_TASKS_TRUST
+from bot.demo.registry import create_repositories
+from bot.demo.runtime import CHECKOUT
 from bot.demo.sandbox import running_sandbox, sandbox_env
+from bot.demo.stage import stage
+from bot.demo.world import World
 from diagnosis.live import diagnose_live
+
+
+def stage_crash_loop(running: Any, stopped: int) -> str:
+    """A copy of the checkout scenario whose tasks are OOM-killed `stopped` times in the last hour."""
+    import json
+
+    name = f"loop{stopped}"
+    box = running.sandbox
+    world = World(running.session, box.account, box.region, running.endpoint_url, datetime.now(UTC))
+    world.ids.update(box.ids)
+    create_repositories(world, {name: CHECKOUT.pushed})
+    role = world.iam.create_role(
+        RoleName=f"{name}-task", AssumeRolePolicyDocument=json.dumps(ECS_TASKS_TRUST)
+    )
+    world.ids[f"task_role_{name}"] = role["Role"]["Arn"]
+    failing, healthy = CHECKOUT.tasks
+    every = timedelta(seconds=55 * 60 / stopped)
+    stage(
+        world, replace(CHECKOUT, service=name, tasks=(replace(failing, count=stopped, every=every), healthy))
+    )
+    box.expectations.update(world.sandbox.expectations)
+    return name
 
 
 def add_latency(session: Any, seconds: float) -> None:
@@ -58,6 +91,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--stopped", default="10,500", help="crash-looping services with these many stops")
     args = parser.parse_args()
     latency = args.latency_ms / 1000
     with running_sandbox() as sandbox:
@@ -67,7 +101,9 @@ def main() -> None:
             f"{'service':<10} {'stopped':>7} {'calls':>5} {'rounds':>6} {'wall':>8} {'no-lat':>8} "
             f"{'bound':>7} {'wall/bound':>10} {'(wall-nolat)/bound':>18}"
         )
-        for service in sandbox.sandbox.failing:
+        for count in [int(n) for n in args.stopped.split(",") if n.strip()]:
+            stage_crash_loop(sandbox, count)
+        for service in sandbox.sandbox.failing:  # the loops are failing services of the sandbox now
             base = measure(sandbox, service, 0.0, args.repeat)
             slow = measure(sandbox, service, latency, args.repeat)
             bound = slow["rounds"] * latency

@@ -59,6 +59,7 @@ class Call:
     params: Mapping[str, Any] = field(default_factory=dict)
     what: str = ""
     expect: frozenset[str] = frozenset()  # error codes that are an answer (e.g. ResourceNotFoundException)
+    max_items: int = 0  # > 0: follow the pages (botocore's paginator) up to this many items, merged
 
 
 class Aws:
@@ -121,6 +122,11 @@ class Aws:
             f"{iam_prefix(client.meta.service_model)}:{client.meta.method_to_api_mapping[call.operation]}"
         )
         try:
+            if call.max_items and client.can_paginate(call.operation):
+                pages = client.get_paginator(call.operation).paginate(
+                    **call.params, PaginationConfig={"MaxItems": call.max_items}
+                )
+                return Outcome(data=pages.build_full_result())
             return Outcome(data=operation(**call.params))
         except ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code", "Error"))

@@ -1,6 +1,6 @@
 """Rounds 1 and 2 of a diagnosis: the service, its tasks, and the task definitions they run.
 
-Round 1: describe-services with list-tasks STOPPED and RUNNING, at once. Round 2: describe-tasks in
+Round 1: describe-services with list-tasks STOPPED (every page) and RUNNING, at once. Round 2: describe-tasks in
 batches of 100 with the task definitions of the deployments (and the revision before), at once. Task
 definitions are immutable per revision, so they are cached by ARN and cost no call the second time.
 """
@@ -16,7 +16,10 @@ from diagnosis.collect.target import TargetSpec, unknown_service
 from diagnosis.models import Observations
 from diagnosis.parse import service_facts, task_facts
 
-MAX_TASKS = 100  # stopped tasks read per diagnosis (ECS keeps them about an hour anyway)
+# Stopped tasks read per diagnosis: every one ECS still keeps (about an hour's worth), paged through and
+# described 100 at a time in one round, up to this bound (a crash loop of ~15 a minute); running tasks: 100.
+MAX_STOPPED = 1000
+MAX_RUNNING = 100
 
 _PROCESS_CACHE: dict[str, dict[str, Any]] = {}
 
@@ -55,6 +58,7 @@ def collect_core(
                     },
                     "stopped tasks",
                     frozenset({"ServiceNotFoundException"}),
+                    max_items=MAX_STOPPED,
                 ),
                 "running": Call(
                     "ecs",
@@ -75,8 +79,8 @@ def collect_core(
             raise unknown_service(aws, spec.service, [cluster])
         core.service = services[0] if services else None
         task_arns = [
-            *(first_round["stopped"].data or {}).get("taskArns", [])[:MAX_TASKS],
-            *(first_round["running"].data or {}).get("taskArns", [])[:MAX_TASKS],
+            *(first_round["stopped"].data or {}).get("taskArns", [])[:MAX_STOPPED],
+            *(first_round["running"].data or {}).get("taskArns", [])[:MAX_RUNNING],
         ]
     else:
         task_arns = [spec.task or ""]

@@ -39,7 +39,8 @@ def _plan_logs(plan: Plan) -> dict[str, Call]:
     wanting = [
         c
         for c in plan.candidates
-        if c in plan.wanted.get(needs.LOG_TAIL.name, set()) or c in plan.wanted.get(needs.LOG_HEAD.name, set())
+        if c in plan.wanted.get(needs.LOG_TAIL.name, set())
+        or c in plan.wanted.get(needs.LOG_HEAD.name, set())
     ]
     reads: dict[str, tuple[str, str, bool]] = {}
     for category in wanting:

@@ -27,7 +27,10 @@ def log_facts(diagnosis: Diagnosis, category: str) -> str:
     [check] = [c for c in finding.checks if c.name == "log_tail"]
     assert check.outcome == "confirms", check
     return " | ".join(
-        [check.detail or "", *(f"{e.source}: {e.fact}" for e in finding.evidence if e.source.startswith("logs:"))]
+        [
+            check.detail or "",
+            *(f"{e.source}: {e.fact}" for e in finding.evidence if e.source.startswith("logs:")),
+        ]
     )
 
 

@@ -168,3 +168,32 @@ def test_first_reads_a_list_or_nothing() -> None:
     assert first(Outcome(data={"tasks": None}), "tasks") == []
     assert first(Outcome(data={"tasks": "x"}), "tasks") == []
     assert first(Outcome(error="AccessDenied"), "tasks") == []
+
+
+def test_a_call_with_max_items_follows_every_page(aws: Aws) -> None:
+    arns = [f"arn:aws:ecs:us-east-1:123456789012:task/prod/{i:032x}" for i in range(250)]
+    params = {"cluster": "prod", "desiredStatus": "STOPPED", "maxResults": 100}
+    with Stubber(aws.client("ecs")) as stub:
+        stub.add_response("list_tasks", {"taskArns": arns[:100], "nextToken": "p2"}, params)
+        stub.add_response(
+            "list_tasks", {"taskArns": arns[100:200], "nextToken": "p3"}, {**params, "nextToken": "p2"}
+        )
+        stub.add_response("list_tasks", {"taskArns": arns[200:]}, {**params, "nextToken": "p3"})
+        [outcome] = aws.round(
+            {"stopped": Call("ecs", "list_tasks", params, "stopped tasks", max_items=1000)}
+        ).values()
+        stub.assert_no_pending_responses()
+    assert (outcome.data or {})["taskArns"] == arns
+    assert aws.rounds == 1  # (stubbed pages are answered before Aws counts them)
+
+
+def test_max_items_bounds_the_pages_read(aws: Aws) -> None:
+    arns = [f"t{i}" for i in range(300)]
+    params = {"cluster": "prod", "maxResults": 100}
+    with Stubber(aws.client("ecs")) as stub:
+        stub.add_response("list_tasks", {"taskArns": arns[:100], "nextToken": "p2"}, params)
+        stub.add_response(
+            "list_tasks", {"taskArns": arns[100:200], "nextToken": "p3"}, {**params, "nextToken": "p2"}
+        )
+        outcome = aws.call(Call("ecs", "list_tasks", params, max_items=150))
+    assert len((outcome.data or {})["taskArns"]) == 150

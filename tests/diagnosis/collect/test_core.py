@@ -323,3 +323,18 @@ def test_core_batches_describe_tasks_by_100(world: World) -> None:
     assert aws.log.count("ecs:DescribeTasks") == 2
     assert len(core.tasks) == 103
     assert aws.rounds == 2
+
+
+@pytest.mark.parametrize("stopped", [130, 247])
+def test_every_stopped_task_is_paged_and_described_in_one_round(world: World, stopped: int) -> None:
+    cluster = world.cluster()
+    td = world.task_definition()
+    world.service(cluster, "web", td)
+    world.oom_tasks(cluster, "web", td, stopped)
+    world.task(cluster, "web", td)
+    aws = Aws(world.session)
+    core = collect_core(aws, TargetSpec(cluster=cluster, service="web"), cache={})
+    assert sum(1 for t in core.tasks if t["lastStatus"] == "STOPPED") == stopped
+    # (moto answers list-tasks in one page; tests/diagnosis/collect/test_aws.py follows real pages)
+    assert aws.log.count("ecs:DescribeTasks") == -(-(stopped + 1) // 100)
+    assert aws.rounds == 2

@@ -73,7 +73,10 @@ def test_oom_fetches_logs_and_memory_and_no_network(world: World) -> None:
     assert aws.gaps == []
     latest = arns[-1].rsplit("/", 1)[-1]
     read = evidence.log_for("oom")
-    assert read is not None and (read.group, read.stream) == ("/ecs/web", f"ecs/app/{latest}")  # the latest stop
+    assert read is not None and (read.group, read.stream) == (
+        "/ecs/web",
+        f"ecs/app/{latest}",
+    )  # the latest stop
     assert [e["message"] for e in read.events or []][-1] == "java.lang.OutOfMemoryError: Java heap space"
     [m0] = [r for r in evidence.memory or [] if r["Id"] == "m0"]
     assert max(m0["Values"]) == 505
