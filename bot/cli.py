@@ -265,7 +265,10 @@ def demo(
     service: Annotated[str | None, typer.Option(help="Print the full report of one sandbox service.")] = None,
     output_format: FormatOption = Format.text,
 ) -> None:
-    """Diagnose a sandbox AWS account (moto on 127.0.0.1) where each service fails differently. No AWS needed."""
+    """Diagnose a sandbox AWS account (moto on 127.0.0.1) where each service fails differently. No AWS needed.
+
+    --format json prints JSON Lines: one diagnosis a line.
+    """
     try:
         from bot.demo.sandbox import running_sandbox, sandbox_env
     except ImportError as exc:  # the runtime image carries no moto: the sandbox is the [demo] extra
@@ -282,7 +285,9 @@ def demo(
             fail(f"no sandbox service {service}; the sandbox has: {', '.join(sandbox.sandbox.services)}")
         for name in names:
             result = diagnose_live(sandbox.session, name, cluster=sandbox.sandbox.cluster)
-            if service or output_format is not Format.text:
+            if output_format is Format.json:  # JSON Lines: one diagnosis a line, as it finishes
+                typer.echo(result.model_dump_json())
+            elif service or output_format is not Format.text:
                 print_diagnosis(result, output_format.value)
             else:
                 typer.echo(one_line(name, result))

@@ -249,7 +249,13 @@ class Timeline(_Out):
     desired: int | None = None
 
 
+SCHEMA_VERSION = 1  # of the JSON output (docs/output.md); raised only when a field is renamed or removed
+
+
 class Diagnosis(_Out):
+    schema_version: int = Field(
+        default=SCHEMA_VERSION, description="Version of this JSON contract: a change of it breaks readers."
+    )
     target: Target
     summary: RedactedText
     findings: list[Finding] = Field(default_factory=list)

@@ -42,7 +42,7 @@ def test_explain_json_follows_the_contract(tmp_path: Path) -> None:
     result = run("explain", str(path), "--format", "json")
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
-    assert set(out) == {"target", "summary", "findings", "gaps", "stats", "timeline"}
+    assert set(out) == {"schema_version", "target", "summary", "findings", "gaps", "stats", "timeline"}
     assert set(out["timeline"]) == {"newest_failure_at", "failing_since", "running", "desired"}
     top = out["findings"][0]
     assert top["category"] == "oom" and 0 < top["confidence"] <= 1

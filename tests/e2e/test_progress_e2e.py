@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import subprocess
 import sys
 
+import jsonschema
 import pytest
 
 from tests.e2e.conftest import ROOT, TIMEOUT, cli_env, run_cli
@@ -47,6 +49,9 @@ def test_progress_rounds_on_a_terminal_then_cleared(endpoint: str) -> None:
     assert "tasks" in terminal and "…" in terminal
     assert terminal.endswith("\r\x1b[K"), "the line is cleared before the report"
     assert b"round 1" not in proc.stdout, "standard output holds the JSON only"
+    out = json.loads(proc.stdout)  # a live diagnosis's JSON keeps the contract
+    schema = json.loads((ROOT / "docs" / "diagnosis.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(out)
 
 
 def test_no_progress_in_a_pipe(endpoint: str) -> None:
