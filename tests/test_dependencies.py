@@ -34,7 +34,9 @@ IMAGE_CLOSURE = {
     "boto3",
     "botocore",
     "fakeredis",
+    "hiredis",  # redis[hiredis]: commands packed and replies parsed in C
     "jmespath",
+    "lupa",  # fakeredis runs the events' Lua script in-process (no REDIS_URL)
     "markdown-it-py",
     "mdurl",
     "prometheus-client",
