@@ -56,4 +56,10 @@ AWS_ERRORS = Counter(
 ACTIONS = Counter(
     "ecs_why_actions_total", "Remediation actions by kind and outcome", ["kind", "outcome"], registry=REGISTRY
 )
+ALERTS = Counter(
+    "ecs_why_alerts_total",
+    "Alert lifecycle transitions: opened, acknowledged, resolved (each counted once across replicas)",
+    ["state"],
+    registry=REGISTRY,
+)
 EVENTS = Counter("ecs_why_events_total", "ECS events processed by outcome", ["outcome"], registry=REGISTRY)

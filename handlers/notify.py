@@ -267,6 +267,7 @@ def register(app: App, services: Services) -> None:
                 and services.store.alert_mark(gkey, "acked_by", user)
             )
             if won:
+                metrics.ALERTS.labels("acknowledged").inc()
                 services.store.alert_mark(gkey, "acked_at", datetime.now(UTC).isoformat(timespec="seconds"))
                 alert = services.store.alert_get(gkey)
         except StoreUnavailable:

@@ -27,6 +27,7 @@ from bot.events.config import EventsConfig
 from bot.events.lifecycle import with_state
 from bot.events.notifier import Notice, Notifier, NotifyFailed
 from bot.events.telemetry import SLACK_CALLS
+from bot.metrics import ALERTS
 from bot.store import Store
 from bot.store.groups import Counted
 from diagnosis.models import Diagnosis
@@ -141,6 +142,7 @@ class Groups:
              "count": notice.count,
              "previous_ts": notice.previous_ts, "previous_resolved": notice.previous_resolved},
         )  # fmt: skip
+        ALERTS.labels("opened").inc()
         target = Command("diagnose", notice.label, region=notice.region or None)
         self.store.remember_thread(channel, ts, target.text())
 

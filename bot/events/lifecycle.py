@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.events.notifier import Notice, Notifier, NotifyFailed
+from bot.metrics import ALERTS
 from bot.settings import Settings
 from bot.store import Store, StoreUnavailable, service_key
 
@@ -157,6 +158,7 @@ class Lifecycle:
         )
         if not self.store.alert_mark(gkey, "resolved", text):
             return False  # another replica resolved it
+        ALERTS.labels("resolved").inc()
         self.store.alert_mark(gkey, "resolved_at", now)
         self.store.group_close(gkey)
         self.store.alert_closed(gkey)

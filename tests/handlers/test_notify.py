@@ -11,6 +11,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
+from bot import metrics
 from bot.events.notifier import Notice, NotifyFailed
 from bot.store import Store, StoreUnavailable
 from handlers import register_all
@@ -163,7 +164,9 @@ def test_acknowledge_shows_who_and_when_and_only_once(store: Store) -> None:
     acknowledge = lazy_listener(store, "acknowledge")
     client, respond = MagicMock(), MagicMock()
     client.chat_postMessage.return_value = {"ok": True, "ts": "1700000000.000300"}
+    acked = metrics.REGISTRY.get_sample_value("ecs_why_alerts_total", {"state": "acknowledged"}) or 0.0
     acknowledge(**ack_click("U7"), client=client, respond=respond)
+    assert metrics.REGISTRY.get_sample_value("ecs_why_alerts_total", {"state": "acknowledged"}) == acked + 1
     updated = client.chat_update.call_args.kwargs
     assert updated["ts"] == "1700000000.000100" and updated["channel"] == "C1"
     context = [e["text"] for b in updated["blocks"] if b["type"] == "context" for e in b["elements"]]
@@ -178,6 +181,7 @@ def test_acknowledge_shows_who_and_when_and_only_once(store: Store) -> None:
     acknowledge(**ack_click("U8"), client=other, respond=respond)
     other.chat_update.assert_not_called()
     assert respond.call_args.kwargs["text"] == "<@U7> already acknowledged this alert."
+    assert metrics.REGISTRY.get_sample_value("ecs_why_alerts_total", {"state": "acknowledged"}) == acked + 1
 
 
 def test_acknowledge_of_a_recovered_or_unknown_alert_changes_nothing(store: Store) -> None:

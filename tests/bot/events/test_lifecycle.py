@@ -14,6 +14,7 @@ from bot.events.ingest import parse_event
 from bot.events.lifecycle import Lifecycle, LifecycleConfig
 from bot.events.notifier import Notice
 from bot.events.pipeline import Pipeline
+from bot.metrics import REGISTRY
 from bot.store import Store
 from handlers.notify import SlackNotifier
 from tests.bot.events.conftest import FAST, top_level
@@ -61,12 +62,18 @@ def parent(slack: FakeSlackApi, ts: str) -> dict[str, Any]:
     return next(m for m in slack.messages("C1") if m["ts"] == ts)
 
 
+def alerts_counted(state: str) -> float:
+    return REGISTRY.get_sample_value("ecs_why_alerts_total", {"state": state}) or 0.0
+
+
 def test_an_alert_resolves_when_the_service_is_steady_and_quiet(
     store: Store, slack: FakeSlackApi, world: World
 ) -> None:
     store.subscribe("C1", target(), None, False, "U1")
     p = pipeline(store, slack, world)
+    opened, resolved = alerts_counted("opened"), alerts_counted("resolved")
     assert fail(p, 1) == "posted"
+    assert alerts_counted("opened") == opened + 1
     (message,) = top_level(slack, "C1")
     assert store.alert_get(GKEY)["ts"] == message["ts"]
     assert store.thread_command("C1", message["ts"]), "follow-ups in the alert's thread know the service"
@@ -88,6 +95,7 @@ def test_an_alert_resolves_when_the_service_is_steady_and_quiet(
     assert any(t.startswith("✅ Recovered at") for t in thread)
     assert store.open_alerts() == [] and store.group_get(GKEY) is None
     assert p.lifecycle.tick(force=True) == 0, "resolved once"
+    assert alerts_counted("resolved") == resolved + 1, "ecs_why_alerts_total{state=resolved}, once"
 
     assert fail(p, 2) == "posted", "a recurrence opens a new alert"
     newest = top_level(slack, "C1")[-1]
