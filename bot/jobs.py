@@ -164,7 +164,10 @@ class JobWorkers:
         self.threads = threads
         self.claim_timeout = claim_timeout
         self.wake = wake or threading.Event()
-        self.name = f"{socket.gethostname()}-{os.getpid()}"
+        # host/pid/boot: a consumer of this host whose process is gone (or whose pid is ours, reused
+        # after a container restart, with another boot id) is known dead without waiting for the timeout
+        self.host, self.boot = socket.gethostname(), uuid.uuid4().hex[:8]
+        self.name = f"{self.host}/{os.getpid()}/{self.boot}"
         self._stop = threading.Event()
         self._draining = threading.Event()
         self._lock = threading.Lock()
@@ -175,9 +178,13 @@ class JobWorkers:
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> None:
+        orphans = self._orphans()
         for i in range(self.threads):
             thread = threading.Thread(
-                target=self._loop, args=(f"{self.name}-{i}",), daemon=True, name=f"job-worker-{i}"
+                target=self._loop,
+                args=(f"{self.name}/{i}", orphans if i == 0 else []),
+                daemon=True,
+                name=f"job-worker-{i}",
             )
             thread.start()
             self._started.append(thread)
@@ -220,7 +227,38 @@ class JobWorkers:
     def _taking(self) -> bool:
         return not self._stop.is_set() and (not self._draining.is_set() or self.store.in_process)
 
-    def _loop(self, consumer: str) -> None:
+    def _orphans(self) -> list[str]:
+        """Consumers of this host whose process ended (SIGKILL, OOM, a restarted container): their jobs are
+        taken over at start. Consumers of ended processes that hold nothing are dropped."""
+        try:
+            consumers = self.store.job_consumers()
+        except StoreUnavailable:
+            return []
+        dead = []
+        for consumer in consumers:
+            name = str(consumer.get("name", ""))
+            if _ended(name, self.host, self.boot):
+                if int(consumer.get("pending", 0)):
+                    dead.append(name)
+                else:
+                    with suppress(StoreUnavailable):
+                        self.store.forget_job_consumer(name)
+            elif not int(consumer.get("pending", 0)) and int(consumer.get("idle", 0)) > 86_400_000:
+                with suppress(StoreUnavailable):  # another host's, gone for a day
+                    self.store.forget_job_consumer(name)
+        return dead
+
+    def _loop(self, consumer: str, orphans: list[str]) -> None:
+        for dead in orphans:
+            try:
+                entries = self.store.take_over_jobs(dead, consumer)
+            except StoreUnavailable as error:
+                self._outage.failed(error, "their jobs are taken after the claim timeout")
+                break
+            if entries:
+                log.info("took over %d job(s) of an ended process", len(entries), extra={"from": dead})
+            for entry_id, job in entries:
+                self.run(consumer, entry_id, job)
         while self._taking():
             try:
                 entries = self.store.reclaim_jobs(consumer, self.claim_timeout) or self.store.take_jobs(
@@ -313,6 +351,23 @@ class JobWorkers:
         if handed:
             log.info("handed %d unfinished job(s) back to the other workers", handed)
         return handed
+
+
+def _ended(consumer: str, host: str, boot: str) -> bool:
+    """Whether a consumer named `host/pid/boot/i` belonged to a process of this host that has ended."""
+    parts = consumer.split("/")
+    if len(parts) != 4 or parts[0] != host or not parts[1].isdigit():
+        return False
+    pid, their_boot = int(parts[1]), parts[2]
+    if pid == os.getpid():
+        return their_boot != boot
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
 
 
 def tell(request: BoltRequest, text: str) -> None:

@@ -142,7 +142,7 @@ class Settings(BaseSettings):
         "only accepts them and `ecs-why diagnosis-worker` runs them.",
     )
     job_claim_timeout_seconds: int = Field(
-        default=60,
+        default=30,
         ge=1,
         le=3600,
         description="A job whose worker has not reported for this long (it died) is run by another worker.",

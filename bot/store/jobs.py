@@ -70,6 +70,27 @@ class JobsMixin(StoreBase):
         return _entries(cast(list[tuple[str, dict[str, str]]], reply[1] if len(reply) > 1 else []))
 
     @guarded
+    def job_consumers(self) -> list[dict[str, Any]]:
+        """The group's consumers: `name`, `pending` (jobs it holds) and `idle` (ms since it was seen)."""
+        self.ensure_job_group()
+        consumers: list[dict[str, Any]] = self.redis.xinfo_consumers(self._jobs(), GROUP)
+        return consumers
+
+    @guarded
+    def take_over_jobs(self, dead: str, consumer: str, count: int = 100) -> list[Entry]:
+        """The jobs a consumer known to be dead holds, now this consumer's; the dead one is forgotten."""
+        rows = self.redis.xpending_range(self._jobs(), GROUP, "-", "+", count, consumername=dead)
+        ids = [str(row["message_id"]) for row in cast(list[dict[str, Any]], rows)]
+        claimed = self.redis.xclaim(self._jobs(), GROUP, consumer, 0, list[Any](ids)) if ids else []
+        self.redis.xgroup_delconsumer(self._jobs(), GROUP, dead)
+        return _entries(cast(list[tuple[str, dict[str, str]]], [c for c in claimed if c]))
+
+    @guarded
+    def forget_job_consumer(self, name: str) -> None:
+        """Drop a consumer that holds no jobs (a process that ended), so the group does not grow."""
+        self.redis.xgroup_delconsumer(self._jobs(), GROUP, name)
+
+    @guarded
     def touch_jobs(self, consumer: str, entry_ids: list[str]) -> None:
         """Say this consumer is still working on these entries (resets their idle time)."""
         if entry_ids:

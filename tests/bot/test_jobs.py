@@ -4,6 +4,10 @@ back. Against a real redis-server and the in-process fakeredis; Bolt apps built 
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -195,3 +199,37 @@ def test_with_redis_down_the_request_runs_in_this_process(
     assert "accepted" in accept(app, "web")
     local.shutdown(wait=True)
     assert recorder.runs == ["web"] and len(recorder.posts) == 2
+
+
+def test_a_restarted_process_takes_over_the_jobs_of_the_ended_one_at_once(
+    store: Store, slack: FakeSlackApi
+) -> None:
+    recorder = Recorder(slack)
+    app = recorder.app(store)
+    accept(app, "orphan")
+    ended = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
+    dead = f"{socket.gethostname()}/{ended.stdout.strip()}/0ldb00t/0"  # a process of this host, gone
+    store.take_jobs(dead)
+    workers = JobWorkers(app, store, threads=1, claim_timeout=600)  # far longer than this test waits
+    workers.start()
+    try:
+        wait_until(lambda: store.pending_jobs() == 0)
+    finally:
+        workers.stop()
+    assert recorder.runs == ["orphan"]
+    assert dead not in [c["name"] for c in store.job_consumers()], "the ended consumer is forgotten"
+
+
+def test_a_live_process_keeps_its_jobs(store: Store, slack: FakeSlackApi) -> None:
+    recorder = Recorder(slack)
+    app = recorder.app(store)
+    accept(app, "kept")
+    alive = f"{socket.gethostname()}/{os.getppid()}/b00t/0"  # pytest's parent: alive
+    store.take_jobs(alive)
+    workers = JobWorkers(app, store, threads=1, claim_timeout=600)
+    workers.start()
+    time.sleep(1)
+    workers.stop()
+    assert recorder.runs == [] and store.pending_jobs() == 1
