@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from diagnosis.classify import Sighting, is_stopped, sightings
 from diagnosis.findings import build_finding
 from diagnosis.models import Diagnosis, Finding, Gap, Observations, Stats, Target, Timeline
+from diagnosis.prevent.catch import with_prevention
 from diagnosis.rules.base import Match
 
 if TYPE_CHECKING:  # the live checks package stays unloaded on the offline path (explain, events)
@@ -52,6 +53,7 @@ def diagnose(
     ]
     primary = {c for c, g in groups.items() if any(not s.match.secondary for s in g)}
     findings.sort(key=lambda f: _rank(f, f.category in primary))
+    findings = [with_prevention(f) for f in findings]  # the `ecs-why check` rule that would have caught it
     gap_list = list(gaps)
     if not obs.tasks and not obs.services and not obs.actions and not gap_list:
         gap_list.append(Gap(what="stopped tasks", reason="the input held no task, service or event"))

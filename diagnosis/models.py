@@ -200,6 +200,14 @@ class Check(_Out):
     detail: RedactedText | None = None
 
 
+class Prevention(_Out):
+    """The `ecs-why check` rule that would have caught this cause before the deploy (docs/check.md)."""
+
+    rule: str
+    live: bool = Field(description="The rule needs the account (ecs-why check SERVICE)")
+    fact: RedactedText | None = Field(default=None, description="What the check would have failed on")
+
+
 class Finding(_Out):
     category: str
     family: str
@@ -216,6 +224,7 @@ class Finding(_Out):
     checks: list[Check] = Field(default_factory=list)
     alternatives: list[str] = Field(default_factory=list, description="Other categories this could be")
     fingerprint: str = ""
+    prevention: Prevention | None = None
 
 
 class Gap(_Out):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from diagnosis.models import Diagnosis, Finding
+from diagnosis.prevent.catch import sentence
 
 Style = Callable[[str, str], str]  # (role, text) -> styled text; roles: title, heading, dim, command, bad, ok, warn
 
@@ -76,6 +77,8 @@ def _finding_text(finding: Finding, style: Style, full: bool, number: int = 1) -
             outcome = "" if check.outcome == "not_run" else f" → {check.outcome}"
             detail = f": {check.detail}" if check.detail else ""
             lines.append(f"  - {style('plain', check.description)}{style('dim', outcome + detail)}")
+    if finding.prevention:
+        lines += ["", style("heading", "Prevention"), f"  {sentence(finding.prevention)}"]
     if finding.docs:
         lines += ["", style("heading", "Docs")] + [f"  {style('dim', url)}" for url in finding.docs]
     return lines
@@ -114,6 +117,8 @@ def to_markdown(diagnosis: Diagnosis) -> str:
             out.append("")
         if finding.checks:
             out += ["**Live checks**: " + ", ".join(f"`{c.name}`" for c in finding.checks), ""]
+        if finding.prevention:
+            out += [f"**Prevention**: {sentence(finding.prevention)}", ""]
         if finding.docs:
             out += ["**Docs**: " + " · ".join(finding.docs), ""]
     if diagnosis.gaps:

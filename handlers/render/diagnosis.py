@@ -21,6 +21,7 @@ from slack_sdk.models.blocks import (
 )
 
 from diagnosis.models import Action, Diagnosis, Finding
+from diagnosis.prevent.catch import sentence
 from handlers.render.text import MAX_BLOCKS, block_code, code, cut, escape, plain, short_label
 from handlers.render.when import when_line
 
@@ -196,6 +197,9 @@ def _finding_message(number: int, finding: Finding) -> Message:
     ]
     if checks:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=cut("*Checks*\n" + "\n".join(checks)))))
+    if finding.prevention:
+        prevention = "🛡️ " + escape(sentence(finding.prevention))
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=cut(prevention, 2000))]))
     if finding.docs:
         links = " · ".join(f"<{url}|{_doc_name(url)}>" for url in finding.docs)
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=cut("📖 " + links, 2000))]))

@@ -108,3 +108,33 @@ def test_an_unknown_service_exits_2_with_the_closest_names(endpoint: str) -> Non
     result = _check(endpoint, "checkot", "--cluster", CLUSTER)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "checkout" in result.stderr
+
+
+@pytest.mark.parametrize("service", FAILING)
+def test_a_diagnosis_names_the_rule_that_would_have_caught_it_and_check_agrees(
+    endpoint: str, service: str
+) -> None:
+    """'why did it stop' and 'will it stop' never disagree: the rule a diagnosis names is one `check` reports."""
+    diagnosed = run_cli("diagnose", service, "--cluster", CLUSTER, "--format", "json", endpoint=endpoint)
+    top = json.loads(diagnosed.stdout)["findings"][0]
+    prevention = top["prevention"]
+    assert prevention and prevention["rule"], top
+    _code, report = check_json(endpoint, service)
+    facts: dict[str, set[str]] = {}
+    for result in report["results"]:
+        facts.setdefault(result["rule"], set()).add(result["fact"])
+    assert prevention["rule"] in facts, (
+        f"{service}: diagnosis names {prevention['rule']}, check found {sorted(facts)}"
+    )
+    # The same check on the same evidence states the same fact; memory is read over another window (around
+    # the stops for a diagnosis, the last hours for a check), so its numbers may differ.
+    if prevention["fact"] and prevention["rule"] != "memory_headroom":
+        assert prevention["fact"] in facts[prevention["rule"]]
+
+
+def test_the_api_diagnosis_says_what_ci_would_have_failed_on(endpoint: str) -> None:
+    diagnosed = run_cli("diagnose", "api", "--cluster", CLUSTER, endpoint=endpoint)
+    assert (
+        "`ecs-why check SERVICE` would have failed on: ECR repository api has no tag v2.4.0"
+        in diagnosed.stdout
+    )

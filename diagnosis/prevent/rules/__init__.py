@@ -1,4 +1,5 @@
-"""The prevention rules, one module per family, in the order their results are listed."""
+"""The prevention rules, one module per family. The order is the order of SARIF's rule list and of the
+docs, and decides which rule a diagnosis names when several prevent its cause (`catch.py`)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ OFFLINE: tuple[Rule, ...] = tuple(
         sizing,
         images,
         secrets,
+        service,
         logging,
         health,
         ports,
@@ -31,7 +33,6 @@ OFFLINE: tuple[Rule, ...] = tuple(
         sidecars,
         shutdown,
         exec,
-        service,
     )
     for rule in module.RULES
 )
