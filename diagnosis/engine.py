@@ -47,8 +47,15 @@ def diagnose(
         "cluster": target.cluster or "",
         "service": target.service or "",
     }
+    decided = [decisive(r) for r in checks if r.recategorize and r.category in moved]
     findings = [
-        build_finding(category, group, stopped_total, context, [r for r in checks if r.category == category])
+        build_finding(
+            category,
+            group,
+            stopped_total,
+            context,
+            [r for r in (*checks, *decided) if r.category == category],
+        )
         for category, group in groups.items()
     ]
     primary = {c for c, g in groups.items() if any(not s.match.secondary for s in g)}
@@ -87,6 +94,14 @@ def timeline(obs: Observations, findings: Sequence[Finding], target: Target) -> 
         failing_since=times[0] if times else None,
         running=service.running if service else None,
         desired=service.desired if service else None,
+    )
+
+
+def decisive(result: CheckResult) -> CheckResult:
+    """The check that moved a finding to another category, as a confirmation of that category: the finding
+    it moved keeps the proof (e.g. `ecr_image`: the tag does not exist)."""
+    return replace(
+        result, category=result.recategorize or result.category, outcome="confirms", recategorize=None
     )
 
 

@@ -47,6 +47,19 @@ def _step(text: str, command: str | None, region: str, values: tuple[tuple[str, 
     return Remediation(step=fill(text, names), command=redact(filled) if filled else None)
 
 
+def earlier_revision(names: Mapping[str, str]) -> str:
+    """The revision a rollback would go back to: the last steady one when a check found it, else the one before
+    the failing revision; "" when the failing revision is the family's first (there is nothing to go back to)."""
+    current = names.get("task_def", "")
+    previous = names.get("previous_task_def", "")
+    if previous and previous != current:
+        return previous
+    family, _, number = current.rpartition(":")
+    if family and number.isdigit() and int(number) > 1:
+        return f"{family}:{int(number) - 1}"
+    return ""
+
+
 def _actions(knowledge: CategoryInfo, names: Mapping[str, str]) -> list[Action]:
     """The changes the bot can make for this cause, when the input names a service to make them on."""
     cluster, service = names.get("cluster"), names.get("service")
@@ -76,13 +89,13 @@ def _actions(knowledge: CategoryInfo, names: Mapping[str, str]) -> list[Action]:
                     label="Give the task more memory",
                 )
             )
-        elif kind == "rollback" and names.get("task_def"):
+        elif kind == "rollback" and names.get("task_def") and earlier_revision(names):
             actions.append(
                 Action(
                     kind=kind,
                     params={**base, "from_task_definition": names["task_def"]},
                     risk="medium",
-                    label="Roll back to the last steady revision",
+                    label=f"Roll back to {earlier_revision(names)}",
                 )
             )
     if names.get("circuit_breaker") == "off" and knowledge.failure:

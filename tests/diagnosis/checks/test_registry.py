@@ -92,6 +92,9 @@ def test_recategorization_moves_pull_auth_to_image_not_found_with_the_tags() -> 
     assert "image_pull_auth" in d.findings[0].alternatives
     assert "tags that exist: v1, v2" in d.findings[0].summary
     assert d.findings[0].confidence >= 0.85
+    [decided] = [c for c in d.findings[0].checks if c.name == "ecr_image"]  # the finding keeps its proof
+    assert decided.outcome == "confirms"
+    assert decided.detail == detail
 
 
 def test_check_names_fill_the_remediation_actions() -> None:
