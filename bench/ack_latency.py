@@ -33,6 +33,27 @@ SECRET = "bench-signing-secret"
 COMMANDS = ["web --cluster demo", "checkout --cluster demo", "help", "web --clutser demo"]
 
 
+def tree_memory_mb(pid: int) -> tuple[float, float, int]:
+    """(RSS summed, PSS summed, processes) of `pid` and its descendants (the diagnosis workers), in MB.
+
+    PSS splits the pages forked workers share with their parent, so its sum is what they use together."""
+    pids, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        pids.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            todo += [int(child) for child in task.read_text().split()]
+    rss = pss = 0
+    for current in pids:
+        try:
+            rollup = Path(f"/proc/{current}/smaps_rollup").read_text().splitlines()
+        except OSError:  # it ended meanwhile
+            continue
+        fields = {line.split(":")[0]: int(line.split()[1]) for line in rollup[1:]}
+        rss, pss = rss + fields.get("Rss", 0), pss + fields.get("Pss", 0)
+    return rss / 1024, pss / 1024, len(pids)
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
@@ -78,6 +99,8 @@ def main() -> int:
                     time.sleep(0.2)
             for text in COMMANDS:  # warm up: imports, first AWS client, first Redis connection
                 send(base, slash_command(text, response_url=slack.response_url("warm")), SECRET)
+            time.sleep(args.slow_post + 1)  # the warm-up's diagnoses finish
+            warm_memory = tree_memory_mb(process.pid)
 
             def one(i: int) -> tuple[int, float]:
                 text = COMMANDS[i % len(COMMANDS)]
@@ -90,6 +113,12 @@ def main() -> int:
                 results = list(pool.map(one, range(requests)))
             wall = time.perf_counter() - started
             in_flight = len(slack.calls("chat.postMessage"))
+            deadline, seen = time.monotonic() + 180, -1  # the diagnoses finish before memory is read
+            while time.monotonic() < deadline and len(slack.calls("chat.postMessage")) != seen:
+                seen = len(slack.calls("chat.postMessage"))
+                time.sleep(args.slow_post + 1)
+            end_memory = tree_memory_mb(process.pid)
+            diagnoses = len(slack.calls("chat.postMessage"))
         finally:
             process.terminate()
             try:
@@ -120,6 +149,10 @@ def main() -> int:
         )
         p99 = percentile(latencies, 99)
         print("target p99 < 100 ms:", "met" if p99 < 100 else "NOT met")
+    after = f"after the run ({diagnoses} chat.postMessage calls)"
+    for label, (rss, pss, count) in (("after warm-up", warm_memory), (after, end_memory)):
+        print(f"memory of serve + its workers {label}: PSS {pss:.0f} MB, RSS {rss:.0f} MB ({count} processes)")
+    print("target serve + workers < 300 MB (PSS):", "met" if end_memory[1] < 300 else "NOT met")
     return 0 if errors == 0 else 1
 
 
