@@ -72,13 +72,32 @@ def check_memory(evidence: LiveEvidence, category: str) -> list[CheckResult]:
         "climbed steadily (a leak is likely)" if _climbs(peaks) else "rose with load (the task is undersized)"
     )
     outcome: Outcome
-    if limit and top >= 0.9 * limit:
-        detail = f"memory peaked at {top:.0f} MiB of the {limit} MiB limit before the kills; it {trend}"
+    shares = _shares(evidence.memory)
+    if shares:
+        # Service-level metrics sum the running tasks: used against reserved is each task's share of its limit.
+        share, used, reserved = max(shares)
+        per_task = f"; about {share * limit:.0f} MiB of a task's {limit} MiB" if limit else ""
+        detail = (
+            f"memory used peaked at {share:.0%} of the memory reserved ({used:.0f} of {reserved:.0f} MiB, "
+            f"MemoryUtilized against MemoryReserved at the service level, summed over its tasks{per_task})"
+        )
+        if share >= 0.9:
+            detail += f" before the kills; it {trend}"
+            outcome = "confirms"
+        else:
+            detail += " (a container-level limit or a spike between samples may still be the cause)"
+            outcome = "inconclusive"
+        source += "/MemoryReserved"
+    elif limit and top >= 0.9 * limit:
+        detail = (
+            f"memory peaked at {top:.0f} MiB of the {limit} MiB limit before the kills; it {trend} "
+            "(service-level MemoryUtilized against one task's limit: no MemoryReserved to compare with)"
+        )
         outcome = "confirms"
     elif limit:
         detail = (
-            f"memory peaked at {top:.0f} MiB, below the {limit} MiB task limit (a container-level limit "
-            "or a spike between samples may still be the cause)"
+            f"memory peaked at {top:.0f} MiB, below the {limit} MiB task limit (service-level MemoryUtilized, "
+            "no MemoryReserved; a container-level limit or a spike between samples may still be the cause)"
         )
         outcome = "inconclusive"
     else:
@@ -111,6 +130,23 @@ def _series(results: list[dict[str, Any]], query_id: str) -> list[float]:
         if result.get("Id") == query_id:
             pairs = sorted(zip(result.get("Timestamps", []), result.get("Values", []), strict=False))
             return [float(v) for _, v in pairs]
+    return []
+
+
+def _shares(results: list[dict[str, Any]]) -> list[tuple[float, float, float]]:
+    """(used / reserved, used, reserved) at each minute both metrics have a sample."""
+    reserved = {stamp: float(v) for stamp, v in _pairs(results, "m1") if v}
+    return [
+        (float(v) / reserved[stamp], float(v), reserved[stamp])
+        for stamp, v in _pairs(results, "m0")
+        if stamp in reserved
+    ]
+
+
+def _pairs(results: list[dict[str, Any]], query_id: str) -> list[tuple[Any, float]]:
+    for result in results:
+        if result.get("Id") == query_id:
+            return list(zip(result.get("Timestamps", []), result.get("Values", []), strict=False))
     return []
 
 

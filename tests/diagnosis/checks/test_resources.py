@@ -88,7 +88,7 @@ def evidence(values: list[float] | None, memory: str = "512", cpu: str = "256") 
 def test_memory_at_the_limit_confirms_with_the_next_size() -> None:
     [result] = check_memory(evidence([300, 480, 200, 505, 350]), "oom")
     assert result.outcome == "confirms"
-    assert "505 MiB of the 512 MiB limit" in result.detail
+    assert "99% of the memory reserved (505 of 512 MiB" in result.detail
     assert "undersized" in result.detail
     assert result.names == {"next_cpu": "256", "next_memory": "1024"}
     assert "1024 MiB with 256 CPU units" in result.detail
@@ -97,7 +97,7 @@ def test_memory_at_the_limit_confirms_with_the_next_size() -> None:
 def test_memory_below_the_limit_is_inconclusive() -> None:
     [result] = check_memory(evidence([200, 250, 180, 240]), "oom")
     assert result.outcome == "inconclusive"
-    assert "below the 512 MiB" in result.detail
+    assert "49% of the memory reserved" in result.detail
 
 
 def test_climbing_memory_says_leak() -> None:
@@ -127,3 +127,28 @@ def test_largest_fargate_size_gives_no_next_size() -> None:
     assert result.outcome == "confirms"
     assert "next_memory" not in result.names
     assert "next valid size" not in result.detail
+
+
+def two_tasks(used_each: list[float]) -> LiveEvidence:
+    """Service-level Container Insights for two running tasks of 512 MiB: both metrics are sums."""
+    ev = evidence([2 * u for u in used_each])
+    ev.memory = [series([2 * u for u in used_each]), series([1024.0] * len(used_each), "m1")]
+    return ev
+
+
+def test_service_level_memory_is_compared_with_the_memory_reserved_not_one_tasks_limit() -> None:
+    [result] = check_memory(two_tasks([200, 260, 300, 310]), "oom")  # 620 MiB summed, over one task's 512
+    assert result.outcome == "inconclusive"
+    assert "61% of the memory reserved (620 of 1024 MiB" in result.detail
+    assert "about 310 MiB of a task's 512 MiB" in result.detail
+    [full] = check_memory(two_tasks([300, 420, 480, 500]), "oom")
+    assert full.outcome == "confirms"
+    assert "98% of the memory reserved" in full.detail
+
+
+def test_without_memory_reserved_it_says_what_it_compared() -> None:
+    ev = evidence([300, 505])
+    ev.memory = [series([300, 505])]
+    [result] = check_memory(ev, "oom")
+    assert "505 MiB of the 512 MiB limit" in result.detail
+    assert "no MemoryReserved" in result.detail
