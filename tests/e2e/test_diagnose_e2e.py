@@ -200,3 +200,12 @@ def test_service_is_found_without_cluster(endpoint: str, sandbox: Sandbox) -> No
     doc = json.loads(result.stdout)
     assert doc["findings"][0]["category"] == sandbox.expected("checkout").category
     assert CLUSTER in json.dumps(doc["target"])
+
+
+def test_a_secret_failure_names_the_role_and_the_network_path(endpoint: str, sandbox: Sandbox) -> None:
+    """Which role fetches the secrets and how the task's subnet reaches Secrets Manager (billing: via NAT)."""
+    _, doc = diagnose_json(endpoint, "billing")
+    [finding] = [f for f in doc["findings"] if f["category"] == "secrets_retrieval"]
+    facts = " ".join(item["fact"] for item in finding["evidence"])
+    assert f"the execution role {sandbox.ids['execution_role']} fetches them" in facts
+    assert f"reaches secretsmanager through the NAT gateway {sandbox.ids['nat_gateway']}" in facts
