@@ -230,8 +230,16 @@ def register(app: App, services: Services) -> None:
         if not valid_fingerprint(fingerprint):
             respond(response_type="ephemeral", replace_original=False, text="⚠️ This button is not valid.")
             return
+        operators = services.remediator.operators
+        if not operators.allowed(user):  # silencing a channel's alerts is an operator's call, like a fix
+            respond(
+                response_type="ephemeral",
+                replace_original=False,
+                text=f"🚫 Only operators may mute alerts; allowed: {escape(operators.describe())}.",
+            )
+            return
         try:
-            services.store.mute(fingerprint, MUTE_SECONDS)
+            services.store.mute(group_key(fingerprint, channel), MUTE_SECONDS)  # this channel only
         except StoreUnavailable:
             respond(
                 response_type="ephemeral",
@@ -241,8 +249,8 @@ def register(app: App, services: Services) -> None:
             return
         _, _, cluster, service, category = fingerprint.split(":")
         note = (
-            f"🔕 <@{user}> muted `{category}` on *{escape(cluster)}/{escape(service)}* for 1 h: "
-            "stops are still counted and stored, not posted."
+            f"🔕 <@{user}> muted `{category}` on *{escape(cluster)}/{escape(service)}* in this channel for 1 h: "
+            "stops are still counted and stored, not posted here."
         )
         try:
             blocks = [SectionBlock(text=MarkdownTextObject(text=note)).to_dict()]

@@ -74,7 +74,8 @@ class Groups:
         `history` (service key, record, retention days, max records) is recorded in that same round trip
         unless a channel's message is still to be posted; returns the outcomes and whether it was. Every
         channel gets its outcome before a Retry is raised."""
-        groups = [(group_key(notice.fingerprint, c), c, notice.fingerprint) for c in channels]
+        # A mute is one channel's ("Mute 1h" there): the group key is its mute key.
+        groups = [(group_key(notice.fingerprint, c), c, group_key(notice.fingerprint, c)) for c in channels]
         data = {**{f: getattr(notice, f) for f in _NOTICE_FIELDS}, "task_arn": member}
         counted, recorded = self.store.count_stop(
             member, data, groups, self.config.member_ttl, self.config.window_seconds, history
@@ -146,13 +147,13 @@ class Groups:
         target = Command("diagnose", notice.label, region=notice.region or None)
         self.store.remember_thread(channel, ts, target.text())
 
-    def _muted(self, fingerprint: str) -> bool:
+    def _muted(self, gkey: str) -> bool:
         now = time.monotonic()
-        cached = self._mutes.get(fingerprint)
+        cached = self._mutes.get(gkey)
         if cached is not None and cached[0] > now:
             return cached[1]
-        muted = self.store.muted(fingerprint)
-        self._mutes[fingerprint] = (now + self.config.cache_seconds, muted)
+        muted = self.store.muted(gkey)
+        self._mutes[gkey] = (now + self.config.cache_seconds, muted)
         return muted
 
     def _mark(self, gkey: str, channel: str, notice: Notice) -> None:
@@ -180,7 +181,7 @@ class Groups:
         for gkey, entry in entries:
             channel, notice = entry
             group = self.store.group_get(gkey)
-            if group is None or self._muted(notice.fingerprint):
+            if group is None or self._muted(gkey):
                 self._drop(gkey, entry)  # the window ended, or muted: counted, not posted
                 continue
             ts, count, shown = group.get("ts"), int(group.get("count") or 1), int(group.get("shown") or 1)

@@ -82,7 +82,7 @@ class Counted:
 
 class GroupsMixin(StoreBase):
     """A group is one hash `group:<fingerprint>` of JSON-encoded fields that expires with its window;
-    `count` is a plain integer field (HINCRBY). A mute is a key `mute:<fingerprint>` with a TTL."""
+    `count` is a plain integer field (HINCRBY). A mute is a key `mute:<group key>` (one channel's) with a TTL."""
 
     def _group_key(self, fingerprint: str) -> str:
         return self.key("group", fingerprint)

@@ -96,9 +96,12 @@ def test_mute_values_are_checked(value: str, ok: bool) -> None:
     assert valid_fingerprint(value) is ok
 
 
-def mute_listener(store: Any) -> Any:
+def mute_listener(store: Any, allowed: bool = True) -> Any:
     app = App(token="xoxb-test", signing_secret="secret", token_verification_enabled=False)
-    register_all(app, MagicMock(store=store))
+    services = MagicMock(store=store)
+    services.remediator.operators.allowed.side_effect = lambda user: allowed
+    services.remediator.operators.describe.return_value = "U0OPS"
+    register_all(app, services)
     for listener in app._listeners:
         if [f.__name__ for f in listener.lazy_functions] == ["mute"]:
             return listener.lazy_functions[0]
@@ -116,10 +119,20 @@ def test_mute_button_mutes_for_an_hour_and_says_so_in_the_thread(store: Store) -
     client, respond = MagicMock(), MagicMock()
     client.chat_postMessage.return_value = {"ok": True, "ts": "1700000000.000200"}
     mute_listener(store)(**click(FP), client=client, respond=respond)
-    assert store.muted(FP) and 3590 <= store.redis.ttl(f"ecs-why:mute:{FP}") <= 3600
+    assert store.muted(f"{FP}|C1") and 3590 <= store.redis.ttl(f"ecs-why:mute:{FP}|C1") <= 3600
+    assert not store.muted(f"{FP}|C2"), "a mute is this channel's only"
     kwargs = client.chat_postMessage.call_args.kwargs
     assert kwargs["thread_ts"] == "1700000000.000100" and "<@U7> muted `oom`" in kwargs["text"]
+    assert "in this channel for 1 h" in kwargs["text"]
     respond.assert_not_called()
+
+
+def test_only_operators_may_mute(store: Store) -> None:
+    client, respond = MagicMock(), MagicMock()
+    mute_listener(store, allowed=False)(**click(FP), client=client, respond=respond)
+    assert not store.muted(f"{FP}|C1")
+    assert respond.call_args.kwargs["text"] == "🚫 Only operators may mute alerts; allowed: U0OPS."
+    client.chat_postMessage.assert_not_called()
 
 
 def test_mute_refuses_a_forged_value_and_reports_a_store_outage() -> None:
