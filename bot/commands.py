@@ -2,7 +2,7 @@
 command text a person could type, so there is one code path).
 
     /ecs-why TARGET [--cluster C] [--region R] [--account A] [--since 24h]
-    /ecs-why subscribe TARGET [--cluster C] [--region R] [--account A] [--only cat1,cat2] [--all]
+    /ecs-why subscribe TARGET|CLUSTER/PATTERN [--cluster C] [--region R] [--account A] [--only cat1,cat2] [--all]
     /ecs-why unsubscribe TARGET|--all
     /ecs-why subscriptions
     /ecs-why history TARGET [--since 7d]
@@ -42,6 +42,7 @@ USAGE = """\
 • `/ecs-why web-api` — diagnose a service (also `prod/web-api`, a service or task ARN, a task ID)
 • `/ecs-why web-api --cluster prod --region eu-west-1 --account payments --since 6h`
 • `/ecs-why subscribe web-api [--only oom,app_error] [--all]` — post this service's failures here
+• `/ecs-why subscribe prod/*` (or `prod/web-*`) — every service of a cluster, or those matching
 • `/ecs-why unsubscribe web-api` · `/ecs-why unsubscribe --all` · `/ecs-why subscriptions`
 • `/ecs-why history web-api --since 7d` — what stopped and why, after ECS has forgotten
 • `/ecs-why check web-api` — what would stop its next deployment, before it does
@@ -91,6 +92,12 @@ def _quote(word: str) -> str:
 
 
 REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+PATTERN = re.compile(r"^[A-Za-z][\w-]{0,254}/[\w*?-]*[*?][\w*?-]*$")
+
+
+def is_pattern(target: str) -> bool:
+    """`prod/*`, `prod/web-*`: every service of a cluster, or those whose names match (subscriptions)."""
+    return bool(PATTERN.match(target))
 _FLAG = re.compile(r"(?<!\S)--([A-Za-z]+)")
 
 
@@ -107,7 +114,9 @@ def read_command(text: str) -> Command:
 def check_command(command: Command, accounts: Collection[str]) -> None:
     """The whole command is usable before anything is acknowledged: the target's shape, `--since`, the
     region and the account alias. Raises CommandError saying what to type instead."""
-    if command.target and command.verb in ("diagnose", "subscribe", "unsubscribe", "history", "check"):
+    if command.verb in ("subscribe", "unsubscribe") and is_pattern(command.target):
+        pass  # a cluster's services by name pattern
+    elif command.target and command.verb in ("diagnose", "subscribe", "unsubscribe", "history", "check"):
         try:
             parse_target(command.target, command.cluster, command.region)
         except TargetError as exc:

@@ -51,6 +51,23 @@ def resolve_service(settings: Settings, command: Command) -> dict[str, Any]:
         aws.close()
 
 
+def resolve_cluster(settings: Settings, command: Command) -> dict[str, str]:
+    """The cluster and region of a pattern subscription (`prod/*`); ValueError when the cluster is not there."""
+    session = session_for(settings, command.account, command.region)
+    cluster, _, pattern = command.target.partition("/")
+    aws = Aws(session, command.region or session.region_name)
+    try:
+        call = Call(
+            "ecs", "list_services", {"cluster": cluster, "maxResults": 1}, "cluster",
+            frozenset({"ClusterNotFoundException"}),
+        )  # fmt: skip
+        if aws.round({"c": call})["c"].error == "ClusterNotFoundException":
+            raise ValueError(f"no cluster {cluster!r} in {aws.region}; check the name or pass --region")
+        return {"region": aws.region or "", "cluster": cluster, "pattern": pattern}
+    finally:
+        aws.close()
+
+
 def history_report(store: Store, target: dict[str, Any], since: str) -> dict[str, Any]:
     """Counts per cause and per day, with the latest example of each cause."""
     window = parse_since(since)

@@ -8,10 +8,10 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.aws_session import SessionError
-from bot.commands import Command
+from bot.commands import Command, is_pattern
 from bot.services import Services
 from bot.store import StoreUnavailable
-from bot.subscriptions import history_report, resolve_service
+from bot.subscriptions import history_report, resolve_cluster, resolve_service
 from diagnosis.collect.target import TargetError
 from handlers.render.text import cut, escape
 from handlers.replies import Respond
@@ -40,13 +40,17 @@ def run_subscription_command(
 def _run(services: Services, command: Command, channel: str, user: str) -> str:
     store = services.store
     if command.verb == "subscriptions":
-        subs = store.subscriptions(channel)
+        subs = store.subscriptions(channel) + store.pattern_subscriptions(channel)
         if not subs:
             return "This channel has no subscriptions. `/ecs-why subscribe web-api` posts its failures here."
         return "*Subscriptions of this channel*\n" + "\n".join(_describe(s) for s in subs)
     if command.verb == "unsubscribe" and command.all:
         count = store.unsubscribe_all(channel)
+        for sub in store.pattern_subscriptions(channel):
+            count += store.unsubscribe_pattern(channel, sub["region"], sub["cluster"], sub["pattern"])
         return f"<@{user}> removed all {count} subscription(s) of this channel."
+    if command.verb in ("subscribe", "unsubscribe") and is_pattern(command.target):
+        return _pattern(services, command, channel, user)
     target = resolve_service(services.settings, command)
     name = f"{target['cluster']}/{target['service']}"
     if command.verb == "subscribe":
@@ -63,8 +67,27 @@ def _run(services: Services, command: Command, channel: str, user: str) -> str:
     return history_text(name, report)
 
 
+def _pattern(services: Services, command: Command, channel: str, user: str) -> str:
+    where = resolve_cluster(services.settings, command)
+    region, cluster, pattern = where["region"], where["cluster"], where["pattern"]
+    name = escape(command.target)
+    scope = "every service of" if pattern == "*" else "the services matching"
+    if command.verb == "subscribe":
+        sub = services.store.subscribe_pattern(
+            channel, region, cluster, pattern, list(command.only) or None, command.all, user
+        )
+        what = f"{scope} {escape(cluster)}" if pattern == "*" else f"{scope} {name}"
+        return f"📣 <@{user}> subscribed this channel to {what} ({escape(region)}): {_filters(sub)}."
+    removed = services.store.unsubscribe_pattern(channel, region, cluster, pattern)
+    return (
+        f"<@{user}> unsubscribed this channel from {name}."
+        if removed
+        else f"This channel was not subscribed to {name}."
+    )
+
+
 def _describe(sub: dict[str, Any]) -> str:
-    name = f"{escape(sub.get('cluster', ''))}/{escape(sub.get('service', ''))}"
+    name = f"{escape(sub.get('cluster', ''))}/{escape(sub.get('service') or sub.get('pattern', ''))}"
     return f"• {name} — {_filters(sub)} (by <@{sub.get('by')}>)"
 
 

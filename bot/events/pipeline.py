@@ -110,6 +110,12 @@ class Pipeline:
         if cached is not None and cached[0] > now:
             return cached[1]
         subscribers = self.store.subscribers(account, region, cluster, service)
+        named = {str(s.get("channel")) for s in subscribers}  # a channel's own subscription wins
+        subscribers += [
+            s
+            for s in self.store.pattern_subscribers(region, cluster, service)
+            if str(s.get("channel")) not in named
+        ]
         if self.config.cache_seconds > 0:
             self._subscribers[skey] = (now + self.config.cache_seconds, subscribers)
         return subscribers

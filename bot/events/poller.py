@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from fnmatch import fnmatchcase
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -60,7 +61,7 @@ class Poller:
     def poll_once(self) -> int:
         """One pass over every subscribed service; returns how many new stopped tasks went through."""
         handled = 0
-        for target in self.store.subscribed_services():
+        for target in _unique([*self.store.subscribed_services(), *self._pattern_targets()]):
             try:
                 handled += self._poll_service(target)
             except (BotoCoreError, ClientError, SessionError) as exc:
@@ -68,6 +69,27 @@ class Poller:
                             target.get("service"), exc)  # fmt: skip
         self.pipeline.flush()
         return handled
+
+    def _pattern_targets(self) -> list[dict[str, Any]]:
+        """The services of the clusters that pattern subscriptions follow, the ones whose names match."""
+        targets = []
+        for sub in self.store.pattern_subscriptions():
+            cluster, region = str(sub.get("cluster")), str(sub.get("region") or "")
+            try:
+                ecs = self.ecs_for({"account": "", "region": region, "cluster": cluster})
+                arns = [a for page in ecs.get_paginator("list_services").paginate(cluster=cluster)
+                        for a in page.get("serviceArns", [])]  # fmt: skip
+            except (BotoCoreError, ClientError, SessionError) as exc:
+                log.warning("cannot list the services of %s: %s", cluster, exc)
+                continue
+            for arn in arns:
+                name = arn.rsplit("/", 1)[-1]
+                if fnmatchcase(name, str(sub.get("pattern") or "")):
+                    account = arn.split(":")[4] if arn.count(":") >= 5 else ""
+                    targets.append(
+                        {"account": account, "region": region, "cluster": cluster, "service": name}
+                    )
+        return targets
 
     def _poll_service(self, target: dict[str, Any]) -> int:
         cluster, service = target["cluster"], target["service"]
@@ -116,3 +138,10 @@ def _stopped_arns(ecs: Any, cluster: str, service: str) -> Iterator[str]:
     )
     for page in pages:
         yield from page.get("taskArns", [])
+
+
+def _unique(targets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: dict[str, dict[str, Any]] = {}
+    for t in targets:
+        seen.setdefault(service_key(t.get("account"), t.get("region"), t["cluster"], t["service"]), t)
+    return list(seen.values())

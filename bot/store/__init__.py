@@ -1,9 +1,10 @@
 """The state store: the only module that touches Redis.
 
-Subscriptions, pending button actions (TTL), the append-only audit log, stopped-task history per service,
-failure groups, their alerts' lifecycle and mutes, which target a thread is about, dedupe and once-only
-claims, the task definition cache, the poller cursor and the job stream, all as JSON under one key prefix. Every method
-raises `StoreUnavailable` when Redis cannot be reached, so callers degrade and back off instead of crashing.
+Subscriptions (to services, or to a cluster's services by pattern), pending button actions (TTL), the
+append-only audit log, stopped-task history per service, failure groups, their alerts' lifecycle and
+mutes, which target a thread is about, dedupe and once-only claims, the task definition cache, the poller
+cursor and the job stream, all as JSON under one key prefix. Every method raises `StoreUnavailable` when
+Redis cannot be reached, so callers degrade and back off instead of crashing.
 
 With no `REDIS_URL`, `Store.from_url(None)` gives an in-process Redis (fakeredis) shared by the whole
 process: right for the demo and a single replica, useless across processes.
@@ -26,6 +27,7 @@ from bot.store.cache import TaskDefinitionCache, TaskDefinitionsMixin
 from bot.store.groups import GroupsMixin
 from bot.store.history import HistoryMixin
 from bot.store.jobs import JobsMixin
+from bot.store.patterns import PatternsMixin
 from bot.store.subscriptions import SubscriptionsMixin
 from bot.store.threads import ThreadsMixin
 
@@ -54,6 +56,7 @@ class Store(
     JobsMixin,
     ThreadsMixin,
     AlertsMixin,
+    PatternsMixin,
 ):
     """Typed access to every piece of shared state; safe to share between threads and replicas."""
 

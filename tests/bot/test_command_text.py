@@ -73,3 +73,17 @@ def test_the_whole_command_is_checked(typed: str, says: str) -> None:
 
 def test_a_good_command_passes_the_check() -> None:
     check_command(read_command("prod/web —since 6h —region eu-west-1 —account payments"), {"payments"})
+
+
+@pytest.mark.parametrize(
+    "typed", ["subscribe prod/* —only oom,app_error", "subscribe prod/web-*", "unsubscribe prod/*"]
+)
+def test_a_cluster_pattern_is_a_subscription_target(typed: str) -> None:
+    command = read_command(typed)
+    check_command(command, set())
+    assert command.target.startswith("prod/")
+
+
+def test_a_pattern_is_not_something_to_diagnose() -> None:
+    with pytest.raises(CommandError, match="is not a target"):
+        check_command(read_command("prod/*"), set())

@@ -501,3 +501,17 @@ def test_a_thread_remembers_its_target_across_replicas(replicas: NewStore) -> No
 def test_a_remembered_thread_expires(s: Store) -> None:
     s.remember_thread("C1", "1.2", "web", ttl=1)
     assert 0 < s.redis.ttl(s.key("thread", "C1", "1.2")) <= 1
+
+
+def test_pattern_subscriptions_match_by_cluster_region_and_name(replicas: NewStore) -> None:
+    one, two = replicas(), replicas()
+    one.subscribe_pattern("C1", "eu-west-1", "prod", "web-*", ["oom"], False, "U1")
+    one.subscribe_pattern("C2", "eu-west-1", "prod", "*", None, True, "U2")
+    assert {s["channel"] for s in two.pattern_subscribers("eu-west-1", "prod", "web-api")} == {"C1", "C2"}
+    assert {s["channel"] for s in two.pattern_subscribers("eu-west-1", "prod", "worker")} == {"C2"}
+    assert two.pattern_subscribers("us-east-1", "prod", "web-api") == []
+    assert two.pattern_subscribers("eu-west-1", "staging", "web-api") == []
+    assert [s["pattern"] for s in two.pattern_subscriptions("C1")] == ["web-*"]
+    assert two.unsubscribe_pattern("C1", "eu-west-1", "prod", "web-*") is True
+    assert two.unsubscribe_pattern("C1", "eu-west-1", "prod", "web-*") is False
+    assert [s["channel"] for s in two.pattern_subscriptions()] == ["C2"]

@@ -142,3 +142,21 @@ def test_an_alert_is_acknowledged_resolves_when_steady_and_reopens(bot: str, sla
         assert "↩️ Again:" in context and "recovered at" in context
     finally:
         service.desired_count, service.running_count = before
+
+
+def test_a_cluster_wide_subscription_gets_every_matching_service(bot: str, slack: FakeSlackApi) -> None:
+    channel = "C0CLUSTER"
+    send(bot, slash_command("subscribe demo/* —only app_error", channel_id=channel,
+                            response_url=slack.response_url("cluster")), SECRET)  # fmt: skip
+    said = slack.wait_for(
+        "response_url", lambda c: "every service of demo" in c.params.get("text", ""), timeout=30
+    )
+    assert "only app_error" in said.params["text"]
+
+    def services_alerted() -> set[str]:
+        top = [m for m in slack.messages(channel) if not m.get("thread_ts") or m["thread_ts"] == m["ts"]]
+        return {m["text"].split(":")[0].removeprefix("ecs-why demo/") for m in top}
+
+    wait(lambda: {"orders", "search"} <= services_alerted(), 60, "alerts of both app_error services")
+    time.sleep(2)
+    assert services_alerted() == {"orders", "search"}, "--only app_error: no other service's alert"

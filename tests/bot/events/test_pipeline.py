@@ -247,3 +247,24 @@ def test_the_group_window_ends_and_a_new_message_opens(
     time.sleep(1.2)
     assert pipeline.process(parse_event(event(task_detail(2)))) == "posted"
     assert len(top_level(slack)) == 2
+
+
+def test_a_cluster_pattern_subscription_gets_the_matching_services(
+    store: Store, make_pipeline: MakePipeline, slack: FakeSlackApi
+) -> None:
+    store.subscribe_pattern("C9", REGION, CLUSTER, "web-*", ["oom"], False, "U1")
+    store.subscribe_pattern("C8", REGION, CLUSTER, "*", None, False, "U1")
+    subscribe(store, "C8")  # the channel's own subscription of web-api wins over its pattern
+    pipeline = make_pipeline()
+    assert pipeline.process(parse_event(event(task_detail(1, service="web-api")))) == "posted"
+    assert pipeline.process(parse_event(event(task_detail(2, service="worker")))) == "posted"
+    assert (
+        pipeline.process(parse_event(event(task_detail(3, service="web-api", cluster="other"))))
+        == "unsubscribed"
+    )
+    posted = sorted((m["channel"], m["text"].split(":")[0]) for m in top_level(slack))
+    assert posted == [
+        ("C8", "ecs-why prod/web-api"),
+        ("C8", "ecs-why prod/worker"),
+        ("C9", "ecs-why prod/web-api"),
+    ], "C9 only gets web-* and the cluster's other services go to C8"
