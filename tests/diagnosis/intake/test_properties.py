@@ -40,6 +40,9 @@ def bare(reason: str) -> str | None:
 
 
 READABLE = [r for r in REASONS if bare(r) is not None]
+# Prose that is about nothing ECS on its own (Hypothesis also tries words taken from the code, such as
+# CANNOTPULL, which are ECS messages themselves and rightly change the reading).
+PLAIN_PROSE = PROSE.filter(lambda prose: bare(prose) is None)
 
 
 def test_most_real_reasons_are_read_bare() -> None:
@@ -72,7 +75,7 @@ def test_arbitrary_json_in_text_is_read_or_refused(value: object, prose: str) ->
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(READABLE), PROSE, PROSE, st.sampled_from([": ", " - ", ":\n", "\n\n", "\n> "]))
+@given(st.sampled_from(READABLE), PLAIN_PROSE, PLAIN_PROSE, st.sampled_from([": ", " - ", ":\n", "\n\n", "\n> "]))
 def test_a_reason_in_prose_reads_as_the_bare_reason(reason: str, before: str, after: str, joint: str) -> None:
     text = f"{before}{joint}{reason}\n{after}"
     assert top_category(text) == bare(reason), text
