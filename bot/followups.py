@@ -27,7 +27,7 @@ SYNONYMS: dict[str, Ask] = {
     "log": "logs", "event": "events", "task": "tasks", "stopped": "tasks", "re-run": "rerun",
     "again": "rerun", "diagnose": "rerun", "revision": "diff", "changes": "diff", "?": "help",
 }  # fmt: skip
-_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 
 HELP = """\
 *Ask me in this thread* (mention me): I answer about the same service.
@@ -52,7 +52,7 @@ def read_followup(message: Mapping[str, Any]) -> FollowUp:
     """The first word of the text says what is asked; a target named anywhere in the message (its text,
     blocks or attachments) is kept: a DM has no thread to take it from. Bot mentions and Slack's
     punctuation are dropped first."""
-    text = unslack(_MENTION.sub(" ", str(message.get("text") or "")))
+    text = unslack(MENTION.sub(" ", str(message.get("text") or "")))
     found = find_in_message({**message, "text": text}).commands
     target = found[0] if found else None
     words = text.split()

@@ -14,7 +14,8 @@ from slack_sdk import WebClient
 from bot import metrics
 from bot.aws_session import SessionError
 from bot.commands import Command, CommandError, parse_command
-from bot.followups import FollowUp, observe, read_followup
+from bot.extract import find_in_message
+from bot.followups import MENTION, FollowUp, observe, read_followup
 from bot.services import Services
 from bot.store import StoreUnavailable
 from bot.subscriptions import history_report, resolve_service
@@ -22,8 +23,9 @@ from diagnosis.collect.target import TargetError
 from handlers.render.diagnosis import Message, log_message
 from handlers.render.followups import diff_message, events_message, help_message, tasks_message, why_message
 from handlers.render.text import escape
-from handlers.replies import post
+from handlers.replies import post, publish
 from handlers.run import diagnose_and_publish
+from handlers.shortcuts import explain
 from handlers.subscriptions import history_text
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,8 @@ def answer(services: Services, client: WebClient, event: dict[str, Any]) -> None
     def respond(**kwargs: Any) -> None:  # what diagnose_and_publish uses to tell the user
         say(Message(text=str(kwargs.get("text", "")), blocks=kwargs.get("blocks") or []))
 
+    if asked.ask in ("unknown", "rerun") and _explain_pasted(services, client, event, channel, user, reply_ts):
+        return None  # a pasted stop reason or event is answered by what it says, like the shortcut
     if asked.ask == "help":
         return say(help_message())
     if asked.ask == "unknown":
@@ -83,6 +87,19 @@ def answer(services: Services, client: WebClient, event: dict[str, Any]) -> None
             )
         )
     return None
+
+
+def _explain_pasted(
+    services: Services, client: WebClient, event: dict[str, Any], channel: str, user: str, reply_ts: str | None
+) -> bool:
+    """Explain the stop reasons and service events the message itself holds (True when it held one)."""
+    found = find_in_message({**event, "text": MENTION.sub(" ", str(event.get("text") or ""))})
+    diagnosis = explain(found.explained, found.commands, services) if found.explained else None
+    if diagnosis is None:
+        return False
+    command = Command("diagnose", diagnosis.target.label())
+    publish(client, services, diagnosis, command, channel, user, None, reply_ts)
+    return True
 
 
 def _thread_target(services: Services, channel: str, root: str | None) -> Command | None:

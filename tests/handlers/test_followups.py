@@ -3,12 +3,14 @@ diagnosis was posted), the DM's target named in the message; unknown words get t
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from unittest.mock import MagicMock
 
 from slack_bolt import App
 
 from bot.commands import Command
+from bot.store import Store
 from diagnosis.collect.target import UnknownTarget
 from diagnosis.models import ContainerFacts, Observations, TaskFacts
 from handlers import followups, register_all
@@ -145,3 +147,43 @@ def test_a_channel_message_without_a_mention_is_not_answered() -> None:
         client=slack,
     )
     slack.chat_postMessage.assert_not_called()
+
+
+def pasting(svc: MagicMock) -> MagicMock:
+    svc.settings.since_default = "24h"
+    svc.store = Store.from_url(None, prefix=f"t{time.time_ns()}")
+    return svc
+
+
+def test_a_dm_that_pastes_a_stop_reason_is_explained_there_without_aws() -> None:
+    svc, slack = pasting(services()), client()
+    event = {"type": "message", "channel_type": "im", "channel": "D1", "user": "U1", "ts": "5.6",
+             "text": "got this overnight: Essential container in task exited. Exit code 137, "
+                     "reason OutOfMemoryError: Container killed due to memory usage"}  # fmt: skip
+    followups.answer(svc, slack, event)
+    svc.diagnoser.run.assert_not_called()
+    said = " ".join(str(p) for p in posts(slack))
+    assert posts(slack)[0]["channel"] == "D1"
+    assert "memory" in said.lower() and "I do not know" not in said
+
+
+def test_a_mention_in_a_thread_that_pastes_a_service_event_is_explained_in_the_thread() -> None:
+    svc, slack = pasting(services()), client()
+    followups.answer(
+        svc,
+        slack,
+        mention(
+            "(service api) was unable to place a task because no container instance met all of its "
+            "requirements. The closest matching container-instance 4a1c has insufficient memory available."
+        ),
+    )
+    svc.diagnoser.run.assert_not_called()
+    first = posts(slack)[0]
+    assert first["thread_ts"] == ROOT and "I do not know" not in str(first)
+    assert "memory" in str(posts(slack)).lower()
+
+
+def test_words_that_say_nothing_of_ecs_still_get_the_list() -> None:
+    svc, slack = in_thread(services()), client()
+    followups.answer(svc, slack, mention("thanks, that was it"))
+    assert "I do not know `thanks,`" in posts(slack)[0]["blocks"][0]["text"]["text"]
