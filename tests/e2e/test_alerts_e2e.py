@@ -68,6 +68,16 @@ def bot(endpoint: str, slack: FakeSlackApi) -> Iterator[str]:
         process.wait(timeout=10)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def sandbox_left_as_found(endpoint: str) -> Iterator[None]:
+    """The sandbox is shared by every e2e module: the stops these tests add are taken away after them."""
+    tasks = get_backend("ecs")[DEFAULT_ACCOUNT][DEFAULT_REGION].tasks["demo"]
+    before = set(tasks)
+    yield
+    for arn in set(tasks) - before:
+        del tasks[arn]
+
+
 def ecs_service(name: str) -> Any:
     return get_backend("ecs")[DEFAULT_ACCOUNT][DEFAULT_REGION].services[f"demo:{name}"]
 
