@@ -15,7 +15,7 @@ from slack_sdk.models.blocks import (
 from diagnosis.models import Action
 from diagnosis.prevent.model import CheckReport, RuleResult
 from diagnosis.prevent.report import summary
-from handlers.render.diagnosis import FIX, RERUN, Message, _blocks, _button, _fix_label
+from handlers.render.diagnosis import FIX, RERUN, Message, _blocks, _button, _fix_label, gaps_message
 from handlers.render.text import block_code, cut, escape
 
 MAX_SHOWN = 8  # results in one message; the rest are counted
@@ -64,19 +64,7 @@ def thread(report: CheckReport) -> list[Message]:
         blocks.append(DividerBlock())
         messages.append(Message(text=f"{len(warnings)} warnings", blocks=_blocks(blocks)))
     if report.gaps:
-        lines = [f"• {escape(g.what)}: {escape(g.reason)}" for g in report.gaps]
-        messages.append(
-            Message(
-                text="What I could not check",
-                blocks=_blocks(
-                    [
-                        SectionBlock(
-                            text=MarkdownTextObject(text=cut("*What I could not check*\n" + "\n".join(lines)))
-                        )
-                    ]
-                ),
-            )
-        )
+        messages.append(gaps_message(report.gaps))
     stats = report.stats
     if stats.api_calls:
         note = (

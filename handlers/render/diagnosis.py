@@ -6,6 +6,7 @@ logs goes through `escape`/`code` first.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +21,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from diagnosis.models import Action, Diagnosis, Finding
+from diagnosis.models import Action, Diagnosis, Finding, Gap
 from diagnosis.prevent.catch import sentence
 from handlers.render.text import MAX_BLOCKS, block_code, code, cut, escape, plain, short_label
 from handlers.render.when import when_line
@@ -98,23 +99,20 @@ def has_log(finding: Finding) -> bool:
     return any(e.fact.startswith("log: ") for e in finding.evidence)
 
 
+def gaps_message(gaps: Sequence[Gap]) -> Message:
+    """What could not be read or checked, one line each (AWS's words escaped)."""
+    lines = [f"• {escape(g.what)}: {escape(g.reason)}" for g in gaps]
+    text = cut("*What I could not check*\n" + "\n".join(lines))
+    return Message(
+        text="What I could not check", blocks=_blocks([SectionBlock(text=MarkdownTextObject(text=text))])
+    )
+
+
 def thread(diagnosis: Diagnosis) -> list[Message]:
     """One message per finding, then one for the gaps: each within Slack's limits on its own."""
     messages = [_finding_message(i, f) for i, f in enumerate(diagnosis.findings, start=1)]
     if diagnosis.gaps:
-        lines = [f"• {escape(g.what)}: {escape(g.reason)}" for g in diagnosis.gaps]
-        messages.append(
-            Message(
-                text="What I could not check",
-                blocks=_blocks(
-                    [
-                        SectionBlock(
-                            text=MarkdownTextObject(text=cut("*What I could not check*\n" + "\n".join(lines)))
-                        )
-                    ]
-                ),
-            )
-        )
+        messages.append(gaps_message(diagnosis.gaps))
     stats = diagnosis.stats
     if stats.api_calls:
         messages.append(
