@@ -10,8 +10,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from moto.moto_api import state_manager
@@ -82,3 +85,19 @@ def endpoint(sandbox_server: tuple[str, Sandbox]) -> str:
 @pytest.fixture(scope="session")
 def sandbox(sandbox_server: tuple[str, Sandbox]) -> Sandbox:
     return sandbox_server[1]
+
+
+def wait_until_serving(
+    base: str, process: subprocess.Popen[Any], log: Callable[[], str], timeout: float = 30.0
+) -> None:
+    """Return once the started `ecs-why` answers /healthz; else stop it and fail the test with its log."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    pytest.fail("ecs-why serve did not start: " + log())

@@ -9,7 +9,6 @@ import copy
 import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -19,7 +18,7 @@ import pytest
 from moto.backends import get_backend
 
 from bot.demo.scenarios import DEFAULT_ACCOUNT, DEFAULT_REGION
-from tests.e2e.conftest import ROOT, cli_env
+from tests.e2e.conftest import ROOT, cli_env, wait_until_serving
 from tests.e2e.test_slack_e2e import free_port
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_requests import block_action, send, slash_command
@@ -51,17 +50,7 @@ def bot(endpoint: str, slack: FakeSlackApi) -> Iterator[str]:
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            process.kill()
-            pytest.fail("ecs-why serve did not start: " + (process.stdout.read() if process.stdout else ""))
+        wait_until_serving(base, process, lambda: process.stdout.read() if process.stdout else "")
         yield base
     finally:
         process.terminate()

@@ -20,7 +20,7 @@ import pytest
 import redis
 
 from tests.conftest import RedisServer
-from tests.e2e.conftest import ROOT, cli_env
+from tests.e2e.conftest import ROOT, cli_env, wait_until_serving
 from tests.e2e.test_slack_e2e import (
     OPERATOR,
     SECRET,
@@ -86,14 +86,8 @@ def start_bot(
             )  # fmt: skip
         bot = Bot(process, f"http://127.0.0.1:{port}", output)
         started.append(bot)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                with urllib.request.urlopen(f"{bot.base}/healthz", timeout=2):
-                    return bot
-            except OSError:
-                time.sleep(0.2)
-        pytest.fail("ecs-why serve did not start: " + bot.log())
+        wait_until_serving(bot.base, process, bot.log)
+        return bot
 
     yield start
     for bot in started:

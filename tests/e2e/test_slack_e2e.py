@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ import boto3
 import pytest
 import redis
 
-from tests.e2e.conftest import ROOT, cli_env
+from tests.e2e.conftest import ROOT, cli_env, wait_until_serving
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_requests import (
     block_action,
@@ -80,17 +79,7 @@ def bot(endpoint: str, redis_url: str, slack: FakeSlackApi, server_log: Path) ->
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            process.kill()
-            pytest.fail("ecs-why serve did not start: " + server_log.read_text())
+        wait_until_serving(base, process, server_log.read_text)
         yield base
     finally:
         process.terminate()
