@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-COMPOSITION_ROOTS = {"bot.app", "bot.cli", "bot.server", "bot.serve", "bot.compose"}
+COMPOSITION_ROOTS = {"bot.app", "bot.cli"}
 
 
 def modules(package: str) -> list[tuple[str, Path]]:
@@ -85,6 +85,35 @@ def test_only_the_composition_root_imports_handlers(module: str, path: Path) -> 
         return
     bad = {i for i in imports_of(path) if under(i, "handlers")}
     assert not bad, f"{module} imports {sorted(bad)}: only the composition root wires handlers"
+
+
+@pytest.mark.parametrize(
+    ("module", "path"), modules("bot") + modules("handlers") + modules("diagnosis"), ids=lambda v: str(v)
+)
+def test_only_the_demo_command_imports_the_demo(module: str, path: Path) -> None:
+    """The sandbox (moto, a fake world) is for `ecs-why demo` only; nothing that serves users may load it."""
+    if under(module, "bot.demo") or module == "bot.cli":
+        return
+    bad = {i for i in imports_of(path) if under(i, "bot.demo")}
+    assert not bad, f"{module} imports {sorted(bad)}: only the CLI's demo command loads the sandbox"
+
+
+def test_the_cli_loads_the_demo_only_inside_its_command() -> None:
+    """bot.cli imports the sandbox lazily inside `demo`, so other commands never pay for moto."""
+    tree = ast.parse((ROOT / "bot" / "cli.py").read_text())
+    top_level = {node.module for node in tree.body if isinstance(node, ast.ImportFrom) and node.module} | {
+        alias.name for node in tree.body if isinstance(node, ast.Import) for alias in node.names
+    }
+    assert not {i for i in top_level if under(i, "bot.demo")}
+    owners = [
+        fn.name
+        for fn in ast.walk(tree)
+        if isinstance(fn, ast.FunctionDef)
+        and any(
+            isinstance(n, ast.ImportFrom) and n.module and under(n.module, "bot.demo") for n in ast.walk(fn)
+        )
+    ]
+    assert owners == ["demo"], f"bot.demo is imported in {owners}, not only in the demo command"
 
 
 def test_the_checker_sees_a_violation(tmp_path: Path) -> None:
