@@ -133,15 +133,15 @@ def publish(
     except (SlackApiError, OSError) as error:
         _tell_failed(respond, error, "my answer could not be posted here", top)
         return None
+    try:  # follow-ups in this thread (`@ecs-why logs`) are about this target, from the moment it shows
+        services.store.remember_thread(channel, thread_ts or ts, command.text())
+    except StoreUnavailable:
+        log.warning("could not remember the thread %s: follow-ups there will ask for the target", ts)
     try:
         for message in thread(diagnosis):
             post(client, channel, message, thread_ts or ts)
     except (SlackApiError, OSError) as error:
         _tell_failed(respond, error, "the details could not be posted in the thread", None)
-    try:  # follow-ups in this thread (`@ecs-why logs`) are about this target
-        services.store.remember_thread(channel, thread_ts or ts, command.text())
-    except StoreUnavailable:
-        log.warning("could not remember the thread %s: follow-ups there will ask for the target", ts)
     return ts
 
 

@@ -89,6 +89,7 @@ class FakeSlackApi:
         bot_id: str = "BBOT",
         app_id: str = "A1",
         post_requires_membership: bool = True,
+        socket_mode_url: str | Callable[[], str] | None = None,
     ) -> None:
         """
         not_member: channel ids the bot is not in (conversations.info says is_member false; with
@@ -98,6 +99,9 @@ class FakeSlackApi:
         users: user id → fields merged into the users.info user (name, real_name, is_bot, …).
         expected_token: when set, any other token gets ``invalid_auth``; a missing token always
             gets ``not_authed``.
+        socket_mode_url: what ``apps.connections.open`` hands an app-level token (xapp-…), e.g. the
+            ``url`` property of a ``tests.fakes.slack_socket.FakeSlackSocket``; unset, it answers as for
+            an app without Socket Mode.
         """
         self.not_member: set[str] = set(not_member)
         self.usergroups: dict[str, list[str]] = {k: list(v) for k, v in (usergroups or {}).items()}
@@ -109,6 +113,7 @@ class FakeSlackApi:
         self.bot_id = bot_id
         self.app_id = app_id
         self.post_requires_membership = post_requires_membership
+        self.socket_mode_url = socket_mode_url
 
         self._lock = threading.Condition()
         self._calls: list[Call] = []
@@ -281,6 +286,8 @@ class FakeSlackApi:
                 response = {"ok": False, "error": "not_authed"}
             elif self.expected_token is not None and token != self.expected_token:
                 response = {"ok": False, "error": "invalid_auth"}
+            elif method == "apps.connections.open":  # the one method that looks at the kind of token
+                response = self._apps_connections_open(token)
             else:
                 answer = getattr(self, "_m_" + method.replace(".", "_"), None)
                 response = answer(params) if answer else {"ok": False, "error": "unknown_method"}
@@ -301,6 +308,15 @@ class FakeSlackApi:
             "user": "ecs-why", "team_id": self.team_id, "user_id": self.bot_user_id,
             "bot_id": self.bot_id, "is_enterprise_install": False,
         }
+
+    def _apps_connections_open(self, token: str) -> JsonDict:
+        """Socket Mode's websocket URL; Slack wants the app-level token here, never the bot token."""
+        if not token.startswith("xapp-"):
+            return {"ok": False, "error": "not_allowed_token_type"}
+        url = self.socket_mode_url() if callable(self.socket_mode_url) else self.socket_mode_url
+        if not url:
+            return {"ok": False, "error": "socket_mode_not_enabled"}
+        return {"ok": True, "url": url}
 
     def _m_chat_postMessage(self, p: JsonDict) -> JsonDict:
         channel = p.get("channel")
