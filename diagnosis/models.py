@@ -171,7 +171,12 @@ class EvidenceItem(_Out):
 
 
 ActionKind = Literal[
-    "raise_grace_period", "force_new_deployment", "increase_memory", "rollback", "enable_circuit_breaker"
+    "raise_grace_period",
+    "force_new_deployment",
+    "increase_memory",
+    "rollback",
+    "enable_circuit_breaker",
+    "enable_execute_command",
 ]
 
 

@@ -361,7 +361,11 @@ _KEY40 = re.compile(r"(?<![A-Za-z0-9/+=])(?P<val>[A-Za-z0-9/+]{40})(?![A-Za-z0-9
 
 def _key40(m: re.Match[str]) -> str:
     value = m["val"]
-    mixed = any(c.isupper() for c in value) and any(c.islower() for c in value) and any(c.isdigit() for c in value)
+    mixed = (
+        any(c.isupper() for c in value)
+        and any(c.islower() for c in value)
+        and any(c.isdigit() for c in value)
+    )
     if not mixed or _shannon_bits(value) < 4.0 or _is_name(value) or _inside_arn(m.string, m.start()):
         return m[0]
     return REDACTED

@@ -11,7 +11,9 @@ from collections.abc import Callable
 from diagnosis.models import Diagnosis, Finding
 from diagnosis.prevent.catch import sentence
 
-Style = Callable[[str, str], str]  # (role, text) -> styled text; roles: title, heading, dim, command, bad, ok, warn
+Style = Callable[
+    [str, str], str
+]  # (role, text) -> styled text; roles: title, heading, dim, command, bad, ok, warn
 
 
 def plain(_role: str, text: str) -> str:
@@ -20,7 +22,9 @@ def plain(_role: str, text: str) -> str:
 
 def to_text(diagnosis: Diagnosis, style: Style = plain, verbose: bool = True) -> str:
     lines = [style("title", diagnosis.summary.split(". ", 1)[0].rstrip(".")), ""]
-    if not diagnosis.findings:  # nothing could be read is unknown, not healthy: never in the colour of success
+    if (
+        not diagnosis.findings
+    ):  # nothing could be read is unknown, not healthy: never in the colour of success
         seen = diagnosis.stats.tasks_seen or diagnosis.stats.services_seen
         lines.append(style("warn" if diagnosis.gaps and not seen else "ok", diagnosis.summary))
     for index, finding in enumerate(diagnosis.findings):

@@ -130,6 +130,37 @@ def plan_enable_circuit_breaker(ecs: Client, params: dict[str, Any]) -> Plan:
     )
 
 
+def plan_enable_execute_command(ecs: Client, params: dict[str, Any]) -> Plan:
+    """ECS Exec on, and a new deployment: a task takes enableExecuteCommand when it starts."""
+    p = Params(**params)
+    service = describe_service(ecs, p)
+    if service.get("enableExecuteCommand") is True:
+        raise PlanError(f"ECS Exec is already on for {p.service}; a new deployment gives it to older tasks")
+    revision = str(service.get("taskDefinition", "")).rsplit("/", 1)[-1]
+    running = service.get("runningCount", 0)
+    return Plan(
+        "enable_execute_command",
+        f"Enable ECS Exec on {p.service}",
+        [
+            ("enableExecuteCommand", "false", "true"),
+            (
+                "deployment",
+                f"{running} running tasks of {revision} without ECS Exec",
+                f"new tasks of {revision}",
+            ),
+        ],
+        f"aws ecs update-service --cluster {p.cluster} --service {p.service} --enable-execute-command "
+        "--force-new-deployment",
+        "update_service",
+        {
+            "cluster": p.cluster,
+            "service": p.service,
+            "enableExecuteCommand": True,
+            "forceNewDeployment": True,
+        },
+    )
+
+
 def plan_increase_memory(ecs: Client, params: dict[str, Any]) -> Plan:
     p = MemoryParams(**params)
     describe_service(ecs, p)
@@ -212,4 +243,5 @@ PLANNERS: dict[str, Callable[[Client, dict[str, Any]], Plan]] = {
     "increase_memory": plan_increase_memory,
     "rollback": plan_rollback,
     "enable_circuit_breaker": plan_enable_circuit_breaker,
+    "enable_execute_command": plan_enable_execute_command,
 }

@@ -23,6 +23,8 @@ from diagnosis.checks import (
     artifacts,
     capacity,
     deploy,
+    exec,
+    exec_iam,
     health,
     logs,
     network,
@@ -34,6 +36,7 @@ from diagnosis.checks import (
     volumes,
 )
 from diagnosis.checks.evidence import CheckResult, LiveCheck, LiveEvidence
+from diagnosis.checks.exec import ExecCheck
 from diagnosis.checks.needs import Need
 
 ALL: tuple[LiveCheck, ...] = (
@@ -54,6 +57,18 @@ ALL: tuple[LiveCheck, ...] = (
     volumes.EFS_VOLUME,
     placement.CONTAINER_INSTANCES,
     capacity.CAPACITY_PROVIDERS,
+)
+# ECS Exec readiness (`exec-check`), in the order they are shown: not about a stop cause, so not in ALL.
+EXEC: tuple[ExecCheck, ...] = (
+    exec.SERVICE,
+    exec.TASKS,
+    exec_iam.TASK_ROLE,
+    exec.NETWORK,
+    exec.PLATFORM,
+    exec.AGENT_STATUS,
+    exec.ROOT_FILESYSTEM,
+    exec_iam.KMS,
+    exec_iam.LOGGING,
 )
 BY_NAME: dict[str, LiveCheck] = {check.name: check for check in ALL}
 CHECKS: dict[str, tuple[LiveCheck, ...]] = {}
@@ -89,6 +104,7 @@ __all__ = [
     "ALL",
     "BY_NAME",
     "CHECKS",
+    "EXEC",
     "CheckResult",
     "LiveCheck",
     "LiveEvidence",

@@ -72,6 +72,11 @@ class LiveEvidence:
     access_points: dict[str, dict[str, Any] | str] = field(default_factory=dict)  # fsap-… -> description
     vpc_security_groups: list[dict[str, Any]] | None = None  # the VPC's security groups, with their rules
     secret_details: dict[str, dict[str, Any]] = field(default_factory=dict)  # reference -> its metadata
+    # ECS Exec (`exec-check`): the cluster as describe-clusters shows it with CONFIGURATIONS (None: not read),
+    # and simulated decisions per purpose ("channels", "execution_channels", "kms", "logs", "s3"):
+    # action -> allowed | explicitDeny | implicitDeny; a purpose maps to None when its simulation failed.
+    cluster: dict[str, Any] | None = None
+    exec_simulations: dict[str, dict[str, str] | None] = field(default_factory=dict)
 
     def task_for(self, category: str = "") -> dict[str, Any] | None:
         """The newest stopped task this cause explains (see `failed_task`)."""

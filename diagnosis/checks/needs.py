@@ -76,3 +76,17 @@ EFS_SECURITY = Need(
     "the mount targets' security groups and their rules",
     ("elasticfilesystem:DescribeMountTargetSecurityGroups", "ec2:DescribeSecurityGroups"),
 )
+# ECS Exec readiness (`exec-check`, diagnosis/checks/exec.py).
+CLUSTER = Need(
+    "cluster", "the cluster's ECS Exec configuration (KMS key, logging)", ("ecs:DescribeClusters",)
+)
+EXEC_SIMULATION = Need(
+    "exec_simulation",
+    "the task role's ECS Exec permissions (simulated): ssmmessages, and KMS and logging when configured",
+    ("iam:SimulatePrincipalPolicy",),
+)
+TASK_INSTANCES = Need(
+    "task_instances",
+    "the container instances the running tasks are on (ECS agent version)",
+    ("ecs:DescribeContainerInstances",),
+)

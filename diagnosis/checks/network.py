@@ -50,12 +50,43 @@ def check_subnet_ips(evidence: LiveEvidence, category: str) -> list[CheckResult]
 def check_network(evidence: LiveEvidence, category: str) -> list[CheckResult]:
     if category not in NEEDED_ENDPOINTS or not evidence.subnets or not evidence.network_read:
         return []
-    public_ip = _assign_public_ip(evidence.service)
     source = "ec2:DescribeRouteTables/DescribeVpcEndpoints"
     results: list[CheckResult] = []
+    blocked, reachable = network_path(evidence, NEEDED_ENDPOINTS.get(category, ()))
+    vpc = evidence.subnets[0].get("VpcId", "")
+    names = {"subnet": evidence.subnets[0].get("SubnetId", ""), "vpc": vpc}
+    if evidence.security_groups:
+        names["security_group"] = evidence.security_groups[0].get("GroupId", "")
+    if blocked:
+        results.append(
+            CheckResult(
+                category,
+                "network_path",
+                "confirms",
+                "; ".join(blocked),
+                tuple(EvidenceItem(source=source, fact=b) for b in blocked),
+                names,
+            )
+        )
+    elif reachable:
+        refutes = category == "image_pull_network"  # for other causes an open path is only context
+        items = tuple(EvidenceItem(source=source, fact=r) for r in reachable) if refutes else ()
+        detail = "the network path looks open: " + "; ".join(reachable)
+        results.append(
+            CheckResult(
+                category, "network_path", "refutes" if refutes else "inconclusive", detail, items, names
+            )
+        )
+    return results
+
+
+def network_path(evidence: LiveEvidence, needed: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """(what blocks, what reaches) the AWS services `needed` (endpoint names: "ecr.api", "ssmmessages") from
+    each of the task's subnets: a NAT route, an internet gateway with a public address, another default
+    route, or VPC endpoints for all of them; then security group egress on 443 and network ACLs."""
+    public_ip = _assign_public_ip(evidence.service)
     endpoints_read = evidence.endpoints is not None
     services = _endpoint_services(evidence.endpoints or [], evidence.region)
-    needed = NEEDED_ENDPOINTS.get(category, ())
     blocked: list[str] = []
     reachable: list[str] = []
     for subnet in evidence.subnets:
@@ -92,31 +123,7 @@ def check_network(evidence: LiveEvidence, category: str) -> list[CheckResult]:
     if egress:
         blocked.append(egress)
     blocked.extend(_nacl_blocks(evidence.nacls, [s.get("SubnetId", "") for s in evidence.subnets]))
-    vpc = evidence.subnets[0].get("VpcId", "")
-    names = {"subnet": evidence.subnets[0].get("SubnetId", ""), "vpc": vpc}
-    if evidence.security_groups:
-        names["security_group"] = evidence.security_groups[0].get("GroupId", "")
-    if blocked:
-        results.append(
-            CheckResult(
-                category,
-                "network_path",
-                "confirms",
-                "; ".join(blocked),
-                tuple(EvidenceItem(source=source, fact=b) for b in blocked),
-                names,
-            )
-        )
-    elif reachable:
-        refutes = category == "image_pull_network"  # for other causes an open path is only context
-        items = tuple(EvidenceItem(source=source, fact=r) for r in reachable) if refutes else ()
-        detail = "the network path looks open: " + "; ".join(reachable)
-        results.append(
-            CheckResult(
-                category, "network_path", "refutes" if refutes else "inconclusive", detail, items, names
-            )
-        )
-    return results
+    return blocked, reachable
 
 
 def _assign_public_ip(service: dict[str, Any] | None) -> bool:

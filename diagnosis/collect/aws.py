@@ -147,16 +147,16 @@ class Aws:
             )
             return Outcome(error="NoCredentialsError")
         except (BotoCoreError, OSError) as exc:
-            self._gap(call, f"{action} did not answer ({type(exc).__name__})", None, action, type(exc).__name__)
+            self._gap(
+                call, f"{action} did not answer ({type(exc).__name__})", None, action, type(exc).__name__
+            )
             return Outcome(error=type(exc).__name__)
         except Exception as exc:
             reason = f"{action} gave no usable answer ({type(exc).__name__})"
             self._gap(call, reason, None, action, type(exc).__name__)
             return Outcome(error=type(exc).__name__)
 
-    def _gap(
-        self, call: Call, reason: str, iam_action: str | None, action: str, code: str
-    ) -> None:
+    def _gap(self, call: Call, reason: str, iam_action: str | None, action: str, code: str) -> None:
         with self._lock:
             self.gaps.append(
                 Gap(

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from diagnosis.checks import needs
 from diagnosis.checks.evidence import LiveEvidence, TaskLog, log_stream, secret_refs, task_id
+from diagnosis.collect import exec as exec_sources
 from diagnosis.collect import facts
 from diagnosis.collect.aws import Call, Outcome, first
 from diagnosis.collect.core import Core
@@ -452,4 +453,7 @@ SOURCES: dict[str, Source] = {
     needs.IMAGE_MANIFESTS.name: facts.MANIFESTS,
     needs.EFS.name: facts.EFS,
     needs.EFS_SECURITY.name: facts.EFS_SECURITY,
+    needs.CLUSTER.name: exec_sources.CLUSTER,
+    needs.EXEC_SIMULATION.name: exec_sources.SIMULATIONS,
+    needs.TASK_INSTANCES.name: exec_sources.TASK_INSTANCES,
 }

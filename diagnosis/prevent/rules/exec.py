@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from diagnosis.checks.exec_iam import CHANNELS
 from diagnosis.knowledge.base import DEV_GUIDE
 from diagnosis.prevent.inputs.roles import grants
 from diagnosis.prevent.model import Fix, Subject, Violation
@@ -11,12 +12,6 @@ from diagnosis.prevent.rules.base import Rule
 from diagnosis.prevent.values import as_bool
 
 EXEC_DOC = DEV_GUIDE + "ecs-exec.html"
-CHANNELS = (
-    "ssmmessages:CreateControlChannel",
-    "ssmmessages:CreateDataChannel",
-    "ssmmessages:OpenControlChannel",
-    "ssmmessages:OpenDataChannel",
-)
 _POLICY = '{"Effect": "Allow", "Action": ["' + '", "'.join(CHANNELS) + '"], "Resource": "*"}'
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, get_args
 
 import boto3
 import pytest
@@ -17,11 +17,13 @@ from bot.remediation.kinds import (
     PLANNERS,
     PlanError,
     plan_enable_circuit_breaker,
+    plan_enable_execute_command,
     plan_force_new_deployment,
     plan_increase_memory,
     plan_raise_grace_period,
     plan_rollback,
 )
+from diagnosis.models import ActionKind
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -115,12 +117,13 @@ WHERE = {"cluster": CLUSTER, "service": SERVICE}
 
 
 def test_every_kind_has_a_planner() -> None:
-    assert set(PLANNERS) == {
+    assert set(PLANNERS) == set(get_args(ActionKind)) >= {
         "raise_grace_period",
         "force_new_deployment",
         "increase_memory",
         "rollback",
         "enable_circuit_breaker",
+        "enable_execute_command",
     }
 
 
@@ -276,3 +279,17 @@ def test_enable_circuit_breaker_with_no_configuration(ecs: Ecs) -> None:
     assert plan.params["deploymentConfiguration"] == {
         "deploymentCircuitBreaker": {"enable": True, "rollback": True}
     }
+
+
+def test_enable_execute_command_turns_it_on_with_a_new_deployment(ecs: Ecs) -> None:
+    plan = plan_enable_execute_command(ecs.client, WHERE)
+    assert plan.kind == "enable_execute_command"
+    assert plan.changes[0] == ("enableExecuteCommand", "false", "true")
+    assert plan.changes[1][0] == "deployment" and "without ECS Exec" in plan.changes[1][1]
+    assert plan.cli == (
+        "aws ecs update-service --cluster prod --service web --enable-execute-command --force-new-deployment"
+    )
+    apply(ecs.client, plan)
+    assert ecs.described()["enableExecuteCommand"] is True
+    with pytest.raises(PlanError, match="already on"):
+        plan_enable_execute_command(ecs.client, WHERE)

@@ -1,0 +1,163 @@
+"""`ecs-why exec-check SERVICE`: is the service ready for ECS Exec, and the `aws ecs execute-command` line.
+
+Rounds 1–2 are a diagnosis's (the service, its tasks, their task definitions); rounds 3–4 are planned from
+the needs of the readiness checks (`diagnosis.checks.EXEC`) for the running tasks: the cluster's ECS Exec
+configuration, the subnets, routes, endpoints and security groups, the container instances on EC2, and the
+task role's simulated permissions. AWS failures become gaps and "could not check"; only an unusable target
+raises (`TargetError`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import MutableMapping
+from typing import Any, Literal
+
+import boto3
+from pydantic import Field
+
+from diagnosis.checks import EXEC
+from diagnosis.checks.evidence import LiveEvidence
+from diagnosis.checks.exec import ExecCheck, ExecFacts, Outcome, exec_command
+from diagnosis.checks.exec_iam import arn_parts
+from diagnosis.collect.aws import Aws
+from diagnosis.collect.core import Core, collect_core
+from diagnosis.collect.plan import Plan
+from diagnosis.collect.target import TargetError, TargetSpec, parse_target, resolve
+from diagnosis.collect.wave import gather
+from diagnosis.models import Action, Gap, RedactedText, Target, _Out
+
+Status = Literal["pass", "fail", "unknown"]
+CATEGORY = "ecs_exec"  # the collector's plan is keyed by the category that wants a need
+
+
+class ExecResult(_Out):
+    name: str
+    title: str
+    status: Status  # unknown: could not check (iam_action names the call that failed, when one did)
+    fact: RedactedText
+    iam_action: str | None = None
+    fix: RedactedText | None = None
+
+    @classmethod
+    def of(cls, check: ExecCheck, outcome: Outcome) -> ExecResult:
+        return cls(
+            name=check.name,
+            title=check.title,
+            status=outcome.status,
+            fact=outcome.fact,
+            iam_action=outcome.iam_action,
+            fix=outcome.fix,
+        )
+
+
+class ExecStats(_Out):
+    api_calls: int = 0
+    rounds: int = 0
+    elapsed_ms: float = 0.0
+
+
+class ExecReport(_Out):
+    target: Target
+    results: list[ExecResult]
+    command: RedactedText | None = None  # the execute-command line, when a task runs
+    action: Action | None = None  # "Enable ECS Exec", when the service has it off
+    gaps: list[Gap] = Field(default_factory=list)
+    stats: ExecStats = ExecStats()
+
+    @property
+    def failed(self) -> list[ExecResult]:
+        return [r for r in self.results if r.status == "fail"]
+
+    @property
+    def unknown(self) -> list[ExecResult]:
+        return [r for r in self.results if r.status == "unknown"]
+
+    def summary(self) -> str:
+        label = self.target.label()
+        if self.failed:
+            names = ", ".join(r.name for r in self.failed)
+            return f"ECS Exec on {label}: {len(self.failed)} of {len(self.results)} checks fail ({names})"
+        if self.unknown:
+            return f"ECS Exec on {label}: nothing fails; {len(self.unknown)} could not be checked"
+        return f"ECS Exec on {label}: ready"
+
+
+def exec_check(
+    session: boto3.Session,
+    target: str,
+    cluster: str | None = None,
+    region: str | None = None,
+    default_clusters: list[str] | None = None,
+    cache: MutableMapping[str, dict[str, Any]] | None = None,
+) -> ExecReport:
+    spec = parse_target(target, cluster, region)
+    if not spec.service:
+        raise TargetError(
+            f"{target!r} is a task; `exec-check` takes a service (name, cluster/service or ARN)"
+        )
+    aws = Aws(session, spec.region or region)
+    try:
+        return check_with(aws, resolve(aws, spec, default_clusters or []), cache)
+    finally:
+        aws.close()
+
+
+def check_with(
+    aws: Aws, spec: TargetSpec, cache: MutableMapping[str, dict[str, Any]] | None = None
+) -> ExecReport:
+    """The four rounds and the checks, for a service whose cluster is known."""
+    started = time.perf_counter()
+    core = collect_core(aws, spec, cache)
+    service = core.service
+    if not service:
+        reason = aws.gaps[-1].reason if aws.gaps else "ECS did not return it"
+        raise TargetError(f"could not read service {spec.service}: {reason}")
+    running = [t for t in core.tasks if t.get("lastStatus") == "RUNNING"]
+    evidence = LiveEvidence(
+        region=aws.region, service=service, tasks=running, task_definitions=dict(core.task_definitions)
+    )
+    wave = Core(spec=spec, service=service, tasks=running, task_definitions=evidence.task_definitions)
+    wanted = {need.name: {CATEGORY} for check in EXEC for need in check.needs}
+    gather(aws, Plan(wave, evidence, wanted, [CATEGORY]), cache)
+    partition, account = arn_parts(evidence)
+    facts = ExecFacts(
+        evidence,
+        cluster=spec.cluster or "default",
+        account=account,
+        partition=partition,
+        unread={g.call: g.reason for g in aws.gaps if g.call},
+    )
+    results = [ExecResult.of(check, check.run(facts)) for check in EXEC]
+    return ExecReport(
+        target=Target(account=account or None, region=aws.region, cluster=spec.cluster, service=spec.service),
+        results=results,
+        command=exec_command(facts),
+        action=enable_action(facts) if service.get("enableExecuteCommand") is not True else None,
+        gaps=_unique(aws.gaps),
+        stats=ExecStats(
+            api_calls=aws.calls,
+            rounds=aws.rounds,
+            elapsed_ms=(time.perf_counter() - started) * 1000,
+        ),
+    )
+
+
+def enable_action(facts: ExecFacts) -> Action:
+    """The "Enable ECS Exec" button: update-service with enableExecuteCommand and a new deployment."""
+    return Action(
+        kind="enable_execute_command",
+        params={"cluster": facts.cluster, "service": facts.name},
+        risk="medium",  # the new deployment replaces every running task
+        label="Enable ECS Exec",
+    )
+
+
+def _unique(gaps: list[Gap]) -> list[Gap]:
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for gap in gaps:
+        if (gap.what, gap.reason) not in seen:
+            seen.add((gap.what, gap.reason))
+            unique.append(gap)
+    return unique
