@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from diagnosis.prevent import check_files
+from diagnosis.prevent.run import check_files
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = 200

@@ -27,6 +27,7 @@ app = typer.Typer(
     help="Why did my ECS task stop? Diagnoses stopped Amazon ECS tasks and services.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,  # plain help: rich would add 80 ms to every --help (tests/bot/test_cli_imports.py)
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},  # inherited by every command
 )
@@ -65,7 +66,7 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-@app.command()
+@app.command(short_help="Explain stopped tasks from what you paste (no AWS).")
 def explain(
     file: Annotated[str, typer.Argument(help="A file (text or JSON), or - for standard input.")] = "-",
     output_format: FormatOption = Format.text,
@@ -87,7 +88,7 @@ def explain(
     print_diagnosis(run_engine(intake.observations, gaps=intake.gaps), output_format.value)
 
 
-@app.command()
+@app.command(short_help="Diagnose a service or task live, from the account.")
 def diagnose(
     target: Annotated[
         str, typer.Argument(help="Service name, cluster/service, service or task ARN, or task ID.")
@@ -155,7 +156,7 @@ def diagnose(
     raise typer.Exit(1 if result.has_failure else 0)
 
 
-@app.command()
+@app.command(short_help="Run the Slack bot (HTTP or Socket Mode).")
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "0.0.0.0",  # noqa: S104 - a container's port
     port: Annotated[int, typer.Option(help="Port for /slack/events, /healthz, /readyz and /metrics.")] = 3000,
@@ -187,7 +188,7 @@ def serve(
     GracefulServer(web, host, port, settings.shutdown_grace_seconds).run()
 
 
-@app.command("diagnosis-worker")
+@app.command("diagnosis-worker", short_help="Run the Slack requests queued in Redis.")
 def diagnosis_worker(
     host: Annotated[str, typer.Option(help="Address of /healthz, /readyz and /metrics.")] = "0.0.0.0",  # noqa: S104 - a container's port
     port: Annotated[int, typer.Option(help="Port of /healthz, /readyz and /metrics.")] = 9091,
@@ -215,7 +216,7 @@ def diagnosis_worker(
     GracefulServer(web, host, port, settings.shutdown_grace_seconds).run()
 
 
-@app.command()
+@app.command(short_help="Post ECS failures to subscribed channels.")
 def worker(
     host: Annotated[str, typer.Option(help="Address of /healthz, /readyz and /metrics.")] = "0.0.0.0",  # noqa: S104 - a container's port
     port: Annotated[int, typer.Option(help="Port of /healthz, /readyz and /metrics.")] = 9090,
@@ -260,7 +261,7 @@ def _settings(check: Callable[[Settings], None] | None = None) -> Settings:
         raise typer.Exit(2) from None
 
 
-@app.command()
+@app.command(short_help="Diagnose a sandbox account (moto); no AWS needed.")
 def demo(
     service: Annotated[str | None, typer.Option(help="Print the full report of one sandbox service.")] = None,
     output_format: FormatOption = Format.text,

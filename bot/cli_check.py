@@ -15,8 +15,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.check_config import ConfigFileError, load_config
-
 if TYPE_CHECKING:
     from diagnosis.prevent.model import CheckReport
     from diagnosis.prevent.rules.base import Rule
@@ -85,6 +83,7 @@ def check(
     Exit status 0 when nothing fails the check, 1 on any error (or warning with --fail-on warning),
     2 when the input or the options are unusable.
     """
+    from bot.check_config import ConfigFileError, load_config
     from diagnosis.parse import InputError
     from diagnosis.prevent.run import IgnoreError, parse_ignores
 
@@ -106,7 +105,8 @@ def check(
                 targets[0], task_definition, cluster, region, profile, account, accepted
             )
         else:
-            from diagnosis.prevent import OFFLINE, check_files
+            from diagnosis.prevent.rules import OFFLINE
+            from diagnosis.prevent.run import check_files
 
             documents = [(_name(target), _read(target)) for target in targets]
             report, rules = check_files(documents, accepted), OFFLINE
@@ -214,4 +214,4 @@ def _read(target: str) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("check")(check)
+    app.command("check", short_help="Catch what would stop the tasks, before a deploy.")(check)

@@ -5,15 +5,22 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 
+from diagnosis.prevent.inputs import read_subjects
 from diagnosis.prevent.inputs.locate import line_of
 from diagnosis.prevent.model import CheckReport, CheckStats, Fix, FixOut, RuleResult, Subject, Violation
-from diagnosis.prevent.rules import ALL
+from diagnosis.prevent.rules import ALL, OFFLINE
 from diagnosis.prevent.rules.base import Rule
 from diagnosis.redact import redact
 
 
 class IgnoreError(ValueError):
     """An ignore entry that names no rule: it would silently have no effect."""
+
+
+def check_files(documents: Iterable[tuple[str, str]], ignore: Iterable[str] = ()) -> CheckReport:
+    """Run the offline rules over (file name, text) pairs; an unreadable one raises InputError."""
+    subjects = [s for file, text in documents for s in read_subjects(text, file)]
+    return check_subjects(subjects, OFFLINE, ignore)
 
 
 def check_subjects(

@@ -22,7 +22,7 @@ HEAVY |= {"pydantic_settings", "prometheus_client", "s3transfer", "urllib3"}
 MARK = "IMPORTED "
 PROBE = f"""
 import atexit, json, sys
-atexit.register(lambda: sys.stderr.write({MARK!r} + json.dumps(sorted({{m.split('.')[0] for m in sys.modules}}))))
+atexit.register(lambda: sys.stderr.write({MARK!r} + json.dumps(sorted(sys.modules))))
 sys.argv = ["ecs-why", *sys.argv[1:]]
 from bot.cli import main
 main()
@@ -45,6 +45,15 @@ def imported_by(
     return set(json.loads(result.stderr.rsplit(MARK, 1)[1])), result
 
 
+def packages(modules: set[str]) -> set[str]:
+    return {m.split(".")[0] for m in modules}
+
+
+def loaded(modules: set[str], prefixes: set[str]) -> list[str]:
+    """The modules loaded of those packages or modules (a prefix covers its submodules)."""
+    return sorted(m for m in modules if any(m == p or m.startswith(p + ".") for p in prefixes))
+
+
 @pytest.mark.parametrize(
     "args",
     [
@@ -60,13 +69,49 @@ def test_offline_commands_and_help_load_no_aws_slack_or_redis(args: tuple[str, .
     modules, result = imported_by(*args)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip()  # it did its job (a diagnosis, or the help text)
-    assert not modules & HEAVY, f"`ecs-why {' '.join(args)}` imported {sorted(modules & HEAVY)}"
+    assert not packages(modules) & HEAVY, (
+        f"`ecs-why {' '.join(args)}` imported {sorted(packages(modules) & HEAVY)}"
+    )
+
+
+# What a diagnosis of pasted text never runs: the prevention rules and their file readers (the rule a
+# finding names comes from diagnosis/prevent/index.py), the collectors, the live entry point, YAML.
+NOT_FOR_EXPLAIN = {
+    "diagnosis.prevent.rules",
+    "diagnosis.prevent.inputs",
+    "diagnosis.prevent.model",
+    "diagnosis.prevent.run",
+    "diagnosis.collect",
+    "diagnosis.live",
+    "yaml",
+    "bot.check_config",
+    "bot.settings",
+}
+
+
+@pytest.mark.parametrize("output_format", ["text", "json", "markdown"])
+def test_explain_loads_only_the_offline_engine(output_format: str) -> None:
+    modules, result = imported_by("explain", str(EXAMPLE), "--format", output_format)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()
+    assert {"diagnosis.engine", "diagnosis.intake", "diagnosis.prevent.catch"} <= modules  # it did diagnose
+    assert not loaded(modules, NOT_FOR_EXPLAIN), f"explain imported {loaded(modules, NOT_FOR_EXPLAIN)}"
+
+
+@pytest.mark.parametrize("args", [("--help",), ("explain", "--help"), ("check", "--help")], ids=" ".join)
+def test_help_is_plain_text_that_loads_no_rich_and_no_engine(args: tuple[str, ...]) -> None:
+    modules, result = imported_by(*args)
+    assert result.returncode == 0, result.stderr
+    assert "Usage: ecs-why" in result.stdout
+    assert not packages(modules) & {"rich", "diagnosis"}, sorted(packages(modules) & {"rich", "diagnosis"})
+    if args == ("--help",):  # typer builds pydantic adapters only for a command's own parameters
+        assert "pydantic" not in packages(modules)
 
 
 def test_explain_in_a_pipe_needs_no_rich() -> None:
     modules, result = imported_by("explain", str(EXAMPLE), "--format", "markdown")
     assert result.returncode == 0, result.stderr
-    assert "rich" not in modules  # colour is for terminals; pipes and CI logs get plain text
+    assert "rich" not in packages(modules)  # colour is for terminals; pipes and CI logs get plain text
 
 
 def test_diagnose_loads_aws_but_no_slack_or_redis(tmp_path: Path) -> None:
@@ -79,6 +124,8 @@ def test_diagnose_loads_aws_but_no_slack_or_redis(tmp_path: Path) -> None:
     }
     modules, result = imported_by("diagnose", "web-api", env=env)
     assert result.returncode == 2 and "region" in result.stderr  # stopped early, before any AWS call
-    assert {"boto3", "botocore"} <= modules
+    assert {"boto3", "botocore"} <= packages(modules)
     unwanted = {"slack_bolt", "slack_sdk", "redis", "fakeredis", "moto", "waitress", "prometheus_client"}
-    assert not modules & unwanted, f"`ecs-why diagnose` imported {sorted(modules & unwanted)}"
+    assert not packages(modules) & unwanted, (
+        f"`ecs-why diagnose` imported {sorted(packages(modules) & unwanted)}"
+    )

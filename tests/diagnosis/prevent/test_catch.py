@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from diagnosis.models import Check, Finding
+from diagnosis.prevent import catch
 from diagnosis.prevent.catch import prevention_for, sentence
+from diagnosis.prevent.rules import LIVE, OFFLINE
 
 
 def finding(category: str, failure: bool = True, checks: list[Check] | None = None) -> Finding:
@@ -40,3 +44,19 @@ def test_without_a_confirmation_the_rule_is_named_without_a_fact() -> None:
 def test_normal_stops_and_causes_no_rule_prevents_name_none() -> None:
     assert prevention_for(finding("scaling_or_deployment", failure=False)) is None
     assert prevention_for(finding("agent_or_docker_daemon")) is None
+
+
+def test_the_table_the_engine_reads_is_derived_from_todays_rules() -> None:
+    written = (Path(catch.__file__).parent / "index.py").read_text(encoding="utf-8")
+    assert written == catch.index_source(), "a rule changed: run `python -m diagnosis.prevent.catch`"
+
+
+def test_every_rule_of_a_cause_is_reachable_through_the_table() -> None:
+    """The table names, for each cause a rule prevents first, the same rule the rules themselves give."""
+    for rule in (*LIVE, *OFFLINE):
+        if not rule.prevents:
+            continue
+        named = prevention_for(finding(rule.prevents[0]))
+        assert named is not None, rule.id
+        first = next(r for r in (*LIVE, *OFFLINE) if r.prevents and r.prevents[0] == rule.prevents[0])
+        assert (named.rule, named.live) == (first.id, first.live)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import jsonschema
 
-from diagnosis.prevent import OFFLINE, check_files
+from diagnosis.prevent.rules import OFFLINE
+from diagnosis.prevent.run import check_files
 from diagnosis.prevent.sarif import file_uri, to_sarif
 
 DATA = Path(__file__).resolve().parent / "data"
