@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -28,7 +28,9 @@ def diagnose(
     gaps: Iterable[Gap] = (),
     stats: Mapping[str, float | int] | None = None,
     checks: Sequence[CheckResult] = (),
+    names_read: Callable[[str], Mapping[str, str]] | None = None,
 ) -> Diagnosis:
+    """`names_read(category)`: the names the live evidence holds for that cause (they fill its commands)."""
     started = time.perf_counter()
     target = target or infer_target(obs)
     stopped_total = sum(1 for t in obs.tasks if is_stopped(t))
@@ -55,6 +57,7 @@ def diagnose(
             stopped_total,
             context,
             [r for r in (*checks, *decided) if r.category == category],
+            names_read(category) if names_read else {},
         )
         for category, group in groups.items()
     ]

@@ -33,9 +33,14 @@ def build_finding(
     stopped_total: int,
     context: Mapping[str, str],
     results: Sequence[CheckResult] = (),
+    read: Mapping[str, str] | None = None,
 ) -> Finding:
+    """`read`: the names the live evidence holds for this cause; the sightings' own names win over them, and
+    the checks' (computed) names over both."""
     knowledge = info(category)
     names = names_for(group, context)
+    for key, value in (read or {}).items():
+        names.setdefault(key, value)
     for result in results:
         names.update({k: v for k, v in result.names.items() if v})
     derive(names)

@@ -17,6 +17,7 @@ from typing import Any
 import boto3
 
 from diagnosis.checks import run_checks
+from diagnosis.checks.naming import names_read
 from diagnosis.collect.aws import Aws
 from diagnosis.collect.core import collect_core
 from diagnosis.collect.target import TargetSpec, parse_target, resolve
@@ -76,6 +77,7 @@ def diagnose_live(
             gaps=_unique(aws.gaps),
             stats=stats,
             checks=results,
+            names_read=lambda category: names_read(evidence, category),
         )
     finally:
         aws.close()

@@ -1,5 +1,8 @@
 """The names a finding speaks of — cluster, service, family:revision, container, image, repository and tag,
-secret, target group, subnet, time window — gathered from the sightings, and the templates they fill."""
+secret, target group, subnet, time window — gathered from the sightings, and the templates they fill.
+
+A name nothing read stays visible as what to fill in: in a remediation it becomes a shell variable
+(`$LOG_GROUP`) and the step says where to look it up (`HINTS`); titles drop it. Never a bare `<name>`."""
 
 from __future__ import annotations
 
@@ -15,12 +18,52 @@ _DANGLING = re.compile(r"(:\s*|\(\s*\)|``)+$")
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
-def fill(template: str, names: Mapping[str, str], drop_empty: bool = False) -> str:
-    """Fill `{name}` placeholders; unknown names become `<name>` (or vanish from titles)."""
+# Where to find each name a remediation template uses, said when nothing read it (tests hold every template
+# placeholder to an entry here).
+HINTS: dict[str, str] = {
+    "cluster": "the cluster's name",
+    "service": "the service's name",
+    "task_def": "the family:revision the task ran (its taskDefinitionArn)",
+    "previous_task_def": "the last family:revision that ran steadily (aws ecs list-task-definitions "
+    "--family-prefix FAMILY --sort DESC)",
+    "task_id": "the stopped task's ID (aws ecs list-tasks --desired-status STOPPED)",
+    "container": "the failed container's name",
+    "image": "the container's image (the task definition's containerDefinitions[].image)",
+    "repository": "the ECR repository of the container's image",
+    "execution_role": "the name of the task definition's executionRoleArn",
+    "execution_role_arn": "the task definition's executionRoleArn",
+    "role_name": "the name of the role the error names (else the task definition's executionRoleArn)",
+    "secret": "the ARN in the container's secrets[].valueFrom",
+    "log_group": "the awslogs-group in the container's logConfiguration",
+    "log_stream": "awslogs-stream-prefix/CONTAINER/TASK_ID, from the container's logConfiguration",
+    "since": "the time the task started (its startedAt), or a span such as 1h",
+    "since_time": "an hour before the first stop (ISO 8601)",
+    "now": "a few minutes after the last stop (ISO 8601)",
+    "subnet": "a subnet of the service's awsvpcConfiguration",
+    "vpc": "the VPC of the task's subnets (aws ec2 describe-subnets)",
+    "security_group": "a security group of the service's awsvpcConfiguration",
+    "efs": "the fileSystemId of the task definition's efsVolumeConfiguration",
+    "target_group": "the target group ARN in the service's loadBalancers",
+    "grace_period": "the seconds the application needs to start, with a margin",
+    "instance": "the container instance the task ran on (the task's containerInstanceArn; none on Fargate)",
+    "health_command": "the container's healthCheck command",
+}
+
+
+def variable(name: str) -> str:
+    """`$LOG_GROUP`: a name nothing read, as a shell variable the user sets (the step says to what)."""
+    return "$" + name.upper()
+
+
+def fill(template: str, names: Mapping[str, str], drop_empty: bool = False, as_variable: bool = False) -> str:
+    """Fill `{name}` placeholders. An unknown name vanishes from a title (`drop_empty`), becomes a shell
+    variable in a remediation (`as_variable`), else `<name>` (which `ecs-why check` treats as unfilled)."""
 
     def repl(m: re.Match[str]) -> str:
         value = names.get(m.group(1), "")
-        return value if value else ("" if drop_empty else f"<{m.group(1)}>")
+        if value:
+            return value
+        return "" if drop_empty else variable(m.group(1)) if as_variable else f"<{m.group(1)}>"
 
     text = PLACEHOLDER.sub(repl, template)
     if drop_empty:
@@ -37,6 +80,8 @@ def names_for(group: Sequence[Sighting], context: Mapping[str, str]) -> dict[str
             _task_names(sighting.task, names)
         if sighting.service is not None:
             _service_names(sighting.service, names)
+    if names.get("role"):  # the role an error names is the one to look at
+        names.setdefault("role_name", names["role"].rsplit("/", 1)[-1])
     _keep_first(names, **context)
     return names
 
@@ -62,6 +107,9 @@ def _task_names(task: TaskFacts, names: dict[str, str]) -> None:
         container=container.name if container else "",
         image=container.image if container else "",
     )
+    if task.started_at or task.created_at:
+        # the newest failed task's log, from its start (the task whose stream the live evidence names)
+        names["since"] = max(names.get("since", ""), task.started_at or task.created_at)
     if task.stopped_at:
         # the metric window around the stops: from an hour before the first to a few minutes after the last
         names["since_time"] = min(names.get("since_time", task.stopped_at), _shift(task.stopped_at, -3600))

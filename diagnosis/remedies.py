@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from diagnosis.knowledge import CategoryInfo
 from diagnosis.models import Action, Remediation
-from diagnosis.names import PLACEHOLDER, fill
+from diagnosis.names import HINTS, PLACEHOLDER, fill, variable
 from diagnosis.redact import redact
 
 _ARN_REGION = re.compile(r"\barn:aws[\w-]*:(?!iam:|s3:)[\w-]+:([a-z]{2}(?:-gov)?-[a-z]+-\d):")
@@ -37,14 +37,24 @@ def _placeholders(template: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=4096)
 def _step(text: str, command: str | None, region: str, values: tuple[tuple[str, str], ...]) -> Remediation:
-    """One rendered step; cached, since a batch of tasks renders the same steps with the same names."""
+    """One rendered step; cached, since a batch of tasks renders the same steps with the same names. A name
+    nothing read is left as a shell variable, and the step says what to set it to."""
     names = dict(values)
-    filled = fill(command, names) if command else None
+    filled = fill(command, names, as_variable=True) if command else None
     if filled and filled.startswith("aws ") and " --region " not in filled:
         arn_region = _ARN_REGION.search(filled)  # a resource in another region is asked there
         if arn_region or region:
             filled += f" --region {arn_region.group(1) if arn_region else region}"
-    return Remediation(step=fill(text, names), command=redact(filled) if filled else None)
+    step = fill(text, names, as_variable=True) + _to_fill_in([key for key, value in values if not value])
+    return Remediation(step=step, command=redact(filled) if filled else None)
+
+
+def _to_fill_in(missing: list[str]) -> str:
+    """` (Not read: set $LOG_GROUP to the awslogs-group in the container's logConfiguration; set …)`"""
+    if not missing:
+        return ""
+    said = "; ".join(f"set {variable(key)} to {HINTS.get(key, key.replace('_', ' '))}" for key in missing)
+    return f" (Not read: {said}.)"
 
 
 def earlier_revision(names: Mapping[str, str]) -> str:

@@ -63,7 +63,10 @@ CATEGORIES = (
                 "Read the health check command and its timing.",
                 DESCRIBE_TASK_DEF + " --query 'taskDefinition.containerDefinitions[].[name,healthCheck]'",
             ),
-            Step("Run the same command in the image (docker run … sh -c '<command>'): the tool must exist."),
+            Step(
+                "Run the same command in the image: the tool it calls must exist there.",
+                "docker run --rm --entrypoint sh {image} -c {health_command}",
+            ),
             Step(
                 "Raise startPeriod (up to 300 s) to cover the start time, and retries/timeout for slow "
                 "responses; register a new revision."

@@ -115,10 +115,12 @@ CATEGORIES = (
         "shared NAT or Fargate addresses hit its rate limit (toomanyrequests).",
         (
             Step(
-                "Copy the image into ECR, or use an ECR pull-through cache rule for Docker Hub, and point "
-                "the task definition at it.",
+                "Copy the image into ECR, or use an ECR pull-through cache rule for Docker Hub (its Docker Hub "
+                "user and access token in a Secrets Manager secret named ecr-pullthroughcache/docker-hub), "
+                "and point the task definition at it.",
                 "aws ecr create-pull-through-cache-rule --ecr-repository-prefix docker-hub "
-                "--upstream-registry-url registry-1.docker.io --credential-arn {secret}",
+                "--upstream-registry-url registry-1.docker.io --credential-arn $(aws secretsmanager "
+                "describe-secret --secret-id ecr-pullthroughcache/docker-hub --query ARN --output text)",
             ),
             Step(
                 "Or pull as an authenticated Docker Hub user (repositoryCredentials with a Secrets Manager "

@@ -1,0 +1,51 @@
+"""naming: the names the live evidence holds for a cause, whichever checks ran."""
+
+from __future__ import annotations
+
+import pytest
+
+from diagnosis.checks.naming import names_read
+from tests.builders.live import How, Place, complete_evidence, partial
+
+PLACES = [Place(), Place(service="thumbs", cluster="batch", execution_role="ecsTaskExecutionRole",
+                         log_group="/apps/thumbs", subnets=("subnet-9f8e",), vpc="vpc-77aa", revision=23)]  # fmt: skip
+
+
+@pytest.mark.parametrize("place", PLACES, ids=lambda p: p.service)
+def test_names_come_from_the_task_definition_the_task_and_the_network(place: Place) -> None:
+    names = names_read(complete_evidence(How(exit_code=1), place), "app_error")
+    assert names["task_def"] == f"{place.service}:{place.revision}"
+    assert names["execution_role"] == place.execution_role
+    assert names["execution_role_arn"].endswith(f":role/{place.execution_role}")
+    assert names["log_group"] == place.log_group
+    assert names["log_stream"] == f"ecs/{place.container}/{place.task_id}"
+    assert names["subnet"] == place.subnets[0] and names["vpc"] == place.vpc
+    assert names["security_group"] == place.security_group
+    assert names["efs"] == place.efs
+    assert names["since"].startswith(place.started.date().isoformat())
+
+
+def test_the_secret_named_is_the_one_that_is_missing() -> None:
+    place = Place()
+    evidence = complete_evidence(How(), place)
+    assert names_read(evidence, "secrets_retrieval")["secret"] == place.secret
+    evidence.secrets[place.parameter] = "ParameterNotFound"
+    assert names_read(evidence, "secrets_retrieval")["secret"] == place.parameter
+
+
+def test_the_health_check_is_quoted_for_a_shell() -> None:
+    names = names_read(complete_evidence(How(), Place(port=9000)), "container_health_check")
+    assert names["health_command"] == "'curl -fs http://localhost:9000/health || exit 1'"
+
+
+def test_nothing_read_names_nothing_but_the_service_revision() -> None:
+    evidence = partial(complete_evidence(How()), task_definitions={}, logs={}, subnet_ids=[], subnets=[])
+    evidence.service = {}
+    names = names_read(evidence, "app_error")
+    assert not {"execution_role", "log_group", "secret", "efs", "vpc", "subnet"} & set(names)
+
+
+def test_the_container_instance_of_an_ec2_task() -> None:
+    place = Place(container_instance="0f" * 16)
+    evidence = complete_evidence(How("TaskFailedToStart", "DockerTimeoutError", launch_type="EC2"), place)
+    assert names_read(evidence, "agent_or_docker_daemon")["instance"] == "0f" * 16
