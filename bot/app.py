@@ -141,8 +141,14 @@ def log_request(body: dict[str, Any], next: Callable[[], Any]) -> None:
 
 
 def _request_kind(body: dict[str, Any]) -> str:
-    kinds = {"block_actions": "action", "view_submission": "view", "view_closed": "view",
-             "shortcut": "shortcut", "message_action": "shortcut", "event_callback": "event"}
+    kinds = {
+        "block_actions": "action",
+        "view_submission": "view",
+        "view_closed": "view",
+        "shortcut": "shortcut",
+        "message_action": "shortcut",
+        "event_callback": "event",
+    }
     if "command" in body:
         return "command"
     return kinds.get(str(body.get("type")), str(body.get("type") or "other"))
@@ -273,9 +279,7 @@ def build_event_pipeline(settings: Settings, store: Store, client: WebClient) ->
 
 
 def build_job_workers(settings: Settings, services: Services, bolt: App, threads: int) -> JobWorkers:
-    return JobWorkers(
-        bolt, services.store, threads, settings.job_claim_timeout_seconds, wake=services.wake
-    )
+    return JobWorkers(bolt, services.store, threads, settings.job_claim_timeout_seconds, wake=services.wake)
 
 
 def build_web_app(

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from bot.cli_check import register as register_check
+from bot.cli_exec import register as register_exec
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -32,6 +33,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},  # inherited by every command
 )
 register_check(app)
+register_exec(app)
 
 
 def _print_version(value: bool) -> None:
@@ -311,7 +313,9 @@ def one_line(name: str, result: Diagnosis) -> str:
 def _read_input(file: str) -> str:
     if file == "-":
         if sys.stdin.isatty():
-            fail("no input: pass a file, or pipe text or JSON in (aws ecs describe-tasks … | ecs-why explain -)")
+            fail(
+                "no input: pass a file, or pipe text or JSON in (aws ecs describe-tasks … | ecs-why explain -)"
+            )
         return sys.stdin.read()
     path = Path(file)
     if not path.is_file():

@@ -7,6 +7,7 @@ command text a person could type, so there is one code path).
     /ecs-why subscriptions
     /ecs-why history TARGET [--since 7d]
     /ecs-why check SERVICE [--cluster C] [--region R] [--account A]
+    /ecs-why exec-check SERVICE [--cluster C] [--region R] [--account A]
     /ecs-why help
 """
 
@@ -16,15 +17,16 @@ import re
 import shlex
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 from bot.command_text import unslack
 from diagnosis.collect.target import TargetError, parse_target
 from diagnosis.knowledge import CATALOG
 from diagnosis.live import parse_since
 
-Verb = Literal["diagnose", "subscribe", "unsubscribe", "subscriptions", "history", "check", "help"]
-VERBS: tuple[Verb, ...] = ("diagnose", "subscribe", "unsubscribe", "subscriptions", "history", "check", "help")
+Verb = Literal["diagnose", "subscribe", "unsubscribe", "subscriptions", "history", "check", "exec-check", "help"]
+VERBS: tuple[Verb, ...] = get_args(Verb)
+TARGETED = ("diagnose", "subscribe", "unsubscribe", "history", "check", "exec-check")  # a target is checked
 FLAGS_WITH_VALUE = {"--cluster", "--region", "--account", "--since", "--only"}
 FLAGS_ALONE = {"--all"}
 ALLOWED: dict[str, set[str]] = {
@@ -34,6 +36,7 @@ ALLOWED: dict[str, set[str]] = {
     "subscriptions": set(),
     "history": {"--cluster", "--region", "--account", "--since"},
     "check": {"--cluster", "--region", "--account"},
+    "exec-check": {"--cluster", "--region", "--account"},
     "help": set(),
 }
 
@@ -46,6 +49,7 @@ USAGE = """\
 • `/ecs-why unsubscribe web-api` · `/ecs-why unsubscribe --all` · `/ecs-why subscriptions`
 • `/ecs-why history web-api --since 7d` — what stopped and why, after ECS has forgotten
 • `/ecs-why check web-api` — what would stop its next deployment, before it does
+• `/ecs-why exec-check web-api` — is it ready for ECS Exec, and the `aws ecs execute-command` line
 • Or use the message shortcut *Why did this stop?* on an alert or a pasted ARN."""
 
 
@@ -116,7 +120,7 @@ def check_command(command: Command, accounts: Collection[str]) -> None:
     region and the account alias. Raises CommandError saying what to type instead."""
     if command.verb in ("subscribe", "unsubscribe") and is_pattern(command.target):
         pass  # a cluster's services by name pattern
-    elif command.target and command.verb in ("diagnose", "subscribe", "unsubscribe", "history", "check"):
+    elif command.target and command.verb in TARGETED:
         try:
             parse_target(command.target, command.cluster, command.region)
         except TargetError as exc:
@@ -170,7 +174,7 @@ def parse_command(text: str) -> Command:
     if len(positional) > 1:
         raise CommandError(f"one target at a time, got {' '.join(positional)}; e.g. `/ecs-why web-api`")
     target = positional[0] if positional else ""
-    needs_target = verb in ("diagnose", "subscribe", "history", "check") or (
+    needs_target = verb in ("diagnose", "subscribe", "history", "check", "exec-check") or (
         verb == "unsubscribe" and "--all" not in flags
     )
     if needs_target and not target:

@@ -43,7 +43,9 @@ class RedactingFormatter(logging.Formatter):
 class RedactingJsonFormatter(JsonFormatter):
     """python-json-logger's formatter: time, level, logger, message, and record()'s fields as keys."""
 
-    def add_fields(self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]) -> None:
+    def add_fields(
+        self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
+    ) -> None:
         super().add_fields(log_data, record, message_dict)
         log_data.pop(_FIELDS, None)
         fields = getattr(record, _FIELDS, None)

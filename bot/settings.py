@@ -120,7 +120,10 @@ class Settings(BaseSettings):
         description="Slack user group (S…) mentioned in the thread of an alert nobody acknowledged in time.",
     )
     escalate_after_minutes: int = Field(
-        default=30, ge=1, le=1440, description="When an unacknowledged alert mentions ECS_WHY_ESCALATE_USERGROUP."
+        default=30,
+        ge=1,
+        le=1440,
+        description="When an unacknowledged alert mentions ECS_WHY_ESCALATE_USERGROUP.",
     )
     pending_action_ttl_seconds: int = Field(
         default=900, ge=60, le=86400, description="How long a remediation button stays valid."

@@ -15,6 +15,7 @@ from bot.remediation.executor import Expired, Refused
 from bot.remediation.kinds import PlanError
 from bot.services import Services
 from bot.store import StoreUnavailable
+from handlers.exec_check import exec_check_and_publish
 from handlers.render.diagnosis import FIX, MORE_LOGS, RERUN, log_message
 from handlers.render.modal import confirm_view
 from handlers.render.text import escape
@@ -54,6 +55,9 @@ def register(app: App, services: Services) -> None:
             command = parse_command(value)
         except CommandError as exc:
             respond(response_type="ephemeral", replace_original=False, text=f"⚠️ {escape(str(exc))}")
+            return
+        if command.verb == "exec-check":  # its Re-run posts a fresh report, with a fresh button
+            exec_check_and_publish(client, services, command, channel, user, respond)
             return
         in_thread = thread_ts if action.get("action_id") == RERUN else None
         diagnose_and_publish(client, services, command, channel, user, respond, in_thread)

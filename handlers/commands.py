@@ -11,6 +11,7 @@ from bot import metrics
 from bot.commands import USAGE, Command, CommandError, check_command, read_command
 from bot.services import Services
 from handlers.check import check_and_publish
+from handlers.exec_check import exec_check_and_publish
 from handlers.render.text import escape
 from handlers.run import diagnose_and_publish, diagnosing
 from handlers.subscriptions import run_subscription_command
@@ -53,6 +54,8 @@ def register(app: App, services: Services) -> None:
             diagnose_and_publish(client, services, parsed, channel, user, respond, placeholder=placeholder)
         elif parsed.verb == "check":
             check_and_publish(client, services, parsed, channel, user, respond)
+        elif parsed.verb == "exec-check":
+            exec_check_and_publish(client, services, parsed, channel, user, respond)
         elif parsed.verb != "help":
             run_subscription_command(client, services, parsed, channel, user, respond)
 

@@ -179,7 +179,9 @@ class Lifecycle:
         if not self.store.alert_mark(gkey, "escalated_at", self.clock()):
             return False
         try:
-            self.notifier.escalate(str(alert.get("channel")), str(alert.get("ts")), notice, group, after // 60)
+            self.notifier.escalate(
+                str(alert.get("channel")), str(alert.get("ts")), notice, group, after // 60
+            )
         except NotifyFailed as exc:
             log.warning("could not escalate %s: %s", gkey, exc)
         return True

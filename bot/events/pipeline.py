@@ -63,7 +63,11 @@ class Pipeline:
         EVENTS.labels(outcome).inc()
         task = event.task_arns[0] if event.task_arns else None
         log_record(
-            "event", id=event.id, type=event.detail_type, task=task, outcome=outcome,
+            "event",
+            id=event.id,
+            type=event.detail_type,
+            task=task,
+            outcome=outcome,
             ms=round((time.perf_counter() - started) * 1000, 1),
         )
         return outcome

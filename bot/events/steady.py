@@ -28,7 +28,9 @@ def ecs_task_counts(settings: Settings) -> TaskCounts:
         try:
             session = session_for(settings, account_alias(settings, notice.account), notice.region or None)
             ecs = session.client("ecs")
-            found = ecs.describe_services(cluster=notice.cluster, services=[notice.service]).get("services", [])
+            found = ecs.describe_services(cluster=notice.cluster, services=[notice.service]).get(
+                "services", []
+            )
         except (BotoCoreError, ClientError, SessionError) as exc:
             log.info("cannot read %s now (%s): its alert stays open", notice.label, exc)
             return None

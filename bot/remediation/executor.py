@@ -223,7 +223,12 @@ def _log_change(user: str, kind: str, target: Any, outcome: str, answer: Any) ->
     else:
         code = None if outcome == "applied" else type(answer).__name__
     log_record(
-        "change", who=user, what=kind, target=target, outcome=outcome, error=code,
+        "change",
+        who=user,
+        what=kind,
+        target=target,
+        outcome=outcome,
+        error=code,
         aws_request_id=meta.get("RequestId"),
     )
 

@@ -48,9 +48,7 @@ class JobsMixin(StoreBase):
         """Append a job (a dict with a string `id`); returns the stream entry id."""
         if not isinstance(job.get("id"), str):
             raise ValueError("a job needs a string id")
-        return str(
-            self.redis.xadd(self._jobs(), {"job": dumps(job)}, maxlen=JOBS_MAXLEN, approximate=True)
-        )
+        return str(self.redis.xadd(self._jobs(), {"job": dumps(job)}, maxlen=JOBS_MAXLEN, approximate=True))
 
     @guarded
     def take_jobs(self, consumer: str, count: int = 1, block_ms: int | None = None) -> list[Entry]:

@@ -40,3 +40,19 @@ def test_nothing_could_be_read_is_not_in_the_colour_of_success() -> None:
         stats=Stats(services_seen=1, api_calls=3, rounds=2),
     )
     assert "[bold green]prod/web: no failure found" in render(healthy, "text", tty=True)
+
+
+def test_exec_text_shows_each_check_the_line_to_run_and_the_missing_plugin() -> None:
+    from bot.terminal import PLUGIN_DOC, exec_text
+    from tests.handlers.test_exec_check import LINE, report
+
+    text = exec_text(report(), plugin=False)
+    lines = text.splitlines()
+    assert lines[0] == "ECS Exec on tools/shell: 1 of 3 checks fail (service_enabled)"
+    assert "FAIL  ECS Exec is turned on (service_enabled)" in lines
+    assert any(line.strip() == "fix: aws ecs update-service --enable-execute-command" for line in lines)
+    assert any("N/A" in line and "(task_role)" in line for line in lines)
+    assert any("[needs iam:SimulatePrincipalPolicy]" in line for line in lines)
+    assert f"  {LINE}" in lines and PLUGIN_DOC in text
+    assert "12 AWS calls in 4 rounds" in text
+    assert PLUGIN_DOC not in exec_text(report(), plugin=True)

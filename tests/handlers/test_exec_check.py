@@ -1,0 +1,123 @@
+"""`/ecs-why exec-check SERVICE` in Slack: a plain-text header with the verdict, failures first with their
+facts and fixes, the execute-command line, the "Enable ECS Exec" button only when ECS Exec is off, AWS text
+escaped, and a bad target answered in words."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from unittest.mock import MagicMock, patch
+
+from slack_sdk.models.blocks import Block
+
+from bot.commands import parse_command
+from diagnosis.collect.target import UnknownTarget
+from diagnosis.exec_check import ExecReport, ExecResult, ExecStats
+from diagnosis.models import Action, Gap, Target
+from handlers.exec_check import exec_check_and_publish
+from tests.handlers.test_listeners import client, services
+
+COMMAND = "exec-check shell --cluster tools"
+LINE = 'aws ecs execute-command --cluster tools --task abc --container app --interactive --command "/bin/sh"'
+
+
+def report(exec_on: bool = False, fact: str = "enableExecuteCommand is false on shell") -> ExecReport:
+    results = [
+        ExecResult(
+            name="service_enabled",
+            title="ECS Exec is turned on",
+            status="pass" if exec_on else "fail",
+            fact=fact,
+            fix=None if exec_on else "aws ecs update-service --enable-execute-command",
+        ),
+        ExecResult(
+            name="task_role",
+            title="The task role may open the SSM channels",
+            status="unknown",
+            fact="could not read the task role's permissions: AccessDenied",
+            iam_action="iam:SimulatePrincipalPolicy",
+        ),
+        ExecResult(
+            name="root_filesystem", title="Writable root filesystem", status="pass", fact="no container"
+        ),
+    ]
+    action = (
+        None
+        if exec_on
+        else Action(
+            kind="enable_execute_command",
+            params={"cluster": "tools", "service": "shell"},
+            risk="medium",
+            label="Enable ECS Exec",
+        )
+    )
+    return ExecReport(
+        target=Target(account="111122223333", region="eu-west-1", cluster="tools", service="shell"),
+        results=results,
+        command=LINE,
+        action=action,
+        gaps=[Gap(what="the task role's ECS Exec permissions", reason="AccessDenied: the role lacks it")],
+        stats=ExecStats(api_calls=12, rounds=4, elapsed_ms=300),
+    )
+
+
+def run(result: Any = None, error: Exception | None = None) -> tuple[MagicMock, MagicMock, MagicMock, bool]:
+    svc, slack, respond = services(), client(), MagicMock()
+    with patch("handlers.exec_check.run_exec_check", side_effect=error, return_value=result):
+        done = exec_check_and_publish(slack, svc, parse_command(COMMAND), "C1", "U1", respond)
+    return svc, slack, respond, done
+
+
+def test_the_verdict_failures_first_the_line_and_the_enable_button() -> None:
+    svc, slack, _respond, done = run(report())
+    assert done
+    placeholder, *thread = slack.chat_postMessage.call_args_list
+    assert "Checking ECS Exec on shell" in placeholder.kwargs["text"]
+    top = slack.chat_update.call_args.kwargs
+    blocks = top["blocks"]
+    assert blocks[0]["type"] == "header" and blocks[0]["text"]["type"] == "plain_text"
+    assert "1 of 3 checks fail" in blocks[0]["text"]["text"]
+    sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    assert "service_enabled" in sections[0] and "update-service --enable-execute-command" in sections[0]
+    assert "could not check" in sections[1] and "iam:SimulatePrincipalPolicy" in sections[1]
+    assert any(LINE in s for s in sections)
+    [offered] = svc.remediator.offer.call_args_list
+    assert offered.args[0]["kind"] == "enable_execute_command"
+    assert offered.args[1]["target"]["service"] == "shell"
+    buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    assert buttons[0]["text"]["text"] == "Enable ECS Exec" and buttons[0]["value"] == "key0"
+    assert buttons[-1]["value"] == COMMAND  # Re-run: the same command
+    for block in blocks:
+        assert Block.parse(block) is not None
+    gaps = json.dumps([c.kwargs["blocks"] for c in thread])
+    assert "AccessDenied" in gaps and all(c.kwargs["thread_ts"] == top["ts"] for c in thread)
+
+
+def test_no_enable_button_when_ecs_exec_is_on() -> None:
+    svc, slack, _respond, _done = run(report(exec_on=True))
+    svc.remediator.offer.assert_not_called()
+    buttons = [
+        e
+        for b in slack.chat_update.call_args.kwargs["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+    ]
+    assert [b["text"]["text"] for b in buttons] == ["Re-run"]
+
+
+def test_aws_text_is_escaped() -> None:
+    _svc, slack, _respond, _done = run(report(fact="<!channel> false on shell"))
+    shown = json.dumps(slack.chat_update.call_args.kwargs["blocks"])
+    assert "<!channel>" not in shown and "&lt;!channel&gt;" in shown
+
+
+def test_an_unknown_service_replaces_the_checking_message_with_the_error() -> None:
+    _svc, slack, respond, done = run(error=UnknownTarget("no service shel in tools; closest: shell"))
+    assert not done
+    assert "closest: shell" in slack.chat_update.call_args.kwargs["text"]
+    respond.assert_not_called()
+
+
+def test_a_crash_says_what_failed() -> None:
+    _svc, slack, _respond, done = run(error=RuntimeError("boom"))
+    assert not done and "RuntimeError" in slack.chat_update.call_args.kwargs["text"]
