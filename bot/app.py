@@ -26,7 +26,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot import metrics
-from bot.authz import Operators
+from bot.authz import GroupCache, Operators
 from bot.aws_session import remediation_session_for
 from bot.diagnoser import Diagnoser
 from bot.events.config import EventsConfig
@@ -34,8 +34,10 @@ from bot.events.lifecycle import Lifecycle, LifecycleConfig
 from bot.events.pipeline import Pipeline
 from bot.events.runner import build_source, start_in_background
 from bot.events.steady import ecs_task_counts
+from bot.guardrails.policy import Policy
 from bot.jobs import DurableLazyRunner, JobWorkers
 from bot.logs import record as log_record
+from bot.remediation.approvals import Approvals
 from bot.remediation.executor import Remediator
 from bot.services import Services
 from bot.settings import ConfigError, Settings
@@ -81,7 +83,15 @@ def build_services(settings: Settings, client: WebClient, store: Store | None = 
     def group_members(group: str) -> set[str]:
         return set(client.usergroups_users_list(usergroup=group).get("users", []))
 
-    operators = Operators(settings.operators, group_members)
+    groups = GroupCache(group_members)
+    operators = Operators(settings.operators, groups)
+    remediator = Remediator(
+        store,
+        operators,
+        partial(remediation_session_for, settings),
+        settings.pending_action_ttl_seconds,
+        policy=guardrails(settings, groups),
+    )
     return Services(
         settings=settings,
         store=store,
@@ -91,10 +101,24 @@ def build_services(settings: Settings, client: WebClient, store: Store | None = 
             store=store,
             workers=settings.diagnosis_workers,
         ),
-        remediator=Remediator(
-            store, operators, partial(remediation_session_for, settings), settings.pending_action_ttl_seconds
-        ),
+        remediator=remediator,
+        approvals=Approvals(store, remediator, settings.approval_ttl_seconds),
     )
+
+
+def guardrails(settings: Settings, groups: GroupCache) -> Policy:
+    """The guardrail policy, said once at start; the deprecated operators list becomes one allow rule."""
+    policy = Policy(settings.guardrails, groups, settings.operators)
+    if settings.operators:
+        log.warning(
+            "ECS_WHY_OPERATORS is deprecated: read as the guardrail rule ECS_WHY_OPERATORS, which allows "
+            "every fix on every service for its %d users and groups; write ECS_WHY_GUARDRAILS rules instead "
+            "(docs/guardrails.md)",
+            len(settings.operators),
+        )
+    modes = ", ".join(f"{r.name}={r.mode}" for r in policy.rules) or "none: every fix is refused"
+    log.info("guardrails: %s", modes)
+    return policy
 
 
 def build_bolt_app(settings: Settings, services: Services, client: WebClient) -> App:

@@ -19,32 +19,23 @@ def _plain(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-class Operators:
-    def __init__(self, ids: Iterable[str], group_members: GroupMembers, ttl_seconds: float = 60.0) -> None:
-        ids = list(ids)
-        self.users = {i for i in ids if i[:1] in ("U", "W")}
-        self.groups = [i for i in ids if i[:1] == "S"]
+def mention(slack_id: str) -> str:
+    """`<@U…>` or `<!subteam^S…>` for a valid ID (Slack renders them); anything else as escaped text."""
+    if not _SLACK_ID.fullmatch(slack_id):
+        return _plain(slack_id)
+    return f"<!subteam^{slack_id}>" if slack_id[:1] == "S" else f"<@{slack_id}>"
+
+
+class GroupCache:
+    """Members of Slack user groups, read through the injected function and cached for `ttl_seconds`."""
+
+    def __init__(self, group_members: GroupMembers, ttl_seconds: float = 60.0) -> None:
         self._members = group_members
         self._ttl = ttl_seconds
         self._cache: dict[str, tuple[float, set[str]]] = {}
         self._lock = threading.Lock()
 
-    def allowed(self, user_id: str) -> bool:
-        if user_id in self.users:
-            return True
-        return any(user_id in self._group(group) for group in self.groups)
-
-    def describe(self) -> str:
-        if not self.users and not self.groups:
-            return "nobody (ECS_WHY_OPERATORS is empty)"
-        return ", ".join(
-            [
-                *(f"<@{u}>" if _SLACK_ID.fullmatch(u) else _plain(u) for u in sorted(self.users)),
-                *(f"<!subteam^{g}>" if _SLACK_ID.fullmatch(g) else _plain(g) for g in self.groups),
-            ]
-        )
-
-    def _group(self, group: str) -> set[str]:
+    def members(self, group: str) -> set[str]:
         now = time.monotonic()
         with self._lock:
             cached = self._cache.get(group)
@@ -57,3 +48,25 @@ class Operators:
         with self._lock:
             self._cache[group] = (now, members)
         return members
+
+
+class Operators:
+    def __init__(
+        self, ids: Iterable[str], group_members: GroupMembers | GroupCache, ttl_seconds: float = 60.0
+    ) -> None:
+        ids = list(ids)
+        self.users = {i for i in ids if i[:1] in ("U", "W")}
+        self.groups = [i for i in ids if i[:1] == "S"]
+        self.cache = (
+            group_members if isinstance(group_members, GroupCache) else GroupCache(group_members, ttl_seconds)
+        )
+
+    def allowed(self, user_id: str) -> bool:
+        if user_id in self.users:
+            return True
+        return any(user_id in self.cache.members(group) for group in self.groups)
+
+    def describe(self) -> str:
+        if not self.users and not self.groups:
+            return "nobody (ECS_WHY_OPERATORS is empty)"
+        return ", ".join([*(mention(u) for u in sorted(self.users)), *(mention(g) for g in self.groups)])

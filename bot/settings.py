@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
+from bot.guardrails.rules import Rule, unique_names
+
 
 class AccountConfig(BaseModel):
     """An AWS account reached by assuming a role; `alias` is what users type after `--account`."""
@@ -84,8 +86,21 @@ class Settings(BaseSettings):
     )
     operators: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
-        description="Slack user IDs (U…/W…) and user group IDs (S…) allowed to run remediation actions "
-        "(comma-separated). Empty: nobody.",
+        description="Deprecated, use ECS_WHY_GUARDRAILS: Slack user IDs (U…/W…) and user group IDs (S…) "
+        "allowed to run every remediation action on every service (comma-separated), read as one allow rule.",
+    )
+    guardrails: list[Rule] = Field(
+        default_factory=list,
+        description='Who may apply which fix to which service: a JSON list of rules {"name", "mode": '
+        '"allow"|"approve"|"deny", "actions", "accounts", "clusters", "services", "tags", "users", "groups", '
+        '"approvers"} (docs/guardrails.md). A matching deny wins, then approve, then allow. Empty: nothing '
+        "is allowed (but ECS_WHY_OPERATORS).",
+    )
+    approval_ttl_seconds: int = Field(
+        default=3600,
+        ge=60,
+        le=7 * 86400,
+        description="How long an approval request (guardrail mode approve) can be approved; later it is refused.",
     )
     remediation_role_arn: str | None = Field(
         default=None,
@@ -175,6 +190,11 @@ class Settings(BaseSettings):
             raise ValueError(f"not Slack user (U…/W…) or user group (S…) IDs: {', '.join(bad)}")
         return value
 
+    @field_validator("guardrails")
+    @classmethod
+    def _unique_rules(cls, value: list[Rule]) -> list[Rule]:
+        return unique_names(value)
+
     @field_validator("log_level")
     @classmethod
     def _level(cls, value: str) -> str:
@@ -209,14 +229,17 @@ def load_settings() -> Settings:
         for err in exc.errors():
             loc = str(err["loc"][0]) if err["loc"] else "?"
             name = env_name(loc) if loc in Settings.model_fields else loc
-            lines.append(f"{name}: {err['msg']}")
+            inner = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"][1:])
+            lines.append(f"{name}{inner}: {err['msg']}")
         raise ConfigError(lines) from None
     except SettingsError as exc:  # e.g. ECS_WHY_ACCOUNTS that is not JSON
         field = str(exc).split('"')[1] if '"' in str(exc) else ""
         name = env_name(field) if field in Settings.model_fields else "a setting"
-        raise ConfigError(
-            [
-                f"{name}: not valid JSON; expected e.g. "
-                '[{"alias": "prod", "role_arn": "arn:aws:iam::111122223333:role/ecs-why"}]'
-            ]
-        ) from None
+        example = _JSON_EXAMPLES.get(field, _JSON_EXAMPLES["accounts"])
+        raise ConfigError([f"{name}: not valid JSON; expected e.g. {example}"]) from None
+
+
+_JSON_EXAMPLES = {
+    "accounts": '[{"alias": "prod", "role_arn": "arn:aws:iam::111122223333:role/ecs-why"}]',
+    "guardrails": '[{"name": "sre", "mode": "allow", "clusters": ["prod"], "groups": ["S0SRE"]}]',
+}

@@ -6,9 +6,9 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import actions, commands, followups, notify, shortcuts, views
+from handlers import actions, approvals, commands, followups, notify, shortcuts, views
 
 
 def register_all(app: App, services: Services) -> None:
-    for module in (commands, shortcuts, actions, views, notify, followups):
+    for module in (commands, shortcuts, actions, views, approvals, notify, followups):
         module.register(app, services)

@@ -88,8 +88,11 @@ def register(app: App, services: Services) -> None:
             )
             return
         risk = str(pending["action"].get("risk", "low"))
+        decision = pending["decision"]
+        approvers = services.remediator.policy.describe(decision.approvers)
         client.views_open(
-            trigger_id=body["trigger_id"], view=confirm_view(plan, key, channel, thread_ts, risk)
+            trigger_id=body["trigger_id"],
+            view=confirm_view(plan, key, channel, thread_ts, risk, decision, approvers),
         )
 
     app.action(RERUN)(ack=ack_click, lazy=[rerun])

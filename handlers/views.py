@@ -1,5 +1,6 @@
 """The confirmation modal's submit: authorise again, apply once, say who did what in the thread, then
-follow the deployment until it is steady or failed."""
+follow the deployment until it is steady or failed. Under a guardrail rule in mode approve, the submit
+posts an approval request in the thread instead (handlers/approvals.py takes it from there)."""
 
 from __future__ import annotations
 
@@ -12,25 +13,78 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import metrics
-from bot.remediation.executor import Expired, Refused
+from bot.remediation.executor import Applied, Expired, Refused
 from bot.services import Services
 from bot.store import StoreUnavailable
 from handlers.actions import refusal
+from handlers.render.approval import approval_request
 from handlers.render.diagnosis import Message
 from handlers.render.modal import CONFIRM
 from handlers.render.text import escape
 from handlers.replies import CannotPost, post
 
 
-def _say(client: WebClient, channel: str, thread_ts: str | None, text: str, user: str | None = None) -> None:
-    """In the diagnosis thread; where the bot cannot post there (a private channel it left), to the user."""
-    message = Message(text=text, blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}}])
+def say(
+    client: WebClient,
+    channel: str,
+    thread_ts: str | None,
+    text: str,
+    user: str | None = None,
+    message: Message | None = None,
+) -> tuple[str, str]:
+    """In the diagnosis thread; where the bot cannot post there (a private channel it left), to the user.
+    Returns where it was posted: (channel, ts)."""
+    message = message or Message(
+        text=text, blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+    )
     try:
-        post(client, channel, message, thread_ts)
+        return channel, post(client, channel, message, thread_ts)
     except (CannotPost, SlackApiError):
         if user is None:
             raise
-        post(client, user, message)
+        return user, post(client, user, message)
+
+
+def follow_in_thread(
+    client: WebClient,
+    services: Services,
+    pending: dict[str, Any],
+    user: str,
+    channel: str,
+    thread_ts: str | None,
+) -> None:
+    """Follow the deployment a change started, in the background, and say in the thread how it ended."""
+    threading.Thread(
+        target=services.remediator.follow,
+        daemon=True,
+        name="follow-deployment",
+        args=(
+            pending,
+            user,
+            lambda text: say(client, channel, thread_ts, f"📦 {escape(text)}", user),
+            services.follow_timeout_seconds,
+            services.follow_interval_seconds,
+        ),
+    ).start()
+
+
+def ask_for_approval(
+    client: WebClient,
+    services: Services,
+    user: str,
+    key: str,
+    result: Applied,
+    channel: str,
+    thread_ts: str | None,
+) -> None:
+    """Post the approval request in the thread, with its buttons; remember where, to mark it decided."""
+    if services.approvals is None:
+        _tell(client, channel, user, f"🚫 {escape(result.message)}, and approvals are not set up here.")
+        return
+    request = services.approvals.request(user, key, result, channel, thread_ts)
+    approvers = services.remediator.policy.describe(request.get("approvers") or ())
+    posted_in, ts = say(client, channel, thread_ts, "", user, approval_request(request, approvers))
+    services.store.update_approval(request["id"], message_channel=posted_in, message_ts=ts)
 
 
 def _tell(client: WebClient, channel: str, user: str, text: str) -> None:
@@ -61,13 +115,25 @@ def register(app: App, services: Services) -> None:
             _tell(client, channel, user, "⚠️ My state store is unreachable; nothing was changed.")
             return
         kind = (pending or {}).get("action", {}).get("kind", "unknown")
+        if result.needs_approval:
+            metrics.ACTIONS.labels(kind, "approval_requested").inc()
+            try:
+                ask_for_approval(client, services, user, key, result, channel, thread_ts)
+            except (Expired, StoreUnavailable) as exc:
+                _tell(
+                    client,
+                    channel,
+                    user,
+                    f"⚠️ {escape(str(exc) or 'my state store is unreachable')}; nothing was changed.",
+                )
+            return
         if result.duplicate:
             metrics.ACTIONS.labels(kind, "duplicate").inc()
             _tell(client, channel, user, f"ℹ️ {escape(result.message)}")
             return
         metrics.ACTIONS.labels(kind, "applied" if result.ok else "failed").inc()
         mark = "🛠️" if result.ok else "❌"
-        _say(
+        say(
             client,
             channel,
             thread_ts,
@@ -75,17 +141,6 @@ def register(app: App, services: Services) -> None:
             user,
         )
         if result.ok and pending is not None:
-            threading.Thread(
-                target=services.remediator.follow,
-                daemon=True,
-                name="follow-deployment",
-                args=(
-                    pending,
-                    user,
-                    lambda text: _say(client, channel, thread_ts, f"📦 {escape(text)}", user),
-                    services.follow_timeout_seconds,
-                    services.follow_interval_seconds,
-                ),
-            ).start()
+            follow_in_thread(client, services, pending, user, channel, thread_ts)
 
     app.view(CONFIRM)(ack=ack_submit, lazy=[apply])

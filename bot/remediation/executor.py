@@ -18,6 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from bot import metrics
 from bot.authz import Operators
+from bot.guardrails.policy import Decision, Policy, Request
 from bot.logs import record as log_record
 from bot.remediation.kinds import PLANNERS, Plan, PlanError
 from bot.store import Store
@@ -53,14 +54,23 @@ class Applied:
     message: str
     plan: Plan | None = None
     duplicate: bool = False
+    decision: Decision | None = None
+    needs_approval: bool = False  # guardrail mode approve: nothing was done, a second person must approve
 
 
 class Remediator:
     def __init__(
-        self, store: Store, operators: Operators, sessions: SessionFactory, ttl_seconds: int = 900
+        self,
+        store: Store,
+        operators: Operators,
+        sessions: SessionFactory,
+        ttl_seconds: int = 900,
+        policy: Policy | None = None,
     ) -> None:
+        """`policy`: the guardrails; None reads `operators` alone as "allow everything for these people"."""
         self.store = store
         self.operators = operators
+        self.policy = policy or Policy([], operators.cache, [*operators.users, *operators.groups])
         self.sessions = sessions
         self.ttl_seconds = ttl_seconds
 
@@ -69,7 +79,8 @@ class Remediator:
         return self.store.put_pending({"action": action, **context}, self.ttl_seconds)
 
     def check(self, user: str, key: str, stage: str) -> dict[str, Any]:
-        """Authorise the user for the pending action (at click and again at confirm); audit refusals."""
+        """Authorise the user for the pending action by the guardrails (at click, at confirm and at
+        approval); audit refusals with the rule. The pending action comes back with its `decision`."""
         pending = self.store.get_pending(key)
         if pending is None:
             if self.store.claimed(f"applied:{key}"):
@@ -79,7 +90,9 @@ class Remediator:
             raise Expired(
                 "this button has expired or was already used; re-run the diagnosis for fresh buttons"
             )
-        if not self.operators.allowed(user):
+        request = self._request(pending, user)
+        decision = self.policy.decide(request)
+        if decision.mode == "deny":
             self.store.audit(
                 {
                     "event": "refused",
@@ -88,10 +101,12 @@ class Remediator:
                     "key": key,
                     "kind": pending["action"].get("kind"),
                     "params": pending["action"].get("params"),
+                    "target": pending.get("target"),
+                    **decision.record(),
                 }
             )
-            raise Refused("you are not allowed to run remediation actions", self.operators.describe())
-        return pending
+            raise Refused(decision.reason, self.policy.who_may(request))
+        return {**pending, "decision": decision}
 
     def plan(self, user: str, key: str) -> tuple[dict[str, Any], Plan]:
         """At click: authorise, plan, and audit that the confirmation was shown to this user."""
@@ -105,12 +120,40 @@ class Remediator:
                 "key": key,
                 "kind": pending["action"].get("kind"),
                 "params": pending["action"].get("params"),
+                **pending["decision"].record(),
             }
         )
         return pending, plan
 
-    def apply(self, user: str, key: str) -> Applied:
-        pending = self.check(user, key, "confirm")
+    def apply(self, user: str, key: str, approved_by: str | None = None) -> Applied:
+        """Apply the change `user` asked for; in guardrail mode approve only with `approved_by`, a second,
+        different person the deciding rule names as an approver (checked here, with the rule as it is now)."""
+        pending = self.check(user, key, "approval" if approved_by else "confirm")
+        decision: Decision = pending["decision"]
+        if decision.mode == "approve":
+            if approved_by is None:
+                return Applied(
+                    False, decision.reason, self._plan(pending, user), decision=decision, needs_approval=True
+                )
+            if approved_by == user or not self.policy.may_approve(approved_by, decision):
+                self.store.audit(
+                    {
+                        "event": "refused",
+                        "stage": "approval",
+                        "user": approved_by,
+                        "requested_by": user,
+                        "key": key,
+                        "kind": pending["action"].get("kind"),
+                        "target": pending.get("target"),
+                        **decision.record(),
+                    }
+                )
+                why = (
+                    "you asked for this change: a second, different person must approve it"
+                    if approved_by == user
+                    else f"guardrail rule {decision.rule} does not let you approve it"
+                )
+                raise Refused(why, self.policy.describe(decision.approvers))
         if not self.store.claim(f"applied:{key}", CLAIM_TTL):
             self.store.audit(
                 {"event": "replayed", "stage": "confirm", "user": user, "key": key, "concurrent": True}
@@ -128,6 +171,8 @@ class Remediator:
             "kind": kind,
             "params": pending["action"].get("params"),
             "target": pending.get("target"),
+            **decision.record(),
+            **({"approved_by": approved_by} if approved_by else {}),
         }
         try:
             plan = self._plan(pending, user)
@@ -138,11 +183,18 @@ class Remediator:
             self.store.release(f"applied:{key}")
             message = _aws_message(exc)
             self.store.audit({**record, "event": "failed", "error": message})
-            _log_change(user, kind, record.get("target"), "failed", exc)
+            _log_change(user, kind, record.get("target"), "failed", exc, approved_by, decision.rule)
             return Applied(False, f"the change failed: {message}; nothing else was changed")
-        _log_change(user, kind, record.get("target"), "applied", answer)
+        _log_change(user, kind, record.get("target"), "applied", answer, approved_by, decision.rule)
         self.store.take_pending(key)
-        self.store.audit({**record, "cli": plan.cli, "changes": [list(c) for c in plan.changes]})
+        self.store.audit(
+            {
+                **record,
+                "cli": plan.cli,
+                "changes": [list(c) for c in plan.changes],
+                "aws_request_id": _request_id(answer),
+            }
+        )
         changes = "; ".join(f"{what} {before} → {after}" for what, before, after in plan.changes)
         return Applied(True, f"{plan.title}: {changes}", plan)
 
@@ -187,6 +239,42 @@ class Remediator:
             raise PlanError(f"unknown action {action.get('kind')!r}")
         return planner(self._ecs(pending, user), dict(action.get("params") or {}))
 
+    def _request(self, pending: dict[str, Any], user: str) -> Request:
+        """What the guardrails decide on; the service's tags are read only when a rule looks at tags."""
+        action, target = pending["action"], pending.get("target") or {}
+        params = action.get("params") or {}
+        cluster = str(params.get("cluster") or target.get("cluster") or "")
+        service = str(params.get("service") or target.get("service") or "")
+        tags: dict[str, str] | None = {}
+        if self.policy.needs_tags:
+            tags = self._tags(pending, user, cluster, service)
+        return Request(
+            user,
+            str(action.get("kind", "")),
+            cluster,
+            service,
+            target.get("account"),
+            target.get("account_alias"),
+            tags,
+        )
+
+    def _tags(self, pending: dict[str, Any], user: str, cluster: str, service: str) -> dict[str, str] | None:
+        """The service's tags, or None when they cannot be read (then only deny rules with tags apply)."""
+        try:
+            found = (
+                self._ecs(pending, user)
+                .describe_services(cluster=cluster, services=[service], include=["TAGS"])
+                .get("services", [])
+            )
+        except Exception as exc:  # AccessDenied, throttling, the network: decide without them
+            log.warning("guardrails: cannot read the tags of %s/%s: %s", cluster, service, _aws_message(exc))
+            return None
+        return (
+            {str(t.get("key")): str(t.get("value", "")) for t in (found[0].get("tags") or [])}
+            if found
+            else None
+        )
+
     def _ecs(self, pending: dict[str, Any], user: str) -> Any:
         target = pending.get("target") or {}
         session = self.sessions(user, target.get("account_alias"), target.get("region"))
@@ -210,12 +298,26 @@ def deployment_state(service: dict[str, Any]) -> str:
     return "IN_PROGRESS"
 
 
-def _log_change(user: str, kind: str, target: Any, outcome: str, answer: Any) -> None:
-    """The change's log line, with the AWS request ID that CloudTrail and AWS support know it by."""
-    if isinstance(target, dict):
-        target = "/".join(str(target[k]) for k in ("cluster", "service") if target.get(k)) or None
+def _request_id(answer: Any) -> str | None:
+    """The AWS request ID of a call's answer or error: what CloudTrail and AWS support know it by."""
     response = answer.response if isinstance(answer, ClientError) else answer
     meta = response.get("ResponseMetadata", {}) if isinstance(response, dict) else {}
+    return meta.get("RequestId")
+
+
+def _log_change(
+    user: str,
+    kind: str,
+    target: Any,
+    outcome: str,
+    answer: Any,
+    approved_by: str | None = None,
+    rule: str | None = None,
+) -> None:
+    """The change's one log line: who, what, where, the outcome, who approved, the deciding guardrail rule,
+    and the AWS request ID."""
+    if isinstance(target, dict):
+        target = "/".join(str(target[k]) for k in ("cluster", "service") if target.get(k)) or None
     code: str | None
     if isinstance(answer, ClientError):
         code = str(answer.response.get("Error", {}).get("Code", "Error"))
@@ -229,7 +331,9 @@ def _log_change(user: str, kind: str, target: Any, outcome: str, answer: Any) ->
         target=target,
         outcome=outcome,
         error=code,
-        aws_request_id=meta.get("RequestId"),
+        aws_request_id=_request_id(answer),
+        approved_by=approved_by,
+        rule=rule,
     )
 
 

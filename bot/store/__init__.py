@@ -2,9 +2,9 @@
 
 Subscriptions (to services, or to a cluster's services by pattern), pending button actions (TTL), the
 append-only audit log, stopped-task history per service, failure groups, their alerts' lifecycle and
-mutes, which target a thread is about, dedupe and once-only claims, the task definition cache, the poller
-cursor and the job stream, all as JSON under one key prefix. Every method raises `StoreUnavailable` when
-Redis cannot be reached, so callers degrade and back off instead of crashing.
+mutes, approval requests, which target a thread is about, dedupe and once-only claims, the task
+definition cache, the poller cursor and the job stream, all as JSON under one key prefix. Every method
+raises `StoreUnavailable` when Redis cannot be reached, so callers degrade and back off instead of crashing.
 
 With no `REDIS_URL`, `Store.from_url(None)` gives an in-process Redis (fakeredis) shared by the whole
 process: right for the demo and a single replica, useless across processes.
@@ -22,6 +22,7 @@ from redis.exceptions import RedisError
 
 from bot.store.actions import AuditMixin, OnceMixin, PendingMixin
 from bot.store.alerts import AlertsMixin
+from bot.store.approvals import ApprovalsMixin
 from bot.store.base import StoreUnavailable, service_key
 from bot.store.cache import TaskDefinitionCache, TaskDefinitionsMixin
 from bot.store.groups import GroupsMixin
@@ -57,6 +58,7 @@ class Store(
     ThreadsMixin,
     AlertsMixin,
     PatternsMixin,
+    ApprovalsMixin,
 ):
     """Typed access to every piece of shared state; safe to share between threads and replicas."""
 

@@ -91,3 +91,16 @@ class AuditMixin(StoreBase):
         rows = cast(list[tuple[str, dict[str, str]]], self.redis.xrevrange(self.key("audit"), count=count))
         records = (loads_dict(fields.get("record")) for _, fields in rows)
         return [r for r in records if r is not None]
+
+    @guarded
+    def audit_since(self, since: float, count: int = 1000) -> list[dict[str, Any]]:
+        """Audit records written at or after `since` (epoch seconds), newest first, at most `count`.
+
+        Stream IDs start with their time in milliseconds, so Redis selects the window itself."""
+        start = f"{max(0, int(since * 1000))}-0"
+        rows = cast(
+            list[tuple[str, dict[str, str]]],
+            self.redis.xrevrange(self.key("audit"), max="+", min=start, count=max(1, count)),
+        )
+        records = (loads_dict(fields.get("record")) for _, fields in rows)
+        return [r for r in records if r is not None]

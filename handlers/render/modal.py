@@ -1,4 +1,5 @@
-"""The confirmation modal: exactly what will change (before → after) and the AWS call, before anything does."""
+"""The confirmation modal: exactly what will change (before → after) and the AWS call, before anything does,
+and which guardrail rule lets it happen (in mode approve: who must approve it first)."""
 
 from __future__ import annotations
 
@@ -8,34 +9,54 @@ from typing import Any
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
 from slack_sdk.models.views import View
 
+from bot.guardrails.policy import Decision
 from bot.remediation.kinds import Plan
 from handlers.render.text import block_code, cut, escape
 
 CONFIRM = "ecs_why_confirm"
 
 
-def confirm_view(plan: Plan, key: str, channel: str, thread_ts: str | None, risk: str) -> dict[str, Any]:
-    changes = "\n".join(
-        f"• *{escape(what)}*: {escape(before)} → *{escape(after)}*" for what, before, after in plan.changes
+def changes_text(plan_changes: list[tuple[str, str, str]] | list[list[str]]) -> str:
+    """• *what*: before → *after*, one line per change, escaped (values come from AWS)."""
+    return "\n".join(
+        f"• *{escape(what)}*: {escape(before)} → *{escape(after)}*" for what, before, after in plan_changes
     )
+
+
+def confirm_view(
+    plan: Plan,
+    key: str,
+    channel: str,
+    thread_ts: str | None,
+    risk: str,
+    decision: Decision | None = None,
+    approvers: str = "",
+) -> dict[str, Any]:
+    """`approvers`: Slack mrkdwn of who may approve (mentions built from validated IDs, not escaped)."""
+    approve = decision is not None and decision.mode == "approve"
+    if decision is None:
+        rule = "Applied once, as you, and recorded in the audit log."
+    elif approve:
+        rule = (
+            f"Guardrail rule `{escape(decision.rule)}`: a second, different person must approve it. "
+            f"Who may approve: {approvers or 'nobody'}. Submitting posts an approval request in the thread; "
+            "nothing changes until someone approves."
+        )
+    else:
+        rule = f"Allowed by guardrail rule `{escape(decision.rule)}`. Applied once, as you, and audited."
     view = View(
         type="modal",
         callback_id=CONFIRM,
         title=cut("Confirm the change", 24),
-        submit="Apply",
+        submit="Request approval" if approve else "Apply",
         close="Cancel",
         private_metadata=json.dumps({"key": key, "channel": channel, "thread_ts": thread_ts}),
         blocks=[
-            SectionBlock(text=MarkdownTextObject(text=cut(f"*{escape(plan.title)}*\n{changes}"))),
-            SectionBlock(text=MarkdownTextObject(text=cut("*The AWS call*\n" + block_code(plan.cli)))),
-            ContextBlock(
-                elements=[
-                    MarkdownTextObject(
-                        text=f"Risk: {escape(risk)} · it is applied once, as you, "
-                        "and recorded in the audit log."
-                    )
-                ]
+            SectionBlock(
+                text=MarkdownTextObject(text=cut(f"*{escape(plan.title)}*\n{changes_text(plan.changes)}"))
             ),
+            SectionBlock(text=MarkdownTextObject(text=cut("*The AWS call*\n" + block_code(plan.cli)))),
+            ContextBlock(elements=[MarkdownTextObject(text=cut(f"Risk: {escape(risk)} · {rule}", 3000))]),
         ],
     )
     return view.to_dict()

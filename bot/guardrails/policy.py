@@ -1,0 +1,156 @@
+"""The guardrail decision: which rule covers this user, this action kind and this service, and what it says.
+
+Precedence, whatever the order of the rules: a matching `deny` wins over everything, then `approve` (a
+second, different person must approve), then `allow`. Nothing matching: denied (rule `default`). So
+adding a deny or approve rule can only make things stricter. Among rules of the winning mode the first
+listed is the one named in the modal and the audit. Pure: the caller reads the service's tags.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from typing import Any
+
+from bot.authz import GroupCache, mention
+from bot.guardrails.rules import ANYONE, OPERATORS_RULE, Mode, Rule
+
+DEFAULT_RULE = "default"
+_STRICTNESS: dict[Mode, int] = {"deny": 0, "approve": 1, "allow": 2}
+
+
+@dataclass(frozen=True)
+class Request:
+    """Who asks for which kind of change on which service. `tags` None: they could not be read."""
+
+    user: str
+    kind: str
+    cluster: str
+    service: str
+    account: str | None = None  # the account ID
+    account_alias: str | None = None  # the alias from ECS_WHY_ACCOUNTS (`--account`)
+    tags: dict[str, str] | None = field(default_factory=dict)
+
+    @property
+    def resource(self) -> str:
+        return f"{self.cluster}/{self.service}"
+
+
+@dataclass(frozen=True)
+class Decision:
+    mode: Mode
+    rule: str  # the deciding rule's name, or `default`
+    reason: str  # plain text, for the refusal, the modal and the audit
+    approvers: tuple[str, ...] = ()  # Slack user and group IDs who may approve (approve mode)
+
+    def record(self) -> dict[str, Any]:
+        """The fields every audit record of this decision carries."""
+        return {
+            "mode": self.mode,
+            "rule": self.rule,
+            **({"approvers": list(self.approvers)} if self.approvers else {}),
+        }
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Decision:
+        return cls(
+            record["mode"], record["rule"], record.get("reason", ""), tuple(record.get("approvers", ()))
+        )
+
+
+class Policy:
+    """The rules of `ECS_WHY_GUARDRAILS`, plus `ECS_WHY_OPERATORS` read as one allow-everything rule."""
+
+    def __init__(self, rules: Sequence[Rule], groups: GroupCache, operators: Iterable[str] = ()) -> None:
+        operators = list(operators)
+        self.rules = list(rules)
+        if operators:
+            self.rules.append(
+                Rule(
+                    name=OPERATORS_RULE,
+                    mode="allow",
+                    users=[o for o in operators if o[:1] in ("U", "W")],
+                    groups=[o for o in operators if o[:1] == "S"],
+                )
+            )
+        self.groups = groups
+
+    @property
+    def needs_tags(self) -> bool:
+        """Whether any rule looks at tags (only then are the service's tags read)."""
+        return any(rule.tags for rule in self.rules)
+
+    def decide(self, request: Request) -> Decision:
+        matching = [r for r in self.rules if self._covers(r, request) and self._names(r, request.user)]
+        if not matching:
+            return Decision(
+                "deny",
+                DEFAULT_RULE,
+                f"you are not allowed to run {request.kind} on {request.resource}: no guardrail rule "
+                "lets you",
+            )
+        rule = min(matching, key=lambda r: _STRICTNESS[r.mode])  # min keeps the first of equals
+        what = f"{request.kind} on {request.resource}"
+        if rule.mode == "deny":
+            return Decision("deny", rule.name, f"guardrail rule {rule.name} denies {what}")
+        if rule.mode == "approve":
+            approvers = tuple(rule.approvers or [*rule.users, *rule.groups])
+            return Decision(
+                "approve",
+                rule.name,
+                f"guardrail rule {rule.name} lets you ask for {what}; "
+                "a second, different person must approve it",
+                approvers,
+            )
+        return Decision("allow", rule.name, f"guardrail rule {rule.name} allows {what}")
+
+    def may_approve(self, user: str, decision: Decision) -> bool:
+        return decision.mode == "approve" and self.includes(user, decision.approvers)
+
+    def who_may(self, request: Request) -> str:
+        """Slack mrkdwn: who some allow or approve rule lets run this change (for a refusal)."""
+        ids: list[str] = []
+        for rule in self.rules:
+            if rule.mode != "deny" and self._covers(rule, request):
+                ids += [i for i in (*rule.users, *rule.groups) if i not in ids]
+        if not ids:
+            return "nobody: no rule of ECS_WHY_GUARDRAILS (or ECS_WHY_OPERATORS) allows it"
+        return ", ".join("anyone" if i == ANYONE else mention(i) for i in ids)
+
+    def _covers(self, rule: Rule, request: Request) -> bool:
+        """The rule is about this action kind and this service (who asks is checked apart)."""
+        accounts = [a for a in (request.account, request.account_alias) if a]
+        return (
+            _any(rule.actions, [request.kind])
+            and (rule.accounts == [ANYONE] or _any(rule.accounts, accounts))
+            and _any(rule.clusters, [request.cluster])
+            and _any(rule.services, [request.service])
+            and self._tags_match(rule, request.tags)
+        )
+
+    @staticmethod
+    def _tags_match(rule: Rule, tags: dict[str, str] | None) -> bool:
+        if not rule.tags:
+            return True
+        if tags is None:  # unknown: a deny rule still applies (fail closed), an allow or approve does not
+            return rule.mode == "deny"
+        return all(key in tags and fnmatchcase(tags[key], value) for key, value in rule.tags.items())
+
+    def _names(self, rule: Rule, user: str) -> bool:
+        return self.includes(user, (*rule.users, *rule.groups))
+
+    def includes(self, user: str, ids: Iterable[str]) -> bool:
+        """Whether `user` is one of these user IDs, in one of these groups, or `*` is among them."""
+        ids = list(ids)
+        if ANYONE in ids or user in ids:
+            return True
+        return any(user in self.groups.members(i) for i in ids if i[:1] == "S")
+
+    def describe(self, ids: Iterable[str]) -> str:
+        """Slack mrkdwn of approvers or users: mentions, "anyone" for `*`."""
+        return ", ".join("anyone" if i == ANYONE else mention(i) for i in ids) or "nobody"
+
+
+def _any(patterns: Sequence[str], values: Sequence[str]) -> bool:
+    return any(fnmatchcase(value, pattern) for pattern in patterns for value in values)

@@ -1,0 +1,137 @@
+"""Guardrail mode `approve`: the confirmed change waits in Redis for a second, different person.
+
+The request holds the pending action's key (kept alive as long as the request), the Plan's before → after
+and the deciding rule; it expires after `ECS_WHY_APPROVAL_TTL_SECONDS`, and a later click is refused and
+says so. A verdict is taken once (`claim`), whichever replica receives the click; approving applies
+through `Remediator.apply`, which checks the guardrails again and applies at most once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from bot.remediation.executor import Applied, Expired, Refused, Remediator
+from bot.store import Store
+
+Verdict = Literal["approved", "rejected"]
+
+
+class ApprovalExpired(Expired):
+    """The approval request is older than its lifetime: nothing is done, the requester may ask again."""
+
+
+class AlreadyDecided(Expired):
+    """Someone approved or rejected it first; `verdict` and `by` say who and how."""
+
+    def __init__(self, verdict: str, by: str) -> None:
+        super().__init__(f"this request was already {verdict} by {by}; nothing was done twice")
+        self.verdict, self.by = verdict, by
+
+
+@dataclass(frozen=True)
+class Decided:
+    verdict: Verdict
+    by: str
+    request: dict[str, Any]
+    applied: Applied | None = None  # for an approval: what the change did (or why it failed)
+
+
+class Approvals:
+    def __init__(self, store: Store, remediator: Remediator, ttl_seconds: int = 3600) -> None:
+        self.store = store
+        self.remediator = remediator
+        self.ttl_seconds = ttl_seconds
+
+    def request(
+        self, user: str, key: str, asked: Applied, channel: str, thread_ts: str | None
+    ) -> dict[str, Any]:
+        """Store the approval request for a change `apply` answered with `needs_approval`; audit it."""
+        if asked.plan is None or asked.decision is None:
+            raise ValueError("an approval request needs the change's plan and the deciding rule")
+        pending = self.store.get_pending(key) or {}
+        plan, decision = asked.plan, asked.decision
+        request = {
+            "key": key,
+            "requested_by": user,
+            "kind": plan.kind,
+            "title": plan.title,
+            "changes": [list(c) for c in plan.changes],
+            "cli": plan.cli,
+            "target": pending.get("target"),
+            "channel": channel,
+            "thread_ts": thread_ts,
+            **decision.record(),
+        }
+        approval_id = self.store.put_approval(request, self.ttl_seconds)
+        if not self.store.hold_pending(key, self.ttl_seconds + 60):
+            raise Expired("this button has expired; re-run the diagnosis for fresh buttons")
+        stored = self.store.get_approval(approval_id) or {**request, "id": approval_id}
+        self.store.audit({"event": "approval_requested", "user": user, "approval": approval_id, **request})
+        return stored
+
+    def decide(self, user: str, approval_id: str, verdict: Verdict) -> Decided:
+        """Approve (and apply) or reject, once. Raises Refused (self-approval, not an approver, the rule now
+        denies), ApprovalExpired, AlreadyDecided or Expired (unknown request)."""
+        request = self.store.get_approval(approval_id)
+        if request is None:
+            raise Expired("this approval request is unknown or long gone; ask for the change again")
+        record = {
+            "approval": approval_id,
+            "user": user,
+            "requested_by": request["requested_by"],
+            "key": request["key"],
+            "kind": request["kind"],
+            "target": request.get("target"),
+            "rule": request.get("rule"),
+            "mode": request.get("mode"),
+        }
+        if request.get("verdict"):
+            raise AlreadyDecided(str(request["verdict"]), str(request.get("decided_by")))
+        if self.store.now() >= float(request["expires_at"]):
+            self.store.audit({**record, "event": "approval_expired"})
+            raise ApprovalExpired(
+                f"this approval request expired at {_hhmm(float(request['expires_at']))}; nothing was changed. "
+                "Ask for the change again to get a new request"
+            )
+        requester = str(request["requested_by"])
+        approvers = self.remediator.policy.describe(request.get("approvers") or ())
+        if verdict == "approved" and user == requester:
+            self.store.audit({**record, "event": "refused", "stage": "approval", "why": "self-approval"})
+            raise Refused("you asked for this change: a second, different person must approve it", approvers)
+        if (
+            verdict == "rejected"
+            and user != requester
+            and not self.remediator.policy.includes(user, request.get("approvers") or ())
+        ):
+            self.store.audit({**record, "event": "refused", "stage": "rejection"})
+            raise Refused(f"guardrail rule {request.get('rule')} does not let you decide on it", approvers)
+        if not self.store.claim(f"approval:{approval_id}", self.ttl_seconds + 3600):
+            latest = self.store.get_approval(approval_id) or {}
+            raise AlreadyDecided(
+                str(latest.get("verdict") or "decided"), str(latest.get("decided_by") or "someone")
+            )
+        if verdict == "rejected":
+            self.store.update_approval(approval_id, verdict="rejected", decided_by=user)
+            self.store.audit({**record, "event": "rejected"})
+            return Decided("rejected", user, request)
+        try:
+            applied = self.remediator.apply(requester, str(request["key"]), approved_by=user)
+        except Exception:
+            self.store.release(f"approval:{approval_id}")  # refused or gone: someone else may still decide
+            raise
+        if not applied.ok and not applied.duplicate:
+            self.store.release(
+                f"approval:{approval_id}"
+            )  # AWS failed, nothing changed: approving again retries
+        else:
+            self.store.update_approval(approval_id, verdict="approved", decided_by=user)
+            self.store.audit(
+                {**record, "event": "approved", "outcome": "applied" if applied.ok else "duplicate"}
+            )
+        return Decided("approved", user, request, applied)
+
+
+def _hhmm(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%H:%M UTC")

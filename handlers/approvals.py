@@ -1,0 +1,109 @@
+"""Approve / Reject on an approval request (guardrail mode approve). The clicker is checked (not the
+requester, an approver of the rule, the rule as it is now), the verdict is taken once across replicas,
+and the request message shows the outcome in place of its buttons."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import metrics
+from bot.remediation.approvals import AlreadyDecided, ApprovalExpired, Decided, Verdict
+from bot.remediation.executor import Expired, Refused
+from bot.remediation.kinds import PlanError
+from bot.services import Services
+from bot.store import StoreUnavailable
+from handlers.actions import refusal
+from handlers.render.approval import APPROVE, REJECT, approval_outcome
+from handlers.render.text import escape
+from handlers.replies import update
+from handlers.views import follow_in_thread, say
+
+
+def register(app: App, services: Services) -> None:
+    def ack_click(ack: Ack) -> None:
+        metrics.REQUESTS.labels("action").inc()
+        ack()
+
+    def decide(
+        verdict: Verdict, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        user, approval_id = body["user"]["id"], str(action.get("value", ""))
+        if services.approvals is None:
+            respond(
+                response_type="ephemeral", replace_original=False, text="🚫 Approvals are not set up here."
+            )
+            return
+        try:
+            decided = services.approvals.decide(user, approval_id, verdict)
+        except ApprovalExpired as exc:
+            _mark(client, services, approval_id, f"⌛ {escape(str(exc))}")
+            respond(response_type="ephemeral", replace_original=False, text=f"⌛ {escape(str(exc))}")
+            return
+        except (Refused, AlreadyDecided, Expired, PlanError) as exc:
+            metrics.ACTIONS.labels("unknown", type(exc).__name__.lower()).inc()
+            respond(response_type="ephemeral", replace_original=False, text=refusal(exc))
+            return
+        except StoreUnavailable:
+            respond(
+                response_type="ephemeral",
+                replace_original=False,
+                text="⚠️ My state store is unreachable; nothing was changed. Try again in a minute.",
+            )
+            return
+        _announce(client, services, decided)
+
+    def approve(body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        decide("approved", body, action, client, respond)
+
+    def reject(body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        decide("rejected", body, action, client, respond)
+
+    app.action(APPROVE)(ack=ack_click, lazy=[approve])
+    app.action(REJECT)(ack=ack_click, lazy=[reject])
+
+
+def _announce(client: WebClient, services: Services, decided: Decided) -> None:
+    """Say in the thread what the verdict did, mark the request, and follow the deployment it started."""
+    request, by = decided.request, decided.by
+    channel, thread_ts = str(request.get("channel") or ""), request.get("thread_ts")
+    requester = request["requested_by"]
+    applied = decided.applied
+    if decided.verdict == "rejected":
+        metrics.ACTIONS.labels(str(request["kind"]), "rejected").inc()
+        text = f"🙅 <@{by}> rejected the change <@{requester}> asked for; nothing was changed."
+    elif applied is not None and applied.ok:
+        metrics.ACTIONS.labels(str(request["kind"]), "applied").inc()
+        text = f"🛠️ <@{requester}> applied, approved by <@{by}>: {escape(applied.message)}"
+    elif applied is not None and applied.duplicate:
+        text = f"ℹ️ {escape(applied.message)}"
+    else:
+        metrics.ACTIONS.labels(str(request["kind"]), "failed").inc()
+        message = applied.message if applied is not None else "nothing was done"
+        text = f"❌ <@{requester}> tried, approved by <@{by}>: {escape(message)}"
+    _mark(client, services, str(request["id"]), text)
+    say(client, channel, thread_ts, text, by)
+    if applied is not None and applied.ok:
+        pending = {"action": {"params": (request.get("target") or {})}, "target": request.get("target")}
+        follow_in_thread(client, services, pending, requester, channel, thread_ts)
+
+
+def _mark(client: WebClient, services: Services, approval_id: str, outcome: str) -> None:
+    """Replace the request's buttons with its outcome; a request whose message is unknown is left as is."""
+    try:
+        request = services.store.get_approval(approval_id)
+    except StoreUnavailable:
+        return
+    if not request or not request.get("message_ts"):
+        return
+    with contextlib.suppress(SlackApiError):  # the thread says what happened all the same
+        update(
+            client,
+            str(request["message_channel"]),
+            str(request["message_ts"]),
+            approval_outcome(request, outcome),
+        )

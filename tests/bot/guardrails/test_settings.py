@@ -1,0 +1,71 @@
+"""ECS_WHY_GUARDRAILS as an operator writes it: read from the environment, refused at start with one line
+that says which rule and which field is wrong."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.settings import ConfigError, load_settings
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_rules_are_read_from_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    rules = [
+        {"name": "sre", "mode": "allow", "clusters": ["prod"], "groups": ["S0SRE"]},
+        {"name": "prod-two", "mode": "approve", "clusters": ["prod"], "users": ["*"], "approvers": ["S0SRE"]},
+    ]
+    monkeypatch.setenv("ECS_WHY_GUARDRAILS", json.dumps(rules))
+    monkeypatch.setenv("ECS_WHY_APPROVAL_TTL_SECONDS", "600")
+    settings = load_settings()
+    assert [(r.name, r.mode) for r in settings.guardrails] == [("sre", "allow"), ("prod-two", "approve")]
+    assert settings.guardrails[0].services == ["*"], "an absent pattern matches everything"
+    assert settings.approval_ttl_seconds == 600
+
+
+@pytest.mark.parametrize(
+    ("value", "line"),
+    [
+        ('[{"name": "a", "mode": "yes", "users": ["*"]}]', "ECS_WHY_GUARDRAILS[0].mode: Input should be"),
+        ('[{"name": "a", "mode": "allow", "users": ["bob"]}]', "ECS_WHY_GUARDRAILS[0].users: Value error"),
+        (
+            '[{"name": "a", "mode": "allow", "users": ["*"]}, {"name": "a", "mode": "deny", "users": ["*"]}]',
+            "used more than once: a",
+        ),
+        ('[{"name": "ECS_WHY_OPERATORS", "mode": "allow", "users": ["*"]}]', "reserved"),
+        ("allow everyone", 'ECS_WHY_GUARDRAILS: not valid JSON; expected e.g. [{"name"'),
+    ],
+)
+def test_a_bad_policy_is_one_line(monkeypatch: pytest.MonkeyPatch, value: str, line: str) -> None:
+    monkeypatch.setenv("ECS_WHY_GUARDRAILS", value)
+    with pytest.raises(ConfigError) as error:
+        load_settings()
+    assert len(error.value.lines) == 1 and line in error.value.lines[0], error.value.lines
+
+
+def test_serve_refuses_to_start_on_a_bad_policy() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ECS_WHY_", "SLACK_"))}
+    env |= {
+        "ECS_WHY_GUARDRAILS": '[{"name": "x", "mode": "allow"}]',
+        "SLACK_BOT_TOKEN": "xoxb-x",
+        "SLACK_SIGNING_SECRET": "s",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", "0"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        'ecs-why: ECS_WHY_GUARDRAILS[0]: Value error, rule \'x\' names nobody: set "users" (IDs, or ["*"]) or "groups"'
+    ]

@@ -1,0 +1,182 @@
+"""Guardrails at click, confirm and approval, and mode approve end to end in the executor: a second,
+different person approves once, before it expires, and the change is applied once. Against moto
+in-process and a real Store on redis-server."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from bot.authz import GroupCache, Operators
+from bot.guardrails.policy import Policy
+from bot.guardrails.rules import Rule
+from bot.remediation.approvals import AlreadyDecided, ApprovalExpired, Approvals
+from bot.remediation.executor import Refused, Remediator
+from bot.store import Store
+from tests.bot.remediation.test_executor import TARGET, events, grace, offer, sessions
+from tests.bot.remediation.test_kinds import CLUSTER, SERVICE, Ecs
+from tests.bot.remediation.test_kinds import aws_env as aws_env
+from tests.bot.remediation.test_kinds import ecs as ecs
+
+ASKER, APPROVER, OUTSIDER = "U0ASKER", "U0APPROVER", "U0OUTSIDER"
+TWO_PERSON = {"name": "prod-two", "mode": "approve", "clusters": [CLUSTER], "users": [ASKER, APPROVER]}
+
+
+def guarded(store: Store, *rules: dict[str, Any]) -> tuple[Remediator, Approvals]:
+    groups = GroupCache(lambda g: set())
+    policy = Policy([Rule(**r) for r in rules], groups)
+    remediator = Remediator(store, Operators([], groups), sessions, ttl_seconds=60, policy=policy)
+    return remediator, Approvals(store, remediator, ttl_seconds=600)
+
+
+def asked(store: Store, *rules: dict[str, Any]) -> tuple[Remediator, Approvals, dict[str, Any]]:
+    """ASKER clicked, saw the modal and submitted it under an approve rule: the request is stored."""
+    remediator, approvals = guarded(store, *rules)
+    key = offer(remediator)
+    remediator.plan(ASKER, key)
+    result = remediator.apply(ASKER, key)
+    assert result.needs_approval and not result.ok
+    return remediator, approvals, approvals.request(ASKER, key, result, "C1", "1.2")
+
+
+def test_deny_is_refused_at_click_and_at_confirm_with_the_rule(store: Store, ecs: Ecs) -> None:
+    remediator, _ = guarded(
+        store,
+        {"name": "everyone", "mode": "allow", "users": ["*"]},
+        {"name": "freeze", "mode": "deny", "services": [SERVICE], "users": ["*"]},
+    )
+    key = offer(remediator)
+    with pytest.raises(Refused, match="guardrail rule freeze denies raise_grace_period on prod/web"):
+        remediator.plan(ASKER, key)
+    with pytest.raises(Refused):
+        remediator.apply(ASKER, key)
+    assert grace(ecs) == 10
+    refused = [r for r in store.audit_log() if r["event"] == "refused"]
+    assert [(r["stage"], r["rule"], r["mode"]) for r in refused] == [
+        ("confirm", "freeze", "deny"),
+        ("click", "freeze", "deny"),
+    ]
+
+
+def test_allow_names_its_rule_in_every_record(store: Store, ecs: Ecs) -> None:
+    remediator, _ = guarded(
+        store, {"name": "web-team", "mode": "allow", "services": ["we?"], "users": [ASKER]}
+    )
+    key = offer(remediator)
+    pending, _plan = remediator.plan(ASKER, key)
+    assert pending["decision"].rule == "web-team"
+    assert remediator.apply(ASKER, key).ok
+    assert grace(ecs) == 190
+    shown, applied = reversed(store.audit_log())
+    assert (shown["event"], shown["rule"]) == ("confirmation_shown", "web-team")
+    assert (applied["event"], applied["rule"], applied["mode"]) == ("applied", "web-team", "allow")
+    assert applied["aws_request_id"], "the AWS request ID CloudTrail knows the change by"
+
+
+def test_tags_on_the_service_are_read_when_a_rule_needs_them(store: Store, ecs: Ecs) -> None:
+    arn = ecs.described()["serviceArn"]
+    ecs.client.tag_resource(resourceArn=arn, tags=[{"key": "ecs-why:managed", "value": "true"}])
+    remediator, _ = guarded(
+        store, {"name": "managed", "mode": "allow", "tags": {"ecs-why:managed": "true"}, "users": ["*"]}
+    )
+    assert remediator.plan(ASKER, offer(remediator))[0]["decision"].rule == "managed"
+    ecs.client.untag_resource(resourceArn=arn, tagKeys=["ecs-why:managed"])
+    with pytest.raises(Refused, match="not allowed"):
+        remediator.plan(ASKER, offer(remediator))
+
+
+def test_approve_mode_changes_nothing_until_a_second_person_approves(store: Store, ecs: Ecs) -> None:
+    _, approvals, request = asked(store, TWO_PERSON)
+    assert grace(ecs) == 10, "asking changes nothing"
+    assert request["requested_by"] == ASKER and request["rule"] == "prod-two"
+    assert request["changes"] == [["healthCheckGracePeriodSeconds", "10 s", "190 s"]]
+    assert request["approvers"] == [ASKER, APPROVER]
+
+    decided = approvals.decide(APPROVER, request["id"], "approved")
+    assert decided.applied is not None and decided.applied.ok
+    assert grace(ecs) == 190
+    applied = next(r for r in store.audit_log() if r["event"] == "applied")
+    assert (applied["user"], applied["approved_by"], applied["rule"]) == (ASKER, APPROVER, "prod-two")
+    assert applied["aws_request_id"] and applied["target"] == TARGET
+    assert events(store)[-3:] == ["approval_requested", "applied", "approved"]
+
+
+def test_the_requester_cannot_approve_their_own_change(store: Store, ecs: Ecs) -> None:
+    _, approvals, request = asked(store, TWO_PERSON)
+    with pytest.raises(Refused, match="a second, different person") as refused:
+        approvals.decide(ASKER, request["id"], "approved")
+    assert f"<@{APPROVER}>" in refused.value.allowed
+    assert grace(ecs) == 10
+    record = store.audit_log()[0]
+    assert (record["event"], record["user"], record["why"]) == ("refused", ASKER, "self-approval")
+    assert approvals.decide(APPROVER, request["id"], "approved").applied.ok, "the request still stands"
+
+
+def test_someone_the_rule_does_not_name_cannot_approve(store: Store, ecs: Ecs) -> None:
+    _, approvals, request = asked(store, TWO_PERSON)
+    with pytest.raises(Refused, match="does not let you approve"):
+        approvals.decide(OUTSIDER, request["id"], "approved")
+    assert grace(ecs) == 10
+    assert approvals.decide(APPROVER, request["id"], "approved").applied.ok, "refusal released the verdict"
+
+
+def test_an_approval_after_expiry_is_refused_and_says_when(store: Store, ecs: Ecs) -> None:
+    now = [1_800_000_000.0]
+    clocked = Store(store.redis, store.prefix, clock=lambda: now[0])
+    _, approvals, request = asked(clocked, TWO_PERSON)
+    now[0] += 601
+    with pytest.raises(ApprovalExpired, match=r"expired at .* UTC; nothing was changed"):
+        approvals.decide(APPROVER, request["id"], "approved")
+    assert grace(ecs) == 10
+    assert store.audit_log()[0]["event"] == "approval_expired"
+
+
+def test_two_approvals_at_once_change_ecs_once(store: Store, ecs: Ecs) -> None:
+    rule = TWO_PERSON | {"users": [ASKER, APPROVER, OUTSIDER]}
+    _, approvals, request = asked(store, rule)
+    outcomes: list[str] = []
+
+    def click(user: str) -> None:
+        try:
+            approvals.decide(user, request["id"], "approved")
+            outcomes.append("applied")
+        except AlreadyDecided:
+            outcomes.append("already")
+
+    threads = [threading.Thread(target=click, args=(u,)) for u in (APPROVER, OUTSIDER)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["already", "applied"]
+    assert [r["event"] for r in store.audit_log()].count("applied") == 1
+    with pytest.raises(AlreadyDecided, match="already approved by"):
+        approvals.decide(APPROVER, request["id"], "approved")
+
+
+def test_a_rejected_request_changes_nothing_and_cannot_be_approved_later(store: Store, ecs: Ecs) -> None:
+    _, approvals, request = asked(store, TWO_PERSON)
+    assert approvals.decide(APPROVER, request["id"], "rejected").verdict == "rejected"
+    with pytest.raises(AlreadyDecided, match="rejected by U0APPROVER"):
+        approvals.decide(APPROVER, request["id"], "approved")
+    assert grace(ecs) == 10
+    assert "rejected" in events(store)
+
+
+def test_a_rule_that_now_denies_wins_at_approval(store: Store, ecs: Ecs) -> None:
+    remediator, approvals, request = asked(store, TWO_PERSON)
+    remediator.policy = Policy(
+        [Rule(**TWO_PERSON), Rule(name="freeze", mode="deny", users=["*"])], GroupCache(lambda g: set())
+    )
+    with pytest.raises(Refused, match="freeze"):
+        approvals.decide(APPROVER, request["id"], "approved")
+    assert grace(ecs) == 10
+
+
+def test_the_request_outlives_the_buttons_lifetime(store: Store, ecs: Ecs) -> None:
+    """Buttons last ECS_WHY_PENDING_ACTION_TTL_SECONDS; an approval request keeps its action longer."""
+    _, _, request = asked(store, TWO_PERSON)
+    assert store.redis.ttl(store.key("pending", request["key"])) > 600
+    assert CLUSTER in str(request["target"])
