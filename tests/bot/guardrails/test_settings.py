@@ -69,3 +69,11 @@ def test_serve_refuses_to_start_on_a_bad_policy() -> None:
     assert result.stderr.strip().splitlines() == [
         'ecs-why: ECS_WHY_GUARDRAILS[0]: Value error, rule \'x\' names nobody: set "users" (IDs, or ["*"]) or "groups"'
     ]
+
+
+def test_the_guide_lists_every_action_kind_a_rule_may_name() -> None:
+    from bot.remediation.kinds import PLANNERS
+
+    guide = (ROOT / "docs" / "guardrails.md").read_text(encoding="utf-8")
+    missing = [kind for kind in PLANNERS if f"`{kind}`" not in guide]
+    assert not missing, f"docs/guardrails.md does not list the action kinds {missing}"
