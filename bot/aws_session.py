@@ -1,14 +1,29 @@
 """AWS sessions for a diagnosis or a change: the default credentials, a profile, or a role per account alias
-(STS AssumeRole), with a session name that says who asked (CloudTrail shows it)."""
+(STS AssumeRole), with a session name that says who asked (CloudTrail shows it).
+
+Region, most specific first: `--region` (or the region of a pasted ARN), then the account's `regions`
+(the first is its default; a bare service name is looked for in all of them), then `AWS_REGION`.
+
+A change assumes, from the bot's own credentials: the account's `remediation_role_arn`, else its
+`role_arn` (both with its `external_id`); for the hub (no `--account`, or an account without a role),
+`ECS_WHY_REMEDIATION_ROLE_ARN` (no external ID). It passes an inline session policy that allows only that
+change, and names the Slack user in the session name and the source identity.
+"""
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from bot.settings import AccountConfig, Settings
+
+STS_NAME = re.compile(
+    r"[^\w+=,.@-]", re.ASCII
+)  # what RoleSessionName and SourceIdentity may hold, 2 to 64 of them
 
 
 class SessionError(Exception):
@@ -24,7 +39,7 @@ def session_for(
 ) -> boto3.Session:
     """Read access: the bot's own credentials, or the account alias's role."""
     config = account_config(settings, account)
-    region = region or (config.regions[0] if config and config.regions else None) or settings.aws_region
+    region = pick_region(settings, config, region)
     base = _base(settings, profile, region)
     if config is None or not config.role_arn:
         return base
@@ -32,19 +47,44 @@ def session_for(
 
 
 def remediation_session_for(
-    settings: Settings, user: str, account: str | None, region: str | None
+    settings: Settings,
+    user: str,
+    account: str | None,
+    region: str | None,
+    policy: dict[str, Any] | None = None,
 ) -> boto3.Session:
-    """Write access for one confirmed change, as the clicking Slack user: the account's remediation role
-    (or ECS_WHY_REMEDIATION_ROLE_ARN) assumed with a session named `slack-USER`, so CloudTrail names them.
-    With no remediation role, the read session is used (its session is named after the user too, when it
-    assumes a role)."""
+    """Credentials for one confirmed change (or the reads that plan and follow it), as the clicking Slack
+    user: the remediation role of the account, assumed with `policy` as its inline session policy, the
+    session name and source identity `slack-USER`. With no role to assume, the bot's own credentials, which
+    no session policy can narrow (docs/iam.md says so)."""
     config = account_config(settings, account)
-    role = (config.remediation_role_arn if config else None) or settings.remediation_role_arn
-    who = f"slack-{user}"
+    role, external_id = remediation_role(settings, config)
+    region = pick_region(settings, config, region)
+    base = _base(settings, None, region)
     if not role:
-        return session_for(settings, account, region, who=who)
-    region = region or (config.regions[0] if config and config.regions else None) or settings.aws_region
-    return assume(_base(settings, None, region), role, who, config.external_id if config else None, region)
+        return base
+    who = f"slack-{user}"
+    return assume(base, role, who, external_id, region, policy=policy, source_identity=who)
+
+
+def remediation_role(settings: Settings, config: AccountConfig | None) -> tuple[str | None, str | None]:
+    """(role ARN, external ID) a change assumes: an ECS service is changed from its own account, so an
+    account's own roles come first and the hub's ECS_WHY_REMEDIATION_ROLE_ARN serves only the hub."""
+    if config is not None and (config.remediation_role_arn or config.role_arn):
+        return config.remediation_role_arn or config.role_arn, config.external_id
+    return settings.remediation_role_arn, None
+
+
+def pick_region(settings: Settings, config: AccountConfig | None, region: str | None) -> str | None:
+    return region or (config.regions[0] if config and config.regions else None) or settings.aws_region
+
+
+def regions_of(settings: Settings, account: str | None) -> list[str]:
+    """Where a bare service name is looked for: the account's regions, else AWS_REGION."""
+    config = account_config(settings, account)
+    if config and config.regions:
+        return list(dict.fromkeys(config.regions))
+    return [settings.aws_region] if settings.aws_region else []
 
 
 def account_config(settings: Settings, account: str | None) -> AccountConfig | None:
@@ -58,16 +98,24 @@ def account_config(settings: Settings, account: str | None) -> AccountConfig | N
 
 
 def assume(
-    base: boto3.Session, role_arn: str, who: str, external_id: str | None, region: str | None
+    base: boto3.Session,
+    role_arn: str,
+    who: str,
+    external_id: str | None,
+    region: str | None,
+    policy: dict[str, Any] | None = None,
+    source_identity: str | None = None,
 ) -> boto3.Session:
-    sts = base.client("sts")
+    """STS AssumeRole; `policy` narrows the session to less than the role allows, never more."""
+    params: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": session_name(who)}
+    if external_id:
+        params["ExternalId"] = external_id
+    if policy is not None:
+        params["Policy"] = json.dumps(policy, separators=(",", ":"))
+    if source_identity:
+        params["SourceIdentity"] = session_name(source_identity)
     try:
-        if external_id:
-            answer = sts.assume_role(
-                RoleArn=role_arn, RoleSessionName=session_name(who), ExternalId=external_id
-            )
-        else:
-            answer = sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name(who))
+        answer = base.client("sts").assume_role(**params)
     except (ClientError, BotoCoreError) as exc:
         raise SessionError(f"cannot assume {role_arn}: {exc}") from None
     creds = answer["Credentials"]
@@ -87,6 +135,6 @@ def _base(settings: Settings, profile: str | None, region: str | None) -> boto3.
 
 
 def session_name(who: str) -> str:
-    """STS session names allow [\\w+=,.@-], 2 to 64 characters."""
-    cleaned = re.sub(r"[^\w+=,.@-]", "-", who)[:64]
+    """STS session names and source identities allow [\\w+=,.@-], 2 to 64 characters (\\w in ASCII)."""
+    cleaned = STS_NAME.sub("-", who)[:64]
     return cleaned if len(cleaned) >= 2 else "ecs-why"

@@ -21,9 +21,7 @@ class AccountConfig(BaseModel):
     role_arn: str | None = None
     regions: list[str] = Field(default_factory=list)
     external_id: str | None = None
-    remediation_role_arn: str | None = (
-        None  # the role remediation assumes in this account (session = Slack user)
-    )
+    remediation_role_arn: str | None = None  # the role a change assumes in this account (else role_arn)
 
 
 def _split_csv(value: object) -> object:
@@ -66,7 +64,7 @@ class Settings(BaseSettings):
     aws_region: str | None = Field(
         default=None,
         validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"),
-        description="Default AWS region.",
+        description="Default AWS region, where neither `--region` nor the account's `regions` give one.",
     )
     aws_profile: str | None = Field(
         default=None, validation_alias=AliasChoices("AWS_PROFILE"), description="AWS profile to use."
@@ -82,7 +80,8 @@ class Settings(BaseSettings):
     )
     accounts: list[AccountConfig] = Field(
         default_factory=list,
-        description='Accounts reached by role (JSON list of {"alias", "role_arn", "regions", "external_id"}).',
+        description='Accounts reached by role (JSON list of {"alias", "role_arn", "regions", "external_id", '
+        '"remediation_role_arn"}). An account\'s first region comes before AWS_REGION.',
     )
     operators: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
@@ -104,8 +103,9 @@ class Settings(BaseSettings):
     )
     remediation_role_arn: str | None = Field(
         default=None,
-        description="Role assumed for remediation, with a session named after the Slack user. "
-        "Unset: the bot's own credentials make the change.",
+        description="Role a change in the bot's own account assumes (an account of ECS_WHY_ACCOUNTS uses its "
+        "own roles), scoped by a session policy to that one change and named after the Slack user. "
+        "Unset: the bot's own credentials make the change, unscoped.",
     )
     sqs_queue_url: str | None = Field(
         default=None, description="SQS queue fed by the EventBridge rule for ECS events."

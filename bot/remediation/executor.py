@@ -18,15 +18,18 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from bot import metrics
 from bot.authz import Operators
+from bot.aws_session import SessionError
 from bot.guardrails.policy import Decision, Policy, Request
 from bot.logs import record as log_record
 from bot.remediation.kinds import PLANNERS, Plan, PlanError
+from bot.remediation.scope import change_policy, read_policy
 from bot.store import Store
 from diagnosis.redact import redact
 
 log = logging.getLogger(__name__)
 
-SessionFactory = Callable[[str, str | None, str | None], boto3.Session]  # (slack user, account, region)
+# (slack user, account alias, region, inline session policy): see bot.remediation.scope
+SessionFactory = Callable[[str, str | None, str | None, dict[str, Any]], boto3.Session]
 CLAIM_TTL = 24 * 3600
 
 
@@ -176,7 +179,7 @@ class Remediator:
         }
         try:
             plan = self._plan(pending, user)
-            ecs = self._ecs(pending, user)
+            ecs = self._ecs(pending, user, change_policy(plan))
             extra = plan.prepare(ecs) if plan.prepare else {}
             answer = getattr(ecs, plan.operation)(**plan.params, **extra)
         except Exception as exc:  # any failure: release the claim so a retry can work, and audit it
@@ -209,7 +212,11 @@ class Remediator:
         """Watch the service's deployment after a change and say when it is steady, failed, or still going."""
         params = pending["action"].get("params", {})
         cluster, service = params.get("cluster"), params.get("service")
-        ecs = self._ecs(pending, user)
+        try:
+            ecs = self._ecs(pending, user, self._reads(pending))
+        except PlanError as exc:  # no credentials to follow with: say so, the change is made
+            notify(f"I could not follow the deployment of {service}: {_aws_message(exc)}")
+            return
         deadline = time.monotonic() + timeout_seconds
         while True:
             try:
@@ -237,7 +244,7 @@ class Remediator:
         planner = PLANNERS.get(action.get("kind", ""))
         if planner is None:
             raise PlanError(f"unknown action {action.get('kind')!r}")
-        return planner(self._ecs(pending, user), dict(action.get("params") or {}))
+        return planner(self._ecs(pending, user, self._reads(pending)), dict(action.get("params") or {}))
 
     def _request(self, pending: dict[str, Any], user: str) -> Request:
         """What the guardrails decide on; the service's tags are read only when a rule looks at tags."""
@@ -262,7 +269,7 @@ class Remediator:
         """The service's tags, or None when they cannot be read (then only deny rules with tags apply)."""
         try:
             found = (
-                self._ecs(pending, user)
+                self._ecs(pending, user, self._reads(pending))
                 .describe_services(cluster=cluster, services=[service], include=["TAGS"])
                 .get("services", [])
             )
@@ -275,9 +282,16 @@ class Remediator:
             else None
         )
 
-    def _ecs(self, pending: dict[str, Any], user: str) -> Any:
+    def _reads(self, pending: dict[str, Any]) -> dict[str, Any]:
+        action = pending["action"]
+        return read_policy(action.get("kind", ""), dict(action.get("params") or {}), pending.get("target") or {})
+
+    def _ecs(self, pending: dict[str, Any], user: str, policy: dict[str, Any]) -> Any:
         target = pending.get("target") or {}
-        session = self.sessions(user, target.get("account_alias"), target.get("region"))
+        try:
+            session = self.sessions(user, target.get("account_alias"), target.get("region"), policy)
+        except SessionError as exc:
+            raise PlanError(f"no credentials for this change: {exc}") from None
         return session.client("ecs", region_name=target.get("region") or session.region_name)
 
 

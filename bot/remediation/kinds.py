@@ -48,6 +48,9 @@ class Plan:
     operation: str  # boto3 ECS method
     params: dict[str, Any] = field(default_factory=dict)
     prepare: Callable[[Client], dict[str, Any]] | None = None  # e.g. register a task definition first
+    resource: str = ""  # the ARN of the service changed: the one resource its credentials may write
+    registers: bool = False  # prepare registers a task definition revision
+    passes: tuple[str, ...] = ()  # the roles that revision keeps (iam:PassRole to ECS tasks)
 
 
 class PlanError(Exception):
@@ -59,6 +62,13 @@ def describe_service(ecs: Client, p: Params) -> dict[str, Any]:
     if not services or services[0].get("status") == "INACTIVE":
         raise PlanError(f"service {p.cluster}/{p.service} no longer exists")
     return dict(services[0])
+
+
+def service_arn(service: dict[str, Any]) -> str:
+    arn = str(service.get("serviceArn") or "")
+    if not arn.startswith("arn:"):
+        raise PlanError("ECS did not name the service's ARN, so its change cannot be scoped to it")
+    return arn
 
 
 def plan_raise_grace_period(ecs: Client, params: dict[str, Any]) -> Plan:
@@ -75,6 +85,7 @@ def plan_raise_grace_period(ecs: Client, params: dict[str, Any]) -> Plan:
         f"--health-check-grace-period-seconds {p.seconds}",
         "update_service",
         {"cluster": p.cluster, "service": p.service, "healthCheckGracePeriodSeconds": p.seconds},
+        resource=service_arn(service),
     )
 
 
@@ -89,6 +100,7 @@ def plan_force_new_deployment(ecs: Client, params: dict[str, Any]) -> Plan:
         f"aws ecs update-service --cluster {p.cluster} --service {p.service} --force-new-deployment",
         "update_service",
         {"cluster": p.cluster, "service": p.service, "forceNewDeployment": True},
+        resource=service_arn(service),
     )
 
 
@@ -107,6 +119,7 @@ def plan_rollback(ecs: Client, params: dict[str, Any]) -> Plan:
         f"aws ecs update-service --cluster {p.cluster} --service {p.service} --task-definition {short_target}",
         "update_service",
         {"cluster": p.cluster, "service": p.service, "taskDefinition": target},
+        resource=service_arn(service),
     )
 
 
@@ -127,6 +140,7 @@ def plan_enable_circuit_breaker(ecs: Client, params: dict[str, Any]) -> Plan:
         "'deploymentCircuitBreaker={enable=true,rollback=true}'",
         "update_service",
         {"cluster": p.cluster, "service": p.service, "deploymentConfiguration": config},
+        resource=service_arn(service),
     )
 
 
@@ -163,7 +177,7 @@ def plan_enable_execute_command(ecs: Client, params: dict[str, Any]) -> Plan:
 
 def plan_increase_memory(ecs: Client, params: dict[str, Any]) -> Plan:
     p = MemoryParams(**params)
-    describe_service(ecs, p)
+    service = describe_service(ecs, p)
     definition = ecs.describe_task_definition(taskDefinition=p.task_definition)["taskDefinition"]
     fargate = "FARGATE" in (definition.get("requiresCompatibilities") or [])
     size = next_memory(definition, fargate)
@@ -190,9 +204,13 @@ def plan_increase_memory(ecs: Client, params: dict[str, Any]) -> Plan:
         "update_service",
         {"cluster": p.cluster, "service": p.service},
         prepare=register,
+        resource=service_arn(service),
+        registers=True,
+        passes=tuple(dict.fromkeys(r for r in (definition.get(k) for k in ROLE_FIELDS) if r)),
     )
 
 
+ROLE_FIELDS = ("taskRoleArn", "executionRoleArn")
 REGISTER_FIELDS = (
     "family",
     "taskRoleArn",
@@ -245,3 +263,6 @@ PLANNERS: dict[str, Callable[[Client, dict[str, Any]], Plan]] = {
     "enable_circuit_breaker": plan_enable_circuit_breaker,
     "enable_execute_command": plan_enable_execute_command,
 }
+
+# What each planner reads besides ecs:DescribeServices of its service (the scope of its read session).
+READS: dict[str, tuple[str, ...]] = {"increase_memory": ("ecs:DescribeTaskDefinition",)}

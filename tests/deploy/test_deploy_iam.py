@@ -20,7 +20,14 @@ from botocore import xform_name
 from helm_render_support import REPO
 
 IAM = REPO / "deploy" / "iam"
-MINE = ("remediation-policy.json", "trust-irsa.json", "trust-cross-account.json", "worker-policy.json")
+MINE = (
+    "remediation-policy.json",
+    "trust-irsa.json",
+    "trust-cross-account.json",
+    "worker-policy.json",
+    "assume-roles-policy.json",
+    "trust-remediation.json",
+)
 
 # What the remediation buttons call (bot/ remediation executor), and nothing else.
 REMEDIATION_ACTIONS = {
@@ -39,7 +46,10 @@ PLACEHOLDERS = {
     "BOT_ROLE_NAME": "ecs-why",
     "EXTERNAL_ID": "ecs-why-prod",
     "QUEUE_ARN": "arn:aws:sqs:eu-west-1:123456789012:ecs-why-events-events",
+    "READ_ROLE_NAME": "ecs-why-read",
+    "REMEDIATION_ROLE_NAME": "ecs-why-remediation",
 }
+MANAGED_TAG = {"StringEquals": {"aws:ResourceTag/ecs-why:managed": "true"}}
 
 
 def load(name: str) -> dict[str, Any]:
@@ -95,6 +105,9 @@ def test_remediation_policy_scopes_resources() -> None:
         resources = as_list(s["Resource"])
         if actions & {"ecs:UpdateService", "ecs:DescribeServices"}:
             assert resources == ["arn:aws:ecs:*:*:service/*/*"], "services only, not clusters or tasks"
+        if "ecs:UpdateService" in actions:
+            assert actions == {"ecs:UpdateService"}, "the one write on services has a statement of its own"
+            assert s["Condition"] == MANAGED_TAG, "only services tagged ecs-why:managed=true"
         if "iam:PassRole" in actions:
             assert actions == {"iam:PassRole"}, "PassRole has a statement of its own"
             assert all(r.startswith("arn:aws:iam::") and ":role/" in r for r in resources)
@@ -138,7 +151,7 @@ def test_trust_irsa_subject_matches_the_chart_service_account() -> None:
 
 def test_trust_cross_account_admits_only_the_bot_role_with_external_id() -> None:
     [s] = statements(filled("trust-cross-account.json"))
-    assert s["Action"] == "sts:AssumeRole"
+    assert s["Action"] == ["sts:AssumeRole", "sts:SetSourceIdentity"], "a change through it names the user"
     principal = s["Principal"]
     assert set(principal) == {"AWS"}
     assert principal["AWS"] == "arn:aws:iam::123456789012:role/ecs-why", "one role, not the whole account"
@@ -158,11 +171,11 @@ SQS_BATCH = {
 }
 
 
-def _operations() -> dict[str, tuple[str, str]]:
+def _operations(services: tuple[str, ...] = WORKER_SERVICES) -> dict[str, tuple[str, str]]:
     """snake_case method name → (IAM prefix, API operation) for the services the worker uses."""
     found: dict[str, tuple[str, str]] = {}
     session = botocore.session.get_session()
-    for service in WORKER_SERVICES:
+    for service in services:
         model = session.get_service_model(service)
         prefix = model.metadata.get("signingName") or model.endpoint_prefix
         for op in model.operation_names:
@@ -171,11 +184,18 @@ def _operations() -> dict[str, tuple[str, str]]:
     return found
 
 
-def worker_calls() -> set[str]:
-    """`client.receive_message(…)`, `client.get_paginator("list_tasks")`, … anywhere in bot/events/."""
-    operations, names = _operations(), set()
-    for path in EVENTS_CODE.glob("*.py"):
+def worker_calls(
+    paths: tuple[Path, ...] = tuple(EVENTS_CODE.glob("*.py")),
+    services: tuple[str, ...] = WORKER_SERVICES,
+    named: bool = False,
+) -> set[str]:
+    """`client.receive_message(…)`, `client.get_paginator("list_tasks")`, … anywhere in bot/events/; with
+    `named`, also an operation named in a string (a plan's `"update_service"`, called by getattr)."""
+    operations, names = _operations(services), set()
+    for path in paths:
         for node in ast.walk(ast.parse(path.read_text())):
+            if named and isinstance(node, ast.Constant) and node.value in operations:
+                names.add(str(node.value))
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
                 continue
             method = node.func.attr
@@ -214,3 +234,47 @@ def test_worker_policy_covers_every_call_of_the_event_code_and_nothing_more() ->
     granted = {a for s in statements(load("worker-policy.json")) for a in as_list(s["Action"])}
     assert not needed - granted, f"deploy/iam/worker-policy.json lacks {sorted(needed - granted)}"
     assert not granted - needed, f"the worker policy grants what bot/events/ never calls: {granted - needed}"
+
+
+# --- the remediation role and the bot's STS permissions: what bot/remediation/ and bot/aws_session.py call ---
+
+REMEDIATION_CODE = tuple((REPO / "bot" / "remediation").glob("*.py"))
+
+
+def test_remediation_policy_covers_every_ecs_call_of_the_remediation_code_and_nothing_more() -> None:
+    calls = worker_calls(REMEDIATION_CODE, ("ecs",), named=True)
+    assert {"update_service", "describe_services", "register_task_definition"} <= calls, (
+        f"the scan of bot/remediation/ found too little ({sorted(calls)})"
+    )
+    prefix = {m: p for m, (p, _) in _operations(("ecs",)).items()}
+    needed = {f"{prefix[m]}:{_operations(('ecs',))[m][1]}" for m in calls}
+    granted = {a for s in statements(load("remediation-policy.json")) for a in as_list(s["Action"])}
+    assert needed == granted - {"iam:PassRole"}, (
+        f"policy {sorted(granted)} against the code's {sorted(needed)}"
+    )
+
+
+def test_the_bot_may_assume_its_roles_naming_the_user_and_nothing_more() -> None:
+    """AssumeRole is the one STS call; SourceIdentity in it needs sts:SetSourceIdentity; no session tags
+    are sent, so no sts:TagSession."""
+    code = (REPO / "bot" / "aws_session.py").read_text()
+    calls = worker_calls(((REPO / "bot" / "aws_session.py"),), ("sts",))
+    assert calls == {"assume_role"}
+    needed = {"sts:AssumeRole"} | ({"sts:SetSourceIdentity"} if '"SourceIdentity"' in code else set())
+    needed |= {"sts:TagSession"} if '"Tags"' in code or '"TransitiveTagKeys"' in code else set()
+    [s] = statements(filled("assume-roles-policy.json"))
+    assert set(as_list(s["Action"])) == needed == {"sts:AssumeRole", "sts:SetSourceIdentity"}
+    assert as_list(s["Resource"]) == [
+        "arn:aws:iam::*:role/ecs-why-read",
+        "arn:aws:iam::*:role/ecs-why-remediation",
+    ], "the ecs-why roles by name, in whichever account"
+
+
+def test_trust_remediation_admits_the_bot_role_only_as_a_slack_user() -> None:
+    [s] = statements(filled("trust-remediation.json"))
+    assert s["Principal"] == {"AWS": "arn:aws:iam::123456789012:role/ecs-why"}, "one role, not the account"
+    assert s["Action"] == ["sts:AssumeRole", "sts:SetSourceIdentity"]
+    assert s["Condition"] == {"StringLike": {"sts:SourceIdentity": "slack-*"}}, (
+        "no session without the Slack user's name (bot/aws_session.py sends slack-USER)"
+    )
+    assert 'f"slack-{user}"' in (REPO / "bot" / "aws_session.py").read_text()

@@ -21,7 +21,7 @@ OPERATOR, STRANGER = "U0OP", "U0NO"
 TARGET = {"account": "123456789012", "region": REGION, "cluster": CLUSTER, "service": SERVICE}
 
 
-def sessions(user: str, account: str | None, region: str | None) -> boto3.Session:
+def sessions(user: str, account: str | None, region: str | None, policy: dict[str, Any]) -> boto3.Session:
     return boto3.Session(region_name=region or REGION)
 
 
@@ -168,7 +168,9 @@ def test_concurrent_confirms_change_once(store: Store, ecs: Ecs) -> None:
     barrier = threading.Barrier(4)
     results: list[Any] = []
 
-    def counting_sessions(user: str, account: str | None, region: str | None) -> boto3.Session:
+    def counting_sessions(
+        user: str, account: str | None, region: str | None, policy: dict[str, Any]
+    ) -> boto3.Session:
         session = boto3.Session(region_name=REGION)
         session.events.register("before-call.ecs.UpdateService", lambda params, **kw: calls.append(params))
         return session
@@ -197,7 +199,9 @@ def test_a_failed_aws_call_releases_the_claim_and_a_retry_succeeds(store: Store,
     key = offer(r)
     failing = {"on": True}
 
-    def flaky_sessions(user: str, account: str | None, region: str | None) -> boto3.Session:
+    def flaky_sessions(
+        user: str, account: str | None, region: str | None, policy: dict[str, Any]
+    ) -> boto3.Session:
         session = boto3.Session(region_name=REGION)
 
         def deny(**kwargs: Any) -> None:
