@@ -172,6 +172,7 @@ def plan_enable_execute_command(ecs: Client, params: dict[str, Any]) -> Plan:
             "enableExecuteCommand": True,
             "forceNewDeployment": True,
         },
+        resource=service_arn(service),
     )
 
 

@@ -149,6 +149,7 @@ CASES: dict[str, Case] = {
     "raise_grace_period": Case(lambda e: {**WHERE, "seconds": 190}, UPDATE),
     "force_new_deployment": Case(lambda e: dict(WHERE), UPDATE),
     "enable_circuit_breaker": Case(lambda e: dict(WHERE), UPDATE),
+    "enable_execute_command": Case(lambda e: dict(WHERE), UPDATE),
     "rollback": Case(lambda e: (rolled_back_from_3(e), dict(WHERE))[1], UPDATE),
     "increase_memory": Case(
         lambda e: {**WHERE, "task_definition": with_roles(e)},
