@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from bot.cli_audit import register as register_audit
 from bot.cli_check import register as register_check
 from bot.cli_exec import register as register_exec
 
@@ -34,6 +35,7 @@ app = typer.Typer(
 )
 register_check(app)
 register_exec(app)
+register_audit(app)
 
 
 def _print_version(value: bool) -> None:

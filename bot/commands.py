@@ -8,6 +8,7 @@ command text a person could type, so there is one code path).
     /ecs-why history TARGET [--since 7d]
     /ecs-why check SERVICE [--cluster C] [--region R] [--account A]
     /ecs-why exec-check SERVICE [--cluster C] [--region R] [--account A]
+    /ecs-why audit [SERVICE] [--since 7d]
     /ecs-why help
 """
 
@@ -24,7 +25,9 @@ from diagnosis.collect.target import TargetError, parse_target
 from diagnosis.knowledge import CATALOG
 from diagnosis.live import parse_since
 
-Verb = Literal["diagnose", "subscribe", "unsubscribe", "subscriptions", "history", "check", "exec-check", "help"]
+Verb = Literal[
+    "diagnose", "subscribe", "unsubscribe", "subscriptions", "history", "check", "exec-check", "audit", "help"
+]
 VERBS: tuple[Verb, ...] = get_args(Verb)
 TARGETED = ("diagnose", "subscribe", "unsubscribe", "history", "check", "exec-check")  # a target is checked
 FLAGS_WITH_VALUE = {"--cluster", "--region", "--account", "--since", "--only"}
@@ -37,6 +40,7 @@ ALLOWED: dict[str, set[str]] = {
     "history": {"--cluster", "--region", "--account", "--since"},
     "check": {"--cluster", "--region", "--account"},
     "exec-check": {"--cluster", "--region", "--account"},
+    "audit": {"--since"},
     "help": set(),
 }
 
@@ -50,6 +54,7 @@ USAGE = """\
 • `/ecs-why history web-api --since 7d` — what stopped and why, after ECS has forgotten
 • `/ecs-why check web-api` — what would stop its next deployment, before it does
 • `/ecs-why exec-check web-api` — is it ready for ECS Exec, and the `aws ecs execute-command` line
+• `/ecs-why audit web-api --since 7d` — who changed what, who approved, the outcome (only you see it)
 • Or use the message shortcut *Why did this stop?* on an alert or a pasted ARN."""
 
 
@@ -95,6 +100,7 @@ def _quote(word: str) -> str:
     return f"'{word}'" if quoted == word and word[-1:] in ".,;!?" else quoted
 
 
+AUDIT_TARGET = re.compile(r"^[A-Za-z0-9][\w-]{0,254}(/[A-Za-z0-9][\w-]{0,254})?$")
 REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 PATTERN = re.compile(r"^[A-Za-z][\w-]{0,254}/[\w*?-]*[*?][\w*?-]*$")
 
@@ -102,6 +108,8 @@ PATTERN = re.compile(r"^[A-Za-z][\w-]{0,254}/[\w*?-]*[*?][\w*?-]*$")
 def is_pattern(target: str) -> bool:
     """`prod/*`, `prod/web-*`: every service of a cluster, or those whose names match (subscriptions)."""
     return bool(PATTERN.match(target))
+
+
 _FLAG = re.compile(r"(?<!\S)--([A-Za-z]+)")
 
 
@@ -125,6 +133,10 @@ def check_command(command: Command, accounts: Collection[str]) -> None:
             parse_target(command.target, command.cluster, command.region)
         except TargetError as exc:
             raise CommandError(str(exc)) from None
+    if command.verb == "audit" and command.target and not AUDIT_TARGET.match(command.target):
+        raise CommandError(
+            f"{command.target!r} is not a service name; e.g. `/ecs-why audit web-api` or `prod/web-api`"
+        )
     if command.since:
         try:
             parse_since(command.since)

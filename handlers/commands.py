@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from bot import metrics
 from bot.commands import USAGE, Command, CommandError, check_command, read_command
 from bot.services import Services
+from handlers.audit import audit_and_respond
 from handlers.check import check_and_publish
 from handlers.exec_check import exec_check_and_publish
 from handlers.render.text import escape
@@ -54,6 +55,8 @@ def register(app: App, services: Services) -> None:
             diagnose_and_publish(client, services, parsed, channel, user, respond, placeholder=placeholder)
         elif parsed.verb == "check":
             check_and_publish(client, services, parsed, channel, user, respond)
+        elif parsed.verb == "audit":
+            audit_and_respond(services, parsed, respond)
         elif parsed.verb == "exec-check":
             exec_check_and_publish(client, services, parsed, channel, user, respond)
         elif parsed.verb != "help":

@@ -62,6 +62,7 @@ def loaded(modules: set[str], prefixes: set[str]) -> list[str]:
         ("--help",),
         ("explain", "--help"),
         ("diagnose", "--help"),
+        ("audit", "--help"),
     ],
     ids=" ".join,
 )
