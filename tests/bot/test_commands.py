@@ -122,7 +122,7 @@ def test_unknown_categories_list_the_valid_ones() -> None:
         assert category in message
 
 
-@pytest.mark.parametrize("verb", ["", "subscribe ", "history ", "unsubscribe "])
+@pytest.mark.parametrize("verb", ["", "subscribe ", "history ", "unsubscribe ", "check ", "exec-check "])
 def test_verbs_that_need_a_target(verb: str) -> None:
     with pytest.raises(CommandError, match="needs a target"):
         parse_command(f"{verb}--cluster prod")
@@ -214,3 +214,15 @@ def test_check_takes_a_service_and_no_since() -> None:
         except CommandError:
             continue
         raise AssertionError(f"{bad!r} was accepted")
+
+
+def test_exec_check_reads_its_flags_and_refuses_others() -> None:
+    from bot.commands import check_command, read_command
+
+    command = read_command("Exec-Check prod/web —region eu-west-1")
+    assert (command.verb, command.target, command.region) == ("exec-check", "prod/web", "eu-west-1")
+    assert parse_command(command.text()) == command  # its Re-run button
+    with pytest.raises(CommandError, match="unknown option --since for `exec-check`"):
+        parse_command("exec-check web --since 1h")
+    with pytest.raises(CommandError, match="is not a target"):
+        check_command(parse_command("exec-check 'web api!'"), set())

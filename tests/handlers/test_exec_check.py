@@ -121,3 +121,13 @@ def test_an_unknown_service_replaces_the_checking_message_with_the_error() -> No
 def test_a_crash_says_what_failed() -> None:
     _svc, slack, _respond, done = run(error=RuntimeError("boom"))
     assert not done and "RuntimeError" in slack.chat_update.call_args.kwargs["text"]
+
+
+def test_the_exec_check_message_golden() -> None:
+    from handlers.render.exec_check import headline
+    from tests.handlers.golden_files import check_golden
+
+    off = report()
+    assert off.action is not None
+    check_golden("exec_check_off", headline(off, COMMAND, [(off.action, "key0")]))
+    check_golden("exec_check_ready", headline(report(exec_on=True), COMMAND, []))
