@@ -7,9 +7,11 @@ every group exactly once and together go faster than one; a storm of 500 gives o
 Run: .venv/bin/python bench/events_throughput.py   (needs redis-server on PATH, as the tests do)
 Rates are events over the process's CPU time (this machine is shared; wall time is printed too).
 
-The throughput runs post through a notifier that only counts (Slack's own speed is not ours to measure;
-the storm run measures what reaches Slack). Each event is a JSON body as SQS delivers it; 20 services
-with 3 causes each are subscribed by 2 channels, so every event does the full dedupe + group + store work.
+The throughput runs drive the worker's own loop (`Worker.run_once`: a receive of 10, parse, one Redis
+round trip for the batch, outcomes, delete, flush) over an in-memory stand-in for SQS (moto would be
+the figure), and post through a notifier that only counts (Slack's speed is not ours to measure; the
+storm run measures what reaches Slack). Each event is a JSON body as SQS delivers it; 20 services with
+3 causes each are subscribed by 2 channels, so every event does the full dedupe + group + store work.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from redis import Redis
 from slack_sdk import WebClient
@@ -33,6 +37,7 @@ from bot.events.config import EventsConfig  # noqa: E402
 from bot.events.ingest import parse_message  # noqa: E402
 from bot.events.notifier import Notice  # noqa: E402
 from bot.events.pipeline import Pipeline  # noqa: E402
+from bot.events.worker import Worker  # noqa: E402
 from bot.store import Store  # noqa: E402
 from diagnosis.models import Diagnosis  # noqa: E402
 from handlers.notify import SlackNotifier  # noqa: E402
@@ -74,24 +79,52 @@ def subscribe(store: Store) -> None:
             store.subscribe(channel, target(f"svc-{s}"), None, True, "U1")
 
 
+class MemoryQueue:
+    """The SQS calls the worker makes, in memory: each receive hands out the next 10 bodies."""
+
+    def __init__(self, bodies: list[str]) -> None:
+        self.bodies = deque(bodies)
+        self.deleted = 0
+
+    def receive_message(self, **kwargs: Any) -> dict[str, Any]:
+        batch = [self.bodies.popleft() for _ in range(min(kwargs["MaxNumberOfMessages"], len(self.bodies)))]
+        return {
+            "Messages": [
+                {"MessageId": str(i), "ReceiptHandle": str(i), "Body": body, "Attributes": {}}
+                for i, body in enumerate(batch)
+            ]
+        }
+
+    def delete_message_batch(self, **kwargs: Any) -> dict[str, Any]:
+        self.deleted += len(kwargs["Entries"])
+        return {}
+
+    def change_message_visibility_batch(self, **kwargs: Any) -> dict[str, Any]:
+        return {}
+
+    def change_message_visibility(self, **kwargs: Any) -> dict[str, Any]:
+        return {}
+
+
+def consume(url: str, work: list[str], notifier: CountingNotifier) -> int:
+    """One worker (its own Redis connection and pipeline) drains `work`; returns the messages deleted."""
+    pipeline = Pipeline(Store(Redis.from_url(url, decode_responses=True)), notifier, EventsConfig())
+    queue = MemoryQueue(work)
+    worker = Worker(queue, "memory", pipeline, wait_seconds=0)
+    while queue.bodies:
+        worker.run_once()
+    return queue.deleted
+
+
 def throughput(url: str, threads: int, count: int, offset: int) -> tuple[float, float, CountingNotifier]:
     """(events per CPU second, events per wall second, the notifier) of one process with `threads`."""
     notifier = CountingNotifier()
-    pipelines = [
-        Pipeline(Store(Redis.from_url(url, decode_responses=True)), notifier, EventsConfig())
-        for _ in range(threads)
-    ]
     work = bodies(count, offset)
-    chunks = [work[i::threads] for i in range(threads)]
-
-    def run(i: int) -> None:
-        for body in chunks[i]:
-            pipelines[i].process(parse_message(body))
-        pipelines[i].flush()
-
     start, cpu = time.perf_counter(), time.process_time()
     with ThreadPoolExecutor(threads) as pool:
-        list(pool.map(run, range(threads)))
+        shares = [work[i::threads] for i in range(threads)]
+        deleted = sum(pool.map(consume, [url] * threads, shares, [notifier] * threads))
+    assert deleted == count, f"{deleted} of {count} messages handled"
     return count / (time.process_time() - cpu), count / (time.perf_counter() - start), notifier
 
 
@@ -100,12 +133,9 @@ def _process_share(url: str, work: list[str]) -> tuple[float, float, int]:
 
     Returns its start and end (wall clock) and how many group messages it posted."""
     notifier = CountingNotifier()
-    pipeline = Pipeline(Store(Redis.from_url(url, decode_responses=True)), notifier, EventsConfig())
-    pipeline.process(parse_message(work[0]))  # warm: imports, connection, script loaded
+    consume(url, work[:10], notifier)  # warm: imports, connection, script loaded
     start = time.time()
-    for body in work[1:]:
-        pipeline.process(parse_message(body))
-    pipeline.flush()
+    consume(url, work[10:], notifier)
     return start, time.time(), notifier.posts
 
 
@@ -120,7 +150,7 @@ def replicas(url: str, count: int, workers: int, offset: int) -> tuple[float, in
     span = max(end for _, end, _ in shares) - min(start for start, _, _ in shares)
     client = Redis.from_url(url, decode_responses=True)
     counted = sum(int(client.hget(k, "count") or 0) for k in client.scan_iter("ecs-why:group:*"))
-    return (count - workers) / span, sum(posts for _, _, posts in shares), counted
+    return (count - 10 * workers) / span, sum(posts for _, _, posts in shares), counted
 
 
 def storm(url: str, interval: int) -> dict[str, int | float]:

@@ -22,8 +22,8 @@ class EventsConfig:
     post_claim_seconds: int = 60
     """Who posts a group's message holds this claim; if it dies, another worker may post after it expires."""
     cache_seconds: float = 5.0
-    """How long a process reuses a service's subscriber list and a cause's mute state: saves two Redis
-    round trips an event in a storm; a new subscription or a mute takes effect within this time."""
+    """How long a process reuses a service's subscriber list: saves two Redis round trips an event in a
+    storm; a new subscription takes effect within this time (a mute at once: it is read with the counts)."""
     member_ttl_seconds: int = 0
     """How long a task (or task-less event) is remembered per group; 0: the window plus one day, so a
     late redelivery after the window never opens a second message for the same stop."""

@@ -4,13 +4,15 @@ Every step is idempotent, so at-least-once delivery, a worker killed mid-message
 queue all end with one message and the right count:
 
 1. A task (or a task-less event) counts once per group, whoever sees it first (a dedupe key), and
-   opens the group or bumps its count in Redis, so a restart continues the group. `Store.count_stop`
-   does both for every channel, and the history write, in one atomic round trip (a Lua script).
-3. The message is posted by whoever finds the group without a `ts` and wins the short `post:` claim; a
+   opens the group or bumps its count in Redis, so a restart continues the group. `Store.count_stops`
+   does both for every channel, and the history write, atomically per stop (a Lua script), for a whole
+   queue batch in one round trip; the stops run in order, as if counted one after another.
+2. The message is posted by whoever finds the group without a `ts` and wins the short `post:` claim; a
    redelivered message whose post is still in someone else's hands stays in the queue (`Retry`) until
    the `ts` is stored, so a poster that died is replaced once its claim expires.
-4. Counter updates and thread replies are throttled per group across replicas (`flush:` claim); the
-   groups this process counted stay dirty until a flush shows their final count.
+3. Counter updates and thread replies are throttled per group across replicas (`flush:` claim); the
+   groups this process counted stay dirty until a flush shows their final count. A flush reads all its
+   dirty groups in one round trip.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from bot.commands import Command
@@ -29,7 +31,7 @@ from bot.events.notifier import Notice, Notifier, NotifyFailed
 from bot.events.telemetry import SLACK_CALLS
 from bot.metrics import ALERTS
 from bot.store import Store
-from bot.store.groups import Counted
+from bot.store.groups import Counted, StopCount
 from diagnosis.models import Diagnosis
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,26 @@ _NOTICE_FIELDS = tuple(f.name for f in fields(Notice))
 class Retry(Exception):
     """Leave the message in the queue: its outcome is not posted yet (Slack failed, or another worker is
     posting the group's message right now). It is retried after the visibility timeout."""
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """One stopped task (or task-less event) to count in its channels' groups, and its history record."""
+
+    channels: Sequence[str]
+    notice: Notice
+    member: str  # the dedupe key: the task ARN, or `event:<id>`
+    history: tuple[str, dict[str, Any], int, int] | None = None  # (service key, record, days, max records)
+
+
+@dataclass(frozen=True, slots=True)
+class CountedStop:
+    """A stop once counted: each channel's group key and state, and whether its history was written."""
+
+    stop: Stop
+    groups: list[str]
+    states: list[Counted]
+    recorded: bool
 
 
 def group_key(fingerprint: str, channel: str) -> str:
@@ -51,7 +73,7 @@ class Groups:
         self.notifier = notifier
         self.config = config
         self._dirty: dict[str, tuple[str, Notice]] = {}  # group key → (channel, latest notice)
-        self._mutes: dict[str, tuple[float, bool]] = {}
+        self._not_before: dict[str, float] = {}  # group key → when its flush claim may be free again
         self._lock = threading.Lock()
 
     def notify(self, channel: str, notice: Notice, member: str, diagnosis: Diagnosis) -> str:
@@ -74,21 +96,47 @@ class Groups:
         `history` (service key, record, retention days, max records) is recorded in that same round trip
         unless a channel's message is still to be posted; returns the outcomes and whether it was. Every
         channel gets its outcome before a Retry is raised."""
-        # A mute is one channel's ("Mute 1h" there): the group key is its mute key.
-        groups = [(group_key(notice.fingerprint, c), c, group_key(notice.fingerprint, c)) for c in channels]
-        data = {**{f: getattr(notice, f) for f in _NOTICE_FIELDS}, "task_arn": member}
-        counted, recorded = self.store.count_stop(
-            member, data, groups, self.config.member_ttl, self.config.window_seconds, history
-        )
+        (counted,) = self.count_all([Stop(channels, notice, member, history)])
+        return self.outcomes(counted, diagnosis), counted.recorded
+
+    def count_all(self, stops: Sequence[Stop]) -> list[CountedStop]:
+        """Count several stops (a queue batch) in their channels' groups: one Redis round trip for all."""
+        requests, keys = [], []
+        for stop in stops:
+            # A mute is one channel's ("Mute 1h" there): the group key is its mute key.
+            groups = [group_key(stop.notice.fingerprint, c) for c in stop.channels]
+            keys.append(groups)
+            data = {**{f: getattr(stop.notice, f) for f in _NOTICE_FIELDS}, "task_arn": stop.member}
+            requests.append(
+                StopCount(
+                    stop.member,
+                    data,
+                    [(g, c, g) for g, c in zip(groups, stop.channels, strict=True)],
+                    self.config.member_ttl,
+                    self.config.window_seconds,
+                    stop.history,
+                )
+            )
+        replies = self.store.count_stops(requests) if requests else []
+        return [
+            CountedStop(stop, groups, states, recorded)
+            for stop, groups, (states, recorded) in zip(stops, keys, replies, strict=True)
+        ]
+
+    def outcomes(self, counted: CountedStop, diagnosis: Diagnosis) -> list[str]:
+        """What each channel of a counted stop gets: posted, grouped, muted, duplicate or undeliverable.
+
+        Every channel gets its outcome before a Retry (or StoreUnavailable) is raised."""
         outcomes, retry = [], None
-        for (gkey, channel, _), state in zip(groups, counted, strict=True):
+        channels = counted.stop.channels
+        for gkey, channel, state in zip(counted.groups, channels, counted.states, strict=True):
             try:
-                outcomes.append(self._outcome(gkey, channel, notice, state, diagnosis))
+                outcomes.append(self._outcome(gkey, channel, counted.stop.notice, state, diagnosis))
             except Retry as exc:  # the other channels still get theirs now; this message is retried
                 retry = exc
         if retry is not None:
             raise retry
-        return outcomes, recorded
+        return outcomes
 
     def _outcome(self, gkey: str, channel: str, notice: Notice, state: Counted, diagnosis: Diagnosis) -> str:
         if not state.count:
@@ -147,15 +195,6 @@ class Groups:
         target = Command("diagnose", notice.label, region=notice.region or None)
         self.store.remember_thread(channel, ts, target.text())
 
-    def _muted(self, gkey: str) -> bool:
-        now = time.monotonic()
-        cached = self._mutes.get(gkey)
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        muted = self.store.muted(gkey)
-        self._mutes[gkey] = (now + self.config.cache_seconds, muted)
-        return muted
-
     def _mark(self, gkey: str, channel: str, notice: Notice) -> None:
         with self._lock:
             self._dirty[gkey] = (channel, notice)
@@ -174,14 +213,19 @@ class Groups:
     def flush(self) -> int:
         """Show new counts: one chat.update and one thread reply per group, at most once per interval.
 
-        Called after every batch and on idle; returns how many groups were updated."""
+        Called after every batch and on idle; returns how many groups were updated. The dirty groups are
+        read in one round trip; a group updated within its interval (here or by another replica) is
+        not asked about again before the interval has passed."""
+        now = time.monotonic()
         with self._lock:
-            entries = list(self._dirty.items())
+            entries = [(k, e) for k, e in self._dirty.items() if self._not_before.get(k, 0.0) <= now]
+        if not entries:
+            return 0
+        states = self.store.group_states([gkey for gkey, _ in entries])
         updated = 0
-        for gkey, entry in entries:
+        for (gkey, entry), (group, muted) in zip(entries, states, strict=True):
             channel, notice = entry
-            group = self.store.group_get(gkey)
-            if group is None or self._muted(gkey):
+            if group is None or muted:
                 self._drop(gkey, entry)  # the window ended, or muted: counted, not posted
                 continue
             ts, count, shown = group.get("ts"), int(group.get("count") or 1), int(group.get("shown") or 1)
@@ -191,7 +235,9 @@ class Groups:
                 self._drop(gkey, entry)
                 continue
             if not self.store.claim(_claim("flush", gkey, group), self.config.update_interval_seconds):
-                continue  # updated recently (here or by another replica): try again on a later flush
+                self._wait_interval(gkey, now)  # updated recently: try again after the interval
+                continue
+            self._wait_interval(gkey, now)
             try:
                 alert = self.store.alert_get(gkey)
                 shown_notice = with_state(_from_group(group, notice, count), alert)
@@ -207,6 +253,12 @@ class Groups:
             self._drop(gkey, entry)
             updated += 1
         return updated
+
+    def _wait_interval(self, gkey: str, now: float) -> None:
+        with self._lock:
+            self._not_before[gkey] = now + self.config.update_interval_seconds
+            if len(self._not_before) > 1000:  # forget the groups whose interval has passed
+                self._not_before = {k: t for k, t in self._not_before.items() if t > now}
 
 
 def _claim(kind: str, gkey: str, group: dict[str, Any]) -> str:

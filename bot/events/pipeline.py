@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.events.config import EventsConfig
-from bot.events.groups import Groups
+from bot.events.groups import CountedStop, Groups, Stop
 from bot.events.ingest import Event
 from bot.events.lifecycle import Lifecycle
 from bot.events.notifier import Notice, Notifier
@@ -41,8 +42,22 @@ def wants(subscription: Mapping[str, Any], category: str, failure: bool) -> bool
     return failure or lifecycle_ok
 
 
+@dataclass(slots=True)
+class Counting:
+    """One event of a batch between `Pipeline.count` and `Pipeline.finish`."""
+
+    event: Event
+    started: float
+    diagnosis: Diagnosis | None = None
+    outcomes: list[str] = field(default_factory=list)  # decided while preparing (ignored, filtered)
+    stop: Stop | None = None  # what is counted in Redis, when any channel or the history wants it
+    counted: CountedStop | None = None
+    error: Exception | None = None  # raised by `finish`: this event alone fails
+
+
 class Pipeline:
-    """`process(event)` → an outcome label; raises Retry or StoreUnavailable when the message must stay."""
+    """`count(events)` (one Redis round trip for a batch), then `finish(counting)` for each → an outcome
+    label; `finish` raises Retry or StoreUnavailable when the message must stay. `process(event)` does both."""
 
     def __init__(
         self,
@@ -58,17 +73,33 @@ class Pipeline:
         self._subscribers: dict[str, tuple[float, list[dict[str, Any]]]] = {}
 
     def process(self, event: Event) -> str:
-        started = time.perf_counter()
-        outcome = self._process(event)
+        """One event: `count` it, then `finish` it."""
+        return self.finish(self.count([event])[0])
+
+    def count(self, events: Sequence[Event]) -> list[Counting]:
+        """Diagnose each event and count the stops in their channels' groups (and the history, when
+        nothing waits): one Redis round trip for the whole batch. Raises StoreUnavailable for the batch."""
+        ready = [self._prepare(event) for event in events]
+        stops = [r.stop for r in ready if r.stop is not None]
+        counted = iter(self.groups.count_all(stops))
+        for r in ready:
+            if r.stop is not None:
+                r.counted = next(counted)
+        return ready
+
+    def finish(self, counting: Counting) -> str:
+        """A counted event's outcome: post or schedule what each channel sees, then record the history
+        if the count could not; raises Retry or StoreUnavailable when the message must stay."""
+        outcome = self._finish(counting)
         EVENTS.labels(outcome).inc()
-        task = event.task_arns[0] if event.task_arns else None
+        event = counting.event
         log_record(
             "event",
             id=event.id,
             type=event.detail_type,
-            task=task,
+            task=event.task_arns[0] if event.task_arns else None,
             outcome=outcome,
-            ms=round((time.perf_counter() - started) * 1000, 1),
+            ms=round((time.perf_counter() - counting.started) * 1000, 1),
         )
         return outcome
 
@@ -79,33 +110,51 @@ class Pipeline:
             updated += self.lifecycle.tick()
         return updated
 
-    def _process(self, event: Event) -> str:
-        diagnosis = diagnose(event.observations)
+    def _prepare(self, event: Event) -> Counting:
+        counting = Counting(event, time.perf_counter())
+        try:
+            self._diagnose(counting)
+        except Exception as exc:  # one bad event fails alone, when it is finished
+            counting.error = exc
+        return counting
+
+    def _diagnose(self, counting: Counting) -> None:
+        event = counting.event
+        diagnosis = counting.diagnosis = diagnose(event.observations)
         top = diagnosis.top
         task = next((t for t in event.observations.tasks if _final(t)), None)
         if top is None or (event.observations.tasks and task is None):
-            return "ignored"  # not stopped yet, or an informational service action
+            counting.outcomes.append("ignored")  # not stopped yet, or an informational service action
+            return
         target = diagnosis.target
         account, region = target.account or "", target.region or ""
         cluster, service = target.cluster or "", target.service or ""
         if not service:
-            return "ignored"  # a standalone task (run-task): nobody can subscribe to it
+            counting.outcomes.append("ignored")  # a standalone task (run-task): nobody can subscribe to it
+            return
         notice = _notice(top, account, region, cluster, service, task, event, self.config)
         member = task.task_arn if task and task.task_arn else f"event:{event.id}"
         skey = service_key(account, region, cluster, service)
-        outcomes, channels = [], []
+        channels = []
         for sub in self._subscribers_of(account, region, cluster, service):
             if wants(sub, top.category, top.failure):
                 channels.append(str(sub["channel"]))
             else:
-                outcomes.append("filtered")
+                counting.outcomes.append("filtered")
         record = self._record(task, top, diagnosis, event) if task is not None else None
         history = (skey, record, self.config.retention_days, self.config.max_per_service) if record else None
-        if channels or history:  # one round trip: dedupe, group counts and (when nothing waits) history
-            notified, recorded = self.groups.notify_all(channels, notice, member, diagnosis, history)
-            outcomes += notified
-            if history and not recorded:  # after a post: only now is the task done for the poller
-                self.store.record_stop(*history)
+        if channels or history:  # counted in the batch's round trip: dedupe, groups and (maybe) history
+            counting.stop = Stop(channels, notice, member, history)
+
+    def _finish(self, counting: Counting) -> str:
+        if counting.error is not None:
+            raise counting.error
+        outcomes = list(counting.outcomes)
+        if counting.counted is not None and counting.diagnosis is not None:
+            stop = counting.counted.stop
+            outcomes += self.groups.outcomes(counting.counted, counting.diagnosis)
+            if stop.history and not counting.counted.recorded:  # after a post: only now is it done
+                self.store.record_stop(*stop.history)
         return min(outcomes, key=_RANK.index) if outcomes else "unsubscribed"
 
     def _subscribers_of(self, account: str, region: str, cluster: str, service: str) -> list[dict[str, Any]]:

@@ -22,8 +22,8 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from bot.events.groups import Retry
-from bot.events.ingest import MalformedMessage, parse_message
-from bot.events.pipeline import Pipeline
+from bot.events.ingest import Event, MalformedMessage, parse_message
+from bot.events.pipeline import Counting, Pipeline
 from bot.events.telemetry import BACKOFF_SECONDS, LAST_LOOP, MESSAGES
 from bot.store import StoreUnavailable
 
@@ -140,12 +140,28 @@ class Worker:
         messages: list[dict[str, Any]] = answer.get("Messages", [])
         done: list[dict[str, Any]] = []
         with Heartbeat(self.sqs, self.queue_url, messages, self.visibility_seconds) as heartbeat:
-            for index, message in enumerate(messages):
+            readable: list[tuple[dict[str, Any], Event]] = []
+            for message in messages:
+                try:
+                    readable.append((message, parse_message(message.get("Body", ""))))
+                except MalformedMessage as exc:
+                    if self._dead_letter(message, str(exc)):
+                        done.append(message)
+                    heartbeat.finished(message)
+            if self.stop.is_set() and readable:  # SIGTERM during the receive: hand them all back now
+                self._set_visibility([m for m, _ in readable], 0, "released")
+                readable = []
+            try:  # the whole batch counted in one Redis round trip
+                counted = self.pipeline.count([event for _, event in readable]) if readable else []
+            except StoreUnavailable:
+                self._delete(done)  # the rest reappears after the visibility timeout
+                raise
+            for index, ((message, _), counting) in enumerate(zip(readable, counted, strict=True)):
                 if self.stop.is_set():  # shutting down: hand the rest to another replica now
-                    self._set_visibility(messages[index:], 0, "released")
+                    self._set_visibility([m for m, _ in readable[index:]], 0, "released")
                     break
                 try:
-                    handled = self._handle(message)
+                    handled = self._handle(message, counting)
                 except StoreUnavailable:
                     self._delete(done)  # what finished is deleted; the rest reappears after the timeout
                     raise
@@ -156,14 +172,11 @@ class Worker:
         self.pipeline.flush()
         return len(done)
 
-    def _handle(self, message: dict[str, Any]) -> bool:
+    def _handle(self, message: dict[str, Any], counting: Counting) -> bool:
         """True when the message may be deleted; StoreUnavailable propagates (stop the batch)."""
+        event = counting.event
         try:
-            event = parse_message(message.get("Body", ""))
-        except MalformedMessage as exc:
-            return self._dead_letter(message, str(exc))
-        try:
-            outcome = self.pipeline.process(event)
+            outcome = self.pipeline.finish(counting)
         except Retry as exc:
             log.info("event %s retried in %d s: %s", event.id, self.retry_delay_seconds, exc)
             self._set_visibility([message], self.retry_delay_seconds, "retried")

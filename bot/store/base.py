@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any, ParamSpec, TypeVar
@@ -124,6 +124,34 @@ class StoreBase:
         if found is None:
             found = self._scripts[source] = self.redis.register_script(source)
         return found
+
+    def run_scripts(self, calls: Sequence[tuple[str, Sequence[str], Sequence[Any]]]) -> list[Any]:
+        """Several `(script, keys, args)` calls in one round trip (a pipeline of EVALSHA), each atomic, run
+        in order; their replies in that order. A script the server does not hold yet (first use, or a
+        restarted Redis) is loaded and only the calls it refused run again: a refused call did nothing.
+        """
+        replies: list[Any] = [None] * len(calls)
+        todo = list(range(len(calls)))
+        for attempt in range(2):
+            pipe = self.redis.pipeline(transaction=False)
+            for i in todo:
+                source, keys, args = calls[i]
+                pipe.evalsha(self.script(source).sha, len(keys), *keys, *args)
+            results = pipe.execute(raise_on_error=False)
+            missing = []
+            for i, result in zip(todo, results, strict=True):
+                if isinstance(result, rex.NoScriptError) and attempt == 0:
+                    missing.append(i)
+                elif isinstance(result, Exception):
+                    raise result
+                else:
+                    replies[i] = result
+            if not missing:
+                break
+            for source in dict.fromkeys(calls[i][0] for i in missing):
+                self.redis.script_load(source)
+            todo = missing
+        return replies
 
     def key(self, *parts: str) -> str:
         """`prefix:part:part…`: every key the store writes goes through here."""

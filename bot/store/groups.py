@@ -80,6 +80,33 @@ class Counted:
     muted: bool
 
 
+@dataclass(frozen=True, slots=True)
+class StopCount:
+    """One stop to count (the arguments of `GroupsMixin.count_stop`)."""
+
+    member: str
+    data: dict[str, Any]
+    groups: Sequence[tuple[str, str, str]]
+    member_ttl: int
+    window_seconds: int
+    history: tuple[str, dict[str, Any], int, int] | None = None
+
+
+def _counted(reply: list[Any]) -> tuple[list[Counted], bool]:
+    counted = [
+        Counted(
+            fresh=bool(int(fresh)),
+            opened=bool(int(opened)),
+            count=int(count or 0),
+            ts=loads(ts) if ts else None,
+            opened_at=loads(opened_at) if opened_at else "",
+            muted=bool(int(muted)),
+        )
+        for fresh, opened, count, ts, opened_at, muted in zip(*[iter(reply[1:])] * 6, strict=True)
+    ]
+    return counted, int(reply[0]) > 0
+
+
 class GroupsMixin(StoreBase):
     """A group is one hash `group:<fingerprint>` of JSON-encoded fields that expires with its window;
     `count` is a plain integer field (HINCRBY). A mute is a key `mute:<group key>` (one channel's) with a TTL."""
@@ -94,6 +121,19 @@ class GroupsMixin(StoreBase):
         if not raw:
             return None
         return {field: loads(value) for field, value in raw.items()}
+
+    @guarded
+    def group_states(self, fingerprints: Sequence[str]) -> list[tuple[dict[str, Any] | None, bool]]:
+        """Several open groups (as `group_get`) and whether each is muted, in one round trip."""
+        pipe = self.redis.pipeline(transaction=False)
+        for fingerprint in fingerprints:
+            pipe.hgetall(self._group_key(fingerprint))
+            pipe.exists(self.key("mute", fingerprint))
+        replies = pipe.execute()
+        return [
+            ({f: loads(v) for f, v in raw.items()} or None, bool(muted))
+            for raw, muted in zip(replies[::2], replies[1::2], strict=True)
+        ]
 
     @guarded
     def group_open(self, fingerprint: str, window_seconds: int, data: dict[str, Any]) -> bool:
@@ -167,39 +207,37 @@ class GroupsMixin(StoreBase):
         waits for its message: one round trip, atomic. Returns each group's state and whether the history
         was written. A group the stop is new to is opened with `data` (as `group_open`) when none is open.
         """
-        if history is not None:
-            history_keys, history_args = history_write(self, *history)
+        return self.count_stops([StopCount(member, data, groups, member_ttl, window_seconds, history)])[0]
+
+    @guarded
+    def count_stops(self, stops: Sequence[StopCount]) -> list[tuple[list[Counted], bool]]:
+        """`count_stop` for several stops (a queue batch) in one round trip; each stop stays atomic and
+        they run in order, so the result is that of counting them one after another."""
+        calls = [(_COUNT_STOP_LUA, *self._count_stop_call(stop)) for stop in stops]
+        return [_counted(reply) for reply in self.run_scripts(calls)]
+
+    def _count_stop_call(self, stop: StopCount) -> tuple[list[str], list[Any]]:
+        if stop.history is not None:
+            history_keys, history_args = history_write(self, *stop.history)
         else:
             history_keys, history_args = [self.key("history", "-")] * 2, ["", "", 0, 0, 1, 1]
-        shared = dumps({k: v for k, v in data.items() if k not in (*_RESERVED, "channel")})
+        shared = dumps({k: v for k, v in stop.data.items() if k not in (*_RESERVED, "channel")})
         keys, per_group = [*history_keys], []
-        for gkey, channel, mute_fingerprint in groups:
-            keys += [self.key("dedupe", f"member:{gkey}|{member}"), self._group_key(gkey)]
+        for gkey, channel, mute_fingerprint in stop.groups:
+            keys += [self.key("dedupe", f"member:{gkey}|{stop.member}"), self._group_key(gkey)]
             keys.append(self.key("mute", mute_fingerprint))
             per_group += [json.dumps(channel), json.dumps(gkey)]
         args = [
-            check_ttl(member_ttl),
-            check_ttl(window_seconds),
+            check_ttl(stop.member_ttl),
+            check_ttl(stop.window_seconds),
             json.dumps(self.now_iso()),
-            json.dumps(member),
-            1 if history is not None else 0,
+            json.dumps(stop.member),
+            1 if stop.history is not None else 0,
             *history_args,
             shared,
             *per_group,
         ]
-        reply = cast(list[Any], self.script(_COUNT_STOP_LUA)(keys=keys, args=args))
-        counted = [
-            Counted(
-                fresh=bool(int(fresh)),
-                opened=bool(int(opened)),
-                count=int(count or 0),
-                ts=loads(ts) if ts else None,
-                opened_at=loads(opened_at) if opened_at else "",
-                muted=bool(int(muted)),
-            )
-            for fresh, opened, count, ts, opened_at, muted in zip(*[iter(reply[1:])] * 6, strict=True)
-        ]
-        return counted, int(reply[0]) > 0
+        return keys, args
 
     def _if_exists(
         self,

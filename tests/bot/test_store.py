@@ -18,6 +18,7 @@ import pytest
 import redis
 
 from bot.store import Store, StoreUnavailable, service_key
+from bot.store.groups import StopCount
 
 NewStore = Callable[..., Store]
 TARGET = {"account": "111122223333", "region": "eu-west-1", "cluster": "prod", "service": "web-api"}
@@ -515,3 +516,29 @@ def test_pattern_subscriptions_match_by_cluster_region_and_name(replicas: NewSto
     assert two.unsubscribe_pattern("C1", "eu-west-1", "prod", "web-*") is True
     assert two.unsubscribe_pattern("C1", "eu-west-1", "prod", "web-*") is False
     assert [s["channel"] for s in two.pattern_subscriptions()] == ["C2"]
+
+
+def _stop_count(n: int, history: bool = True) -> StopCount:
+    arn = f"arn:aws:ecs:eu-west-1:1:task/prod/{n:04d}"
+    record = ("svc", _stop(n, time.time() - 60), 30, 100) if history else None
+    return StopCount(arn, {**STOP_DATA, "task_arn": arn}, STOP_GROUPS, 600, 3600, record)
+
+
+def test_count_stops_counts_a_batch_as_one_stop_after_another(s: Store) -> None:
+    results = s.count_stops([_stop_count(1), _stop_count(2), _stop_count(1), _stop_count(3)])
+    states = [[(c.fresh, c.opened, c.count) for c in counted] for counted, _ in results]
+    assert states == [
+        [(True, True, 1)] * 2,  # opens each channel's group
+        [(True, False, 2)] * 2,
+        [(False, False, 2)] * 2,  # the same task again in the batch (a redelivery): counted once
+        [(True, False, 3)] * 2,
+    ]
+    assert [recorded for _, recorded in results] == [False] * 4, "the groups wait for their message"
+    assert [(s.group_get(g) or {}).get("count") for g, _, _ in STOP_GROUPS] == [3, 3]
+
+
+def test_count_stops_loads_its_script_again_when_redis_has_forgotten_it(s: Store) -> None:
+    s.count_stops([_stop_count(1)])
+    s.redis.script_flush()  # what a restarted Redis holds
+    ((counted, _),) = s.count_stops([_stop_count(2)])
+    assert [c.count for c in counted] == [2, 2]

@@ -4,7 +4,9 @@ throttled updates, mutes, history, and a restart or a dead poster that must not 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
@@ -268,3 +270,48 @@ def test_a_cluster_pattern_subscription_gets_the_matching_services(
         ("C8", "ecs-why prod/worker"),
         ("C9", "ecs-why prod/web-api"),
     ], "C9 only gets web-* and the cluster's other services go to C8"
+
+
+@contextmanager
+def round_trips(store: Store) -> Iterator[list[bytes]]:
+    """The commands sent to Redis meanwhile, one entry a round trip (a pipeline is one)."""
+    sends: list[bytes] = []
+    connection = store.redis.connection_pool.connection_class
+    original = connection.send_packed_command
+
+    def counted(self: Any, command: Any, *args: Any, **kwargs: Any) -> None:
+        sends.append(bytes(command[0] if isinstance(command, list) else command)[:40])
+        original(self, command, *args, **kwargs)
+
+    connection.send_packed_command = counted  # type: ignore[method-assign]
+    try:
+        yield sends
+    finally:
+        connection.send_packed_command = original  # type: ignore[method-assign]
+
+
+def test_a_batch_of_stops_costs_one_redis_round_trip(
+    store: Store, make_pipeline: MakePipeline, slack: FakeSlackApi
+) -> None:
+    """A queue batch is counted in one round trip (dedupe, group counts and history for every stop), so
+    a storm is not bound by Redis latency; finishing stops whose message is already posted costs none,
+    and a flush reads every dirty group at once and leaves a group updated recently alone."""
+    subscribe(store)
+    subscribe(store, "C2")
+    pipeline = make_pipeline()
+    assert pipeline.process(parse_event(event(task_detail(1)))) == "posted"  # also warms the subscriber cache
+    batch = [parse_event(event(task_detail(n))) for n in range(2, 12)]
+    with round_trips(store) as sends:
+        outcomes = [pipeline.finish(c) for c in pipeline.count(batch)]
+    assert outcomes == ["grouped"] * 10
+    assert len(sends) == 1, sends
+    assert len(store.history(service_key(ACCOUNT, REGION, CLUSTER, "web-api"), 0)) == 11
+    with round_trips(store) as sends:
+        assert pipeline.flush() == 0  # both groups were posted just now: within their update interval
+    assert len(sends) <= 1 + 2, sends  # the groups read at once, then one claim try per group
+    with round_trips(store) as sends:
+        assert pipeline.flush() == 0
+    assert sends == [], "not asked again before the interval has passed"
+    time.sleep(FAST.update_interval_seconds + 0.1)
+    assert pipeline.flush() == 2
+    assert [counter_of(m) for m in top_level(slack, "C1")] == [11]

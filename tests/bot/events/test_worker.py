@@ -29,16 +29,19 @@ class Killed(BaseException):
 
 
 class KillAfter:
-    """A pipeline that dies before handling its (n+1)th event."""
+    """A pipeline that dies before finishing its (n+1)th event (after its batch was counted in Redis)."""
 
     def __init__(self, pipeline: Pipeline, n: int) -> None:
         self.pipeline, self.n, self.seen = pipeline, n, 0
 
-    def process(self, event: Any) -> str:
+    def count(self, events: Any) -> Any:
+        return self.pipeline.count(events)
+
+    def finish(self, counting: Any) -> str:
         if self.seen == self.n:
             raise Killed
         self.seen += 1
-        return self.pipeline.process(event)
+        return self.pipeline.finish(counting)
 
     def flush(self) -> int:
         return self.pipeline.flush()
@@ -218,13 +221,13 @@ def test_stop_hands_the_rest_of_the_batch_back(
     queue.publish([entry(task_detail(n)) for n in range(10)])
     pipeline = make_pipeline()
     w = worker(queue, pipeline, visibility_seconds=30)
-    original = pipeline.process
+    original = pipeline.finish
 
-    def process_then_stop(event: Any) -> str:
+    def finish_then_stop(counting: Any) -> str:
         w.stop.set()  # SIGTERM arrives while the first message is worked on
-        return original(event)
+        return original(counting)
 
-    pipeline.process = process_then_stop  # type: ignore[method-assign]
+    pipeline.finish = finish_then_stop  # type: ignore[method-assign]
     assert w.run_once() == 1
     wait_until(lambda: queue.counts() == (9, 0), timeout=5)  # visible again at once, not in 30 s
 
@@ -235,13 +238,13 @@ def test_visibility_is_extended_while_a_message_is_worked_on(
     subscribe(store)
     queue.publish([entry(task_detail(1))])
     pipeline = make_pipeline()
-    original = pipeline.process
+    original = pipeline.finish
 
-    def slow(event: Any) -> str:
+    def slow(counting: Any) -> str:
         time.sleep(3)  # three visibility timeouts of 1 s
-        return original(event)
+        return original(counting)
 
-    pipeline.process = slow  # type: ignore[method-assign]
+    pipeline.finish = slow  # type: ignore[method-assign]
     w = worker(queue, pipeline, visibility_seconds=1)
     thread = threading.Thread(target=w.run_once)
     thread.start()
