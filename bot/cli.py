@@ -115,7 +115,7 @@ def diagnose(
     """
     from botocore.exceptions import NoCredentialsError, NoRegionError
 
-    from bot.aws_session import SessionError, session_for
+    from bot.aws_session import SessionError, regions_of, session_for
     from bot.terminal import Progress, print_diagnosis
     from diagnosis.collect.target import TargetError
     from diagnosis.live import diagnose_live, parse_since
@@ -132,11 +132,12 @@ def diagnose(
                 session,
                 target,
                 cluster=cluster,
-                region=region or session.region_name,
+                region=region,
                 since=window,
                 default_clusters=settings.clusters,
                 log_lines=settings.log_lines,
                 progress=progress,
+                regions=[] if region else regions_of(settings, account),
             )
         finally:
             progress.clear()

@@ -15,7 +15,7 @@ from typing import Any
 import boto3
 
 from bot import metrics
-from bot.aws_session import session_for
+from bot.aws_session import regions_of, session_for
 from bot.commands import Command
 from bot.logs import record as log_record
 from bot.settings import Settings
@@ -78,7 +78,8 @@ class Diagnoser:
             session,
             command.target,
             cluster=command.cluster,
-            region=command.region or session.region_name,
+            region=command.region,
+            regions=[] if command.region else regions_of(self.settings, command.account),
             since=since,
             default_clusters=self.settings.clusters,
             cache=self.cache,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,7 +20,7 @@ from diagnosis.checks import run_checks
 from diagnosis.checks.naming import names_read
 from diagnosis.collect.aws import Aws
 from diagnosis.collect.core import collect_core
-from diagnosis.collect.target import TargetSpec, parse_target, resolve
+from diagnosis.collect.target import TargetSpec, locate, parse_target, resolve
 from diagnosis.collect.wave import collect_wave
 from diagnosis.engine import diagnose
 from diagnosis.models import Diagnosis, Observations, ServiceEvent, Target
@@ -49,13 +49,14 @@ def diagnose_live(
     cache: MutableMapping[str, dict[str, Any]] | None = None,
     log_lines: int = 50,
     progress: Callable[[int, list[str]], None] | None = None,
+    regions: Sequence[str] = (),
 ) -> Diagnosis:
-    """`progress(round, operations)` is told as each round of AWS calls starts."""
+    """`progress(round, operations)` is told as each round of AWS calls starts. With several `regions`
+    and no region in the target or `region`, the target is looked for in each of them at once."""
     started = time.perf_counter()
     spec = parse_target(target, cluster, region)
-    aws = Aws(session, spec.region or region, on_round=progress)
+    aws, spec, elsewhere = _find(session, spec, region, regions, default_clusters or [], progress)
     try:
-        spec = resolve(aws, spec, default_clusters or [])
         core = collect_core(aws, spec, cache)
         observations = _recent(core.observations, since)
         output_target = _target(spec, aws.region, observations)
@@ -67,8 +68,8 @@ def diagnose_live(
         evidence = collect_wave(aws, core, candidates, log_lines, cache, explained)
         results = run_checks(evidence, candidates)
         stats = {
-            "api_calls": aws.calls,
-            "rounds": aws.rounds,
+            "api_calls": aws.calls + elsewhere[0],
+            "rounds": aws.rounds + elsewhere[1],
             "elapsed_ms": (time.perf_counter() - started) * 1000,
         }
         return diagnose(
@@ -81,6 +82,39 @@ def diagnose_live(
         )
     finally:
         aws.close()
+
+
+def _find(
+    session: boto3.Session,
+    spec: TargetSpec,
+    region: str | None,
+    regions: Sequence[str],
+    default_clusters: list[str],
+    progress: Callable[[int, list[str]], None] | None,
+) -> tuple[Aws, TargetSpec, tuple[int, int]]:
+    """The target's cluster (and region, when several are searched), the Aws of its region, and the calls
+    and extra rounds spent in the other regions (asked in the same rounds, so rounds add only past it)."""
+    search = list(dict.fromkeys(regions)) if spec.region is None and len(set(regions)) > 1 else []
+    if not search:
+        aws = Aws(session, spec.region or region, on_round=progress)
+        try:
+            return aws, resolve(aws, spec, default_clusters), (0, 0)
+        except BaseException:
+            aws.close()
+            raise
+    everywhere = {r: Aws(session, r, on_round=progress) for r in search}
+    try:
+        found, spec = locate(everywhere, spec, default_clusters)
+    except BaseException:
+        for each in everywhere.values():
+            each.close()
+        raise
+    aws = everywhere.pop(found)
+    for each in everywhere.values():  # their gaps say where the target is not: not this diagnosis's
+        each.close()
+    calls = sum(each.calls for each in everywhere.values())
+    rounds = max([each.rounds for each in everywhere.values()], default=0) - aws.rounds
+    return aws, spec, (calls, max(rounds, 0))
 
 
 def _recent(obs: Observations, since: timedelta) -> Observations:

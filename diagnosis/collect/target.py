@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from diagnosis.collect.aws import Aws, Call, first
@@ -78,8 +80,9 @@ def parse_target(text: str, cluster: str | None = None, region: str | None = Non
     )
 
 
-def resolve(aws: Aws, spec: TargetSpec, default_clusters: list[str]) -> TargetSpec:
-    """Fill in the cluster of a bare service name or task ID by looking in the clusters."""
+def resolve(aws: Aws, spec: TargetSpec, default_clusters: list[str], suggest: bool = True) -> TargetSpec:
+    """Fill in the cluster of a bare service name or task ID by looking in the clusters; an unknown
+    service gets the closest names (one more round) when `suggest`."""
     if spec.cluster:
         return spec
     clusters = list(default_clusters) or list_clusters(aws)
@@ -100,7 +103,8 @@ def resolve(aws: Aws, spec: TargetSpec, default_clusters: list[str]) -> TargetSp
                 f"task {spec.task} was not found in {', '.join(clusters)} (ECS forgets stopped "
                 "tasks after about an hour; `ecs-why history` keeps them)"
             )
-        return replace(spec, cluster=hits[0])
+        arns = [str(t.get("taskArn", "")) for t in first(found[hits[0]], "tasks")]
+        return replace(spec, cluster=hits[0], account=spec.account or _account(arns))
     service = spec.service or ""
     found = aws.round(
         {
@@ -114,14 +118,78 @@ def resolve(aws: Aws, spec: TargetSpec, default_clusters: list[str]) -> TargetSp
         if any(s.get("status") != "INACTIVE" for s in first(outcome, "services"))
     ]
     if len(hits) == 1:
-        return replace(spec, cluster=hits[0])
+        arns = [str(s.get("serviceArn", "")) for s in first(found[hits[0]], "services")]
+        return replace(spec, cluster=hits[0], account=spec.account or _account(arns))
     if len(hits) > 1:
         raise AmbiguousTarget(
             f"service {service} exists in {len(hits)} clusters: {', '.join(hits)}; pass --cluster or "
             f"type cluster/service",
             [f"{c}/{service}" for c in hits],
         )
+    if not suggest:
+        raise UnknownTarget(f"no service named {service} in {', '.join(clusters)}")
     raise unknown_service(aws, service, clusters)
+
+
+def locate(regions: Mapping[str, Aws], spec: TargetSpec, default_clusters: list[str]) -> tuple[str, TargetSpec]:
+    """A target typed without a region, looked for in each of the account's regions at once: the rounds of
+    one lookup, not one lookup per region. Found in one region: that one; in several: a choice of service
+    ARNs (they carry the region); in none: what each region said."""
+    results = _everywhere(regions, spec, default_clusters, suggest=False)
+    found = {region: hit for region, hit in results.items() if isinstance(hit, TargetSpec)}
+    if len(found) == 1:
+        [(region, hit)] = found.items()
+        return region, replace(hit, region=region)
+    what = f"service {spec.service}" if spec.service else f"task {spec.task}"
+    if found:
+        raise AmbiguousTarget(
+            f"{what} exists in {len(found)} regions: "
+            + ", ".join(f"{region} ({hit.cluster})" for region, hit in found.items())
+            + "; pass --region",
+            [_arn(region, hit) for region, hit in found.items()],
+        )
+    if spec.service and all(isinstance(e, UnknownTarget) for e in results.values()):
+        results = _everywhere(regions, spec, default_clusters, suggest=True)  # now the closest names
+    errors = {region: e for region, e in results.items() if isinstance(e, TargetError)}
+    ambiguous = [e for e in errors.values() if isinstance(e, AmbiguousTarget)]
+    if len(ambiguous) == 1:
+        raise ambiguous[0]
+    message = "; ".join(f"{region}: {error}" for region, error in errors.items())
+    candidates = [c for e in errors.values() for c in e.candidates]
+    if all(isinstance(e, UnknownTarget) for e in errors.values()):
+        raise UnknownTarget(message, candidates)
+    raise TargetError(message, candidates)
+
+
+def _everywhere(
+    regions: Mapping[str, Aws], spec: TargetSpec, default_clusters: list[str], suggest: bool
+) -> dict[str, TargetSpec | TargetError]:
+    """Resolve in every region at once. A typed cluster is looked in, not trusted: it may be in one only."""
+
+    def one(aws: Aws) -> TargetSpec | TargetError:
+        try:
+            if spec.cluster:
+                return resolve(aws, replace(spec, cluster=None), [spec.cluster], suggest)
+            return resolve(aws, spec, default_clusters, suggest)
+        except TargetError as exc:
+            return exc
+
+    with ThreadPoolExecutor(len(regions), thread_name_prefix="locate") as pool:
+        futures = {region: pool.submit(one, aws) for region, aws in regions.items()}
+        return {region: future.result() for region, future in futures.items()}
+
+
+def _account(arns: list[str]) -> str | None:
+    parts = next((a.split(":") for a in arns if a.startswith("arn:")), [])
+    return parts[4] if len(parts) > 5 and parts[4] else None
+
+
+def _arn(region: str, spec: TargetSpec) -> str:
+    """A choice that keeps its region; cluster/name where the account is not known."""
+    kind, name = ("service", spec.service) if spec.service else ("task", spec.task)
+    if not spec.account:
+        return f"{spec.cluster}/{name}"
+    return f"arn:aws:ecs:{region}:{spec.account}:{kind}/{spec.cluster}/{name}"
 
 
 def unknown_service(aws: Aws, service: str, clusters: list[str]) -> UnknownTarget:

@@ -5,11 +5,19 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from bot.diagnoser import with_history
+import pytest
+
+from bot.commands import Command
+from bot.diagnoser import Diagnoser, with_history
+from bot.settings import AccountConfig, Settings
 from bot.store import Store, StoreUnavailable, service_key
+from diagnosis.collect.target import UnknownTarget
 from diagnosis.engine import diagnose
 from diagnosis.models import Diagnosis
 from diagnosis.parse import parse_document
+from tests.diagnosis.collect.test_core import REGION, World
+from tests.diagnosis.test_live_regions import EU
+from tests.diagnosis.test_live_regions import world as world
 
 TASK = {
     "taskArn": "arn:aws:ecs:us-east-1:123456789012:task/prod/0123456789abcdef0123456789abcdef",
@@ -48,3 +56,15 @@ def test_an_unreachable_store_is_a_gap_not_a_crash() -> None:
     result = with_history(oom(), Down(), timedelta(hours=24))
     assert [g.what for g in result.gaps] == ["stored history"]
     assert result.findings[0].category == "oom"
+
+
+def test_a_bare_name_is_looked_for_in_every_region_of_the_account(world: World) -> None:
+    """`/ecs-why api --account hub`: hub's regions are us-east-1 then eu-west-1; api is in eu-west-1."""
+    settings = Settings(aws_region=REGION, accounts=[AccountConfig(alias="hub", regions=[REGION, EU])])
+    diagnoser = Diagnoser(settings, sessions=lambda account, region: world.session)
+    found = diagnoser.run(Command("diagnose", "api", account="hub"))
+    assert (found.target.region, found.target.cluster) == (EU, "staging")
+    with pytest.raises(UnknownTarget, match="no service named api in prod"):
+        diagnoser.run(Command("diagnose", "api", region=REGION, account="hub"))  # --region: only there
+    with pytest.raises(UnknownTarget, match="no service named api in prod"):
+        diagnoser.run(Command("diagnose", "api"))  # no account: AWS_REGION only
