@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from functools import lru_cache
 
+from diagnosis.checks.deploy import NO_ROLLBACK
 from diagnosis.knowledge import CategoryInfo
 from diagnosis.models import Action, Remediation
 from diagnosis.names import HINTS, PLACEHOLDER, fill, variable
@@ -58,8 +59,14 @@ def _to_fill_in(missing: list[str]) -> str:
 
 
 def earlier_revision(names: Mapping[str, str]) -> str:
-    """The revision a rollback would go back to: the last steady one when a check found it, else the one before
-    the failing revision; "" when the failing revision is the family's first (there is nothing to go back to)."""
+    """The revision a rollback would go back to. When the live revision correlation ran
+    (diagnosis/checks/revisions.py), the one it named, or "" when it found none (the family's first revision,
+    a deregistered one, a service the circuit breaker already rolled back). Without it (a pasted message),
+    the revision before the failing one, which the planner checks against the same correlation at click time;
+    "" on a family's first revision."""
+    named = names.get("rollback_to")
+    if named is not None:
+        return "" if named == NO_ROLLBACK else named
     current = names.get("task_def", "")
     previous = names.get("previous_task_def", "")
     if previous and previous != current:
@@ -100,10 +107,15 @@ def _actions(knowledge: CategoryInfo, names: Mapping[str, str]) -> list[Action]:
                 )
             )
         elif kind == "rollback" and names.get("task_def") and earlier_revision(names):
+            target = {"to_task_definition": names["rollback_to"]} if "rollback_to" in names else {}
             actions.append(
                 Action(
                     kind=kind,
-                    params={**base, "from_task_definition": names["task_def"]},
+                    params={
+                        **base,
+                        "from_task_definition": names.get("failing_task_def", names["task_def"]),
+                        **target,
+                    },
                     risk="medium",
                     label=f"Roll back to {earlier_revision(names)}",
                 )

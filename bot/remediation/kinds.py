@@ -12,8 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from diagnosis.checks.deploy import steady_revision
 from diagnosis.checks.resources import next_memory
+from diagnosis.checks.revisions import correlate, same, short
 
 Client = Any  # a boto3 ECS client
 
@@ -34,7 +34,8 @@ class MemoryParams(Params):
 
 
 class RollbackParams(Params):
-    from_task_definition: str = ""
+    from_task_definition: str = ""  # the failing revision the diagnosis saw
+    to_task_definition: str = ""  # the revision its correlation named; "" when offered without one
 
 
 @dataclass(frozen=True)
@@ -105,13 +106,24 @@ def plan_force_new_deployment(ecs: Client, params: dict[str, Any]) -> Plan:
 
 
 def plan_rollback(ecs: Client, params: dict[str, Any]) -> Plan:
+    """Back to the revision the diagnosis's correlation named, still ACTIVE and of the service's family; a
+    button offered without one asks the same correlation (diagnosis/checks/revisions.py) now."""
     p = RollbackParams(**params)
     service = describe_service(ecs, p)
     current = str(service.get("taskDefinition", ""))
-    target = steady_revision(service) or _previous_revision(current)
-    if not target or target == current:
+    target = p.to_task_definition or _correlated_target(ecs, service, p.from_task_definition)
+    if not target or same(target, current):
         raise PlanError("no earlier revision that was steady to roll back to")
-    short_now, short_target = current.rsplit("/", 1)[-1], target.rsplit("/", 1)[-1]
+    definition = _definition(ecs, target)
+    if definition.get("status") != "ACTIVE":
+        raise PlanError(
+            f"{short(target)} is {definition.get('status') or 'gone'}: register it again to roll back"
+        )
+    family = current.rsplit("/", 1)[-1].rpartition(":")[0]
+    if definition.get("family") != family:
+        raise PlanError(f"{short(target)} is not a revision of {family}, the family {p.service} runs")
+    target = str(definition.get("taskDefinitionArn") or target)
+    short_now, short_target = short(current), short(target)
     return Plan(
         "rollback",
         f"Roll {p.service} back to {short_target}",
@@ -121,6 +133,28 @@ def plan_rollback(ecs: Client, params: dict[str, Any]) -> Plan:
         {"cluster": p.cluster, "service": p.service, "taskDefinition": target},
         resource=service_arn(service),
     )
+
+
+def _correlated_target(ecs: Client, service: dict[str, Any], failing: str) -> str:
+    """The correlation's rollback target from what the remediation role may read: the service's deployments
+    and events, and the revision before the failing one (ecs:DescribeTaskDefinition)."""
+    current = str(service.get("taskDefinition", ""))
+    failing = failing or current
+    definitions: dict[str, dict[str, Any]] = {}
+    before = _previous_revision(failing if "/" in failing else f"{current.rpartition('/')[0]}/{failing}")
+    if before:
+        found = _definition(ecs, before)
+        if found:
+            definitions[str(found.get("taskDefinitionArn") or before)] = found
+    correlation = correlate(service, [], definitions, failing=[failing])
+    return correlation.rollback_to if correlation else ""
+
+
+def _definition(ecs: Client, name: str) -> dict[str, Any]:
+    try:
+        return dict(ecs.describe_task_definition(taskDefinition=name)["taskDefinition"])
+    except ecs.exceptions.ClientException:
+        return {}
 
 
 def plan_enable_circuit_breaker(ecs: Client, params: dict[str, Any]) -> Plan:

@@ -1,101 +1,142 @@
-"""Deployment correlation: which revision the failures began with, and what changed against the last
-revision that was steady (image, command, environment variable names, secrets, memory/cpu, health check)."""
+"""Deployment correlation: which revision the failures began with, the last revision that ran steadily
+(diagnosis/checks/revisions.py), and what changed between them — image, command, entryPoint, environment
+variable and secret names (never values), memory/cpu, health check, runtime platform, port mappings."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from diagnosis.checks import needs
-from diagnosis.checks.evidence import CheckResult, LiveCheck, LiveEvidence
+from diagnosis.checks.evidence import CheckResult, LiveCheck, LiveEvidence, Outcome, task_id
+from diagnosis.checks.revisions import Correlation, correlate, failed_stop, number, short
 from diagnosis.models import EvidenceItem
 
+NO_ROLLBACK = "none"  # names["rollback_to"] when the correlation found nothing to roll back to
 
-def steady_revision(service: dict[str, Any]) -> str:
-    """The newest revision a deployment completed with, other than the one now rolling out."""
-    primary = service.get("taskDefinition", "")
-    done = [
-        d
-        for d in service.get("deployments", [])
-        if d.get("rolloutState") == "COMPLETED" and d.get("taskDefinition") != primary
-    ]
-    if done:
-        return str(max(done, key=lambda d: str(d.get("createdAt", ""))).get("taskDefinition", ""))
-    return ""
+_STEADY = {
+    "rollback": "the circuit breaker rolled back to it",
+    "completed": "its deployment completed",
+    "ran": "its tasks ran without failing",
+}
+
+
+def correlation_of(evidence: LiveEvidence, category: str = "") -> Correlation | None:
+    """The correlation for one cause: the tasks it explains count as failed, as do failed stops."""
+    ids = set(evidence.explained.get(category, ()))
+    return correlate(
+        evidence.service,
+        evidence.tasks,
+        evidence.task_definitions,
+        evidence.family_revisions,
+        failed=lambda t: failed_stop(t) or (t.get("lastStatus") == "STOPPED" and task_id(t) in ids),
+    )
 
 
 def check_revisions(evidence: LiveEvidence, category: str) -> list[CheckResult]:
-    service = evidence.service or {}
-    failing = sorted(
-        {
-            t.get("taskDefinitionArn", "")
-            for t in evidence.tasks
-            if t.get("lastStatus") == "STOPPED"
-            and t.get("stopCode") in ("EssentialContainerExited", "TaskFailedToStart")
-        }
-    )
-    steady = steady_revision(service)
-    if not failing or not steady or steady in failing:
+    found = correlation_of(evidence, category)
+    if found is None:
         return []
-    newer = [arn for arn in failing if _revision(arn) > _revision(steady)] or failing
-    bad = min(newer, key=_revision)  # where the failures began
-    old, new = evidence.task_definitions.get(steady), evidence.task_definitions.get(bad)
-    if not old or not new:
-        return []
-    changes = diff(old, new)
-    short_old, short_new = steady.rsplit("/", 1)[-1], bad.rsplit("/", 1)[-1]
-    detail = f"failures began with revision {short_new}; revision {short_old} was steady"
+    old = evidence.task_definitions.get(found.steady) if found.steady else None
+    new = evidence.task_definitions.get(found.first_failing)
+    changes = diff(old, new) if old and new else []
+    detail = describe(found, evidence.family_revisions is not None)
     if changes:
         detail += ". Changed: " + "; ".join(changes)
+    elif old and new:
+        detail += ". The two task definitions differ in nothing this check compares"
+    names = {
+        "rollback_to": short(found.rollback_to) or NO_ROLLBACK,
+        "failing_task_def": short(found.first_failing),
+    }
+    if found.steady:
+        names.update(previous_task_def=short(found.steady), steady_task_def=short(found.steady))
+    sources = "ecs:DescribeServices, ecs:DescribeTasks, ecs:DescribeTaskDefinition"
+    if evidence.family_revisions is not None:
+        sources += ", ecs:ListTaskDefinitions"
+    outcome: Outcome = "confirms" if found.steady and found.how != "previous" else "inconclusive"
     return [
         CheckResult(
-            category,
-            "revision_diff",
-            "confirms",
-            detail,
-            (EvidenceItem(source="ecs:DescribeTaskDefinition", fact=detail),),
-            {"previous_task_def": short_old, "steady_task_def": short_old},
+            category, "revision_diff", outcome, detail, (EvidenceItem(source=sources, fact=detail),), names
         )
     ]
 
 
-def _revision(arn: str) -> int:
-    number = arn.rsplit(":", 1)[-1]
-    return int(number) if number.isascii() and number.isdigit() and len(number) < 10 else 0
+def describe(found: Correlation, family_read: bool) -> str:
+    """One sentence: where the failures began, what ran steadily before, and whether a rollback can go there."""
+    bad, steady = short(found.first_failing), short(found.steady)
+    if found.rolled_back:
+        who = "the circuit breaker rolled back" if found.by_breaker else "the service was rolled back"
+        text = f"revision {bad} failed and {who} to {steady}"
+    elif found.how in _STEADY:
+        text = f"failures began with revision {bad}; revision {steady} was steady ({_STEADY[found.how]})"
+    elif steady:
+        text = (
+            f"failures began with revision {bad}; no task or deployment of an earlier revision is left to show "
+            f"one ran steadily, so it is compared with {steady}, the family's previous active revision"
+        )
+    elif number(found.first_failing) == 1:
+        text = f"failures began with revision {bad}, the family's first: there is no earlier revision to go back to"
+    elif family_read:
+        text = f"failures began with revision {bad}; the family has no earlier ACTIVE revision to go back to"
+    else:
+        text = f"failures began with revision {bad}; no earlier revision of the family could be read"
+    if len(found.failing) > 1:
+        text += f" (failing revisions: {', '.join(short(a) for a in found.failing)})"
+    if found.inactive:
+        text += (
+            f"; {steady} is INACTIVE (deregistered), so ECS will not roll back to it: register it again first"
+        )
+    return text
 
 
 def diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """What changed from `old` to `new`; environment variables and secrets by name only."""
     changes: list[str] = []
-    for key in ("cpu", "memory"):
+    for key in ("cpu", "memory", "runtimePlatform"):
         if old.get(key) != new.get(key):
-            changes.append(f"task {key} {old.get(key)} → {new.get(key)}")
+            changes.append(f"task {key} {_show(old.get(key))} → {_show(new.get(key))}")
     old_containers = {c.get("name"): c for c in old.get("containerDefinitions", [])}
+    new_names = {c.get("name") for c in new.get("containerDefinitions", [])}
     for container in new.get("containerDefinitions", []):
         name = container.get("name")
         before = old_containers.get(name)
         if before is None:
             changes.append(f"container {name} added")
             continue
-        for key in ("image", "command", "entryPoint", "memory", "healthCheck"):
+        for key in ("image", "command", "entryPoint", "cpu", "memory", "memoryReservation", "healthCheck"):
             if before.get(key) != container.get(key):
                 changes.append(f"{name} {key}: {_show(before.get(key))} → {_show(container.get(key))}")
+        ports_before, ports_now = _ports(before), _ports(container)
+        if ports_before != ports_now:
+            changes.append(f"{name} portMappings: {ports_before or 'none'} → {ports_now or 'none'}")
         for key in ("environment", "secrets"):
-            was = {e.get("name") for e in before.get(key, [])}
-            now = {e.get("name") for e in container.get(key, [])}
+            was = {str(e.get("name")) for e in before.get(key) or []}
+            now = {str(e.get("name")) for e in container.get(key) or []}
             if was - now:
                 changes.append(f"{name} {key} removed: {', '.join(sorted(was - now))}")
             if now - was:
                 changes.append(f"{name} {key} added: {', '.join(sorted(now - was))}")
+    changes += [f"container {name} removed" for name in old_containers if name not in new_names]
     return changes
 
 
+def _ports(container: dict[str, Any]) -> str:
+    shown = []
+    for mapping in container.get("portMappings") or []:
+        port, host = mapping.get("containerPort"), mapping.get("hostPort")
+        text = f"{port}" + (f"→{host}" if host not in (None, port) else "")
+        shown.append(f"{text}/{mapping.get('protocol', 'tcp')}")
+    return ", ".join(shown)
+
+
 def _show(value: object) -> str:
-    """Values of a task definition diff; environment values are never shown (names only, above)."""
+    """A value of the diff (command, health check, size); the output types redact what looks secret."""
     if value is None:
         return "none"
     if isinstance(value, list):
         return " ".join(str(v) for v in value)
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}={v}" for k, v in value.items() if k != "environment") + "}"
+        return "{" + ", ".join(f"{k}={_show(v)}" for k, v in value.items() if k != "environment") + "}"
     return str(value)
 
 
@@ -114,6 +155,6 @@ REVISION_DIFF = LiveCheck(
         "invalid_task_definition_or_parameter",
         "image_not_found",
     ),
-    (needs.SERVICE, needs.TASK_DEFINITIONS),
+    (needs.SERVICE, needs.TASK_DEFINITIONS, needs.PREVIOUS_REVISION),
     check_revisions,
 )

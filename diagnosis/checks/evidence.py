@@ -36,6 +36,7 @@ class LiveEvidence:
     # category -> IDs of the stopped tasks that cause explains (from the preliminary diagnosis): each cause's
     # checks read its own newest task, never a scale-in that happened to stop last.
     explained: dict[str, list[str]] = field(default_factory=dict)
+    family_revisions: list[str] | None = None  # the family's ACTIVE revisions (None: not listed)
     logs: dict[str, TaskLog] = field(default_factory=dict)  # task ID -> its failed container's log
     # A log given by hand (tests, `check`): used when `logs` holds none for the task asked about.
     log_stream: tuple[str, str] | None = None

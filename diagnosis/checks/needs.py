@@ -23,6 +23,12 @@ TASK_DEFINITIONS = Need(
     "task_definitions", "the task definitions the tasks ran", ("ecs:DescribeTaskDefinition",)
 )
 # Read in round 3 (and 4) for the candidates that need them.
+FAMILY_REVISIONS = Need(
+    "family_revisions", "the task definition family's active revisions", ("ecs:ListTaskDefinitions",)
+)
+PREVIOUS_REVISION = Need(
+    "previous_revision", "the revision that ran before the failing one", ("ecs:DescribeTaskDefinition",)
+)
 LOG_TAIL = Need("log_tail", "the failed container's last log lines", ("logs:GetLogEvents",))
 LOG_HEAD = Need("log_head", "the failed container's first log lines (its start time)", ("logs:GetLogEvents",))
 MEMORY_METRICS = Need("memory_metrics", "Container Insights memory", ("cloudwatch:GetMetricData",))

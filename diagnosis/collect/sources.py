@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from diagnosis.checks import needs
 from diagnosis.checks.evidence import LiveEvidence, TaskLog, log_stream, secret_refs, task_id
 from diagnosis.collect import exec as exec_sources
-from diagnosis.collect import facts
+from diagnosis.collect import facts, revisions
 from diagnosis.collect.aws import Call, Outcome, first
 from diagnosis.collect.core import Core
 from diagnosis.collect.plan import Plan, Source, ignore, nothing
@@ -456,4 +456,6 @@ SOURCES: dict[str, Source] = {
     needs.CLUSTER.name: exec_sources.CLUSTER,
     needs.EXEC_SIMULATION.name: exec_sources.SIMULATIONS,
     needs.TASK_INSTANCES.name: exec_sources.TASK_INSTANCES,
+    needs.FAMILY_REVISIONS.name: revisions.FAMILY,
+    needs.PREVIOUS_REVISION.name: revisions.PREVIOUS,
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from diagnosis.checks.deploy import NO_ROLLBACK
 from diagnosis.knowledge import info
 from diagnosis.remedies import earlier_revision, remediations
 
@@ -31,3 +32,20 @@ def test_no_rollback_button_on_the_familys_first_revision() -> None:
 def test_the_rollback_names_the_revision_it_goes_back_to(names: dict[str, str], target: str) -> None:
     assert earlier_revision(names) == target
     assert rollback_labels(**names) == ([f"Roll back to {target}"] if target else [])
+
+
+@pytest.mark.parametrize("target", ["cart:5", "cart:12"])
+def test_the_rollback_goes_where_the_revision_correlation_says(target: str) -> None:
+    names = {"cluster": "shop", "service": "cart", "task_def": "cart:13", "rollback_to": target}
+    [action] = [
+        r.action
+        for r in remediations(info("app_error"), names, CONTEXT)
+        if r.action and r.action.kind == "rollback"
+    ]
+    assert action.label == f"Roll back to {target}"
+    assert action.params["to_task_definition"] == target
+
+
+def test_no_rollback_when_the_correlation_found_nothing_to_go_back_to() -> None:
+    # e.g. the circuit breaker already rolled back, or the steady revision was deregistered
+    assert rollback_labels(task_def="cart:9", previous_task_def="cart:8", rollback_to=NO_ROLLBACK) == []

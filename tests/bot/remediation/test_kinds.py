@@ -95,7 +95,11 @@ def ecs(aws_env: None) -> Iterator[Ecs]:
         register(client)
         register(client)
         client.create_service(
-            cluster=CLUSTER, serviceName=SERVICE, taskDefinition=f"{TD}:2", desiredCount=2, launchType="FARGATE"
+            cluster=CLUSTER,
+            serviceName=SERVICE,
+            taskDefinition=f"{TD}:2",
+            desiredCount=2,
+            launchType="FARGATE",
         )
         backend = get_backend("ecs")[ACCOUNT][REGION]
         service = backend.services[f"{CLUSTER}:{SERVICE}"]
@@ -226,7 +230,9 @@ def test_rollback_to_the_last_completed_deployment(ecs: Ecs) -> None:
         ecs.deployment(2, "INACTIVE", "FAILED", 30),
     ]
     plan = plan_rollback(ecs.client, WHERE)
-    assert plan.changes == [("taskDefinition", "web:3", "web:1")], "the last steady one, not just the previous"
+    assert plan.changes == [("taskDefinition", "web:3", "web:1")], (
+        "the last steady one, not just the previous"
+    )
     assert plan.params["taskDefinition"] == f"{TD}:1"
     assert plan.cli.endswith("--task-definition web:1")
     apply(ecs.client, plan)
@@ -255,6 +261,48 @@ def test_rollback_with_nothing_to_roll_back_to(ecs: Ecs) -> None:
     ecs.service().deployments = [ecs.deployment(1, "PRIMARY", "COMPLETED", 5)]
     with pytest.raises(PlanError, match="no earlier revision"):
         plan_rollback(ecs.client, WHERE)
+
+
+def test_rollback_goes_to_the_revision_the_diagnosis_named(ecs: Ecs) -> None:
+    for _ in range(3):
+        register(ecs.client)  # :3 :4 :5
+    ecs.client.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=f"{TD}:5")
+    ecs.service().deployments = [ecs.deployment(5, "PRIMARY", "COMPLETED", 5)]
+    plan = plan_rollback(
+        ecs.client, {**WHERE, "from_task_definition": "web:5", "to_task_definition": "web:3"}
+    )
+    assert plan.changes == [("taskDefinition", "web:5", "web:3")], "the named one, not the one before"
+    assert plan.params["taskDefinition"] == f"{TD}:3"
+
+
+def test_rollback_refuses_a_deregistered_or_foreign_revision(ecs: Ecs) -> None:
+    register(ecs.client)  # :3
+    ecs.client.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=f"{TD}:3")
+    ecs.client.deregister_task_definition(taskDefinition="web:1")
+    with pytest.raises(PlanError, match="web:1 is INACTIVE"):
+        plan_rollback(ecs.client, {**WHERE, "to_task_definition": "web:1"})
+    ecs.client.register_task_definition(
+        family="other", containerDefinitions=[{"name": "x", "image": "busybox", "memory": 64}]
+    )
+    with pytest.raises(PlanError, match="not a revision of web"):
+        plan_rollback(ecs.client, {**WHERE, "to_task_definition": "other:1"})
+
+
+def test_rollback_offered_without_a_target_skips_a_deregistered_previous_revision(ecs: Ecs) -> None:
+    """A button from a pasted message: the planner asks the correlation, which never picks an INACTIVE one."""
+    ecs.client.deregister_task_definition(taskDefinition="web:1")
+    ecs.service().deployments = [ecs.deployment(2, "PRIMARY", "IN_PROGRESS", 5)]
+    with pytest.raises(PlanError, match="no earlier revision"):
+        plan_rollback(ecs.client, {**WHERE, "from_task_definition": "web:2"})
+
+
+def test_no_rollback_after_the_circuit_breaker_rolled_back(ecs: Ecs) -> None:
+    register(ecs.client)  # :3 failed; the breaker went back to :2
+    rollback = ecs.deployment(2, "PRIMARY", "COMPLETED", 2)
+    rollback["rolloutStateReason"] = "ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/1."
+    ecs.service().deployments = [rollback, ecs.deployment(3, "ACTIVE", "FAILED", 9)]
+    with pytest.raises(PlanError, match="no earlier revision"):
+        plan_rollback(ecs.client, {**WHERE, "from_task_definition": "web:3"})
 
 
 def test_enable_circuit_breaker(ecs: Ecs) -> None:

@@ -99,7 +99,8 @@ def test_access_denied_on_the_logs_is_a_gap_and_the_rest_still_comes(world: Worl
     assert gap.iam_action == "logs:GetLogEvents"
     assert gap.what == "container logs"
     names = {r.name for r in run_checks(evidence, ["oom"])}
-    assert names == {"memory_utilization", "task_definition"}  # no log_tail: the log was denied
+    # no log_tail: the log was denied; revision_diff says web:1 is the family's first (nothing to roll back to)
+    assert names == {"memory_utilization", "task_definition", "revision_diff"}
 
 
 def test_a_missing_log_stream_is_an_answer_not_a_gap(world: World) -> None:
