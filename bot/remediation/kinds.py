@@ -300,4 +300,7 @@ PLANNERS: dict[str, Callable[[Client, dict[str, Any]], Plan]] = {
 }
 
 # What each planner reads besides ecs:DescribeServices of its service (the scope of its read session).
-READS: dict[str, tuple[str, ...]] = {"increase_memory": ("ecs:DescribeTaskDefinition",)}
+READS: dict[str, tuple[str, ...]] = {
+    "increase_memory": ("ecs:DescribeTaskDefinition",),
+    "rollback": ("ecs:DescribeTaskDefinition",),  # the target is ACTIVE and of the service's family
+}

@@ -15,6 +15,7 @@ from moto.backends import get_backend
 
 from bot.remediation.kinds import (
     PLANNERS,
+    READS,
     PlanError,
     plan_enable_circuit_breaker,
     plan_enable_execute_command,
@@ -303,6 +304,15 @@ def test_no_rollback_after_the_circuit_breaker_rolled_back(ecs: Ecs) -> None:
     ecs.service().deployments = [rollback, ecs.deployment(3, "ACTIVE", "FAILED", 9)]
     with pytest.raises(PlanError, match="no earlier revision"):
         plan_rollback(ecs.client, {**WHERE, "from_task_definition": "web:3"})
+
+
+def test_rollback_planning_reads_only_what_its_session_policy_allows(ecs: Ecs) -> None:
+    called: list[str] = []
+    ecs.client.meta.events.register("before-call.ecs", lambda model, **_: called.append(f"ecs:{model.name}"))
+    ecs.service().deployments = [ecs.deployment(2, "PRIMARY", "IN_PROGRESS", 5)]
+    plan_rollback(ecs.client, {**WHERE, "from_task_definition": "web:2"})
+    plan_rollback(ecs.client, {**WHERE, "to_task_definition": "web:1"})
+    assert set(called) <= {"ecs:DescribeServices", *READS["rollback"]}
 
 
 def test_enable_circuit_breaker(ecs: Ecs) -> None:

@@ -274,7 +274,7 @@ def test_the_read_policy_of_an_unknown_account_still_names_the_service() -> None
     policy = read_policy(
         "rollback", {"cluster": f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/{CLUSTER}", "service": SERVICE}, {}
     )
-    [statement] = policy["Statement"]
+    statement = policy["Statement"][0]  # the service; then what the plan reads (no resource-level permission)
     assert statement["Resource"] == f"arn:aws:ecs:*:*:service/{CLUSTER}/{SERVICE}"
     assert not permitted(
         policy, "ecs:DescribeServices", f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/{CLUSTER}/other"
