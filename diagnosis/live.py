@@ -75,7 +75,7 @@ def diagnose_live(
         return diagnose(
             _recent(core.observations, since),
             output_target,
-            gaps=_unique(aws.gaps),
+            gaps=_unique([*aws.gaps, *evidence.gaps]),
             stats=stats,
             checks=results,
             names_read=lambda category: names_read(evidence, category),

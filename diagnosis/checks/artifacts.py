@@ -1,5 +1,5 @@
 """What the task asks for, checked against what exists: image tags in ECR, secrets and parameters, the log
-group, the execution role's permissions, and who called StopTask."""
+group, and who called StopTask (the execution role's permissions: `role.py`)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import json
 
 from diagnosis.checks import needs
 from diagnosis.checks.evidence import CheckResult, LiveCheck, LiveEvidence, log_stream
+from diagnosis.checks.role import EXECUTION_ROLE as EXECUTION_ROLE  # declared with its simulation
+from diagnosis.checks.role import check_role as check_role
 from diagnosis.models import EvidenceItem
 
 
@@ -132,31 +134,6 @@ def check_log_group(evidence: LiveEvidence, category: str) -> list[CheckResult]:
     ]
 
 
-def check_role(evidence: LiveEvidence, category: str) -> list[CheckResult]:
-    if not evidence.simulation:
-        return []
-    denied = sorted(action for action, decision in evidence.simulation.items() if decision != "allowed")
-    if denied:
-        detail = "the task execution role is not allowed: " + ", ".join(denied)
-        return [
-            CheckResult(
-                category,
-                "execution_role",
-                "confirms",
-                detail,
-                (EvidenceItem(source="iam:SimulatePrincipalPolicy", fact=detail),),
-            )
-        ]
-    return [
-        CheckResult(
-            category,
-            "execution_role",
-            "refutes",
-            "the execution role is allowed " + ", ".join(sorted(evidence.simulation)),
-        )
-    ]
-
-
 def check_trail(evidence: LiveEvidence, category: str) -> list[CheckResult]:
     if not evidence.trail:
         return []
@@ -216,13 +193,6 @@ LOG_GROUP = LiveCheck(
     ("log_driver_init",),
     (needs.LOG_GROUPS,),
     check_log_group,
-)
-EXECUTION_ROLE = LiveCheck(
-    "execution_role",
-    "Simulate the execution role's permissions for the actions the task's start needs",
-    ("image_pull_auth", "secrets_retrieval", "log_driver_init"),
-    (needs.ROLE_SIMULATION, needs.TASK_DEFINITIONS),
-    check_role,
 )
 CLOUDTRAIL_STOPTASK = LiveCheck(
     "cloudtrail_stoptask",

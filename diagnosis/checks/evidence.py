@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from diagnosis.checks.needs import Need
-from diagnosis.models import EvidenceItem
+from diagnosis.models import EvidenceItem, Gap
 
 Outcome = Literal["confirms", "refutes", "inconclusive"]
 
@@ -60,7 +60,10 @@ class LiveEvidence:
     )  # repository -> existing tags | error
     secrets: dict[str, str | None] = field(default_factory=dict)  # reference -> "exists" | error code
     log_groups: list[str] | None = None
-    simulation: dict[str, str] | None = None  # IAM action -> allowed | explicitDeny | implicitDeny
+    # (role, IAM action, resource ARN) -> allowed | explicitDeny | implicitDeny; what is absent was not simulated
+    simulation: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    kms_keys: dict[str, dict[str, Any] | str] = field(default_factory=dict)  # key as named -> metadata | error
+    gaps: list[Gap] = field(default_factory=list)  # what a collector could not even ask (no role to simulate)
     trail: list[dict[str, Any]] | None = None
     # The facts an expert states (diagnosis/collect/facts.py fills them; None: not read, a gap says why).
     # Dicts map an ID to what was read, or to the error code when it could not be (e.g. FileSystemNotFound).
@@ -188,12 +191,15 @@ def log_stream(task: dict[str, Any], definitions: dict[str, dict[str, Any]]) -> 
 
 
 def secret_refs(definitions: dict[str, dict[str, Any]]) -> list[str]:
-    """Secrets Manager ARNs (without JSON key suffixes) and SSM parameters the task definitions reference."""
+    """Secrets Manager ARNs (without JSON key suffixes) and SSM parameters the task definitions reference: in
+    `secrets`, in the log configuration's `secretOptions` and as `repositoryCredentials`."""
     refs: list[str] = []
     for definition in definitions.values():
         for container in definition.get("containerDefinitions", []):
-            for secret in container.get("secrets", []):
-                ref = str(secret.get("valueFrom", ""))
+            options = container.get("logConfiguration") or {}
+            credentials = (container.get("repositoryCredentials") or {}).get("credentialsParameter")
+            references = [*container.get("secrets", []), *(options.get("secretOptions") or [])]
+            for ref in [*(str(r.get("valueFrom", "")) for r in references), str(credentials or "")]:
                 if ":secretsmanager:" in ref:
                     ref = ":".join(ref.split(":")[:7])  # drop :json-key:version-stage:version-id
                 if ref and ref not in refs:

@@ -55,7 +55,14 @@ SECRETS = Need(
 )
 LOG_GROUPS = Need("log_groups", "the awslogs log group", ("logs:DescribeLogGroups",))
 ROLE_SIMULATION = Need(
-    "role_simulation", "the execution role's permissions (simulated)", ("iam:SimulatePrincipalPolicy",)
+    "role_simulation",
+    "the execution role's permissions on the task's own resources (simulated)",
+    ("iam:SimulatePrincipalPolicy",),
+)
+KMS_KEYS = Need(
+    "kms_keys",
+    "the KMS keys that encrypt the task's secrets (customer-managed or AWS managed)",
+    ("kms:DescribeKey",),
 )
 CLOUDTRAIL = Need("cloudtrail", "CloudTrail StopTask events", ("cloudtrail:LookupEvents",))
 # The facts an expert states (diagnosis/collect/facts.py).

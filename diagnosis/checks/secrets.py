@@ -35,7 +35,7 @@ def check_secret_access(evidence: LiveEvidence, category: str) -> list[CheckResu
     if role:
         facts.append(f"the execution role {role} fetches them")
         names["execution_role_arn"] = role
-        names["role_name"] = role.rsplit("/", 1)[-1]
+        names["role_name"] = names["execution_role"] = role.rsplit("/", 1)[-1]
     else:
         problems.append(f"task definition {revision} has no execution role, which ECS needs to fetch secrets")
     for ref in refs:
@@ -74,17 +74,44 @@ def _secret(evidence: LiveEvidence, ref: str, role: str) -> tuple[list[str], lis
         problems.append(
             f"the {kind} {ref} is scheduled for deletion ({details['DeletedDate']}): it cannot be read"
         )
-    key = details.get("KmsKeyId") or details.get("KeyId")
-    if customer_managed(key):
-        facts.append(
-            f"the {kind} {ref} exists, encrypted with the customer-managed KMS key {key}: the execution role "
-            "needs kms:Decrypt on it"
-        )
-    else:
-        facts.append(f"the {kind} {ref} exists, encrypted with the AWS managed key")
+    key = str(details.get("KmsKeyId") or details.get("KeyId") or "")
+    fact, problem = _encryption(evidence, f"{kind} {ref}", key, role)
+    facts += [fact] if fact else []
+    problems += [problem] if problem else []
     if where and evidence.region and where != evidence.region:
         facts.append(f"the {kind} is in {where}, the task in {evidence.region}")
     return problems, facts
+
+
+def key_manager(evidence: LiveEvidence, key: str) -> str:
+    """CUSTOMER or AWS, as kms:DescribeKey read the key ("" when it was not read)."""
+    read = evidence.kms_keys.get(key)
+    return str(read.get("KeyManager") or "") if isinstance(read, dict) else ""
+
+
+def _encryption(evidence: LiveEvidence, what: str, key: str, role: str) -> tuple[str, str]:
+    """(fact, problem) of the key that encrypts a secret or parameter: who manages it (kms:DescribeKey), so
+    whether the execution role needs kms:Decrypt on it, and whether it can decrypt at all."""
+    manager, read = key_manager(evidence, key), evidence.kms_keys.get(key)
+    if not key or manager == "AWS" or (not manager and not customer_managed(key)):
+        return f"the {what} exists, encrypted with the AWS managed key", ""
+    who = f"the execution role {role}" if role else "the execution role"
+    if isinstance(read, str):  # DescribeKey answered with an error code
+        if read == "NotFoundException":
+            return "", f"the KMS key {key} that encrypts the {what} does not exist: nothing can decrypt it"
+        return f"the {what} exists, encrypted with the KMS key {key} (not described: {read})", ""
+    arn = str((read or {}).get("Arn") or "")
+    named = f"{key} ({arn})" if arn and arn != key else key
+    state = str((read or {}).get("KeyState") or "Enabled")
+    problem = (
+        f"the KMS key {named} that encrypts the {what} is {state}: it cannot decrypt"
+        if state != "Enabled"
+        else ""
+    )
+    return (
+        f"the {what} exists, encrypted with the customer-managed KMS key {named}: {who} needs kms:Decrypt on it",
+        problem,
+    )
 
 
 def network_path(evidence: LiveEvidence, service: str) -> str:
@@ -112,6 +139,6 @@ SECRET_ACCESS = LiveCheck(
     "For each referenced secret: the role that fetches it, its KMS key (customer-managed or not), and the "
     "network path to the service",
     ("secrets_retrieval",),
-    (needs.SECRETS, needs.TASK_DEFINITIONS, needs.SUBNETS, needs.ROUTES),
+    (needs.SECRETS, needs.KMS_KEYS, needs.TASK_DEFINITIONS, needs.SUBNETS, needs.ROUTES),
     check_secret_access,
 )

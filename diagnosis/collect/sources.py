@@ -11,21 +11,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from diagnosis.checks import needs
-from diagnosis.checks.evidence import LiveEvidence, TaskLog, log_stream, secret_refs, task_id
+from diagnosis.checks import needs, role
+from diagnosis.checks.evidence import LiveEvidence, TaskLog, log_stream, task_id
+from diagnosis.checks.secrets import customer_managed
+from diagnosis.checks.taskdef import definition_of
 from diagnosis.collect import exec as exec_sources
 from diagnosis.collect import facts, revisions
 from diagnosis.collect.aws import Call, Outcome, first
 from diagnosis.collect.core import Core
 from diagnosis.collect.plan import Plan, Source, ignore, nothing
+from diagnosis.models import Gap
 
-ROLE_ACTIONS = {
-    "image_pull_auth": ["ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-    "secrets_retrieval": ["secretsmanager:GetSecretValue", "ssm:GetParameters", "kms:Decrypt"],
-    "log_driver_init": ["logs:CreateLogStream", "logs:PutLogEvents"],
-}
-
+MAX_SECRETS, MAX_SIMULATIONS = 4, 4
 
 CORE = Source(nothing, ignore)  # read in rounds 1–2 for every diagnosis
 
@@ -297,8 +296,13 @@ ECR = Source(_plan_ecr, _absorb_ecr)
 
 
 def _plan_secrets(plan: Plan) -> dict[str, Call]:
+    """The secrets and parameters that the task each wanting cause explains references (for that cause)."""
+    refs: list[str] = []
+    for category in sorted(plan.wanted.get(needs.SECRETS.name, set())):
+        definition = definition_of(plan.evidence, category)[1]
+        refs += [r for r in role.secret_references(definition, category) if r not in refs]
     calls: dict[str, Call] = {}
-    for ref in secret_refs(plan.core.task_definitions)[:4]:
+    for ref in refs[:MAX_SECRETS]:
         if ":secretsmanager:" in ref:
             calls[f"secret:{ref}"] = Call(
                 "secretsmanager",
@@ -361,43 +365,106 @@ def _absorb_log_groups(evidence: LiveEvidence, results: Mapping[str, Outcome]) -
 LOG_GROUPS = Source(_plan_log_groups, _absorb_log_groups)
 
 
-def execution_role(core: Core) -> str:
-    for task in core.tasks:
-        role = core.task_definitions.get(task.get("taskDefinitionArn", ""), {}).get("executionRoleArn")
-        if role:
-            return str(role)
-    return ""
-
-
 def _plan_simulation(plan: Plan) -> dict[str, Call]:
-    role = execution_role(plan.core)
-    categories = plan.wanted.get(needs.ROLE_SIMULATION.name, set())
-    actions = sorted({a for c in categories for a in ROLE_ACTIONS.get(c, [])})
-    if not (role and actions):
-        return {}
-    return {
-        "simulate": Call(
-            "iam",
-            "simulate_principal_policy",
-            {"PolicySourceArn": role, "ActionNames": actions},
-            "execution role permissions",
+    """One iam:SimulatePrincipalPolicy per execution role and distinct set of resources: the actions the task
+    of each wanting cause needs (`role.needed`), on its own repositories, secrets, keys and log streams."""
+    wanted: dict[str, dict[str, set[str]]] = {}  # role -> action -> resources
+    for category in sorted(plan.wanted.get(needs.ROLE_SIMULATION.name, set())):
+        arn, revision, definition = role.execution_role(plan.evidence, category)
+        permissions = [
+            p for p in role.needed(plan.evidence, category) if p.resource.startswith(("arn:", "*"))
+        ]
+        if not arn and permissions and role.instance_role_acts(plan.evidence, definition, permissions):
+            _unsimulated(plan.evidence, f"the container instance role of {revision}", permissions)
+        for permission in permissions if arn else []:
+            wanted.setdefault(arn, {}).setdefault(permission.action, set()).add(permission.resource)
+    calls: dict[str, Call] = {}
+    for arn, actions in sorted(wanted.items()):
+        by_resources: dict[tuple[str, ...], list[str]] = {}
+        for action, on in sorted(actions.items()):
+            by_resources.setdefault(tuple(sorted(on)), []).append(action)
+        for resources, names in sorted(by_resources.items()):
+            what = f"whether the execution role {arn} may {', '.join(names)} on {', '.join(resources)}"
+            params: dict[str, Any] = {"PolicySourceArn": arn, "ActionNames": names}
+            if resources != ("*",):
+                params["ResourceArns"] = list(resources)
+            if len(calls) < MAX_SIMULATIONS:
+                calls[f"simulate:{len(calls)}:{arn}"] = Call(
+                    "iam", "simulate_principal_policy", params, what, max_items=1000
+                )
+            else:
+                plan.evidence.gaps.append(
+                    Gap(
+                        what=what,
+                        reason=f"not simulated: a diagnosis makes at most {MAX_SIMULATIONS} simulations",
+                    )
+                )
+    return calls
+
+
+def _unsimulated(evidence: LiveEvidence, who: str, permissions: list[role.Permission]) -> None:
+    """No executionRoleArn on EC2: the gap says which role and actions to check by hand."""
+    listed = "; ".join(f"{p.action} on {p.resource}" for p in permissions)
+    evidence.gaps.append(
+        Gap(
+            what=f"whether {who} may {listed}",
+            reason="the task definition has no executionRoleArn: the EC2 container instance role acts for "
+            "it, and it is not simulated (check it by hand)",
         )
-    }
+    )
 
 
 def _absorb_simulation(evidence: LiveEvidence, results: Mapping[str, Outcome]) -> None:
-    for outcome in results.values():
-        evidence.simulation = (
-            {
-                r.get("EvalActionName", ""): r.get("EvalDecision", "")
-                for r in first(outcome, "EvaluationResults")
-            }
+    """Per resource: AWS answers one result per action, with the decision on each resource in
+    ResourceSpecificResults (older answers gave one result per action and resource)."""
+    for key, outcome in results.items():
+        arn = key.split(":", 2)[2]
+        for result in first(outcome, "EvaluationResults"):
+            action = str(result.get("EvalActionName", ""))
+            specific = result.get("ResourceSpecificResults") or [
+                {
+                    "EvalResourceName": result.get("EvalResourceName") or "*",
+                    "EvalResourceDecision": result.get("EvalDecision", ""),
+                }
+            ]
+            for one in specific:
+                resource = str(one.get("EvalResourceName") or "*")
+                evidence.simulation[(arn, action, resource)] = str(one.get("EvalResourceDecision", ""))
+
+
+SIMULATION = Source(_plan_simulation, _absorb_simulation, round=4)  # after the secrets' own ARNs and keys
+
+
+def _plan_kms(plan: Plan) -> dict[str, Call]:
+    """kms:DescribeKey for each key that encrypts a secret the wanting causes' tasks reference, unless it is
+    named as AWS managed (alias/aws/…): who manages it decides whether the role needs kms:Decrypt."""
+    keys: list[str] = []
+    for category in sorted(plan.wanted.get(needs.KMS_KEYS.name, set())):
+        definition = definition_of(plan.evidence, category)[1]
+        for ref in role.secret_references(definition, category):
+            details = plan.evidence.secret_details.get(ref) or {}
+            key = str(details.get("KmsKeyId") or details.get("KeyId") or "")
+            if customer_managed(key) and key not in keys:
+                keys.append(key)
+    return {
+        f"kms:{key}": Call(
+            "kms", "describe_key", {"KeyId": key}, f"KMS key {key}", frozenset({"NotFoundException"})
+        )
+        for key in keys[:MAX_SECRETS]
+    }
+
+
+def _absorb_kms(evidence: LiveEvidence, results: Mapping[str, Outcome]) -> None:
+    for key, outcome in results.items():
+        metadata = (outcome.data or {}).get("KeyMetadata") or {}
+        evidence.kms_keys[key.removeprefix("kms:")] = (
+            {k: metadata[k] for k in ("Arn", "KeyId", "KeyManager", "KeyState") if k in metadata}
             if outcome.ok
-            else None
+            else str(outcome.error)
         )
 
 
-SIMULATION = Source(_plan_simulation, _absorb_simulation)
+KMS = Source(_plan_kms, _absorb_kms, round=4, requires=(needs.SECRETS,))
 
 
 def _plan_trail(plan: Plan) -> dict[str, Call]:
@@ -447,6 +514,7 @@ SOURCES: dict[str, Source] = {
     needs.SECRETS.name: SECRETS,
     needs.LOG_GROUPS.name: LOG_GROUPS,
     needs.ROLE_SIMULATION.name: SIMULATION,
+    needs.KMS_KEYS.name: KMS,
     needs.CLOUDTRAIL.name: TRAIL,
     needs.CONTAINER_INSTANCE_ARNS.name: facts.INSTANCE_ARNS,
     needs.CONTAINER_INSTANCES.name: facts.INSTANCES,

@@ -85,7 +85,7 @@ def check_service(
                     cluster=spec.cluster,
                     service=spec.service,
                 ),
-                "gaps": _unique(aws.gaps),
+                "gaps": _unique([*aws.gaps, *evidence.gaps]),
                 "stats": CheckStats(
                     subjects=1,
                     rules_run=len(ALL),

@@ -18,7 +18,14 @@ from diagnosis.collect.sources import SOURCES
 from diagnosis.engine import diagnose
 from diagnosis.knowledge import CATALOG
 from diagnosis.models import Observations, TaskFacts
-from tests.diagnosis.checks import test_capacity, test_placement, test_platform, test_secrets, test_volumes
+from tests.diagnosis.checks import (
+    test_capacity,
+    test_placement,
+    test_platform,
+    test_role,
+    test_secrets,
+    test_volumes,
+)
 from tests.diagnosis.collect.test_iam_policy import called_operations, iam_action, policy_actions
 
 FAMILY = "arn:aws:ecs:eu-west-1:210987654321:task-definition/ledger:"
@@ -112,7 +119,13 @@ TRIGGERS: dict[str, Callable[[], LiveEvidence]] = {
         secrets={"arn:aws:ssm:eu-west-1:210987654321:parameter/ledger/dsn": "ParameterNotFound"}
     ),
     "log_group": lambda: LiveEvidence(log_stream=("/svc/ledger", "s"), log_groups=[]),
-    "execution_role": lambda: LiveEvidence(simulation={"logs:CreateLogStream": "implicitDeny"}),
+    "execution_role": lambda: test_role.evidence(
+        simulation={
+            (test_role.ROLE, "logs:CreateLogStream", test_role.STREAM): "implicitDeny",
+            (test_role.ROLE, "ecr:BatchGetImage", test_role.REPOSITORY): "explicitDeny",
+            (test_role.ROLE, "ssm:GetParameters", test_role.PARAM): "implicitDeny",
+        }
+    ),
     "task_definition": _task_definition,
     "image_platform": lambda: test_platform.evidence(
         "ARM64", {}, ["standard_init_linux.go:228: exec user process caused: exec format error"]

@@ -1,5 +1,6 @@
 """collect_wave (rounds 3–4): exactly the evidence the candidate causes need, against moto in-process;
-botocore's Stubber for what moto lacks (iam:SimulatePrincipalPolicy, cloudtrail:LookupEvents)."""
+for what moto lacks, botocore's Stubber (cloudtrail:LookupEvents) and a stand-in policy evaluator
+(iam:SimulatePrincipalPolicy, tests/fakes/iam_simulator.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from diagnosis.collect.core import Core, collect_core
 from diagnosis.collect.target import TargetSpec
 from diagnosis.collect.wave import collect_wave
 from tests.diagnosis.collect.test_core import ACCOUNT, REGION, World, moto_session
+from tests.fakes.iam_simulator import IamSimulator
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/ecsTaskExecutionRole"
 REGISTRY = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com"
@@ -265,32 +267,22 @@ def test_image_tags_are_read_from_ecr(world: World) -> None:
     ecr_service(world, ["v1", "v2"], asked="v9")
     aws, core = core_of(world)
     before = len(aws.log)
-    with Stubber(aws.client("iam")) as stub:
-        stub.add_response(
-            "simulate_principal_policy",
-            {
-                "EvaluationResults": [
-                    {"EvalActionName": a, "EvalDecision": "allowed", "EvalResourceName": "*"}
-                    for a in ("ecr:BatchGetImage", "ecr:GetAuthorizationToken", "ecr:GetDownloadUrlForLayer")
-                ]
-            },
-            {
-                "PolicySourceArn": ROLE,
-                "ActionNames": [
-                    "ecr:BatchGetImage",
-                    "ecr:GetAuthorizationToken",
-                    "ecr:GetDownloadUrlForLayer",
-                ],
-            },
-        )
-        evidence = collect_wave(aws, core, ["image_pull_auth"])
-        stub.assert_no_pending_responses()
+    repository = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/web"
+    iam = IamSimulator(aws.client("iam"), {ROLE: [("ecr:*", "*")]})  # moto has no SimulatePrincipalPolicy
+    evidence = collect_wave(aws, core, ["image_pull_auth"])
+    # ecr:GetAuthorizationToken takes no resource (simulated on "*"); the pull is on the task's repository
+    assert sorted((r["ActionNames"], r.get("ResourceArns")) for r in iam.requests) == [
+        (["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], [repository]),
+        (["ecr:GetAuthorizationToken"], None),
+    ]
     assert "ecr:DescribeImages" in new_calls(aws, before)  # (the stubbed IAM call is not counted)
     assert evidence.images == {"web": ["v9"]}
     assert sorted(evidence.ecr["web"] or []) == ["v1", "v2"]
-    assert evidence.simulation == dict.fromkeys(
-        ("ecr:BatchGetImage", "ecr:GetAuthorizationToken", "ecr:GetDownloadUrlForLayer"), "allowed"
-    )
+    assert evidence.simulation == {
+        (ROLE, "ecr:GetAuthorizationToken", "*"): "allowed",
+        (ROLE, "ecr:BatchGetImage", repository): "allowed",
+        (ROLE, "ecr:GetDownloadUrlForLayer", repository): "allowed",
+    }
     results = {r.name: r for r in run_checks(evidence, ["image_pull_auth"])}
     assert results["ecr_image"].recategorize == "image_not_found"
     assert "v1" in results["ecr_image"].detail
@@ -311,24 +303,25 @@ def test_a_missing_repository_is_an_answer(world: World) -> None:
 def test_only_the_failing_revision_images_are_checked(world: World) -> None:
     ecr_service(world, ["v2"], asked="v2", previous="v1-deleted")
     aws, core = core_of(world)
-    with Stubber(aws.client("iam")) as stub:
-        stub.add_response("simulate_principal_policy", {"EvaluationResults": []}, None)
-        evidence = collect_wave(aws, core, ["image_pull_auth"])
+    IamSimulator(aws.client("iam"), {})
+    evidence = collect_wave(aws, core, ["image_pull_auth"])
     assert evidence.images == {"web": ["v2"]}
     assert not any(r.recategorize for r in run_checks(evidence, ["image_pull_auth"]))
 
 
 def test_secrets_and_parameters_and_the_role_are_checked(world: World) -> None:
     sm = world.session.client("secretsmanager")
-    present = sm.create_secret(Name="prod/api", SecretString="x")["ARN"]
+    key = world.session.client("kms").create_key(Description="orders secrets")["KeyMetadata"]["Arn"]
+    present = sm.create_secret(Name="prod/api", SecretString="x", KmsKeyId=key)["ARN"]
     missing = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:prod/db-AbCdEf"
     world.session.client("ssm").put_parameter(Name="/prod/flag", Value="on", Type="String")
+    flag = f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/prod/flag"
     cluster = world.cluster()
     td = world.task_definition(
         secrets=[
             {"name": "DB_PASSWORD", "valueFrom": f"{missing}:password::"},
-            {"name": "API_KEY", "valueFrom": present},
-            {"name": "FLAG", "valueFrom": f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/prod/flag"},
+            {"name": "API_KEY", "valueFrom": present.rsplit("-", 1)[0]},  # a partial ARN, as often written
+            {"name": "FLAG", "valueFrom": "/prod/flag"},  # a bare name
             {"name": "GONE", "valueFrom": "/prod/gone"},
         ]
     )
@@ -342,31 +335,67 @@ def test_secrets_and_parameters_and_the_role_are_checked(world: World) -> None:
         f"failed: unable to retrieve secret from asm: failed to fetch secret {missing}: ResourceNotFoundException",
     )
     aws, core = core_of(world)
-    with Stubber(aws.client("iam")) as stub:
-        stub.add_response(
-            "simulate_principal_policy",
-            {
-                "EvaluationResults": [
-                    {"EvalActionName": "kms:Decrypt", "EvalDecision": "allowed"},
-                    {"EvalActionName": "secretsmanager:GetSecretValue", "EvalDecision": "implicitDeny"},
-                    {"EvalActionName": "ssm:GetParameters", "EvalDecision": "allowed"},
-                ]
-            },
-            {"PolicySourceArn": ROLE, "ActionNames": ANY},
-        )
-        evidence = collect_wave(aws, core, ["secrets_retrieval"])
+    rounds = aws.rounds
+    iam = IamSimulator(aws.client("iam"), {ROLE: [("ssm:GetParameters", "*"), ("kms:Decrypt", key)]})
+    evidence = collect_wave(aws, core, ["secrets_retrieval"])
+    assert aws.rounds == rounds + 2  # the simulation waits for the secrets' own ARNs and keys: round 4
     assert evidence.secrets == {
         missing: "ResourceNotFoundException",
-        present: "exists",
-        f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/prod/flag": "exists",
+        present.rsplit("-", 1)[0]: "exists",
+        "/prod/flag": "exists",
         "/prod/gone": "ParameterNotFound",
+    }
+    assert evidence.kms_keys[key]["KeyManager"] == "CUSTOMER"  # type: ignore[index]
+    assert iam.asked() == {  # the missing ones are not simulated: secret_exists says they do not exist
+        (ROLE, "secretsmanager:GetSecretValue", present),  # the full ARN DescribeSecret read
+        (ROLE, "ssm:GetParameters", flag),
+        (ROLE, "kms:Decrypt", key),
     }
     assert aws.gaps == []
     results = {r.name: r for r in run_checks(evidence, ["secrets_retrieval"])}
     assert results["secret_exists"].outcome == "confirms"
     assert missing in results["secret_exists"].detail
-    assert "secretsmanager:GetSecretValue" in results["execution_role"].detail
+    assert results["execution_role"].outcome == "confirms"
+    assert (
+        f"{ROLE} is not allowed secretsmanager:GetSecretValue on {present}"
+        in results["execution_role"].detail
+    )
+    assert "kms:Decrypt" not in results["execution_role"].detail.split("is allowed")[0]
+    assert f"customer-managed KMS key {key}: the execution role {ROLE} needs kms:Decrypt" in (
+        results["secret_access"].detail
+    )
     assert "network_path" in results  # the network is read for secrets too
+
+
+def test_an_aws_managed_key_is_neither_described_nor_simulated(world: World) -> None:
+    present = world.session.client("secretsmanager").create_secret(Name="prod/plain", SecretString="x")["ARN"]
+    cluster = world.cluster()
+    td = world.task_definition(secrets=[{"name": "PLAIN", "valueFrom": present}])
+    world.service(cluster, "web", td)
+    world.task(cluster, "web", td, "TaskFailedToStart", "ResourceInitializationError: unable to pull secrets")
+    aws, core = core_of(world)
+    iam = IamSimulator(aws.client("iam"), {ROLE: [("secretsmanager:GetSecretValue", "*")]})
+    evidence = collect_wave(aws, core, ["secrets_retrieval"])
+    assert "kms:DescribeKey" not in aws.log
+    assert iam.asked() == {(ROLE, "secretsmanager:GetSecretValue", present)}
+    [result] = [r for r in run_checks(evidence, ["secrets_retrieval"]) if r.name == "execution_role"]
+    assert result.outcome == "refutes"
+
+
+@pytest.mark.parametrize("error", ["AccessDenied", "Throttling"])
+def test_an_unavailable_simulation_is_a_gap_that_names_the_role_and_the_actions(
+    world: World, error: str
+) -> None:
+    aws, core = log_driver_core(world)
+    IamSimulator(aws.client("iam"), {}, error=error)
+    evidence = collect_wave(aws, core, ["log_driver_init"])
+    [gap] = [g for g in aws.gaps if g.call == "iam:SimulatePrincipalPolicy"]
+    assert f"whether the execution role {ROLE} may logs:CreateLogStream, logs:PutLogEvents on " in gap.what
+    assert ":log-group:/ecs/missing:log-stream:ecs/app/" in gap.what
+    assert evidence.simulation == {}
+    [result] = [r for r in run_checks(evidence, ["log_driver_init"]) if r.name == "execution_role"]
+    assert result.outcome == "inconclusive" and "check by hand" in result.detail
+    assert result.names["execution_role_arn"] == ROLE
 
 
 def log_driver_core(world: World) -> tuple[Aws, Core]:
@@ -387,18 +416,16 @@ def log_driver_core(world: World) -> tuple[Aws, Core]:
 
 def test_log_driver_init_reads_the_log_groups(world: World) -> None:
     aws, core = log_driver_core(world)
-    with Stubber(aws.client("iam")) as stub:
-        stub.add_response("simulate_principal_policy", {"EvaluationResults": []}, None)
-        evidence = collect_wave(aws, core, ["log_driver_init"])
+    IamSimulator(aws.client("iam"), {ROLE: [("logs:*", "*")]})
+    evidence = collect_wave(aws, core, ["log_driver_init"])
     assert evidence.log_groups == ["/ecs/missing-old"]
     assert "logs:DescribeLogGroups" in aws.log
 
 
 def test_log_driver_init_names_the_missing_log_group(world: World) -> None:
     aws, core = log_driver_core(world)
-    with Stubber(aws.client("iam")) as stub:
-        stub.add_response("simulate_principal_policy", {"EvaluationResults": []}, None)
-        evidence = collect_wave(aws, core, ["log_driver_init"])
+    IamSimulator(aws.client("iam"), {ROLE: [("logs:*", "*")]})
+    evidence = collect_wave(aws, core, ["log_driver_init"])
     results = {r.name: r for r in run_checks(evidence, ["log_driver_init"])}
     assert results["log_group"].outcome == "confirms"
     assert "/ecs/missing" in results["log_group"].detail

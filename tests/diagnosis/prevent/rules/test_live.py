@@ -11,7 +11,7 @@ from diagnosis.checks.evidence import LiveEvidence
 from diagnosis.prevent.model import Subject
 from diagnosis.prevent.rules import LIVE
 from diagnosis.prevent.run import check_subjects
-from tests.diagnosis.prevent.builders import container, service, taskdef
+from tests.diagnosis.prevent.builders import EXECUTION_ROLE, container, service, taskdef
 
 ARN = "arn:aws:ecs:eu-west-1:111122223333:task-definition/web:3"
 SECRET = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-AbCdEf"
@@ -85,10 +85,16 @@ def test_a_secret_that_does_not_exist_fails() -> None:
 
 
 def test_a_denied_execution_role_action_fails() -> None:
-    denied = live(simulation={"ecr:BatchGetImage": "implicitDeny", "ecr:GetAuthorizationToken": "allowed"})
+    repository = "arn:aws:ecr:eu-west-1:111122223333:repository/app"  # the task's own image's repository
+    decided = {(EXECUTION_ROLE, "ecr:GetAuthorizationToken", "*"): "allowed"}
+    denied = live(simulation={**decided, (EXECUTION_ROLE, "ecr:BatchGetImage", repository): "implicitDeny"})
     [result] = found(denied, "execution_role_allowed")
-    assert "ecr:BatchGetImage" in result.fact
-    assert found(live(simulation={"ecr:BatchGetImage": "allowed"}), "execution_role_allowed") == []
+    assert f"ecr:BatchGetImage on {repository}" in result.fact
+    allowed = {
+        (EXECUTION_ROLE, a, repository): "allowed"
+        for a in ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
+    }
+    assert found(live(simulation={**decided, **allowed}), "execution_role_allowed") == []
 
 
 def test_a_missing_log_group_fails_unless_the_task_creates_it() -> None:

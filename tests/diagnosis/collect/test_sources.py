@@ -1,0 +1,151 @@
+"""The simulation and KMS sources planned on a built Plan: which calls, on which resources, for whom."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from diagnosis.checks import needs_of
+from diagnosis.checks.evidence import LiveEvidence
+from diagnosis.collect.aws import Outcome
+from diagnosis.collect.core import Core
+from diagnosis.collect.plan import Plan
+from diagnosis.collect.sources import KMS, MAX_SIMULATIONS, SIMULATION
+from diagnosis.collect.target import TargetSpec
+from tests.diagnosis.checks import test_role as built
+from tests.diagnosis.checks.test_role import (
+    ACCOUNT,
+    KEY,
+    PARAM,
+    REGION,
+    REPOSITORY,
+    ROLE,
+    SECRET,
+    SECRET_FULL,
+    STREAM,
+)
+
+
+def plan_of(evidence: LiveEvidence, candidates: list[str]) -> Plan:
+    core = Core(TargetSpec(cluster="prod", service="ledger"), None, evidence.tasks, evidence.task_definitions)
+    return Plan(core, evidence, needs_of(candidates), candidates)
+
+
+def simulations(evidence: LiveEvidence, candidates: list[str]) -> list[tuple[str, list[str], Any]]:
+    calls = SIMULATION.plan(plan_of(evidence, candidates))
+    assert {c.operation for c in calls.values()} <= {"simulate_principal_policy"}
+    return sorted(
+        (c.params["PolicySourceArn"], c.params["ActionNames"], c.params.get("ResourceArns"))
+        for c in calls.values()
+    )
+
+
+def test_one_call_per_distinct_resource_set_of_the_task_s_own_references() -> None:
+    """Before, one call for the union of every candidate's actions, with no ResourceArns at all."""
+    assert simulations(built.evidence(), ["image_pull_auth", "log_driver_init"]) == [
+        (ROLE, ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], [REPOSITORY]),
+        (ROLE, ["ecr:GetAuthorizationToken"], None),  # no ResourceArns: "*", the only resource it takes
+        (ROLE, ["logs:CreateLogStream", "logs:PutLogEvents"], [STREAM]),
+    ]
+    assert simulations(built.evidence(), ["secrets_retrieval"]) == [
+        (ROLE, ["kms:Decrypt"], [KEY]),
+        (ROLE, ["secretsmanager:GetSecretValue"], [SECRET_FULL]),
+        (ROLE, ["ssm:GetParameters"], [PARAM]),
+    ]
+
+
+def test_a_cause_with_no_role_references_plans_no_simulation() -> None:
+    td = built.definition(image="docker.io/library/nginx:1.27", secrets=[])
+    assert simulations(built.evidence(td), ["image_pull_auth"]) == []
+    assert simulations(built.evidence(), ["oom"]) == []
+
+
+def test_no_execution_role_on_ec2_is_a_gap_naming_the_instance_role_and_the_actions() -> None:
+    evidence = built.evidence(built.definition(role=None), launch="EC2")
+    assert simulations(evidence, ["image_pull_auth"]) == []
+    [gap] = evidence.gaps
+    assert gap.what.startswith("whether the container instance role of ledger:12 may ")
+    assert f"ecr:BatchGetImage on {REPOSITORY}" in gap.what
+    assert "check it by hand" in gap.reason
+    fargate = built.evidence(built.definition(role=None))
+    assert simulations(fargate, ["image_pull_auth"]) == [] and fargate.gaps == []  # the check confirms it
+
+
+def test_simulations_past_the_bound_are_gaps_not_dropped() -> None:
+    td = built.definition()
+    td["containerDefinitions"] += [
+        {
+            **td["containerDefinitions"][0],
+            "name": f"side{i}",
+            "image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/s{i}:1",
+        }
+        for i in range(MAX_SIMULATIONS)
+    ]
+    evidence = built.evidence(td)
+    calls = SIMULATION.plan(plan_of(evidence, ["image_pull_auth", "log_driver_init", "secrets_retrieval"]))
+    assert len(calls) == MAX_SIMULATIONS
+    assert evidence.gaps and all("not simulated" in g.reason for g in evidence.gaps)
+
+
+def test_both_answer_shapes_are_read_per_resource() -> None:
+    evidence = LiveEvidence()
+    other = SECRET_FULL.replace("ledger/db", "ledger/cache")
+    current = {
+        "EvalActionName": "secretsmanager:GetSecretValue",
+        "EvalDecision": "implicitDeny",
+        "ResourceSpecificResults": [
+            {"EvalResourceName": SECRET_FULL, "EvalResourceDecision": "allowed"},
+            {"EvalResourceName": other, "EvalResourceDecision": "implicitDeny"},
+        ],
+    }
+    legacy = [
+        {"EvalActionName": "ssm:GetParameters", "EvalResourceName": PARAM, "EvalDecision": "explicitDeny"},
+        {"EvalActionName": "ecr:GetAuthorizationToken", "EvalResourceName": "*", "EvalDecision": "allowed"},
+    ]
+    SIMULATION.absorb(
+        evidence,
+        {
+            f"simulate:0:{ROLE}": Outcome(data={"EvaluationResults": [current]}),
+            f"simulate:1:{ROLE}": Outcome(data={"EvaluationResults": legacy}),
+            "simulate:2:arn:aws:iam::1:role/x": Outcome(error="AccessDenied"),
+        },
+    )
+    assert evidence.simulation == {
+        (ROLE, "secretsmanager:GetSecretValue", SECRET_FULL): "allowed",
+        (ROLE, "secretsmanager:GetSecretValue", other): "implicitDeny",
+        (ROLE, "ssm:GetParameters", PARAM): "explicitDeny",
+        (ROLE, "ecr:GetAuthorizationToken", "*"): "allowed",
+    }
+
+
+def test_kms_describes_the_keys_of_the_task_s_own_secrets_unless_named_aws_managed() -> None:
+    evidence = built.evidence(
+        secret_details={
+            SECRET: {"ARN": SECRET_FULL, "KmsKeyId": "alias/ledger"},
+            built.PARAM_NAME: {"KeyId": "alias/aws/ssm"},
+            "arn:aws:secretsmanager:x:1:secret:not-referenced": {"KmsKeyId": KEY},
+        },
+        kms_keys={},
+    )
+    calls = KMS.plan(plan_of(evidence, ["secrets_retrieval"]))
+    assert [(c.operation, c.params) for c in calls.values()] == [("describe_key", {"KeyId": "alias/ledger"})]
+    assert KMS.plan(plan_of(evidence, ["oom"])) == {}
+    KMS.absorb(
+        evidence,
+        {
+            "kms:alias/ledger": Outcome(
+                data={
+                    "KeyMetadata": {
+                        "Arn": KEY,
+                        "KeyManager": "CUSTOMER",
+                        "KeyState": "Enabled",
+                        "Description": "x",
+                    }
+                }
+            ),
+            "kms:alias/gone": Outcome(error="NotFoundException"),
+        },
+    )
+    assert evidence.kms_keys == {
+        "alias/ledger": {"Arn": KEY, "KeyManager": "CUSTOMER", "KeyState": "Enabled"},
+        "alias/gone": "NotFoundException",
+    }
