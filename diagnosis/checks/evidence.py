@@ -62,7 +62,7 @@ class LiveEvidence:
     log_groups: list[str] | None = None
     # (role, IAM action, resource ARN) -> allowed | explicitDeny | implicitDeny; what is absent was not simulated
     simulation: dict[tuple[str, str, str], str] = field(default_factory=dict)
-    kms_keys: dict[str, dict[str, Any] | str] = field(default_factory=dict)  # key as named -> metadata | error
+    kms_keys: dict[str, dict[str, Any] | str] = field(default_factory=dict)  # key -> metadata | error code
     gaps: list[Gap] = field(default_factory=list)  # what a collector could not even ask (no role to simulate)
     trail: list[dict[str, Any]] | None = None
     # The facts an expert states (diagnosis/collect/facts.py fills them; None: not read, a gap says why).

@@ -198,9 +198,9 @@ def check_role(evidence: LiveEvidence, category: str) -> list[CheckResult]:
         for p, d in denied
     ]
     if allowed:
-        lines.append(f"the execution role {role} is allowed {_listed(allowed)}")
+        lines.append(f"the execution role {role} is allowed {listed(allowed)}")
     if unknown:
-        lines.append(f"not simulated (check by hand that the execution role {role} may): {_listed(unknown)}")
+        lines.append(f"not simulated (check by hand that the execution role {role} may): {listed(unknown)}")
     # Only the role's policies were simulated: a key policy can grant kms:Decrypt without them.
     proven = [d for p, d in denied if d == "explicitDeny" or p.action != "kms:Decrypt"]
     outcome: Outcome = "confirms" if proven else "inconclusive" if denied or unknown else "refutes"
@@ -223,7 +223,7 @@ def _no_role(
     EC2 the container instance's role pulls from ECR and writes logs, and that role is not simulated."""
     if not wanted:
         return []
-    what = _listed(wanted)
+    what = listed(wanted)
     if not instance_role_acts(evidence, definition, wanted):
         detail = f"task definition {revision} has no execution role, so nothing may {what}"
         item = EvidenceItem(source="ecs:DescribeTaskDefinition", fact=detail)
@@ -244,7 +244,7 @@ def instance_role_acts(evidence: LiveEvidence, definition: dict[str, Any], wante
     return not fargate and not any(p.action.startswith(("secretsmanager:", "ssm:", "kms:")) for p in wanted)
 
 
-def _listed(permissions: list[Permission]) -> str:
+def listed(permissions: list[Permission]) -> str:
     """`a, b on R1; c on R2`: the actions grouped by resource, in the order they were needed."""
     by_resource: dict[str, list[str]] = {}
     for p in permissions:

@@ -24,7 +24,7 @@ from diagnosis.collect.core import Core
 from diagnosis.collect.plan import Plan, Source, ignore, nothing
 from diagnosis.models import Gap
 
-MAX_SECRETS, MAX_SIMULATIONS = 4, 4
+MAX_SECRETS, MAX_SIMULATIONS = 4, 2  # simulations: one per execution role
 
 CORE = Source(nothing, ignore)  # read in rounds 1–2 for every diagnosis
 
@@ -366,9 +366,10 @@ LOG_GROUPS = Source(_plan_log_groups, _absorb_log_groups)
 
 
 def _plan_simulation(plan: Plan) -> dict[str, Call]:
-    """One iam:SimulatePrincipalPolicy per execution role and distinct set of resources: the actions the task
-    of each wanting cause needs (`role.needed`), on its own repositories, secrets, keys and log streams."""
-    wanted: dict[str, dict[str, set[str]]] = {}  # role -> action -> resources
+    """One iam:SimulatePrincipalPolicy per execution role: the actions the task of each wanting cause needs
+    (`role.needed`) on its own repositories, secrets, keys and log streams. AWS evaluates every action on
+    every resource of a call; only the pairs a task needs are read back, so one call serves them all."""
+    wanted: dict[str, list[role.Permission]] = {}
     for category in sorted(plan.wanted.get(needs.ROLE_SIMULATION.name, set())):
         arn, revision, definition = role.execution_role(plan.evidence, category)
         permissions = [
@@ -376,38 +377,36 @@ def _plan_simulation(plan: Plan) -> dict[str, Call]:
         ]
         if not arn and permissions and role.instance_role_acts(plan.evidence, definition, permissions):
             _unsimulated(plan.evidence, f"the container instance role of {revision}", permissions)
-        for permission in permissions if arn else []:
-            wanted.setdefault(arn, {}).setdefault(permission.action, set()).add(permission.resource)
+        if arn:
+            wanted.setdefault(arn, [])
+            wanted[arn] += [p for p in permissions if p not in wanted[arn]]
     calls: dict[str, Call] = {}
-    for arn, actions in sorted(wanted.items()):
-        by_resources: dict[tuple[str, ...], list[str]] = {}
-        for action, on in sorted(actions.items()):
-            by_resources.setdefault(tuple(sorted(on)), []).append(action)
-        for resources, names in sorted(by_resources.items()):
-            what = f"whether the execution role {arn} may {', '.join(names)} on {', '.join(resources)}"
-            params: dict[str, Any] = {"PolicySourceArn": arn, "ActionNames": names}
-            if resources != ("*",):
-                params["ResourceArns"] = list(resources)
-            if len(calls) < MAX_SIMULATIONS:
-                calls[f"simulate:{len(calls)}:{arn}"] = Call(
-                    "iam", "simulate_principal_policy", params, what, max_items=1000
-                )
-            else:
-                plan.evidence.gaps.append(
-                    Gap(
-                        what=what,
-                        reason=f"not simulated: a diagnosis makes at most {MAX_SIMULATIONS} simulations",
-                    )
-                )
+    for arn, permissions in sorted(wanted.items()):
+        if not permissions:
+            continue
+        what = f"whether the execution role {arn} may {role.listed(permissions)}"
+        resources = sorted({p.resource for p in permissions})
+        params: dict[str, Any] = {
+            "PolicySourceArn": arn,
+            "ActionNames": sorted({p.action for p in permissions}),
+        }
+        if resources != ["*"]:
+            params["ResourceArns"] = resources
+        if len(calls) < MAX_SIMULATIONS:
+            calls[f"simulate:{len(calls)}:{arn}"] = Call(
+                "iam", "simulate_principal_policy", params, what, max_items=1000
+            )
+        else:
+            reason = f"not simulated: a diagnosis simulates at most {MAX_SIMULATIONS} roles"
+            plan.evidence.gaps.append(Gap(what=what, reason=reason))
     return calls
 
 
 def _unsimulated(evidence: LiveEvidence, who: str, permissions: list[role.Permission]) -> None:
     """No executionRoleArn on EC2: the gap says which role and actions to check by hand."""
-    listed = "; ".join(f"{p.action} on {p.resource}" for p in permissions)
     evidence.gaps.append(
         Gap(
-            what=f"whether {who} may {listed}",
+            what=f"whether {who} may {role.listed(permissions)}",
             reason="the task definition has no executionRoleArn: the EC2 container instance role acts for "
             "it, and it is not simulated (check it by hand)",
         )

@@ -39,17 +39,51 @@ def simulations(evidence: LiveEvidence, candidates: list[str]) -> list[tuple[str
     )
 
 
-def test_one_call_per_distinct_resource_set_of_the_task_s_own_references() -> None:
+def test_one_call_per_role_on_the_task_s_own_references() -> None:
     """Before, one call for the union of every candidate's actions, with no ResourceArns at all."""
     assert simulations(built.evidence(), ["image_pull_auth", "log_driver_init"]) == [
-        (ROLE, ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], [REPOSITORY]),
-        (ROLE, ["ecr:GetAuthorizationToken"], None),  # no ResourceArns: "*", the only resource it takes
-        (ROLE, ["logs:CreateLogStream", "logs:PutLogEvents"], [STREAM]),
+        (
+            ROLE,
+            [
+                "ecr:BatchGetImage",
+                "ecr:GetAuthorizationToken",
+                "ecr:GetDownloadUrlForLayer",
+                "logs:CreateLogStream",
+                "logs:PutLogEvents",
+            ],
+            ["*", REPOSITORY, STREAM],  # "*" for ecr:GetAuthorizationToken, the only resource it takes
+        ),
     ]
     assert simulations(built.evidence(), ["secrets_retrieval"]) == [
-        (ROLE, ["kms:Decrypt"], [KEY]),
-        (ROLE, ["secretsmanager:GetSecretValue"], [SECRET_FULL]),
-        (ROLE, ["ssm:GetParameters"], [PARAM]),
+        (
+            ROLE,
+            ["kms:Decrypt", "secretsmanager:GetSecretValue", "ssm:GetParameters"],
+            [KEY, SECRET_FULL, PARAM],
+        ),
+    ]
+    td = built.definition(image="docker.io/library/nginx:1.27", secrets=[], logConfiguration=None)
+    td["containerDefinitions"][0]["repositoryCredentials"] = {"credentialsParameter": SECRET_FULL}
+    evidence = built.evidence(td, secrets={SECRET_FULL: "exists"}, secret_details={})
+    assert simulations(evidence, ["image_pull_auth"]) == [
+        (ROLE, ["secretsmanager:GetSecretValue"], [SECRET_FULL])
+    ]
+
+
+def test_each_role_is_simulated_on_its_own_task_s_needs() -> None:
+    evidence = built.evidence()
+    old = built.definition(role=built.OTHER_ROLE, arn=built.OLD_TD)
+    evidence.task_definitions[built.OLD_TD] = old
+    old_task = {
+        **evidence.tasks[0],
+        "taskArn": evidence.tasks[0]["taskArn"][:-4] + "beef",
+        "taskDefinitionArn": built.OLD_TD,
+    }
+    evidence.tasks.append(old_task)
+    evidence.explained = {"image_pull_auth": ["9f" * 14 + "beef"], "log_driver_init": ["9f" * 16]}
+    found = simulations(evidence, ["image_pull_auth", "log_driver_init"])
+    assert [(r, a) for r, a, _ in found] == [
+        (built.OTHER_ROLE, ["ecr:BatchGetImage", "ecr:GetAuthorizationToken", "ecr:GetDownloadUrlForLayer"]),
+        (ROLE, ["logs:CreateLogStream", "logs:PutLogEvents"]),
     ]
 
 
@@ -64,26 +98,32 @@ def test_no_execution_role_on_ec2_is_a_gap_naming_the_instance_role_and_the_acti
     assert simulations(evidence, ["image_pull_auth"]) == []
     [gap] = evidence.gaps
     assert gap.what.startswith("whether the container instance role of ledger:12 may ")
-    assert f"ecr:BatchGetImage on {REPOSITORY}" in gap.what
+    assert f"ecr:BatchGetImage, ecr:GetDownloadUrlForLayer on {REPOSITORY}" in gap.what
     assert "check it by hand" in gap.reason
     fargate = built.evidence(built.definition(role=None))
     assert simulations(fargate, ["image_pull_auth"]) == [] and fargate.gaps == []  # the check confirms it
 
 
 def test_simulations_past_the_bound_are_gaps_not_dropped() -> None:
-    td = built.definition()
-    td["containerDefinitions"] += [
-        {
-            **td["containerDefinitions"][0],
-            "name": f"side{i}",
-            "image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/s{i}:1",
-        }
-        for i in range(MAX_SIMULATIONS)
-    ]
-    evidence = built.evidence(td)
-    calls = SIMULATION.plan(plan_of(evidence, ["image_pull_auth", "log_driver_init", "secrets_retrieval"]))
+    evidence = built.evidence()
+    roles = [f"arn:aws:iam::{ACCOUNT}:role/exec-{i}" for i in range(MAX_SIMULATIONS + 1)]
+    categories = ["image_pull_auth", "log_driver_init", "secrets_retrieval"][: len(roles)]
+    for i, (arn, category) in enumerate(zip(roles, categories, strict=False)):
+        td_arn = f"{built.TD[:-3]}:{20 + i}"
+        evidence.task_definitions[td_arn] = built.definition(role=arn, arn=td_arn)
+        task_id = f"{i:02d}" * 16
+        evidence.tasks.append(
+            {
+                **evidence.tasks[0],
+                "taskArn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/prod/{task_id}",
+                "taskDefinitionArn": td_arn,
+            }
+        )
+        evidence.explained[category] = [task_id]
+    calls = SIMULATION.plan(plan_of(evidence, categories))
     assert len(calls) == MAX_SIMULATIONS
-    assert evidence.gaps and all("not simulated" in g.reason for g in evidence.gaps)
+    [gap] = evidence.gaps
+    assert "not simulated" in gap.reason and gap.what.startswith("whether the execution role arn:")
 
 
 def test_both_answer_shapes_are_read_per_resource() -> None:

@@ -270,19 +270,23 @@ def test_image_tags_are_read_from_ecr(world: World) -> None:
     repository = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/web"
     iam = IamSimulator(aws.client("iam"), {ROLE: [("ecr:*", "*")]})  # moto has no SimulatePrincipalPolicy
     evidence = collect_wave(aws, core, ["image_pull_auth"])
-    # ecr:GetAuthorizationToken takes no resource (simulated on "*"); the pull is on the task's repository
-    assert sorted((r["ActionNames"], r.get("ResourceArns")) for r in iam.requests) == [
-        (["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], [repository]),
-        (["ecr:GetAuthorizationToken"], None),
+    # ecr:GetAuthorizationToken takes no resource (read on "*"); the pull is read on the task's repository
+    [request] = iam.requests
+    assert request["ResourceArns"] == ["*", repository]
+    assert request["ActionNames"] == [
+        "ecr:BatchGetImage",
+        "ecr:GetAuthorizationToken",
+        "ecr:GetDownloadUrlForLayer",
     ]
     assert "ecr:DescribeImages" in new_calls(aws, before)  # (the stubbed IAM call is not counted)
     assert evidence.images == {"web": ["v9"]}
     assert sorted(evidence.ecr["web"] or []) == ["v1", "v2"]
-    assert evidence.simulation == {
-        (ROLE, "ecr:GetAuthorizationToken", "*"): "allowed",
-        (ROLE, "ecr:BatchGetImage", repository): "allowed",
-        (ROLE, "ecr:GetDownloadUrlForLayer", repository): "allowed",
+    needed = {
+        (ROLE, "ecr:GetAuthorizationToken", "*"),
+        (ROLE, "ecr:BatchGetImage", repository),
+        (ROLE, "ecr:GetDownloadUrlForLayer", repository),
     }
+    assert {evidence.simulation[pair] for pair in needed} == {"allowed"}
     results = {r.name: r for r in run_checks(evidence, ["image_pull_auth"])}
     assert results["ecr_image"].recategorize == "image_not_found"
     assert "v1" in results["ecr_image"].detail
@@ -346,11 +350,12 @@ def test_secrets_and_parameters_and_the_role_are_checked(world: World) -> None:
         "/prod/gone": "ParameterNotFound",
     }
     assert evidence.kms_keys[key]["KeyManager"] == "CUSTOMER"  # type: ignore[index]
-    assert iam.asked() == {  # the missing ones are not simulated: secret_exists says they do not exist
-        (ROLE, "secretsmanager:GetSecretValue", present),  # the full ARN DescribeSecret read
-        (ROLE, "ssm:GetParameters", flag),
-        (ROLE, "kms:Decrypt", key),
-    }
+    [request] = iam.requests  # the missing ones are not simulated: secret_exists says they do not exist
+    assert request["PolicySourceArn"] == ROLE
+    assert request["ActionNames"] == ["kms:Decrypt", "secretsmanager:GetSecretValue", "ssm:GetParameters"]
+    assert request["ResourceArns"] == sorted(
+        [key, present, flag]
+    )  # present: the full ARN DescribeSecret read
     assert aws.gaps == []
     results = {r.name: r for r in run_checks(evidence, ["secrets_retrieval"])}
     assert results["secret_exists"].outcome == "confirms"
