@@ -105,6 +105,7 @@ def test_values_schema_is_a_valid_draft_7_schema(schema: dict[str, Any]) -> None
         ({"image": {"pullPolicy": "Sometimes"}}, "/image/pullPolicy"),
         ({"slack": {"botToken": "xoxp-user-token"}}, "/slack/botToken"),
         ({"config": {"operators": ["alice"]}}, "/config/operators"),
+        ({"config": {"guardrails": [{"name": "x", "mode": "maybe"}]}}, "/config/guardrails/0/mode"),
         ({"config": {"historyRetentionDays": 1000}}, "/config/historyRetentionDays"),
         ({"worker": {"enabled": "yes"}}, "/worker/enabled"),
         ({"web": {"port": 80}}, "/web/port"),
@@ -376,6 +377,7 @@ def test_irsa_and_settings(helm: Renderer) -> None:
         "AWS_REGION": "us-east-1",
         "ECS_WHY_CLUSTERS": "prod,staging",
         "ECS_WHY_OPERATORS": "U012AB3CD,S0614TZR7",
+        "ECS_WHY_GUARDRAILS": data["ECS_WHY_GUARDRAILS"],
         "ECS_WHY_ACCOUNTS": data["ECS_WHY_ACCOUNTS"],
         "ECS_WHY_SQS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/ecs-why-events",
         "ECS_WHY_REMEDIATION_ROLE_ARN": "arn:aws:iam::123456789012:role/ecs-why-remediation",
@@ -393,6 +395,11 @@ def test_irsa_and_settings(helm: Renderer) -> None:
             "external_id": "ecs-why-prod",
         }
     ]
+    guardrails = json.loads(data["ECS_WHY_GUARDRAILS"])
+    assert [(r["name"], r["mode"]) for r in guardrails] == [("prod-two-person", "approve"), ("frozen", "deny")]
+    from bot.guardrails.rules import Rule
+
+    assert [Rule(**r).name for r in guardrails] == ["prod-two-person", "frozen"], "the app reads what the chart sets"
     # the Redis URL of an ElastiCache cluster is a secret too (it may carry a password)
     assert "cache.amazonaws.com" not in json.dumps(one(docs, "ConfigMap"))
     assert "REDIS_URL" in one(docs, "Secret")["data"]
