@@ -26,6 +26,7 @@ from bot.commands import Command
 from bot.events.groups import group_key
 from bot.events.lifecycle import notice_of
 from bot.events.notifier import Notice, NotifyFailed
+from bot.guardrails.policy import Request
 from bot.services import Services
 from bot.store import StoreUnavailable
 from diagnosis.knowledge import CATALOG
@@ -230,12 +231,17 @@ def register(app: App, services: Services) -> None:
         if not valid_fingerprint(fingerprint):
             respond(response_type="ephemeral", replace_original=False, text="⚠️ This button is not valid.")
             return
-        operators = services.remediator.operators
-        if not operators.allowed(user):  # silencing a channel's alerts is an operator's call, like a fix
+        account, _region, cluster, service, _category = fingerprint.split(":")
+        policy = services.remediator.policy  # silencing a service's alerts is for who may fix it
+        if not policy.may_fix(user, cluster, service, account or None):
+            who = policy.who_may(
+                Request(user, "", cluster, service, account or None, None, None), any_action=True
+            )
             respond(
                 response_type="ephemeral",
                 replace_original=False,
-                text=f"🚫 Only operators may mute alerts; allowed: {escape(operators.describe())}.",
+                text=f"🚫 Only people a guardrail rule lets fix {escape(cluster)}/{escape(service)} may mute "
+                f"its alerts; allowed: {who}.",
             )
             return
         try:

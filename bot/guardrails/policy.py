@@ -108,21 +108,31 @@ class Policy:
     def may_approve(self, user: str, decision: Decision) -> bool:
         return decision.mode == "approve" and self.includes(user, decision.approvers)
 
-    def who_may(self, request: Request) -> str:
+    def may_fix(self, user: str, cluster: str, service: str, account: str | None = None) -> bool:
+        """Whether some allow or approve rule lets `user` ask for any fix on this service (who may mute its
+        alerts). Tags are not read here: a rule about tags does not count."""
+        request = Request(user, "", cluster, service, account, None, None)
+        return any(
+            rule.mode != "deny" and self._covers(rule, request, any_action=True) and self._names(rule, user)
+            for rule in self.rules
+        )
+
+    def who_may(self, request: Request, any_action: bool = False) -> str:
         """Slack mrkdwn: who some allow or approve rule lets run this change (for a refusal)."""
         ids: list[str] = []
         for rule in self.rules:
-            if rule.mode != "deny" and self._covers(rule, request):
+            if rule.mode != "deny" and self._covers(rule, request, any_action):
                 ids += [i for i in (*rule.users, *rule.groups) if i not in ids]
         if not ids:
             return "nobody: no rule of ECS_WHY_GUARDRAILS (or ECS_WHY_OPERATORS) allows it"
         return ", ".join("anyone" if i == ANYONE else mention(i) for i in ids)
 
-    def _covers(self, rule: Rule, request: Request) -> bool:
-        """The rule is about this action kind and this service (who asks is checked apart)."""
+    def _covers(self, rule: Rule, request: Request, any_action: bool = False) -> bool:
+        """The rule is about this action kind (or, `any_action`, some kind) and this service (who asks is
+        checked apart)."""
         accounts = [a for a in (request.account, request.account_alias) if a]
         return (
-            _any(rule.actions, [request.kind])
+            (any_action or _any(rule.actions, [request.kind]))
             and (rule.accounts == [ANYONE] or _any(rule.accounts, accounts))
             and _any(rule.clusters, [request.cluster])
             and _any(rule.services, [request.service])

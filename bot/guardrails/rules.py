@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 Mode = Literal["allow", "approve", "deny"]
 ANYONE = "*"
-_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
-_GROUP = re.compile(r"^S[A-Z0-9]{2,}$")
+_USER = re.compile(r"^[UW][A-Z0-9]+$")
+_GROUP = re.compile(r"^S[A-Z0-9]+$")
 OPERATORS_RULE = "ECS_WHY_OPERATORS"  # the name of the rule the deprecated operators list becomes
 
 

@@ -12,7 +12,10 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from bot import metrics
+from bot.authz import GroupCache
 from bot.events.notifier import Notice, NotifyFailed
+from bot.guardrails.policy import Policy
+from bot.guardrails.rules import Rule
 from bot.store import Store, StoreUnavailable
 from handlers import register_all
 from handlers.notify import SlackNotifier, group_message, update_reply, valid_fingerprint
@@ -97,10 +100,21 @@ def test_mute_values_are_checked(value: str, ok: bool) -> None:
 
 
 def mute_listener(store: Any, allowed: bool = True) -> Any:
+    """The mute listener under guardrails that let U7 fix FP's service (or, `allowed=False`, U0OPS only)."""
     app = App(token="xoxb-test", signing_secret="secret", token_verification_enabled=False)
     services = MagicMock(store=store)
-    services.remediator.operators.allowed.side_effect = lambda user: allowed
-    services.remediator.operators.describe.return_value = "U0OPS"
+    rules = [
+        Rule(
+            name="web-team",
+            mode="allow",
+            services=["web-*"],
+            actions=["rollback"],
+            users=["U7" if allowed else "U0OPS"],
+        ),
+        Rule(name="frozen", mode="deny", services=["web-*"], users=["*"], actions=["increase_memory"]),
+        Rule(name="elsewhere", mode="allow", services=["billing"], users=["U7"]),
+    ]
+    services.remediator.policy = Policy(rules, GroupCache(lambda g: set()))
     register_all(app, services)
     for listener in app._listeners:
         if [f.__name__ for f in listener.lazy_functions] == ["mute"]:
@@ -131,7 +145,9 @@ def test_only_operators_may_mute(store: Store) -> None:
     client, respond = MagicMock(), MagicMock()
     mute_listener(store, allowed=False)(**click(FP), client=client, respond=respond)
     assert not store.muted(f"{FP}|C1")
-    assert respond.call_args.kwargs["text"] == "🚫 Only operators may mute alerts; allowed: U0OPS."
+    assert respond.call_args.kwargs["text"] == (
+        "🚫 Only people a guardrail rule lets fix prod/web-api may mute its alerts; allowed: <@U0OPS>."
+    )
     client.chat_postMessage.assert_not_called()
 
 

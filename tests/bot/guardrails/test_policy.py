@@ -199,3 +199,19 @@ def test_a_refusal_says_who_may() -> None:
 def test_bad_rules_are_refused_with_what_is_wrong(rule: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         Rule(**rule)
+
+
+def test_who_may_mute_a_services_alerts_is_who_may_fix_it() -> None:
+    p = policy(
+        {"name": "web", "mode": "approve", "services": ["web-*"], "actions": ["rollback"], "users": [ALICE]},
+        {"name": "tagged", "mode": "allow", "tags": {"team": "web"}, "users": [BOB]},
+        {"name": "no-one", "mode": "deny", "users": [CAROL]},
+        operators=("U0OPS",),
+    )
+    assert p.may_fix(ALICE, "prod", "web-api"), "any kind of fix, in allow or approve mode"
+    assert not p.may_fix(ALICE, "prod", "billing")
+    assert not p.may_fix(BOB, "prod", "web-api"), (
+        "tags are not read for a mute: a rule about tags does not count"
+    )
+    assert not p.may_fix(CAROL, "prod", "web-api")
+    assert p.may_fix("U0OPS", "prod", "billing")
