@@ -18,12 +18,24 @@ _ARN_REGION = re.compile(r"\barn:aws[\w-]*:(?!iam:|s3:)[\w-]+:([a-z]{2}(?:-gov)?
 def remediations(
     knowledge: CategoryInfo, names: Mapping[str, str], context: Mapping[str, str]
 ) -> list[Remediation]:
+    back_to = earlier_revision(names)  # the rollback step and button go back to the same revision
+    names = {**names, "previous_task_def": back_to} if back_to else names
     steps = [
         _step(step.text, step.command, context.get("region", ""), _values(step.text, step.command, names))
         for step in knowledge.steps
+        if not _nothing_to_go_back_to(step.text + (step.command or ""), names)
     ]
     steps.extend(Remediation(step=a.label, action=a) for a in _actions(knowledge, names))
     return steps
+
+
+def _nothing_to_go_back_to(template: str, names: Mapping[str, str]) -> bool:
+    """A step back to the previous revision, when the failing revision is known to be its family's first."""
+    return (
+        "previous_task_def" in _placeholders(template)
+        and bool(names.get("task_def"))
+        and not earlier_revision(names)
+    )
 
 
 def _values(text: str, command: str | None, names: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
@@ -72,7 +84,7 @@ def earlier_revision(names: Mapping[str, str]) -> str:
     if previous and previous != current:
         return previous
     family, _, number = current.rpartition(":")
-    if family and number.isdigit() and int(number) > 1:
+    if family and number.isascii() and number.isdigit() and len(number) < 10 and int(number) > 1:
         return f"{family}:{int(number) - 1}"
     return ""
 

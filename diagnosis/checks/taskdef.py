@@ -9,11 +9,10 @@ shorter than the observed start, a load-balanced port the container does not exp
 
 from __future__ import annotations
 
-import re
-import shlex
 from typing import Any
 
 from diagnosis.checks import needs
+from diagnosis.checks.command import argv_text, command_facts
 from diagnosis.checks.evidence import (
     CheckResult,
     LiveCheck,
@@ -28,14 +27,13 @@ from diagnosis.redact import redact
 
 SOURCE = "ecs:DescribeTaskDefinition"
 MEMORY_CAUSES = {"oom", "invalid_task_definition_or_parameter", "placement_insufficient_resources"}
-COMMAND_CAUSES = {"command_not_found", "clean_exit", "container_start_failure", "app_error"}
-# A shell command that leaves the main process in the background, or a server told to daemonize.
-BACKGROUND = re.compile(
-    r"(?<![&>|])&(?![&>])|\bnohup\b|--daemon(?:ize)?\b|\bservice\s+\S+\s+start\b|\bsystemctl\s+start\b|"
-    r"\bstart-stop-daemon\b",
-    re.IGNORECASE,
-)
-SHELLS = {"sh", "bash", "ash", "dash", "zsh"}
+COMMAND_CAUSES = {
+    "command_not_found",
+    "clean_exit",
+    "container_start_failure",
+    "app_error",
+    "image_platform_mismatch",
+}
 HEALTH_DEFAULTS = {"interval": 30, "timeout": 5, "retries": 3, "startPeriod": 0}
 STOP_TIMEOUT_DEFAULT = 30
 
@@ -74,7 +72,8 @@ def check_task_definition(evidence: LiveEvidence, category: str) -> list[CheckRe
     if category in MEMORY_CAUSES:
         facts += memory_facts(evidence, definition, names, next_size=category == "oom")
     if category in COMMAND_CAUSES:
-        facts_, problems_ = command_facts(container, category)
+        log = [str(e.get("message", "")) for e in evidence.log_events_for(category)]
+        facts_, problems_ = command_facts(container, category, exit_code(evidence, category, container), log)
         facts, problems = facts + facts_, problems + problems_
     if category == "container_health_check":
         facts_, problems_ = health_facts(container, start_seconds(evidence.log_events_for(category)), names)
@@ -141,42 +140,6 @@ def memory_facts(
     return facts
 
 
-def command_facts(container: dict[str, Any], category: str) -> tuple[list[str], list[str]]:
-    """The entryPoint and command the container runs; a command that backgrounds its main process."""
-    entry = [str(p) for p in container.get("entryPoint") or []]
-    command = [str(p) for p in container.get("command") or []]
-    name = container.get("name", "?")
-    if not entry and not command:
-        return [f"container {name} sets no entryPoint or command: the image's own ENTRYPOINT/CMD runs"], []
-    facts = []
-    if entry:
-        facts.append(f"container {name} entryPoint: {_argv(entry)}")
-    if command:
-        facts.append(f"container {name} command: {_argv(command)}")
-    problems = []
-    line = " ".join([*entry, *command])
-    if category == "clean_exit" and BACKGROUND.search(line):
-        facts = []  # the problem quotes the command
-        problems.append(
-            f"container {name} runs `{_argv([*entry, *command])}`, which puts the main process in the "
-            "background: the foreground shell exits 0 and the task stops with it"
-        )
-    if category == "command_not_found":
-        facts.append(f"the program it starts: {redact(program([*entry, *command]))}")
-    return facts, problems
-
-
-def program(argv: list[str]) -> str:
-    """The executable a container's argv starts; for `sh -c SCRIPT`, the script's first word."""
-    if len(argv) > 2 and argv[0].rsplit("/", 1)[-1] in SHELLS and argv[1] == "-c":
-        try:
-            words = shlex.split(argv[2])
-        except ValueError:
-            words = argv[2].split()
-        return words[0] if words else argv[0]
-    return argv[0]
-
-
 def health_facts(
     container: dict[str, Any], start: float | None, names: dict[str, str]
 ) -> tuple[list[str], list[str]]:
@@ -192,7 +155,7 @@ def health_facts(
     window = timing["startPeriod"] + timing["interval"] * timing["retries"]
     names["start_period"] = str(timing["startPeriod"])
     facts = [
-        f"container {name} healthCheck: {_argv(command)}, every {timing['interval']} s, timeout "
+        f"container {name} healthCheck: {argv_text(command)}, every {timing['interval']} s, timeout "
         f"{timing['timeout']} s, {timing['retries']} retries, startPeriod {timing['startPeriod']} s: "
         f"unhealthy about {window} s after the start if it never passes"
     ]
@@ -261,8 +224,13 @@ def _fargate(evidence: LiveEvidence, definition: dict[str, Any]) -> bool:
     )
 
 
-def _argv(parts: list[str]) -> str:
-    return redact(" ".join(parts))[:300]
+def exit_code(evidence: LiveEvidence, category: str, container: dict[str, Any]) -> int | None:
+    """The exit code of this container in the task the cause explains (None: it did not exit)."""
+    task = evidence.task_for(category) or {}
+    for ran in task.get("containers") or []:
+        if ran.get("name") == container.get("name") and isinstance(ran.get("exitCode"), int):
+            return int(ran["exitCode"])
+    return None
 
 
 def as_int(value: object) -> int:

@@ -49,3 +49,17 @@ def test_the_rollback_goes_where_the_revision_correlation_says(target: str) -> N
 def test_no_rollback_when_the_correlation_found_nothing_to_go_back_to() -> None:
     # e.g. the circuit breaker already rolled back, or the steady revision was deregistered
     assert rollback_labels(task_def="cart:9", previous_task_def="cart:8", rollback_to=NO_ROLLBACK) == []
+
+
+@pytest.mark.parametrize("category", ["app_error", "command_not_found", "image_not_found"])
+def test_no_step_back_to_a_revision_before_the_first(category: str) -> None:
+    first = remediations(
+        info(category), {"cluster": "shop", "service": "cart", "task_def": "cart:1"}, CONTEXT
+    )
+    assert not [r for r in first if "PREVIOUS_TASK_DEF" in (r.command or "")]
+    later = remediations(
+        info(category), {"cluster": "shop", "service": "cart", "task_def": "cart:9"}, CONTEXT
+    )
+    assert [r for r in later if (r.command or "").endswith("--task-definition cart:8 --region eu-west-3")]
+    unknown = remediations(info(category), {"cluster": "shop", "service": "cart"}, CONTEXT)
+    assert [r for r in unknown if "set $PREVIOUS_TASK_DEF to" in r.step]  # not read: say what to look up

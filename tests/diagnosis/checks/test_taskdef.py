@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
+from diagnosis.checks.command import program
 from diagnosis.checks.evidence import LiveEvidence
-from diagnosis.checks.taskdef import check_task_definition, program, runtime_platform
+from diagnosis.checks.taskdef import check_task_definition, runtime_platform
 
 TD = "arn:aws:ecs:eu-west-1:210987654321:task-definition/ledger:7"
 
@@ -64,7 +65,8 @@ def test_oom_on_ec2_suggests_double_and_sums_container_limits() -> None:
     [
         (["/app/run.sh"], [], "/app/run.sh"),
         ([], ["gunicorn", "app:app"], "gunicorn"),
-        (["sh", "-c"], ["exec ./server --port 80"], "exec"),
+        (["sh", "-c"], ["exec ./server --port 80"], "./server"),
+        (["/bin/sh", "-c", "PORT=80 exec env -i /srv/api"], [], "/srv/api"),
         (["/bin/bash", "-c"], ["uvicorn main:app"], "uvicorn"),
     ],
 )
@@ -79,6 +81,45 @@ def test_command_not_found_names_entrypoint_command_and_program() -> None:
     assert "command: --queue jobs" in result.detail
     assert "the program it starts: /opt/bin/wrkr" in result.detail
     assert result.outcome == "inconclusive"  # the definition cannot prove the file is missing
+
+
+def exited(ev: LiveEvidence, code: int, *log: str) -> LiveEvidence:
+    ev.tasks[0]["containers"][0]["exitCode"] = code
+    ev.log_events = [{"timestamp": 1_700_000_000_000 + i, "message": line} for i, line in enumerate(log)]
+    return ev
+
+
+@pytest.mark.parametrize("path", ["/app/run.sh", "/usr/local/bin/relay-worker"])
+def test_exit_127_says_the_program_was_not_found_and_the_log_confirms_it(path: str) -> None:
+    ev = exited(evidence({"name": "jobs", "entryPoint": [path], "command": ["--once"]}), 127,
+                "booting", f"/bin/sh: 1: {path}: not found")  # fmt: skip
+    result = only(ev, "command_not_found")
+    assert f"exit 127: {path} was not found" in result.detail
+    assert result.outcome == "confirms"
+    assert f"entryPoint: {path}" in result.detail and "command: --once" in result.detail
+
+
+def test_exit_126_says_the_program_is_not_executable() -> None:
+    ev = exited(evidence({"name": "jobs", "command": ["sh", "-c", "exec /srv/start"]}), 126,
+                "sh: 1: /srv/start: Permission denied")  # fmt: skip
+    result = only(ev, "command_not_found")
+    assert "exit 126: /srv/start was found but cannot be executed" in result.detail
+    assert result.outcome == "confirms"
+
+
+def test_exit_127_without_a_log_line_only_says_what_it_means() -> None:
+    ev = exited(evidence({"name": "jobs", "entryPoint": ["/app/run.sh"]}), 127)
+    result = only(ev, "command_not_found")
+    assert "exit 127: /app/run.sh was not found" in result.detail
+    assert result.outcome == "inconclusive"
+
+
+def test_an_exec_format_error_names_the_command_and_the_platform() -> None:
+    ev = evidence({"name": "thumb", "entryPoint": ["/usr/local/bin/thumb"]},
+                  runtimePlatform={"cpuArchitecture": "ARM64"})  # fmt: skip
+    result = only(ev, "image_platform_mismatch")
+    assert "entryPoint: /usr/local/bin/thumb" in result.detail
+    assert "linux/arm64" in result.detail
 
 
 def test_no_command_says_the_image_decides() -> None:
