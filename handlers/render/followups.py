@@ -63,8 +63,8 @@ def diff_message(diagnosis: Diagnosis) -> Message:
     if not details:
         return _section(
             f"Task definition diff of {label}",
-            "No diff: the failing tasks run the revision that was last steady, or no earlier deployment "
-            "completed to compare with.",
+            "No diff: no stopped task or deployment shows a revision failing for a cause the diff is read "
+            "for (a container that exits, fails to start or fails its health check).",
         )
     return _section(f"Task definition diff of {label}", escape(details[0]))
 

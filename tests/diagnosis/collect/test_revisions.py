@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from diagnosis.checks import run_checks
+from diagnosis.checks.deploy import NO_ROLLBACK
 from diagnosis.collect.aws import Aws
 from diagnosis.collect.wave import collect_wave
 from tests.diagnosis.collect.test_core import World, moto_session
@@ -77,3 +78,20 @@ def test_no_listing_for_a_deployment_in_progress(world: World) -> None:
     aws, _rounds, [detail] = wave(world)
     assert detail.startswith("failures began with revision ledger:3; revision ledger:1 was steady")
     assert "ecs:ListTaskDefinitions" not in aws.log
+
+
+def test_a_denied_family_listing_is_a_gap_that_names_the_action(world: World) -> None:
+    finished_bad_deploy(world, 5, [4])
+    aws, core = core_of(world, "ledger", "money")
+
+    def deny(**_: object) -> tuple[object, dict[str, object]]:
+        response = type("Denied", (), {"status_code": 400, "headers": {}})()
+        return response, {"Error": {"Code": "AccessDeniedException", "Message": "no"}, "ResponseMetadata": {}}
+
+    aws.client("ecs").meta.events.register("before-call.ecs.ListTaskDefinitions", deny)
+    evidence = collect_wave(aws, core, ["app_error"])
+    [gap] = [g for g in aws.gaps if g.iam_action == "ecs:ListTaskDefinitions"]
+    assert "AccessDenied" in gap.reason
+    [result] = [r for r in run_checks(evidence, ["app_error"]) if r.name == "revision_diff"]
+    assert "no earlier revision of the family could be read" in result.detail
+    assert result.names["rollback_to"] == NO_ROLLBACK  # no button to a revision nobody could check
