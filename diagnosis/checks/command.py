@@ -24,6 +24,7 @@ _SAYS = {
     127: re.compile(r"not found|no such file or directory", re.IGNORECASE),
     126: re.compile(r"permission denied|is a directory|cannot execute", re.IGNORECASE),
 }
+_SHELL_SAYS = re.compile(r"^\s*(?:/usr)?(?:/bin/)?(?:sh|bash|ash|dash|zsh|env|exec)\b[^:]*:")
 _MEANS = {
     127: "{program} was not found: a wrong path, a file missing from the image, or a script whose #! "
     "interpreter is missing (or has Windows line endings)",
@@ -84,9 +85,13 @@ def command_facts(
 
 
 def _log_line(log: Sequence[str], started: str, says: re.Pattern[str]) -> str:
-    """The last log line that names the program (or its file name) with what the shell says for the exit."""
+    """The last log line that names the program (or its file name) with what the shell says for the exit;
+    else the last such line from a shell or `env` (a missing #! interpreter: `/usr/bin/env: 'python3': …`)."""
     base = started.rsplit("/", 1)[-1]
-    return next((line for line in reversed(log) if base and base in line and says.search(line)), "")
+    named = next((line for line in reversed(log) if base and base in line and says.search(line)), "")
+    return named or next(
+        (line for line in reversed(log) if _SHELL_SAYS.match(line) and says.search(line)), ""
+    )
 
 
 def argv_text(parts: list[str]) -> str:

@@ -48,12 +48,21 @@ class Exec:
     container_reason: str = ""
     arch: str = "X86_64"
 
+    @property
+    def program(self) -> str:
+        """What an expert names: the executable the shell could not run (past `sh -c` and `exec`)."""
+        words = [*self.entry, *self.command]
+        words = words[2].split() if words[:2] == ["sh", "-c"] else words
+        return next(w for w in words if w != "exec")
+
 
 EXECS = [
     Exec(f"jobs-{RUN}", ("/app/bin/run-jobs.sh",), ("--queue", "nightly"), 127,
          ("/bin/sh: 1: /app/bin/run-jobs.sh: not found",), 4),
     Exec(f"mailer-{RUN}", ("sh", "-c"), ("exec /srv/mailer/start --port 2525",), 126,
          ("starting mailer", "sh: 1: /srv/mailer/start: Permission denied"), 3),
+    Exec(f"report-{RUN}", ("/opt/report/run.py",), ("--daily",), 127,
+         ("loading settings", "/usr/bin/env: 'python3': No such file or directory"), 2),
     Exec(f"resizer-{RUN}", ("/usr/local/bin/resizer",), ("--workers", "3"), 1, (), 2,
          container_reason="exec /usr/local/bin/resizer: exec format error", arch="ARM64"),
 ]  # fmt: skip
@@ -266,8 +275,7 @@ def test_a_main_process_that_cannot_run_states_its_command(
     facts = stated(top)
     assert f"entryPoint: {' '.join(spec.entry)}" in facts
     assert f"command: {' '.join(spec.command)}" in facts
-    program = spec.log[-1].split(": ")[-2]  # the path the shell names
-    assert f"exit {spec.exit_code}: {program} was" in facts
+    assert f"exit {spec.exit_code}: {spec.program} was" in facts
     assert spec.log[-1] in facts, "the log line that proves it"
     [check] = [c for c in top["checks"] if c["name"] == "task_definition"]
     assert check["outcome"] == "confirms"
@@ -278,7 +286,7 @@ def test_a_main_process_that_cannot_run_states_its_command(
 def test_an_exec_format_error_states_the_command_and_the_platform(
     endpoint: str, seeded: dict[str, Any]
 ) -> None:
-    spec = EXECS[2]
+    [spec] = [s for s in EXECS if s.container_reason]
     _, doc = diagnose(endpoint, f"apps-{RUN}", spec.service)
     top = doc["findings"][0]
     assert top["category"] == "image_platform_mismatch", [f["category"] for f in doc["findings"]]

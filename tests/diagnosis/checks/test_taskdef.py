@@ -99,6 +99,23 @@ def test_exit_127_says_the_program_was_not_found_and_the_log_confirms_it(path: s
     assert f"entryPoint: {path}" in result.detail and "command: --once" in result.detail
 
 
+@pytest.mark.parametrize(
+    "line",
+    ["/usr/bin/env: 'python3': No such file or directory", "env: ‘bash\\r’: No such file or directory"],
+)
+def test_exit_127_of_a_script_whose_interpreter_is_missing_quotes_the_shell(line: str) -> None:
+    ev = exited(evidence({"name": "jobs", "entryPoint": ["/app/run.py"]}), 127, "ready", line)
+    result = only(ev, "command_not_found")
+    assert result.outcome == "confirms"
+    assert f"the log says: {line}" in result.detail
+    assert "#! interpreter" in result.detail
+
+
+def test_a_log_line_of_the_application_is_not_taken_for_the_shell() -> None:
+    ev = exited(evidence({"name": "jobs", "entryPoint": ["/app/run.sh"]}), 127, "user profile not found")
+    assert only(ev, "command_not_found").outcome == "inconclusive"
+
+
 def test_exit_126_says_the_program_is_not_executable() -> None:
     ev = exited(evidence({"name": "jobs", "command": ["sh", "-c", "exec /srv/start"]}), 126,
                 "sh: 1: /srv/start: Permission denied")  # fmt: skip
