@@ -33,8 +33,9 @@ SECRET = "bench-signing-secret"
 COMMANDS = ["web --cluster demo", "checkout --cluster demo", "help", "web --clutser demo"]
 
 
-def tree_memory_mb(pid: int) -> tuple[float, float, int]:
-    """(RSS summed, PSS summed, processes) of `pid` and its descendants (the diagnosis workers), in MB.
+def tree_memory_mb(pid: int) -> tuple[float, float, int, list[float]]:
+    """(RSS summed, PSS summed, processes, PSS of each) of `pid` and its descendants (the diagnosis
+    workers), in MB.
 
     PSS splits the pages forked workers share with their parent, so its sum is what they use together."""
     pids, todo = [], [pid]
@@ -44,6 +45,7 @@ def tree_memory_mb(pid: int) -> tuple[float, float, int]:
         for task in Path(f"/proc/{current}/task").glob("*/children"):
             todo += [int(child) for child in task.read_text().split()]
     rss = pss = 0
+    each: list[float] = []
     for current in pids:
         try:
             rollup = Path(f"/proc/{current}/smaps_rollup").read_text().splitlines()
@@ -51,7 +53,8 @@ def tree_memory_mb(pid: int) -> tuple[float, float, int]:
             continue
         fields = {line.split(":")[0]: int(line.split()[1]) for line in rollup[1:]}
         rss, pss = rss + fields.get("Rss", 0), pss + fields.get("Pss", 0)
-    return rss / 1024, pss / 1024, len(pids)
+        each.append(fields.get("Pss", 0) / 1024)
+    return rss / 1024, pss / 1024, len(pids), each
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -150,8 +153,9 @@ def main() -> int:
         p99 = percentile(latencies, 99)
         print("target p99 < 100 ms:", "met" if p99 < 100 else "NOT met")
     after = f"after the run ({diagnoses} chat.postMessage calls)"
-    for label, (rss, pss, count) in (("after warm-up", warm_memory), (after, end_memory)):
-        print(f"memory of serve + its workers {label}: PSS {pss:.0f} MB, RSS {rss:.0f} MB ({count} processes)")
+    for label, (rss, pss, count, each) in (("after warm-up", warm_memory), (after, end_memory)):
+        split = ", ".join(f"{mb:.0f}" for mb in each)
+        print(f"memory of serve + its workers {label}: PSS {pss:.0f} MB, RSS {rss:.0f} MB ({count} processes: {split})")
     print("target serve + workers < 300 MB (PSS):", "met" if end_memory[1] < 300 else "NOT met")
     return 0 if errors == 0 else 1
 

@@ -7,9 +7,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, MutableMapping
-from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
-from multiprocessing import get_context
 from typing import Any
 
 import boto3
@@ -18,12 +16,16 @@ from bot import metrics
 from bot.aws_session import regions_of, session_for
 from bot.commands import Command
 from bot.logs import record as log_record
+from bot.processes import RecyclingPool
 from bot.settings import Settings
 from bot.store import Store, StoreUnavailable, service_key
 from diagnosis.live import diagnose_live, parse_since
 from diagnosis.models import Diagnosis, EvidenceItem, Gap
 
 SessionFactory = Callable[[str | None, str | None], boto3.Session]
+# A diagnosis process is replaced after this many diagnoses: what boto3, botocore and the allocator keep
+# from one diagnosis to the next cannot add up (serve and its workers stay under 300 MB; bench/ack_latency).
+DIAGNOSES_PER_PROCESS = 50
 
 
 class Diagnoser:
@@ -43,11 +45,8 @@ class Diagnoser:
         self.store = store
         self.sessions = sessions or (lambda account, region: session_for(settings, account, region))
         self.pool = (
-            ProcessPoolExecutor(
-                workers,
-                mp_context=get_context("spawn"),
-                initializer=_start_child,
-                initargs=(settings, os.getpid()),
+            RecyclingPool(
+                workers, DIAGNOSES_PER_PROCESS, initializer=_start_child, initargs=(settings, os.getpid())
             )
             if workers
             else None

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -47,21 +48,35 @@ class Backoff:
 
 
 class Heartbeat:
-    """Extends the visibility timeout of the batch's unfinished messages while they are worked on."""
+    """Extends the visibility timeout of the batch's unfinished messages while they are worked on.
 
-    def __init__(self, sqs: Any, queue_url: str, messages: list[dict[str, Any]], visibility: int) -> None:
+    One thread for the worker's life, not one per batch: a batch is worked on in milliseconds, and a
+    thread started and joined for each would cost more than the batch's Redis round trip."""
+
+    def __init__(self, sqs: Any, queue_url: str, visibility: int) -> None:
         self.sqs, self.queue_url, self.visibility = sqs, queue_url, visibility
-        self.pending = {m["MessageId"]: m["ReceiptHandle"] for m in messages}
+        self.pending: dict[str, str] = {}
         self._lock, self._stop = threading.Lock(), threading.Event()
-        self._thread = threading.Thread(target=self._run, name="sqs-heartbeat", daemon=True)
+        self._thread: threading.Thread | None = None
 
-    def __enter__(self) -> Heartbeat:
-        self._thread.start()
-        return self
+    @contextmanager
+    def watching(self, messages: list[dict[str, Any]]) -> Iterator[Heartbeat]:
+        """Keep these messages invisible until each is `finished` or the block ends."""
+        with self._lock:
+            self.pending = {m["MessageId"]: m["ReceiptHandle"] for m in messages}
+            if self._thread is None and messages:
+                self._thread = threading.Thread(target=self._run, name="sqs-heartbeat", daemon=True)
+                self._thread.start()
+        try:
+            yield self
+        finally:
+            with self._lock:
+                self.pending = {}
 
-    def __exit__(self, *exc: object) -> None:
+    def close(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=10)
+        if self._thread is not None:
+            self._thread.join(timeout=10)
 
     def finished(self, message: dict[str, Any]) -> None:
         with self._lock:
@@ -101,6 +116,7 @@ class Worker:
         self.stop = threading.Event()
         self.receiving = False  # in a long poll: nothing in hand, so a shutdown need not wait for it
         self._redrive: bool | None = None
+        self.heartbeat = Heartbeat(sqs, queue_url, visibility_seconds)
 
     def run(self, until: Callable[[], bool] | None = None) -> None:
         """Loop until `stop` is set (SIGTERM) or `until()` says so; never raises for an outage."""
@@ -122,6 +138,7 @@ class Worker:
                     log.exception("event loop error; carrying on")
                 self.stop.wait(self.backoff.next())
         finally:
+            self.heartbeat.close()
             self._final_flush()
 
     def run_once(self) -> int:
@@ -139,7 +156,7 @@ class Worker:
             self.receiving = False
         messages: list[dict[str, Any]] = answer.get("Messages", [])
         done: list[dict[str, Any]] = []
-        with Heartbeat(self.sqs, self.queue_url, messages, self.visibility_seconds) as heartbeat:
+        with self.heartbeat.watching(messages) as heartbeat:
             readable: list[tuple[dict[str, Any], Event]] = []
             for message in messages:
                 try:
