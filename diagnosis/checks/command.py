@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from diagnosis.redact import redact
+from diagnosis.signals import Message
 
 # A shell command that leaves the main process in the background, or a server told to daemonize.
 BACKGROUND = re.compile(
@@ -33,6 +34,14 @@ _MEANS = {
 }
 
 
+# What the runtime says when it cannot start a container's process (CannotStartContainerError).
+_RUNTIME_SAYS = (
+    ("permission denied", "it is not executable (chmod +x in the Dockerfile)"),
+    ("executable file not found", "it is not on the image's PATH (use an absolute path)"),
+    ("no such file or directory", "it is not in the image at that path (or its #! interpreter is not)"),
+)
+
+
 def program(argv: list[str]) -> str:
     """The executable a container's argv starts; for `sh -c SCRIPT`, the script's first program (past
     `exec`, `env` and variable assignments)."""
@@ -50,10 +59,11 @@ def program(argv: list[str]) -> str:
 
 
 def command_facts(
-    container: dict[str, Any], category: str, exit_code: int | None, log: Sequence[str]
+    container: dict[str, Any], category: str, exit_code: int | None, log: Sequence[str], reason: str = ""
 ) -> tuple[list[str], list[str]]:
     """(facts, problems): the entryPoint and command; a backgrounded main process (exit 0); for exit 126/127
-    what the code says about the program, proven by the log line that names it."""
+    what the code says about the program, proven by the log line that names it; for a start failure, the
+    runtime refusing the very program the container starts (`reason`: the task's and containers' reasons)."""
     entry = [str(p) for p in container.get("entryPoint") or []]
     command = [str(p) for p in container.get("command") or []]
     name = container.get("name", "?")
@@ -81,7 +91,22 @@ def command_facts(
                 problems.append(f"{meaning}; the log says: {redact(said)[:300]}")
             else:
                 facts.insert(0, meaning)
+    if category == "container_start_failure":
+        problems += _refused(program([*entry, *command]), reason)
     return facts, problems
+
+
+def _refused(started: str, reason: str) -> list[str]:
+    """The runtime could not start this program: which, and what that means."""
+    path = Message(reason).exec_path if reason else ""
+    if not path or path.rsplit("/", 1)[-1] != started.rsplit("/", 1)[-1]:
+        return []
+    lower = reason.lower()
+    means = next((m for said, m in _RUNTIME_SAYS if said in lower), "")
+    return [
+        f"the runtime could not start {redact(path)}, the program the container's entryPoint/command starts"
+        + (f": {means}" if means else "")
+    ]
 
 
 def _log_line(log: Sequence[str], started: str, says: re.Pattern[str]) -> str:

@@ -73,7 +73,8 @@ def check_task_definition(evidence: LiveEvidence, category: str) -> list[CheckRe
         facts += memory_facts(evidence, definition, names, next_size=category == "oom")
     if category in COMMAND_CAUSES:
         log = [str(e.get("message", "")) for e in evidence.log_events_for(category)]
-        facts_, problems_ = command_facts(container, category, exit_code(evidence, category, container), log)
+        code = exit_code(evidence, category, container)
+        facts_, problems_ = command_facts(container, category, code, log, reasons(evidence, category))
         facts, problems = facts + facts_, problems + problems_
     if category == "container_health_check":
         facts_, problems_ = health_facts(container, start_seconds(evidence.log_events_for(category)), names)
@@ -222,6 +223,13 @@ def _fargate(evidence: LiveEvidence, definition: dict[str, Any]) -> bool:
     return any(t.get("launchType") == "FARGATE" for t in evidence.tasks) or "FARGATE" in (
         definition.get("requiresCompatibilities") or []
     )
+
+
+def reasons(evidence: LiveEvidence, category: str) -> str:
+    """The stopped reason and the containers' reasons of the task the cause explains, as one text."""
+    task = evidence.task_for(category) or {}
+    said = [task.get("stoppedReason"), *(c.get("reason") for c in task.get("containers") or [])]
+    return " | ".join(str(r) for r in said if r)
 
 
 def exit_code(evidence: LiveEvidence, category: str, container: dict[str, Any]) -> int | None:

@@ -131,6 +131,42 @@ def test_exit_127_without_a_log_line_only_says_what_it_means() -> None:
     assert result.outcome == "inconclusive"
 
 
+START = (
+    "CannotStartContainerError: Error response from daemon: failed to create shim task: OCI runtime create "
+    'failed: runc create failed: unable to start container process: exec: "{path}": {what}: unknown'
+)
+
+
+@pytest.mark.parametrize(
+    ("path", "what", "means"),
+    [
+        ("/app/run.sh", "permission denied", "not executable"),
+        ("/srv/bin/api", "no such file or directory", "not in the image"),
+        ("gunicorn", "executable file not found in $PATH", "not on the image's PATH"),
+    ],
+)
+def test_a_start_failure_on_the_program_the_container_starts_is_confirmed(
+    path: str, what: str, means: str
+) -> None:
+    ev = evidence({"name": "api", "entryPoint": [path], "command": ["--bind", ":80"]})
+    ev.tasks[0]["stoppedReason"] = START.format(path=path, what=what)
+    result = only(ev, "container_start_failure")
+    assert result.outcome == "confirms"
+    assert (
+        f"the runtime could not start {path}, the program the container's entryPoint/command starts"
+        in result.detail
+    )
+    assert means in result.detail
+
+
+def test_a_start_failure_on_another_file_is_only_context() -> None:
+    ev = evidence({"name": "api", "entryPoint": ["/app/run.sh"]})
+    ev.tasks[0]["stoppedReason"] = START.format(path="/usr/local/bin/tini", what="permission denied")
+    result = only(ev, "container_start_failure")
+    assert result.outcome == "inconclusive"
+    assert "entryPoint: /app/run.sh" in result.detail
+
+
 def test_an_exec_format_error_names_the_command_and_the_platform() -> None:
     ev = evidence({"name": "thumb", "entryPoint": ["/usr/local/bin/thumb"]},
                   runtimePlatform={"cpuArchitecture": "ARM64"})  # fmt: skip
