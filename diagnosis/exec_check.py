@@ -120,12 +120,10 @@ def check_with(
     wave = Core(spec=spec, service=service, tasks=running, task_definitions=evidence.task_definitions)
     wanted = {need.name: {CATEGORY} for check in EXEC for need in check.needs}
     gather(aws, Plan(wave, evidence, wanted, [CATEGORY]), cache)
-    partition, account = arn_parts(evidence)
+    account = arn_parts(evidence)[1]
     facts = ExecFacts(
         evidence,
         cluster=spec.cluster or "default",
-        account=account,
-        partition=partition,
         unread={g.call: g.reason for g in aws.gaps if g.call},
     )
     results = [ExecResult.of(check, check.run(facts)) for check in EXEC]

@@ -29,8 +29,6 @@ class ExecFacts:
 
     evidence: LiveEvidence
     cluster: str
-    account: str = ""
-    partition: str = "aws"
     unread: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -139,9 +137,12 @@ def version(text: str) -> tuple[int, ...] | None:
 
 
 def _fargate(task: Mapping[str, Any]) -> bool:
-    return task.get("launchType") == "FARGATE" or str(task.get("capacityProviderName", "")).startswith(
-        "FARGATE"
-    )
+    """A task (or a service, by its launch type or capacity provider strategy) on Fargate."""
+    providers = [
+        task.get("capacityProviderName"),
+        *(s.get("capacityProvider") for s in task.get("capacityProviderStrategy") or []),
+    ]
+    return task.get("launchType") == "FARGATE" or any(str(p or "").startswith("FARGATE") for p in providers)
 
 
 def check_platform(facts: ExecFacts) -> Outcome:
@@ -168,9 +169,10 @@ def check_platform(facts: ExecFacts) -> Outcome:
             passed.append(f"Fargate platform version {pv} (ECS Exec needs {shown} or later)")
             continue
         instance_arn = task.get("containerInstanceArn")
-        if not instance_arn:
-            passed.append(f"{label} is not on Fargate; the ECS agent version is read from a running task")
-            continue
+        if not instance_arn:  # no running task: which instance, and which agent, is not known yet
+            return Outcome(
+                "unknown", f"{label} runs on EC2: the ECS agent version is read from a running task"
+            )
         instances = facts.evidence.container_instances
         if instances is None:
             return facts.missing("ecs:DescribeContainerInstances", "the container instance's ECS agent")

@@ -89,7 +89,6 @@ def facts(
             **evidence,
         ),
         cluster="tools",
-        account=ACCOUNT,
         unread=unread or {},
     )
 
@@ -417,3 +416,14 @@ def test_every_check_speaks_on_a_ready_service(check: Any) -> None:
     outcome = check.run(ready)
     assert outcome.status == "pass", outcome.fact
     assert outcome.fact
+
+
+def test_without_a_running_task_the_services_launch_decides() -> None:
+    strategy = {
+        "capacityProviderStrategy": [{"capacityProvider": "FARGATE_SPOT", "weight": 1}],
+        "platformVersion": "1.3.0",
+    }
+    fargate = PLATFORM.run(facts(strategy, tasks=[]))
+    assert fargate.status == "fail" and "1.3.0" in fargate.fact
+    ec2 = PLATFORM.run(facts({"launchType": "EC2"}, tasks=[]))
+    assert ec2.status == "unknown" and "read from a running task" in ec2.fact
