@@ -88,7 +88,7 @@ def _announce(client: WebClient, services: Services, decided: Decided) -> None:
     _mark(client, services, str(request["id"]), text)
     say(client, channel, thread_ts, text, by)
     if applied is not None and applied.ok:
-        pending = {"action": {"params": (request.get("target") or {})}, "target": request.get("target")}
+        pending = {"action": request.get("action") or {}, "target": request.get("target")}
         follow_in_thread(client, services, pending, requester, channel, thread_ts)
 
 

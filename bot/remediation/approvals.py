@@ -22,6 +22,10 @@ class ApprovalExpired(Expired):
     """The approval request is older than its lifetime: nothing is done, the requester may ask again."""
 
 
+class AlreadyAsked(Expired):
+    """This button's change already waits for approval: one request per change, not one per submit."""
+
+
 class AlreadyDecided(Expired):
     """Someone approved or rejected it first; `verdict` and `by` say who and how."""
 
@@ -50,10 +54,13 @@ class Approvals:
         """Store the approval request for a change `apply` answered with `needs_approval`; audit it."""
         if asked.plan is None or asked.decision is None:
             raise ValueError("an approval request needs the change's plan and the deciding rule")
+        if not self.store.claim(f"approval-for:{key}", self.ttl_seconds):
+            raise AlreadyAsked("an approval request for this change is already waiting in the thread")
         pending = self.store.get_pending(key) or {}
         plan, decision = asked.plan, asked.decision
         request = {
             "key": key,
+            "action": pending.get("action"),
             "requested_by": user,
             "kind": plan.kind,
             "title": plan.title,

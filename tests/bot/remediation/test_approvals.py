@@ -12,7 +12,7 @@ import pytest
 from bot.authz import GroupCache, Operators
 from bot.guardrails.policy import Policy
 from bot.guardrails.rules import Rule
-from bot.remediation.approvals import AlreadyDecided, ApprovalExpired, Approvals
+from bot.remediation.approvals import AlreadyAsked, AlreadyDecided, ApprovalExpired, Approvals
 from bot.remediation.executor import Refused, Remediator
 from bot.store import Store
 from tests.bot.remediation.test_executor import TARGET, events, grace, offer, sessions
@@ -180,3 +180,12 @@ def test_the_request_outlives_the_buttons_lifetime(store: Store, ecs: Ecs) -> No
     _, _, request = asked(store, TWO_PERSON)
     assert store.redis.ttl(store.key("pending", request["key"])) > 600
     assert CLUSTER in str(request["target"])
+
+
+def test_one_request_per_change_however_often_it_is_submitted(store: Store, ecs: Ecs) -> None:
+    remediator, approvals, request = asked(store, TWO_PERSON)
+    again = remediator.apply(ASKER, request["key"])
+    with pytest.raises(AlreadyAsked, match="already waiting"):
+        approvals.request(ASKER, request["key"], again, "C1", "1.2")
+    assert events(store).count("approval_requested") == 1
+    assert request["action"]["kind"] == "raise_grace_period", "the request keeps the action it will apply"
