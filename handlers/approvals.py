@@ -85,7 +85,8 @@ def _announce(client: WebClient, services: Services, decided: Decided) -> None:
         metrics.ACTIONS.labels(str(request["kind"]), "failed").inc()
         message = applied.message if applied is not None else "nothing was done"
         text = f"❌ <@{requester}> tried, approved by <@{by}>: {escape(message)}"
-    _mark(client, services, str(request["id"]), text)
+    if decided.verdict == "rejected" or (applied is not None and (applied.ok or applied.duplicate)):
+        _mark(client, services, str(request["id"]), text)  # a failed change leaves the buttons: retry
     say(client, channel, thread_ts, text, by)
     if applied is not None and applied.ok:
         pending = {"action": request.get("action") or {}, "target": request.get("target")}

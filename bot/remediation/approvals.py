@@ -128,10 +128,8 @@ class Approvals:
         except Exception:
             self.store.release(f"approval:{approval_id}")  # refused or gone: someone else may still decide
             raise
-        if not applied.ok and not applied.duplicate:
-            self.store.release(
-                f"approval:{approval_id}"
-            )  # AWS failed, nothing changed: approving again retries
+        if not applied.ok and not applied.duplicate:  # AWS failed, nothing changed: approving again retries
+            self.store.release(f"approval:{approval_id}")
         else:
             self.store.update_approval(approval_id, verdict="approved", decided_by=user)
             self.store.audit(

@@ -189,3 +189,15 @@ def test_one_request_per_change_however_often_it_is_submitted(store: Store, ecs:
         approvals.request(ASKER, request["key"], again, "C1", "1.2")
     assert events(store).count("approval_requested") == 1
     assert request["action"]["kind"] == "raise_grace_period", "the request keeps the action it will apply"
+
+
+def test_a_change_that_fails_leaves_the_request_open_to_approve_again(store: Store, ecs: Ecs) -> None:
+    _, approvals, request = asked(store, TWO_PERSON)
+    ecs.service().health_check_grace_period_seconds = 300  # the change cannot be made as planned now
+    failed = approvals.decide(APPROVER, request["id"], "approved")
+    assert failed.applied is not None and not failed.applied.ok
+    ecs.service().health_check_grace_period_seconds = 10
+    retried = approvals.decide(APPROVER, request["id"], "approved")
+    assert retried.applied is not None and retried.applied.ok
+    assert grace(ecs) == 190
+    assert [r["event"] for r in store.audit_log()].count("applied") == 1
