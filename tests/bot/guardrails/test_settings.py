@@ -77,3 +77,37 @@ def test_the_guide_lists_every_action_kind_a_rule_may_name() -> None:
     guide = (ROOT / "docs" / "guardrails.md").read_text(encoding="utf-8")
     missing = [kind for kind in PLANNERS if f"`{kind}`" not in guide]
     assert not missing, f"docs/guardrails.md does not list the action kinds {missing}"
+
+
+def test_the_operators_list_is_read_as_a_rule_and_said_to_be_deprecated_at_start(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.app import guardrails
+    from bot.authz import GroupCache
+
+    monkeypatch.setenv("ECS_WHY_OPERATORS", "U0OPS,S0SRE")
+    monkeypatch.setenv(
+        "ECS_WHY_GUARDRAILS", '[{"name": "freeze", "mode": "deny", "services": ["web"], "users": ["*"]}]'
+    )
+    with caplog.at_level("INFO", logger="bot.app"):
+        policy = guardrails(load_settings(), GroupCache(lambda g: set()))
+    assert [r.name for r in policy.rules] == ["freeze", "ECS_WHY_OPERATORS"]
+    warning = next(r for r in caplog.records if r.levelname == "WARNING")
+    assert (
+        "ECS_WHY_OPERATORS is deprecated" in warning.getMessage()
+        and "ECS_WHY_GUARDRAILS" in warning.getMessage()
+    )
+    assert any("guardrails: freeze=deny, ECS_WHY_OPERATORS=allow" in r.getMessage() for r in caplog.records)
+
+
+def test_no_deprecation_warning_without_operators(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.app import guardrails
+    from bot.authz import GroupCache
+
+    monkeypatch.delenv("ECS_WHY_OPERATORS", raising=False)
+    with caplog.at_level("INFO", logger="bot.app"):
+        guardrails(load_settings(), GroupCache(lambda g: set()))
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]
+    assert any("none: every fix is refused" in r.getMessage() for r in caplog.records)
