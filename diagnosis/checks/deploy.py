@@ -80,6 +80,12 @@ def describe(found: Correlation, family_read: bool) -> str:
         text = f"failures began with revision {bad}; the family has no earlier ACTIVE revision to go back to"
     else:
         text = f"failures began with revision {bad}; no earlier revision of the family could be read"
+    if found.steady_before_failing and not found.rolled_back:
+        when = "" if found.steady_before_failing == "yes" else f" at {found.steady_before_failing}"
+        text += (
+            f"; {bad}'s own deployment had completed (a steady state{when}), so its tasks fail after running "
+            "for a while, not at start"
+        )
     if len(found.failing) > 1:
         text += f" (failing revisions: {', '.join(short(a) for a in found.failing)})"
     if found.inactive:

@@ -38,6 +38,9 @@ class Correlation:
     by_breaker: bool  # …and the deployment circuit breaker did it
     inactive: bool  # `steady` is deregistered: ECS will not roll back to it
     rollback_to: str  # the revision a rollback goes to ("" nothing to roll back to)
+    # `first_failing`'s own deployment completed before its tasks failed: the time it reached a steady state
+    # (ISO), "yes" when no event says when, "" when it did not
+    steady_before_failing: str = ""
 
 
 def failed_stop(task: Task) -> bool:
@@ -97,6 +100,7 @@ def correlate(
         rolled_back=rolled_back,
         by_breaker=by_breaker,
         inactive=inactive,
+        steady_before_failing=_reached_steady(service, first),
         rollback_to=steady if offer else "",
     )
 
@@ -145,6 +149,30 @@ def _rollback_targets(service: Mapping[str, Any], lineage: str) -> list[str]:
                 f"{prefix}/{m}" if prefix else m for m in _NAMED.findall(message) if _family(m) == lineage
             ]
     return targets
+
+
+def _reached_steady(service: Mapping[str, Any], revision: str) -> str:
+    """Whether the revision's own deployment completed, and when it reached a steady state: "yes", or the
+    time of the first "has reached a steady state" event after that deployment was created ("" it did not)."""
+    created = [
+        _iso(d.get("createdAt"))
+        for d in service.get("deployments") or []
+        if same(str(d.get("taskDefinition", "")), revision) and d.get("rolloutState") == "COMPLETED"
+    ]
+    if not created:
+        return ""
+    steady = [
+        _iso(e.get("createdAt"))
+        for e in service.get("events") or []
+        if "has reached a steady state" in str(e.get("message", ""))
+        and _iso(e.get("createdAt")) >= created[0]
+    ]
+    return min(steady) if steady else "yes"
+
+
+def _iso(value: object) -> str:
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value or "")
+    return text.replace("+00:00", "Z")[:19] + ("Z" if text else "")
 
 
 def _breaker_failed(deployments: Sequence[Mapping[str, Any]]) -> bool:

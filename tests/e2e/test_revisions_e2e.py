@@ -81,6 +81,7 @@ def finished(name: str) -> Scenario:
             ),
         ),
         tasks=(Tasks(4, first=ago(minutes=50), every=timedelta(minutes=11), revision=3, stop=CRASH),),
+        steady=(ago(days=9), ago(days=4), ago(hours=2, minutes=52)),
         category="app_error",
         story="a deploy that finished three hours ago; its tasks crash since",
     )
@@ -232,6 +233,7 @@ def test_a_rollout_mid_way_names_the_new_revision_and_what_changed(endpoint: str
     assert "memory 512 → 1024" in detail
     assert "command: none → node server.js --workers 4" in detail
     assert "environment added: FEATURE_TOKEN" in detail
+    assert "own deployment had completed" not in detail  # still rolling out
     [action] = rollbacks(doc)
     assert action["label"] == f"Roll back to {name}:1"
     assert action["params"]["to_task_definition"] == f"{name}:1"
@@ -248,6 +250,7 @@ def test_a_finished_bad_deploy_is_compared_with_the_familys_previous_active_revi
     assert "portMappings: 7070/tcp → 7171/tcp" in detail
     assert "secrets added: GATEWAY_KEY" in detail and "gw-Ab12Cd" not in detail
     assert "task cpu 256 → 512" in detail
+    assert f"{name}:3's own deployment had completed (a steady state at " in detail  # it failed later
     [action] = rollbacks(doc)
     assert action["params"]["to_task_definition"] == f"{name}:1"
 

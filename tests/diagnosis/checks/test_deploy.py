@@ -285,3 +285,28 @@ def test_a_deregistered_steady_revision_is_said_and_not_offered() -> None:
     [result] = check_revisions(evidence(21, 20, [21], defs), "oom")
     assert "web:20 is INACTIVE" in result.detail
     assert result.names["rollback_to"] == NO_ROLLBACK
+
+
+def test_a_failing_revision_whose_deployment_completed_first_fails_after_running() -> None:
+    service = {
+        "taskDefinition": f"{PREFIX}77",
+        "deployments": [deployment(77, "COMPLETED", "PRIMARY", 3)],
+        "events": [
+            {
+                "message": "(service web) has reached a steady state.",
+                "createdAt": datetime(2026, 1, 3, 0, 9, tzinfo=UTC),
+            },
+            {
+                "message": "(service web) has reached a steady state.",
+                "createdAt": datetime(2026, 1, 1, 7, tzinfo=UTC),
+            },
+        ],
+    }
+    defs = {f"{PREFIX}{r}": definition(r, f"i:{r}", {}) for r in (76, 77)}
+    [result] = check_revisions(
+        LiveEvidence(service=service, tasks=[failed(77)], task_definitions=defs), "oom"
+    )
+    assert "web:77's own deployment had completed (a steady state at 2026-01-03T00:09:00Z)" in result.detail
+    # in a rollout still in progress the new revision never reached a steady state
+    [rolling] = check_revisions(evidence(77, 76, [77], list(defs.values())), "oom")
+    assert "own deployment had completed" not in rolling.detail
