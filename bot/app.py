@@ -91,6 +91,8 @@ def build_services(settings: Settings, client: WebClient, store: Store | None = 
         partial(remediation_session_for, settings),
         settings.pending_action_ttl_seconds,
         policy=guardrails(settings, groups),
+        iac_tags=settings.iac_tags,
+        code_only=settings.managed_services == "code-only",
     )
     return Services(
         settings=settings,

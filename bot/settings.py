@@ -140,6 +140,17 @@ class Settings(BaseSettings):
         le=1440,
         description="When an unacknowledged alert mentions ECS_WHY_ESCALATE_USERGROUP.",
     )
+    iac_tags: dict[str, Literal["cloudformation", "cdk", "terraform"]] = Field(
+        default_factory=dict,
+        description='Tags that say which code manages a service: JSON {"KEY": tool} or {"KEY=VALUE": tool}, '
+        'tool cloudformation, cdk or terraform, e.g. {"managed-by=terraform": "terraform", "tf-workspace": '
+        '"terraform"} (a KEY rule names the owner by the tag\'s value).',
+    )
+    managed_services: Literal["warn", "code-only"] = Field(
+        default="warn",
+        description="A fix to a service that infrastructure code manages: `warn` offers the API change with "
+        "the code to commit; `code-only` shows only the code to commit and makes no API change.",
+    )
     pending_action_ttl_seconds: int = Field(
         default=900, ge=60, le=86400, description="How long a remediation button stays valid."
     )
@@ -242,4 +253,5 @@ def load_settings() -> Settings:
 _JSON_EXAMPLES = {
     "accounts": '[{"alias": "prod", "role_arn": "arn:aws:iam::111122223333:role/ecs-why"}]',
     "guardrails": '[{"name": "sre", "mode": "allow", "clusters": ["prod"], "groups": ["S0SRE"]}]',
+    "iac_tags": '{"tf-workspace": "terraform", "managed-by=terraform": "terraform"}',
 }

@@ -92,7 +92,9 @@ def register(app: App, services: Services) -> None:
         approvers = services.remediator.policy.describe(decision.approvers)
         client.views_open(
             trigger_id=body["trigger_id"],
-            view=confirm_view(plan, key, channel, thread_ts, risk, decision, approvers),
+            view=confirm_view(
+                plan, key, channel, thread_ts, risk, decision, approvers, services.remediator.code_only
+            ),
         )
 
     app.action(RERUN)(ack=ack_click, lazy=[rerun])

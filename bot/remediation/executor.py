@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 import boto3
@@ -21,6 +21,8 @@ from bot.authz import Operators
 from bot.aws_session import SessionError
 from bot.guardrails.policy import Decision, Policy, Request
 from bot.logs import record as log_record
+from bot.remediation.as_code import props
+from bot.remediation.iac import who_manages
 from bot.remediation.kinds import PLANNERS, Plan, PlanError
 from bot.remediation.scope import change_policy, read_policy
 from bot.store import Store
@@ -69,8 +71,13 @@ class Remediator:
         sessions: SessionFactory,
         ttl_seconds: int = 900,
         policy: Policy | None = None,
+        iac_tags: Mapping[str, str] | None = None,
+        code_only: bool = False,
     ) -> None:
-        """`policy`: the guardrails; None reads `operators` alone as "allow everything for these people"."""
+        """`policy`: the guardrails; None reads `operators` alone as "allow everything for these people".
+        `iac_tags`, `code_only`: ECS_WHY_IAC_TAGS and ECS_WHY_MANAGED_SERVICES=code-only."""
+        self.iac_tags = dict(iac_tags or {})
+        self.code_only = code_only
         self.store = store
         self.operators = operators
         self.policy = policy or Policy([], operators.cache, [*operators.users, *operators.groups])
@@ -179,6 +186,13 @@ class Remediator:
         }
         try:
             plan = self._plan(pending, user)
+            owner = plan.ownership.owner
+            if owner is not None and self.code_only and props(plan):
+                raise PlanError(
+                    f"{plan.params.get('service')} is managed by {owner.label} {owner.name}".rstrip()
+                    + ", and ECS_WHY_MANAGED_SERVICES=code-only allows no API change: commit the code change "
+                    "the confirmation shows"
+                )
             ecs = self._ecs(pending, user, change_policy(plan))
             extra = plan.prepare(ecs) if plan.prepare else {}
             answer = getattr(ecs, plan.operation)(**plan.params, **extra)
@@ -244,7 +258,12 @@ class Remediator:
         planner = PLANNERS.get(action.get("kind", ""))
         if planner is None:
             raise PlanError(f"unknown action {action.get('kind')!r}")
-        return planner(self._ecs(pending, user, self._reads(pending)), dict(action.get("params") or {}))
+        ecs, cloudformation, cloudtrail = self._clients(
+            pending, user, self._reads(pending), "ecs", "cloudformation", "cloudtrail"
+        )
+        plan = planner(ecs, dict(action.get("params") or {}))
+        where = (str(plan.params.get("cluster", "")), str(plan.params.get("service", "")))
+        return replace(plan, ownership=who_manages(ecs, cloudformation, cloudtrail, *where, self.iac_tags))
 
     def _request(self, pending: dict[str, Any], user: str) -> Request:
         """What the guardrails decide on; the service's tags are read only when a rule looks at tags."""
@@ -287,12 +306,17 @@ class Remediator:
         return read_policy(action.get("kind", ""), dict(action.get("params") or {}), pending.get("target") or {})
 
     def _ecs(self, pending: dict[str, Any], user: str, policy: dict[str, Any]) -> Any:
+        return self._clients(pending, user, policy, "ecs")[0]
+
+    def _clients(self, pending: dict[str, Any], user: str, policy: dict[str, Any], *names: str) -> list[Any]:
+        """Clients of one session (one AssumeRole) scoped by `policy`."""
         target = pending.get("target") or {}
         try:
             session = self.sessions(user, target.get("account_alias"), target.get("region"), policy)
         except SessionError as exc:
             raise PlanError(f"no credentials for this change: {exc}") from None
-        return session.client("ecs", region_name=target.get("region") or session.region_name)
+        region = target.get("region") or session.region_name
+        return [session.client(n, region_name=region) for n in names]  # type: ignore[call-overload]
 
 
 def deployment_state(service: dict[str, Any]) -> str:

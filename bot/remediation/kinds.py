@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.remediation.iac import Ownership
 from diagnosis.checks.resources import next_memory
 from diagnosis.checks.revisions import correlate, same, short
 
@@ -52,6 +53,7 @@ class Plan:
     resource: str = ""  # the ARN of the service changed: the one resource its credentials may write
     registers: bool = False  # prepare registers a task definition revision
     passes: tuple[str, ...] = ()  # the roles that revision keeps (iam:PassRole to ECS tasks)
+    ownership: Ownership = field(default_factory=Ownership)  # the infrastructure code that manages the service, if any
 
 
 class PlanError(Exception):

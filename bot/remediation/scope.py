@@ -13,7 +13,7 @@ from bot.remediation.kinds import READS, Plan, PlanError
 
 TASKS_SERVICE = "ecs-tasks.amazonaws.com"
 # The task definition calls take no resource-level permission: AWS requires "*" for them.
-WITHOUT_RESOURCES = {"ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"}
+WITHOUT_RESOURCES = {"ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition", "cloudtrail:LookupEvents"}
 
 
 def change_policy(plan: Plan) -> dict[str, Any]:
@@ -35,8 +35,9 @@ def change_policy(plan: Plan) -> dict[str, Any]:
 
 
 def read_policy(kind: str, params: dict[str, Any], target: dict[str, Any]) -> dict[str, Any]:
-    """What planning the change (at click and confirm) and following its deployment read: the service, and
-    the reads the kind declares (kinds.READS)."""
+    """What planning the change (at click and confirm) and following its deployment read: the service, the
+    reads the kind declares (kinds.READS), and who manages the service (its CloudFormation stack, in its
+    account and region; CloudTrail, which has no resource-level permission)."""
     cluster = str(params.get("cluster") or "").rsplit("/", 1)[-1]
     service = str(params.get("service") or "").rsplit("/", 1)[-1]
     if not cluster or not service:
@@ -53,6 +54,14 @@ def read_policy(kind: str, params: dict[str, Any], target: dict[str, Any]) -> di
     extra = sorted(READS.get(kind, ()))  # all of WITHOUT_RESOURCES (a test keeps it so)
     if extra:
         statements.append(_allow("WhatThePlanReads", extra, "*"))
+    statements += [  # who manages the service (bot.remediation.iac): its stack, its CloudTrail events
+        _allow(
+            "ItsStack",
+            ["cloudformation:DescribeStackResources"],
+            f"arn:aws:cloudformation:{region}:{account}:stack/*/*",
+        ),
+        _allow("WhoChangedIt", ["cloudtrail:LookupEvents"], "*"),
+    ]
     return _policy(statements)
 
 

@@ -10,7 +10,9 @@ from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlo
 from slack_sdk.models.views import View
 
 from bot.guardrails.policy import Decision
+from bot.remediation.as_code import props
 from bot.remediation.kinds import Plan
+from handlers.render.iac import managed_blocks
 from handlers.render.text import block_code, cut, escape
 
 CONFIRM = "ecs_why_confirm"
@@ -31,9 +33,12 @@ def confirm_view(
     risk: str,
     decision: Decision | None = None,
     approvers: str = "",
+    code_only: bool = False,
 ) -> dict[str, Any]:
-    """`approvers`: Slack mrkdwn of who may approve (mentions built from validated IDs, not escaped)."""
+    """`approvers`: Slack mrkdwn of who may approve (mentions built from validated IDs, not escaped).
+    `code_only`: ECS_WHY_MANAGED_SERVICES=code-only; a managed service's modal then has no submit."""
     approve = decision is not None and decision.mode == "approve"
+    code_only = code_only and plan.ownership.owner is not None and bool(props(plan))
     if decision is None:
         rule = "Applied once, as you, and recorded in the audit log."
     elif approve:
@@ -48,13 +53,14 @@ def confirm_view(
         type="modal",
         callback_id=CONFIRM,
         title=cut("Confirm the change", 24),
-        submit="Request approval" if approve else "Apply",
-        close="Cancel",
+        submit=None if code_only else "Request approval" if approve else "Apply",
+        close="Close" if code_only else "Cancel",
         private_metadata=json.dumps({"key": key, "channel": channel, "thread_ts": thread_ts}),
         blocks=[
             SectionBlock(
                 text=MarkdownTextObject(text=cut(f"*{escape(plan.title)}*\n{changes_text(plan.changes)}"))
             ),
+            *managed_blocks(plan, code_only),
             SectionBlock(text=MarkdownTextObject(text=cut("*The AWS call*\n" + block_code(plan.cli)))),
             ContextBlock(elements=[MarkdownTextObject(text=cut(f"Risk: {escape(risk)} · {rule}", 3000))]),
         ],

@@ -47,8 +47,11 @@ CANDIDATES = (
     TASK_ROLE,
     EXECUTION_ROLE,
     f"arn:aws:iam::{ACCOUNT}:role/admin",
+    f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/web-stack/1a2b",
+    f"arn:aws:cloudformation:{REGION}:210987654321:stack/web-stack/1a2b",
     "*",
 )
+STACK_ARN = CANDIDATES[-3]
 SERVICES = (
     "ecs",
     "iam",
@@ -59,6 +62,7 @@ SERVICES = (
     "secretsmanager",
     "elbv2",
     "cloudformation",
+    "cloudtrail",
     "ecr",
     "s3",
 )
@@ -73,7 +77,18 @@ def permitted(
 
 
 def iam_needs(operation: str, params: dict[str, Any]) -> list[tuple[str, str, dict[str, str]]]:
-    """(IAM action, resource, condition context) that AWS authorizes an ECS call by."""
+    """(IAM action, resource, condition context) that AWS authorizes a call by."""
+    if operation == "DescribeStackResources":
+        name = params["StackName"]
+        return [
+            (
+                f"cloudformation:{operation}",
+                f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{name}/1a2b",
+                {},
+            )
+        ]
+    if operation == "LookupEvents":
+        return [(f"cloudtrail:{operation}", "*", {})]
     if operation == "DescribeServices":
         cluster = params["cluster"].rsplit("/", 1)[-1]
         return [(f"ecs:{operation}", f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/{cluster}/{s}", {})
@@ -108,7 +123,7 @@ class Recorder:
         def record(params: dict[str, Any], model: Any, **_: Any) -> None:
             self.calls.append((model.name, dict(params), policy))
 
-        session.events.register("provide-client-params.ecs.*", record)
+        session.events.register("provide-client-params", record)
         return session
 
 
@@ -235,13 +250,11 @@ def test_the_change_policy_allows_the_change_and_nothing_else(kind: str, store: 
 @pytest.mark.parametrize("kind", sorted(CASES))
 def test_the_read_policy_reads_the_service_and_nothing_else(kind: str) -> None:
     policy = read_policy(kind, dict(WHERE), TARGET)
-    expected = {("ecs:DescribeServices", SERVICE_ARN)} | {
-        (a, c) for a in READS.get(kind, ()) for c in CANDIDATES
-    }
-    assert granted(policy) == expected
-    assert not {a for a, _ in granted(policy)} - {"ecs:DescribeServices", "ecs:DescribeTaskDefinition"}, (
-        "reads only"
-    )
+    everywhere = {"cloudtrail:LookupEvents", *READS.get(kind, ())}  # no resource-level permission exists
+    expected = {("ecs:DescribeServices", SERVICE_ARN), ("cloudformation:DescribeStackResources", STACK_ARN)}
+    assert granted(policy) == expected | {(a, c) for a in everywhere for c in CANDIDATES}
+    reads = {"ecs:DescribeServices", "ecs:DescribeTaskDefinition", "cloudformation:DescribeStackResources"}
+    assert not {a for a, _ in granted(policy)} - reads - {"cloudtrail:LookupEvents"}, "reads only"
 
 
 def test_the_change_policy_reads_as_one_call_on_one_service() -> None:
