@@ -372,10 +372,26 @@ def _key40(m: re.Match[str]) -> str:
 
 
 def _is_name(value: str) -> bool:
-    """Team/BackendService/Worker1: words between slashes. A random key may hold one word-like run."""
+    """Team/BackendService/Worker1: words between slashes, perhaps one numbered (Worker1, v2). A random
+    key may hold a word-like run, but not every part: AaAaAbBbCc is no word, 00000112345678 no numbered one."""
     parts = [p for p in value.split("/") if p]
-    words = sum(1 for p in parts if len(p) >= 3 and _WORD.fullmatch(p))
-    return len(parts) >= 2 and (words == len(parts) or (len(parts) >= 3 and words >= len(parts) - 1))
+    words = sum(1 for p in parts if _is_word(p))
+    numbered = sum(1 for p in parts if not _is_word(p) and _NUMBERED.fullmatch(p))
+    return len(parts) >= 2 and (
+        words == len(parts) or (len(parts) >= 3 and words == len(parts) - 1 and numbered == 1)
+    )
+
+
+# Worker1, v2, 2024: a word (or nothing) followed by a short number.
+_NUMBERED = re.compile(r"(?:[A-Za-z]{2,})?\d{1,4}")
+# The pieces of a CamelCase word; a name has at most one of two letters (MyApp), random case has many.
+_CAMEL_PIECE = re.compile(r"[A-Z]?[a-z]+")
+
+
+def _is_word(part: str) -> bool:
+    if len(part) < 3 or not _WORD.fullmatch(part):
+        return False
+    return sum(1 for piece in _CAMEL_PIECE.findall(part) if len(piece) < 3) <= 1
 
 
 def _prefixed_token(m: re.Match[str]) -> str:
