@@ -15,10 +15,8 @@ from bot.guardrails.rules import Rule
 from bot.remediation.approvals import AlreadyAsked, AlreadyDecided, ApprovalExpired, Approvals
 from bot.remediation.executor import Refused, Remediator
 from bot.store import Store
-from tests.bot.remediation.test_executor import TARGET, events, grace, offer, sessions
-from tests.bot.remediation.test_kinds import CLUSTER, SERVICE, Ecs
-from tests.bot.remediation.test_kinds import aws_env as aws_env
-from tests.bot.remediation.test_kinds import ecs as ecs
+from tests.builders.ecs_service import CLUSTER, SERVICE, Ecs
+from tests.builders.remediation import TARGET, events, grace, offer, sessions
 
 ASKER, APPROVER, OUTSIDER = "U0ASKER", "U0APPROVER", "U0OUTSIDER"
 TWO_PERSON = {"name": "prod-two", "mode": "approve", "clusters": [CLUSTER], "users": [ASKER, APPROVER]}

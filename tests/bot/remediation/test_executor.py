@@ -13,40 +13,14 @@ from botocore.exceptions import ClientError
 from bot.authz import Operators
 from bot.remediation.executor import Applied, Expired, Refused, Remediator, Replayed, deployment_state
 from bot.store import Store
-from tests.bot.remediation.test_kinds import CLUSTER, REGION, SERVICE, Ecs
-from tests.bot.remediation.test_kinds import aws_env as aws_env
-from tests.bot.remediation.test_kinds import ecs as ecs
+from tests.builders.ecs_service import CLUSTER, REGION, SERVICE, Ecs
+from tests.builders.remediation import TARGET, events, grace, grace_action, offer, sessions
 
 OPERATOR, STRANGER = "U0OP", "U0NO"
-TARGET = {"account": "123456789012", "region": REGION, "cluster": CLUSTER, "service": SERVICE}
-
-
-def sessions(user: str, account: str | None, region: str | None, policy: dict[str, Any]) -> boto3.Session:
-    return boto3.Session(region_name=region or REGION)
 
 
 def remediator(store: Store, operators: list[str] | None = None) -> Remediator:
     return Remediator(store, Operators(operators or [OPERATOR], lambda g: set()), sessions, ttl_seconds=60)
-
-
-def grace_action(seconds: int = 190) -> dict[str, Any]:
-    return {
-        "kind": "raise_grace_period",
-        "params": {"cluster": CLUSTER, "service": SERVICE, "seconds": seconds},
-        "risk": "low",
-    }
-
-
-def offer(r: Remediator, action: dict[str, Any] | None = None) -> str:
-    return r.offer(action or grace_action(), {"target": TARGET, "channel": "C1", "command": "prod/web"})
-
-
-def grace(ecs: Ecs) -> int:
-    return int(ecs.described().get("healthCheckGracePeriodSeconds") or 0)
-
-
-def events(store: Store) -> list[str]:
-    return [r["event"] for r in reversed(store.audit_log())]
 
 
 def test_offer_stores_the_action_and_the_button_carries_a_short_key(store: Store) -> None:

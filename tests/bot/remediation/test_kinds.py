@@ -3,15 +3,9 @@ that plan changes in ECS."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any, get_args
 
-import boto3
 import pytest
-from moto import mock_aws
-from moto.backends import get_backend
 
 from bot.remediation.kinds import (
     PLANNERS,
@@ -25,92 +19,7 @@ from bot.remediation.kinds import (
     plan_rollback,
 )
 from diagnosis.models import ActionKind
-
-ACCOUNT = "123456789012"
-REGION = "us-east-1"
-CLUSTER = "prod"
-SERVICE = "web"
-TD = f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/web"
-
-
-@dataclass
-class Ecs:
-    client: Any
-    backend: Any
-
-    def service(self) -> Any:
-        return self.backend.services[f"{CLUSTER}:{SERVICE}"]
-
-    def described(self) -> dict[str, Any]:
-        return dict(self.client.describe_services(cluster=CLUSTER, services=[SERVICE])["services"][0])
-
-    def deployment(self, revision: int, status: str, rollout: str, age_minutes: int) -> dict[str, Any]:
-        at = datetime.now(UTC) - timedelta(minutes=age_minutes)
-        return {
-            "id": f"ecs-svc/{revision}{age_minutes}",
-            "status": status,
-            "taskDefinition": f"{TD}:{revision}",
-            "desiredCount": 2,
-            "runningCount": 2 if rollout == "COMPLETED" else 0,
-            "pendingCount": 0,
-            "failedTasks": 0,
-            "createdAt": at,
-            "updatedAt": at,
-            "launchType": "FARGATE",
-            "rolloutState": rollout,
-            "rolloutStateReason": "",
-        }
-
-
-def register(client: Any, memory: str = "512", cpu: str = "256", fargate: bool = True) -> str:
-    kwargs: dict[str, Any] = {
-        "family": "web",
-        "networkMode": "awsvpc",
-        "containerDefinitions": [
-            {"name": "app", "image": "nginx:1.27", "memory": 512, "essential": True},
-            {"name": "sidecar", "image": "envoy:1", "memory": 256, "memoryReservation": 128},
-        ],
-        "memory": memory,
-        "cpu": cpu,
-    }
-    if fargate:
-        kwargs["requiresCompatibilities"] = ["FARGATE"]
-    return str(client.register_task_definition(**kwargs)["taskDefinition"]["taskDefinitionArn"])
-
-
-@pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_ECS"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-
-
-@pytest.fixture
-def ecs(aws_env: None) -> Iterator[Ecs]:
-    """A cluster, a Fargate task definition (cpu 256 / memory 512, revision 1 and 2) and a service on :2."""
-    with mock_aws():
-        client = boto3.Session(region_name=REGION).client("ecs")
-        client.create_cluster(clusterName=CLUSTER)
-        register(client)
-        register(client)
-        client.create_service(
-            cluster=CLUSTER,
-            serviceName=SERVICE,
-            taskDefinition=f"{TD}:2",
-            desiredCount=2,
-            launchType="FARGATE",
-        )
-        backend = get_backend("ecs")[ACCOUNT][REGION]
-        service = backend.services[f"{CLUSTER}:{SERVICE}"]
-        service.health_check_grace_period_seconds = 10
-        service.deployment_configuration = {
-            "deploymentCircuitBreaker": {"enable": False, "rollback": False},
-            "maximumPercent": 200,
-            "minimumHealthyPercent": 100,
-        }
-        yield Ecs(client, backend)
+from tests.builders.ecs_service import CLUSTER, SERVICE, TD, Ecs, register
 
 
 def apply(client: Any, plan: Any) -> None:

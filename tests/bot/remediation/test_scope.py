@@ -26,9 +26,7 @@ from bot.remediation.executor import Remediator
 from bot.remediation.kinds import PLANNERS, READS, Plan, PlanError
 from bot.remediation.scope import WITHOUT_RESOURCES, change_policy, read_policy
 from bot.store import Store
-from tests.bot.remediation.test_kinds import ACCOUNT, CLUSTER, REGION, SERVICE, TD, Ecs
-from tests.bot.remediation.test_kinds import aws_env as aws_env
-from tests.bot.remediation.test_kinds import ecs as ecs
+from tests.builders.ecs_service import ACCOUNT, CLUSTER, REGION, SERVICE, TD, Ecs
 
 USER = "U0OP"
 SERVICE_ARN = f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/{CLUSTER}/{SERVICE}"
