@@ -58,7 +58,10 @@ CATEGORIES = (
                 "Read the service's recent events and the stopped task in full.",
                 "aws ecs describe-tasks --cluster {cluster} --tasks {task_id}",
             ),
-            Step("Read the container logs of the stopped task."),
+            Step(
+                "Read the container logs of the stopped task.",
+                "aws logs tail {log_group} --log-stream-names {log_stream} --since {since}",
+            ),
         ),
         (STOPPED_ERRORS,),
     ),
