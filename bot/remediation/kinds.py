@@ -114,7 +114,9 @@ def plan_rollback(ecs: Client, params: dict[str, Any]) -> Plan:
     service = describe_service(ecs, p)
     current = str(service.get("taskDefinition", ""))
     target = p.to_task_definition or _correlated_target(ecs, service, p.from_task_definition)
-    if not target or same(target, current):
+    if target and same(target, current):
+        raise PlanError(f"{p.service} already runs {short(current)}: there is nothing to roll back")
+    if not target:
         raise PlanError("no earlier revision that was steady to roll back to")
     definition = _definition(ecs, target)
     if definition.get("status") != "ACTIVE":

@@ -224,6 +224,13 @@ def test_rollback_planning_reads_only_what_its_session_policy_allows(ecs: Ecs) -
     assert set(called) <= {"ecs:DescribeServices", *READS["rollback"]}
 
 
+def test_rollback_to_the_revision_it_already_runs_says_so(ecs: Ecs) -> None:
+    # the diagnosis offered web:1, and someone rolled back by hand before the click
+    ecs.client.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=f"{TD}:1")
+    with pytest.raises(PlanError, match="already runs web:1"):
+        plan_rollback(ecs.client, {**WHERE, "from_task_definition": "web:2", "to_task_definition": "web:1"})
+
+
 def test_enable_circuit_breaker(ecs: Ecs) -> None:
     plan = plan_enable_circuit_breaker(ecs.client, WHERE)
     assert plan.changes == [
