@@ -21,9 +21,8 @@ from bot.remediation.iac import Owner, owner_from_agent, owner_from_tags, stack_
 from bot.remediation.kinds import Plan
 from bot.settings import ConfigError, load_settings
 from bot.store import Store
-from tests.bot.remediation.test_kinds import ACCOUNT, REGION, aws_env
+from tests.builders.ecs_service import ACCOUNT, REGION
 
-__all__ = ["aws_env"]
 SERVICE_ARN = f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/prod/web"
 TEMPLATE = {
     "Resources": {
