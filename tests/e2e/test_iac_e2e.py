@@ -1,6 +1,7 @@
 """A fix button on a service that a CloudFormation stack manages, on the running `ecs-why serve` against the
 moto server: the modal names the stack, says its next update undoes the API change, and shows the
-template change next to the AWS call; confirming it still changes the service once (mode warn)."""
+template change next to the AWS call; confirming it still changes the service once (mode warn), through
+the remediation role assumed for that one change, as the clicking user."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 
 import boto3
 import pytest
+from moto.backends import get_backend
 
 from bot.store import Store
 from tests.e2e.conftest import ROOT, cli_env, wait_until_serving
@@ -24,6 +26,7 @@ pytestmark = pytest.mark.e2e
 SECRET = "e2e-iac-secret"
 OPERATOR = "U0IACOP"
 STACK = "iac-stack"
+ROLE = "arn:aws:iam::123456789012:role/ecs-why-remediation"
 TEMPLATE = {
     "Resources": {
         "IacCluster": {"Type": "AWS::ECS::Cluster", "Properties": {"ClusterName": "iac"}},
@@ -99,6 +102,7 @@ def bot(
         "SLACK_API_URL": slack.base_url,
         "REDIS_URL": own_redis,
         "ECS_WHY_OPERATORS": OPERATOR,
+        "ECS_WHY_REMEDIATION_ROLE_ARN": ROLE,  # moto's STS hands out its credentials for the same account
     }
     with Path(log).open("w") as output:
         process = subprocess.Popen(
@@ -119,7 +123,7 @@ def grace(endpoint: str) -> int:
     return int(found.get("healthCheckGracePeriodSeconds") or 0)
 
 
-def test_the_modal_of_a_stack_managed_service_shows_the_template_change(
+def test_a_stack_managed_service_s_modal_shows_the_template_change_and_the_fix_runs_scoped(
     bot: str, slack: FakeSlackApi, managed: str, own_redis: str, endpoint: str
 ) -> None:
     """The button as a diagnosis would offer it (a pending action in Redis); the click and the modal are
@@ -154,3 +158,28 @@ def test_the_modal_of_a_stack_managed_service_shows_the_template_change(
     )
     slack.wait_for("chat.postMessage", lambda c: "applied" in c.params.get("text", ""), timeout=30)
     assert grace(endpoint) == 120
+
+    # moto's STS kept each AssumeRole the server made, with its session name and inline policy
+    assumed = [r for r in get_backend("sts")["123456789012"]["aws"].assumed_roles if r.role_arn == ROLE]
+    assert assumed and {r.session_name for r in assumed} == {f"slack-{OPERATOR}"}
+    policies = [json.loads(r.policy) for r in assumed]
+    change = [p for p in policies if any(s["Sid"] == "TheChange" for s in p["Statement"])]
+    assert change == [
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Sid": "TheChange", "Effect": "Allow", "Action": ["ecs:UpdateService"], "Resource": managed}
+            ],
+        }
+    ], "one change, one service"
+    reads = [p for p in policies if p not in change]
+    assert reads and all(
+        p["Statement"][0]
+        == {
+            "Sid": "TheService",
+            "Effect": "Allow",
+            "Action": ["ecs:DescribeServices"],
+            "Resource": managed,
+        }
+        for p in reads
+    ), "planning and following read that service"
