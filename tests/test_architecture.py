@@ -123,3 +123,80 @@ def test_the_checker_sees_a_violation(tmp_path: Path) -> None:
     found = imports_of(rule)
     assert any(under(i, "boto3") for i in found) and any(under(i, "bot") for i in found)
     assert len(modules("diagnosis/rules")) >= 6
+
+
+def imported_test_modules(path: Path, root: Path = ROOT) -> set[str]:
+    """The `test_*` modules under tests/ that `path` imports (a test module is never a library)."""
+    found = set()
+    for name in imports_of(path):
+        file = root.joinpath(*name.split(".")).with_suffix(".py")
+        if name.startswith("tests.") and file.name.startswith("test_") and file.is_file():
+            found.add(name)
+    return found
+
+
+# Modules that still import a test module, until their helpers move to tests/builders (the list only shrinks).
+NOT_YET_MOVED = {
+    "tests.bot.test_audit",
+    "tests.bot.test_cli_check",
+    "tests.bot.test_diagnoser",
+    "tests.bot.test_terminal",
+    "tests.deploy.test_deploy_shutdown",
+    "tests.diagnosis.checks.test_declarations",
+    "tests.diagnosis.collect.test_aws",
+    "tests.diagnosis.collect.test_facts",
+    "tests.diagnosis.collect.test_revisions",
+    "tests.diagnosis.collect.test_sources",
+    "tests.diagnosis.collect.test_target",
+    "tests.diagnosis.collect.test_wave",
+    "tests.diagnosis.intake.test_properties",
+    "tests.diagnosis.test_exec_check",
+    "tests.diagnosis.test_live",
+    "tests.diagnosis.test_live_regions",
+    "tests.diagnosis.test_live_right_task",
+    "tests.diagnosis.test_live_secrets",
+    "tests.e2e.test_alerts_e2e",
+    "tests.e2e.test_check_slack_e2e",
+    "tests.e2e.test_durable_e2e",
+    "tests.e2e.test_exec_check_e2e",
+    "tests.e2e.test_guardrails_e2e",
+    "tests.e2e.test_iac_e2e",
+    "tests.e2e.test_socket_mode_e2e",
+    "tests.handlers.render.test_approval",
+    "tests.handlers.render.test_diagnosis_blocks",
+    "tests.handlers.render.test_followups",
+    "tests.handlers.render.test_iac_modal",
+    "tests.handlers.render.test_text",
+    "tests.handlers.test_check",
+    "tests.handlers.test_exec_check",
+    "tests.handlers.test_followups",
+    "tests.handlers.test_listeners",
+}
+
+
+def test_no_test_imports_another_test_module() -> None:
+    """Shared builders live in tests/builders and shared fixtures in a conftest.py, so a test module can
+    be renamed, split or deleted without breaking another one."""
+    offenders = {
+        name: sorted(imported_test_modules(path))
+        for name, path in modules("tests")
+        if imported_test_modules(path)
+    }
+    new = {name: imported for name, imported in offenders.items() if name not in NOT_YET_MOVED}
+    assert not new, f"test modules import other test modules (move the helper to tests/builders): {new}"
+    moved = NOT_YET_MOVED - set(offenders)
+    assert not moved, f"{sorted(moved)} no longer import a test module: remove them from NOT_YET_MOVED"
+
+
+def test_the_test_import_checker_sees_a_violation(tmp_path: Path) -> None:
+    """A module importing a test module is caught, one importing a builder is not."""
+    (tmp_path / "tests" / "bot").mkdir(parents=True)
+    (tmp_path / "tests" / "bot" / "test_cli.py").write_text("")
+    (tmp_path / "tests" / "builders").mkdir()
+    (tmp_path / "tests" / "builders" / "cli.py").write_text("")
+    user = tmp_path / "tests" / "bot" / "test_user.py"
+    user.write_text("from tests.bot.test_cli import run\nfrom tests.builders.cli import invoke\n")
+    assert imported_test_modules(user, tmp_path) == {"tests.bot.test_cli"}
+    (tmp_path / "sibling.py").write_text("import tests.bot.test_cli\nfrom tests.bot import test_cli\n")
+    assert imported_test_modules(tmp_path / "sibling.py", tmp_path) == {"tests.bot.test_cli"}
+    assert len(modules("tests")) >= 100
