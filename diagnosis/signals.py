@@ -23,6 +23,8 @@ _REGISTRY_API = re.compile(r"v2/([\w./-]+?)/manifests/([\w][\w.-]{0,127})")
 _SECRET_ARN = re.compile(r"\barn:aws[\w-]*:(?:secretsmanager|ssm|kms|s3):[^\s\"',)\]]+")
 _TARGET_GROUP = re.compile(r"\barn:aws[\w-]*:elasticloadbalancing:[^\s\"',)]+:targetgroup/[^\s\"',)]+")
 _ROLE_ARN = re.compile(r"\barn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]+")
+# The principal of an AccessDenied: "User: arn:aws:sts::123456789012:assumed-role/ROLE/SESSION is not …"
+_ASSUMED_ROLE = re.compile(r"\barn:(aws[\w-]*):sts::(\d{12}):assumed-role/([\w+=,.@-]+)/")
 _PORT = re.compile(r"\(port (\d{1,5})\)|\bport (\d{1,5})\b")
 _EFS = re.compile(r"\bfs-[0-9a-f]{8,17}\b")
 _SUBNET = re.compile(r"\bsubnet-[0-9a-f]{8,17}\b")
@@ -120,10 +122,19 @@ class Message:
 
     @cached_property
     def role(self) -> str:
-        if ":role/" not in self.text:
+        """The role the message names: an IAM role ARN, else the role behind an assumed-role principal."""
+        if ":role/" in self.text and (match := _ROLE_ARN.search(self.text)):
+            return match.group(0).rstrip(".'")
+        return self.acting_role
+
+    @cached_property
+    def acting_role(self) -> str:
+        """The role that made a refused call (`assumed-role/NAME/session` → its role ARN, without a path,
+        which the principal does not show)."""
+        if ":assumed-role/" not in self.text:
             return ""
-        match = _ROLE_ARN.search(self.text)
-        return match.group(0).rstrip(".'") if match else ""
+        match = _ASSUMED_ROLE.search(self.text)
+        return f"arn:{match[1]}:iam::{match[2]}:role/{match[3]}" if match else ""
 
     @cached_property
     def port(self) -> str:

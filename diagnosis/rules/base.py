@@ -43,3 +43,10 @@ def found(
     merged = msg.names() if msg is not None else {}
     merged.update({k: v for k, v in (names or {}).items() if v})
     return Match(category, confidence, clue, alternatives, merged)
+
+
+def execution_role_names(msg: Message) -> dict[str, str]:
+    """Before containers start, ECS pulls images and fetches secrets as the task execution role, so the
+    role a refusal names there is that role."""
+    role = msg.acting_role
+    return {"execution_role_arn": role, "execution_role": role.rsplit("/", 1)[-1]} if role else {}

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from diagnosis.rules.base import Match, found
+from diagnosis.rules.base import Match, execution_role_names, found
 from diagnosis.rules.words import AUTH_WORDS, NETWORK_WORDS, NOT_FOUND_WORDS, PULL_WORDS, SECRET_WORDS
 from diagnosis.signals import Message
 
@@ -68,7 +68,13 @@ def image_pull(msg: Message) -> Match | None:
             ("image_not_found",),
         )
     if auth and not msg.has("manifest unknown", ": not found"):
-        return found("image_pull_auth", 0.88, "the registry refused the credentials (access denied)", msg)
+        return found(
+            "image_pull_auth",
+            0.88,
+            "the registry refused the credentials (access denied)",
+            msg,
+            names=execution_role_names(msg),
+        )
     if msg.has("unexpected status code") and not not_found:
         return found(
             "image_pull_auth",

@@ -3,7 +3,7 @@ invalid definitions."""
 
 from __future__ import annotations
 
-from diagnosis.rules.base import Match, found
+from diagnosis.rules.base import Match, execution_role_names, found
 from diagnosis.rules.words import NETWORK_WORDS, SECRET_WORDS
 from diagnosis.signals import Message
 
@@ -13,12 +13,17 @@ def resource_initialization(msg: Message) -> Match | None:
     """ResourceInitializationError: what ECS fetches or sets up before containers start."""
     typed = msg.typed("resourceinitializationerror")
     if msg.has(*SECRET_WORDS):
-        return found("secrets_retrieval", 0.9, _secret_clue(msg), msg)
+        return found("secrets_retrieval", 0.9, _secret_clue(msg), msg, names=execution_role_names(msg))
     if msg.has("ecr registry auth", "registry auth token", "registry credentials", "getauthorizationtoken"):
         return None  # fetching ECR credentials: a pull problem, read by image_pull
     if msg.has("unable to pull secrets"):
         return found(
-            "secrets_retrieval", 0.55, _secret_clue(msg), msg, ("image_pull_auth", "image_pull_network")
+            "secrets_retrieval",
+            0.55,
+            _secret_clue(msg),
+            msg,
+            ("image_pull_auth", "image_pull_network"),
+            names=execution_role_names(msg),
         )
     logging = msg.has(
         "logger",

@@ -587,3 +587,52 @@ def test_truncated_ecr_registry_auth_is_a_pull_problem() -> None:
     assert match is not None
     assert match.category in ("image_pull_network", "image_pull_auth")
     assert match.confidence < 0.7
+
+
+# --- the role a refusal names --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "role_arn"),
+    [
+        (
+            "ResourceInitializationError: unable to pull secrets or registry auth: execution resource "
+            "retrieval failed: unable to retrieve secret from asm: failed to fetch secret "
+            "arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/db-AbCdEf from secrets manager: "
+            "AccessDeniedException: User: arn:aws:sts::111122223333:assumed-role/orders-exec/8f2a is not "
+            "authorized to perform: secretsmanager:GetSecretValue",
+            "arn:aws:iam::111122223333:role/orders-exec",
+        ),
+        (
+            "ResourceInitializationError: unable to pull secrets or registry auth: unable to retrieve "
+            "secrets from ssm: AccessDeniedException: User: "
+            "arn:aws-cn:sts::222233334444:assumed-role/Billing.Exec@prod/ecs-task is not authorized to "
+            "perform: ssm:GetParameters on resource: arn:aws-cn:ssm:cn-north-1:222233334444:parameter/db",
+            "arn:aws-cn:iam::222233334444:role/Billing.Exec@prod",
+        ),
+        (
+            f"CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve "
+            f"ref {ECR}/web:1.4: pulling from host {ECR} failed with status code [manifests 1.4]: 403 "
+            "Forbidden User: arn:aws:sts::123456789012:assumed-role/web-task-exec/9f1 is not authorized to "
+            "perform: ecr:BatchGetImage",
+            "arn:aws:iam::123456789012:role/web-task-exec",
+        ),
+    ],
+)
+def test_a_refused_start_names_the_execution_role_that_made_the_call(text: str, role_arn: str) -> None:
+    match = read_message(text)
+    assert match is not None and match.category in ("secrets_retrieval", "image_pull_auth")
+    assert match.names["execution_role_arn"] == role_arn
+    assert match.names["execution_role"] == role_arn.rsplit("/", 1)[-1]
+
+
+def test_the_service_linked_role_of_a_refused_network_interface_is_no_execution_role() -> None:
+    text = (
+        "ResourceInitializationError: failed to configure ENI: User: "
+        "arn:aws:sts::123456789012:assumed-role/AWSServiceRoleForECS/ecs-service-scheduler is not "
+        "authorized to perform: ec2:CreateNetworkInterface"
+    )
+    match = read_message(text)
+    assert match is not None and match.category == "eni_or_subnet"
+    assert "execution_role_arn" not in match.names
+    assert Message(text).role == "arn:aws:iam::123456789012:role/AWSServiceRoleForECS"
