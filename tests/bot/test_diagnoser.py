@@ -15,7 +15,7 @@ from diagnosis.collect.target import UnknownTarget
 from diagnosis.engine import diagnose
 from diagnosis.models import Diagnosis
 from diagnosis.parse import parse_document
-from tests.diagnosis.collect.test_core import REGION, World
+from tests.builders.moto_world import REGION, World
 from tests.diagnosis.test_live_regions import EU
 from tests.diagnosis.test_live_regions import world as world
 

@@ -13,7 +13,7 @@ from diagnosis.checks.exec_iam import CHANNELS, LOG_ACTIONS
 from diagnosis.collect.aws import Aws
 from diagnosis.collect.target import TargetError, TargetSpec
 from diagnosis.exec_check import check_with, exec_check
-from tests.diagnosis.collect.test_core import ACCOUNT, REGION, World, moto_session
+from tests.builders.moto_world import ACCOUNT, REGION, World, moto_session
 
 TASK_ROLE = f"arn:aws:iam::{ACCOUNT}:role/shell-task"
 EXECUTION_ROLE = f"arn:aws:iam::{ACCOUNT}:role/ecsTaskExecutionRole"

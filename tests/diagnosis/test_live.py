@@ -10,7 +10,7 @@ import pytest
 
 from diagnosis.collect.target import AmbiguousTarget, TargetError
 from diagnosis.live import diagnose_live, parse_since
-from tests.diagnosis.collect.test_core import World, moto_session
+from tests.builders.moto_world import World, moto_session
 from tests.diagnosis.collect.test_wave import elb_service
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from diagnosis.collect.target import AmbiguousTarget, UnknownTarget
 from diagnosis.live import diagnose_live
-from tests.diagnosis.collect.test_core import ACCOUNT, REGION, World, moto_session
+from tests.builders.moto_world import ACCOUNT, REGION, World, moto_session
 from tests.diagnosis.test_live import seed_oom
 
 EU = "eu-west-1"

@@ -13,7 +13,7 @@ from diagnosis.checks.artifacts import check_trail
 from diagnosis.checks.evidence import LiveEvidence, failed_task
 from diagnosis.live import diagnose_live
 from diagnosis.models import Diagnosis
-from tests.diagnosis.collect.test_core import World, moto_session
+from tests.builders.moto_world import World, moto_session
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 
 from diagnosis.live import diagnose_live
-from tests.diagnosis.collect.test_core import World, moto_session
+from tests.builders.moto_world import World, moto_session
 
 SECRETS = {
     "password": "Hunter2Secret!x9",

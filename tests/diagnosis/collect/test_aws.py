@@ -10,7 +10,7 @@ import pytest
 from botocore.stub import Stubber
 
 from diagnosis.collect.aws import Aws, Call, Outcome, first
-from tests.diagnosis.collect.test_core import moto_session
+from tests.builders.moto_world import moto_session
 
 
 @pytest.fixture

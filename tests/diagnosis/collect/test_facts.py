@@ -16,7 +16,7 @@ from diagnosis.collect.core import Core, collect_core
 from diagnosis.collect.plan import Plan
 from diagnosis.collect.target import TargetSpec
 from diagnosis.collect.wave import collect_wave, gather
-from tests.diagnosis.collect.test_core import ACCOUNT, REGION, World, moto_session
+from tests.builders.moto_world import ACCOUNT, REGION, World, moto_session
 
 REGISTRY = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com"
 INDEX = "application/vnd.oci.image.index.v1+json"

@@ -15,7 +15,7 @@ from diagnosis.collect.target import (
     parse_target,
     resolve,
 )
-from tests.diagnosis.collect.test_core import World, moto_session
+from tests.builders.moto_world import World, moto_session
 
 TASK_ID = "0123456789abcdef0123456789abcdef"
 

@@ -17,7 +17,7 @@ from diagnosis.collect.aws import Aws
 from diagnosis.collect.core import Core, collect_core
 from diagnosis.collect.target import TargetSpec
 from diagnosis.collect.wave import collect_wave
-from tests.diagnosis.collect.test_core import ACCOUNT, REGION, World, moto_session
+from tests.builders.moto_world import ACCOUNT, REGION, World, moto_session
 from tests.fakes.iam_simulator import IamSimulator
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/ecsTaskExecutionRole"
