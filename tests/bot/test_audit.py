@@ -16,7 +16,7 @@ from bot.audit import AuditQueryError, entry, read
 from bot.commands import CommandError, check_command, read_command
 from bot.store import Store
 from handlers.render.audit import audit_message
-from tests.handlers.render.test_diagnosis_blocks import check_limits
+from tests.builders.slack_messages import check_limits
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB = {"cluster": "prod", "service": "web", "account": "123456789012"}

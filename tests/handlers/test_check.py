@@ -12,9 +12,9 @@ from diagnosis.models import Target
 from diagnosis.prevent.rules import ALL
 from diagnosis.prevent.run import check_subjects
 from handlers.check import check_and_publish
+from tests.builders.listener_mocks import client, services
 from tests.diagnosis.prevent.builders import service
 from tests.diagnosis.prevent.rules.test_live import live
-from tests.handlers.test_listeners import client, services
 
 COMMAND = "check web --cluster prod"
 

@@ -15,7 +15,7 @@ from diagnosis.collect.target import UnknownTarget
 from diagnosis.exec_check import ExecReport, ExecResult, ExecStats
 from diagnosis.models import Action, Gap, Target
 from handlers.exec_check import exec_check_and_publish
-from tests.handlers.test_listeners import client, services
+from tests.builders.listener_mocks import client, services
 
 COMMAND = "exec-check shell --cluster tools"
 LINE = 'aws ecs execute-command --cluster tools --task abc --container app --interactive --command "/bin/sh"'

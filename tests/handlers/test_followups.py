@@ -14,8 +14,8 @@ from bot.store import Store
 from diagnosis.collect.target import UnknownTarget
 from diagnosis.models import ContainerFacts, Observations, TaskFacts
 from handlers import followups, register_all
-from tests.handlers.render.test_diagnosis_blocks import build
-from tests.handlers.test_listeners import client, services
+from tests.builders.diagnoses import build
+from tests.builders.listener_mocks import client, services
 
 ROOT = "1700000000.000100"
 

@@ -18,7 +18,7 @@ from handlers import register_all
 from handlers.render.diagnosis import Message
 from handlers.replies import CannotPost, post
 from handlers.run import PICK, diagnose_and_publish
-from tests.handlers.render.test_diagnosis_blocks import build
+from tests.builders.listener_mocks import client, services
 
 
 def slack_error(error: str) -> SlackApiError:
@@ -27,25 +27,6 @@ def slack_error(error: str) -> SlackApiError:
         data={"ok": False, "error": error}, headers={}, status_code=200,
     )  # fmt: skip
     return SlackApiError(error, response)
-
-
-def services(diagnosis: Any = None, error: Exception | None = None) -> MagicMock:
-    svc = MagicMock()
-    svc.settings.accounts = []
-    if error is not None:
-        svc.diagnoser.run.side_effect = error
-    else:
-        svc.diagnoser.run.return_value = diagnosis if diagnosis is not None else build("elb_health_check")
-    keys = iter(f"key{i}" for i in range(100))
-    svc.remediator.offer.side_effect = lambda action, context: next(keys)
-    return svc
-
-
-def client() -> MagicMock:
-    c = MagicMock()
-    counter = iter(range(1, 1000))
-    c.chat_postMessage.side_effect = lambda **kw: {"ok": True, "ts": f"1700000000.{next(counter):06d}"}
-    return c
 
 
 def listeners(svc: MagicMock) -> App:

@@ -10,8 +10,8 @@ from bot.guardrails.policy import Decision
 from bot.remediation.kinds import Plan
 from handlers.render.approval import APPROVE, REJECT, approval_outcome, approval_request
 from handlers.render.modal import confirm_view
-from tests.handlers.render.test_diagnosis_blocks import check_limits, texts
-from tests.handlers.render.test_text import PAYLOAD
+from tests.builders.hostile_text import PAYLOAD
+from tests.builders.slack_messages import check_limits, texts
 
 PLAN = Plan(
     "raise_grace_period",

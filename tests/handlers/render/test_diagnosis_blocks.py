@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from slack_sdk.models.blocks import Block
 
 from bot.commands import Command
 from diagnosis.engine import diagnose
@@ -22,91 +21,13 @@ from diagnosis.knowledge import CATALOG
 from diagnosis.models import Diagnosis, EvidenceItem, Gap
 from diagnosis.parse import parse_document
 from handlers.render.diagnosis import FIX, MORE_LOGS, RERUN, Message, headline, log_message, thread
-from tests.diagnosis.test_wordings import as_document
+from tests.builders.diagnoses import SOURCES, build, document
+from tests.builders.slack_messages import check_limits
 
 GOLDEN = Path(__file__).parent / "golden"
-DATA = Path(__file__).resolve().parents[2] / "diagnosis" / "data"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
-TASK = "arn:aws:ecs:us-east-1:123456789012:task/prod/0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 
-# category → where its input comes from: ("corpus", id), ("wording", id) or ("task", extra fields)
-SOURCES: dict[str, tuple[str, Any]] = {
-    "agent_or_docker_daemon": ("wording", "w072"),
-    "app_error": ("corpus", "s09"),
-    "clean_exit": ("corpus", "s14"),
-    "command_not_found": ("corpus", "s10"),
-    "container_health_check": ("corpus", "s18"),
-    "container_start_failure": ("corpus", "s24"),
-    "elb_health_check": ("corpus", "s17"),
-    "eni_or_subnet": ("corpus", "s06"),
-    "fargate_capacity_or_quota": ("corpus", "s28"),
-    "graceful_sigterm": (
-        "task",
-        {
-            "stopCode": "EssentialContainerExited",
-            "stoppedReason": "Essential container in task exited",
-            "containers": [{"name": "app", "lastStatus": "STOPPED", "exitCode": 143}],
-        },
-    ),
-    "image_not_found": ("corpus", "s01"),
-    "image_platform_mismatch": ("corpus", "s31"),
-    "image_pull_auth": ("corpus", "s03"),
-    "image_pull_network": ("corpus", "s29"),
-    "infra_maintenance": ("corpus", "s21"),
-    "instance_terminated_or_drained": ("wording", "w022"),
-    "invalid_task_definition_or_parameter": ("wording", "w014"),
-    "log_driver_init": ("corpus", "s30"),
-    "oom": ("corpus", "s07"),
-    "other": ("wording", "w012"),
-    "placement_constraint_or_no_instances": ("corpus", "s27"),
-    "placement_insufficient_resources": ("corpus", "s19"),
-    "registry_rate_limit": ("corpus", "s04"),
-    "runtime_timeout": ("corpus", "s25"),
-    "scaling_or_deployment": ("corpus", "s13"),
-    "secrets_retrieval": ("corpus", "s05"),
-    "segfault": ("corpus", "s12"),
-    # always a side observation (secondary): a task ECS was stopping anyway that had to be SIGKILLed
-    "sigkill_stop_timeout": (
-        "task",
-        {
-            "stopCode": "UserInitiated",
-            "stoppedReason": "Task stopped by user",
-            "containers": [{"name": "app", "lastStatus": "STOPPED", "exitCode": 137}],
-        },
-    ),
-    "spot_interruption": ("corpus", "s23"),
-    "storage_exhausted": ("wording", "w003"),
-    "user_stopped": ("corpus", "s22"),
-    "volume_mount": ("corpus", "s26"),
-}
 SECONDARY_ONLY = {"sigkill_stop_timeout"}
-
-
-def _jsonl(name: str) -> dict[str, dict[str, Any]]:
-    lines = (DATA / name).read_text().splitlines()
-    return {row["id"]: row for row in (json.loads(line) for line in lines if line.strip())}
-
-
-def document(category: str) -> Any:
-    kind, ref = SOURCES[category]
-    if kind == "corpus":
-        return _jsonl("corpus_cases.jsonl")[ref]["input"]
-    if kind == "wording":
-        return as_document({**_jsonl("wordings.jsonl"), **_jsonl("wordings_more.jsonl")}[ref])
-    return {
-        "taskArn": TASK,
-        "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/prod",
-        "group": "service:web",
-        "taskDefinitionArn": "arn:aws:ecs:us-east-1:123456789012:task-definition/web:7",
-        "launchType": "FARGATE",
-        "lastStatus": "STOPPED",
-        "desiredStatus": "STOPPED",
-        **ref,
-    }
-
-
-def build(category: str) -> Diagnosis:
-    return diagnose(parse_document(document(category)))
 
 
 def render(diagnosis: Diagnosis) -> dict[str, Any]:
@@ -127,44 +48,6 @@ def _as_dict(message: Message) -> dict[str, Any]:
 
 def messages(rendered: dict[str, Any]) -> list[dict[str, Any]]:
     return [rendered["headline"], *rendered["thread"], rendered["log_lines"]]
-
-
-def texts(block: dict[str, Any]) -> list[str]:
-    """Every text string in a block (section text and fields, context elements, headers)."""
-    found: list[str] = []
-    if isinstance(block.get("text"), dict):
-        found.append(block["text"]["text"])
-    for item in block.get("fields") or []:
-        found.append(item["text"])
-    for element in block.get("elements") or []:
-        if element.get("type") in ("mrkdwn", "plain_text"):
-            found.append(element["text"])
-    return found
-
-
-def check_limits(message: dict[str, Any]) -> None:
-    """Slack's limits and slack_sdk's validation, for one message."""
-    blocks = message["blocks"]
-    assert 0 < len(blocks) <= 50
-    assert len(message["text"]) <= 3000
-    action_ids: list[str] = []
-    for block in blocks:
-        if block["type"] == "section":
-            assert len(block["text"]["text"]) <= 3000
-        if block["type"] == "header":
-            assert len(block["text"]["text"]) <= 150
-        for element in block.get("elements") or []:
-            if element.get("type") == "button":
-                assert len(element["text"]["text"]) <= 75
-                assert len(element.get("value", "")) <= 2000
-            if "action_id" in element:
-                action_ids.append(element["action_id"])
-        if block["type"] == "actions":
-            assert len(block["elements"]) <= 25
-        rebuilt = Block.parse(block)
-        assert rebuilt is not None, f"slack_sdk cannot parse {block}"
-        assert rebuilt.to_dict() == block  # to_dict() validates lengths and shapes
-    assert len(action_ids) == len(set(action_ids)), f"duplicate action_ids {action_ids}"
 
 
 def test_every_category_has_a_case() -> None:

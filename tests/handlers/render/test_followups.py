@@ -7,8 +7,8 @@ from dataclasses import replace
 
 from diagnosis.models import ContainerFacts, Observations, ServiceEvent, ServiceFacts, TaskFacts
 from handlers.render.followups import diff_message, events_message, help_message, tasks_message, why_message
+from tests.builders.diagnoses import build
 from tests.handlers.golden_files import check_golden
-from tests.handlers.render.test_diagnosis_blocks import build
 
 TASK = "arn:aws:ecs:us-east-1:123456789012:task/prod/{:032x}"
 

@@ -9,7 +9,7 @@ from typing import Any
 from bot.remediation.iac import Owner, Ownership
 from bot.remediation.kinds import Plan
 from handlers.render.modal import confirm_view
-from tests.handlers.render.test_diagnosis_blocks import texts
+from tests.builders.slack_messages import texts
 
 GRACE = Plan(
     "raise_grace_period",

@@ -19,22 +19,9 @@ from handlers.render.diagnosis import headline, log_message, thread
 from handlers.render.modal import confirm_view
 from handlers.render.text import SECTION_LIMIT, block_code, code, cut, escape
 from handlers.run import ambiguous_blocks
-from tests.handlers.render.test_diagnosis_blocks import check_limits, texts
+from tests.builders.hostile_text import PAYLOAD
+from tests.builders.slack_messages import check_limits, texts
 
-EVIL = [
-    "<!channel>",
-    "<!here>",
-    "<!everyone>",
-    "<@U123>",
-    "<#C123|general>",
-    "<!subteam^S123>",
-    "<http://evil.example|click>",
-    "<https://evil.example>",
-    "a & b",
-    "``` break out ```",
-    "`inline`",
-]
-PAYLOAD = " ".join(EVIL)
 TASK = "arn:aws:ecs:us-east-1:123456789012:task/prod/0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 MARKER = "… (cut)"
 FENCE = "```"
