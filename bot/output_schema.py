@@ -15,16 +15,22 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from diagnosis.actions import OMITTED_WHEN_UNSET
 from diagnosis.models import SCHEMA_VERSION, Diagnosis
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "diagnosis.schema.json"
 
 
 def _every_field_present(node: Any) -> None:
-    """The output always writes every field (null when unset): each object's properties are required."""
+    """The output always writes every field (null when unset): each object's properties are required, but
+    those marked as left out when unset."""
     if isinstance(node, dict):
         if node.get("type") == "object" and "properties" in node:
-            node["required"] = sorted(node["properties"])
+            node["required"] = sorted(
+                k
+                for k, v in node["properties"].items()
+                if not (isinstance(v, dict) and v.pop(OMITTED_WHEN_UNSET, 0))
+            )
         for value in node.values():
             _every_field_present(value)
     elif isinstance(node, list):

@@ -16,6 +16,7 @@ from typing import Any, Literal
 import boto3
 from pydantic import Field
 
+from diagnosis.actions import Action, EnableExecuteCommand, ServiceParams
 from diagnosis.checks import EXEC
 from diagnosis.checks.evidence import LiveEvidence
 from diagnosis.checks.exec import ExecCheck, ExecFacts, Outcome, exec_command
@@ -25,7 +26,7 @@ from diagnosis.collect.core import Core, collect_core
 from diagnosis.collect.plan import Plan
 from diagnosis.collect.target import TargetError, TargetSpec, parse_target, resolve
 from diagnosis.collect.wave import gather
-from diagnosis.models import Action, Gap, RedactedText, Target, _Out
+from diagnosis.models import Gap, RedactedText, Target, _Out
 
 Status = Literal["pass", "fail", "unknown"]
 CATEGORY = "ecs_exec"  # the collector's plan is keyed by the category that wants a need
@@ -143,12 +144,7 @@ def check_with(
 
 def enable_action(facts: ExecFacts) -> Action:
     """The "Enable ECS Exec" button: update-service with enableExecuteCommand and a new deployment."""
-    return Action(
-        kind="enable_execute_command",
-        params={"cluster": facts.cluster, "service": facts.name},
-        risk="medium",  # the new deployment replaces every running task
-        label="Enable ECS Exec",
-    )
+    return EnableExecuteCommand.offer(ServiceParams(cluster=facts.cluster, service=facts.name))
 
 
 def _unique(gaps: list[Gap]) -> list[Gap]:

@@ -7,11 +7,13 @@ The output types are pydantic models: they are the public JSON contract of `expl
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from diagnosis.redact import redact
+from diagnosis.actions import Action as Action
+from diagnosis.actions import ActionKind as ActionKind
+from diagnosis.redact import RedactedText as RedactedText
 
 # ---------------------------------------------------------------------------------------------------
 # Facts: what ECS said (parsed from describe-tasks, describe-services or an EventBridge event)
@@ -142,12 +144,6 @@ class _Out(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-# Text that can only exist redacted: every output field that may quote AWS, a task definition or a log has
-# this type, so no path (a new check copying a command, a health check, a log line) can skip redaction.
-# `redact` is idempotent and memoised, so text redacted earlier costs one cache hit.
-RedactedText = Annotated[str, AfterValidator(redact)]
-
-
 class Target(_Out):
     account: str | None = None
     region: str | None = None
@@ -168,25 +164,6 @@ class EvidenceItem(_Out):
     source: RedactedText = Field(description="The API or document the fact came from, e.g. ecs:DescribeTasks")
     fact: RedactedText = Field(description="What was observed, redacted")
     task: str | None = None
-
-
-ActionKind = Literal[
-    "raise_grace_period",
-    "force_new_deployment",
-    "increase_memory",
-    "rollback",
-    "enable_circuit_breaker",
-    "enable_execute_command",
-]
-
-
-class Action(_Out):
-    """A change the bot can apply itself after a confirmation (see bot/actions)."""
-
-    kind: ActionKind
-    params: dict[str, str | int | bool] = Field(default_factory=dict)
-    risk: Literal["low", "medium", "high"] = "low"
-    label: RedactedText = ""
 
 
 class Remediation(_Out):

@@ -27,9 +27,11 @@ import functools
 import math
 import re
 from collections.abc import Callable
-from typing import Any, overload
+from typing import Annotated, Any, overload
 
-__all__ = ["REDACTED", "is_secret_key", "redact", "redact_environment", "redact_json"]
+from pydantic import AfterValidator
+
+__all__ = ["REDACTED", "RedactedText", "is_secret_key", "redact", "redact_environment", "redact_json"]
 
 REDACTED = "[REDACTED]"
 _ELLIPSIS = "…"
@@ -517,6 +519,12 @@ def redact(text: str) -> str:
 # ---------------------------------------------------------------------------------------------------
 # Structured data
 # ---------------------------------------------------------------------------------------------------
+
+
+# Text that can only exist redacted: every output field that may quote AWS, a task definition or a log has
+# this type, so no path (a new check copying a command, a health check, a log line) can skip redaction.
+# `redact` is idempotent and memoised, so text redacted earlier costs one cache hit.
+RedactedText = Annotated[str, AfterValidator(redact)]
 
 
 @overload

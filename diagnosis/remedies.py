@@ -6,9 +6,21 @@ import re
 from collections.abc import Mapping
 from functools import lru_cache
 
+from diagnosis.actions import (
+    Action,
+    EnableCircuitBreaker,
+    ForceNewDeployment,
+    GraceParams,
+    IncreaseMemory,
+    MemoryParams,
+    RaiseGracePeriod,
+    Rollback,
+    RollbackParams,
+    ServiceParams,
+)
 from diagnosis.checks.deploy import NO_ROLLBACK
 from diagnosis.knowledge import CategoryInfo
-from diagnosis.models import Action, Remediation
+from diagnosis.models import Remediation
 from diagnosis.names import HINTS, PLACEHOLDER, fill, variable
 from diagnosis.redact import redact
 
@@ -94,51 +106,29 @@ def _actions(knowledge: CategoryInfo, names: Mapping[str, str]) -> list[Action]:
     cluster, service = names.get("cluster"), names.get("service")
     if not (cluster and service):
         return []
-    base: dict[str, str | int | bool] = {"cluster": cluster, "service": service}
+    where = ServiceParams(cluster=cluster, service=service)
     actions: list[Action] = []
     for kind in knowledge.actions:
         if kind == "raise_grace_period":
             seconds = int(names.get("grace_period", "120"))
-            actions.append(
-                Action(
-                    kind=kind,
-                    params={**base, "seconds": seconds},
-                    risk="low",
-                    label=f"Raise the health check grace period to {seconds} s",
-                )
-            )
+            actions.append(RaiseGracePeriod.offer(GraceParams(**where.model_dump(), seconds=seconds)))
         elif kind == "force_new_deployment":
-            actions.append(Action(kind=kind, params=base, risk="low", label="Force a new deployment"))
+            actions.append(ForceNewDeployment.offer(where))
         elif kind == "increase_memory" and names.get("task_def"):
             actions.append(
-                Action(
-                    kind=kind,
-                    params={**base, "task_definition": names["task_def"]},
-                    risk="medium",
-                    label="Give the task more memory",
-                )
+                IncreaseMemory.offer(MemoryParams(**where.model_dump(), task_definition=names["task_def"]))
             )
         elif kind == "rollback" and names.get("task_def") and earlier_revision(names):
-            target = {"to_task_definition": names["rollback_to"]} if "rollback_to" in names else {}
             actions.append(
-                Action(
-                    kind=kind,
-                    params={
-                        **base,
-                        "from_task_definition": names.get("failing_task_def", names["task_def"]),
-                        **target,
-                    },
-                    risk="medium",
+                Rollback.offer(
+                    RollbackParams(
+                        **where.model_dump(),
+                        from_task_definition=names.get("failing_task_def", names["task_def"]),
+                        to_task_definition=names.get("rollback_to"),
+                    ),
                     label=f"Roll back to {earlier_revision(names)}",
                 )
             )
     if names.get("circuit_breaker") == "off" and knowledge.failure:
-        actions.append(
-            Action(
-                kind="enable_circuit_breaker",
-                params=base,
-                risk="low",
-                label="Turn on the deployment circuit breaker with rollback",
-            )
-        )
+        actions.append(EnableCircuitBreaker.offer(where))
     return actions

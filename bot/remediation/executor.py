@@ -15,6 +15,7 @@ from typing import Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import ValidationError
 
 from bot import metrics
 from bot.authz import Operators
@@ -26,6 +27,7 @@ from bot.remediation.iac import who_manages
 from bot.remediation.kinds import PLANNERS, Plan, PlanError
 from bot.remediation.scope import change_policy, read_policy
 from bot.store import Store
+from diagnosis.actions import parse as parse_action
 from diagnosis.redact import redact
 
 log = logging.getLogger(__name__)
@@ -254,14 +256,20 @@ class Remediator:
             time.sleep(interval_seconds)
 
     def _plan(self, pending: dict[str, Any], user: str) -> Plan:
-        action = pending["action"]
-        planner = PLANNERS.get(action.get("kind", ""))
+        """The planner of the action's kind, given the action's own typed parameters (diagnosis/actions.py)."""
+        stored = pending["action"]
+        planner = PLANNERS.get(stored.get("kind", ""))
         if planner is None:
-            raise PlanError(f"unknown action {action.get('kind')!r}")
+            raise PlanError(f"unknown action {stored.get('kind')!r}")
+        try:
+            action = parse_action(stored)
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'][1:]))}: {e['msg']}" for e in exc.errors())
+            raise PlanError(f"the button's {stored.get('kind')} action is not valid ({problems})") from None
         ecs, cloudformation, cloudtrail = self._clients(
             pending, user, self._reads(pending), "ecs", "cloudformation", "cloudtrail"
         )
-        plan = planner(ecs, dict(action.get("params") or {}))
+        plan = planner(ecs, action.params)
         where = (str(plan.params.get("cluster", "")), str(plan.params.get("service", "")))
         return replace(plan, ownership=who_manages(ecs, cloudformation, cloudtrail, *where, self.iac_tags))
 

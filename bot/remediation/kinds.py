@@ -1,5 +1,5 @@
-"""The changes a button can make, one typed parameter model per kind (Robusta-style), each able to say
-exactly what it will change (before → after, the AWS call) before it changes anything.
+"""The planner of each fix button: what it will change (before → after, the AWS call) before it changes anything.
+Each takes its kind's typed parameters, the model the diagnosis offered the button with (diagnosis/actions.py).
 
 `plan` reads the current state (read-only calls); `apply` makes the one write call the plan names.
 """
@@ -10,33 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from bot.remediation.iac import Ownership
+from diagnosis.actions import GraceParams, MemoryParams, RollbackParams, ServiceParams
 from diagnosis.checks.resources import next_memory
 from diagnosis.checks.revisions import correlate, same, short
 
 Client = Any  # a boto3 ECS client
-
-
-class Params(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    cluster: str = Field(min_length=1, max_length=255)
-    service: str = Field(min_length=1, max_length=255)
-
-
-class GraceParams(Params):
-    seconds: int = Field(ge=0, le=2_147_483_647)
-
-
-class MemoryParams(Params):
-    task_definition: str = Field(min_length=1)
-
-
-class RollbackParams(Params):
-    from_task_definition: str = ""  # the failing revision the diagnosis saw
-    to_task_definition: str = ""  # the revision its correlation named; "" when offered without one
 
 
 @dataclass(frozen=True)
@@ -60,7 +39,7 @@ class PlanError(Exception):
     """The change cannot be planned (the service is gone, nothing to roll back to, …)."""
 
 
-def describe_service(ecs: Client, p: Params) -> dict[str, Any]:
+def describe_service(ecs: Client, p: ServiceParams) -> dict[str, Any]:
     services = ecs.describe_services(cluster=p.cluster, services=[p.service]).get("services", [])
     if not services or services[0].get("status") == "INACTIVE":
         raise PlanError(f"service {p.cluster}/{p.service} no longer exists")
@@ -74,8 +53,7 @@ def service_arn(service: dict[str, Any]) -> str:
     return arn
 
 
-def plan_raise_grace_period(ecs: Client, params: dict[str, Any]) -> Plan:
-    p = GraceParams(**params)
+def plan_raise_grace_period(ecs: Client, p: GraceParams) -> Plan:
     service = describe_service(ecs, p)
     before = service.get("healthCheckGracePeriodSeconds", 0) or 0
     if before >= p.seconds:
@@ -92,8 +70,7 @@ def plan_raise_grace_period(ecs: Client, params: dict[str, Any]) -> Plan:
     )
 
 
-def plan_force_new_deployment(ecs: Client, params: dict[str, Any]) -> Plan:
-    p = Params(**params)
+def plan_force_new_deployment(ecs: Client, p: ServiceParams) -> Plan:
     service = describe_service(ecs, p)
     revision = str(service.get("taskDefinition", "")).rsplit("/", 1)[-1]
     return Plan(
@@ -107,10 +84,9 @@ def plan_force_new_deployment(ecs: Client, params: dict[str, Any]) -> Plan:
     )
 
 
-def plan_rollback(ecs: Client, params: dict[str, Any]) -> Plan:
+def plan_rollback(ecs: Client, p: RollbackParams) -> Plan:
     """Back to the revision the diagnosis's correlation named, still ACTIVE and of the service's family; a
     button offered without one asks the same correlation (diagnosis/checks/revisions.py) now."""
-    p = RollbackParams(**params)
     service = describe_service(ecs, p)
     current = str(service.get("taskDefinition", ""))
     target = p.to_task_definition or _correlated_target(ecs, service, p.from_task_definition)
@@ -161,8 +137,7 @@ def _definition(ecs: Client, name: str) -> dict[str, Any]:
         return {}
 
 
-def plan_enable_circuit_breaker(ecs: Client, params: dict[str, Any]) -> Plan:
-    p = Params(**params)
+def plan_enable_circuit_breaker(ecs: Client, p: ServiceParams) -> Plan:
     service = describe_service(ecs, p)
     config = dict(service.get("deploymentConfiguration") or {})
     breaker = config.get("deploymentCircuitBreaker") or {}
@@ -182,9 +157,8 @@ def plan_enable_circuit_breaker(ecs: Client, params: dict[str, Any]) -> Plan:
     )
 
 
-def plan_enable_execute_command(ecs: Client, params: dict[str, Any]) -> Plan:
+def plan_enable_execute_command(ecs: Client, p: ServiceParams) -> Plan:
     """ECS Exec on, and a new deployment: a task takes enableExecuteCommand when it starts."""
-    p = Params(**params)
     service = describe_service(ecs, p)
     if service.get("enableExecuteCommand") is True:
         raise PlanError(f"ECS Exec is already on for {p.service}; a new deployment gives it to older tasks")
@@ -214,8 +188,7 @@ def plan_enable_execute_command(ecs: Client, params: dict[str, Any]) -> Plan:
     )
 
 
-def plan_increase_memory(ecs: Client, params: dict[str, Any]) -> Plan:
-    p = MemoryParams(**params)
+def plan_increase_memory(ecs: Client, p: MemoryParams) -> Plan:
     service = describe_service(ecs, p)
     definition = ecs.describe_task_definition(taskDefinition=p.task_definition)["taskDefinition"]
     fargate = "FARGATE" in (definition.get("requiresCompatibilities") or [])
@@ -294,7 +267,7 @@ def _previous_revision(arn: str) -> str:
     return ""
 
 
-PLANNERS: dict[str, Callable[[Client, dict[str, Any]], Plan]] = {
+PLANNERS: dict[str, Callable[[Client, Any], Plan]] = {  # each kind of diagnosis.actions.KINDS
     "raise_grace_period": plan_raise_grace_period,
     "force_new_deployment": plan_force_new_deployment,
     "increase_memory": plan_increase_memory,

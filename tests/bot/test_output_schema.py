@@ -69,3 +69,29 @@ def test_demo_json_is_json_lines_that_validate() -> None:
         validator().validate(out)
         targets.append(out["target"]["service"])
     assert len(set(targets)) == len(targets)
+
+
+def test_every_fix_button_validates_against_the_schema() -> None:
+    from diagnosis.actions import KINDS
+
+    with_buttons = [
+        d.model_dump(mode="json")
+        for d in (diagnose(parse_text(p.read_text())) for p in EXAMPLES)
+        if any(r.action for f in d.findings for r in f.remediations)
+    ]
+    kinds = {
+        r["action"]["kind"]
+        for d in with_buttons
+        for f in d["findings"]
+        for r in f["remediations"]
+        if r["action"]
+    }
+    assert kinds and kinds <= set(KINDS)
+    for out in with_buttons:
+        validator().validate(out)
+    out = with_buttons[0]
+    finding = out["findings"][0]
+    button = next(r for r in finding["remediations"] if r["action"])
+    wrong = {**button, "action": {**button["action"], "params": {"cluster": "prod"}}}
+    with pytest.raises(jsonschema.ValidationError):  # a button without its service
+        validator().validate({**out, "findings": [{**finding, "remediations": [wrong]}]})

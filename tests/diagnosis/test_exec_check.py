@@ -124,7 +124,7 @@ def test_a_service_without_the_prerequisites_fails_and_offers_the_enable_button(
     assert status["task_role"] == "fail" and status["network_path"] == "fail"
     assert status["managed_agent"] == "unknown"
     assert report.action is not None and report.action.kind == "enable_execute_command"
-    assert report.action.params == {"cluster": "tools", "service": "shell"}
+    assert report.action.params.model_dump() == {"cluster": "tools", "service": "shell"}
     assert "4 of 9 checks fail" in report.summary()
     assert "iam:SimulatePrincipalPolicy" not in aws.log, "no task role: nothing to simulate"
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from diagnosis.actions import GraceParams
 from diagnosis.collect.target import AmbiguousTarget, TargetError
 from diagnosis.live import diagnose_live, parse_since
 from tests.builders.moto_world import World, moto_session
@@ -98,8 +99,8 @@ def test_elb_health_check_service_end_to_end(world: World) -> None:
     assert result.outcome == "confirms"
     assert "95 s" in result.detail and "10 s" in result.detail
     [grace] = [r.action for r in top.remediations if r.action and r.action.kind == "raise_grace_period"]
-    assert grace.params["seconds"] == 190
-    assert grace.params["cluster"] == "prod" and grace.params["service"] == "web"
+    assert isinstance(grace.params, GraceParams) and grace.params.seconds == 190
+    assert grace.params.cluster == "prod" and grace.params.service == "web"
     assert diagnosis.stats.rounds <= 4
     assert diagnosis.stats.api_calls <= 15
 

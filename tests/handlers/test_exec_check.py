@@ -11,9 +11,10 @@ from unittest.mock import MagicMock, patch
 from slack_sdk.models.blocks import Block
 
 from bot.commands import parse_command
+from diagnosis.actions import EnableExecuteCommand, ServiceParams
 from diagnosis.collect.target import UnknownTarget
 from diagnosis.exec_check import ExecReport, ExecResult, ExecStats
-from diagnosis.models import Action, Gap, Target
+from diagnosis.models import Gap, Target
 from handlers.exec_check import exec_check_and_publish
 from tests.builders.listener_mocks import client, services
 
@@ -44,9 +45,8 @@ def report(exec_on: bool = False, fact: str = "enableExecuteCommand is false on 
     action = (
         None
         if exec_on
-        else Action(
-            kind="enable_execute_command",
-            params={"cluster": "tools", "service": "shell"},
+        else EnableExecuteCommand(
+            params=ServiceParams(cluster="tools", service="shell"),
             risk="medium",
             label="Enable ECS Exec",
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from diagnosis.actions import Action, GraceParams, RaiseGracePeriod
 from diagnosis.checks import (
     artifacts,
     health,
@@ -21,7 +22,6 @@ from diagnosis.checks import (
     volumes,
 )
 from diagnosis.knowledge import info
-from diagnosis.models import Action
 from diagnosis.names import fill
 from diagnosis.prevent.model import Fix, Severity, Subject, Violation
 from diagnosis.prevent.rules.base import Rule, Use
@@ -125,11 +125,8 @@ def _grace_action(names: dict[str, str]) -> Action | None:
     seconds = as_int(names.get("grace_period"))
     if not (seconds and names.get("service") and names.get("cluster")):
         return None
-    return Action(
-        kind="raise_grace_period",
-        params={"cluster": names["cluster"], "service": names["service"], "seconds": seconds},
-        risk="low",
-        label=f"Raise the health check grace period to {seconds} s",
+    return RaiseGracePeriod.offer(
+        GraceParams(cluster=names["cluster"], service=names["service"], seconds=seconds)
     )
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from diagnosis.actions import EnableCircuitBreaker, GraceParams, RaiseGracePeriod, ServiceParams
 from diagnosis.checks.health import suggested_grace
 from diagnosis.knowledge.base import DEV_GUIDE
-from diagnosis.models import Action, ActionKind
 from diagnosis.prevent.model import Fix, Subject, Violation
 from diagnosis.prevent.rules.base import Rule
 from diagnosis.prevent.values import as_bool, as_int, as_str
@@ -18,18 +18,13 @@ BREAKER_DOC = DEV_GUIDE + "deployment-circuit-breaker.html"
 GRACE_DOC = DEV_GUIDE + "service_definition_parameters.html"
 
 
-def _action(subject: Subject, kind: ActionKind, label: str, **params: int) -> Action | None:
-    """The bot's own fix, for a live service (a template's service does not exist yet)."""
+def _where(subject: Subject) -> ServiceParams | None:
+    """The service the bot's own fix changes, for a live service (a template's service does not exist yet)."""
     service = subject.service or {}
     name, cluster = as_str(service.get("serviceName")), as_str(service.get("clusterArn"))
     if subject.kind != "live" or not name or not cluster:
         return None
-    return Action(
-        kind=kind,
-        params={"cluster": cluster.rsplit("/", 1)[-1], "service": name, **params},
-        risk="low",
-        label=label,
-    )
+    return ServiceParams(cluster=cluster.rsplit("/", 1)[-1], service=name)
 
 
 def _names(subject: Subject) -> tuple[str, str, str]:
@@ -63,9 +58,7 @@ def circuit_breaker(subject: Subject) -> Iterator[Violation]:
             terraform="aws_ecs_service: deployment_circuit_breaker { enable = true, rollback = true }",
         ),
         resource=subject.service_resource,
-        action=_action(
-            subject, "enable_circuit_breaker", "Turn on the deployment circuit breaker with rollback"
-        ),
+        action=EnableCircuitBreaker.offer(where) if (where := _where(subject)) else None,
     )
 
 
@@ -100,11 +93,10 @@ def grace_period(subject: Subject) -> Iterator[Violation]:
             terraform=f"aws_ecs_service: health_check_grace_period_seconds = {seconds}",
         ),
         resource=subject.service_resource,
-        action=_action(
-            subject,
-            "raise_grace_period",
-            f"Raise the health check grace period to {seconds} s",
-            seconds=seconds,
+        action=(
+            RaiseGracePeriod.offer(GraceParams(**where.model_dump(), seconds=seconds))
+            if (where := _where(subject))
+            else None
         ),
     )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, get_args
 
 import pytest
+from pydantic import ValidationError
 
 from bot.remediation.kinds import (
     PLANNERS,
@@ -18,6 +19,7 @@ from bot.remediation.kinds import (
     plan_raise_grace_period,
     plan_rollback,
 )
+from diagnosis.actions import KINDS, GraceParams, MemoryParams, RollbackParams, ServiceParams, parse
 from diagnosis.models import ActionKind
 from tests.builders.ecs_service import CLUSTER, SERVICE, TD, Ecs, register
 
@@ -31,7 +33,8 @@ WHERE = {"cluster": CLUSTER, "service": SERVICE}
 
 
 def test_every_kind_has_a_planner() -> None:
-    assert set(PLANNERS) == set(get_args(ActionKind)) >= {
+    assert list(PLANNERS) == list(KINDS) == list(get_args(ActionKind))
+    assert set(KINDS) >= {
         "raise_grace_period",
         "force_new_deployment",
         "increase_memory",
@@ -42,7 +45,7 @@ def test_every_kind_has_a_planner() -> None:
 
 
 def test_raise_grace_period(ecs: Ecs) -> None:
-    plan = plan_raise_grace_period(ecs.client, {**WHERE, "seconds": 190})
+    plan = plan_raise_grace_period(ecs.client, GraceParams(**{**WHERE, "seconds": 190}))
     assert plan.kind == "raise_grace_period"
     assert plan.changes == [("healthCheckGracePeriodSeconds", "10 s", "190 s")]
     assert plan.cli == (
@@ -57,34 +60,36 @@ def test_raise_grace_period(ecs: Ecs) -> None:
 
 def test_raise_grace_period_from_unset(ecs: Ecs) -> None:
     ecs.service().health_check_grace_period_seconds = None
-    plan = plan_raise_grace_period(ecs.client, {**WHERE, "seconds": 120})
+    plan = plan_raise_grace_period(ecs.client, GraceParams(**{**WHERE, "seconds": 120}))
     assert plan.changes == [("healthCheckGracePeriodSeconds", "0 s", "120 s")]
 
 
 def test_raise_grace_period_refuses_to_lower(ecs: Ecs) -> None:
     with pytest.raises(PlanError, match="already 10 s"):
-        plan_raise_grace_period(ecs.client, {**WHERE, "seconds": 10})
+        plan_raise_grace_period(ecs.client, GraceParams(**{**WHERE, "seconds": 10}))
 
 
-def test_params_are_typed(ecs: Ecs) -> None:
-    from pydantic import ValidationError
-
+def test_params_are_typed() -> None:
     with pytest.raises(ValidationError):
-        plan_raise_grace_period(ecs.client, {**WHERE, "seconds": -1})
+        GraceParams(**WHERE, seconds=-1)
     with pytest.raises(ValidationError):
-        plan_raise_grace_period(ecs.client, {"cluster": "", "service": SERVICE, "seconds": 5})
-    plan = plan_raise_grace_period(ecs.client, {**WHERE, "seconds": "60", "unexpected": 1})
-    assert plan.params["healthCheckGracePeriodSeconds"] == 60
+        GraceParams(cluster="", service=SERVICE, seconds=5)
+    stored = {"kind": "raise_grace_period", "params": {**WHERE, "seconds": "60"}, "risk": "low", "label": ""}
+    assert parse(stored).params == GraceParams(**WHERE, seconds=60)
+    with pytest.raises(ValidationError, match="seconds"):  # each kind validates its own parameters
+        parse({**stored, "params": WHERE})
+    with pytest.raises(ValidationError, match="unexpected"):
+        parse({**stored, "params": {**WHERE, "seconds": 60, "unexpected": 1}})
 
 
 def test_a_missing_service_cannot_be_planned(ecs: Ecs) -> None:
     with pytest.raises(PlanError, match="no longer exists"):
-        plan_force_new_deployment(ecs.client, {"cluster": CLUSTER, "service": "gone"})
+        plan_force_new_deployment(ecs.client, ServiceParams(**{"cluster": CLUSTER, "service": "gone"}))
 
 
 def test_force_new_deployment(ecs: Ecs) -> None:
     before = ecs.described()["deployments"][0]["id"]
-    plan = plan_force_new_deployment(ecs.client, WHERE)
+    plan = plan_force_new_deployment(ecs.client, ServiceParams(**WHERE))
     assert plan.changes == [("deployment", "current tasks of web:2", "new tasks of web:2")]
     assert plan.params == {"cluster": CLUSTER, "service": SERVICE, "forceNewDeployment": True}
     assert plan.cli.endswith("--force-new-deployment")
@@ -93,7 +98,7 @@ def test_force_new_deployment(ecs: Ecs) -> None:
 
 
 def test_increase_memory_on_fargate(ecs: Ecs) -> None:
-    plan = plan_increase_memory(ecs.client, {**WHERE, "task_definition": f"{TD}:2"})
+    plan = plan_increase_memory(ecs.client, MemoryParams(**WHERE, task_definition=f"{TD}:2"))
     assert plan.changes == [("task memory", "512 MiB", "1024 MiB")], "256 CPU allows 1024 MiB"
     assert plan.params == {"cluster": CLUSTER, "service": SERVICE}
     assert plan.prepare is not None
@@ -114,13 +119,13 @@ def test_increase_memory_on_fargate(ecs: Ecs) -> None:
 
 def test_increase_memory_needs_more_cpu_past_the_cpu_limit(ecs: Ecs) -> None:
     register(ecs.client, memory="2048", cpu="256")  # :3, the biggest 256-CPU size
-    plan = plan_increase_memory(ecs.client, {**WHERE, "task_definition": f"{TD}:3"})
+    plan = plan_increase_memory(ecs.client, MemoryParams(**WHERE, task_definition=f"{TD}:3"))
     assert plan.changes == [("task memory", "2048 MiB", "3072 MiB"), ("task cpu", "256", "512")]
 
 
 def test_increase_memory_on_ec2_doubles(ecs: Ecs) -> None:
     register(ecs.client, memory="700", cpu="256", fargate=False)  # :3
-    plan = plan_increase_memory(ecs.client, {**WHERE, "task_definition": f"{TD}:3"})
+    plan = plan_increase_memory(ecs.client, MemoryParams(**WHERE, task_definition=f"{TD}:3"))
     assert plan.changes == [("task memory", "700 MiB", "1400 MiB")]
     assert "--cpu" not in plan.cli
 
@@ -128,7 +133,7 @@ def test_increase_memory_on_ec2_doubles(ecs: Ecs) -> None:
 def test_increase_memory_at_the_largest_fargate_size(ecs: Ecs) -> None:
     register(ecs.client, memory="122880", cpu="16384")  # :3
     with pytest.raises(PlanError):
-        plan_increase_memory(ecs.client, {**WHERE, "task_definition": f"{TD}:3"})
+        plan_increase_memory(ecs.client, MemoryParams(**WHERE, task_definition=f"{TD}:3"))
 
 
 def test_rollback_to_the_last_completed_deployment(ecs: Ecs) -> None:
@@ -139,7 +144,7 @@ def test_rollback_to_the_last_completed_deployment(ecs: Ecs) -> None:
         ecs.deployment(1, "ACTIVE", "COMPLETED", 60),
         ecs.deployment(2, "INACTIVE", "FAILED", 30),
     ]
-    plan = plan_rollback(ecs.client, WHERE)
+    plan = plan_rollback(ecs.client, RollbackParams(**WHERE))
     assert plan.changes == [("taskDefinition", "web:3", "web:1")], (
         "the last steady one, not just the previous"
     )
@@ -157,12 +162,14 @@ def test_rollback_picks_the_newest_completed(ecs: Ecs) -> None:
         ecs.deployment(1, "INACTIVE", "COMPLETED", 600),
         ecs.deployment(2, "ACTIVE", "COMPLETED", 60),
     ]
-    assert plan_rollback(ecs.client, WHERE).changes == [("taskDefinition", "web:3", "web:2")]
+    assert plan_rollback(ecs.client, RollbackParams(**WHERE)).changes == [
+        ("taskDefinition", "web:3", "web:2")
+    ]
 
 
 def test_rollback_without_history_goes_to_the_previous_revision(ecs: Ecs) -> None:
     ecs.service().deployments = [ecs.deployment(2, "PRIMARY", "IN_PROGRESS", 5)]
-    plan = plan_rollback(ecs.client, WHERE)
+    plan = plan_rollback(ecs.client, RollbackParams(**WHERE))
     assert plan.changes == [("taskDefinition", "web:2", "web:1")]
 
 
@@ -170,7 +177,7 @@ def test_rollback_with_nothing_to_roll_back_to(ecs: Ecs) -> None:
     ecs.client.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=f"{TD}:1")
     ecs.service().deployments = [ecs.deployment(1, "PRIMARY", "COMPLETED", 5)]
     with pytest.raises(PlanError, match="no earlier revision"):
-        plan_rollback(ecs.client, WHERE)
+        plan_rollback(ecs.client, RollbackParams(**WHERE))
 
 
 def test_rollback_goes_to_the_revision_the_diagnosis_named(ecs: Ecs) -> None:
@@ -179,7 +186,8 @@ def test_rollback_goes_to_the_revision_the_diagnosis_named(ecs: Ecs) -> None:
     ecs.client.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=f"{TD}:5")
     ecs.service().deployments = [ecs.deployment(5, "PRIMARY", "COMPLETED", 5)]
     plan = plan_rollback(
-        ecs.client, {**WHERE, "from_task_definition": "web:5", "to_task_definition": "web:3"}
+        ecs.client,
+        RollbackParams(**{**WHERE, "from_task_definition": "web:5", "to_task_definition": "web:3"}),
     )
     assert plan.changes == [("taskDefinition", "web:5", "web:3")], "the named one, not the one before"
     assert plan.params["taskDefinition"] == f"{TD}:3"
@@ -190,12 +198,12 @@ def test_rollback_refuses_a_deregistered_or_foreign_revision(ecs: Ecs) -> None:
     ecs.client.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=f"{TD}:3")
     ecs.client.deregister_task_definition(taskDefinition="web:1")
     with pytest.raises(PlanError, match="web:1 is INACTIVE"):
-        plan_rollback(ecs.client, {**WHERE, "to_task_definition": "web:1"})
+        plan_rollback(ecs.client, RollbackParams(**{**WHERE, "to_task_definition": "web:1"}))
     ecs.client.register_task_definition(
         family="other", containerDefinitions=[{"name": "x", "image": "busybox", "memory": 64}]
     )
     with pytest.raises(PlanError, match="not a revision of web"):
-        plan_rollback(ecs.client, {**WHERE, "to_task_definition": "other:1"})
+        plan_rollback(ecs.client, RollbackParams(**{**WHERE, "to_task_definition": "other:1"}))
 
 
 def test_rollback_offered_without_a_target_skips_a_deregistered_previous_revision(ecs: Ecs) -> None:
@@ -203,7 +211,7 @@ def test_rollback_offered_without_a_target_skips_a_deregistered_previous_revisio
     ecs.client.deregister_task_definition(taskDefinition="web:1")
     ecs.service().deployments = [ecs.deployment(2, "PRIMARY", "IN_PROGRESS", 5)]
     with pytest.raises(PlanError, match="no earlier revision"):
-        plan_rollback(ecs.client, {**WHERE, "from_task_definition": "web:2"})
+        plan_rollback(ecs.client, RollbackParams(**{**WHERE, "from_task_definition": "web:2"}))
 
 
 def test_no_rollback_after_the_circuit_breaker_rolled_back(ecs: Ecs) -> None:
@@ -212,15 +220,15 @@ def test_no_rollback_after_the_circuit_breaker_rolled_back(ecs: Ecs) -> None:
     rollback["rolloutStateReason"] = "ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/1."
     ecs.service().deployments = [rollback, ecs.deployment(3, "ACTIVE", "FAILED", 9)]
     with pytest.raises(PlanError, match="no earlier revision"):
-        plan_rollback(ecs.client, {**WHERE, "from_task_definition": "web:3"})
+        plan_rollback(ecs.client, RollbackParams(**{**WHERE, "from_task_definition": "web:3"}))
 
 
 def test_rollback_planning_reads_only_what_its_session_policy_allows(ecs: Ecs) -> None:
     called: list[str] = []
     ecs.client.meta.events.register("before-call.ecs", lambda model, **_: called.append(f"ecs:{model.name}"))
     ecs.service().deployments = [ecs.deployment(2, "PRIMARY", "IN_PROGRESS", 5)]
-    plan_rollback(ecs.client, {**WHERE, "from_task_definition": "web:2"})
-    plan_rollback(ecs.client, {**WHERE, "to_task_definition": "web:1"})
+    plan_rollback(ecs.client, RollbackParams(**{**WHERE, "from_task_definition": "web:2"}))
+    plan_rollback(ecs.client, RollbackParams(**{**WHERE, "to_task_definition": "web:1"}))
     assert set(called) <= {"ecs:DescribeServices", *READS["rollback"]}
 
 
@@ -228,11 +236,11 @@ def test_rollback_to_the_revision_it_already_runs_says_so(ecs: Ecs) -> None:
     # the diagnosis offered web:1, and someone rolled back by hand before the click
     ecs.client.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=f"{TD}:1")
     with pytest.raises(PlanError, match="already runs web:1"):
-        plan_rollback(ecs.client, {**WHERE, "from_task_definition": "web:2", "to_task_definition": "web:1"})
+        plan_rollback(ecs.client, RollbackParams(**WHERE, from_task_definition="web:2", to_task_definition="web:1"))
 
 
 def test_enable_circuit_breaker(ecs: Ecs) -> None:
-    plan = plan_enable_circuit_breaker(ecs.client, WHERE)
+    plan = plan_enable_circuit_breaker(ecs.client, ServiceParams(**WHERE))
     assert plan.changes == [
         ("deploymentCircuitBreaker", "enable=False, rollback=False", "enable=true, rollback=true")
     ]
@@ -243,12 +251,12 @@ def test_enable_circuit_breaker(ecs: Ecs) -> None:
     breaker = ecs.described()["deploymentConfiguration"]["deploymentCircuitBreaker"]
     assert breaker == {"enable": True, "rollback": True}
     with pytest.raises(PlanError, match="already on"):
-        plan_enable_circuit_breaker(ecs.client, WHERE)
+        plan_enable_circuit_breaker(ecs.client, ServiceParams(**WHERE))
 
 
 def test_enable_circuit_breaker_with_no_configuration(ecs: Ecs) -> None:
     ecs.service().deployment_configuration = None
-    plan = plan_enable_circuit_breaker(ecs.client, WHERE)
+    plan = plan_enable_circuit_breaker(ecs.client, ServiceParams(**WHERE))
     assert plan.changes[0][1] == "enable=False, rollback=False"
     assert plan.params["deploymentConfiguration"] == {
         "deploymentCircuitBreaker": {"enable": True, "rollback": True}
@@ -256,7 +264,7 @@ def test_enable_circuit_breaker_with_no_configuration(ecs: Ecs) -> None:
 
 
 def test_enable_execute_command_turns_it_on_with_a_new_deployment(ecs: Ecs) -> None:
-    plan = plan_enable_execute_command(ecs.client, WHERE)
+    plan = plan_enable_execute_command(ecs.client, ServiceParams(**WHERE))
     assert plan.kind == "enable_execute_command"
     assert plan.changes[0] == ("enableExecuteCommand", "false", "true")
     assert plan.changes[1][0] == "deployment" and "without ECS Exec" in plan.changes[1][1]
@@ -266,4 +274,4 @@ def test_enable_execute_command_turns_it_on_with_a_new_deployment(ecs: Ecs) -> N
     apply(ecs.client, plan)
     assert ecs.described()["enableExecuteCommand"] is True
     with pytest.raises(PlanError, match="already on"):
-        plan_enable_execute_command(ecs.client, WHERE)
+        plan_enable_execute_command(ecs.client, ServiceParams(**WHERE))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from diagnosis.actions import GraceParams
 from diagnosis.checks import CHECKS, run_checks
 from diagnosis.checks.evidence import CheckResult, LiveEvidence, failed_task, log_stream, secret_refs
 from diagnosis.engine import diagnose
@@ -109,7 +110,7 @@ def test_check_names_fill_the_remediation_actions() -> None:
     d = diagnose(parse_document({"tasks": [doc]}), checks=[result])
     actions = [r.action for r in d.findings[0].remediations if r.action is not None]
     [grace] = [a for a in actions if a.kind == "raise_grace_period"]
-    assert grace.params["seconds"] == 190
+    assert isinstance(grace.params, GraceParams) and grace.params.seconds == 190
 
 
 def definition(**container: Any) -> dict[str, dict[str, Any]]:

@@ -1,0 +1,69 @@
+"""The fix buttons' typed definitions: the JSON a button's action is written as (the output contract and the
+pending action the bot stores), read back as the same typed model, each kind with its own parameters."""
+
+from __future__ import annotations
+
+from typing import get_args
+
+import pytest
+from pydantic import ValidationError
+
+from diagnosis.actions import (
+    KINDS,
+    ActionKind,
+    EnableExecuteCommand,
+    GraceParams,
+    RaiseGracePeriod,
+    Rollback,
+    RollbackParams,
+    ServiceParams,
+    parse,
+)
+
+WHERE = {"cluster": "prod", "service": "web"}
+
+
+def test_the_registry_lists_every_kind_once_with_its_own_model() -> None:
+    assert list(KINDS) == list(get_args(ActionKind))
+    assert len({cls for cls in KINDS.values()}) == len(KINDS)
+    for kind, cls in KINDS.items():
+        assert cls.model_fields["kind"].default == kind
+        assert cls.RISK in ("low", "medium", "high")
+
+
+def test_an_offer_writes_the_json_of_kind_params_risk_label() -> None:
+    action = RaiseGracePeriod.offer(GraceParams(**WHERE, seconds=190))
+    assert action.model_dump(mode="json") == {
+        "kind": "raise_grace_period",
+        "params": {"cluster": "prod", "service": "web", "seconds": 190},
+        "risk": "low",
+        "label": "Raise the health check grace period to 190 s",
+    }
+    assert parse(action.model_dump(mode="json")) == action
+
+
+def test_a_rollback_without_a_named_target_leaves_it_out() -> None:
+    offered = Rollback.offer(RollbackParams(**WHERE, from_task_definition="web:3"))
+    assert offered.model_dump(mode="json") == {
+        "kind": "rollback",
+        "params": {"cluster": "prod", "service": "web", "from_task_definition": "web:3"},
+        "risk": "medium",
+        "label": "Roll back to web:2",
+    }
+    named = Rollback.offer(RollbackParams(**WHERE, from_task_definition="web:3", to_task_definition="web:1"))
+    assert named.label == "Roll back to web:1"
+    assert named.model_dump(mode="json")["params"]["to_task_definition"] == "web:1"
+    assert parse(offered.model_dump(mode="json")) == offered
+
+
+def test_each_kind_validates_its_own_parameters() -> None:
+    exec_on = EnableExecuteCommand.offer(ServiceParams(**WHERE)).model_dump(mode="json")
+    assert exec_on["risk"] == "medium" and exec_on["label"] == "Enable ECS Exec"
+    with pytest.raises(ValidationError, match="seconds"):
+        parse({**exec_on, "kind": "raise_grace_period"})  # a grace period needs its seconds
+    with pytest.raises(ValidationError, match="task_definition"):
+        parse({**exec_on, "kind": "increase_memory"})
+    with pytest.raises(ValidationError):
+        parse({**exec_on, "kind": "delete_service"})  # no such button
+    with pytest.raises(ValidationError, match="cluster"):
+        ServiceParams(cluster="", service="web")
