@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Generic, Literal, TypeVar, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from diagnosis.redact import RedactedText
 
@@ -26,6 +26,15 @@ class ServiceParams(BaseModel):
 
     cluster: str = Field(min_length=1, max_length=255)
     service: str = Field(min_length=1, max_length=255)
+
+
+def service_of(cluster: str | None, service: str | None) -> ServiceParams | None:
+    """The service a button would change, or None (no button) when the input names none ECS could have:
+    empty, or longer than ECS allows."""
+    try:
+        return ServiceParams(cluster=cluster or "", service=service or "")
+    except ValidationError:
+        return None
 
 
 class GraceParams(ServiceParams):

@@ -16,7 +16,7 @@ from typing import Any, Literal
 import boto3
 from pydantic import Field
 
-from diagnosis.actions import Action, EnableExecuteCommand, ServiceParams
+from diagnosis.actions import Action, EnableExecuteCommand, service_of
 from diagnosis.checks import EXEC
 from diagnosis.checks.evidence import LiveEvidence
 from diagnosis.checks.exec import ExecCheck, ExecFacts, Outcome, exec_command
@@ -142,9 +142,10 @@ def check_with(
     )
 
 
-def enable_action(facts: ExecFacts) -> Action:
+def enable_action(facts: ExecFacts) -> Action | None:
     """The "Enable ECS Exec" button: update-service with enableExecuteCommand and a new deployment."""
-    return EnableExecuteCommand.offer(ServiceParams(cluster=facts.cluster, service=facts.name))
+    where = service_of(facts.cluster, facts.name)
+    return EnableExecuteCommand.offer(where) if where else None
 
 
 def _unique(gaps: list[Gap]) -> list[Gap]:

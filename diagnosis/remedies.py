@@ -16,7 +16,7 @@ from diagnosis.actions import (
     RaiseGracePeriod,
     Rollback,
     RollbackParams,
-    ServiceParams,
+    service_of,
 )
 from diagnosis.checks.deploy import NO_ROLLBACK
 from diagnosis.knowledge import CategoryInfo
@@ -103,10 +103,9 @@ def earlier_revision(names: Mapping[str, str]) -> str:
 
 def _actions(knowledge: CategoryInfo, names: Mapping[str, str]) -> list[Action]:
     """The changes the bot can make for this cause, when the input names a service to make them on."""
-    cluster, service = names.get("cluster"), names.get("service")
-    if not (cluster and service):
+    where = service_of(names.get("cluster"), names.get("service"))
+    if where is None:
         return []
-    where = ServiceParams(cluster=cluster, service=service)
     actions: list[Action] = []
     for kind in knowledge.actions:
         if kind == "raise_grace_period":

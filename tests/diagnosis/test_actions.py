@@ -18,6 +18,7 @@ from diagnosis.actions import (
     RollbackParams,
     ServiceParams,
     parse,
+    service_of,
 )
 
 WHERE = {"cluster": "prod", "service": "web"}
@@ -67,3 +68,9 @@ def test_each_kind_validates_its_own_parameters() -> None:
         parse({**exec_on, "kind": "delete_service"})  # no such button
     with pytest.raises(ValidationError, match="cluster"):
         ServiceParams(cluster="", service="web")
+
+
+def test_no_button_for_a_service_ecs_could_not_have() -> None:
+    assert service_of("prod", "web") == ServiceParams(**WHERE)
+    assert service_of("prod", "w" * 256) is None  # ECS names are at most 255 characters
+    assert service_of("", "web") is None and service_of("prod", None) is None

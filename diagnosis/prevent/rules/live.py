@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from diagnosis.actions import Action, GraceParams, RaiseGracePeriod
+from diagnosis.actions import Action, GraceParams, RaiseGracePeriod, service_of
 from diagnosis.checks import (
     artifacts,
     health,
@@ -123,11 +123,10 @@ def _names(subject: Subject) -> dict[str, str]:
 def _grace_action(names: dict[str, str]) -> Action | None:
     """Raise the grace period to what the check computed from the app's start time (the Slack button)."""
     seconds = as_int(names.get("grace_period"))
-    if not (seconds and names.get("service") and names.get("cluster")):
+    where = service_of(names.get("cluster"), names.get("service"))
+    if not (seconds and where):
         return None
-    return RaiseGracePeriod.offer(
-        GraceParams(cluster=names["cluster"], service=names["service"], seconds=seconds)
-    )
+    return RaiseGracePeriod.offer(GraceParams(**where.model_dump(), seconds=seconds))
 
 
 def free_addresses(subject: Subject) -> Iterator[Violation]:

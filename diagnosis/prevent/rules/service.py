@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from diagnosis.actions import EnableCircuitBreaker, GraceParams, RaiseGracePeriod, ServiceParams
+from diagnosis.actions import EnableCircuitBreaker, GraceParams, RaiseGracePeriod, ServiceParams, service_of
 from diagnosis.checks.health import suggested_grace
 from diagnosis.knowledge.base import DEV_GUIDE
 from diagnosis.prevent.model import Fix, Subject, Violation
@@ -22,9 +22,7 @@ def _where(subject: Subject) -> ServiceParams | None:
     """The service the bot's own fix changes, for a live service (a template's service does not exist yet)."""
     service = subject.service or {}
     name, cluster = as_str(service.get("serviceName")), as_str(service.get("clusterArn"))
-    if subject.kind != "live" or not name or not cluster:
-        return None
-    return ServiceParams(cluster=cluster.rsplit("/", 1)[-1], service=name)
+    return service_of((cluster or "").rsplit("/", 1)[-1], name) if subject.kind == "live" else None
 
 
 def _names(subject: Subject) -> tuple[str, str, str]:
