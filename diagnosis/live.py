@@ -31,12 +31,21 @@ MAX_CANDIDATES = 2
 LIFECYCLE_CHECKED = ("user_stopped", "spot_interruption")  # normal stops whose checks say who or why
 
 
+MAX_SINCE = timedelta(days=366)
+
+
 def parse_since(text: str) -> timedelta:
-    """`30m`, `24h`, `7d`, `2w`; anything else is a ValueError that says so."""
+    """`30m`, `24h`, `7d`, `2w`, up to a year; anything else is a ValueError that says so."""
     match = SINCE.match(text.strip().lower())
     if not match or int(match.group(1)) == 0:
         raise ValueError(f"--since {text!r}: use a number and a unit, like 30m, 24h, 7d or 2w")
-    return timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
+    number = int(match.group(1))
+    if number > MAX_SINCE.total_seconds() // 60:  # more minutes than a year holds: no unit makes it fit
+        raise ValueError(f"--since {text!r}: at most a year back (366d or 52w)")
+    span = timedelta(**{UNITS[match.group(2)]: number})
+    if span > MAX_SINCE:
+        raise ValueError(f"--since {text!r}: at most a year back (366d or 52w)")
+    return span
 
 
 def diagnose_live(

@@ -143,8 +143,8 @@ class Policy:
     def _tags_match(rule: Rule, tags: dict[str, str] | None) -> bool:
         if not rule.tags:
             return True
-        if tags is None:  # unknown: a deny rule still applies (fail closed), an allow or approve does not
-            return rule.mode == "deny"
+        if tags is None:  # unknown: a deny or approve rule still applies (fail closed), an allow does not
+            return rule.mode in ("deny", "approve")
         return all(key in tags and fnmatchcase(tags[key], value) for key, value in rule.tags.items())
 
     def _names(self, rule: Rule, user: str) -> bool:

@@ -191,3 +191,11 @@ def test_events_outside_the_window_are_dropped_unless_they_are_all_there_is() ->
         Observations("live", services=(ServiceFacts(name="web", events=(old,)),)), timedelta(hours=24)
     )
     assert [e.message for e in only_old.services[0].events] == ["old failure"]
+
+
+@pytest.mark.parametrize("text", ["99999999999d", "400d", "53w", "9999999999999999999999m", "527041m"])
+def test_parse_since_refuses_more_than_a_year_with_a_clear_error(text: str) -> None:
+    """A huge span used to overflow (an OverflowError: a traceback in the CLI, no ack in Slack)."""
+    with pytest.raises(ValueError, match="at most a year"):
+        parse_since(text)
+    assert parse_since("366d") == timedelta(days=366) and parse_since("52w") == timedelta(weeks=52)

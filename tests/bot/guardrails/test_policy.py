@@ -140,6 +140,18 @@ def test_unknown_tags_fail_closed() -> None:
     assert p.decide(unknown_bob).rule == "frozen"
 
 
+def test_unknown_tags_still_ask_for_the_second_person_an_approve_rule_on_tags_wants() -> None:
+    """Tags unreadable at confirm (throttled, AccessDenied) must not turn a two-person rule into a broad allow."""
+    p = policy(
+        {"name": "sre", "mode": "allow", "users": [ALICE]},
+        {"name": "prod-2p", "mode": "approve", "tags": {"env": "prod"}, "users": ["*"], "approvers": [BOB]},
+    )
+    assert p.decide(Request(ALICE, "rollback", "c", "s", None, None, {"env": "prod"})).mode == "approve"
+    decided = p.decide(Request(ALICE, "rollback", "c", "s", None, None, None))
+    assert (decided.mode, decided.rule) == ("approve", "prod-2p")
+    assert p.decide(Request(ALICE, "rollback", "c", "s", None, None, {"env": "dev"})).mode == "allow"
+
+
 def test_groups_are_read_through_the_cache_and_a_broken_lookup_names_nobody() -> None:
     calls: list[str] = []
 
