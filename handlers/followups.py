@@ -55,7 +55,9 @@ def answer(services: Services, client: WebClient, event: dict[str, Any]) -> None
     def respond(**kwargs: Any) -> None:  # what diagnose_and_publish uses to tell the user
         say(Message(text=str(kwargs.get("text", "")), blocks=kwargs.get("blocks") or []))
 
-    if asked.ask in ("unknown", "rerun") and _explain_pasted(services, client, event, channel, user, reply_ts):
+    if asked.ask in ("unknown", "rerun") and _explain_pasted(
+        services, client, event, channel, user, reply_ts
+    ):
         return None  # a pasted stop reason or event is answered by what it says, like the shortcut
     if asked.ask == "help":
         return say(help_message())
@@ -90,7 +92,12 @@ def answer(services: Services, client: WebClient, event: dict[str, Any]) -> None
 
 
 def _explain_pasted(
-    services: Services, client: WebClient, event: dict[str, Any], channel: str, user: str, reply_ts: str | None
+    services: Services,
+    client: WebClient,
+    event: dict[str, Any],
+    channel: str,
+    user: str,
+    reply_ts: str | None,
 ) -> bool:
     """Explain the stop reasons and service events the message itself holds (True when it held one)."""
     found = find_in_message({**event, "text": MENTION.sub(" ", str(event.get("text") or ""))})

@@ -131,7 +131,7 @@ def publish(
         respond(response_type="in_channel", text=top.text, blocks=[*top.blocks, _context(invite)])
         return None
     except (SlackApiError, OSError) as error:
-        _tell_failed(respond, error, "my answer could not be posted here", top)
+        tell_failed(respond, error, "my answer could not be posted here", top)
         return None
     try:  # follow-ups in this thread (`@ecs-why logs`) are about this target, from the moment it shows
         services.store.remember_thread(channel, thread_ts or ts, command.text())
@@ -141,13 +141,11 @@ def publish(
         for message in thread(diagnosis):
             post(client, channel, message, thread_ts or ts)
     except (SlackApiError, OSError) as error:
-        _tell_failed(respond, error, "the details could not be posted in the thread", None)
+        tell_failed(respond, error, "the details could not be posted in the thread", None)
     return ts
 
 
-NO_FIXES = (
-    "_Fix buttons are unavailable until my state store (Redis) is back; re-run the diagnosis then._"
-)
+NO_FIXES = "_Fix buttons are unavailable until my state store (Redis) is back; re-run the diagnosis then._"
 
 
 def _context(text: str) -> dict[str, Any]:
@@ -163,7 +161,7 @@ def slack_failure(error: BaseException) -> str:
     return f"Slack unreachable ({type(error).__name__})"
 
 
-def _tell_failed(respond: Respond | None, error: BaseException, what: str, answer: Message | None) -> None:
+def tell_failed(respond: Respond | None, error: BaseException, what: str, answer: Message | None) -> None:
     """Slack refused a post even after retries: say so to the asking user (response_url), with the answer."""
     reason = slack_failure(error)
     log.warning("%s: %s", what, reason, extra={"slack_error": reason})

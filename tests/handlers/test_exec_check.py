@@ -8,9 +8,12 @@ import json
 from typing import Any
 from unittest.mock import MagicMock, patch
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
+from slack_sdk.web import SlackResponse
 
 from bot.commands import parse_command
+from bot.store import StoreUnavailable
 from diagnosis.actions import EnableExecuteCommand, ServiceParams
 from diagnosis.collect.target import UnknownTarget
 from diagnosis.exec_check import ExecReport, ExecResult, ExecStats
@@ -131,3 +134,35 @@ def test_the_exec_check_message_golden() -> None:
     assert off.action is not None
     check_golden("exec_check_off", headline(off, COMMAND, [(off.action, "key0")]))
     check_golden("exec_check_ready", headline(report(exec_on=True), COMMAND, []))
+
+
+def test_with_the_state_store_down_the_verdict_comes_without_the_button_and_says_why() -> None:
+    svc, slack, respond = services(), client(), MagicMock()
+    svc.remediator.offer.side_effect = StoreUnavailable("redis down")
+    with patch("handlers.exec_check.run_exec_check", return_value=report()):
+        done = exec_check_and_publish(slack, svc, parse_command(COMMAND), "C1", "U1", respond)
+    assert done
+    top = slack.chat_update.call_args.kwargs
+    shown = json.dumps(top["blocks"])
+    assert "Checking ECS Exec" not in top["text"] and "service_enabled" in shown
+    assert "Enable ECS Exec" not in shown and "state store (Redis)" in shown
+
+
+def test_slack_refusing_the_verdict_tells_the_user_with_the_answer() -> None:
+    svc, slack, respond = services(), client(), MagicMock()
+    refused = SlackResponse(
+        client=None,
+        http_verb="POST",
+        api_url="https://slack.com/api/chat.update",
+        req_args={},
+        data={"ok": False, "error": "fatal_error"},
+        headers={},
+        status_code=500,
+    )
+    slack.chat_update.side_effect = SlackApiError("fatal", refused)
+    with patch("handlers.exec_check.run_exec_check", return_value=report()):
+        done = exec_check_and_publish(slack, svc, parse_command(COMMAND), "C1", "U1", respond)
+    assert not done
+    told = respond.call_args.kwargs
+    assert told["response_type"] == "ephemeral" and "fatal_error" in told["text"]
+    assert "service_enabled" in json.dumps(told["blocks"])
