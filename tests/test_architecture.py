@@ -129,33 +129,11 @@ def imported_test_modules(path: Path, root: Path = ROOT) -> set[str]:
     """The `test_*` modules under tests/ that `path` imports (a test module is never a library)."""
     found = set()
     for name in imports_of(path):
-        file = root.joinpath(*name.split(".")).with_suffix(".py")
-        if name.startswith("tests.") and file.name.startswith("test_") and file.is_file():
-            found.add(name)
+        # from the repository root, or by bare name beside it (tests/deploy is not a package)
+        for file in (root.joinpath(*name.split(".")).with_suffix(".py"), path.parent / f"{name}.py"):
+            if file.name.startswith("test_") and file.is_file() and root / "tests" in file.parents:
+                found.add(name)
     return found
-
-
-# Modules that still import a test module, until their helpers move to tests/builders (the list only shrinks).
-NOT_YET_MOVED = {
-    "tests.bot.test_cli_check",
-    "tests.bot.test_diagnoser",
-    "tests.bot.test_terminal",
-    "tests.deploy.test_deploy_shutdown",
-    "tests.diagnosis.checks.test_declarations",
-    "tests.diagnosis.collect.test_revisions",
-    "tests.diagnosis.collect.test_sources",
-    "tests.diagnosis.intake.test_properties",
-    "tests.diagnosis.test_live",
-    "tests.diagnosis.test_live_regions",
-    "tests.e2e.test_alerts_e2e",
-    "tests.e2e.test_check_slack_e2e",
-    "tests.e2e.test_durable_e2e",
-    "tests.e2e.test_exec_check_e2e",
-    "tests.e2e.test_guardrails_e2e",
-    "tests.e2e.test_iac_e2e",
-    "tests.e2e.test_socket_mode_e2e",
-    "tests.handlers.test_check",
-}
 
 
 def test_no_test_imports_another_test_module() -> None:
@@ -166,10 +144,7 @@ def test_no_test_imports_another_test_module() -> None:
         for name, path in modules("tests")
         if imported_test_modules(path)
     }
-    new = {name: imported for name, imported in offenders.items() if name not in NOT_YET_MOVED}
-    assert not new, f"test modules import other test modules (move the helper to tests/builders): {new}"
-    moved = NOT_YET_MOVED - set(offenders)
-    assert not moved, f"{sorted(moved)} no longer import a test module: remove them from NOT_YET_MOVED"
+    assert not offenders, f"test modules import test modules (move the helper to tests/builders): {offenders}"
 
 
 def test_the_test_import_checker_sees_a_violation(tmp_path: Path) -> None:
@@ -183,4 +158,6 @@ def test_the_test_import_checker_sees_a_violation(tmp_path: Path) -> None:
     assert imported_test_modules(user, tmp_path) == {"tests.bot.test_cli"}
     (tmp_path / "sibling.py").write_text("import tests.bot.test_cli\nfrom tests.bot import test_cli\n")
     assert imported_test_modules(tmp_path / "sibling.py", tmp_path) == {"tests.bot.test_cli"}
+    (tmp_path / "tests" / "bot" / "test_bare.py").write_text("from test_cli import run\nimport helpers\n")
+    assert imported_test_modules(tmp_path / "tests" / "bot" / "test_bare.py", tmp_path) == {"test_cli"}
     assert len(modules("tests")) >= 100

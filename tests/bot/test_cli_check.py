@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.bot.test_cli import run
+from tests.builders.cli_process import run
 from tests.diagnosis.prevent.builders import container, taskdef
 
 DATA = Path(__file__).resolve().parents[1] / "diagnosis" / "prevent" / "data"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -15,9 +16,8 @@ from diagnosis.collect.target import UnknownTarget
 from diagnosis.engine import diagnose
 from diagnosis.models import Diagnosis
 from diagnosis.parse import parse_document
+from tests.builders.moto_scenarios import EU, two_regions
 from tests.builders.moto_world import REGION, World
-from tests.diagnosis.test_live_regions import EU
-from tests.diagnosis.test_live_regions import world as world
 
 TASK = {
     "taskArn": "arn:aws:ecs:us-east-1:123456789012:task/prod/0123456789abcdef0123456789abcdef",
@@ -27,6 +27,13 @@ TASK = {
     "stoppedReason": "OutOfMemoryError: Container killed due to memory usage",
     "containers": [{"name": "app", "exitCode": 137}],
 }
+
+
+@pytest.fixture
+def world() -> Iterator[World]:
+    """OOM-killed prod/web in us-east-1; in eu-west-1 a cluster `staging` with a service `api`."""
+    with two_regions() as world:
+        yield world
 
 
 def oom() -> Diagnosis:

@@ -44,7 +44,7 @@ def test_nothing_could_be_read_is_not_in_the_colour_of_success() -> None:
 
 def test_exec_text_shows_each_check_the_line_to_run_and_the_missing_plugin() -> None:
     from bot.terminal import PLUGIN_DOC, exec_text
-    from tests.handlers.test_exec_check import LINE, report
+    from tests.builders.exec_report import LINE, report
 
     text = exec_text(report(), plugin=False)
     lines = text.splitlines()

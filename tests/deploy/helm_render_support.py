@@ -1,4 +1,4 @@
-"""Helpers for the shipping tests: the repository paths and the real Helm 4 binary.
+"""Helpers for the shipping tests: the repository paths, the real Helm 4 binary and the rendered manifests.
 
 scripts/setup puts Helm in .venv/bin (taken from a PyPI wheel that ships it); nothing here talks to a
 cluster: `helm template`, `helm lint` and `helm install --dry-run=client` render and check offline.
@@ -114,3 +114,27 @@ class Renderer:
         """`helm lint --strict`: warnings fail too."""
         flags = [arg for v in values for arg in ("-f", str(self.values_file(v)))]
         return self.helm("lint", "--strict", str(CHART), "-n", NAMESPACE, *flags)
+
+
+# ------------------------------------------------------------------ reading the rendered manifests
+
+
+def by_kind(docs: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [d for d in docs if d["kind"] == kind]
+
+
+def one(docs: list[dict[str, Any]], kind: str, name: str | None = None) -> dict[str, Any]:
+    found = [d for d in by_kind(docs, kind) if name is None or d["metadata"]["name"] == name]
+    assert len(found) == 1, f"expected one {kind} {name or ''}, got {[d['metadata']['name'] for d in found]}"
+    return found[0]
+
+
+def deployments(docs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {d["metadata"]["labels"]["app.kubernetes.io/component"]: d for d in by_kind(docs, "Deployment")}
+
+
+def container(deploy: dict[str, Any]) -> dict[str, Any]:
+    containers = deploy["spec"]["template"]["spec"]["containers"]
+    assert len(containers) == 1
+    result: dict[str, Any] = containers[0]
+    return result

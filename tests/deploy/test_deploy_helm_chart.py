@@ -16,7 +16,19 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from helm_render_support import CHART, CI_VALUES, NAMESPACE, RELEASE, REPO, Renderer, RenderError
+from helm_render_support import (
+    CHART,
+    CI_VALUES,
+    NAMESPACE,
+    RELEASE,
+    REPO,
+    Renderer,
+    RenderError,
+    by_kind,
+    container,
+    deployments,
+    one,
+)
 from kubernetes_validate import utils as kv
 
 # The oldest Kubernetes the chart supports (Chart.yaml kubeVersion) and a current one; both are among
@@ -42,27 +54,6 @@ SECRETS = (
 )
 DNS_1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS_1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-
-
-def by_kind(docs: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
-    return [d for d in docs if d["kind"] == kind]
-
-
-def one(docs: list[dict[str, Any]], kind: str, name: str | None = None) -> dict[str, Any]:
-    found = [d for d in by_kind(docs, kind) if name is None or d["metadata"]["name"] == name]
-    assert len(found) == 1, f"expected one {kind} {name or ''}, got {[d['metadata']['name'] for d in found]}"
-    return found[0]
-
-
-def deployments(docs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    return {d["metadata"]["labels"]["app.kubernetes.io/component"]: d for d in by_kind(docs, "Deployment")}
-
-
-def container(deploy: dict[str, Any]) -> dict[str, Any]:
-    containers = deploy["spec"]["template"]["spec"]["containers"]
-    assert len(containers) == 1
-    result: dict[str, Any] = containers[0]
-    return result
 
 
 def env_of(deploy: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -7,9 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from helm_render_support import Renderer, RenderError
-
-from tests.deploy.test_deploy_helm_chart import container, deployments, one
+from helm_render_support import Renderer, RenderError, container, deployments, one
 
 
 def config(docs: list[dict[str, Any]]) -> dict[str, str]:

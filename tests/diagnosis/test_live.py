@@ -11,38 +11,14 @@ import pytest
 from diagnosis.actions import GraceParams
 from diagnosis.collect.target import AmbiguousTarget, TargetError
 from diagnosis.live import diagnose_live, parse_since
+from tests.builders.moto_scenarios import elb_service, seed_oom
 from tests.builders.moto_world import World, moto_session
-from tests.diagnosis.collect.test_wave import elb_service
 
 
 @pytest.fixture
 def world() -> Iterator[World]:
     with moto_session() as session:
         yield World(session)
-
-
-def seed_oom(world: World, stopped: int = 10) -> str:
-    cluster = world.cluster()
-    td = world.task_definition(log_group="/ecs/web")
-    world.service(cluster, "web", td)
-    arns = world.oom_tasks(cluster, "web", td, stopped)
-    world.task(cluster, "web", td)  # one still running
-    world.write_logs("/ecs/web", arns[-1], "INFO start", "java.lang.OutOfMemoryError: Java heap space")
-    dims = [{"Name": "ClusterName", "Value": "prod"}, {"Name": "ServiceName", "Value": "web"}]
-    world.session.client("cloudwatch").put_metric_data(
-        Namespace="ECS/ContainerInsights",
-        MetricData=[
-            {
-                "MetricName": "MemoryUtilized",
-                "Dimensions": dims,
-                "Value": v,
-                "Unit": "Megabytes",
-                "Timestamp": world.clock - timedelta(minutes=6 - i),
-            }
-            for i, v in enumerate([300, 420, 380, 500, 508])
-        ],
-    )
-    return td
 
 
 def check(diagnosis: Any, name: str) -> Any:

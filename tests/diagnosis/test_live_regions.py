@@ -9,25 +9,15 @@ import pytest
 
 from diagnosis.collect.target import AmbiguousTarget, UnknownTarget
 from diagnosis.live import diagnose_live
-from tests.builders.moto_world import ACCOUNT, REGION, World, moto_session
-from tests.diagnosis.test_live import seed_oom
+from tests.builders.moto_scenarios import EU, two_regions
+from tests.builders.moto_world import ACCOUNT, REGION, World
 
-EU = "eu-west-1"
 BOTH = [EU, REGION]
 
 
 @pytest.fixture
 def world() -> Iterator[World]:
-    """OOM-killed prod/web in us-east-1; in eu-west-1 a cluster `staging` with a service `api`."""
-    with moto_session() as session:
-        world = World(session)
-        seed_oom(world)
-        eu = session.client("ecs", region_name=EU)
-        eu.create_cluster(clusterName="staging")
-        td = eu.register_task_definition(
-            family="api", containerDefinitions=[{"name": "app", "image": "nginx:1.27", "memory": 256}]
-        )["taskDefinition"]["taskDefinitionArn"]
-        eu.create_service(cluster="staging", serviceName="api", taskDefinition=td, desiredCount=1)
+    with two_regions() as world:
         yield world
 
 

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from diagnosis.engine import diagnose
 from diagnosis.models import Diagnosis
 from diagnosis.parse import InputError, parse_text
+from tests.builders.json_strategies import JSON_VALUES
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = json.loads((ROOT / "diagnosis" / "examples" / "stopped-tasks.json").read_text())
@@ -31,72 +32,6 @@ DOCUMENTS: list[Any] = [EXAMPLE, *CORPUS]
 
 # Superscript and other "No" characters are left out of generated text: `"²".isdigit()` is True but
 # `int("²")` fails, a known crash pinned by test_superscript_revision_does_not_crash below.
-TEXT = st.text(st.characters(blacklist_categories=("Cs", "No")), max_size=40)
-SCALARS = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(min_value=-(2**70), max_value=2**70),
-    st.floats(allow_nan=False, allow_infinity=False),
-    TEXT,
-    st.sampled_from(
-        [
-            "STOPPED",
-            "service:web-api",
-            "Essential container in task exited",
-            "OutOfMemoryError: Container killed due to memory usage",
-            "arn:aws:ecs:us-east-1:123456789012:task/prod/0f1e2d3c4b5a69788796a5b4c3d2e1f0",
-            "arn:aws:ecs:us-east-1:123456789012:task-definition/web:3",
-            "ECS Task State Change",
-        ]
-    ),
-)
-KEYS = st.one_of(
-    TEXT,
-    st.sampled_from(
-        [
-            "taskArn",
-            "clusterArn",
-            "group",
-            "taskDefinitionArn",
-            "lastStatus",
-            "desiredStatus",
-            "stopCode",
-            "stoppedReason",
-            "containers",
-            "exitCode",
-            "reason",
-            "name",
-            "essential",
-            "attachments",
-            "details",
-            "tasks",
-            "services",
-            "serviceName",
-            "serviceArn",
-            "events",
-            "message",
-            "deployments",
-            "rolloutState",
-            "detail-type",
-            "detail",
-            "resources",
-            "eventName",
-            "createdAt",
-            "stoppedAt",
-            "healthCheckGracePeriodSeconds",
-            "loadBalancers",
-            "targetGroupArn",
-            "deploymentConfiguration",
-        ]
-    ),
-)
-JSON_VALUES = st.recursive(
-    SCALARS,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(KEYS, children, max_size=6),
-    max_leaves=30,
-)
-
-
 def outcome(text: str) -> Diagnosis | None:
     """The property: a Diagnosis, or an InputError (None); any other exception fails the test."""
     try:

@@ -21,6 +21,8 @@ from moto.moto_api import state_manager
 
 from bot.demo.sandbox import running_sandbox, sandbox_env
 from bot.demo.scenarios import Sandbox
+from tests.builders.served_bot import OPERATOR, SECRET, free_port
+from tests.fakes.slack_api import FakeSlackApi
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 120
@@ -101,3 +103,48 @@ def wait_until_serving(
             time.sleep(0.2)
     process.kill()
     pytest.fail("ecs-why serve did not start: " + log())
+
+
+# ------------------------------------------------------------------ the served bot (`ecs-why serve`)
+
+
+@pytest.fixture(scope="module")
+def slack() -> Iterator[FakeSlackApi]:
+    with FakeSlackApi() as api:
+        yield api
+
+
+@pytest.fixture(scope="module")
+def server_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where `ecs-why serve` writes its standard output and error (a file: a pipe nobody reads fills up)."""
+    return tmp_path_factory.mktemp("serve") / "serve.log"
+
+
+@pytest.fixture(scope="module")
+def bot(endpoint: str, redis_url: str, slack: FakeSlackApi, server_log: Path) -> Iterator[str]:
+    port = free_port()
+    env = cli_env(endpoint) | {
+        "SLACK_BOT_TOKEN": "xoxb-e2e",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": slack.base_url,
+        "REDIS_URL": redis_url,
+        "ECS_WHY_OPERATORS": OPERATOR,
+        "ECS_WHY_LOG_FORMAT": "json",
+    }
+    output = server_log.open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(base, process, server_log.read_text)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        output.close()

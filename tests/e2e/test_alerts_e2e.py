@@ -18,8 +18,8 @@ import pytest
 from moto.backends import get_backend
 
 from bot.demo.scenarios import DEFAULT_ACCOUNT, DEFAULT_REGION
+from tests.builders.served_bot import free_port
 from tests.e2e.conftest import ROOT, cli_env, wait_until_serving
-from tests.e2e.test_slack_e2e import free_port
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_requests import block_action, send, slash_command
 

@@ -7,22 +7,14 @@ import json
 
 import pytest
 
-from tests.e2e.test_slack_e2e import (  # noqa: F401 - the server fixtures, shared
-    OPERATOR,
-    SECRET,
-    bot,
-    buttons,
-    headline,
-    server_log,
-    slack,
-)
+from tests.builders.served_bot import OPERATOR, SECRET, buttons, headline
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_requests import block_action, send, slash_command
 
 pytestmark = pytest.mark.e2e
 
 
-def test_check_posts_the_error_that_would_stop_the_deployment(bot: str, slack: FakeSlackApi) -> None:  # noqa: F811
+def test_check_posts_the_error_that_would_stop_the_deployment(bot: str, slack: FakeSlackApi) -> None:
     slack.clear()
     status, body, _elapsed = send(bot, slash_command("check api --cluster demo", user_id=OPERATOR), SECRET)
     assert status == 200 and not body
@@ -34,7 +26,7 @@ def test_check_posts_the_error_that_would_stop_the_deployment(bot: str, slack: F
     assert "circuit_breaker" in json.dumps(thread.params["blocks"]), "warnings go in the thread"
 
 
-def test_check_offers_the_grace_period_fix_it_computed(bot: str, slack: FakeSlackApi) -> None:  # noqa: F811
+def test_check_offers_the_grace_period_fix_it_computed(bot: str, slack: FakeSlackApi) -> None:
     slack.clear()
     send(bot, slash_command("check web --cluster demo", user_id=OPERATOR), SECRET)
     top = headline(slack, "ecs-why check demo/web")

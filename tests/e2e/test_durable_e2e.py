@@ -19,9 +19,7 @@ from typing import Any
 import pytest
 import redis
 
-from tests.conftest import RedisServer
-from tests.e2e.conftest import ROOT, cli_env, wait_until_serving
-from tests.e2e.test_slack_e2e import (
+from tests.builders.served_bot import (
     OPERATOR,
     SECRET,
     STRANGER,
@@ -31,6 +29,8 @@ from tests.e2e.test_slack_e2e import (
     grace,
     restore_grace,
 )
+from tests.conftest import RedisServer
+from tests.e2e.conftest import ROOT, cli_env, wait_until_serving
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_requests import block_action, post, send, slash_command, view_submission
 

@@ -18,17 +18,8 @@ import pytest
 from moto.backends import get_backend
 
 from bot.demo.scenarios import DEFAULT_ACCOUNT, DEFAULT_REGION, Sandbox
+from tests.builders.served_bot import OPERATOR, SECRET, audit, buttons, headline
 from tests.e2e.conftest import run_cli
-from tests.e2e.test_slack_e2e import (  # noqa: F401 - the server fixtures, shared
-    OPERATOR,
-    SECRET,
-    audit,
-    bot,
-    buttons,
-    headline,
-    server_log,
-    slack,
-)
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_requests import block_action, send, slash_command, view_submission
 
@@ -201,8 +192,8 @@ def ecs_exec_on(endpoint: str, service: str) -> bool:
 
 
 def test_slack_exec_check_of_a_ready_service_shows_the_line_and_no_button(
-    bot: str,  # noqa: F811
-    slack: FakeSlackApi,  # noqa: F811
+    bot: str,
+    slack: FakeSlackApi,
     lab: dict[str, str],
 ) -> None:
     slack.clear()
@@ -218,8 +209,8 @@ def test_slack_exec_check_of_a_ready_service_shows_the_line_and_no_button(
 
 
 def test_slack_enable_ecs_exec_goes_through_the_modal_and_changes_the_service_once(
-    bot: str,  # noqa: F811
-    slack: FakeSlackApi,  # noqa: F811
+    bot: str,
+    slack: FakeSlackApi,
     endpoint: str,
     redis_url: str,
     lab: dict[str, str],

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 import redis
 
+from tests.builders.served_bot import buttons, free_port, grace, headline, log_records, restore_grace
 from tests.conftest import start_redis_server
 from tests.e2e.conftest import ROOT, cli_env, wait_until_serving
-from tests.e2e.test_slack_e2e import buttons, free_port, grace, headline, log_records, restore_grace
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_requests import block_action, send, slash_command, view_submission
 

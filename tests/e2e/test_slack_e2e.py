@@ -4,19 +4,23 @@ a fake Slack Web API recording what the bot posts, the moto sandbox as AWS, and 
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-import redis
 
-from tests.e2e.conftest import ROOT, cli_env, wait_until_serving
+from tests.builders.served_bot import (
+    OPERATOR,
+    SECRET,
+    STRANGER,
+    audit,
+    buttons,
+    grace,
+    headline,
+    log_records,
+    restore_grace,
+)
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_requests import (
     block_action,
@@ -28,109 +32,6 @@ from tests.fakes.slack_requests import (
 )
 
 pytestmark = pytest.mark.e2e
-SECRET = "e2e-signing-secret"
-OPERATOR = "U0PERATOR"
-STRANGER = "U0STRANGER"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def slack() -> Iterator[FakeSlackApi]:
-    with FakeSlackApi() as api:
-        yield api
-
-
-@pytest.fixture(scope="module")
-def server_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Where `ecs-why serve` writes its standard output and error (a file: a pipe nobody reads fills up)."""
-    return tmp_path_factory.mktemp("serve") / "serve.log"
-
-
-def log_records(path: Path, activity: str) -> list[dict[str, Any]]:
-    """The server's JSON log lines of one activity (request, diagnosis, change)."""
-    lines = [line for line in path.read_text().splitlines() if line.startswith("{")]
-    return [r for r in map(json.loads, lines) if r.get("activity") == activity]
-
-
-@pytest.fixture(scope="module")
-def bot(endpoint: str, redis_url: str, slack: FakeSlackApi, server_log: Path) -> Iterator[str]:
-    port = free_port()
-    env = cli_env(endpoint) | {
-        "SLACK_BOT_TOKEN": "xoxb-e2e",
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": slack.base_url,
-        "REDIS_URL": redis_url,
-        "ECS_WHY_OPERATORS": OPERATOR,
-        "ECS_WHY_LOG_FORMAT": "json",
-    }
-    output = server_log.open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=output,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(base, process, server_log.read_text)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        output.close()
-
-
-def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        e for b in message.get("blocks") or [] if b.get("type") == "actions" for e in b.get("elements", [])
-    ]
-
-
-def headline(slack: FakeSlackApi, needle: str) -> dict[str, Any]:
-    """The answer in the channel: the "diagnosing…" message updated in place (or a new message)."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        for call in slack.calls("chat.update") + slack.calls("chat.postMessage"):
-            if needle in call.params.get("text", "") and not call.params.get("thread_ts") and call.ok:
-                return call.params | {"ts": call.params.get("ts") or call.response["ts"]}
-        time.sleep(0.1)
-    raise AssertionError(f"no answer with {needle!r} in the channel")
-
-
-def grace(endpoint: str) -> int:
-    ecs = boto3.client(
-        "ecs",
-        region_name="us-east-1",
-        endpoint_url=endpoint,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    return int(
-        ecs.describe_services(cluster="demo", services=["web"])["services"][0].get(
-            "healthCheckGracePeriodSeconds", 0
-        )
-    )
-
-
-def audit(redis_url: str) -> list[dict[str, Any]]:
-    client = redis.Redis.from_url(redis_url, decode_responses=True)
-    records = []
-    for key in client.scan_iter("*audit*"):
-        if client.type(key) == "stream":
-            records += [
-                json.loads(next(iter(fields.values()))) if len(fields) == 1 else fields
-                for _, fields in client.xrange(key)
-            ]
-    return records
-
-
 def test_bad_signature_and_stale_timestamp_are_refused(bot: str) -> None:
     request = slash_command("web --cluster demo")
     assert send(bot, request, SECRET, bad_signature=True)[0] == 401
@@ -249,17 +150,6 @@ def test_one_log_line_per_request_diagnosis_and_change(
     assert change["aws_request_id"], "the AWS request ID that CloudTrail knows the change by"
     text = server_log.read_text()
     assert SECRET not in text and "xoxb-e2e" not in text, "no secret in the log"
-
-
-def restore_grace(endpoint: str, seconds: int) -> None:
-    """The sandbox is shared by the e2e session: put the web service back as it was seeded."""
-    boto3.client(
-        "ecs",
-        region_name="us-east-1",
-        endpoint_url=endpoint,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    ).update_service(cluster="demo", service="web", healthCheckGracePeriodSeconds=seconds)
 
 
 def test_a_user_who_is_not_an_operator_changes_nothing(

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from tests.builders.served_bot import buttons, free_port
 from tests.e2e.conftest import ROOT, cli_env, wait_until_serving
-from tests.e2e.test_slack_e2e import buttons, free_port
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_requests import block_action, event_callback, slash_command
 from tests.fakes.slack_socket import FakeSlackSocket

@@ -13,8 +13,8 @@ from diagnosis.prevent.rules import ALL
 from diagnosis.prevent.run import check_subjects
 from handlers.check import check_and_publish
 from tests.builders.listener_mocks import client, services
+from tests.builders.live_subject import live
 from tests.diagnosis.prevent.builders import service
-from tests.diagnosis.prevent.rules.test_live import live
 
 COMMAND = "check web --cluster prod"
 

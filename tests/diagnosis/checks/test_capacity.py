@@ -2,21 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from diagnosis.checks.capacity import check_capacity, strategy_text
 from diagnosis.checks.evidence import LiveEvidence
-
-
-def evidence(strategy: list[dict[str, Any]], ran_on: str) -> LiveEvidence:
-    task = {"lastStatus": "STOPPED", "stopCode": "SpotInterruption", "capacityProviderName": ran_on}
-    return LiveEvidence(service={"capacityProviderStrategy": strategy}, tasks=[task])
-
-
-MIXED = [
-    {"capacityProvider": "FARGATE", "base": 2, "weight": 1},
-    {"capacityProvider": "FARGATE_SPOT", "base": 0, "weight": 3},
-]
+from tests.builders.capacity_evidence import MIXED, evidence
 
 
 def test_strategy_text_gives_base_weights_and_spot_share() -> None:

@@ -18,15 +18,15 @@ from diagnosis.collect.sources import SOURCES
 from diagnosis.engine import diagnose
 from diagnosis.knowledge import CATALOG
 from diagnosis.models import Observations, TaskFacts
-from tests.diagnosis.checks import (
-    test_capacity,
-    test_placement,
-    test_platform,
-    test_role,
-    test_secrets,
-    test_volumes,
+from tests.builders import (
+    capacity_evidence,
+    execution_role,
+    placement_evidence,
+    platform_evidence,
+    secrets_evidence,
+    volumes_evidence,
 )
-from tests.diagnosis.collect.test_iam_policy import called_operations, iam_action, policy_actions
+from tests.builders.read_policy import called_operations, iam_action, policy_actions
 
 FAMILY = "arn:aws:ecs:eu-west-1:210987654321:task-definition/ledger:"
 TASK = "arn:aws:ecs:eu-west-1:210987654321:task/core/" + "b" * 32
@@ -119,25 +119,25 @@ TRIGGERS: dict[str, Callable[[], LiveEvidence]] = {
         secrets={"arn:aws:ssm:eu-west-1:210987654321:parameter/ledger/dsn": "ParameterNotFound"}
     ),
     "log_group": lambda: LiveEvidence(log_stream=("/svc/ledger", "s"), log_groups=[]),
-    "execution_role": lambda: test_role.evidence(
+    "execution_role": lambda: execution_role.evidence(
         simulation={
-            (test_role.ROLE, "logs:CreateLogStream", test_role.STREAM): "implicitDeny",
-            (test_role.ROLE, "ecr:BatchGetImage", test_role.REPOSITORY): "explicitDeny",
-            (test_role.ROLE, "ssm:GetParameters", test_role.PARAM): "implicitDeny",
+            (execution_role.ROLE, "logs:CreateLogStream", execution_role.STREAM): "implicitDeny",
+            (execution_role.ROLE, "ecr:BatchGetImage", execution_role.REPOSITORY): "explicitDeny",
+            (execution_role.ROLE, "ssm:GetParameters", execution_role.PARAM): "implicitDeny",
         }
     ),
     "task_definition": _task_definition,
-    "image_platform": lambda: test_platform.evidence(
+    "image_platform": lambda: platform_evidence.evidence(
         "ARM64", {}, ["standard_init_linux.go:228: exec user process caused: exec format error"]
     ),
-    "secret_access": lambda: test_secrets.evidence(
-        {test_secrets.SECRET: "exists", test_secrets.PARAM: "exists"}, {}
+    "secret_access": lambda: secrets_evidence.evidence(
+        {secrets_evidence.SECRET: "exists", secrets_evidence.PARAM: "exists"}, {}
     ),
-    "efs_volume": lambda: test_volumes.evidence(),
-    "container_instances": lambda: test_placement.evidence(
-        [test_placement.instance("c0ffee", (2048, 256), (7680, 512))], cpu="1024", memory="4096"
+    "efs_volume": lambda: volumes_evidence.evidence(),
+    "container_instances": lambda: placement_evidence.evidence(
+        [placement_evidence.instance("c0ffee", (2048, 256), (7680, 512))], cpu="1024", memory="4096"
     ),
-    "capacity_providers": lambda: test_capacity.evidence(test_capacity.MIXED, "FARGATE_SPOT"),
+    "capacity_providers": lambda: capacity_evidence.evidence(capacity_evidence.MIXED, "FARGATE_SPOT"),
     "cloudtrail_stoptask": lambda: LiveEvidence(
         tasks=[_stopped(8, "UserInitiated")],
         trail=[{"Username": "ops-bot", "EventTime": "2026-03-04T05:06:00Z", "CloudTrailEvent": TASK}],

@@ -2,34 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from diagnosis.checks.evidence import LiveEvidence
 from diagnosis.checks.secrets import check_secret_access, customer_managed
-
-TD = "arn:aws:ecs:ca-central-1:121212121212:task-definition/payroll:5"
-SECRET = "arn:aws:secretsmanager:ca-central-1:121212121212:secret:payroll/db-AbC123"
-PARAM = "arn:aws:ssm:ca-central-1:121212121212:parameter/payroll/api-token"
-ROLE = "arn:aws:iam::121212121212:role/payroll-exec"
-
-
-def evidence(states: dict[str, str], details: dict[str, dict[str, Any]], **extra: Any) -> LiveEvidence:
-    secrets = [{"name": "DB", "valueFrom": SECRET + ":password::"}, {"name": "TOKEN", "valueFrom": PARAM}]
-    definition = {
-        "taskDefinitionArn": TD,
-        "executionRoleArn": extra.pop("role", ROLE),
-        "containerDefinitions": [{"name": "payroll", "secrets": secrets}],
-    }
-    return LiveEvidence(
-        region="ca-central-1",
-        tasks=[{"taskDefinitionArn": TD, "lastStatus": "STOPPED", "stopCode": "TaskFailedToStart"}],
-        task_definitions={TD: definition},
-        secrets=states,
-        secret_details=details,
-        **extra,
-    )
+from tests.builders.secrets_evidence import PARAM, ROLE, SECRET, evidence
 
 
 @pytest.mark.parametrize(

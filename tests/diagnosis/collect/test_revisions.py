@@ -10,8 +10,8 @@ from diagnosis.checks import run_checks
 from diagnosis.checks.deploy import NO_ROLLBACK
 from diagnosis.collect.aws import Aws
 from diagnosis.collect.wave import collect_wave
+from tests.builders.moto_scenarios import core_of
 from tests.builders.moto_world import World, moto_session
-from tests.diagnosis.collect.test_wave import core_of
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from diagnosis.collect.core import Core
 from diagnosis.collect.plan import Plan
 from diagnosis.collect.sources import KMS, MAX_SIMULATIONS, SIMULATION
 from diagnosis.collect.target import TargetSpec
-from tests.diagnosis.checks import test_role as built
-from tests.diagnosis.checks.test_role import (
+from tests.builders import execution_role as built
+from tests.builders.execution_role import (
     ACCOUNT,
     KEY,
     PARAM,

@@ -17,6 +17,7 @@ from diagnosis.collect.aws import Aws
 from diagnosis.collect.core import Core, collect_core
 from diagnosis.collect.target import TargetSpec
 from diagnosis.collect.wave import collect_wave
+from tests.builders.moto_scenarios import core_of, elb_service
 from tests.builders.moto_world import ACCOUNT, REGION, World, moto_session
 from tests.fakes.iam_simulator import IamSimulator
 
@@ -28,11 +29,6 @@ REGISTRY = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com"
 def world() -> Iterator[World]:
     with moto_session() as session:
         yield World(session)
-
-
-def core_of(world: World, service: str = "web", cluster: str = "prod") -> tuple[Aws, Core]:
-    aws = Aws(world.session)
-    return aws, collect_core(aws, TargetSpec(cluster=cluster, service=service), cache={})
 
 
 def new_calls(aws: Aws, before: int) -> list[str]:
@@ -179,34 +175,6 @@ def test_endpoints_in_the_vpc_refute(world: World) -> None:
     evidence = collect_wave(aws, core, ["image_pull_network"])
     [result] = check_network(evidence, "image_pull_network")
     assert result.outcome == "refutes"
-
-
-def elb_service(world: World) -> str:
-    elbv2 = world.session.client("elbv2")
-    tg = elbv2.create_target_group(
-        Name="web",
-        Protocol="HTTP",
-        Port=8080,
-        VpcId=world.vpc,
-        TargetType="ip",
-        HealthCheckPath="/health",
-        HealthCheckIntervalSeconds=30,
-        UnhealthyThresholdCount=2,
-    )["TargetGroups"][0]["TargetGroupArn"]
-    cluster = world.cluster()
-    td = world.task_definition(port=8080, log_group="/ecs/web")
-    lbs = [{"targetGroupArn": tg, "containerName": "app", "containerPort": 8080}]
-    world.service(cluster, "web", td, grace=10, load_balancers=lbs)
-    for _ in range(2):
-        arn = world.task(
-            cluster,
-            "web",
-            td,
-            "ServiceSchedulerInitiated",
-            f"Task failed ELB health checks in (target-group {tg})",
-        )
-        world.write_logs("/ecs/web", arn, "Starting App", "Started App in 95.0 seconds", "GET /health 200")
-    return str(tg)
 
 
 def test_elb_health_check_reads_the_target_group_and_the_head_of_the_log(world: World) -> None:

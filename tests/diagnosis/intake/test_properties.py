@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from diagnosis.engine import diagnose
 from diagnosis.intake import InputError, read_input
-from tests.diagnosis.test_properties import JSON_VALUES
+from tests.builders.json_strategies import JSON_VALUES
 
 DATA = Path(__file__).parents[1] / "data" / "wordings.jsonl"
 REASONS = sorted(

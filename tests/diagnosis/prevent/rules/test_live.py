@@ -7,43 +7,13 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from diagnosis.checks.evidence import LiveEvidence
 from diagnosis.prevent.model import Subject
 from diagnosis.prevent.rules import LIVE
 from diagnosis.prevent.run import check_subjects
+from tests.builders.live_subject import live
 from tests.diagnosis.prevent.builders import EXECUTION_ROLE, container, service, taskdef
 
-ARN = "arn:aws:ecs:eu-west-1:111122223333:task-definition/web:3"
 SECRET = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-AbCdEf"
-
-
-def live(
-    definition: dict[str, Any] | None = None, svc: dict[str, Any] | None = None, **evidence: Any
-) -> Subject:
-    definition = definition or taskdef()
-    svc = svc or service(desiredCount=2)
-    read = LiveEvidence(
-        region="eu-west-1",
-        service=svc,
-        tasks=[
-            {
-                "taskArn": "arn:aws:ecs:eu-west-1:111122223333:task/prod/abc",
-                "taskDefinitionArn": ARN,
-                "lastStatus": "STOPPED",
-            }
-        ],
-        task_definitions={ARN: definition},
-        **evidence,
-    )
-    return Subject(
-        name="web:3",
-        task_definition=definition,
-        kind="live",
-        service=svc,
-        subnets=tuple(read.subnets),
-        region="eu-west-1",
-        evidence=read,
-    )
 
 
 def found(subject: Subject, rule: str) -> list[Any]:
