@@ -124,7 +124,12 @@ class Approvals:
             self.store.audit({**record, "event": "rejected"})
             return Decided("rejected", user, request)
         try:
-            applied = self.remediator.apply(requester, str(request["key"]), approved_by=user)
+            applied = self.remediator.apply(
+                requester,
+                str(request["key"]),
+                approved_by=user,
+                approved_changes=request.get("changes") or [],
+            )
         except Exception:
             self.store.release(f"approval:{approval_id}")  # refused or gone: someone else may still decide
             raise

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -137,9 +137,17 @@ class Remediator:
         )
         return pending, plan
 
-    def apply(self, user: str, key: str, approved_by: str | None = None) -> Applied:
+    def apply(
+        self,
+        user: str,
+        key: str,
+        approved_by: str | None = None,
+        approved_changes: Sequence[Sequence[str]] | None = None,
+    ) -> Applied:
         """Apply the change `user` asked for; in guardrail mode approve only with `approved_by`, a second,
-        different person the deciding rule names as an approver (checked here, with the rule as it is now)."""
+        different person the deciding rule names as an approver (checked here, with the rule as it is now).
+        `approved_changes`: the (what, before, after) the approver saw; planned again now, the change must
+        still end where they approved (the service may have moved meanwhile), or nothing is done."""
         pending = self.check(user, key, "approval" if approved_by else "confirm")
         decision: Decision = pending["decision"]
         if decision.mode == "approve":
@@ -188,6 +196,8 @@ class Remediator:
         }
         try:
             plan = self._plan(pending, user)
+            if approved_changes is not None:
+                _same_outcome(plan, approved_changes)
             owner = plan.ownership.owner
             if owner is not None and self.code_only and props(plan):
                 raise PlanError(
@@ -311,7 +321,9 @@ class Remediator:
 
     def _reads(self, pending: dict[str, Any]) -> dict[str, Any]:
         action = pending["action"]
-        return read_policy(action.get("kind", ""), dict(action.get("params") or {}), pending.get("target") or {})
+        return read_policy(
+            action.get("kind", ""), dict(action.get("params") or {}), pending.get("target") or {}
+        )
 
     def _ecs(self, pending: dict[str, Any], user: str, policy: dict[str, Any]) -> Any:
         return self._clients(pending, user, policy, "ecs")[0]
@@ -388,3 +400,15 @@ def _aws_message(exc: Exception) -> str:
         error = exc.response.get("Error", {})
         return f"{error.get('Code', 'Error')}: {error.get('Message', '')}".strip(": ")
     return redact(f"{type(exc).__name__}: {exc}")[:300]
+
+
+def _same_outcome(plan: Plan, approved: Sequence[Sequence[str]]) -> None:
+    """The change planned now ends where the approved one did (its before may differ: someone moved it)."""
+    now = [(str(what), str(after)) for what, _before, after in plan.changes]
+    then = [(str(c[0]), str(c[-1])) for c in approved]
+    if now != then:
+        shown = "; ".join(f"{what} → {after}" for what, after in now)
+        raise PlanError(
+            f"the service changed since the request: it would now be {shown}, not what was approved; "
+            "nothing was changed. Ask for the change again to get a new request"
+        )

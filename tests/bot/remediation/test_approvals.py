@@ -199,3 +199,22 @@ def test_a_change_that_fails_leaves_the_request_open_to_approve_again(store: Sto
     assert retried.applied is not None and retried.applied.ok
     assert grace(ecs) == 190
     assert [r["event"] for r in store.audit_log()].count("applied") == 1
+
+
+def test_an_approval_applies_nothing_when_the_change_would_now_end_elsewhere(store: Store, ecs: Ecs) -> None:
+    """The approver saw 10 s → 190 s; if the offer would now end at another value, nothing is changed."""
+    _, approvals, request = asked(store, TWO_PERSON)
+    request = {**request, "changes": [["healthCheckGracePeriodSeconds", "10 s", "250 s"]]}
+    approval_id = store.put_approval(request, 600)  # what the approver saw: a request ending at 250 s
+    decided = approvals.decide(APPROVER, approval_id, "approved")
+    assert decided.applied is not None and not decided.applied.ok
+    assert "changed since the request" in decided.applied.message and "190 s" in decided.applied.message
+    assert grace(ecs) == 10
+
+
+def test_an_approval_still_applies_when_only_the_before_moved(store: Store, ecs: Ecs) -> None:
+    _, approvals, request = asked(store, TWO_PERSON)
+    ecs.service().health_check_grace_period_seconds = 60  # someone raised it a little meanwhile
+    decided = approvals.decide(APPROVER, request["id"], "approved")
+    assert decided.applied is not None and decided.applied.ok
+    assert grace(ecs) == 190
