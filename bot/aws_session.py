@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import boto3
@@ -138,3 +139,13 @@ def session_name(who: str) -> str:
     """STS session names and source identities allow [\\w+=,.@-], 2 to 64 characters (\\w in ASCII)."""
     cleaned = STS_NAME.sub("-", who)[:64]
     return cleaned if len(cleaned) >= 2 else "ecs-why"
+
+
+def region_known(
+    target: str, region: str | None, session: boto3.Session, regions: Sequence[str] = ()
+) -> bool:
+    """Whether there is a region to look in: --region, the target's own ARN, the account's regions or the
+    session's (else the AWS client would quietly pick one)."""
+    from diagnosis.collect.target import parse_target
+
+    return bool(region or session.region_name or regions or parse_target(target).region)

@@ -115,7 +115,7 @@ def diagnose(
     """
     from botocore.exceptions import NoCredentialsError, NoRegionError
 
-    from bot.aws_session import SessionError, regions_of, session_for
+    from bot.aws_session import SessionError, region_known, regions_of, session_for
     from bot.terminal import Progress, print_diagnosis
     from diagnosis.collect.target import TargetError
     from diagnosis.live import diagnose_live, parse_since
@@ -124,7 +124,7 @@ def diagnose(
     try:
         window = parse_since(since or settings.since_default)
         session = session_for(settings, account, region, profile)
-        if not (region or session.region_name):
+        if not region_known(target, region, session, regions_of(settings, account)):
             fail("no AWS region: pass --region, or set AWS_REGION (or a region in your AWS profile)")
         progress = Progress()
         try:

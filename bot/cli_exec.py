@@ -38,7 +38,7 @@ def exec_check(
     """
     from botocore.exceptions import NoCredentialsError, NoRegionError
 
-    from bot.aws_session import SessionError, session_for
+    from bot.aws_session import SessionError, region_known, session_for
     from bot.settings import ConfigError, load_settings
     from bot.terminal import print_exec
     from diagnosis.collect.target import TargetError
@@ -52,7 +52,7 @@ def exec_check(
         raise typer.Exit(2) from None
     try:
         session = session_for(settings, account, region, profile)
-        if not (region or session.region_name):
+        if not region_known(service, region, session):
             _fail("no AWS region: pass --region, or set AWS_REGION (or a region in your AWS profile)")
         report = run(
             session,

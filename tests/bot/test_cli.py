@@ -115,6 +115,25 @@ def test_diagnose_without_a_region_exits_2(tmp_path: Path) -> None:
     assert result.returncode == 2 and "no AWS region" in result.stderr
 
 
+@pytest.mark.parametrize("command", ["diagnose", "check", "exec-check"])
+def test_a_service_arn_brings_its_own_region(tmp_path: Path, command: str) -> None:
+    """No AWS_REGION, but the ARN names eu-west-1: the commands look there, not refuse (nor guess one)."""
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "PYTHONPATH": str(ROOT),
+    }
+    arn = "arn:aws:ecs:eu-west-1:123456789012:service/tools/shell"
+    result = run(command, arn, env=env)
+    assert "no AWS region" not in result.stderr
+    assert "no AWS credentials" in result.stderr and result.returncode == 2
+    bare = run(command, "shell", env=env)
+    assert bare.returncode == 2 and "no AWS region" in bare.stderr
+
+
 def test_explain_reads_a_pasted_reason_in_prose(tmp_path: Path) -> None:
     path = tmp_path / "slack-paste.txt"
     path.write_text(
