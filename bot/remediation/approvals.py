@@ -121,6 +121,7 @@ class Approvals:
             )
         if verdict == "rejected":
             self.store.update_approval(approval_id, verdict="rejected", decided_by=user)
+            self.store.release(f"approval-for:{request['key']}")  # the requester may ask again, anew
             self.store.audit({**record, "event": "rejected"})
             return Decided("rejected", user, request)
         try:

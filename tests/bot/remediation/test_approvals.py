@@ -218,3 +218,14 @@ def test_an_approval_still_applies_when_only_the_before_moved(store: Store, ecs:
     decided = approvals.decide(APPROVER, request["id"], "approved")
     assert decided.applied is not None and decided.applied.ok
     assert grace(ecs) == 190
+
+
+def test_after_a_rejection_the_requester_may_ask_again_and_get_a_new_request(store: Store, ecs: Ecs) -> None:
+    remediator, approvals, request = asked(store, TWO_PERSON)
+    approvals.decide(APPROVER, request["id"], "rejected")
+    again = remediator.apply(ASKER, request["key"])
+    assert again.needs_approval
+    second = approvals.request(ASKER, request["key"], again, "C1", "1.2")
+    assert second["id"] != request["id"]
+    assert approvals.decide(APPROVER, second["id"], "approved").applied.ok  # type: ignore[union-attr]
+    assert grace(ecs) == 190
