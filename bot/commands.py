@@ -9,6 +9,7 @@ command text a person could type, so there is one code path).
     /ecs-why check SERVICE [--cluster C] [--region R] [--account A]
     /ecs-why exec-check SERVICE [--cluster C] [--region R] [--account A]
     /ecs-why audit [SERVICE] [--since 7d]
+    /ecs-why summary CLUSTER[/PATTERN] [--region R] [--since 24h]
     /ecs-why help
 """
 
@@ -26,7 +27,8 @@ from diagnosis.knowledge import CATALOG
 from diagnosis.live import parse_since
 
 Verb = Literal[
-    "diagnose", "subscribe", "unsubscribe", "subscriptions", "history", "check", "exec-check", "audit", "help"
+    "diagnose", "subscribe", "unsubscribe", "subscriptions", "history", "check", "exec-check", "audit", "help",
+    "summary",
 ]
 VERBS: tuple[Verb, ...] = get_args(Verb)
 TARGETED = ("diagnose", "subscribe", "unsubscribe", "history", "check", "exec-check")  # a target is checked
@@ -42,6 +44,7 @@ ALLOWED: dict[str, set[str]] = {
     "exec-check": {"--cluster", "--region", "--account"},
     "audit": {"--since"},
     "help": set(),
+    "summary": {"--region", "--since"},
 }
 
 USAGE = """\
@@ -55,6 +58,7 @@ USAGE = """\
 • `/ecs-why check web-api` — what would stop its next deployment, before it does
 • `/ecs-why exec-check web-api` — is it ready for ECS Exec, and the `aws ecs execute-command` line
 • `/ecs-why audit web-api --since 7d` — who changed what, who approved, the outcome (only you see it)
+• `/ecs-why summary prod --since 24h` — per service and cause: what failed, recovered, still fails
 • Or use the message shortcut *Why did this stop?* on an alert or a pasted ARN."""
 
 
@@ -102,6 +106,7 @@ def _quote(word: str) -> str:
 
 AUDIT_TARGET = re.compile(r"^[A-Za-z0-9][\w-]{0,254}(/[A-Za-z0-9][\w-]{0,254})?$")
 REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+SCOPE = re.compile(r"^[A-Za-z][\w-]{0,254}(/[\w*?-]+)?$")  # a cluster, cluster/service or cluster/pattern
 PATTERN = re.compile(r"^[A-Za-z][\w-]{0,254}/[\w*?-]*[*?][\w*?-]*$")
 
 
@@ -128,6 +133,12 @@ def check_command(command: Command, accounts: Collection[str]) -> None:
     region and the account alias. Raises CommandError saying what to type instead."""
     if command.verb in ("subscribe", "unsubscribe") and is_pattern(command.target):
         pass  # a cluster's services by name pattern
+    elif command.verb == "summary":
+        if not SCOPE.match(command.target):
+            raise CommandError(
+                f"`summary` takes a cluster name (`summary prod`) or a cluster and a service name or "
+                f"pattern (`summary prod/web-*`), not {command.target!r}"
+            )
     elif command.target and command.verb in TARGETED:
         try:
             parse_target(command.target, command.cluster, command.region)
@@ -186,10 +197,12 @@ def parse_command(text: str) -> Command:
     if len(positional) > 1:
         raise CommandError(f"one target at a time, got {' '.join(positional)}; e.g. `/ecs-why web-api`")
     target = positional[0] if positional else ""
-    needs_target = verb in ("diagnose", "subscribe", "history", "check", "exec-check") or (
+    needs_target = verb in ("diagnose", "subscribe", "history", "check", "exec-check", "summary") or (
         verb == "unsubscribe" and "--all" not in flags
     )
     if needs_target and not target:
+        if verb == "summary":
+            raise CommandError("`summary` needs a cluster: `summary prod --since 24h` or `summary prod/web-*`")
         raise CommandError(f"`{verb}` needs a target: a service name, cluster/service, or an ARN")
     only = tuple(c.strip() for c in values.get("--only", "").split(",") if c.strip())
     unknown = [c for c in only if c not in CATALOG]

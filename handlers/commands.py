@@ -16,6 +16,7 @@ from handlers.exec_check import exec_check_and_publish
 from handlers.render.text import escape
 from handlers.run import diagnose_and_publish, diagnosing
 from handlers.subscriptions import run_subscription_command
+from handlers.summary import post_summary
 
 COMMAND = "/ecs-why"
 
@@ -59,6 +60,8 @@ def register(app: App, services: Services) -> None:
             audit_and_respond(services, parsed, respond)
         elif parsed.verb == "exec-check":
             exec_check_and_publish(client, services, parsed, channel, user, respond)
+        elif parsed.verb == "summary":
+            post_summary(client, services, parsed, channel, respond)
         elif parsed.verb != "help":
             run_subscription_command(client, services, parsed, channel, user, respond)
 

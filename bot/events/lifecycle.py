@@ -151,7 +151,8 @@ class Lifecycle:
         if counts is None or counts[0] != counts[1]:
             return False
         first = _epoch(notice.opened_at) or _epoch(alert.get("opened_at")) or last
-        count = int(alert.get("count") or notice.count)
+        group = self.store.group_get(gkey) or {}  # newer than the alert's count, shown once an interval
+        count = max(int(alert.get("count") or notice.count), int(group.get("count") or 0))
         text = (
             f"recovered at {_clock(now)} after {count} failure{'s' if count != 1 else ''} "
             f"in {_minutes(last - first)}"
@@ -160,6 +161,7 @@ class Lifecycle:
             return False  # another replica resolved it
         ALERTS.labels("resolved").inc()
         self.store.alert_mark(gkey, "resolved_at", now)
+        self.store.alert_resolved(gkey, {**alert, "resolved": text, "resolved_at": now, "count": count})
         self.store.group_close(gkey)
         self.store.alert_closed(gkey)
         resolved = replace(notice, resolved=text, count=count)

@@ -8,6 +8,7 @@ replicas never post a recovery twice and a double click acknowledges once.
 
 from __future__ import annotations
 
+from fnmatch import fnmatchcase
 from typing import Any, cast
 
 from bot.store.base import StoreBase, check_ttl, dumps, guarded, loads
@@ -65,3 +66,43 @@ class AlertsMixin(StoreBase):
     def group_close(self, gkey: str) -> None:
         """End a group's counting window early (its alert resolved): the next stop opens a new group."""
         self.redis.delete(self.key("group", gkey))
+
+    @guarded
+    def alert_resolved(self, gkey: str, alert: dict[str, Any]) -> None:
+        """Remember a resolution (kept 30 days) for summaries: the alert record itself is replaced when
+        the group fails again."""
+        key, now = self.key("alerts", "resolved"), self.now()
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.zadd(key, {dumps({**alert, "gkey": gkey}): now})
+        pipe.zremrangebyscore(key, "-inf", now - ALERT_TTL_SECONDS)
+        pipe.expire(key, check_ttl(ALERT_TTL_SECONDS))
+        pipe.execute()
+
+    @guarded
+    def resolutions(self, since_epoch: float) -> list[dict[str, Any]]:
+        """The resolutions remembered since `since_epoch`, oldest first (each with its `gkey`)."""
+        rows = cast(list[str], self.redis.zrangebyscore(self.key("alerts", "resolved"), since_epoch, "+inf"))
+        return [r for r in map(loads, rows) if isinstance(r, dict)]
+
+    @guarded
+    def alerts_in(self, region: str | None, cluster: str, pattern: str = "*") -> dict[str, dict[str, Any]]:
+        """Every alert record (open, acknowledged or resolved, in any channel) of a cluster's services
+        whose names match the glob `pattern`, by group key (`account:region:cluster:service:cause|channel`).
+        A SCAN: for summaries, not for the event path."""
+        match = self.key("alert", "*", region or "*", cluster, pattern, "*|*")
+        keys = []
+        for key in cast(list[str], self.redis.scan_iter(match=match, count=1000)):
+            gkey = key[len(self.key("alert")) + 1 :]
+            parts = gkey.partition("|")[0].split(":")
+            if len(parts) == 5 and parts[2] == cluster and region in (None, parts[1]) and fnmatchcase(
+                parts[3], pattern
+            ):
+                keys.append(gkey)
+        pipe = self.redis.pipeline(transaction=False)
+        for gkey in keys:
+            pipe.hgetall(self._alert_key(gkey))
+        found = {}
+        for gkey, raw in zip(keys, cast(list[dict[str, str]], pipe.execute()), strict=True):
+            if raw:
+                found[gkey] = {k: loads(v) for k, v in raw.items()}
+        return found

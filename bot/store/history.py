@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from fnmatch import fnmatchcase
 from typing import Any, cast
 
 from bot.store.base import StoreBase, dumps, guarded, loads_dict
@@ -10,7 +11,7 @@ from bot.store.base import StoreBase, dumps, guarded, loads_dict
 DAY = 24 * 3600
 
 
-def _epoch(value: object, default: float) -> float:
+def epoch_of(value: object, default: float) -> float:
     """stoppedAt as epoch seconds from a number, a datetime (boto3) or ISO text (events, JSON)."""
     if isinstance(value, bool):
         return default
@@ -64,7 +65,7 @@ def history_write(
     if retention_days <= 0 or max_records <= 0:
         raise ValueError("retention_days and max_records must be positive")
     now = store.now()
-    score = _epoch(record.get("stoppedAt", record.get("stopped_at")), now)
+    score = epoch_of(record.get("stoppedAt", record.get("stopped_at")), now)
     keys = [store.key("history", service_key, "index"), store.key("history", service_key, "records")]
     cutoff = now - retention_days * DAY
     return keys, [arn, dumps(record), repr(score), repr(cutoff), max_records, retention_days * DAY + 60]
@@ -101,3 +102,18 @@ class HistoryMixin(StoreBase):
             return []
         rows = cast(list[str | None], self.redis.hmget(records, arns))
         return [r for r in map(loads_dict, rows) if r is not None]
+
+    @guarded
+    def history_services(self, region: str | None, cluster: str, pattern: str = "*") -> list[str]:
+        """The service keys with stored history in a cluster (any account; `region` None: any region)
+        whose service name matches the glob `pattern` (`*`, `web-*`), sorted. A SCAN: for summaries,
+        not for the event path."""
+        match = self.key("history", "*", region or "*", cluster, pattern, "index")
+        found = set()
+        for key in cast(list[str], self.redis.scan_iter(match=match, count=1000)):
+            parts = key[len(self.key("history")) + 1 : -len(":index")].split(":")
+            if len(parts) == 4 and parts[2] == cluster and region in (None, parts[1]) and fnmatchcase(
+                parts[3], pattern
+            ):
+                found.add(":".join(parts))
+        return sorted(found)

@@ -87,3 +87,29 @@ def test_a_cluster_pattern_is_a_subscription_target(typed: str) -> None:
 def test_a_pattern_is_not_something_to_diagnose() -> None:
     with pytest.raises(CommandError, match="is not a target"):
         check_command(read_command("prod/*"), set())
+
+
+@pytest.mark.parametrize(
+    ("typed", "target", "since"),
+    [("summary prod", "prod", None), ("Summary prod/* —since 7d.", "prod/*", "7d"),
+     ("summary prod/web-* --since=6h", "prod/web-*", "6h"), ("summary prod/web", "prod/web", None)],
+)  # fmt: skip
+def test_a_summary_names_a_cluster_or_a_pattern(typed: str, target: str, since: str | None) -> None:
+    command = read_command(typed)
+    check_command(command, set())
+    assert (command.verb, command.target, command.since) == ("summary", target, since)
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [("summary", "`summary` needs a cluster"), ("summary --since 24h", "`summary` needs a cluster"),
+     ("summary prod --since yesterday", "use a number and a unit"),
+     ("summary arn:aws:ecs:us-east-1:1:cluster/prod", "`summary` takes a cluster name"),
+     ("summary prod/web/extra", "`summary` takes a cluster name"),
+     ("summary prod --only oom", "unknown option --only for `summary`"),
+     ("summary prod --region mars", "is not an AWS region")],
+)  # fmt: skip
+def test_a_wrong_summary_is_refused_before_the_ack(typed: str, says: str) -> None:
+    with pytest.raises(CommandError) as info:
+        check_command(read_command(typed), set())
+    assert says in str(info.value)

@@ -162,3 +162,42 @@ def test_a_cluster_wide_subscription_gets_every_matching_service(bot: str, slack
     wait(lambda: {"orders", "search"} <= services_alerted(), 60, "alerts of both app_error services")
     time.sleep(2)
     assert services_alerted() == {"orders", "search"}, "--only app_error: no other service's alert"
+
+
+def test_a_summary_tells_what_failed_recovered_and_still_fails(bot: str, slack: FakeSlackApi) -> None:
+    channel = "C0SUMMARY"
+    service = ecs_service("search")
+    before = (service.desired_count, service.running_count)
+    try:
+        send(bot, slash_command("subscribe demo/search", channel_id=channel,
+                                response_url=slack.response_url("sum")), SECRET)  # fmt: skip
+        one_more_stop("search")
+
+        def top(needle: str) -> list[dict[str, Any]]:
+            return [m for m in slack.messages(channel) if not m.get("thread_ts") and needle in m.get("text", "")]
+
+        first = wait(lambda: top("app_error"), 60, "the search alert")[0]
+        service.running_count = service.desired_count
+        wait(lambda: "recovered (at " in next(m for m in slack.messages(channel) if m["ts"] == first["ts"])["text"],
+             150, "the search alert to resolve")  # fmt: skip
+        one_more_stop("search")
+        wait(lambda: [m for m in top("app_error") if m["ts"] != first["ts"]], 60, "a new search alert")
+
+        status, body, _ = send(bot, slash_command("summary demo —since 2h", channel_id=channel), SECRET)
+        assert status == 200 and not body, "a valid summary is acknowledged without an ephemeral"
+        summary = wait(lambda: top("Summary of demo"), 30, "the summary in the channel")[0]
+        header, _totals, failing, recovered, per_service = (
+            b["text"]["text"] if "text" in b else b["elements"][0]["text"] for b in summary["blocks"][:5]
+        )
+        assert header == "Summary of demo, last 2h"
+        assert "*demo/search* — `app_error`" in failing and "not acknowledged" in failing
+        assert "*demo/search* — `app_error`: recovered at" in recovered
+        assert "*demo/search* —" in per_service and "`app_error` × " in per_service
+
+        status, body, _ = send(bot, slash_command("summary demo/nope —since soon", channel_id=channel), SECRET)
+        assert status == 200 and "use a number and a unit" in body, "a typo is one ephemeral error"
+        send(bot, slash_command("summary prdo", channel_id=channel, response_url=slack.response_url("typo")), SECRET)
+        said = slack.wait_for("response_url", lambda c: "no cluster 'prdo'" in c.params.get("text", ""), timeout=30)
+        assert said.params["response_type"] == "ephemeral"
+    finally:
+        service.desired_count, service.running_count = before

@@ -148,3 +148,15 @@ def test_an_acknowledged_alert_does_not_escalate(store: Store, slack: FakeSlackA
     world.now += 120
     p.lifecycle.tick(force=True)  # type: ignore[union-attr]
     assert not [m for m in slack.messages("C1") if "subteam" in m["text"]]
+
+
+def test_the_recovery_counts_every_failure_of_its_group(store: Store, slack: FakeSlackApi, world: World) -> None:
+    """The message shows counts at most once an interval; the recovery says how many there really were."""
+    store.subscribe("C1", target(), None, False, "U1")
+    p = pipeline(store, slack, world)
+    for n in (1, 2, 3):
+        fail(p, n)
+    world.now += 3600
+    world.counts = (3, 3)
+    assert p.lifecycle and p.lifecycle.tick(force=True) == 1
+    assert "after 3 failures" in store.alert_get(GKEY)["resolved"]

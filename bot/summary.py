@@ -1,0 +1,237 @@
+"""What happened in a cluster over a window, from what the bot stored (independent of Slack): failures per
+service and cause (the stopped-task history), what recovered and when, and what is still failing (the
+alerts that are open or acknowledged, however old). `/ecs-why summary prod --since 24h` and the daily
+summary read it; handlers/render/summary.py shows it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from typing import Any
+
+from bot.aws_session import SessionError
+from bot.commands import Command
+from bot.events.lifecycle import notice_of
+from bot.settings import Settings
+from bot.store import Store
+from bot.store.history import epoch_of
+from bot.subscriptions import resolve_cluster
+from diagnosis.live import parse_since
+
+
+@dataclass(frozen=True, slots=True)
+class CauseCount:
+    category: str
+    title: str
+    count: int
+    latest_at: float
+    latest_reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceFailures:
+    name: str  # cluster/service
+    causes: tuple[CauseCount, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(c.count for c in self.causes)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertState:
+    """One alert (service + cause) as the summary tells it."""
+
+    name: str  # cluster/service
+    category: str
+    title: str
+    count: int
+    opened_at: float | None
+    acked_by: str = ""
+    resolved: str = ""  # "recovered at 14:02 UTC after 37 failures in 25 min"
+    resolved_at: float | None = None
+    channel: str = ""
+    ts: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Which services: a cluster (`pattern` "*"), or those whose names match, in a region (None: any)."""
+
+    cluster: str
+    pattern: str = "*"
+    region: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.cluster if self.pattern == "*" else f"{self.cluster}/{self.pattern}"
+
+    def holds(self, gkey: str) -> bool:
+        """Whether an alert's group key (`account:region:cluster:service:cause|channel`) is in scope."""
+        parts = gkey.partition("|")[0].split(":")
+        return (
+            len(parts) == 5
+            and parts[2] == self.cluster
+            and self.region in (None, parts[1])
+            and fnmatchcase(parts[3], self.pattern)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    scopes: tuple[Scope, ...]
+    since: str
+    start: float
+    end: float
+    services: tuple[ServiceFailures, ...] = ()
+    still_failing: tuple[AlertState, ...] = ()
+    recovered: tuple[AlertState, ...] = ()
+    normal_stops: int = 0
+    notes: tuple[str, ...] = field(default_factory=tuple)  # what could not be read or checked
+
+    @property
+    def label(self) -> str:
+        return ", ".join(s.label for s in self.scopes)
+
+    @property
+    def failures(self) -> int:
+        return sum(s.total for s in self.services)
+
+
+def build_summary(
+    store: Store,
+    scopes: list[Scope],
+    since: str,
+    channel: str | None = None,
+    now: float | None = None,
+    notes: tuple[str, ...] = (),
+) -> Summary:
+    """The summary of `scopes` over the last `since` (`24h`, `7d`). Alerts are per channel: the same
+    service and cause alerted in two channels is told once, this `channel`'s alert first. Raises
+    StoreUnavailable when Redis cannot be read (nothing else is stored anywhere)."""
+    end = store.now() if now is None else now
+    start = end - parse_since(since).total_seconds()
+    services: dict[str, ServiceFailures] = {}
+    normal = 0
+    unresolved: dict[str, tuple[str, dict[str, Any]]] = {}  # fingerprint → (channel, alert)
+    for scope in scopes:
+        for skey in store.history_services(scope.region, scope.cluster, scope.pattern):
+            if skey in services:
+                continue
+            _, _, cluster, service = skey.split(":")
+            failures, stops = _failures(f"{cluster}/{service}", store.history(skey, start))
+            normal += stops
+            if failures:
+                services[skey] = failures
+        for gkey, alert in store.alerts_in(scope.region, scope.cluster, scope.pattern).items():
+            if not alert.get("resolved"):
+                _keep(unresolved, gkey, alert, channel)
+    resolved: dict[str, tuple[str, dict[str, Any]]] = {}  # the latest recovery of each, even if it failed again
+    for record in store.resolutions(start):
+        gkey = str(record.get("gkey") or "")
+        if any(scope.holds(gkey) for scope in scopes):
+            _keep(resolved, gkey, record, channel)
+    still = sorted(_states(store, unresolved), key=lambda s: (-s.count, s.name, s.category))
+    recovered = sorted(_states(store, resolved), key=lambda s: -(s.resolved_at or 0))
+    return Summary(
+        scopes=tuple(scopes),
+        since=since,
+        start=start,
+        end=end,
+        services=tuple(sorted(services.values(), key=lambda s: (-s.total, s.name))),
+        still_failing=tuple(still),
+        recovered=tuple(recovered),
+        normal_stops=normal,
+        notes=notes,
+    )
+
+
+def _failures(name: str, records: list[dict[str, Any]]) -> tuple[ServiceFailures | None, int]:
+    """Failures per cause of one service's records (oldest first), and how many were normal stops."""
+    per_cause: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    normal = 0
+    for record in records:
+        if record.get("failure") is False:
+            normal += 1
+            continue
+        per_cause[str(record.get("category") or "other")].append(record)
+    if not per_cause:
+        return None, normal
+    causes = []
+    for category, found in per_cause.items():
+        latest = max(found, key=lambda r: epoch_of(r.get("stoppedAt"), 0.0))
+        causes.append(
+            CauseCount(
+                category=category,
+                title=str(latest.get("title") or ""),
+                count=len(found),
+                latest_at=epoch_of(latest.get("stoppedAt"), 0.0),
+                latest_reason=str(latest.get("reason") or "")[:300],
+            )
+        )
+    causes.sort(key=lambda c: (-c.count, c.category))
+    return ServiceFailures(name=name, causes=tuple(causes)), normal
+
+
+def _keep(
+    kept: dict[str, tuple[str, dict[str, Any]]], gkey: str, alert: dict[str, Any], channel: str | None
+) -> None:
+    """One alert per service and cause (fingerprint): this channel's, else the newest."""
+    fingerprint, _, alert_channel = gkey.partition("|")
+    known = kept.get(fingerprint)
+    if known is not None:
+        known_channel, known_alert = known
+        if (alert_channel == channel) != (known_channel == channel):
+            if known_channel == channel:
+                return
+        elif _moment(alert) <= _moment(known_alert):
+            return
+    kept[fingerprint] = (alert_channel, alert)
+
+
+def _moment(alert: dict[str, Any]) -> float:
+    value = alert.get("resolved_at") or alert.get("opened_at") or 0
+    return float(value) if isinstance(value, int | float) else 0.0
+
+
+def _states(store: Store, kept: dict[str, tuple[str, dict[str, Any]]]) -> list[AlertState]:
+    states = (_state(store, fingerprint, channel, alert) for fingerprint, (channel, alert) in kept.items())
+    return [s for s in states if s is not None]
+
+
+def _state(store: Store, fingerprint: str, channel: str, alert: dict[str, Any]) -> AlertState | None:
+    notice = notice_of(alert)
+    if notice is None:
+        return None
+    count = int(alert.get("count") or notice.count)
+    if not notice.resolved:  # the message shows counts at most once an interval: the open group has them now
+        group = store.group_get(f"{fingerprint}|{channel}") or {}
+        count = max(count, int(group.get("count") or 0))
+    resolved_at = alert.get("resolved_at")
+    return AlertState(
+        name=notice.label,
+        category=notice.category,
+        title=notice.title,
+        count=count,
+        opened_at=float(alert["opened_at"]) if isinstance(alert.get("opened_at"), int | float) else None,
+        acked_by=notice.acked_by,
+        resolved=notice.resolved,
+        resolved_at=float(resolved_at) if isinstance(resolved_at, int | float) else None,
+        channel=channel,
+        ts=str(alert.get("ts") or ""),
+    )
+
+
+
+def summary_scope(settings: Settings, command: Command) -> tuple[Scope, tuple[str, ...]]:
+    """The cluster (and name pattern) a summary command names, in its region. A cluster AWS says does not
+    exist is a ValueError (a typo); when AWS cannot be asked, the stored data is still summed up, with a
+    note saying the cluster was not checked."""
+    cluster, _, pattern = command.target.partition("/")
+    try:
+        found = resolve_cluster(settings, command)
+    except SessionError as exc:
+        region = command.region or settings.aws_region
+        return Scope(cluster, pattern or "*", region or None), (f"the cluster was not checked in AWS: {exc}",)
+    return Scope(cluster, pattern or "*", found["region"] or None), ()
