@@ -30,6 +30,7 @@ from bot.authz import GroupCache, Operators
 from bot.aws_session import remediation_session_for
 from bot.diagnoser import Diagnoser
 from bot.events.config import EventsConfig
+from bot.events.daily import DailySummary
 from bot.events.lifecycle import Lifecycle, LifecycleConfig
 from bot.events.pipeline import Pipeline
 from bot.events.runner import build_source, start_in_background
@@ -301,7 +302,9 @@ def build_event_pipeline(settings: Settings, store: Store, client: WebClient) ->
     }
     notifier = SlackNotifier(client, aliases)
     lifecycle = Lifecycle(store, notifier, ecs_task_counts(settings), LifecycleConfig.from_settings(settings))
-    return Pipeline(store, notifier, EventsConfig.from_settings(settings), lifecycle)
+    hour = settings.daily_summary_hour
+    daily = DailySummary(store, notifier, hour) if hour is not None else None
+    return Pipeline(store, notifier, EventsConfig.from_settings(settings), lifecycle, daily)
 
 
 def build_job_workers(settings: Settings, services: Services, bolt: App, threads: int) -> JobWorkers:

@@ -151,6 +151,13 @@ class Settings(BaseSettings):
         description="A fix to a service that infrastructure code manages: `warn` offers the API change with "
         "the code to commit; `code-only` shows only the code to commit and makes no API change.",
     )
+    daily_summary_hour: int | None = Field(
+        default=None,
+        ge=0,
+        le=23,
+        description="Hour (UTC, 0-23) after which each channel with subscriptions gets, once a day, the summary "
+        "of the last 24 h of the services it follows. Unset: no daily summary.",
+    )
     pending_action_ttl_seconds: int = Field(
         default=900, ge=60, le=86400, description="How long a remediation button stays valid."
     )

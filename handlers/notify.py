@@ -29,9 +29,11 @@ from bot.events.notifier import Notice, NotifyFailed
 from bot.guardrails.policy import Request
 from bot.services import Services
 from bot.store import StoreUnavailable
+from bot.summary import Summary
 from diagnosis.knowledge import CATALOG
 from diagnosis.models import Diagnosis
 from handlers.render.diagnosis import MUTE, RERUN, Message, thread
+from handlers.render.summary import summary_message
 from handlers.render.text import MAX_BLOCKS, code, cut, escape
 from handlers.replies import CannotPost, post
 
@@ -190,6 +192,14 @@ class SlackNotifier:
         )
         try:
             post(self.client, channel, _thread_note(text), ts)
+        except CannotPost as exc:
+            raise NotifyFailed(f"cannot post in {channel}: {exc}", permanent=True) from None
+        except Exception as exc:
+            raise _failed(exc) from None
+
+    def post_summary(self, channel: str, summary: Summary) -> None:
+        try:
+            post(self.client, channel, summary_message(summary, title="Daily summary"))
         except CannotPost as exc:
             raise NotifyFailed(f"cannot post in {channel}: {exc}", permanent=True) from None
         except Exception as exc:

@@ -8,9 +8,12 @@ a list.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from diagnosis.models import Diagnosis
+
+if TYPE_CHECKING:  # bot.summary reads alerts through bot.events.lifecycle, which imports this module
+    from bot.summary import Summary
 
 
 class NotifyFailed(Exception):
@@ -86,6 +89,12 @@ class Notifier(Protocol):
 
     def escalate(self, channel: str, ts: str, notice: Notice, usergroup: str, minutes: int) -> None:
         """Mention the user group in the thread of an alert nobody acknowledged for `minutes`.
+
+        Raises NotifyFailed."""
+        ...
+
+    def post_summary(self, channel: str, summary: Summary) -> None:
+        """Post the daily summary of what the channel follows (bot/events/daily.py).
 
         Raises NotifyFailed."""
         ...

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.events.config import EventsConfig
+from bot.events.daily import DailySummary
 from bot.events.groups import CountedStop, Groups, Stop
 from bot.events.ingest import Event
 from bot.events.lifecycle import Lifecycle
@@ -65,11 +66,13 @@ class Pipeline:
         notifier: Notifier,
         config: EventsConfig | None = None,
         lifecycle: Lifecycle | None = None,
+        daily: DailySummary | None = None,
     ) -> None:
         self.store = store
         self.config = config or EventsConfig()
         self.groups = Groups(store, notifier, self.config)
         self.lifecycle = lifecycle
+        self.daily = daily
         self._subscribers: dict[str, tuple[float, list[dict[str, Any]]]] = {}
 
     def process(self, event: Event) -> str:
@@ -104,10 +107,12 @@ class Pipeline:
         return outcome
 
     def flush(self) -> int:
-        """New counts shown; then (once an interval) alerts resolved or escalated."""
+        """New counts shown; then (once an interval) alerts resolved or escalated, and daily summaries."""
         updated = self.groups.flush()
         if self.lifecycle is not None:
             updated += self.lifecycle.tick()
+        if self.daily is not None:
+            updated += self.daily.tick()
         return updated
 
     def _prepare(self, event: Event) -> Counting:
