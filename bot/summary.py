@@ -113,12 +113,14 @@ def build_summary(
     end = store.now() if now is None else now
     start = end - parse_since(since).total_seconds()
     services: dict[str, ServiceFailures] = {}
+    seen: set[str] = set()  # scopes may overlap (a channel follows prod/web and prod/*): count each once
     normal = 0
     unresolved: dict[str, tuple[str, dict[str, Any]]] = {}  # fingerprint → (channel, alert)
     for scope in scopes:
         for skey in store.history_services(scope.region, scope.cluster, scope.pattern):
-            if skey in services:
+            if skey in seen:
                 continue
+            seen.add(skey)
             _, _, cluster, service = skey.split(":")
             failures, stops = _failures(f"{cluster}/{service}", store.history(skey, start))
             normal += stops

@@ -45,7 +45,8 @@ class Clock:
 @pytest.fixture
 def stored(store: Store, slack_api: FakeSlackApi) -> Stored:
     """web-api: 3 OOMs (alert open, acknowledged), an app error an hour ago (alert recovered), a scaling
-    stop; api: 2 OOMs nobody subscribed to; staging/web-api: an OOM of another cluster."""
+    stop; api: 2 OOMs nobody subscribed to; worker: a scaling stop; staging/web-api: an OOM of another
+    cluster."""
     clock = Clock()
     timed = Store(store.redis, clock=clock)
     notifier = SlackNotifier(WebClient(token="xoxb-test", base_url=slack_api.url, timeout=5))
@@ -74,6 +75,7 @@ def stored(store: Store, slack_api: FakeSlackApi) -> Stored:
     stop(6, real - 90, service="api")
     stop(7, real - 80, service="api")
     stop(8, real - 70, cluster="staging")
+    stop(10, real - 60, service="worker", cause="scaling")  # a service with normal stops only
     clock.now = real + 100
     assert lifecycle.tick(force=True) == 2, "the app error recovered in both channels; the OOMs go on"
     store.alert_mark(group_key(fingerprint("oom"), "C1"), "acked_by", "U0ACK")
@@ -86,7 +88,7 @@ def test_failures_per_service_and_cause_recovered_and_still_failing(stored: Stor
     per_service = {s.name: {c.category: c.count for c in s.causes} for s in summary.services}
     assert per_service == {"prod/web-api": {"oom": 3, "app_error": 1}, "prod/api": {"oom": 2}}
     assert [s.name for s in summary.services] == ["prod/web-api", "prod/api"], "most failures first"
-    assert summary.normal_stops == 1 and summary.failures == 6
+    assert summary.normal_stops == 2 and summary.failures == 6
     oom = summary.services[0].causes[0]
     assert oom.latest_reason.startswith("Essential container in task exited")
     assert abs(oom.latest_at - (clock.now - 100 - 116)) < 2, "the newest OOM's stoppedAt"
@@ -144,3 +146,11 @@ def test_the_scope_comes_from_aws_or_says_it_was_not_checked(monkeypatch: pytest
     monkeypatch.setattr("bot.summary.resolve_cluster", no_session)
     scope, notes = summary_scope(settings, Command("summary", "prod"))
     assert scope == Scope("prod", "*", "eu-west-1") and "not checked in AWS: no AWS credentials" in notes[0]
+
+
+def test_overlapping_scopes_count_each_stop_once(stored: Stored) -> None:
+    summary = build_summary(stored.store, [Scope("prod", "web-api"), Scope("prod")], "24h", channel="C1")
+    scopes = [Scope("prod", "worker"), Scope("prod")]
+    assert build_summary(stored.store, scopes, "24h").normal_stops == 2
+    assert summary.failures == 6 and summary.normal_stops == 2
+    assert len(summary.still_failing) == 1 and len(summary.recovered) == 1
