@@ -4,6 +4,7 @@ definition cache (the same account roles, region defaults and clusters as a diag
 from __future__ import annotations
 
 from bot import metrics
+from bot.aws_session import regions_of
 from bot.commands import Command
 from bot.diagnoser import Diagnoser
 from diagnosis.exec_check import ExecReport, exec_check
@@ -18,8 +19,9 @@ def run_check(diagnoser: Diagnoser, command: Command) -> CheckReport:
         session,
         command.target,
         cluster=command.cluster,
-        region=command.region or session.region_name,
+        region=command.region,
         default_clusters=diagnoser.settings.clusters,
+        regions=[] if command.region else regions_of(diagnoser.settings, command.account),
         cache=diagnoser.cache,
     )
     metrics.AWS_CALLS.inc(report.stats.api_calls)
@@ -33,8 +35,9 @@ def run_exec_check(diagnoser: Diagnoser, command: Command) -> ExecReport:
         session,
         command.target,
         cluster=command.cluster,
-        region=command.region or session.region_name,
+        region=command.region,
         default_clusters=diagnoser.settings.clusters,
+        regions=[] if command.region else regions_of(diagnoser.settings, command.account),
         cache=diagnoser.cache,
     )
     metrics.AWS_CALLS.inc(report.stats.api_calls)

@@ -142,7 +142,7 @@ def _check_live(
 ) -> tuple[CheckReport, Sequence[Rule]]:
     from botocore.exceptions import NoCredentialsError, NoRegionError
 
-    from bot.aws_session import SessionError, region_known, session_for
+    from bot.aws_session import SessionError, region_known, regions_of, session_for
     from bot.settings import ConfigError, load_settings
     from diagnosis.collect.target import TargetError
     from diagnosis.prevent.live import check_service
@@ -156,15 +156,17 @@ def _check_live(
         raise typer.Exit(2) from None
     try:
         session = session_for(settings, account, region, profile)
-        if not region_known(target, region, session):
+        regions = [] if region else regions_of(settings, account)
+        if not region_known(target, region, session, regions):
             _fail("no AWS region: pass --region, or set AWS_REGION (or a region in your AWS profile)")
         report = check_service(
             session,
             target,
             cluster=cluster,
-            region=region or session.region_name,
+            region=region,
             task_definition=task_definition,
             default_clusters=settings.clusters,
+            regions=regions,
             ignore=ignore,
         )
     except (TargetError, SessionError) as exc:

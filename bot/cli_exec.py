@@ -38,7 +38,7 @@ def exec_check(
     """
     from botocore.exceptions import NoCredentialsError, NoRegionError
 
-    from bot.aws_session import SessionError, region_known, session_for
+    from bot.aws_session import SessionError, region_known, regions_of, session_for
     from bot.settings import ConfigError, load_settings
     from bot.terminal import print_exec
     from diagnosis.collect.target import TargetError
@@ -52,14 +52,16 @@ def exec_check(
         raise typer.Exit(2) from None
     try:
         session = session_for(settings, account, region, profile)
-        if not region_known(service, region, session):
+        regions = [] if region else regions_of(settings, account)
+        if not region_known(service, region, session, regions):
             _fail("no AWS region: pass --region, or set AWS_REGION (or a region in your AWS profile)")
         report = run(
             session,
             service,
             cluster=cluster,
-            region=region or session.region_name,
+            region=region,
             default_clusters=settings.clusters,
+            regions=regions,
         )
     except (TargetError, SessionError) as exc:
         _fail(str(exc))

@@ -10,7 +10,7 @@ raises (`TargetError`).
 from __future__ import annotations
 
 import time
-from collections.abc import MutableMapping
+from collections.abc import MutableMapping, Sequence
 from typing import Any, Literal
 
 import boto3
@@ -24,7 +24,7 @@ from diagnosis.checks.exec_iam import arn_parts
 from diagnosis.collect.aws import Aws
 from diagnosis.collect.core import Core, collect_core
 from diagnosis.collect.plan import Plan
-from diagnosis.collect.target import TargetError, TargetSpec, parse_target, resolve
+from diagnosis.collect.target import TargetError, TargetSpec, find, parse_target
 from diagnosis.collect.wave import gather
 from diagnosis.models import Gap, RedactedText, Target, _Out
 
@@ -91,17 +91,23 @@ def exec_check(
     region: str | None = None,
     default_clusters: list[str] | None = None,
     cache: MutableMapping[str, dict[str, Any]] | None = None,
+    regions: Sequence[str] = (),
 ) -> ExecReport:
+    """With several `regions` and no region in the target or `region`, the service is looked for in each."""
     spec = parse_target(target, cluster, region)
     if not spec.service:
         raise TargetError(
             f"{target!r} is a task; `exec-check` takes a service (name, cluster/service or ARN)"
         )
-    aws = Aws(session, spec.region or region)
+    aws, spec, (calls, rounds) = find(session, spec, region, regions, default_clusters or [], None)
     try:
-        return check_with(aws, resolve(aws, spec, default_clusters or []), cache)
+        report = check_with(aws, spec, cache)
     finally:
         aws.close()
+    stats = report.stats.model_copy(
+        update={"api_calls": report.stats.api_calls + calls, "rounds": report.stats.rounds + rounds}
+    )
+    return report.model_copy(update={"stats": stats})
 
 
 def check_with(

@@ -18,9 +18,8 @@ import boto3
 
 from diagnosis.checks import run_checks
 from diagnosis.checks.naming import names_read
-from diagnosis.collect.aws import Aws
 from diagnosis.collect.core import collect_core
-from diagnosis.collect.target import TargetSpec, locate, parse_target, resolve
+from diagnosis.collect.target import TargetSpec, find, parse_target
 from diagnosis.collect.wave import collect_wave
 from diagnosis.engine import diagnose
 from diagnosis.models import Diagnosis, Observations, ServiceEvent, Target
@@ -64,7 +63,7 @@ def diagnose_live(
     and no region in the target or `region`, the target is looked for in each of them at once."""
     started = time.perf_counter()
     spec = parse_target(target, cluster, region)
-    aws, spec, elsewhere = _find(session, spec, region, regions, default_clusters or [], progress)
+    aws, spec, elsewhere = find(session, spec, region, regions, default_clusters or [], progress)
     try:
         core = collect_core(aws, spec, cache)
         observations = _recent(core.observations, since)
@@ -91,39 +90,6 @@ def diagnose_live(
         )
     finally:
         aws.close()
-
-
-def _find(
-    session: boto3.Session,
-    spec: TargetSpec,
-    region: str | None,
-    regions: Sequence[str],
-    default_clusters: list[str],
-    progress: Callable[[int, list[str]], None] | None,
-) -> tuple[Aws, TargetSpec, tuple[int, int]]:
-    """The target's cluster (and region, when several are searched), the Aws of its region, and the calls
-    and extra rounds spent in the other regions (asked in the same rounds, so rounds add only past it)."""
-    search = list(dict.fromkeys(regions)) if spec.region is None and len(set(regions)) > 1 else []
-    if not search:
-        aws = Aws(session, spec.region or region, on_round=progress)
-        try:
-            return aws, resolve(aws, spec, default_clusters), (0, 0)
-        except BaseException:
-            aws.close()
-            raise
-    everywhere = {r: Aws(session, r, on_round=progress) for r in search}
-    try:
-        found, spec = locate(everywhere, spec, default_clusters)
-    except BaseException:
-        for each in everywhere.values():
-            each.close()
-        raise
-    aws = everywhere.pop(found)
-    for each in everywhere.values():  # their gaps say where the target is not: not this diagnosis's
-        each.close()
-    calls = sum(each.calls for each in everywhere.values())
-    rounds = max([each.rounds for each in everywhere.values()], default=0) - aws.rounds
-    return aws, spec, (calls, max(rounds, 0))
 
 
 def _recent(obs: Observations, since: timedelta) -> Observations:

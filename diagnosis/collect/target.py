@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+
+import boto3
 
 from diagnosis.collect.aws import Aws, Call, first
 
@@ -131,7 +133,9 @@ def resolve(aws: Aws, spec: TargetSpec, default_clusters: list[str], suggest: bo
     raise unknown_service(aws, service, clusters)
 
 
-def locate(regions: Mapping[str, Aws], spec: TargetSpec, default_clusters: list[str]) -> tuple[str, TargetSpec]:
+def locate(
+    regions: Mapping[str, Aws], spec: TargetSpec, default_clusters: list[str]
+) -> tuple[str, TargetSpec]:
     """A target typed without a region, looked for in each of the account's regions at once: the rounds of
     one lookup, not one lookup per region. Found in one region: that one; in several: a choice of service
     ARNs (they carry the region); in none: what each region said."""
@@ -223,3 +227,37 @@ def service_names(aws: Aws, clusters: list[str]) -> list[str]:
         for c, outcome in found.items()
         for arn in (outcome.data or {}).get("serviceArns", [])
     ]
+
+
+def find(
+    session: boto3.Session,
+    spec: TargetSpec,
+    region: str | None,
+    regions: Sequence[str],
+    default_clusters: list[str],
+    progress: Callable[[int, list[str]], None] | None,
+) -> tuple[Aws, TargetSpec, tuple[int, int]]:
+    """The target's cluster (and region, when several `regions` are searched), the Aws of its region (the
+    caller closes it), and the calls and extra rounds spent in the other regions (asked in the same rounds,
+    so rounds add only past it)."""
+    search = list(dict.fromkeys(regions)) if spec.region is None and len(set(regions)) > 1 else []
+    if not search:
+        aws = Aws(session, spec.region or region, on_round=progress)
+        try:
+            return aws, resolve(aws, spec, default_clusters), (0, 0)
+        except BaseException:
+            aws.close()
+            raise
+    everywhere = {r: Aws(session, r, on_round=progress) for r in search}
+    try:
+        found, spec = locate(everywhere, spec, default_clusters)
+    except BaseException:
+        for each in everywhere.values():
+            each.close()
+        raise
+    aws = everywhere.pop(found)
+    for each in everywhere.values():  # their gaps say where the target is not: not this diagnosis's
+        each.close()
+    calls = sum(each.calls for each in everywhere.values())
+    rounds = max([each.rounds for each in everywhere.values()], default=0) - aws.rounds
+    return aws, spec, (calls, max(rounds, 0))

@@ -9,7 +9,7 @@ the planned task. AWS failures become gaps; only an unusable target raises (`Tar
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable, MutableMapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +20,7 @@ from diagnosis.checks.evidence import LiveEvidence
 from diagnosis.collect.aws import Aws, Call
 from diagnosis.collect.core import Core, collect_core
 from diagnosis.collect.plan import Plan
-from diagnosis.collect.target import TargetError, parse_target, resolve
+from diagnosis.collect.target import TargetError, find, parse_target
 from diagnosis.collect.wave import gather
 from diagnosis.models import Target
 from diagnosis.prevent.model import CheckReport, CheckStats, Subject
@@ -38,14 +38,15 @@ def check_service(
     default_clusters: list[str] | None = None,
     ignore: Iterable[str] = (),
     cache: MutableMapping[str, dict[str, Any]] | None = None,
+    regions: Sequence[str] = (),
 ) -> CheckReport:
+    """With several `regions` and no region in the target or `region`, the service is looked for in each."""
     started = time.perf_counter()
     spec = parse_target(target, cluster, region)
     if not spec.service:
         raise TargetError(f"{target!r} is a task; `check` takes a service (name, cluster/service or ARN)")
-    aws = Aws(session, spec.region or region)
+    aws, spec, elsewhere = find(session, spec, region, regions, default_clusters or [], None)
     try:
-        spec = resolve(aws, spec, default_clusters or [])
         core = collect_core(aws, spec, cache)
         service = core.service or {}
         if not service:
@@ -89,8 +90,8 @@ def check_service(
                 "stats": CheckStats(
                     subjects=1,
                     rules_run=len(ALL),
-                    api_calls=aws.calls,
-                    rounds=aws.rounds,
+                    api_calls=aws.calls + elsewhere[0],
+                    rounds=aws.rounds + elsewhere[1],
                     elapsed_ms=(time.perf_counter() - started) * 1000,
                 ),
             }

@@ -8,7 +8,9 @@ from collections.abc import Iterator
 import pytest
 
 from diagnosis.collect.target import AmbiguousTarget, UnknownTarget
+from diagnosis.exec_check import exec_check
 from diagnosis.live import diagnose_live
+from diagnosis.prevent.live import check_service
 from tests.builders.moto_scenarios import EU, two_regions
 from tests.builders.moto_world import ACCOUNT, REGION, World
 
@@ -71,3 +73,19 @@ def test_a_name_in_no_region_says_what_each_region_holds(world: World) -> None:
 def test_a_region_given_is_the_only_one_asked(world: World) -> None:
     with pytest.raises(UnknownTarget, match="no service named api in prod"):
         diagnose_live(world.session, "api", region=REGION, regions=BOTH, cache={})
+
+
+def test_check_and_exec_check_look_in_every_region_of_the_account_too(world: World) -> None:
+    """docs/multi-account.md: a bare name is looked for in each region, by every command, not only diagnose."""
+    for regions in (BOTH, [REGION, EU]):
+        checked = check_service(world.session, "api", regions=regions, cache={})
+        assert checked.target is not None
+        assert (checked.target.region, checked.target.cluster) == (EU, "staging")
+        ready = exec_check(world.session, "api", regions=regions, cache={})
+        assert (ready.target.region, ready.target.cluster) == (EU, "staging")
+        assert (
+            ready.stats.api_calls
+            > exec_check(world.session, "staging/api", region=EU, cache={}).stats.api_calls
+        )
+    with pytest.raises(UnknownTarget):
+        exec_check(world.session, "nowhere", regions=BOTH, cache={})
