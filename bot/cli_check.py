@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from bot.cli_aws import fail, on_aws
+
 if TYPE_CHECKING:
     from diagnosis.prevent.model import CheckReport
     from diagnosis.prevent.rules.base import Rule
@@ -29,11 +31,6 @@ class CheckFormat(StrEnum):
 class FailOn(StrEnum):
     error = "error"
     warning = "warning"
-
-
-def _fail(message: str, code: int = 2) -> None:
-    typer.echo(f"ecs-why: {message}", err=True)
-    raise typer.Exit(code)
 
 
 FILE_SUFFIXES = (".json", ".yaml", ".yml", ".template", ".tfplan")
@@ -90,15 +87,15 @@ def check(
     try:
         settings = load_config(config)
     except ConfigFileError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     accepted = [*settings.ignore, *(ignore or [])]
     try:
         parse_ignores(accepted)  # before any AWS call
     except IgnoreError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     live = is_service(targets)
     if not live and (task_definition or cluster):
-        _fail("--task-definition and --cluster are for a SERVICE; files are checked as they are")
+        fail("--task-definition and --cluster are for a SERVICE; files are checked as they are")
     try:
         if live:
             report, rules = _check_live(
@@ -111,7 +108,7 @@ def check(
             documents = [(_name(target), _read(target)) for target in targets]
             report, rules = check_files(documents, accepted), OFFLINE
     except (InputError, IgnoreError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     _print(report, output_format, rules)
     threshold = fail_on.value if fail_on else settings.fail_on or "error"
     failing = report.errors or (threshold == "warning" and report.warnings)
@@ -140,26 +137,15 @@ def _check_live(
     account: str | None,
     ignore: list[str],
 ) -> tuple[CheckReport, Sequence[Rule]]:
-    from botocore.exceptions import NoCredentialsError, NoRegionError
-
-    from bot.aws_session import SessionError, region_known, regions_of, session_for
-    from bot.settings import ConfigError, load_settings
-    from diagnosis.collect.target import TargetError
     from diagnosis.prevent.live import check_service
     from diagnosis.prevent.rules import ALL
 
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        for line in exc.lines:
-            typer.echo(f"ecs-why: {line}", err=True)
-        raise typer.Exit(2) from None
-    try:
-        session = session_for(settings, account, region, profile)
-        regions = [] if region else regions_of(settings, account)
-        if not region_known(target, region, session, regions):
-            _fail("no AWS region: pass --region, or set AWS_REGION (or a region in your AWS profile)")
-        report = check_service(
+    report = on_aws(
+        target,
+        region,
+        profile,
+        account,
+        lambda session, settings, regions: check_service(
             session,
             target,
             cluster=cluster,
@@ -168,15 +154,8 @@ def _check_live(
             default_clusters=settings.clusters,
             regions=regions,
             ignore=ignore,
-        )
-    except (TargetError, SessionError) as exc:
-        _fail(str(exc))
-    except NoRegionError:
-        _fail("no AWS region: pass --region or set AWS_REGION")
-    except NoCredentialsError:
-        _fail(
-            "no AWS credentials: set AWS_PROFILE, or the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables"
-        )
+        ),
+    )
     return report, ALL
 
 
@@ -199,19 +178,17 @@ def _name(target: str) -> str:
 def _read(target: str) -> str:
     if target == "-":
         if sys.stdin.isatty():
-            _fail(
+            fail(
                 "no input: pass a file, or pipe one in (aws ecs describe-task-definition … | ecs-why check -)"
             )
         return sys.stdin.read()
     path = Path(target)
     if not path.is_file():
-        _fail(
-            f"{target}: no such file; pass a task definition, a CloudFormation template or a Terraform plan"
-        )
+        fail(f"{target}: no such file; pass a task definition, a CloudFormation template or a Terraform plan")
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        _fail(f"{target}: cannot read it ({exc.__class__.__name__}); pass a UTF-8 JSON or YAML file")
+        fail(f"{target}: cannot read it ({exc.__class__.__name__}); pass a UTF-8 JSON or YAML file")
     return ""
 
 

@@ -13,10 +13,7 @@ from typing import Annotated
 
 import typer
 
-
-def _fail(message: str) -> None:
-    typer.echo(f"ecs-why: {message}", err=True)
-    raise typer.Exit(2)
+from bot.cli_aws import on_aws
 
 
 def exec_check(
@@ -36,41 +33,23 @@ def exec_check(
 
     Exit status 0 when no check fails, 1 when one does, 2 on unusable input.
     """
-    from botocore.exceptions import NoCredentialsError, NoRegionError
-
-    from bot.aws_session import SessionError, region_known, regions_of, session_for
-    from bot.settings import ConfigError, load_settings
     from bot.terminal import print_exec
-    from diagnosis.collect.target import TargetError
     from diagnosis.exec_check import exec_check as run
 
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        for line in exc.lines:
-            typer.echo(f"ecs-why: {line}", err=True)
-        raise typer.Exit(2) from None
-    try:
-        session = session_for(settings, account, region, profile)
-        regions = [] if region else regions_of(settings, account)
-        if not region_known(service, region, session, regions):
-            _fail("no AWS region: pass --region, or set AWS_REGION (or a region in your AWS profile)")
-        report = run(
+    report = on_aws(
+        service,
+        region,
+        profile,
+        account,
+        lambda session, settings, regions: run(
             session,
             service,
             cluster=cluster,
             region=region,
             default_clusters=settings.clusters,
             regions=regions,
-        )
-    except (TargetError, SessionError) as exc:
-        _fail(str(exc))
-    except NoRegionError:
-        _fail("no AWS region: pass --region or set AWS_REGION")
-    except NoCredentialsError:
-        _fail(
-            "no AWS credentials: set AWS_PROFILE, or the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables"
-        )
+        ),
+    )
     if as_json:
         sys.stdout.write(report.model_dump_json(indent=2) + "\n")
     else:
