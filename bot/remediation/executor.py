@@ -279,7 +279,7 @@ class Remediator:
         ecs, cloudformation, cloudtrail = self._clients(
             pending, user, self._reads(pending), "ecs", "cloudformation", "cloudtrail"
         )
-        plan = planner(ecs, action.params)
+        plan = planner.plan(ecs, action.params)
         where = (str(plan.params.get("cluster", "")), str(plan.params.get("service", "")))
         return replace(plan, ownership=who_manages(ecs, cloudformation, cloudtrail, *where, self.iac_tags))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from bot.remediation.iac import Ownership
 from diagnosis.actions import GraceParams, MemoryParams, RollbackParams, ServiceParams
@@ -16,6 +16,7 @@ from diagnosis.checks.resources import next_memory
 from diagnosis.checks.revisions import correlate, same, short
 
 Client = Any  # a boto3 ECS client
+P = TypeVar("P", bound=ServiceParams)
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,9 @@ class Plan:
     resource: str = ""  # the ARN of the service changed: the one resource its credentials may write
     registers: bool = False  # prepare registers a task definition revision
     passes: tuple[str, ...] = ()  # the roles that revision keeps (iam:PassRole to ECS tasks)
-    ownership: Ownership = field(default_factory=Ownership)  # the infrastructure code that manages the service, if any
+    ownership: Ownership = field(
+        default_factory=Ownership
+    )  # the infrastructure code that manages the service, if any
 
 
 class PlanError(Exception):
@@ -267,17 +270,25 @@ def _previous_revision(arn: str) -> str:
     return ""
 
 
-PLANNERS: dict[str, Callable[[Client, Any], Plan]] = {  # each kind of diagnosis.actions.KINDS
-    "raise_grace_period": plan_raise_grace_period,
-    "force_new_deployment": plan_force_new_deployment,
-    "increase_memory": plan_increase_memory,
-    "rollback": plan_rollback,
-    "enable_circuit_breaker": plan_enable_circuit_breaker,
-    "enable_execute_command": plan_enable_execute_command,
-}
+@dataclass(frozen=True)
+class Planner(Generic[P]):
+    """A kind's planner: `plan` takes the kind's own params model (diagnosis/actions.py); `reads` is what it
+    reads besides ecs:DescribeServices of its service (the scope of its read session, bot/remediation/scope.py)."""
 
-# What each planner reads besides ecs:DescribeServices of its service (the scope of its read session).
+    plan: Callable[[Client, P], Plan]
+    reads: tuple[str, ...] = ()
+
+
+# Each kind of diagnosis.actions.KINDS, in its order (tests/bot/remediation/test_kinds.py).
+PLANNERS: dict[str, Planner[Any]] = {
+    "raise_grace_period": Planner(plan_raise_grace_period),
+    "force_new_deployment": Planner(plan_force_new_deployment),
+    "increase_memory": Planner(plan_increase_memory, ("ecs:DescribeTaskDefinition",)),
+    # the target is ACTIVE and of the service's family
+    "rollback": Planner(plan_rollback, ("ecs:DescribeTaskDefinition",)),
+    "enable_circuit_breaker": Planner(plan_enable_circuit_breaker),
+    "enable_execute_command": Planner(plan_enable_execute_command),
+}
 READS: dict[str, tuple[str, ...]] = {
-    "increase_memory": ("ecs:DescribeTaskDefinition",),
-    "rollback": ("ecs:DescribeTaskDefinition",),  # the target is ACTIVE and of the service's family
+    kind: planner.reads for kind, planner in PLANNERS.items() if planner.reads
 }

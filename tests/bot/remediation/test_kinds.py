@@ -3,7 +3,7 @@ that plan changes in ECS."""
 
 from __future__ import annotations
 
-from typing import Any, get_args
+from typing import Any, get_args, get_type_hints
 
 import pytest
 from pydantic import ValidationError
@@ -34,6 +34,8 @@ WHERE = {"cluster": CLUSTER, "service": SERVICE}
 
 def test_every_kind_has_a_planner() -> None:
     assert list(PLANNERS) == list(KINDS) == list(get_args(ActionKind))
+    for kind, planner in PLANNERS.items():  # each planner takes the params model its kind is offered with
+        assert get_type_hints(planner.plan)["p"] is KINDS[kind].model_fields["params"].annotation, kind
     assert set(KINDS) >= {
         "raise_grace_period",
         "force_new_deployment",
