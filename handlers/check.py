@@ -12,7 +12,7 @@ from diagnosis.models import Action
 from diagnosis.prevent.model import CheckReport
 from handlers.publish_check import publish_check
 from handlers.render import check as render
-from handlers.replies import Respond
+from handlers.replies import Respond, offer
 
 
 def check_and_publish(
@@ -45,21 +45,7 @@ def fixes_for(
         if result.action is None or result.action.kind in seen or target is None:
             continue
         seen.add(result.action.kind)
-        key = services.remediator.offer(
-            result.action.model_dump(),
-            {
-                "target": {
-                    "account": target.account,
-                    "account_alias": command.account,
-                    "region": target.region,
-                    "cluster": target.cluster,
-                    "service": target.service,
-                },
-                "channel": channel,
-                "offered_to": user,
-                "command": command.text(),
-                "category": result.prevents[0] if result.prevents else result.rule,
-            },
-        )
+        category = result.prevents[0] if result.prevents else result.rule
+        key = offer(services, result.action, target, command, channel, user, category)
         offered.append((result.action, key))
     return offered

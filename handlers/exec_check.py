@@ -13,7 +13,7 @@ from diagnosis.exec_check import ExecReport
 from diagnosis.models import Action
 from handlers.publish_check import publish_check
 from handlers.render import exec_check as render
-from handlers.replies import Respond
+from handlers.replies import Respond, offer
 
 
 def exec_check_and_publish(
@@ -41,21 +41,5 @@ def fixes_for(
     """The "Enable ECS Exec" pending action when the service has it off; the button carries only its key."""
     if report.action is None:
         return []
-    target = report.target
-    key = services.remediator.offer(
-        report.action.model_dump(),
-        {
-            "target": {
-                "account": target.account,
-                "account_alias": command.account,
-                "region": target.region,
-                "cluster": target.cluster,
-                "service": target.service,
-            },
-            "channel": channel,
-            "offered_to": user,
-            "command": command.text(),
-            "category": "ecs_exec",
-        },
-    )
+    key = offer(services, report.action, report.target, command, channel, user, "ecs_exec")
     return [(report.action, key)]

@@ -14,7 +14,7 @@ from bot.commands import Command
 from bot.jobs import once
 from bot.services import Services
 from bot.store import StoreUnavailable
-from diagnosis.models import Diagnosis
+from diagnosis.models import Action, Diagnosis, Target
 from handlers.render.diagnosis import Message, headline, thread
 from handlers.render.text import escape
 
@@ -66,29 +66,41 @@ def fixes_for(
     """Pending actions for the top finding's remediations; the buttons carry only their keys."""
     if not diagnosis.findings:
         return []
-    target = {
-        "account": diagnosis.target.account,
-        "account_alias": command.account,
-        "region": diagnosis.target.region,
-        "cluster": diagnosis.target.cluster,
-        "service": diagnosis.target.service,
-    }
-    offered = []
-    for remediation in diagnosis.findings[0].remediations:
-        if remediation.action is None:
-            continue
-        key = services.remediator.offer(
-            remediation.action.model_dump(),
-            {
-                "target": target,
-                "channel": channel,
-                "offered_to": user,
-                "command": command.text(),
-                "category": diagnosis.findings[0].category,
+    top = diagnosis.findings[0]
+    return [
+        (r.action, offer(services, r.action, diagnosis.target, command, channel, user, top.category))
+        for r in top.remediations
+        if r.action is not None
+    ]
+
+
+def offer(
+    services: Services,
+    action: Action,
+    target: Target,
+    command: Command,
+    channel: str,
+    user: str,
+    category: str,
+) -> str:
+    """Store a fix as a pending action for this target, offered to `user` in `channel`; returns the key
+    its button carries (one shape for diagnoses, check and exec-check)."""
+    return services.remediator.offer(
+        action.model_dump(),
+        {
+            "target": {
+                "account": target.account,
+                "account_alias": command.account,
+                "region": target.region,
+                "cluster": target.cluster,
+                "service": target.service,
             },
-        )
-        offered.append((remediation.action, key))
-    return offered
+            "channel": channel,
+            "offered_to": user,
+            "command": command.text(),
+            "category": category,
+        },
+    )
 
 
 def publish(
