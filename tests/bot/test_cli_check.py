@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from tests.builders.cli_process import run
-from tests.diagnosis.prevent.builders import container, taskdef
+from tests.builders.prevent import container, taskdef
 
 DATA = Path(__file__).resolve().parents[1] / "diagnosis" / "prevent" / "data"
 

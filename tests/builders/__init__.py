@@ -8,7 +8,7 @@ checks it). What more than one test module needs lives in one of three places:
 - the nearest conftest.py: pytest fixtures (the moto ECS service of tests/bot/remediation, the served bot
   of tests/e2e, Redis in tests/conftest.py).
 Helper modules that predate this package and serve one test package stay beside it, under the same rule
-(not test modules): tests/bot/events/shapes.py, tests/diagnosis/prevent/builders.py,
+(not test modules): tests/bot/events/shapes.py,
 tests/handlers/golden_files.py, tests/diagnosis/heldout.py, and tests/deploy/helm_render_support.py
 (tests/deploy is not a package: its modules import it by its bare name).
 """

@@ -7,7 +7,7 @@ from typing import Any
 
 from diagnosis.checks.evidence import LiveEvidence
 from diagnosis.prevent.model import Subject
-from tests.diagnosis.prevent.builders import service, taskdef
+from tests.builders.prevent import service, taskdef
 
 ARN = "arn:aws:ecs:eu-west-1:111122223333:task-definition/web:3"
 

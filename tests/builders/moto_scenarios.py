@@ -3,7 +3,7 @@ and the same account in two regions; `core_of` collects what the core wave reads
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -20,28 +20,40 @@ def core_of(world: World, service: str = "web", cluster: str = "prod") -> tuple[
     return aws, collect_core(aws, TargetSpec(cluster=cluster, service=service), cache={})
 
 
-def seed_oom(world: World, stopped: int = 10) -> str:
+def seed_oom(
+    world: World,
+    stopped: int = 10,
+    memory: Sequence[float] = (300, 420, 380, 500, 508),
+    *,
+    running: bool = True,
+    log_every_stop: bool = False,
+) -> list[str]:
+    """prod/web OOM-killed `stopped` times, the heap error in the latest stop's log (or every stop's), and
+    Container Insights memory readings one minute apart ending now; returns the stopped tasks' ARNs."""
     cluster = world.cluster()
     td = world.task_definition(log_group="/ecs/web")
     world.service(cluster, "web", td)
     arns = world.oom_tasks(cluster, "web", td, stopped)
-    world.task(cluster, "web", td)  # one still running
-    world.write_logs("/ecs/web", arns[-1], "INFO start", "java.lang.OutOfMemoryError: Java heap space")
+    if running:
+        world.task(cluster, "web", td)
+    for arn in arns if log_every_stop else arns[-1:]:
+        world.write_logs("/ecs/web", arn, "INFO start", "java.lang.OutOfMemoryError: Java heap space")
     dims = [{"Name": "ClusterName", "Value": "prod"}, {"Name": "ServiceName", "Value": "web"}]
-    world.session.client("cloudwatch").put_metric_data(
-        Namespace="ECS/ContainerInsights",
-        MetricData=[
-            {
-                "MetricName": "MemoryUtilized",
-                "Dimensions": dims,
-                "Value": v,
-                "Unit": "Megabytes",
-                "Timestamp": world.clock - timedelta(minutes=6 - i),
-            }
-            for i, v in enumerate([300, 420, 380, 500, 508])
-        ],
-    )
-    return td
+    cloudwatch = world.session.client("cloudwatch")
+    for i, value in enumerate(memory):
+        cloudwatch.put_metric_data(
+            Namespace="ECS/ContainerInsights",
+            MetricData=[
+                {
+                    "MetricName": "MemoryUtilized",
+                    "Dimensions": dims,
+                    "Value": value,
+                    "Unit": "Megabytes",
+                    "Timestamp": world.clock - timedelta(minutes=len(memory) - i),
+                }
+            ],
+        )
+    return arns
 
 
 def elb_service(world: World) -> str:

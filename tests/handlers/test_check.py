@@ -14,7 +14,7 @@ from diagnosis.prevent.run import check_subjects
 from handlers.check import check_and_publish
 from tests.builders.listener_mocks import client, services
 from tests.builders.live_subject import live
-from tests.diagnosis.prevent.builders import service
+from tests.builders.prevent import service
 
 COMMAND = "check web --cluster prod"
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import timedelta
 
 import pytest
 from botocore.stub import ANY, Stubber
@@ -17,7 +16,7 @@ from diagnosis.collect.aws import Aws
 from diagnosis.collect.core import Core, collect_core
 from diagnosis.collect.target import TargetSpec
 from diagnosis.collect.wave import collect_wave
-from tests.builders.moto_scenarios import core_of, elb_service
+from tests.builders.moto_scenarios import core_of, elb_service, seed_oom
 from tests.builders.moto_world import ACCOUNT, REGION, World, moto_session
 from tests.fakes.iam_simulator import IamSimulator
 
@@ -35,33 +34,8 @@ def new_calls(aws: Aws, before: int) -> list[str]:
     return aws.log[before:]
 
 
-def seed_oom(world: World, memory_values: list[float] | None = None) -> list[str]:
-    cluster = world.cluster()
-    td = world.task_definition(log_group="/ecs/web")
-    world.service(cluster, "web", td)
-    arns = world.oom_tasks(cluster, "web", td, 3)
-    for arn in arns:
-        world.write_logs("/ecs/web", arn, "INFO start", "java.lang.OutOfMemoryError: Java heap space")
-    cloudwatch = world.session.client("cloudwatch")
-    dims = [{"Name": "ClusterName", "Value": "prod"}, {"Name": "ServiceName", "Value": "web"}]
-    for i, value in enumerate(memory_values or []):
-        cloudwatch.put_metric_data(
-            Namespace="ECS/ContainerInsights",
-            MetricData=[
-                {
-                    "MetricName": "MemoryUtilized",
-                    "Dimensions": dims,
-                    "Timestamp": world.clock - timedelta(minutes=len(memory_values or []) - i),
-                    "Value": value,
-                    "Unit": "Megabytes",
-                }
-            ],
-        )
-    return arns
-
-
 def test_oom_fetches_logs_and_memory_and_no_network(world: World) -> None:
-    arns = seed_oom(world, [200, 300, 400, 505])
+    arns = seed_oom(world, 3, [200, 300, 400, 505], running=False, log_every_stop=True)
     aws, core = core_of(world)
     before, rounds = len(aws.log), aws.rounds
     evidence = collect_wave(aws, core, ["oom"])
@@ -84,7 +58,7 @@ def test_oom_fetches_logs_and_memory_and_no_network(world: World) -> None:
 
 
 def test_access_denied_on_the_logs_is_a_gap_and_the_rest_still_comes(world: World) -> None:
-    seed_oom(world, [500, 510])
+    seed_oom(world, 3, [500, 510], running=False, log_every_stop=True)
     aws, core = core_of(world)
     with Stubber(aws.client("logs")) as stub:
         stub.add_client_error(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.diagnosis.prevent.builders import container, results, service, subject, taskdef
+from tests.builders.prevent import container, results, service, subject, taskdef
 
 
 def test_a_good_fargate_task_definition_has_no_finding() -> None:

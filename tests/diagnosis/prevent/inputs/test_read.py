@@ -9,7 +9,7 @@ import pytest
 
 from diagnosis.parse import InputError
 from diagnosis.prevent.inputs import read_subjects
-from tests.diagnosis.prevent.builders import container, taskdef
+from tests.builders.prevent import container, taskdef
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from diagnosis.prevent.rules.exec import CHANNELS
-from tests.diagnosis.prevent.builders import results, service, subject, taskdef
+from tests.builders.prevent import results, service, subject, taskdef
 
 
 def test_ssmmessages_on_the_execution_role_instead_of_the_task_role_is_flagged() -> None:

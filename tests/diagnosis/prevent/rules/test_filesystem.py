@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tests.diagnosis.prevent.builders import container, results, rule_ids, taskdef
+from tests.builders.prevent import container, results, rule_ids, taskdef
 
 
 def test_nginx_with_a_read_only_root_and_no_cache_volume_is_an_error() -> None:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tests.diagnosis.prevent.builders import container, results, taskdef
+from tests.builders.prevent import container, results, taskdef
 
 CHECK = {
     "command": ["CMD-SHELL", "curl -f http://localhost:8080/health || exit 1"],

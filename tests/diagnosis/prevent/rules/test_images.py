@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from diagnosis.prevent.rules.images import parse_image
-from tests.diagnosis.prevent.builders import REGISTRY, container, results, rule_ids, taskdef
+from tests.builders.prevent import REGISTRY, container, results, rule_ids, taskdef
 
 
 @pytest.mark.parametrize(

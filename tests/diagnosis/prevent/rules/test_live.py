@@ -11,7 +11,7 @@ from diagnosis.prevent.model import Subject
 from diagnosis.prevent.rules import LIVE
 from diagnosis.prevent.run import check_subjects
 from tests.builders.live_subject import live
-from tests.diagnosis.prevent.builders import EXECUTION_ROLE, container, service, taskdef
+from tests.builders.prevent import EXECUTION_ROLE, container, service, taskdef
 
 SECRET = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-AbCdEf"
 

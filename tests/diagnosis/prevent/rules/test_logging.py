@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tests.diagnosis.prevent.builders import container, results, rule_ids, subject, taskdef
+from tests.builders.prevent import container, results, rule_ids, subject, taskdef
 
 
 def test_an_essential_container_without_logs_is_a_warning_with_an_awslogs_fix() -> None:

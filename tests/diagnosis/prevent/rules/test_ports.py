@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tests.diagnosis.prevent.builders import container, results, rule_ids, service, subject, taskdef
+from tests.builders.prevent import container, results, rule_ids, service, subject, taskdef
 
 LB = [{"targetGroupArn": "tg", "containerName": "app", "containerPort": 8080}]
 GROUP = {

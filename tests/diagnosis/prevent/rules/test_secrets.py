@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tests.diagnosis.prevent.builders import container, results, rule_ids, subject, taskdef
+from tests.builders.prevent import container, results, rule_ids, subject, taskdef
 
 SECRET = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-password-AbCdEf"
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.diagnosis.prevent.builders import container, results, rule_ids, taskdef
+from tests.builders.prevent import container, results, rule_ids, taskdef
 
 
 @pytest.mark.parametrize(
