@@ -23,7 +23,7 @@ from slack_sdk.models.blocks import (
 
 from bot import metrics
 from bot.commands import Command
-from bot.events.groups import group_key
+from bot.events.grouping import group_key
 from bot.events.lifecycle import notice_of
 from bot.events.notifier import Notice, NotifyFailed
 from bot.guardrails.policy import Request

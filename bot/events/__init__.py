@@ -1,7 +1,7 @@
 """Live failure events: ECS events (SQS fed by EventBridge, or a poller) → diagnosis → grouped, deduped
 notifications for subscribed channels, and stored history.
 
-`ingest` reads a message, `pipeline` processes one event, `groups` keeps one message per cause, `worker`
+`ingest` reads a message, `pipeline` processes one event, `grouping` keeps one message per cause, `worker`
 consumes the queue, `poller` replaces it where no queue exists, `runner` runs either. Slack is reached only
 through the `notifier.Notifier` protocol (implemented in handlers/notify.py), so this package stays free of
 Slack code.

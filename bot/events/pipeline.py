@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.events.config import EventsConfig
 from bot.events.daily import DailySummary
-from bot.events.groups import CountedStop, Groups, Stop
+from bot.events.grouping import CountedStop, Groups, Stop
 from bot.events.ingest import Event
 from bot.events.lifecycle import Lifecycle
 from bot.events.notifier import Notice, Notifier

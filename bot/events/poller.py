@@ -21,7 +21,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from bot.aws_session import SessionError
-from bot.events.groups import Retry
+from bot.events.grouping import Retry
 from bot.events.ingest import MalformedMessage, parse_event
 from bot.events.pipeline import Pipeline
 from bot.events.telemetry import LAST_LOOP

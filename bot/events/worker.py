@@ -22,7 +22,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from bot.events.groups import Retry
+from bot.events.grouping import Retry
 from bot.events.ingest import Event, MalformedMessage, parse_message
 from bot.events.pipeline import Counting, Pipeline
 from bot.events.telemetry import BACKOFF_SECONDS, LAST_LOOP, MESSAGES

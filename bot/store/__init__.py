@@ -20,16 +20,18 @@ import fakeredis
 from redis import Redis
 from redis.exceptions import RedisError
 
-from bot.store.actions import AuditMixin, OnceMixin, PendingMixin
 from bot.store.alerts import AlertsMixin
 from bot.store.approvals import ApprovalsMixin
+from bot.store.audit_log import AuditMixin
 from bot.store.base import StoreUnavailable, service_key
 from bot.store.cache import TaskDefinitionCache, TaskDefinitionsMixin
+from bot.store.channel_subscriptions import SubscriptionsMixin
 from bot.store.groups import GroupsMixin
 from bot.store.history import HistoryMixin
 from bot.store.jobs import JobsMixin
+from bot.store.once import OnceMixin
 from bot.store.patterns import PatternsMixin
-from bot.store.subscriptions import SubscriptionsMixin
+from bot.store.pending import PendingMixin
 from bot.store.threads import ThreadsMixin
 
 __all__ = ["Store", "StoreUnavailable", "TaskDefinitionCache", "service_key"]

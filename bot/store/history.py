@@ -29,7 +29,7 @@ def epoch_of(value: object, default: float) -> float:
 
 
 # `record_stop(index, records, arn, record, score, cutoff, keep, ttl)` → 1 when kept. Shared with the event
-# script (groups.py), which records the stop in the same round trip as its dedupe and group counts.
+# script (bot/store/groups.py), which records the stop in the same round trip as its dedupe and group counts.
 RECORD_STOP_LUA = """
 local function record_stop(index, records, arn, record, score, cutoff, keep, ttl)
   local added = redis.call('HSETNX', records, arn, record)

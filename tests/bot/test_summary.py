@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 
 from bot.aws_session import SessionError
 from bot.commands import Command
-from bot.events.groups import group_key
+from bot.events.grouping import group_key
 from bot.events.ingest import parse_event
 from bot.events.lifecycle import Lifecycle, LifecycleConfig
 from bot.events.notifier import Notice

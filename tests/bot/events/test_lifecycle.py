@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from slack_sdk import WebClient
 
-from bot.events.groups import group_key
+from bot.events.grouping import group_key
 from bot.events.ingest import parse_event
 from bot.events.lifecycle import Lifecycle, LifecycleConfig
 from bot.events.notifier import Notice

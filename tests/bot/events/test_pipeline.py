@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.events.config import EventsConfig
-from bot.events.groups import Retry
+from bot.events.grouping import Retry
 from bot.events.ingest import parse_event
 from bot.events.pipeline import Pipeline, wants
 from bot.store import Store, service_key
