@@ -9,7 +9,7 @@ import pytest
 
 from tests.builders.served_bot import OPERATOR, SECRET, buttons, headline
 from tests.fakes.slack_api import FakeSlackApi
-from tests.fakes.slack_requests import block_action, send, slash_command
+from tests.fakes.slack_requests import click_on, send, slash_command
 
 pytestmark = pytest.mark.e2e
 
@@ -34,13 +34,7 @@ def test_check_offers_the_grace_period_fix_it_computed(bot: str, slack: FakeSlac
     assert "190" in fix["text"]["text"], "twice the start time the check read from the log"
     send(
         bot,
-        block_action(
-            fix["action_id"],
-            fix["value"],
-            user_id=OPERATOR,
-            message_ts=top["ts"],
-            message={"ts": top["ts"], "text": top["text"], "blocks": top["blocks"]},
-        ),
+        click_on(top, fix, OPERATOR),
         SECRET,
     )
     modal = json.dumps(slack.wait_for("views.open", timeout=30).params["view"])

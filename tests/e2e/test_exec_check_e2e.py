@@ -21,7 +21,7 @@ from bot.demo.scenarios import DEFAULT_ACCOUNT, DEFAULT_REGION, Sandbox
 from tests.builders.served_bot import OPERATOR, SECRET, audit, buttons, headline
 from tests.e2e.conftest import run_cli
 from tests.fakes.slack_api import FakeSlackApi
-from tests.fakes.slack_requests import block_action, send, slash_command, view_submission
+from tests.fakes.slack_requests import click_on, send, slash_command, view_submission
 
 pytestmark = pytest.mark.e2e
 CLUSTER = "exec-lab"
@@ -223,13 +223,7 @@ def test_slack_enable_ecs_exec_goes_through_the_modal_and_changes_the_service_on
     assert fix["text"]["text"] == "Enable ECS Exec"
     send(
         bot,
-        block_action(
-            fix["action_id"],
-            fix["value"],
-            user_id=OPERATOR,
-            message_ts=top["ts"],
-            message={"ts": top["ts"], "text": top["text"], "blocks": top["blocks"]},
-        ),
+        click_on(top, fix, OPERATOR),
         SECRET,
     )
     modal = slack.wait_for("views.open", timeout=30).params["view"]

@@ -20,7 +20,7 @@ from tests.builders.served_bot import buttons, free_port, grace, headline, log_r
 from tests.conftest import start_redis_server
 from tests.e2e.conftest import ROOT, cli_env, wait_until_serving
 from tests.fakes.slack_api import FakeSlackApi
-from tests.fakes.slack_requests import block_action, send, slash_command, view_submission
+from tests.fakes.slack_requests import click_on, send, slash_command, view_submission
 
 pytestmark = pytest.mark.e2e
 SECRET = "e2e-guardrails-secret"
@@ -98,13 +98,9 @@ def click(
     url = slack.response_url(name)
     send(
         bot,
-        block_action(
-            button["action_id"], button["value"], user_id=user, message_ts=top["ts"],
-            message={"ts": top["ts"], "text": top.get("text", ""), "blocks": top.get("blocks")},
-            response_url=url, thread_ts=top.get("thread_ts"),
-        ),
+        click_on(top, button, user, response_url=url),
         SECRET,
-    )  # fmt: skip
+    )
     return url
 
 

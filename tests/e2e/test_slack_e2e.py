@@ -24,6 +24,7 @@ from tests.builders.served_bot import (
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_requests import (
     block_action,
+    click_on,
     event_callback,
     message_shortcut,
     send,
@@ -87,13 +88,7 @@ def test_slash_command_then_grace_period_button_changes_ecs_once(
     before = grace(endpoint)
     send(
         bot,
-        block_action(
-            fix["action_id"],
-            fix["value"],
-            user_id=OPERATOR,
-            message_ts=top["ts"],
-            message={"ts": top["ts"], "text": top["text"], "blocks": top["blocks"]},
-        ),
+        click_on(top, fix, OPERATOR),
         SECRET,
     )
     modal = slack.wait_for("views.open", timeout=30).params["view"]

@@ -18,7 +18,7 @@ import pytest
 from tests.builders.served_bot import buttons, free_port
 from tests.e2e.conftest import ROOT, cli_env, wait_until_serving
 from tests.fakes.slack_api import FakeSlackApi
-from tests.fakes.slack_requests import block_action, event_callback, slash_command
+from tests.fakes.slack_requests import click_on, event_callback, slash_command
 from tests.fakes.slack_socket import FakeSlackSocket
 
 pytestmark = pytest.mark.e2e
@@ -57,7 +57,17 @@ def bot(
     }
     output = log.open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--socket-mode", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "serve",
+            "--socket-mode",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
         env=env,
         cwd=ROOT,
         stdout=output,
@@ -91,11 +101,15 @@ def test_the_bot_opens_its_socket_with_the_app_token(bot: FakeSlackSocket, slack
     assert "ticket=" in bot.wait_connected()
 
 
-def test_help_and_a_typo_are_answered_in_the_acknowledgement(bot: FakeSlackSocket, slack: FakeSlackApi) -> None:
+def test_help_and_a_typo_are_answered_in_the_acknowledgement(
+    bot: FakeSlackSocket, slack: FakeSlackApi
+) -> None:
     ack = bot.wait_ack(bot.send("slash_commands", slash_command("help").payload))
     assert "subscribe" in ack["payload"]["text"]
     slack.clear()
-    ack = bot.wait_ack(bot.send("slash_commands", slash_command("web —cluster demo —since yesterday").payload))
+    ack = bot.wait_ack(
+        bot.send("slash_commands", slash_command("web —cluster demo —since yesterday").payload)
+    )
     assert "use a number and a unit" in ack["payload"]["text"]
     time.sleep(1)
     assert not slack.calls("chat.postMessage"), "nothing is posted for a command that cannot run"
@@ -107,7 +121,9 @@ def test_a_command_over_the_socket_then_its_fix_button_opens_the_modal(
     slack.clear()
     command = slash_command("web --cluster demo", user_id=OPERATOR, response_url=slack.response_url("sock"))
     envelope = bot.send("slash_commands", command.payload)
-    assert bot.wait_ack(envelope) == {"envelope_id": envelope}, "a valid command is acknowledged, no ephemeral"
+    assert bot.wait_ack(envelope) == {"envelope_id": envelope}, (
+        "a valid command is acknowledged, no ephemeral"
+    )
     placeholder = slack.wait_for(
         "chat.postMessage", lambda c: "Diagnosing web" in c.params.get("text", ""), timeout=30
     )
@@ -116,13 +132,7 @@ def test_a_command_over_the_socket_then_its_fix_button_opens_the_modal(
     slack.wait_for("chat.postMessage", lambda c: c.params.get("thread_ts") == top["ts"], timeout=30)
     fix = next(b for b in buttons(top) if b["action_id"].startswith("ecs_why_fix"))
 
-    click = block_action(
-        fix["action_id"],
-        fix["value"],
-        user_id=OPERATOR,
-        message_ts=top["ts"],
-        message={"ts": top["ts"], "text": top["text"], "blocks": top["blocks"]},
-    )
+    click = click_on(top, fix, OPERATOR)
     envelope = bot.send("interactive", click.payload)
     assert bot.wait_ack(envelope) == {"envelope_id": envelope}
     opened = slack.wait_for("views.open", timeout=30)
@@ -153,4 +163,3 @@ def test_every_envelope_is_acknowledged_once(bot: FakeSlackSocket) -> None:
     """What the bot sent over the socket: one acknowledgement per envelope the stand-in delivered."""
     acked = [m.get("envelope_id") for m in bot.received()]
     assert sorted(acked) == sorted(bot.sent()) and len(acked) >= 5, bot.received()
-

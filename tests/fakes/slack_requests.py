@@ -280,11 +280,22 @@ def block_action(
         payload["view"] = view
         return _interactive(payload)
     container: JsonDict = {
-        "type": "message", "message_ts": message_ts, "channel_id": channel_id, "is_ephemeral": False,
+        "type": "message",
+        "message_ts": message_ts,
+        "channel_id": channel_id,
+        "is_ephemeral": False,
     }
     if message is None:
-        message = {"type": "message", "user": "UBOT", "bot_id": "BBOT", "app_id": API_APP_ID,
-                   "team": team_id, "ts": message_ts, "text": "", "blocks": []}
+        message = {
+            "type": "message",
+            "user": "UBOT",
+            "bot_id": "BBOT",
+            "app_id": API_APP_ID,
+            "team": team_id,
+            "ts": message_ts,
+            "text": "",
+            "blocks": [],
+        }
     else:
         message = {k: v for k, v in message.items() if k not in ("channel", "edited") and v is not None}
         message.setdefault("type", "message")
@@ -292,13 +303,29 @@ def block_action(
     if thread_ts is not None:
         container["thread_ts"] = thread_ts
         message["thread_ts"] = thread_ts
-    payload.update({
-        "container": container,
-        "channel": {"id": channel_id, "name": "ops"},
-        "message": message,
-        "response_url": response_url,
-    })
+    payload.update(
+        {
+            "container": container,
+            "channel": {"id": channel_id, "name": "ops"},
+            "message": message,
+            "response_url": response_url,
+        }
+    )
     return _interactive(payload)
+
+
+def click_on(message: JsonDict, button: JsonDict, user_id: str, **extra: Any) -> SlackRequest:
+    """A click on `button` of a posted `message` (one from ``FakeSlackApi``), as Slack sends it: with the
+    message, its ts and thread, so the bot can update it in place."""
+    return block_action(
+        button["action_id"],
+        button["value"],
+        user_id=user_id,
+        message_ts=message["ts"],
+        thread_ts=message.get("thread_ts"),
+        message={"ts": message["ts"], "text": message.get("text", ""), "blocks": message.get("blocks")},
+        **extra,
+    )
 
 
 def view_submission(
@@ -368,8 +395,15 @@ def event_callback(event: JsonDict, *, team_id: str = TEAM_ID, event_id: str | N
         "type": "event_callback",
         "event_id": event_id or f"Ev{n:08d}",
         "event_time": int(time.time()),
-        "authorizations": [{"enterprise_id": None, "team_id": team_id, "user_id": "UBOT",
-                            "is_bot": True, "is_enterprise_install": False}],
+        "authorizations": [
+            {
+                "enterprise_id": None,
+                "team_id": team_id,
+                "user_id": "UBOT",
+                "is_bot": True,
+                "is_enterprise_install": False,
+            }
+        ],
         "is_ext_shared_channel": False,
     }
     return SlackRequest(json.dumps(payload).encode("utf-8"), JSON, payload)
