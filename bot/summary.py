@@ -13,10 +13,10 @@ from typing import Any
 from bot.aws_session import SessionError
 from bot.commands import Command
 from bot.events.lifecycle import notice_of
+from bot.lookup import resolve_cluster
 from bot.settings import Settings
 from bot.store import Store
 from bot.store.history import epoch_of
-from bot.subscriptions import resolve_cluster
 from diagnosis.live import parse_since
 
 

@@ -15,12 +15,12 @@ from slack_sdk import WebClient
 from bot import metrics
 from bot.commands import Command
 from bot.diagnoser import with_history
-from bot.extract import find_in_message
 from bot.services import Services
 from diagnosis.engine import diagnose
 from diagnosis.intake import Intake
 from diagnosis.live import parse_since
 from diagnosis.models import Diagnosis, Gap, Target
+from handlers.extract import find_in_message
 from handlers.replies import publish
 from handlers.run import diagnose_and_publish
 

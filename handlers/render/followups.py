@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from bot.followups import HELP
 from diagnosis.knowledge import CATALOG
 from diagnosis.models import Diagnosis, Observations, TaskFacts
+from handlers.followup_asks import HELP
 from handlers.render.diagnosis import Message
 from handlers.render.text import MAX_BLOCKS, code, cut, escape
 

@@ -1,6 +1,6 @@
-"""Follow-ups in a diagnosis thread or a DM (`@ecs-why logs`, `events`, `diff`, `history 7d`, `tasks`,
-`rerun`, `why oom`, `help`): what was asked, and the observations an answer needs, read from AWS the same
-way a diagnosis reads them (no language model: every answer comes from the engine and its evidence)."""
+"""What a follow-up in a diagnosis thread or a DM asks (`@ecs-why logs`, `events`, `diff`, `history 7d`,
+`tasks`, `rerun`, `why oom`, `help`), read from the Slack message. The answers come from the engine and its
+evidence (bot.lookup reads what `events` and `tasks` show), never from a language model."""
 
 from __future__ import annotations
 
@@ -9,17 +9,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from bot.aws_session import session_for
 from bot.command_text import unslack
 from bot.commands import Command
-from bot.extract import find_in_message
-from bot.settings import Settings
-from diagnosis.collect.aws import Aws
-from diagnosis.collect.core import collect_core
-from diagnosis.collect.target import parse_target, resolve
 from diagnosis.knowledge import CATALOG
 from diagnosis.live import parse_since
-from diagnosis.models import Observations
+from handlers.extract import find_in_message
 
 Ask = Literal["logs", "events", "diff", "history", "tasks", "rerun", "why", "help", "unknown"]
 ASKS: tuple[Ask, ...] = ("logs", "events", "diff", "history", "tasks", "rerun", "why", "help")
@@ -77,13 +71,3 @@ def read_followup(message: Mapping[str, Any]) -> FollowUp:
         argument = argument.lower()
     return FollowUp(ask, argument if ask in ("history", "why") else "", target)
 
-
-def observe(settings: Settings, command: Command) -> Observations:
-    """The service's tasks, task definitions and events now (rounds 1–2 of a diagnosis)."""
-    session = session_for(settings, command.account, command.region)
-    spec = parse_target(command.target, command.cluster, command.region or session.region_name)
-    aws = Aws(session, spec.region)
-    try:
-        return collect_core(aws, resolve(aws, spec, settings.clusters)).observations
-    finally:
-        aws.close()

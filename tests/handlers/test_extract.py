@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from bot.extract import MAX_TARGETS, find_in_message, find_targets, message_text
+from handlers.extract import MAX_TARGETS, find_in_message, find_targets, message_text
 
 TASK = "arn:aws:ecs:us-east-1:123456789012:task/prod/0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 OLD_TASK = "arn:aws:ecs:us-east-1:123456789012:task/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"

@@ -1,4 +1,5 @@
-"""Subscriptions and history, independent of Slack: which service a command means (it must exist), and
+"""What a command names, looked up for the listeners (independent of Slack): the service or cluster it
+means, checked in AWS (subscribe, history, summary), the service's tasks and events now (follow-ups), and
 what the stored history says about it."""
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from bot.commands import Command
 from bot.settings import Settings
 from bot.store import Store, service_key
 from diagnosis.collect.aws import Aws, Call, first
+from diagnosis.collect.core import collect_core
 from diagnosis.collect.target import parse_target, resolve, unknown_service
 from diagnosis.live import parse_since
+from diagnosis.models import Observations
 
 
 def resolve_service(settings: Settings, command: Command) -> dict[str, Any]:
@@ -64,6 +67,17 @@ def resolve_cluster(settings: Settings, command: Command) -> dict[str, str]:
         if aws.round({"c": call})["c"].error == "ClusterNotFoundException":
             raise ValueError(f"no cluster {cluster!r} in {aws.region}; check the name or pass --region")
         return {"region": aws.region or "", "cluster": cluster, "pattern": pattern}
+    finally:
+        aws.close()
+
+
+def observe(settings: Settings, command: Command) -> Observations:
+    """The service's tasks, task definitions and events now (rounds 1–2 of a diagnosis)."""
+    session = session_for(settings, command.account, command.region)
+    spec = parse_target(command.target, command.cluster, command.region or session.region_name)
+    aws = Aws(session, spec.region)
+    try:
+        return collect_core(aws, resolve(aws, spec, settings.clusters)).observations
     finally:
         aws.close()
 

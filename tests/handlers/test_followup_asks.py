@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.commands import Command
-from bot.followups import HELP, FollowUp, read_followup
+from handlers.followup_asks import HELP, FollowUp, read_followup
 
 
 def asked(text: str, **message: object) -> FollowUp:
