@@ -1,6 +1,7 @@
 """First contact on the held-out set (tests/diagnosis/data/heldout/): real reasons and whole documents from
 public sources, never tuned on. Each reason is also pasted framed in prose and as the JSON shapes people
-paste (a task fragment, a --query projection). Shared by the floor test and by bench/heldout.py."""
+paste (a task fragment, a --query projection). Two sets, gathered at different times: `FIRST` (issue 10)
+and `SECOND` (session 4); each has its own floor in test_heldout.py."""
 
 from __future__ import annotations
 
@@ -8,24 +9,26 @@ import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-FILE = Path(__file__).parent / "data" / "heldout" / "documents.jsonl"
+HELDOUT = Path(__file__).parent / "data" / "heldout"
+FIRST = HELDOUT / "documents.jsonl"
+SECOND = HELDOUT / "documents_2.jsonl"
 PROSE = "hey team, prod started failing right after this morning's deploy:\n{}\nanyone seen this before?"
 
 # explain(text) -> (categories of the findings, in order) or None when the input was refused
 Explain = Callable[[str], "list[str] | None"]
 
 
-def entries() -> list[dict]:
-    return [json.loads(line) for line in FILE.read_text().splitlines() if line.strip()]
+def entries(file: Path = FIRST) -> list[dict]:
+    return [json.loads(line) for line in file.read_text().splitlines() if line.strip()]
 
 
 def _is_event(text: str) -> bool:
     return text.lower().startswith(("service ", "(service "))
 
 
-def cases() -> Iterator[tuple[str, str, dict]]:
+def cases(file: Path = FIRST) -> Iterator[tuple[str, str, dict]]:
     """(case id, pasted text, entry): each document as it is; each reason bare, in prose, and as JSON."""
-    for entry in entries():
+    for entry in entries(file):
         text = entry["input"]
         if entry["form"] == "document":
             yield entry["id"], text, entry
@@ -60,8 +63,8 @@ def right(entry: dict, found: list[str] | None) -> bool:
     return all(c in found for c in entry.get("expect_all", []))
 
 
-def score(explain: Explain) -> tuple[int, int, list[str]]:
+def score(explain: Explain, file: Path = FIRST) -> tuple[int, int, list[str]]:
     """(right, total, ids of the wrong ones)."""
-    wrong = [case_id for case_id, text, entry in cases() if not right(entry, explain(text))]
-    total = sum(1 for _ in cases())
+    wrong = [case_id for case_id, text, entry in cases(file) if not right(entry, explain(text))]
+    total = sum(1 for _ in cases(file))
     return total - len(wrong), total, wrong
