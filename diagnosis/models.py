@@ -160,10 +160,16 @@ class Target(_Out):
         return self.cluster or "the input"
 
 
+EvidenceKind = Literal["fact", "log"]
+
+
 class EvidenceItem(_Out):
     source: RedactedText = Field(description="The API or document the fact came from, e.g. ecs:DescribeTasks")
-    fact: RedactedText = Field(description="What was observed, redacted")
+    fact: RedactedText = Field(description="What was observed, redacted (for a log line: the line itself)")
     task: str | None = None
+    kind: EvidenceKind = Field(
+        default="fact", description="fact: what AWS or the input showed; log: a line the container wrote"
+    )
 
 
 class Remediation(_Out):
@@ -207,6 +213,27 @@ class Finding(_Out):
     alternatives: list[str] = Field(default_factory=list, description="Other categories this could be")
     fingerprint: str = ""
     prevention: Prevention | None = None
+
+    # What every renderer (text, Markdown, Block Kit) reads, so none of them keeps its own convention.
+    @property
+    def facts(self) -> list[EvidenceItem]:
+        """The evidence that AWS or the input showed (not the container's log)."""
+        return [e for e in self.evidence if e.kind == "fact"]
+
+    @property
+    def log_lines(self) -> list[EvidenceItem]:
+        """The failed container's log lines that were read, in their order."""
+        return [e for e in self.evidence if e.kind == "log"]
+
+    @property
+    def steps(self) -> list[Remediation]:
+        """What a person does by hand (a text and often a CLI command)."""
+        return [r for r in self.remediations if r.action is None]
+
+    @property
+    def actions(self) -> list[Action]:
+        """What the bot can apply for this finding (a fix button), in the order offered."""
+        return [r.action for r in self.remediations if r.action is not None]
 
 
 class Gap(_Out):

@@ -6,9 +6,10 @@ Slack has its own renderer (handlers/), built from the same `Diagnosis`. The tex
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
-from diagnosis.models import Diagnosis, Finding
+from diagnosis.models import Diagnosis, EvidenceItem, Finding
 from diagnosis.prevent.catch import sentence
 
 Style = Callable[
@@ -62,16 +63,21 @@ def _finding_text(finding: Finding, style: Style, full: bool, number: int = 1) -
         style("heading", "Why"),
         "  " + style("plain", finding.why),
     ]
-    if finding.evidence:
+    if finding.facts:
         lines += ["", style("heading", "Evidence")]
-        for item in finding.evidence:
+        for item in finding.facts:
             where = f" (task {item.task})" if item.task else ""
             lines.append(
                 f"  - [{style('dim', item.source)}] {style('plain', item.fact)}{style('dim', where)}"
             )
-    if finding.remediations:
+    if finding.log_lines:
+        lines += ["", style("heading", "Log lines")]
+        for source, logged in _by_source(finding.log_lines):
+            lines.append(f"  [{style('dim', source)}]")
+            lines += [f"    {style('plain', line)}" for line in logged]
+    if finding.steps:
         lines += ["", style("heading", "Fix")]
-        for n, step in enumerate((r for r in finding.remediations if r.action is None), start=1):
+        for n, step in enumerate(finding.steps, start=1):
             lines.append(f"  {n}. {style('plain', step.step)}")
             if step.command:
                 lines.append(f"     $ {style('command', step.command)}")
@@ -104,22 +110,34 @@ def to_markdown(diagnosis: Diagnosis) -> str:
             f"**Why.** {_md(finding.why)}",
             "",
         ]
-        if finding.evidence:
+        if finding.facts:
             out += ["**Evidence**", ""]
             out += [
                 f"- {_md(e.source)}: {_code(e.fact)}" + (f" (task `{e.task}`)" if e.task else "")
-                for e in finding.evidence
+                for e in finding.facts
             ]
             out.append("")
-        steps = [r for r in finding.remediations if r.action is None]
-        if steps:
+        if finding.log_lines:
+            out += ["**Log lines**", ""]
+            for source, logged in _by_source(finding.log_lines):
+                out += [f"From {_code(source)}:", "", *_fenced(logged), ""]
+        if finding.steps:
             out += ["**Fix**", ""]
-            for n, step in enumerate(steps, start=1):
+            for n, step in enumerate(finding.steps, start=1):
                 out.append(f"{n}. {_md(step.step)}")
                 if step.command:
                     out += ["", "   ```sh", f"   {step.command}", "   ```"]
             out.append("")
-        if finding.checks:
+        if any(c.outcome != "not_run" for c in finding.checks):  # diagnose ran them: what each found
+            out += ["**Live checks**", ""]
+            out += [
+                f"- {_md(c.description)}"
+                + ("" if c.outcome == "not_run" else f" → {c.outcome}")
+                + (f": {_md(c.detail)}" if c.detail else "")
+                for c in finding.checks
+            ]
+            out.append("")
+        elif finding.checks:  # explain: the checks diagnose would run
             out += ["**Live checks**: " + ", ".join(f"`{c.name}`" for c in finding.checks), ""]
         if finding.prevention:
             out += [f"**Prevention**: {sentence(finding.prevention)}", ""]
@@ -130,6 +148,21 @@ def to_markdown(diagnosis: Diagnosis) -> str:
             ["### Could not check", ""] + [f"- {_md(g.what)}: {_md(g.reason)}" for g in diagnosis.gaps] + [""]
         )
     return "\n".join(out).rstrip() + "\n"
+
+
+def _by_source(items: list[EvidenceItem]) -> list[tuple[str, list[str]]]:
+    """Log lines grouped by the stream they were read from, in the order read."""
+    groups: dict[str, list[str]] = {}
+    for item in items:
+        groups.setdefault(item.source, []).append(item.fact)
+    return list(groups.items())
+
+
+def _fenced(lines: list[str]) -> list[str]:
+    """A code block no line can close early: its fence is longer than any run of backticks in the lines."""
+    longest = max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence + "text", *lines, fence]
 
 
 def _md(text: str) -> str:

@@ -68,9 +68,8 @@ def fixes_for(
         return []
     top = diagnosis.findings[0]
     return [
-        (r.action, offer(services, r.action, diagnosis.target, command, channel, user, top.category))
-        for r in top.remediations
-        if r.action is not None
+        (action, offer(services, action, diagnosis.target, command, channel, user, top.category))
+        for action in top.actions
     ]
 
 

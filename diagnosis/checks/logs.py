@@ -80,7 +80,7 @@ def check_logs(evidence: LiveEvidence, category: str) -> list[CheckResult]:
                 "log_tail",
                 "inconclusive",
                 "no error line in the log tail; last lines: " + " | ".join(last),
-                tuple(EvidenceItem(source=source, fact=f"log: {line}") for line in last),
+                tuple(EvidenceItem(source=source, fact=line, kind="log") for line in last),
                 {"log_group": group, "log_stream": stream},
             )
         ]
@@ -91,7 +91,7 @@ def check_logs(evidence: LiveEvidence, category: str) -> list[CheckResult]:
             "log_tail",
             "confirms",
             detail,
-            tuple(EvidenceItem(source=source, fact=f"log: {line}") for line in lines),
+            tuple(EvidenceItem(source=source, fact=line, kind="log") for line in lines),
             {"log_group": group, "log_stream": stream, "log_line": lines[-1]},
         )
     ]

@@ -81,7 +81,7 @@ def headline(diagnosis: Diagnosis, command: str, fixes: list[tuple[Action, str]]
         for i, (action, key) in enumerate(fixes[:4])
     ]
     buttons.append(_button("Re-run", RERUN, command))
-    if top is not None and has_log(top):
+    if top is not None and top.log_lines:  # only a log that was read and had lines has more
         buttons.append(_button("More log lines", MORE_LOGS, command))
     body.append(ActionsBlock(elements=buttons[:25]))
     body.append(
@@ -92,11 +92,6 @@ def headline(diagnosis: Diagnosis, command: str, fixes: list[tuple[Action, str]]
         )
     )
     return Message(text=cut(text, 3000), blocks=_blocks(body))
-
-
-def has_log(finding: Finding) -> bool:
-    """The failed container's log was read and had lines: only then can more of it be shown."""
-    return any(e.fact.startswith("log: ") for e in finding.evidence)
 
 
 def gaps_message(gaps: Sequence[Gap]) -> Message:
@@ -137,12 +132,7 @@ def thread(diagnosis: Diagnosis) -> list[Message]:
 
 def log_message(diagnosis: Diagnosis) -> Message:
     """The failed container's log lines (for the "More log lines" button)."""
-    lines = [
-        e.fact.removeprefix("log: ")
-        for f in diagnosis.findings[:1]
-        for e in f.evidence
-        if e.fact.startswith("log: ")
-    ]
+    lines = [e.fact for f in diagnosis.findings[:1] for e in f.log_lines]
     if not lines:
         checks = [
             c.detail for f in diagnosis.findings[:1] for c in f.checks if c.name == "log_tail" and c.detail
@@ -175,17 +165,13 @@ def _finding_message(number: int, finding: Finding) -> Message:
         ),
         SectionBlock(text=MarkdownTextObject(text=cut(f"*Why*\n{escape(finding.why)}"))),
     ]
-    logs = [e.fact.removeprefix("log: ") for e in finding.evidence if e.fact.startswith("log: ")]
-    facts = [e for e in finding.evidence if not e.fact.startswith("log: ")]
-    if facts:
-        lines = [f"• {escape(e.source)}: {code(e.fact)}" for e in facts]
+    if finding.facts:
+        lines = [f"• {escape(e.source)}: {code(e.fact)}" for e in finding.facts]
         blocks.append(SectionBlock(text=MarkdownTextObject(text=cut("*Evidence*\n" + "\n".join(lines)))))
-    if logs:
-        blocks.append(
-            SectionBlock(text=MarkdownTextObject(text=cut("*Log lines*\n" + block_code("\n".join(logs)))))
-        )
-    steps = [r for r in finding.remediations if r.action is None]
-    for n, step in enumerate(steps, start=1):
+    if finding.log_lines:
+        logs = "\n".join(e.fact for e in finding.log_lines)
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=cut("*Log lines*\n" + block_code(logs)))))
+    for n, step in enumerate(finding.steps, start=1):
         text = f"*{n}.* {escape(step.step)}" + (f"\n{block_code(step.command)}" if step.command else "")
         blocks.append(SectionBlock(text=MarkdownTextObject(text=cut(text if n > 1 else "*Fix*\n" + text))))
     checks = [

@@ -78,14 +78,7 @@ def why_message(category: str, diagnosis: Diagnosis | None) -> Message:
         else "Not seen in this service's current diagnosis."
     )
     # Steps are templates filled from a finding's evidence: shown only where this service has the finding.
-    steps = (
-        "\n".join(
-            f"{n}. {escape(r.step)}"
-            for n, r in enumerate((r for r in seen.remediations if r.action is None), 1)
-        )
-        if seen
-        else ""
-    )
+    steps = "\n".join(f"{n}. {escape(r.step)}" for n, r in enumerate(seen.steps, 1)) if seen else ""
     docs = " · ".join(f"<{url}|docs>" for url in info.docs[:2])
     body = f"{escape(info.why)}\n{status}" + (f"\n*Fix*\n{steps}" if steps else "") + f"\n📖 {docs}"
     return _section(f"Why `{category}`", body)

@@ -32,7 +32,7 @@ SECONDARY_ONLY = {"sigkill_stop_timeout"}
 
 def render(diagnosis: Diagnosis) -> dict[str, Any]:
     top = diagnosis.findings[0] if diagnosis.findings else None
-    actions = [r.action for r in (top.remediations if top else []) if r.action is not None]
+    actions = top.actions if top else []
     fixes = [(action, f"pending-key-{i}") for i, action in enumerate(actions)]
     command = Command("diagnose", diagnosis.target.label()).text()
     return {
@@ -70,13 +70,13 @@ def test_golden_blocks(category: str) -> None:
     ids = [e["action_id"] for b in head["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert RERUN in ids
     top = diagnosis.findings[0]
-    logged = any(e.fact.startswith("log: ") for e in top.evidence)
+    logged = bool(top.log_lines)
     assert (MORE_LOGS in ids) == logged, "more log lines only where the container's log was read"
     for block in (b for m in messages(rendered) for b in m["blocks"] if b["type"] == "header"):
         assert "`" not in block["text"]["text"], "a header is plain text: a backtick would show as is"
     for button in (e for b in head["blocks"] if b["type"] == "actions" for e in b["elements"]):
         assert len(button["text"]["text"]) <= 30, "a button label fits a phone"
-    offered = [r.action for r in top.remediations if r.action is not None]
+    offered = top.actions
     fix_buttons = [
         e for b in head["blocks"] if b["type"] == "actions" for e in b["elements"]
         if e["action_id"].startswith(FIX)
@@ -143,7 +143,7 @@ def test_no_finding_headline() -> None:
 
 def test_at_most_four_fix_buttons_with_unique_action_ids() -> None:
     diagnosis = build("elb_health_check")
-    action = next(r.action for r in diagnosis.findings[0].remediations if r.action is not None)
+    action = diagnosis.findings[0].actions[0]
     fixes = [(action, f"k{i}") for i in range(9)]
     message = headline(diagnosis, "prod/web", fixes)
     check_limits({"text": message.text, "blocks": message.blocks})
@@ -157,7 +157,7 @@ def test_more_log_lines_is_offered_when_the_log_was_read() -> None:
     diagnosis = build("oom")
     top = diagnosis.findings[0]
     logged = top.model_copy(
-        update={"evidence": [*top.evidence, EvidenceItem(source="logs:GetLogEvents g s", fact="log: boom")]}
+        update={"evidence": [*top.evidence, EvidenceItem(source="logs:GetLogEvents g s", fact="boom", kind="log")]}
     )
     with_log = diagnosis.model_copy(update={"findings": [logged, *diagnosis.findings[1:]]})
     ids = [e["action_id"] for b in headline(with_log, "prod/web", []).blocks if b["type"] == "actions"
@@ -178,7 +178,7 @@ def test_a_title_with_backticks_makes_a_plain_header() -> None:
 
 def test_a_long_fix_label_is_cut_at_a_word_for_a_phone() -> None:
     diagnosis = build("elb_health_check")
-    action = next(r.action for r in diagnosis.findings[0].remediations if r.action is not None)
+    action = diagnosis.findings[0].actions[0]
     assert action.label and len(action.label) > 30
     message = headline(diagnosis, "prod/web", [(action, "k0")])
     label = next(e for b in message.blocks if b["type"] == "actions" for e in b["elements"])["text"]["text"]

@@ -111,7 +111,7 @@ def hostile_diagnosis() -> Diagnosis:
         gaps=[Gap(what=f"CloudWatch Logs {PAYLOAD}", reason=f"AccessDenied {PAYLOAD}")],
     )
     top = base.findings[0]
-    logs = [EvidenceItem(source="logs:GetLogEvents", fact=f"log: line {i} {PAYLOAD}") for i in range(3)]
+    logs = [EvidenceItem(source="logs:GetLogEvents", fact=f"line {i} {PAYLOAD}", kind="log") for i in range(3)]
     evidence = [*top.evidence, EvidenceItem(source=f"ecs {PAYLOAD}", fact=PAYLOAD), *logs]
     finding = top.model_copy(
         update={"evidence": evidence, "summary": top.summary + " " + PAYLOAD, "why": PAYLOAD}
@@ -121,7 +121,7 @@ def hostile_diagnosis() -> Diagnosis:
 
 def all_messages(diagnosis: Diagnosis) -> list[dict[str, Any]]:
     top = diagnosis.findings[0]
-    fixes = [(r.action, f"k{i}") for i, r in enumerate(top.remediations) if r.action is not None]
+    fixes = [(action, f"k{i}") for i, action in enumerate(top.actions)]
     rendered = [headline(diagnosis, Command("diagnose", "prod/web").text(), fixes), *thread(diagnosis)]
     rendered.append(log_message(diagnosis))
     return [{"text": m.text, "blocks": m.blocks} for m in rendered]
@@ -174,7 +174,7 @@ def test_hostile_text_in_the_fallback_notification_text() -> None:
 def test_many_long_log_lines_are_cut_and_the_block_closed() -> None:
     diagnosis = hostile_diagnosis()
     top = diagnosis.findings[0]
-    logs = [EvidenceItem(source="logs", fact=f"log: {i} {'x' * 200} ``` <!here>") for i in range(100)]
+    logs = [EvidenceItem(source="logs", fact=f"{i} {'x' * 200} ``` <!here>", kind="log") for i in range(100)]
     diagnosis = diagnosis.model_copy(update={"findings": [top.model_copy(update={"evidence": logs})]})
     for message in all_messages(diagnosis):
         check_limits(message)

@@ -1,0 +1,187 @@
+"""Text, Markdown and Block Kit translate the same typed fields of a finding: a log line is shown as a log
+line because its `kind` says so (not because of a prefix on its text), a fact as a fact, the steps as the
+fix, and no renderer keeps a list of categories or reads a convention off a text."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot.commands import Command
+from bot.terminal import render
+from diagnosis.knowledge import CATALOG
+from diagnosis.models import Diagnosis, EvidenceItem
+from handlers.render.diagnosis import MORE_LOGS, headline, log_message, thread
+from tests.builders.diagnoses import build
+
+ROOT = Path(__file__).resolve().parents[1]
+# A fact whose text looks like the old "log: " convention, and a log line that does not.
+FACT = "log: the stopped reason ECS gave, not a line the container wrote"
+LINE = "Error: connect ECONNREFUSED 10.0.3.7:5432"
+LOG_SOURCE = "logs:GetLogEvents /ecs/web-api ecs/app/0f1e"
+
+
+def with_evidence(*evidence: EvidenceItem) -> Diagnosis:
+
+    base = build("app_error")
+    top = base.findings[0].model_copy(update={"evidence": list(evidence)})
+    return base.model_copy(update={"findings": [top]})
+
+
+def logged() -> Diagnosis:
+    return with_evidence(
+        EvidenceItem(source="ecs:DescribeTasks", fact=FACT, task="0f1e"),
+        EvidenceItem(source=LOG_SOURCE, fact=LINE, kind="log"),
+    )
+
+
+def text_sections(diagnosis: Diagnosis) -> dict[str, str]:
+    """Heading → what is under it, in the plain text a pipe gets (headings are the unindented lines)."""
+    sections: dict[str, list[str]] = {}
+    heading = ""
+    for line in render(diagnosis, "text").splitlines():
+        if line and not line.startswith(" "):
+            heading = line
+        sections.setdefault(heading, []).append(line)
+    return {h: "\n".join(lines) for h, lines in sections.items()}
+
+
+def markdown_sections(diagnosis: Diagnosis) -> dict[str, str]:
+    """`**Heading**` → what is under it, up to the next heading."""
+    sections: dict[str, list[str]] = {}
+    heading = ""
+    for line in render(diagnosis, "markdown").splitlines():
+        if line.startswith(("**", "#")):
+            heading = line.split("**")[1] if line.startswith("**") else line
+        sections.setdefault(heading, []).append(line)
+    return {h: "\n".join(lines) for h, lines in sections.items()}
+
+
+def block_kit_sections(diagnosis: Diagnosis) -> dict[str, str]:
+    """`*Heading*` (a section's first line) → its text and that of the sections after it (each fix step
+    is a section of its own), over every thread message."""
+    sections: dict[str, str] = {}
+    heading = ""
+    for message in thread(diagnosis):
+        for block in message.blocks:
+            text = (block.get("text") or {}).get("text", "")
+            first = text.split("\n", 1)[0]
+            if block["type"] != "section":
+                heading = ""
+            elif first.startswith("*") and first.endswith("*") and len(first) > 2:
+                heading = first.strip("*")
+            sections[heading] = sections.get(heading, "") + text + "\n"
+    return sections
+
+
+RENDERERS: dict[str, Callable[[Diagnosis], dict[str, str]]] = {
+    "text": text_sections,
+    "markdown": markdown_sections,
+    "block kit": block_kit_sections,
+}
+
+
+@pytest.mark.parametrize("renderer", sorted(RENDERERS))
+def test_a_log_line_shows_as_a_log_line_and_a_fact_as_a_fact(renderer: str) -> None:
+    sections = RENDERERS[renderer](logged())
+    assert LINE in sections["Log lines"], sections
+    assert FACT not in sections["Log lines"], "a fact is a fact whatever its text starts with"
+    assert FACT in sections["Evidence"]
+    assert LINE not in sections["Evidence"], "a log line is not repeated among the facts"
+
+
+@pytest.mark.parametrize("renderer", sorted(RENDERERS))
+def test_no_log_lines_section_without_a_log_line(renderer: str) -> None:
+    sections = RENDERERS[renderer](with_evidence(EvidenceItem(source="ecs:DescribeTasks", fact=FACT)))
+    assert "Log lines" not in sections
+    assert FACT in sections["Evidence"]
+
+
+def test_the_log_lines_are_shown_as_code_and_as_written() -> None:
+    diagnosis = logged()
+    assert f"```{LINE}```" in block_kit_sections(diagnosis)["Log lines"]
+    assert f"```text\n{LINE}\n```" in markdown_sections(diagnosis)["Log lines"]
+    assert f"\n    {LINE}" in text_sections(diagnosis)["Log lines"]
+    assert "log: " + LINE not in render(diagnosis, "text") + render(diagnosis, "markdown")
+
+
+def test_a_log_line_with_backticks_cannot_close_the_markdown_block() -> None:
+    line = "x ```` </pre> ``` y"
+    markdown = render(with_evidence(EvidenceItem(source=LOG_SOURCE, fact=line, kind="log")), "markdown")
+    assert f"\n`````text\n{line}\n`````\n" in markdown, "the fence is longer than any backtick run inside"
+
+
+def test_more_log_lines_comes_from_the_kind_of_the_evidence() -> None:
+    def buttons(diagnosis: Diagnosis) -> list[str]:
+        message = headline(diagnosis, Command("diagnose", "prod/web-api").text(), [])
+        return [e["action_id"] for b in message.blocks if b["type"] == "actions" for e in b["elements"]]
+
+    assert MORE_LOGS in buttons(logged())
+    assert MORE_LOGS not in buttons(with_evidence(EvidenceItem(source="ecs:DescribeTasks", fact=FACT)))
+    shown = str(log_message(logged()).blocks)
+    assert LINE in shown and FACT not in shown
+
+
+@pytest.mark.parametrize("renderer", sorted(RENDERERS))
+def test_the_fix_is_the_steps_and_never_a_button_label(renderer: str) -> None:
+
+    top = build("app_error").findings[0]
+    assert top.steps and top.actions, "app_error offers both steps and a rollback"
+    labels = {action.label for action in top.actions} - {step.step for step in top.steps}
+    fix = RENDERERS[renderer](build("app_error"))["Fix"]
+    for step in top.steps:
+        assert step.step.split(" (", 1)[0][:40] in fix.replace("\\", "")
+    for label in labels:
+        assert label not in fix, "a fix button is offered as a button, not listed as a step"
+
+
+# Every module that turns a diagnosis into what a person reads.
+RENDERER_MODULES = [
+    ROOT / "diagnosis" / "report.py",
+    ROOT / "bot" / "terminal.py",
+    *sorted((ROOT / "handlers" / "render").glob("*.py")),
+]
+
+
+def _strings(path: Path) -> list[tuple[int, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    ]
+
+
+def test_no_renderer_holds_a_category_list() -> None:
+    """What a renderer shows differently per cause comes from a field of the finding (failure, the
+    evidence's kind, its steps and actions) or from the category's declaration in diagnosis/knowledge,
+    never from category IDs written in the renderer."""
+    assert any(p.name == "diagnosis.py" and p.parent.name == "render" for p in RENDERER_MODULES)
+    named = [
+        f"{path.relative_to(ROOT)}:{line}: {value!r}"
+        for path in RENDERER_MODULES
+        for line, value in _strings(path)
+        if value in CATALOG
+    ]
+    assert not named, (
+        "a renderer decides by category IDs; declare a flag in diagnosis/knowledge:\n" + "\n".join(named)
+    )
+
+
+def test_no_renderer_reads_a_convention_off_a_fact() -> None:
+    """`fact.startswith("log: ")` was such a convention: the evidence's `kind` says it now."""
+    found = []
+    for path in RENDERER_MODULES:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in {"startswith", "endswith", "removeprefix", "removesuffix"}
+                and isinstance(node.func.value, ast.Attribute)
+                and node.func.value.attr in {"fact", "source", "step", "summary", "title", "why"}
+            ):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not found, "renderers read typed fields, not prefixes: " + ", ".join(found)
