@@ -11,7 +11,7 @@ Glossary (the words the modules use, each with one meaning):
 - sighting: one piece of input that points at a cause, with its match, source and quote (`classify.Sighting`).
 - names: what a finding speaks of (cluster, service, family:revision, container, image…), read from the
   sightings and live facts; they fill the `{name}` templates of knowledge (`names.py`).
-- check: a live test that confirms or refutes a cause, declared once as a `checks.evidence.LiveCheck`
+- check: a live test that confirms or refutes a cause, declared once as a `checks.LiveCheck`
   (name, description, IAM action, the evidence it needs); its outcome is a `models.Check` on the finding.
 - gap: evidence that could not be read, and why; AccessDenied names the missing IAM action (`models.Gap`).
 - finding: one cause with its evidence, remediations, checks and prevention (`models.Finding`).

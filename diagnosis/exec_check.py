@@ -1,7 +1,7 @@
 """`ecs-why exec-check SERVICE`: is the service ready for ECS Exec, and the `aws ecs execute-command` line.
 
 Rounds 1–2 are a diagnosis's (the service, its tasks, their task definitions); rounds 3–4 are planned from
-the needs of the readiness checks (`diagnosis.checks.EXEC`) for the running tasks: the cluster's ECS Exec
+the needs of the readiness checks (`EXEC`) for the running tasks: the cluster's ECS Exec
 configuration, the subnets, routes, endpoints and security groups, the container instances on EC2, and the
 task role's simulated permissions. AWS failures become gaps and "could not check"; only an unusable target
 raises (`TargetError`).
@@ -17,10 +17,10 @@ import boto3
 from pydantic import Field
 
 from diagnosis.actions import Action, EnableExecuteCommand, service_of
-from diagnosis.checks import EXEC
+from diagnosis.checks import exec as readiness
+from diagnosis.checks import exec_iam
 from diagnosis.checks.evidence import LiveEvidence
 from diagnosis.checks.exec import ExecCheck, ExecFacts, Outcome, exec_command
-from diagnosis.checks.exec_iam import arn_parts
 from diagnosis.collect.aws import Aws
 from diagnosis.collect.core import Core, collect_core
 from diagnosis.collect.plan import Plan
@@ -30,6 +30,18 @@ from diagnosis.models import Gap, RedactedText, Target, _Out
 
 Status = Literal["pass", "fail", "unknown"]
 CATEGORY = "ecs_exec"  # the collector's plan is keyed by the category that wants a need
+# The readiness checks, in the order they are shown (not about a stop cause, so not in diagnosis.checks.ALL).
+EXEC: tuple[ExecCheck, ...] = (
+    readiness.SERVICE,
+    readiness.TASKS,
+    exec_iam.TASK_ROLE,
+    readiness.NETWORK,
+    readiness.PLATFORM,
+    readiness.AGENT_STATUS,
+    readiness.ROOT_FILESYSTEM,
+    exec_iam.KMS,
+    exec_iam.LOGGING,
+)
 
 
 class ExecResult(_Out):
@@ -127,7 +139,7 @@ def check_with(
     wave = Core(spec=spec, service=service, tasks=running, task_definitions=evidence.task_definitions)
     wanted = {need.name: {CATEGORY} for check in EXEC for need in check.needs}
     gather(aws, Plan(wave, evidence, wanted, [CATEGORY]), cache)
-    account = arn_parts(evidence)[1]
+    account = exec_iam.arn_parts(evidence)[1]
     facts = ExecFacts(
         evidence,
         cluster=spec.cluster or "default",

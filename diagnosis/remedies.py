@@ -18,7 +18,7 @@ from diagnosis.actions import (
     RollbackParams,
     service_of,
 )
-from diagnosis.checks.deploy import NO_ROLLBACK
+from diagnosis.checks import NO_ROLLBACK
 from diagnosis.knowledge import CategoryInfo
 from diagnosis.models import Remediation
 from diagnosis.names import HINTS, PLACEHOLDER, fill, variable

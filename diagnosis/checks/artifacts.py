@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import json
 
-from diagnosis.checks import needs
-from diagnosis.checks.evidence import CheckResult, LiveCheck, LiveEvidence, log_stream
-from diagnosis.checks.role import EXECUTION_ROLE as EXECUTION_ROLE  # declared with its simulation
-from diagnosis.checks.role import check_role as check_role
+from diagnosis.checks.evidence import CheckResult, LiveEvidence, log_stream
 from diagnosis.models import EvidenceItem
 
 
@@ -171,33 +168,3 @@ def _caller(raw: str) -> str:
     except (ValueError, AttributeError):
         return "an unknown caller"
     return str(identity.get("arn") or identity.get("principalId") or "an unknown caller")
-
-
-ECR_IMAGE = LiveCheck(
-    "ecr_image",
-    "Look the image's repository and tag up in ECR and list the tags that do exist",
-    ("image_pull_auth", "image_not_found"),
-    (needs.ECR_IMAGES,),
-    check_images,
-)
-SECRET_EXISTS = LiveCheck(
-    "secret_exists",
-    "Check that each secret and parameter the task definition references exists",
-    ("secrets_retrieval",),
-    (needs.SECRETS,),
-    check_secrets,
-)
-LOG_GROUP = LiveCheck(
-    "log_group",
-    "Check that the awslogs log group exists",
-    ("log_driver_init",),
-    (needs.LOG_GROUPS,),
-    check_log_group,
-)
-CLOUDTRAIL_STOPTASK = LiveCheck(
-    "cloudtrail_stoptask",
-    "Find the StopTask call for the task in CloudTrail: who stopped it and when",
-    ("user_stopped",),
-    (needs.CLOUDTRAIL,),
-    check_trail,
-)

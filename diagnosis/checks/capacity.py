@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from diagnosis.checks import needs
-from diagnosis.checks.evidence import CheckResult, LiveCheck, LiveEvidence, Outcome
+from diagnosis.checks.evidence import CheckResult, LiveEvidence, Outcome
 from diagnosis.checks.taskdef import as_int
 from diagnosis.models import EvidenceItem
 
@@ -86,12 +85,3 @@ def check_capacity(evidence: LiveEvidence, category: str) -> list[CheckResult]:
 
 def _spot(item: dict[str, Any]) -> bool:
     return "SPOT" in str(item.get("capacityProvider", "")).upper()
-
-
-CAPACITY_PROVIDERS = LiveCheck(
-    "capacity_providers",
-    "Read the service's capacity provider strategy (base, weights) and the provider the task ran on",
-    ("fargate_capacity_or_quota", "spot_interruption"),
-    (needs.SERVICE,),
-    check_capacity,
-)

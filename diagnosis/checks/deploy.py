@@ -6,12 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from diagnosis.checks import needs
-from diagnosis.checks.evidence import CheckResult, LiveCheck, LiveEvidence, Outcome, task_id
+from diagnosis.checks import NO_ROLLBACK
+from diagnosis.checks.evidence import CheckResult, LiveEvidence, Outcome, task_id
 from diagnosis.checks.revisions import Correlation, correlate, failed_stop, number, short
 from diagnosis.models import EvidenceItem
-
-NO_ROLLBACK = "none"  # names["rollback_to"] when the correlation found nothing to roll back to
 
 _STEADY = {
     "rollback": "the circuit breaker rolled back to it",
@@ -144,23 +142,3 @@ def _show(value: object) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}={_show(v)}" for k, v in value.items() if k != "environment") + "}"
     return str(value)
-
-
-REVISION_DIFF = LiveCheck(
-    "revision_diff",
-    "Find the revision the failures began with and diff it against the last steady one",
-    (
-        "oom",
-        "app_error",
-        "command_not_found",
-        "segfault",
-        "clean_exit",
-        "container_start_failure",
-        "container_health_check",
-        "image_platform_mismatch",
-        "invalid_task_definition_or_parameter",
-        "image_not_found",
-    ),
-    (needs.SERVICE, needs.TASK_DEFINITIONS, needs.PREVIOUS_REVISION),
-    check_revisions,
-)

@@ -1,5 +1,4 @@
-"""The live evidence a diagnosis collected (raw API shapes), what a check concludes from it, and the record
-that declares a check.
+"""The live evidence a diagnosis collected (raw API shapes) and what a check concludes from it.
 
 Checks are pure functions of `LiveEvidence`: the collectors fill it, the checks read it, so each check
 is tested with plain data. `None` in a field means "could not be read" (a gap says why); an empty
@@ -8,11 +7,10 @@ list means "read, and there is none".
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from diagnosis.checks.needs import Need
 from diagnosis.models import EvidenceItem, Gap
 
 Outcome = Literal["confirms", "refutes", "inconclusive"]
@@ -113,26 +111,6 @@ class CheckResult:
     evidence: tuple[EvidenceItem, ...] = ()
     names: dict[str, str] = field(default_factory=dict)  # e.g. grace_period, previous_task_def, memory
     recategorize: str | None = None  # the evidence shows another category is the cause
-
-
-CheckFunction = Callable[["LiveEvidence", str], list[CheckResult]]
-
-
-@dataclass(frozen=True)
-class LiveCheck:
-    """One live check, declared once: what it is called and proves, the causes it speaks about, the
-    evidence it reads (whose collectors and IAM actions follow from it) and the pure function that runs it.
-    Every `CheckResult` the function returns carries this `name`."""
-
-    name: str
-    description: str
-    categories: tuple[str, ...]
-    needs: tuple[Need, ...]
-    run: CheckFunction
-
-    @property
-    def iam_actions(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(a for need in self.needs for a in need.iam_actions))
 
 
 def task_id(task: Mapping[str, Any]) -> str:

@@ -3,7 +3,8 @@
 The checks of AWS's amazon-ecs-exec-checker and the ECS developer guide's ECS Exec pages, as records
 (`ExecCheck`): each names what it proves, the evidence it needs (the collector plans its rounds from them)
 and a pure function that reads the collected `ExecFacts` and says pass, fail or could not check, with the
-fact it read. The IAM checks live in `exec_iam.py`; `diagnosis.checks.EXEC` lists them all, in the order shown.
+fact it read. The IAM checks live in `exec_iam.py`; `diagnosis.exec_check.EXEC` lists them all, in the order
+shown.
 """
 
 from __future__ import annotations

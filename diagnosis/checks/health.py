@@ -5,8 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from diagnosis.checks import needs
-from diagnosis.checks.evidence import CheckResult, LiveCheck, LiveEvidence
+from diagnosis.checks.evidence import CheckResult, LiveEvidence
 from diagnosis.checks.logs import start_seconds
 from diagnosis.models import EvidenceItem
 
@@ -126,20 +125,3 @@ def _ingress_problem(evidence: LiveEvidence, port: int) -> str:
             f"the load balancer's security group ({', '.join(sorted(lb_groups))})"
         )
     return f"the task's security groups ({ids}) allow no inbound traffic on port {port}"
-
-
-TARGET_GROUP = LiveCheck(
-    "target_group",
-    "Read the target group (target type, health check port, path, thresholds, target health) against the "
-    "grace period, the application's start time and the security groups' ingress from the load balancer",
-    ("elb_health_check",),
-    (
-        needs.SERVICE,
-        needs.TASK_DEFINITIONS,
-        needs.TARGET_GROUPS,
-        needs.LOAD_BALANCERS,
-        needs.SECURITY_GROUPS,
-        needs.LOG_HEAD,
-    ),
-    check_load_balancer,
-)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from diagnosis.checks import needs
-from diagnosis.checks.evidence import CheckResult, LiveCheck, LiveEvidence
+from diagnosis.checks.evidence import CheckResult, LiveEvidence
 from diagnosis.models import EvidenceItem
 from diagnosis.redact import redact
 
@@ -95,23 +94,3 @@ def check_logs(evidence: LiveEvidence, category: str) -> list[CheckResult]:
             {"log_group": group, "log_stream": stream, "log_line": lines[-1]},
         )
     ]
-
-
-LOG_TAIL = LiveCheck(
-    "log_tail",
-    "Read the failed container's CloudWatch log: the last error line before it stopped",
-    (
-        "oom",
-        "app_error",
-        "command_not_found",
-        "segfault",
-        "clean_exit",
-        "sigkill_stop_timeout",
-        "container_start_failure",
-        "container_health_check",
-        "elb_health_check",
-        "other",
-    ),
-    (needs.LOG_TAIL, needs.TASK_DEFINITIONS),
-    check_logs,
-)

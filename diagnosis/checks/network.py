@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from diagnosis.checks import needs
-from diagnosis.checks.evidence import CheckResult, LiveCheck, LiveEvidence
+from diagnosis.checks.evidence import CheckResult, LiveEvidence
 from diagnosis.models import EvidenceItem
 
 # The endpoints a task needs when it has no NAT, per cause.
@@ -219,20 +218,3 @@ def _nacl_decision(entries: list[dict[str, Any]], egress: bool, port: int) -> st
         if covers:
             return str(entry.get("RuleAction", "deny"))
     return "deny"
-
-
-NETWORK_PATH = LiveCheck(
-    "network_path",
-    "Follow the task's network path to AWS: its subnets' routes (NAT, internet gateway), VPC endpoints with "
-    "private DNS, security group egress on 443 and network ACLs",
-    tuple(NEEDED_ENDPOINTS),
-    (needs.SUBNETS, needs.ROUTES, needs.SECURITY_GROUPS, needs.SERVICE),
-    check_network,
-)
-SUBNET_IPS = LiveCheck(
-    "subnet_ips",
-    "Count the free IP addresses in the task's subnets",
-    ("eni_or_subnet",),
-    (needs.SUBNETS,),
-    check_subnet_ips,
-)

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from diagnosis.checks import needs
-from diagnosis.checks.evidence import CheckResult, LiveCheck, LiveEvidence, Outcome
+from diagnosis.checks.evidence import CheckResult, LiveEvidence, Outcome
 from diagnosis.checks.taskdef import as_int, definition_of
 from diagnosis.models import EvidenceItem
 
@@ -162,13 +161,3 @@ def _asked(asks: dict[str, int]) -> str:
         parts.append(f"{asks['MEMORY']} MiB")
     parts += [key for key in asks if key.startswith("port ")]
     return ", ".join(parts)
-
-
-CONTAINER_INSTANCES = LiveCheck(
-    "container_instances",
-    "Count the cluster's container instances (registered vs remaining cpu/memory, agent connected) against "
-    "what the task asks for",
-    ("placement_insufficient_resources", "placement_constraint_or_no_instances"),
-    (needs.CONTAINER_INSTANCE_ARNS, needs.CONTAINER_INSTANCES, needs.TASK_DEFINITIONS, needs.SERVICE),
-    check_container_instances,
-)

@@ -6,8 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from diagnosis.checks import needs
-from diagnosis.checks.evidence import CheckResult, LiveCheck, LiveEvidence, Outcome
+from diagnosis.checks.evidence import CheckResult, LiveEvidence, Outcome
 from diagnosis.checks.taskdef import definition_of, runtime_platform
 from diagnosis.models import EvidenceItem
 from diagnosis.redact import redact
@@ -96,13 +95,3 @@ def _exec_format_lines(evidence: LiveEvidence, category: str) -> list[str]:
         for e in evidence.log_events_for(category)
         if "exec format error" in str(e.get("message", "")).lower()
     ]
-
-
-IMAGE_PLATFORM = LiveCheck(
-    "image_platform",
-    "Read the platforms the image's manifest list names against the task's runtimePlatform, and look for "
-    "`exec format error` in the log",
-    ("image_platform_mismatch", "app_error"),
-    (needs.IMAGE_MANIFESTS, needs.TASK_DEFINITIONS, needs.LOG_TAIL),
-    check_image_platform,
-)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import Any
 
-from diagnosis.checks import needs
-from diagnosis.checks.evidence import CheckResult, LiveCheck, LiveEvidence, Outcome
+from diagnosis.checks.evidence import CheckResult, LiveEvidence, Outcome
 from diagnosis.models import EvidenceItem
 
 # Fargate's valid task sizes: CPU units -> memory MiB options (the documented table).
@@ -156,12 +155,3 @@ def _climbs(values: list[float]) -> bool:
         return False
     rises = sum(1 for a, b in pairwise(values) if b > a)
     return rises >= 0.8 * (len(values) - 1) and values[-1] > values[0]
-
-
-MEMORY_UTILIZATION = LiveCheck(
-    "memory_utilization",
-    "Read Container Insights memory against the memory limit around the kills, and the next valid size",
-    ("oom",),
-    (needs.MEMORY_METRICS, needs.TASK_DEFINITIONS),
-    check_memory,
-)

@@ -15,8 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from diagnosis.checks import needs
-from diagnosis.checks.evidence import CheckResult, LiveCheck, LiveEvidence, Outcome, secret_refs
+from diagnosis.checks.evidence import CheckResult, LiveEvidence, Outcome, secret_refs
 from diagnosis.checks.secrets import customer_managed, key_manager
 from diagnosis.checks.taskdef import definition_of
 from diagnosis.models import EvidenceItem
@@ -250,13 +249,3 @@ def listed(permissions: list[Permission]) -> str:
     for p in permissions:
         by_resource.setdefault(p.resource, []).append(p.action)
     return "; ".join(f"{', '.join(actions)} on {resource}" for resource, actions in by_resource.items())
-
-
-EXECUTION_ROLE = LiveCheck(
-    "execution_role",
-    "Simulate the execution role on exactly what the task's start needs: its ECR repositories, secrets and "
-    "parameters (and their customer-managed KMS keys), its log streams",
-    ("image_pull_auth", "secrets_retrieval", "log_driver_init"),
-    (needs.ROLE_SIMULATION, needs.TASK_DEFINITIONS, needs.KMS_KEYS),  # KMS_KEYS reads the secrets first
-    check_role,
-)

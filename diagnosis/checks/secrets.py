@@ -4,8 +4,7 @@ encrypts it (then the role needs kms:Decrypt on that key)."""
 
 from __future__ import annotations
 
-from diagnosis.checks import needs
-from diagnosis.checks.evidence import CheckResult, LiveCheck, LiveEvidence, Outcome, secret_refs
+from diagnosis.checks.evidence import CheckResult, LiveEvidence, Outcome, secret_refs
 from diagnosis.checks.network import _default_route, _endpoint_services, _route_table
 from diagnosis.checks.taskdef import definition_of
 from diagnosis.models import EvidenceItem
@@ -132,13 +131,3 @@ def network_path(evidence: LiveEvidence, service: str) -> str:
 
 def _source(ref: str) -> str:
     return "secretsmanager:DescribeSecret" if ":secretsmanager:" in ref else "ssm:DescribeParameters"
-
-
-SECRET_ACCESS = LiveCheck(
-    "secret_access",
-    "For each referenced secret: the role that fetches it, its KMS key (customer-managed or not), and the "
-    "network path to the service",
-    ("secrets_retrieval",),
-    (needs.SECRETS, needs.KMS_KEYS, needs.TASK_DEFINITIONS, needs.SUBNETS, needs.ROUTES),
-    check_secret_access,
-)

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from diagnosis.checks import needs
 from diagnosis.checks.command import argv_text, command_facts
 from diagnosis.checks.evidence import (
     CheckResult,
-    LiveCheck,
     LiveEvidence,
     Outcome,
     essential_container,
@@ -245,26 +243,3 @@ def as_int(value: object) -> int:
     """A count from an API field that may be a string, None or junk (0)."""
     text = str(value or "").strip()
     return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else 0
-
-
-TASK_DEFINITION = LiveCheck(
-    "task_definition",
-    "Read the numbers of the task definition that decide the cause: memory and cpu with the next valid size, "
-    "command and entryPoint, healthCheck timing, stopTimeout, ports against the target group",
-    (
-        "oom",
-        "app_error",
-        "command_not_found",
-        "segfault",
-        "clean_exit",
-        "sigkill_stop_timeout",
-        "container_start_failure",
-        "image_platform_mismatch",
-        "invalid_task_definition_or_parameter",
-        "container_health_check",
-        "elb_health_check",
-        "placement_insufficient_resources",
-    ),
-    (needs.TASK_DEFINITIONS, needs.SERVICE, needs.LOG_TAIL),
-    check_task_definition,
-)

@@ -7,8 +7,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from diagnosis.checks import needs
-from diagnosis.checks.evidence import CheckResult, LiveCheck, LiveEvidence, Outcome
+from diagnosis.checks.evidence import CheckResult, LiveEvidence, Outcome
 from diagnosis.checks.taskdef import definition_of
 from diagnosis.models import EvidenceItem
 
@@ -158,13 +157,3 @@ def _covers(rule_cidr: str, subnet_cidr: str) -> bool:
         return ipaddress.ip_network(subnet_cidr).subnet_of(ipaddress.ip_network(rule_cidr))  # type: ignore[arg-type]
     except (ValueError, TypeError):
         return False
-
-
-EFS_VOLUME = LiveCheck(
-    "efs_volume",
-    "Check the EFS file system, a mount target in each task zone admitting NFS 2049 from the task's security "
-    "groups, and the access point",
-    ("volume_mount",),
-    (needs.EFS, needs.EFS_SECURITY, needs.TASK_DEFINITIONS, needs.SUBNETS, needs.SECURITY_GROUPS),
-    check_volumes,
-)

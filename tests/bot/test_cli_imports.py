@@ -76,7 +76,9 @@ def test_offline_commands_and_help_load_no_aws_slack_or_redis(args: tuple[str, .
 
 
 # What a diagnosis of pasted text never runs: the prevention rules and their file readers (the rule a
-# finding names comes from diagnosis/prevent/index.py), the collectors, the live entry point, YAML.
+# finding names comes from diagnosis/prevent/index.py), the live checks (a finding lists its cause's checks
+# from the registry, diagnosis/checks/__init__.py, and their needs), the collectors, the live entry point, YAML.
+CHECKS_REGISTRY = {"diagnosis.checks", "diagnosis.checks.needs"}
 NOT_FOR_EXPLAIN = {
     "diagnosis.prevent.rules",
     "diagnosis.prevent.inputs",
@@ -97,6 +99,8 @@ def test_explain_loads_only_the_offline_engine(output_format: str) -> None:
     assert result.stdout.strip()
     assert {"diagnosis.engine", "diagnosis.intake", "diagnosis.prevent.catch"} <= modules  # it did diagnose
     assert not loaded(modules, NOT_FOR_EXPLAIN), f"explain imported {loaded(modules, NOT_FOR_EXPLAIN)}"
+    checks = set(loaded(modules, {"diagnosis.checks"})) - CHECKS_REGISTRY
+    assert not checks, f"explain imported the live checks {sorted(checks)}"
 
 
 @pytest.mark.parametrize("args", [("--help",), ("explain", "--help"), ("check", "--help")], ids=" ".join)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from diagnosis.checks.deploy import NO_ROLLBACK
+from diagnosis.checks import NO_ROLLBACK
 from diagnosis.knowledge import info
 from diagnosis.remedies import earlier_revision, remediations
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from diagnosis.checks.evidence import LiveCheck
+from diagnosis.checks import LiveCheck
 from diagnosis.knowledge import info
 from diagnosis.prevent.model import Severity, Subject, Violation
 

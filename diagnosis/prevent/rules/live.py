@@ -11,14 +11,19 @@ from typing import Any
 
 from diagnosis.actions import Action, GraceParams, RaiseGracePeriod, service_of
 from diagnosis.checks import (
-    artifacts,
-    health,
-    network,
-    placement,
-    platform,
-    resources,
-    secrets,
-    taskdef,
+    CONTAINER_INSTANCES,
+    ECR_IMAGE,
+    EFS_VOLUME,
+    EXECUTION_ROLE,
+    IMAGE_PLATFORM,
+    LOG_GROUP,
+    MEMORY_UTILIZATION,
+    NETWORK_PATH,
+    SECRET_ACCESS,
+    SECRET_EXISTS,
+    SUBNET_IPS,
+    TARGET_GROUP,
+    TASK_DEFINITION,
     volumes,
 )
 from diagnosis.knowledge import info
@@ -150,7 +155,7 @@ def free_addresses(subject: Subject) -> Iterator[Violation]:
         )
 
 
-SUBNET_USES = (Use(network.SUBNET_IPS, "eni_or_subnet", awsvpc),)
+SUBNET_USES = (Use(SUBNET_IPS, "eni_or_subnet", awsvpc),)
 
 
 def _live(
@@ -177,7 +182,7 @@ RULES = (
         "The tag (or digest) the task definition names must exist in the ECR repository, or every task "
         "stops with CannotPullContainerError.",
         ("image_not_found",),
-        (Use(artifacts.ECR_IMAGE, "image_not_found"),),
+        (Use(ECR_IMAGE, "image_not_found"),),
     ),
     _live(
         "image_platform",
@@ -186,7 +191,7 @@ RULES = (
         "The image's manifest must offer the task's CPU architecture and OS, or the container stops at "
         "once with exec format error.",
         ("image_platform_mismatch",),
-        (Use(platform.IMAGE_PLATFORM, "image_platform_mismatch"),),
+        (Use(IMAGE_PLATFORM, "image_platform_mismatch"),),
     ),
     _live(
         "secret_exists",
@@ -196,8 +201,8 @@ RULES = (
         "(and its KMS key), or the task stops with ResourceInitializationError.",
         ("secrets_retrieval",),
         (
-            Use(artifacts.SECRET_EXISTS, "secrets_retrieval", has_secrets),
-            Use(secrets.SECRET_ACCESS, "secrets_retrieval", has_secrets),
+            Use(SECRET_EXISTS, "secrets_retrieval", has_secrets),
+            Use(SECRET_ACCESS, "secrets_retrieval", has_secrets),
         ),
     ),
     _live(
@@ -208,9 +213,9 @@ RULES = (
         "group: a denied action stops the task before its containers run.",
         ("image_pull_auth", "secrets_retrieval", "log_driver_init"),
         (
-            Use(artifacts.EXECUTION_ROLE, "image_pull_auth"),
-            Use(artifacts.EXECUTION_ROLE, "secrets_retrieval", has_secrets),
-            Use(artifacts.EXECUTION_ROLE, "log_driver_init", has_awslogs),
+            Use(EXECUTION_ROLE, "image_pull_auth"),
+            Use(EXECUTION_ROLE, "secrets_retrieval", has_secrets),
+            Use(EXECUTION_ROLE, "log_driver_init", has_awslogs),
         ),
     ),
     _live(
@@ -220,7 +225,7 @@ RULES = (
         "The awslogs group must exist (or awslogs-create-group be set), or the task stops with "
         "ResourceInitializationError.",
         ("log_driver_init",),
-        (Use(artifacts.LOG_GROUP, "log_driver_init", creates_no_group),),
+        (Use(LOG_GROUP, "log_driver_init", creates_no_group),),
     ),
     _live(
         "network_path",
@@ -231,9 +236,9 @@ RULES = (
         "network ACLs that let HTTPS out.",
         ("image_pull_network", "secrets_retrieval", "log_driver_init"),
         (
-            Use(network.NETWORK_PATH, "image_pull_network", awsvpc),
-            Use(network.NETWORK_PATH, "secrets_retrieval", lambda s: awsvpc(s) and has_secrets(s)),
-            Use(network.NETWORK_PATH, "log_driver_init", lambda s: awsvpc(s) and has_awslogs(s)),
+            Use(NETWORK_PATH, "image_pull_network", awsvpc),
+            Use(NETWORK_PATH, "secrets_retrieval", lambda s: awsvpc(s) and has_secrets(s)),
+            Use(NETWORK_PATH, "log_driver_init", lambda s: awsvpc(s) and has_awslogs(s)),
         ),
     ),
     _live(
@@ -252,7 +257,7 @@ RULES = (
         "warning",
         "Container Insights shows the service's memory at its limit: the next peak is an OOM kill.",
         ("oom",),
-        (Use(resources.MEMORY_UTILIZATION, "oom"),),
+        (Use(MEMORY_UTILIZATION, "oom"),),
     ),
     _live(
         "load_balancer_health",
@@ -262,7 +267,7 @@ RULES = (
         "groups from the load balancer's, and the app's start time (from its log) against the grace period "
         "and the unhealthy window.",
         ("elb_health_check",),
-        (Use(health.TARGET_GROUP, "elb_health_check", load_balanced),),
+        (Use(TARGET_GROUP, "elb_health_check", load_balanced),),
         action=_grace_action,
     ),
     _live(
@@ -271,7 +276,7 @@ RULES = (
         "error",
         "On EC2 the task needs a connected container instance with the CPU and memory it asks for.",
         ("placement_insufficient_resources", "placement_constraint_or_no_instances"),
-        (Use(placement.CONTAINER_INSTANCES, "placement_insufficient_resources", on_ec2),),
+        (Use(CONTAINER_INSTANCES, "placement_insufficient_resources", on_ec2),),
     ),
     _live(
         "efs_volume",
@@ -280,7 +285,7 @@ RULES = (
         "An EFS volume needs an available file system with a mount target in each of the task's zones whose "
         "security groups admit NFS (2049) from the task, and an access point of that file system.",
         ("volume_mount",),
-        (Use(volumes.EFS_VOLUME, "volume_mount", has_efs),),
+        (Use(EFS_VOLUME, "volume_mount", has_efs),),
     ),
     _live(
         "foreground_command",
@@ -289,7 +294,7 @@ RULES = (
         "A service's essential container must keep its main process in the foreground: with `&`, nohup or a "
         "daemon flag the shell exits 0 and the task stops.",
         ("clean_exit",),
-        (Use(taskdef.TASK_DEFINITION, "clean_exit", has_command),),
+        (Use(TASK_DEFINITION, "clean_exit", has_command),),
     ),
     _live(
         "health_check_window",
@@ -298,6 +303,6 @@ RULES = (
         "The healthCheck's startPeriod plus retries × interval must cover the app's start time (from its "
         "log), or ECS replaces every task as unhealthy.",
         ("container_health_check",),
-        (Use(taskdef.TASK_DEFINITION, "container_health_check", has_health_check),),
+        (Use(TASK_DEFINITION, "container_health_check", has_health_check),),
     ),
 )

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from importlib import import_module
 
 import pytest
 
-from diagnosis.checks import ALL, BY_NAME, CHECKS, LiveEvidence, checks_for, needs, needs_of
+from diagnosis.checks import ALL, BY_NAME, CHECKS, NETWORK_PATH, checks_for, needs, needs_of
+from diagnosis.checks.evidence import LiveEvidence
+from diagnosis.checks.network import NEEDED_ENDPOINTS
 from diagnosis.collect.sources import SOURCES
 from diagnosis.engine import diagnose
 from diagnosis.knowledge import CATALOG
@@ -156,6 +159,17 @@ def test_every_declared_check_produces_a_result_for_each_of_its_categories(name:
     assert results, f"{name} never speaks about {category}"
     assert {(r.name, r.category) for r in results} == {(name, category)}
     assert all(r.detail for r in results)
+
+
+def test_every_declared_check_names_a_function_of_its_module() -> None:
+    for check in ALL:
+        module, _, function = check.function.rpartition(".")
+        found = getattr(import_module(f"diagnosis.checks.{module}"), function, None)
+        assert callable(found) and found.__module__ == f"diagnosis.checks.{module}", check.function
+
+
+def test_the_network_path_speaks_about_exactly_the_causes_it_knows_the_endpoints_of() -> None:
+    assert set(NETWORK_PATH.categories) == set(NEEDED_ENDPOINTS)
 
 
 def test_every_check_speaks_about_known_categories() -> None:

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from diagnosis.checks.deploy import NO_ROLLBACK, check_revisions, diff
+from diagnosis.checks import NO_ROLLBACK
+from diagnosis.checks.deploy import check_revisions, diff
 from diagnosis.checks.evidence import LiveEvidence
 
 PREFIX = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:"

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from diagnosis.checks import EXEC
 from diagnosis.checks.evidence import LiveEvidence
 from diagnosis.checks.exec import (
     AGENT_STATUS,
@@ -20,6 +19,7 @@ from diagnosis.checks.exec import (
     exec_command,
 )
 from diagnosis.checks.exec_iam import CHANNELS, KMS, LOGGING, TASK_ROLE, simulations
+from diagnosis.exec_check import EXEC
 
 ACCOUNT, REGION = "111122223333", "eu-west-1"
 TD = f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/shell:3"

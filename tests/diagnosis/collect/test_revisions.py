@@ -6,8 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from diagnosis.checks import run_checks
-from diagnosis.checks.deploy import NO_ROLLBACK
+from diagnosis.checks import NO_ROLLBACK, run_checks
 from diagnosis.collect.aws import Aws
 from diagnosis.collect.wave import collect_wave
 from tests.builders.moto_scenarios import core_of
