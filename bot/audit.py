@@ -4,14 +4,15 @@ request ID and the outcome. Shared by `/ecs-why audit` and `ecs-why audit`."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from bot.commands import AUDIT_TARGET
 from bot.store import Store
 
 DEFAULT_SINCE = "7d"
+AUDIT_TARGET = re.compile(r"^[A-Za-z0-9][\w-]{0,254}(/[A-Za-z0-9][\w-]{0,254})?$")  # name or cluster/name
 OUTCOMES = {
     "applied": "applied",
     "failed": "failed",

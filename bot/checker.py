@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from bot import metrics
 from bot.aws_session import regions_of
-from bot.commands import Command
 from bot.diagnoser import Diagnoser
+from bot.inquiry import Inquiry
 from diagnosis.exec_check import ExecReport, exec_check
 from diagnosis.prevent.live import check_service
 from diagnosis.prevent.model import CheckReport
 
 
-def run_check(diagnoser: Diagnoser, command: Command) -> CheckReport:
+def run_check(diagnoser: Diagnoser, command: Inquiry) -> CheckReport:
     """Raises TargetError / SessionError for what the user typed; AWS trouble becomes gaps."""
     session = diagnoser.sessions(command.account, command.region)
     report = check_service(
@@ -28,7 +28,7 @@ def run_check(diagnoser: Diagnoser, command: Command) -> CheckReport:
     return report
 
 
-def run_exec_check(diagnoser: Diagnoser, command: Command) -> ExecReport:
+def run_exec_check(diagnoser: Diagnoser, command: Inquiry) -> ExecReport:
     """`exec-check SERVICE` for a Slack command; raises TargetError / SessionError for what the user typed."""
     session = diagnoser.sessions(command.account, command.region)
     report = exec_check(

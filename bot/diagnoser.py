@@ -14,7 +14,7 @@ import boto3
 
 from bot import metrics
 from bot.aws_session import regions_of, session_for
-from bot.commands import Command
+from bot.inquiry import Inquiry
 from bot.logs import record as log_record
 from bot.processes import RecyclingPool
 from bot.settings import Settings
@@ -57,7 +57,7 @@ class Diagnoser:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
-    def run(self, command: Command, log_lines: int | None = None) -> Diagnosis:
+    def run(self, command: Inquiry, log_lines: int | None = None) -> Diagnosis:
         """Raises ValueError / TargetError / SessionError for what the user typed; AWS trouble becomes gaps."""
         since = parse_since(command.since or self.settings.since_default)
         started = time.perf_counter()
@@ -71,7 +71,7 @@ class Diagnoser:
         observe(result, (time.perf_counter() - started) * 1000)
         return result
 
-    def diagnose(self, command: Command, log_lines: int | None, since: timedelta) -> Diagnosis:
+    def diagnose(self, command: Inquiry, log_lines: int | None, since: timedelta) -> Diagnosis:
         session = self.sessions(command.account, command.region)
         return diagnose_live(
             session,
@@ -104,7 +104,7 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(0)
 
 
-def _run_in_child(command: Command, log_lines: int | None) -> Diagnosis:
+def _run_in_child(command: Inquiry, log_lines: int | None) -> Diagnosis:
     assert _CHILD is not None
     return _CHILD.diagnose(command, log_lines, parse_since(command.since or _CHILD.settings.since_default))
 

@@ -1,4 +1,4 @@
-"""What a command names, looked up for the listeners (independent of Slack): the service or cluster it
+"""What an inquiry names, looked up for the listeners (independent of Slack): the service or cluster it
 means, checked in AWS (subscribe, history, summary), the service's tasks and events now (follow-ups), and
 what the stored history says about it."""
 
@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.aws_session import session_for
-from bot.commands import Command
+from bot.inquiry import Inquiry
 from bot.settings import Settings
 from bot.store import Store, service_key
 from diagnosis.collect.aws import Aws, Call, first
@@ -19,10 +19,10 @@ from diagnosis.live import parse_since
 from diagnosis.models import Observations
 
 
-def resolve_service(settings: Settings, command: Command) -> dict[str, Any]:
-    """The service a subscription or history command names; TargetError (with the closest names) if none."""
-    session = session_for(settings, command.account, command.region)
-    spec = parse_target(command.target, command.cluster, command.region or session.region_name)
+def resolve_service(settings: Settings, inquiry: Inquiry) -> dict[str, Any]:
+    """The service a subscription or history inquiry names; TargetError (with the closest names) if none."""
+    session = session_for(settings, inquiry.account, inquiry.region)
+    spec = parse_target(inquiry.target, inquiry.cluster, inquiry.region or session.region_name)
     aws = Aws(session, spec.region)
     try:
         spec = resolve(aws, spec, settings.clusters)
@@ -48,17 +48,17 @@ def resolve_service(settings: Settings, command: Command) -> dict[str, Any]:
             "region": aws.region,
             "cluster": spec.cluster,
             "service": spec.service,
-            "account_alias": command.account,
+            "account_alias": inquiry.account,
         }
     finally:
         aws.close()
 
 
-def resolve_cluster(settings: Settings, command: Command) -> dict[str, str]:
+def resolve_cluster(settings: Settings, inquiry: Inquiry) -> dict[str, str]:
     """The cluster and region of a pattern subscription (`prod/*`); ValueError when the cluster is not there."""
-    session = session_for(settings, command.account, command.region)
-    cluster, _, pattern = command.target.partition("/")
-    aws = Aws(session, command.region or session.region_name)
+    session = session_for(settings, inquiry.account, inquiry.region)
+    cluster, _, pattern = inquiry.target.partition("/")
+    aws = Aws(session, inquiry.region or session.region_name)
     try:
         call = Call(
             "ecs", "list_services", {"cluster": cluster, "maxResults": 1}, "cluster",
@@ -71,10 +71,10 @@ def resolve_cluster(settings: Settings, command: Command) -> dict[str, str]:
         aws.close()
 
 
-def observe(settings: Settings, command: Command) -> Observations:
+def observe(settings: Settings, inquiry: Inquiry) -> Observations:
     """The service's tasks, task definitions and events now (rounds 1–2 of a diagnosis)."""
-    session = session_for(settings, command.account, command.region)
-    spec = parse_target(command.target, command.cluster, command.region or session.region_name)
+    session = session_for(settings, inquiry.account, inquiry.region)
+    spec = parse_target(inquiry.target, inquiry.cluster, inquiry.region or session.region_name)
     aws = Aws(session, spec.region)
     try:
         return collect_core(aws, resolve(aws, spec, settings.clusters)).observations

@@ -11,8 +11,8 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from bot.aws_session import SessionError
-from bot.commands import Command
 from bot.events.lifecycle import notice_of
+from bot.inquiry import Inquiry
 from bot.lookup import resolve_cluster
 from bot.settings import Settings
 from bot.store import Store
@@ -226,14 +226,14 @@ def _state(store: Store, fingerprint: str, channel: str, alert: dict[str, Any]) 
 
 
 
-def summary_scope(settings: Settings, command: Command) -> tuple[Scope, tuple[str, ...]]:
-    """The cluster (and name pattern) a summary command names, in its region. A cluster AWS says does not
+def summary_scope(settings: Settings, inquiry: Inquiry) -> tuple[Scope, tuple[str, ...]]:
+    """The cluster (and name pattern) a summary inquiry names, in its region. A cluster AWS says does not
     exist is a ValueError (a typo); when AWS cannot be asked, the stored data is still summed up, with a
     note saying the cluster was not checked."""
-    cluster, _, pattern = command.target.partition("/")
+    cluster, _, pattern = inquiry.target.partition("/")
     try:
-        found = resolve_cluster(settings, command)
+        found = resolve_cluster(settings, inquiry)
     except SessionError as exc:
-        region = command.region or settings.aws_region
+        region = inquiry.region or settings.aws_region
         return Scope(cluster, pattern or "*", region or None), (f"the cluster was not checked in AWS: {exc}",)
     return Scope(cluster, pattern or "*", found["region"] or None), ()

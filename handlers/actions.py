@@ -10,12 +10,12 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import metrics
-from bot.commands import CommandError, parse_command
 from bot.remediation.executor import Expired, Refused
 from bot.remediation.kinds import PlanError
 from bot.services import Services
 from bot.store import StoreUnavailable
 from handlers.exec_check import exec_check_and_publish
+from handlers.grammar import CommandError, parse_command
 from handlers.render.diagnosis import FIX, MORE_LOGS, RERUN, log_message
 from handlers.render.modal import confirm_view
 from handlers.render.text import escape

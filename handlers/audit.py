@@ -5,10 +5,10 @@ from __future__ import annotations
 from slack_bolt import Respond
 
 from bot.audit import DEFAULT_SINCE, entry, read
-from bot.commands import Command
 from bot.services import Services
 from bot.store import StoreUnavailable
 from diagnosis.live import parse_since
+from handlers.grammar import Command
 from handlers.render.audit import audit_message
 
 

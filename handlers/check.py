@@ -6,10 +6,10 @@ from __future__ import annotations
 from slack_sdk import WebClient
 
 from bot.checker import run_check
-from bot.commands import Command
 from bot.services import Services
 from diagnosis.models import Action
 from diagnosis.prevent.model import CheckReport
+from handlers.grammar import Command
 from handlers.publish_check import publish_check
 from handlers.render import check as render
 from handlers.replies import Respond, offer

@@ -8,11 +8,11 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import metrics
-from bot.commands import USAGE, Command, CommandError, check_command, read_command
 from bot.services import Services
 from handlers.audit import audit_and_respond
 from handlers.check import check_and_publish
 from handlers.exec_check import exec_check_and_publish
+from handlers.grammar import USAGE, Command, CommandError, check_command, read_command
 from handlers.render.text import escape
 from handlers.run import diagnose_and_publish, diagnosing
 from handlers.subscriptions import run_subscription_command

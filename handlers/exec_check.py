@@ -7,10 +7,10 @@ from __future__ import annotations
 from slack_sdk import WebClient
 
 from bot.checker import run_exec_check
-from bot.commands import Command
 from bot.services import Services
 from diagnosis.exec_check import ExecReport
 from diagnosis.models import Action
+from handlers.grammar import Command
 from handlers.publish_check import publish_check
 from handlers.render import exec_check as render
 from handlers.replies import Respond, offer

@@ -13,8 +13,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.commands import Command
 from diagnosis.intake import InputError, Intake, read_input, split_json
+from handlers.grammar import Command
 
 MAX_TARGETS = 5
 SERVICE_ARN = re.compile(r"arn:aws[\w-]*:ecs:[a-z0-9-]+:\d{12}:service/[\w-]+(?:/[\w-]+)?")

@@ -9,11 +9,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from bot.command_text import unslack
-from bot.commands import Command
 from diagnosis.knowledge import CATALOG
 from diagnosis.live import parse_since
 from handlers.extract import find_in_message
+from handlers.grammar import Command
+from handlers.unslack import unslack
 
 Ask = Literal["logs", "events", "diff", "history", "tasks", "rerun", "why", "help", "unknown"]
 ASKS: tuple[Ask, ...] = ("logs", "events", "diff", "history", "tasks", "rerun", "why", "help")

@@ -13,13 +13,13 @@ from slack_sdk import WebClient
 
 from bot import metrics
 from bot.aws_session import SessionError
-from bot.commands import Command, CommandError, parse_command
 from bot.lookup import history_report, observe, resolve_service
 from bot.services import Services
 from bot.store import StoreUnavailable
 from diagnosis.collect.target import TargetError
 from handlers.extract import find_in_message
 from handlers.followup_asks import MENTION, FollowUp, read_followup
+from handlers.grammar import Command, CommandError, parse_command
 from handlers.render.diagnosis import Message, log_message
 from handlers.render.followups import diff_message, events_message, help_message, tasks_message, why_message
 from handlers.render.text import escape

@@ -22,7 +22,6 @@ from slack_sdk.models.blocks import (
 )
 
 from bot import metrics
-from bot.commands import Command
 from bot.events.grouping import group_key
 from bot.events.lifecycle import notice_of
 from bot.events.notifier import Notice, NotifyFailed
@@ -32,6 +31,7 @@ from bot.store import StoreUnavailable
 from bot.summary import Summary
 from diagnosis.knowledge import CATALOG
 from diagnosis.models import Diagnosis
+from handlers.grammar import Command
 from handlers.render.diagnosis import MUTE, RERUN, Message, thread
 from handlers.render.summary import summary_message
 from handlers.render.text import MAX_BLOCKS, code, cut, escape

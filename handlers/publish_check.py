@@ -13,10 +13,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.aws_session import SessionError
-from bot.commands import Command
 from bot.store import StoreUnavailable
 from diagnosis.collect.target import TargetError
 from diagnosis.models import Action
+from handlers.grammar import Command
 from handlers.render.diagnosis import Message
 from handlers.render.text import escape
 from handlers.replies import NO_FIXES, CannotPost, Respond, post, tell_failed, update

@@ -10,11 +10,11 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.commands import Command
 from bot.jobs import once
 from bot.services import Services
 from bot.store import StoreUnavailable
 from diagnosis.models import Action, Diagnosis, Target
+from handlers.grammar import Command
 from handlers.render.diagnosis import Message, headline, thread
 from handlers.render.text import escape
 

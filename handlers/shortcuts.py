@@ -13,7 +13,6 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import metrics
-from bot.commands import Command
 from bot.diagnoser import with_history
 from bot.services import Services
 from diagnosis.engine import diagnose
@@ -21,6 +20,7 @@ from diagnosis.intake import Intake
 from diagnosis.live import parse_since
 from diagnosis.models import Diagnosis, Gap, Target
 from handlers.extract import find_in_message
+from handlers.grammar import Command
 from handlers.replies import publish
 from handlers.run import diagnose_and_publish
 

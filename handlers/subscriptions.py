@@ -8,11 +8,11 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.aws_session import SessionError
-from bot.commands import Command, is_pattern
 from bot.lookup import history_report, resolve_cluster, resolve_service
 from bot.services import Services
 from bot.store import StoreUnavailable
 from diagnosis.collect.target import TargetError
+from handlers.grammar import Command, is_pattern
 from handlers.render.text import cut, escape
 from handlers.replies import Respond
 

@@ -8,10 +8,10 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.commands import Command
 from bot.services import Services
 from bot.store import StoreUnavailable
 from bot.summary import build_summary, summary_scope
+from handlers.grammar import Command
 from handlers.render.summary import summary_message
 from handlers.render.text import escape
 from handlers.replies import CannotPost, Respond, post

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.commands import Command
 from bot.terminal import render
 from diagnosis.knowledge import CATALOG
 from diagnosis.models import Diagnosis, EvidenceItem
+from handlers.grammar import Command
 from handlers.render.diagnosis import MORE_LOGS, headline, log_message, thread
 from tests.builders.diagnoses import build
 

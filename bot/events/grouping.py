@@ -24,11 +24,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from bot.commands import Command
 from bot.events.config import EventsConfig
 from bot.events.lifecycle import with_state
 from bot.events.notifier import Notice, Notifier, NotifyFailed
 from bot.events.telemetry import SLACK_CALLS
+from bot.inquiry import Asked, command_line
 from bot.metrics import ALERTS
 from bot.store import Store
 from bot.store.groups import Counted, StopCount
@@ -192,8 +192,8 @@ class Groups:
              "previous_ts": notice.previous_ts, "previous_resolved": notice.previous_resolved},
         )  # fmt: skip
         ALERTS.labels("opened").inc()
-        target = Command("diagnose", notice.label, region=notice.region or None)
-        self.store.remember_thread(channel, ts, target.text())
+        target = Asked(notice.label, region=notice.region or None)
+        self.store.remember_thread(channel, ts, command_line(target))
 
     def _mark(self, gkey: str, channel: str, notice: Notice) -> None:
         with self._lock:

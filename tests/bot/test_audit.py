@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot.audit import AuditQueryError, entry, read
-from bot.commands import CommandError, check_command, read_command
 from bot.store import Store
+from handlers.grammar import CommandError, check_command, read_command
 from handlers.render.audit import audit_message
 from tests.builders.slack_messages import check_limits
 

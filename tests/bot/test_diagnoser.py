@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import pytest
 
-from bot.commands import Command
 from bot.diagnoser import Diagnoser, with_history
 from bot.settings import AccountConfig, Settings
 from bot.store import Store, StoreUnavailable, service_key
@@ -16,6 +15,7 @@ from diagnosis.collect.target import UnknownTarget
 from diagnosis.engine import diagnose
 from diagnosis.models import Diagnosis
 from diagnosis.parse import parse_document
+from handlers.grammar import Command
 from tests.builders.moto_scenarios import EU, two_regions
 from tests.builders.moto_world import REGION, World
 

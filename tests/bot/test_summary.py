@@ -12,12 +12,12 @@ import pytest
 from slack_sdk import WebClient
 
 from bot.aws_session import SessionError
-from bot.commands import Command
 from bot.events.grouping import group_key
 from bot.events.ingest import parse_event
 from bot.events.lifecycle import Lifecycle, LifecycleConfig
 from bot.events.notifier import Notice
 from bot.events.pipeline import Pipeline
+from bot.inquiry import Asked, Inquiry
 from bot.settings import Settings
 from bot.store import Store
 from bot.summary import Scope, build_summary, summary_scope
@@ -138,13 +138,13 @@ def test_the_scope_comes_from_aws_or_says_it_was_not_checked(monkeypatch: pytest
     settings = Settings(AWS_REGION="eu-west-1")
     found = {"region": "eu-west-1", "cluster": "prod", "pattern": "web-*"}
     monkeypatch.setattr("bot.summary.resolve_cluster", lambda _s, _c: found)
-    assert summary_scope(settings, Command("summary", "prod/web-*")) == (Scope("prod", "web-*", "eu-west-1"), ())
+    assert summary_scope(settings, Asked("prod/web-*")) == (Scope("prod", "web-*", "eu-west-1"), ())
 
-    def no_session(_s: Settings, _c: Command) -> dict[str, str]:
+    def no_session(_s: Settings, _c: Inquiry) -> dict[str, str]:
         raise SessionError("no AWS credentials")
 
     monkeypatch.setattr("bot.summary.resolve_cluster", no_session)
-    scope, notes = summary_scope(settings, Command("summary", "prod"))
+    scope, notes = summary_scope(settings, Asked("prod"))
     assert scope == Scope("prod", "*", "eu-west-1") and "not checked in AWS: no AWS credentials" in notes[0]
 
 

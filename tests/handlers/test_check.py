@@ -33,7 +33,7 @@ def report(fact_tag: str = "v2.4.0") -> Any:
 
 
 def run(result: Any = None, error: Exception | None = None) -> tuple[MagicMock, MagicMock, MagicMock, bool]:
-    from bot.commands import parse_command
+    from handlers.grammar import parse_command
 
     svc, slack, respond = services(), client(), MagicMock()
     with patch("handlers.check.run_check", side_effect=error, return_value=result):

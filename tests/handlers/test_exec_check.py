@@ -12,10 +12,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 from slack_sdk.web import SlackResponse
 
-from bot.commands import parse_command
 from bot.store import StoreUnavailable
 from diagnosis.collect.target import UnknownTarget
 from handlers.exec_check import exec_check_and_publish
+from handlers.grammar import parse_command
 from tests.builders.exec_report import LINE, report
 from tests.builders.listener_mocks import client, services
 

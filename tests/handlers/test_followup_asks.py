@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.commands import Command
 from handlers.followup_asks import HELP, FollowUp, read_followup
+from handlers.grammar import Command
 
 
 def asked(text: str, **message: object) -> FollowUp:

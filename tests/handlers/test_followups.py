@@ -9,11 +9,11 @@ from unittest.mock import MagicMock
 
 from slack_bolt import App
 
-from bot.commands import Command
 from bot.store import Store
 from diagnosis.collect.target import UnknownTarget
 from diagnosis.models import ContainerFacts, Observations, TaskFacts
 from handlers import followups, register_all
+from handlers.grammar import Command
 from tests.builders.diagnoses import build
 from tests.builders.listener_mocks import client, services
 

@@ -11,10 +11,10 @@ from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
-from bot.commands import USAGE, Command
 from diagnosis.collect.target import AmbiguousTarget, UnknownTarget
 from handlers import commands as command_listeners
 from handlers import register_all
+from handlers.grammar import USAGE, Command
 from handlers.render.diagnosis import Message
 from handlers.replies import CannotPost, post
 from handlers.run import PICK, diagnose_and_publish

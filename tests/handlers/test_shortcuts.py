@@ -6,9 +6,9 @@ from __future__ import annotations
 import time
 from unittest.mock import MagicMock
 
-from bot.commands import Command
 from bot.store import Store, service_key
 from handlers.extract import find_in_message
+from handlers.grammar import Command
 from handlers.shortcuts import explain
 
 TASK = "arn:aws:ecs:us-east-1:123456789012:task/prod/0f1e2d3c4b5a69788796a5b4c3d2e1f0"

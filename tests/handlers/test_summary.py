@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from unittest.mock import MagicMock, patch
 
-from bot.commands import Command
 from bot.store import StoreUnavailable
 from bot.summary import Scope, Summary
+from handlers.grammar import Command
 from handlers.replies import CannotPost
 from handlers.summary import post_summary
 

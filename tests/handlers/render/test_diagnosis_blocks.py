@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from bot.commands import Command
 from diagnosis.engine import diagnose
 from diagnosis.knowledge import CATALOG
 from diagnosis.models import Diagnosis, EvidenceItem, Gap
 from diagnosis.parse import parse_document
+from handlers.grammar import Command
 from handlers.render.diagnosis import FIX, MORE_LOGS, RERUN, Message, headline, log_message, thread
 from tests.builders.diagnoses import SOURCES, build, document
 from tests.builders.slack_messages import check_limits

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.commands import Command
 from diagnosis.engine import diagnose
 from diagnosis.models import Diagnosis, EvidenceItem, Gap
 from diagnosis.parse import parse_document
+from handlers.grammar import Command
 from handlers.render.diagnosis import headline, log_message, thread
 from handlers.render.modal import confirm_view
 from handlers.render.text import SECTION_LIMIT, block_code, code, cut, escape

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.commands import ALLOWED, USAGE, VERBS, Command, CommandError, parse_command
 from diagnosis.knowledge import CATALOG
+from handlers.grammar import ALLOWED, USAGE, VERBS, Command, CommandError, parse_command
 
 
 @pytest.mark.parametrize("text", ["", "   ", "help", "-h", "--help", "help web-api"])
@@ -203,7 +203,7 @@ def test_text_round_trips_a_service_named_like_a_verb(name: str) -> None:
 
 
 def test_check_takes_a_service_and_no_since() -> None:
-    from bot.commands import CommandError, parse_command
+    from handlers.grammar import CommandError, parse_command
 
     parsed = parse_command("check web-api --cluster prod")
     assert (parsed.verb, parsed.target, parsed.cluster) == ("check", "web-api", "prod")
@@ -217,7 +217,7 @@ def test_check_takes_a_service_and_no_since() -> None:
 
 
 def test_exec_check_reads_its_flags_and_refuses_others() -> None:
-    from bot.commands import check_command, read_command
+    from handlers.grammar import check_command, read_command
 
     command = read_command("Exec-Check prod/web —region eu-west-1")
     assert (command.verb, command.target, command.region) == ("exec-check", "prod/web", "eu-west-1")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.command_text import unslack
-from bot.commands import Command, CommandError, check_command, read_command
+from handlers.grammar import Command, CommandError, check_command, read_command
+from handlers.unslack import unslack
 
 ARN = "arn:aws:ecs:eu-west-1:123456789012:service/prod/web-api"
 

@@ -1,5 +1,6 @@
 """The `/ecs-why` command language, shared by the slash command and the buttons (a click runs the same
-command text a person could type, so there is one code path).
+command text a person could type, so there is one code path). A `Command` is a bot.inquiry.Inquiry: the
+runtime services read its target, cluster, region, account and since, never its grammar.
 
     /ecs-why TARGET [--cluster C] [--region R] [--account A] [--since 24h]
     /ecs-why subscribe TARGET|CLUSTER/PATTERN [--cluster C] [--region R] [--account A] [--only cat1,cat2] [--all]
@@ -21,10 +22,12 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
-from bot.command_text import unslack
+from bot.audit import AUDIT_TARGET
+from bot.inquiry import quote, words_of
 from diagnosis.collect.target import TargetError, parse_target
 from diagnosis.knowledge import CATALOG
 from diagnosis.live import parse_since
+from handlers.unslack import unslack
 
 Verb = Literal[
     "diagnose", "subscribe", "unsubscribe", "subscriptions", "history", "check", "exec-check", "audit", "help",
@@ -80,31 +83,14 @@ class Command:
     def text(self) -> str:
         """The command as a person would type it (what a button carries)."""
         quiet = self.verb == "diagnose" and self.target not in VERBS  # `diagnose history` keeps its verb
-        parts: list[str] = [] if quiet else [self.verb]
-        if self.target:
-            parts.append(self.target)
-        for flag, value in (
-            ("--cluster", self.cluster),
-            ("--region", self.region),
-            ("--account", self.account),
-            ("--since", self.since),
-        ):
-            if value:
-                parts += [f"{flag}={value}"] if value.startswith("-") else [flag, value]
+        parts = [*([] if quiet else [self.verb]), *words_of(self)]
         if self.only:
             parts += ["--only", ",".join(self.only)]
         if self.all:
             parts.append("--all")
-        return " ".join(_quote(p) for p in parts)
+        return " ".join(quote(p) for p in parts)
 
 
-def _quote(word: str) -> str:
-    """shlex quoting, and quotes around a value ending in punctuation (typed text loses a trailing `.`)."""
-    quoted = shlex.quote(word)
-    return f"'{word}'" if quoted == word and word[-1:] in ".,;!?" else quoted
-
-
-AUDIT_TARGET = re.compile(r"^[A-Za-z0-9][\w-]{0,254}(/[A-Za-z0-9][\w-]{0,254})?$")
 REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 SCOPE = re.compile(r"^[A-Za-z][\w-]{0,254}(/[\w*?-]+)?$")  # a cluster, cluster/service or cluster/pattern
 PATTERN = re.compile(r"^[A-Za-z][\w-]{0,254}/[\w*?-]*[*?][\w*?-]*$")
