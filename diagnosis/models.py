@@ -216,6 +216,10 @@ class Finding(_Out):
 
     # What every renderer (text, Markdown, Block Kit) reads, so none of them keeps its own convention.
     @property
+    def verdict(self) -> Literal["failure", "normal stop"]:
+        return "failure" if self.failure else "normal stop"
+
+    @property
     def facts(self) -> list[EvidenceItem]:
         """The evidence that AWS or the input showed (not the container's log)."""
         return [e for e in self.evidence if e.kind == "fact"]

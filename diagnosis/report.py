@@ -22,7 +22,7 @@ def plain(_role: str, text: str) -> str:
 
 
 def to_text(diagnosis: Diagnosis, style: Style = plain, verbose: bool = True) -> str:
-    lines = [style("title", diagnosis.summary.split(". ", 1)[0].rstrip(".")), ""]
+    lines = [style("title", _headline(diagnosis)), ""]
     if (
         not diagnosis.findings
     ):  # nothing could be read is unknown, not healthy: never in the colour of success
@@ -41,11 +41,19 @@ def to_text(diagnosis: Diagnosis, style: Style = plain, verbose: bool = True) ->
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _headline(diagnosis: Diagnosis) -> str:
+    """The answer in one line, from the top finding's fields (the summary's wording of it, not cut out
+    of the summary's text, which a title with a full stop would break)."""
+    top = diagnosis.top
+    if top is None:
+        return diagnosis.summary.rstrip(".")
+    return f"{diagnosis.target.label()}: {top.title} ({top.category}, {top.verdict}, confidence {top.confidence:.0%})"
+
+
 def _finding_text(finding: Finding, style: Style, full: bool, number: int = 1) -> list[str]:
     role = "bad" if finding.failure else "ok"
-    head = (
-        f"{finding.category} · {'failure' if finding.failure else 'normal stop'} · confidence "
-        f"{finding.confidence:.0%}" + (f" · {finding.task_count} task(s)" if finding.task_count else "")
+    head = f"{finding.category} · {finding.verdict} · confidence {finding.confidence:.0%}" + (
+        f" · {finding.task_count} task(s)" if finding.task_count else ""
     )
     if not full:
         return [
@@ -98,11 +106,10 @@ def to_markdown(diagnosis: Diagnosis) -> str:
     """Markdown for a ticket or a pull request; AWS text is shown in code spans so it cannot format."""
     out = [f"## ecs-why: {_md(diagnosis.target.label())}", "", _md(diagnosis.summary), ""]
     for index, finding in enumerate(diagnosis.findings, start=1):
-        kind = "failure" if finding.failure else "normal stop"
         out += [
             f"### {index}. {_md(finding.title)}",
             "",
-            f"`{finding.category}` · {kind} · confidence {finding.confidence:.0%}"
+            f"`{finding.category}` · {finding.verdict} · confidence {finding.confidence:.0%}"
             + (f" · {finding.task_count} task(s)" if finding.task_count else ""),
             "",
             _md(finding.summary),

@@ -13,7 +13,6 @@ import pytest
 from bot.terminal import render
 from diagnosis.knowledge import CATALOG
 from diagnosis.models import Diagnosis, EvidenceItem
-from handlers.grammar import Command
 from handlers.render.diagnosis import MORE_LOGS, headline, log_message, thread
 from tests.builders.diagnoses import build
 
@@ -116,7 +115,7 @@ def test_a_log_line_with_backticks_cannot_close_the_markdown_block() -> None:
 
 def test_more_log_lines_comes_from_the_kind_of_the_evidence() -> None:
     def buttons(diagnosis: Diagnosis) -> list[str]:
-        message = headline(diagnosis, Command("diagnose", "prod/web-api").text(), [])
+        message = headline(diagnosis, "diagnose prod/web-api", [])
         return [e["action_id"] for b in message.blocks if b["type"] == "actions" for e in b["elements"]]
 
     assert MORE_LOGS in buttons(logged())
@@ -185,3 +184,61 @@ def test_no_renderer_reads_a_convention_off_a_fact() -> None:
             ):
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert not found, "renderers read typed fields, not prefixes: " + ", ".join(found)
+
+
+def full() -> Diagnosis:
+    """A finding with every field a person reads: facts, log lines, steps with commands, checks that ran,
+    prevention and docs."""
+    base = logged()
+    top = base.findings[0]
+    checks = [
+        top.checks[0].model_copy(update={"outcome": "confirms", "detail": "the last error line: " + LINE}),
+        *top.checks[1:],
+    ]
+    return base.model_copy(update={"findings": [top.model_copy(update={"checks": checks})]})
+
+
+def _texts(node: object) -> list[str]:
+    """Every text of a Block Kit structure (sections, context elements, headers)."""
+    if isinstance(node, dict):
+        return [
+            t
+            for key, value in node.items()
+            for t in ([value] if key == "text" and isinstance(value, str) else _texts(value))
+        ]
+    if isinstance(node, list):
+        return [t for value in node for t in _texts(value)]
+    return []
+
+
+def _shown(renderer: str, diagnosis: Diagnosis) -> str:
+    """Everything a renderer shows, with its escaping undone (Markdown's backslashes, Slack's entities)."""
+    if renderer == "block kit":
+        messages = [headline(diagnosis, "diagnose prod/web-api", []), *thread(diagnosis)]
+        text = "\n".join(t for message in messages for t in _texts(message.blocks))
+        return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return render(diagnosis, renderer).replace("\\", "")
+
+
+@pytest.mark.parametrize("renderer", sorted(RENDERERS))
+def test_every_renderer_translates_the_same_fields(renderer: str) -> None:
+    diagnosis = full()
+    top = diagnosis.findings[0]
+    shown = _shown(renderer, diagnosis)
+    wanted = [
+        top.title,
+        top.category,
+        f"{top.confidence:.0%}",
+        top.verdict,
+        top.summary,
+        top.why,
+        *(e.fact for e in top.evidence),
+        *(s.step for s in top.steps),
+        *(s.command for s in top.steps if s.command),
+        *(c.detail for c in top.checks if c.detail),
+        *top.docs,
+    ]
+    if top.prevention:
+        wanted.append(top.prevention.rule)
+    missing = [text for text in wanted if text not in shown]
+    assert not missing, f"{renderer} does not show: {missing}"

@@ -158,7 +158,7 @@ def _finding_message(number: int, finding: Finding) -> Message:
         SectionBlock(
             text=MarkdownTextObject(
                 text=cut(
-                    f"`{finding.category}` · {'failure' if finding.failure else 'normal stop'} · confidence "
+                    f"`{finding.category}` · {finding.verdict} · confidence "
                     f"{finding.confidence:.0%}\n{escape(finding.summary)}"
                 )
             )
