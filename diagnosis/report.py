@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from diagnosis.models import Diagnosis, EvidenceItem, Finding
 from diagnosis.prevent.catch import sentence
+from diagnosis.when import when_line
 
 Style = Callable[
     [str, str], str
@@ -30,7 +31,7 @@ def to_text(diagnosis: Diagnosis, style: Style = plain, verbose: bool = True) ->
         lines.append(style("warn" if diagnosis.gaps and not seen else "ok", diagnosis.summary))
     for index, finding in enumerate(diagnosis.findings):
         if index == 0:
-            lines.extend(_finding_text(finding, style, full=True))
+            lines.extend(_finding_text(finding, style, full=True, when=when_line(diagnosis.timeline)))
         elif verbose:
             if index == 1:
                 lines += ["", style("heading", "Other findings")]
@@ -50,7 +51,7 @@ def _headline(diagnosis: Diagnosis) -> str:
     return f"{diagnosis.target.label()}: {top.title} ({top.category}, {top.verdict}, confidence {top.confidence:.0%})"
 
 
-def _finding_text(finding: Finding, style: Style, full: bool, number: int = 1) -> list[str]:
+def _finding_text(finding: Finding, style: Style, full: bool, number: int = 1, when: str = "") -> list[str]:
     role = "bad" if finding.failure else "ok"
     head = f"{finding.category} · {finding.verdict} · confidence {finding.confidence:.0%}" + (
         f" · {finding.task_count} task(s)" if finding.task_count else ""
@@ -64,6 +65,7 @@ def _finding_text(finding: Finding, style: Style, full: bool, number: int = 1) -
     lines = [
         style("title", finding.title),
         "  " + style(role, head),
+        *(["  " + style("dim", when)] if when else []),
         "",
         style("heading", "What happened"),
         "  " + style("plain", finding.summary),
@@ -105,6 +107,9 @@ def _finding_text(finding: Finding, style: Style, full: bool, number: int = 1) -
 def to_markdown(diagnosis: Diagnosis) -> str:
     """Markdown for a ticket or a pull request; AWS text is shown in code spans so it cannot format."""
     out = [f"## ecs-why: {_md(diagnosis.target.label())}", "", _md(diagnosis.summary), ""]
+    when = when_line(diagnosis.timeline)
+    if diagnosis.findings and when:
+        out += [f"**When**: {when}", ""]
     for index, finding in enumerate(diagnosis.findings, start=1):
         out += [
             f"### {index}. {_md(finding.title)}",

@@ -12,7 +12,8 @@ import pytest
 
 from bot.terminal import render
 from diagnosis.knowledge import CATALOG
-from diagnosis.models import Diagnosis, EvidenceItem
+from diagnosis.models import Diagnosis, EvidenceItem, Timeline
+from diagnosis.when import when_line
 from handlers.render.diagnosis import MORE_LOGS, headline, log_message, thread
 from tests.builders.diagnoses import build
 
@@ -195,7 +196,12 @@ def full() -> Diagnosis:
         top.checks[0].model_copy(update={"outcome": "confirms", "detail": "the last error line: " + LINE}),
         *top.checks[1:],
     ]
-    return base.model_copy(update={"findings": [top.model_copy(update={"checks": checks})]})
+    timeline = Timeline(
+        newest_failure_at="2026-04-19T14:02:11Z", failing_since="2026-04-19T13:37:40Z", running=1, desired=3
+    )
+    return base.model_copy(
+        update={"findings": [top.model_copy(update={"checks": checks})], "timeline": timeline}
+    )
 
 
 def _texts(node: object) -> list[str]:
@@ -237,6 +243,7 @@ def test_every_renderer_translates_the_same_fields(renderer: str) -> None:
         *(s.command for s in top.steps if s.command),
         *(c.detail for c in top.checks if c.detail),
         *top.docs,
+        when_line(diagnosis.timeline),
     ]
     if top.prevention:
         wanted.append(top.prevention.rule)

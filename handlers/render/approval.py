@@ -14,10 +14,10 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from diagnosis.when import clock
 from handlers.render.diagnosis import Message
 from handlers.render.modal import changes_text
 from handlers.render.text import block_code, cut, escape
-from handlers.render.when import clock
 
 APPROVE = "ecs_why_approve"
 REJECT = "ecs_why_reject"

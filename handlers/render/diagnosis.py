@@ -23,8 +23,8 @@ from slack_sdk.models.blocks import (
 
 from diagnosis.models import Action, Diagnosis, Finding, Gap
 from diagnosis.prevent.catch import sentence
+from diagnosis.when import when_line
 from handlers.render.text import MAX_BLOCKS, block_code, code, cut, escape, plain, short_label
-from handlers.render.when import when_line
 
 RERUN = "ecs_why_rerun"
 MORE_LOGS = "ecs_why_more_logs"
@@ -70,7 +70,7 @@ def headline(diagnosis: Diagnosis, command: str, fixes: list[tuple[Action, str]]
         ]
         when = when_line(diagnosis.timeline)
         if when:
-            body.append(ContextBlock(elements=[MarkdownTextObject(text=when)]))
+            body.append(ContextBlock(elements=[MarkdownTextObject(text=f"🕒 {when}")]))
         others = [f"`{f.category}` ({f.task_count or '–'})" for f in diagnosis.findings[1:4]]
         if others:
             body.append(

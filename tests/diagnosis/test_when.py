@@ -8,8 +8,8 @@ from typing import Any
 from diagnosis.engine import diagnose
 from diagnosis.models import ServiceFacts, Timeline
 from diagnosis.parse import parse_document
+from diagnosis.when import when_line
 from handlers.render.diagnosis import headline
-from handlers.render.when import when_line
 
 CLUSTER = "arn:aws:ecs:us-east-1:123456789012:cluster/prod"
 
@@ -55,13 +55,12 @@ def test_the_headline_says_when_and_how_many_run_now() -> None:
 
 def test_failing_since_another_day_shows_its_date() -> None:
     line = when_line(Timeline(newest_failure_at="2026-04-20T01:00:00Z", failing_since="2026-04-18T23:00:00Z"))
-    assert line == "🕒 newest failure 2026-04-20 01:00 UTC · failing since 2026-04-18 23:00 UTC (26 h)"
+    assert line == "newest failure 2026-04-20 01:00 UTC · failing since 2026-04-18 23:00 UTC (26 h)"
 
 
 def test_one_failure_has_no_since_and_nothing_known_says_nothing() -> None:
     one = "2026-04-19T14:02:11Z"
     assert (
-        when_line(Timeline(newest_failure_at=one, failing_since=one))
-        == "🕒 newest failure 2026-04-19 14:02 UTC"
+        when_line(Timeline(newest_failure_at=one, failing_since=one)) == "newest failure 2026-04-19 14:02 UTC"
     )
     assert when_line(Timeline()) == ""

@@ -1,4 +1,5 @@
-"""The "when" line of a headline: the newest failure, since when it has been failing, the tasks now."""
+"""When, in words: the newest failure, since when it has been failing, the tasks now (one wording for the
+terminal, Markdown and Slack)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ def duration(seconds: float) -> str:
 
 
 def when_line(timeline: Timeline) -> str:
-    """`🕒 newest failure 2026-04-19 14:02 UTC · failing since 13:37 UTC (25 min) · 1 of 3 tasks running`;
+    """`newest failure 2026-04-19 14:02 UTC · failing since 13:37 UTC (25 min) · 1 of 3 tasks running now`;
     empty when nothing of it is known."""
     parts = []
     newest, since = parse_time(timeline.newest_failure_at), parse_time(timeline.failing_since)
@@ -42,4 +43,4 @@ def when_line(timeline: Timeline) -> str:
             )
     if timeline.desired is not None and timeline.running is not None:
         parts.append(f"{timeline.running} of {timeline.desired} tasks running now")
-    return ("🕒 " + " · ".join(parts)) if parts else ""
+    return " · ".join(parts)
