@@ -46,6 +46,7 @@ from bot.slack_guard import MAX_BODY, TOO_LARGE, Refusal, RefusalLog, check_payl
 from bot.store import Store, StoreUnavailable
 from handlers import register_all
 from handlers.notify import SlackNotifier
+from handlers.unanswered import tell_unanswered
 
 log = logging.getLogger(__name__)
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
@@ -308,7 +309,14 @@ def build_event_pipeline(settings: Settings, store: Store, client: WebClient) ->
 
 
 def build_job_workers(settings: Settings, services: Services, bolt: App, threads: int) -> JobWorkers:
-    return JobWorkers(bolt, services.store, threads, settings.job_claim_timeout_seconds, wake=services.wake)
+    return JobWorkers(
+        bolt,
+        services.store,
+        threads,
+        settings.job_claim_timeout_seconds,
+        wake=services.wake,
+        tell=tell_unanswered,
+    )
 
 
 def build_web_app(

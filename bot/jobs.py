@@ -15,6 +15,8 @@ Inside a job, wrap each externally visible step whose repetition would show (a S
 instead of happening twice (`handlers.replies.post` does this for every message).
 
 Where Redis cannot take the job, it runs in this process right away (not durable, but answered).
+A job that ends without its answer (given up, refused by the app) is told to the asking user by the
+`tell` the composition root passes (handlers/unanswered.py says it in Slack).
 """
 
 from __future__ import annotations
@@ -32,18 +34,19 @@ from concurrent.futures import Executor
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from slack_bolt import App, BoltRequest
 from slack_bolt.lazy_listener import LazyListenerRunner
 from slack_bolt.lazy_listener.internals import build_runnable_function
-from slack_sdk.webhook import WebhookClient
 
 from bot.store import Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 KEPT_HEADERS = ("content-type", "x-slack-retry-num", "x-slack-retry-reason", "x-slack-request-timestamp")
+Unanswered = Literal["gave_up", "refused"]  # after MAX_ATTEMPTS runs; the app answered HTTP 4xx/5xx
+Tell = Callable[[BoltRequest, Unanswered], None]
 
 
 class HandedBack(BaseException):
@@ -136,14 +139,6 @@ def request_from_job(job: dict[str, Any]) -> BoltRequest:
     return request
 
 
-def response_url_of(request: BoltRequest) -> str | None:
-    body = request.body or {}
-    url = body.get("response_url") or next(
-        (u.get("response_url") for u in body.get("response_urls") or [] if isinstance(u, dict)), None
-    )
-    return str(url) if url else None
-
-
 class JobWorkers:
     """Threads that take jobs off the stream, run them through the Bolt app and acknowledge them.
 
@@ -158,8 +153,11 @@ class JobWorkers:
         threads: int,
         claim_timeout: float = 60,
         wake: threading.Event | None = None,
+        tell: Tell | None = None,
     ) -> None:
+        """`tell`: how the asking user hears of a job that ended without its answer (None: only logged)."""
         self.app = app
+        self.tell = tell
         self.store = store
         self.threads = threads
         self.claim_timeout = claim_timeout
@@ -303,7 +301,7 @@ class JobWorkers:
             attempts = 1
         if attempts > MAX_ATTEMPTS:
             log.warning("gave up a job after %d attempts", MAX_ATTEMPTS, extra={"job": ledger.job_id})
-            tell(request, f"⚠️ I gave up on this request after {MAX_ATTEMPTS} attempts; please try again.")
+            self._tell(request, "gave_up")
             return
         token = _CURRENT.set(ledger)
         try:
@@ -316,7 +314,11 @@ class JobWorkers:
             log.warning(
                 "a job could not run (HTTP %s from the app)", response.status, extra={"job": ledger.job_id}
             )
-            tell(request, "⚠️ I could not process this request (Slack did not authorise me); try again.")
+            self._tell(request, "refused")
+
+    def _tell(self, request: BoltRequest, why: Unanswered) -> None:
+        if self.tell is not None:
+            self.tell(request, why)
 
     def _queued(self) -> int:
         try:
@@ -368,17 +370,6 @@ def _ended(consumer: str, host: str, boot: str) -> bool:
     except PermissionError:  # alive, another user's
         return False
     return False
-
-
-def tell(request: BoltRequest, text: str) -> None:
-    """Say something only to the asking user through the request's response_url (when it has one)."""
-    url = response_url_of(request)
-    if url is None:
-        return
-    try:
-        WebhookClient(url, timeout=10).send(text=text, response_type="ephemeral", replace_original=False)
-    except Exception as error:  # the user cannot be told: say so in the log, once, without a traceback
-        log.warning("could not tell the user through response_url: %s", type(error).__name__)
 
 
 class _OutageLog:

@@ -13,6 +13,7 @@ import redis
 from bot.app import WebApp, build_web_app
 from bot.settings import Settings
 from bot.store import Store
+from handlers.unanswered import tell_unanswered
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_requests import sign, slash_command
 
@@ -198,3 +199,8 @@ def test_a_slack_redelivery_is_not_answered_twice(
     headers = {**sign(lost.body, SECRET), "X-Slack-Retry-Num": "1"}
     assert call(app, "/slack/events", "POST", lost.body, headers)[0] == 200
     assert store.pending_jobs() == 2
+
+
+def test_the_job_workers_tell_the_user_of_a_job_that_went_unanswered(app: WebApp) -> None:
+    """The composition root gives the workers Slack's way to say it (handlers/unanswered.py)."""
+    assert app.workers is not None and app.workers.tell is tell_unanswered
