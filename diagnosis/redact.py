@@ -13,9 +13,11 @@ Speed: `redact` runs on every stopped reason and log line, and the engine must e
 thousand task documents per second on one core, while nearly every string holds no secret. So each rule
 lists trigger substrings it cannot match without, and all triggers are compiled into one trie-shaped
 regex: a string with none of them (most ECS stopped reasons) costs one `str.lower()` and one regex scan
-(about 1-4 µs) and comes back as the same object. Only then do the rules run, each only if one of its
-own triggers is present. The answer for a text is memoised, since a failing service repeats the same
-reason on every task.
+(about 1-4 µs) and comes back as the same object. Otherwise the same regex, searched again from each
+place it matched, lists the triggers present, and only the rules with one of their own triggers run; the
+key=value and generic-token rules, whose trigger words ECS text holds often ("secrets manager", "web-api"),
+also need a finer necessary condition first (a secret-looking key right before `=` or `:`; a whole trigger
+word). The answer for a text is memoised, since a failing service repeats the same reason on every task.
 
 Idempotence: after a text changed, the rules are applied again until nothing changes (at most a few
 rounds, and only for the rare texts that held a secret), so `redact(redact(x)) == redact(x)`.
@@ -218,6 +220,29 @@ _QUOTE_CLOSE = re.compile(r"\\*[\"']\Z")
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
 
 
+# A secret key's joined form ends with one of these (`_key_strength`), and a separator follows the key: in
+# ASCII text with `_ . -` dropped, one of them stands right before the quote, spaces and `=` or `:`. Most
+# texts with a trigger word ("secrets manager", "registry auth failed") have none, and skip the pair scan.
+_KEY_ENDS = (*_STRONG_SUFFIXES, *_WEAK_SUFFIXES, *_STRONG_LAST_WORDS)
+
+
+def _may_hold_pairs(text: str) -> bool:
+    """False only when no key in an ASCII `text` can be secret (a necessary condition of `_redact_pairs`)."""
+    if not text.isascii():
+        return True
+    joined = text.lower().replace("_", "").replace(".", "").replace("-", "")
+    for separator in "=:":
+        at = joined.find(separator)
+        while at != -1:
+            end = at
+            while end and joined[end - 1] in " \t\"'\\":  # the quote and spaces between key and separator
+                end -= 1
+            if joined.endswith(_KEY_ENDS, 0, end):
+                return True
+            at = joined.find(separator, at + 1)
+    return False
+
+
 def _redact_pairs(text: str) -> str:
     parts: list[str] = []
     pos = 0
@@ -414,9 +439,33 @@ def _generic(m: re.Match[str]) -> str:
     return m["head"] + REDACTED
 
 
+# What `_GENERIC` cannot match without, in lowercased ASCII text ("web-api" holds the trigger "api" only).
+_GENERIC_HEADS = (
+    "secret",
+    "token",
+    "password",
+    "passwd",
+    "passphrase",
+    "api key",
+    "api_key",
+    "api-key",
+    "apikey",
+)
+
+
+def _may_hold_generic(text: str) -> bool:
+    """False only when `_GENERIC` cannot match an ASCII `text`."""
+    if not text.isascii():
+        return True
+    lowered = text.lower()
+    return any(head in lowered for head in _GENERIC_HEADS)
+
+
 def _sub(pattern: re.Pattern[str], repl: _Repl) -> Callable[[str], str]:
     return functools.partial(pattern.sub, repl)
 
+
+_redact_generic = _sub(_GENERIC, _generic)
 
 # Each rule: the substrings (of the lowercased text) without which it cannot match, and what it does.
 # fmt: off
@@ -440,7 +489,7 @@ _RULES: tuple[tuple[tuple[str, ...], Callable[[str], str]], ...] = (
      _sub(_VENDOR_TOKEN, _prefixed_token)),
     (("bot", "telegram"), _sub(_BOT_TOKEN, _prefixed_token)),
     (("aws", "secret", "access", "key", "token", "credential"), _sub(_KEY40, _key40)),
-    (("secret", "token", "pass", "api"), _sub(_GENERIC, _generic)),
+    (("secret", "token", "pass", "api"), _redact_generic),
 )
 # fmt: on
 
@@ -475,10 +524,39 @@ _MAX_ROUNDS = 4
 _CACHE_MAX_LEN = 2048
 
 
+# Finer necessary conditions for the two rules whose trigger words ECS text holds most ("secrets manager",
+# "registry auth", "web-api"); a rule runs only when its precheck allows it on the text as it is then.
+_PRECHECKS: tuple[Callable[[str], bool] | None, ...] = tuple(
+    {_redact_pairs: _may_hold_pairs, _redact_generic: _may_hold_generic}.get(rule) for _, rule in _RULES
+)
+# Each rule's gate: the minimal triggers inside its own. A rule none of whose gate is in the text has none
+# of its triggers there either, so one scan for the minimal triggers decides most rules at once.
+_GATES = tuple(
+    frozenset(m for m in _minimal({t for ts, _ in _RULES for t in ts}) if any(m in t for t in triggers))
+    for triggers, _ in _RULES
+)
+
+
+def _triggers_in(lowered: str) -> set[str]:
+    """Every minimal trigger in `lowered`, overlapping ones too (each search starts one character on; no
+    minimal trigger is a prefix of another, so one starts at each place at most)."""
+    found: set[str] = set()
+    match = _ANY_TRIGGER.search(lowered)
+    while match is not None:
+        found.add(match.group(0))
+        match = _ANY_TRIGGER.search(lowered, match.start() + 1)
+    return found
+
+
 def _apply_rules(text: str) -> str:
     lowered = text.lower()
-    for triggers, rule in _RULES:
-        if any(t in lowered for t in triggers):
+    found = _triggers_in(lowered)
+    for (triggers, rule), gate, precheck in zip(_RULES, _GATES, _PRECHECKS, strict=True):
+        if (
+            not gate.isdisjoint(found)
+            and any(t in lowered for t in triggers)
+            and (precheck is None or precheck(text))
+        ):
             text = rule(text)
     return text
 
