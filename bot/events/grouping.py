@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -76,29 +76,6 @@ class Groups:
         self._not_before: dict[str, float] = {}  # group key → when its flush claim may be free again
         self._lock = threading.Lock()
 
-    def notify(self, channel: str, notice: Notice, member: str, diagnosis: Diagnosis) -> str:
-        """Count this stop in the channel's group and post or schedule what the channel should see.
-
-        Returns the outcome: posted, grouped, muted, duplicate, undeliverable. Raises Retry or
-        StoreUnavailable when the message must stay in the queue."""
-        return self.notify_all([channel], notice, member, diagnosis)[0][0]
-
-    def notify_all(
-        self,
-        channels: Sequence[str],
-        notice: Notice,
-        member: str,
-        diagnosis: Diagnosis,
-        history: tuple[str, dict[str, Any], int, int] | None = None,
-    ) -> tuple[list[str], bool]:
-        """`notify` for every channel at once: one Redis round trip when no message must be posted.
-
-        `history` (service key, record, retention days, max records) is recorded in that same round trip
-        unless a channel's message is still to be posted; returns the outcomes and whether it was. Every
-        channel gets its outcome before a Retry is raised."""
-        (counted,) = self.count_all([Stop(channels, notice, member, history)])
-        return self.outcomes(counted, diagnosis), counted.recorded
-
     def count_all(self, stops: Sequence[Stop]) -> list[CountedStop]:
         """Count several stops (a queue batch) in their channels' groups: one Redis round trip for all."""
         requests, keys = [], []
@@ -123,22 +100,25 @@ class Groups:
             for stop, groups, (states, recorded) in zip(stops, keys, replies, strict=True)
         ]
 
-    def outcomes(self, counted: CountedStop, diagnosis: Diagnosis) -> list[str]:
+    def outcomes(self, counted: CountedStop, details: Callable[[], Diagnosis]) -> list[str]:
         """What each channel of a counted stop gets: posted, grouped, muted, duplicate or undeliverable.
 
+        `details` builds the full diagnosis, called only for a message posted now (its thread shows it).
         Every channel gets its outcome before a Retry (or StoreUnavailable) is raised."""
         outcomes, retry = [], None
         channels = counted.stop.channels
         for gkey, channel, state in zip(counted.groups, channels, counted.states, strict=True):
             try:
-                outcomes.append(self._outcome(gkey, channel, counted.stop.notice, state, diagnosis))
+                outcomes.append(self._outcome(gkey, channel, counted.stop.notice, state, details))
             except Retry as exc:  # the other channels still get theirs now; this message is retried
                 retry = exc
         if retry is not None:
             raise retry
         return outcomes
 
-    def _outcome(self, gkey: str, channel: str, notice: Notice, state: Counted, diagnosis: Diagnosis) -> str:
+    def _outcome(
+        self, gkey: str, channel: str, notice: Notice, state: Counted, details: Callable[[], Diagnosis]
+    ) -> str:
         if not state.count:
             return "duplicate"  # counted before, and its window has ended since
         if state.muted:
@@ -158,10 +138,15 @@ class Groups:
         if group is None:  # its window ended a moment ago: nothing is left to post into
             self.store.release(claim)
             return "duplicate"
-        return self._post(gkey, channel, group, _from_group(group, notice), diagnosis)
+        return self._post(gkey, channel, group, _from_group(group, notice), details)
 
     def _post(
-        self, gkey: str, channel: str, group: dict[str, Any], notice: Notice, diagnosis: Diagnosis
+        self,
+        gkey: str,
+        channel: str,
+        group: dict[str, Any],
+        notice: Notice,
+        details: Callable[[], Diagnosis],
     ) -> str:
         last = self.store.alert_get(gkey)  # a recurrence links to the last alert of the group
         if last and last.get("resolved") and last.get("ts"):
@@ -178,7 +163,7 @@ class Groups:
         self.store.group_update(gkey, {"ts": ts, "shown": notice.count})
         self._opened(gkey, channel, ts, notice)
         self.store.claim(_claim("flush", gkey, group), self.config.update_interval_seconds)
-        self.notifier.add_details(channel, ts, diagnosis)
+        self.notifier.add_details(channel, ts, details())
         SLACK_CALLS.labels("details").inc()
         self._mark(gkey, channel, notice)  # stops counted while we were posting show on the next flush
         return "posted"

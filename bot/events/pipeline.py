@@ -1,8 +1,9 @@
 """One ECS event through diagnosis, the subscribers' filters, grouping and history.
 
 The event path needs no AWS call: the event itself holds the stopped task (or the service action), and
-the pure engine diagnoses it in microseconds, so a deployment storm is absorbed at queue speed. Live
-enrichment (logs, target group health) stays one click away ("Diagnose now" re-runs the full diagnosis).
+its triage (the top finding) is done once per stop shape (`triage`), so a deployment storm is absorbed
+at queue speed; the full diagnosis is built only for a message posted. Live enrichment (logs, target group
+health) stays one click away ("Diagnose now" re-runs the full diagnosis).
 
 History is written last: for the poller a stored task means "done", so a task whose notification must be
 retried is not stored yet.
@@ -23,11 +24,12 @@ from bot.events.ingest import Event
 from bot.events.lifecycle import Lifecycle
 from bot.events.notifier import Notice, Notifier
 from bot.events.telemetry import EVENTS
+from bot.events.triage import Triage, triage
 from bot.logs import record as log_record
 from bot.store import Store, service_key
 from diagnosis.classify import is_stopped
 from diagnosis.engine import diagnose
-from diagnosis.models import Diagnosis, Finding, TaskFacts
+from diagnosis.models import TaskFacts
 
 log = logging.getLogger(__name__)
 # When one event yields several outcomes (several channels), the most telling one is reported.
@@ -49,7 +51,7 @@ class Counting:
 
     event: Event
     started: float
-    diagnosis: Diagnosis | None = None
+    triage: Triage | None = None
     outcomes: list[str] = field(default_factory=list)  # decided while preparing (ignored, filtered)
     stop: Stop | None = None  # what is counted in Redis, when any channel or the history wants it
     counted: CountedStop | None = None
@@ -125,19 +127,16 @@ class Pipeline:
 
     def _diagnose(self, counting: Counting) -> None:
         event = counting.event
-        diagnosis = counting.diagnosis = diagnose(event.observations)
-        top = diagnosis.top
+        top = counting.triage = triage(event.observations)
         task = next((t for t in event.observations.tasks if _final(t)), None)
         if top is None or (event.observations.tasks and task is None):
             counting.outcomes.append("ignored")  # not stopped yet, or an informational service action
             return
-        target = diagnosis.target
-        account, region = target.account or "", target.region or ""
-        cluster, service = target.cluster or "", target.service or ""
+        account, region, cluster, service = top.account, top.region, top.cluster, top.service
         if not service:
             counting.outcomes.append("ignored")  # a standalone task (run-task): nobody can subscribe to it
             return
-        notice = _notice(top, account, region, cluster, service, task, event, self.config)
+        notice = _notice(top, task, event, self.config)
         member = task.task_arn if task and task.task_arn else f"event:{event.id}"
         skey = service_key(account, region, cluster, service)
         channels = []
@@ -146,7 +145,7 @@ class Pipeline:
                 channels.append(str(sub["channel"]))
             else:
                 counting.outcomes.append("filtered")
-        record = self._record(task, top, diagnosis, event) if task is not None else None
+        record = _record(task, top, event) if task is not None else None
         history = (skey, record, self.config.retention_days, self.config.max_per_service) if record else None
         if channels or history:  # counted in the batch's round trip: dedupe, groups and (maybe) history
             counting.stop = Stop(channels, notice, member, history)
@@ -155,9 +154,10 @@ class Pipeline:
         if counting.error is not None:
             raise counting.error
         outcomes = list(counting.outcomes)
-        if counting.counted is not None and counting.diagnosis is not None:
-            stop = counting.counted.stop
-            outcomes += self.groups.outcomes(counting.counted, counting.diagnosis)
+        if counting.counted is not None:
+            stop, observations = counting.counted.stop, counting.event.observations
+            # the full diagnosis (evidence, commands) only for a message posted now
+            outcomes += self.groups.outcomes(counting.counted, lambda: diagnose(observations))
             if stop.history and not counting.counted.recorded:  # after a post: only now is it done
                 self.store.record_stop(*stop.history)
         return min(outcomes, key=_RANK.index) if outcomes else "unsubscribed"
@@ -178,24 +178,25 @@ class Pipeline:
             self._subscribers[skey] = (now + self.config.cache_seconds, subscribers)
         return subscribers
 
-    def _record(self, task: TaskFacts, top: Finding, diagnosis: Diagnosis, event: Event) -> dict[str, Any]:
-        return {
-            "taskArn": task.task_arn,
-            "category": top.category,
-            "failure": top.failure,
-            "title": top.title,
-            "reason": _reason(task),
-            "summary": diagnosis.summary,
-            "stoppedAt": task.stopped_at or event.time,
-            "stopCode": task.stop_code,
-            "taskDefinitionArn": task.task_definition_arn,
-            "containers": [
-                {"name": c.name, "exitCode": c.exit_code, "reason": c.reason} for c in task.containers[:10]
-            ],
-            "confidence": top.confidence,
-            "fingerprint": top.fingerprint,
-            "event_id": event.id,
-        }
+
+def _record(task: TaskFacts, top: Triage, event: Event) -> dict[str, Any]:
+    return {
+        "taskArn": task.task_arn,
+        "category": top.category,
+        "failure": top.failure,
+        "title": top.title,
+        "reason": _reason(task),
+        "summary": top.headline,
+        "stoppedAt": task.stopped_at or event.time,
+        "stopCode": task.stop_code,
+        "taskDefinitionArn": task.task_definition_arn,
+        "containers": [
+            {"name": c.name, "exitCode": c.exit_code, "reason": c.reason} for c in task.containers[:10]
+        ],
+        "confidence": top.confidence,
+        "fingerprint": top.fingerprint,
+        "event_id": event.id,
+    }
 
 
 def _final(task: TaskFacts) -> bool:
@@ -208,27 +209,18 @@ def _reason(task: TaskFacts) -> str:
     return "; ".join([task.stopped_reason, *failed] if task.stopped_reason else failed)[:500]
 
 
-def _notice(
-    top: Finding,
-    account: str,
-    region: str,
-    cluster: str,
-    service: str,
-    task: TaskFacts | None,
-    event: Event,
-    config: EventsConfig,
-) -> Notice:
+def _notice(top: Triage, task: TaskFacts | None, event: Event, config: EventsConfig) -> Notice:
     actions = event.observations.actions
     return Notice(
-        fingerprint=":".join((account, region, cluster, service, top.category)),
+        fingerprint=":".join((top.account, top.region, top.cluster, top.service, top.category)),
         category=top.category,
         failure=top.failure,
         title=top.title,
         summary=top.summary,
-        account=account,
-        region=region,
-        cluster=cluster,
-        service=service,
+        account=top.account,
+        region=top.region,
+        cluster=top.cluster,
+        service=top.service,
         window_minutes=config.window_minutes,
         latest_task=task.task_arn if task else "",
         latest_reason=_reason(task)

@@ -13,8 +13,12 @@ import pytest
 from bot.events.config import EventsConfig
 from bot.events.grouping import Retry
 from bot.events.ingest import parse_event
+from bot.events.notifier import Notice
 from bot.events.pipeline import Pipeline, wants
+from bot.events.triage import triage
 from bot.store import Store, service_key
+from diagnosis.engine import diagnose
+from diagnosis.models import Diagnosis
 from tests.bot.events.conftest import FAST, counter_of, top_level
 from tests.bot.events.shapes import (
     ACCOUNT,
@@ -315,3 +319,30 @@ def test_a_batch_of_stops_costs_one_redis_round_trip(
     time.sleep(FAST.update_interval_seconds + 0.1)
     assert pipeline.flush() == 2
     assert [counter_of(m) for m in top_level(slack, "C1")] == [11]
+
+
+class RecordingNotifier:
+    """Keeps what a post would show: the notice and the diagnosis its thread details."""
+
+    def __init__(self) -> None:
+        self.details: list[Diagnosis] = []
+
+    def open_group(self, channel: str, notice: Notice) -> str:
+        return "1700000000.000100"
+
+    def add_details(self, channel: str, ts: str, diagnosis: Diagnosis) -> None:
+        self.details.append(diagnosis)
+
+    def update_group(self, channel: str, ts: str, notice: Notice, added: int) -> None:
+        return None
+
+
+def test_a_posted_message_details_its_own_task_when_its_stop_shape_was_seen_before(store: Store) -> None:
+    subscribe(store)
+    seen_before, posted = (parse_event(event(task_detail(n))) for n in (5, 1))
+    triage(seen_before.observations)  # the stop shape was decided on another task
+    notifier = RecordingNotifier()
+    assert Pipeline(store, notifier, FAST).process(posted) == "posted"
+    (details,) = notifier.details
+    assert details.findings == diagnose(posted.observations).findings  # (its timing differs)
+    assert details.findings[0].tasks == [f"{1:032x}"]
