@@ -27,6 +27,9 @@ STS_NAME = re.compile(
 )  # what RoleSessionName and SourceIdentity may hold, 2 to 64 of them
 
 
+NO_REGION = "no AWS region: pass --region, or set AWS_REGION (or a region in your AWS profile)"
+
+
 class SessionError(Exception):
     """No usable AWS session; the message says what to configure."""
 

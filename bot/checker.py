@@ -3,6 +3,11 @@ definition cache (the same account roles, region defaults and clusters as a diag
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping, Sequence
+from typing import Any, Protocol, TypeVar
+
+import boto3
+
 from bot import metrics
 from bot.aws_session import regions_of
 from bot.diagnoser import Diagnoser
@@ -12,33 +17,56 @@ from diagnosis.prevent.live import check_service
 from diagnosis.prevent.model import CheckReport
 
 
-def run_check(diagnoser: Diagnoser, command: Inquiry) -> CheckReport:
-    """Raises TargetError / SessionError for what the user typed; AWS trouble becomes gaps."""
-    session = diagnoser.sessions(command.account, command.region)
-    report = check_service(
+class _Counted(Protocol):
+    @property
+    def api_calls(self) -> int: ...
+
+
+class _Report(Protocol):
+    @property
+    def stats(self) -> _Counted: ...
+
+
+Report = TypeVar("Report", bound=_Report, covariant=True)
+
+
+class ServiceCheck(Protocol[Report]):
+    """A live check of one service: `check_service` and `exec_check` take the same arguments."""
+
+    def __call__(
+        self,
+        session: boto3.Session,
+        target: str,
+        *,
+        cluster: str | None,
+        region: str | None,
+        default_clusters: list[str] | None,
+        cache: MutableMapping[str, dict[str, Any]] | None,
+        regions: Sequence[str],
+    ) -> Report: ...
+
+
+def run_on_service(diagnoser: Diagnoser, inquiry: Inquiry, check: ServiceCheck[Report]) -> Report:
+    """Raises TargetError / SessionError for what the user asked; AWS trouble becomes gaps."""
+    session = diagnoser.sessions(inquiry.account, inquiry.region)
+    report = check(
         session,
-        command.target,
-        cluster=command.cluster,
-        region=command.region,
+        inquiry.target,
+        cluster=inquiry.cluster,
+        region=inquiry.region,
         default_clusters=diagnoser.settings.clusters,
-        regions=[] if command.region else regions_of(diagnoser.settings, command.account),
         cache=diagnoser.cache,
+        regions=[] if inquiry.region else regions_of(diagnoser.settings, inquiry.account),
     )
     metrics.AWS_CALLS.inc(report.stats.api_calls)
     return report
 
 
-def run_exec_check(diagnoser: Diagnoser, command: Inquiry) -> ExecReport:
-    """`exec-check SERVICE` for a Slack command; raises TargetError / SessionError for what the user typed."""
-    session = diagnoser.sessions(command.account, command.region)
-    report = exec_check(
-        session,
-        command.target,
-        cluster=command.cluster,
-        region=command.region,
-        default_clusters=diagnoser.settings.clusters,
-        regions=[] if command.region else regions_of(diagnoser.settings, command.account),
-        cache=diagnoser.cache,
-    )
-    metrics.AWS_CALLS.inc(report.stats.api_calls)
-    return report
+def run_check(diagnoser: Diagnoser, inquiry: Inquiry) -> CheckReport:
+    """`check SERVICE`: what would stop the next deployment."""
+    return run_on_service(diagnoser, inquiry, check_service)
+
+
+def run_exec_check(diagnoser: Diagnoser, inquiry: Inquiry) -> ExecReport:
+    """`exec-check SERVICE`: ECS Exec's prerequisites."""
+    return run_on_service(diagnoser, inquiry, exec_check)

@@ -113,47 +113,30 @@ def diagnose(
 
     Exit status 0 when no failure was found, 1 when one was (for pipelines), 2 on unusable input.
     """
-    from botocore.exceptions import NoCredentialsError, NoRegionError
-
-    from bot.aws_session import SessionError, region_known, regions_of, session_for
+    from bot.aws_session import session_for
+    from bot.cli_aws import aws_errors
+    from bot.diagnoser import Diagnoser
+    from bot.inquiry import Asked
     from bot.terminal import Progress, print_diagnosis
-    from diagnosis.collect.target import TargetError
-    from diagnosis.live import diagnose_live, parse_since
 
     settings = _settings()
-    try:
-        window = parse_since(since or settings.since_default)
-        session = session_for(settings, account, region, profile)
-        if not region_known(target, region, session, regions_of(settings, account)):
-            fail("no AWS region: pass --region, or set AWS_REGION (or a region in your AWS profile)")
-        progress = Progress()
+    store = None
+    if settings.redis_url:  # a shared store holds history beyond ECS's hour
+        from bot.store import Store
+
+        store = Store.from_url(settings.redis_url)
+    diagnoser = Diagnoser(
+        settings,
+        sessions=lambda account, region: session_for(settings, account, region, profile),
+        store=store,
+        metered=False,
+    )
+    progress = Progress()
+    with aws_errors(ValueError):
         try:
-            result = diagnose_live(
-                session,
-                target,
-                cluster=cluster,
-                region=region,
-                since=window,
-                default_clusters=settings.clusters,
-                log_lines=settings.log_lines,
-                progress=progress,
-                regions=[] if region else regions_of(settings, account),
-            )
+            result = diagnoser.run(Asked(target, cluster, region, account, since), progress=progress)
         finally:
             progress.clear()
-        if settings.redis_url:  # a shared store holds history beyond ECS's hour
-            from bot.diagnoser import with_history
-            from bot.store import Store
-
-            result = with_history(result, Store.from_url(settings.redis_url), window)
-    except (ValueError, TargetError, SessionError) as exc:
-        fail(str(exc))
-    except NoRegionError:
-        fail("no AWS region: pass --region or set AWS_REGION")
-    except NoCredentialsError:
-        fail(
-            "no AWS credentials: set AWS_PROFILE, or the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables"
-        )
     print_diagnosis(result, output_format.value)
     stats = result.stats
     if not result.findings and not (stats.tasks_seen or stats.services_seen) and result.gaps:

@@ -1,4 +1,8 @@
-"""Runs a diagnosis for a command (Slack, buttons, the worker): the session, the cache, the metrics."""
+"""Runs a diagnosis for whoever asks (Slack commands, buttons and follow-ups, the terminal's `diagnose`):
+the session, the region, the window, the cache, stored history and, where the process serves, metrics.
+
+Its imports stay light (`ecs-why diagnose` loads no Redis nor Prometheus): the store, the metrics and the
+process pool are loaded by the processes that use them."""
 
 from __future__ import annotations
 
@@ -8,21 +12,22 @@ import time
 from collections import Counter
 from collections.abc import Callable, MutableMapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import boto3
-
-from bot import metrics
-from bot.aws_session import regions_of, session_for
-from bot.inquiry import Inquiry
-from bot.logs import record as log_record
-from bot.processes import RecyclingPool
+from bot.aws_session import NO_REGION, SessionError, region_known, regions_of, session_for
+from bot.inquiry import Asked, Inquiry
 from bot.settings import Settings
-from bot.store import Store, StoreUnavailable, service_key
 from diagnosis.live import diagnose_live, parse_since
 from diagnosis.models import Diagnosis, EvidenceItem, Gap
 
-SessionFactory = Callable[[str | None, str | None], boto3.Session]
+if TYPE_CHECKING:
+    import boto3
+
+    from bot.processes import RecyclingPool
+    from bot.store import Store
+
+SessionFactory = Callable[[str | None, str | None], "boto3.Session"]
+Progress = Callable[[int, list[str]], None]  # told as each round of AWS calls starts
 # A diagnosis process is replaced after this many diagnoses: what boto3, botocore and the allocator keep
 # from one diagnosis to the next cannot add up (serve and its workers stay under 300 MB; bench/ack_latency).
 DIAGNOSES_PER_PROCESS = 50
@@ -30,7 +35,8 @@ DIAGNOSES_PER_PROCESS = 50
 
 class Diagnoser:
     """Runs diagnoses; with `workers`, in child processes, so that CPU-heavy diagnoses never hold the GIL
-    that the Slack acknowledgements of the serving process need (acks stay fast under load)."""
+    that the Slack acknowledgements of the serving process need (acks stay fast under load). `metered`:
+    each diagnosis is counted in the process's metrics and logged (the serving processes; not a terminal)."""
 
     def __init__(
         self,
@@ -39,50 +45,74 @@ class Diagnoser:
         sessions: SessionFactory | None = None,
         store: Store | None = None,
         workers: int = 0,
+        metered: bool = True,
     ) -> None:
         self.settings = settings
         self.cache = cache
         self.store = store
+        self.metered = metered
         self.sessions = sessions or (lambda account, region: session_for(settings, account, region))
-        self.pool = (
-            RecyclingPool(
+        self.pool: RecyclingPool | None = None
+        if workers:
+            from bot.processes import RecyclingPool
+
+            self.pool = RecyclingPool(
                 workers, DIAGNOSES_PER_PROCESS, initializer=_start_child, initargs=(settings, os.getpid())
             )
-            if workers
-            else None
-        )
 
     def close(self) -> None:
         """End the diagnosis processes cleanly (no leaked semaphores); a running diagnosis is awaited."""
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
-    def run(self, command: Inquiry, log_lines: int | None = None) -> Diagnosis:
-        """Raises ValueError / TargetError / SessionError for what the user typed; AWS trouble becomes gaps."""
-        since = parse_since(command.since or self.settings.since_default)
+    def run(
+        self, inquiry: Inquiry, log_lines: int | None = None, progress: Progress | None = None
+    ) -> Diagnosis:
+        """Raises ValueError / TargetError / SessionError for what the user asked; AWS trouble becomes gaps.
+        `progress` is told each round (in this process only: a pooled diagnoser refuses it)."""
+        if progress is not None and self.pool is not None:
+            raise ValueError("progress is reported only by a diagnoser without worker processes")
+        since = parse_since(inquiry.since or self.settings.since_default)
         started = time.perf_counter()
-        with metrics.DIAGNOSIS_SECONDS.time():
+        try:
             if self.pool is not None:
-                result = self.pool.submit(_run_in_child, command, log_lines).result()
+                plain = Asked(inquiry.target, inquiry.cluster, inquiry.region, inquiry.account, inquiry.since)
+                result = self.pool.submit(_run_in_child, plain, log_lines).result()  # not a Slack Command
             else:
-                result = self.diagnose(command, log_lines, since)
+                result = self.diagnose(inquiry, log_lines, since, progress)
+        finally:
+            if self.metered:
+                from bot import metrics
+
+                metrics.DIAGNOSIS_SECONDS.observe(time.perf_counter() - started)
         if self.store is not None:
             result = with_history(result, self.store, since)
-        observe(result, (time.perf_counter() - started) * 1000)
+        if self.metered:
+            observe(result, (time.perf_counter() - started) * 1000)
         return result
 
-    def diagnose(self, command: Inquiry, log_lines: int | None, since: timedelta) -> Diagnosis:
-        session = self.sessions(command.account, command.region)
+    def diagnose(
+        self,
+        inquiry: Inquiry,
+        log_lines: int | None,
+        since: timedelta,
+        progress: Progress | None = None,
+    ) -> Diagnosis:
+        session = self.sessions(inquiry.account, inquiry.region)
+        regions = [] if inquiry.region else regions_of(self.settings, inquiry.account)
+        if not region_known(inquiry.target, inquiry.region, session, regions):
+            raise SessionError(NO_REGION)  # else the AWS client would fail on its first call
         return diagnose_live(
             session,
-            command.target,
-            cluster=command.cluster,
-            region=command.region,
-            regions=[] if command.region else regions_of(self.settings, command.account),
+            inquiry.target,
+            cluster=inquiry.cluster,
+            region=inquiry.region,
+            regions=regions,
             since=since,
             default_clusters=self.settings.clusters,
             cache=self.cache,
             log_lines=log_lines or self.settings.log_lines,
+            progress=progress,
         )
 
 
@@ -94,7 +124,11 @@ def _start_child(settings: Settings, parent: int) -> None:
     It ends itself when the serving process is gone, however that process ended."""
     global _CHILD
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True, name="parent-watch").start()
-    cache = Store.from_url(settings.redis_url).optional_task_definitions() if settings.redis_url else None
+    cache = None
+    if settings.redis_url:
+        from bot.store import Store
+
+        cache = Store.from_url(settings.redis_url).optional_task_definitions()
     _CHILD = Diagnoser(settings, cache=cache)
 
 
@@ -104,9 +138,9 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(0)
 
 
-def _run_in_child(command: Inquiry, log_lines: int | None) -> Diagnosis:
+def _run_in_child(inquiry: Asked, log_lines: int | None) -> Diagnosis:
     assert _CHILD is not None
-    return _CHILD.diagnose(command, log_lines, parse_since(command.since or _CHILD.settings.since_default))
+    return _CHILD.diagnose(inquiry, log_lines, parse_since(inquiry.since or _CHILD.settings.since_default))
 
 
 def outcome(diagnosis: Diagnosis) -> str:
@@ -121,6 +155,9 @@ def outcome(diagnosis: Diagnosis) -> str:
 
 def observe(diagnosis: Diagnosis, ms: float) -> None:
     """A finished diagnosis's metrics and its log line (the AWS calls that failed, by action and code)."""
+    from bot import metrics
+    from bot.logs import record as log_record
+
     top = diagnosis.findings[0] if diagnosis.findings else None
     result = outcome(diagnosis)
     metrics.AWS_CALLS.inc(diagnosis.stats.api_calls)
@@ -143,6 +180,8 @@ def observe(diagnosis: Diagnosis, ms: float) -> None:
 
 def with_history(diagnosis: Diagnosis, store: Store, since: timedelta) -> Diagnosis:
     """Adds what stored history says beyond ECS's hour: "oom 14 times in the last 24h" on each finding."""
+    from bot.store import StoreUnavailable, service_key
+
     target = diagnosis.target
     if not (target.cluster and target.service):
         return diagnosis
