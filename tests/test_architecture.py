@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -123,6 +124,112 @@ def test_the_checker_sees_a_violation(tmp_path: Path) -> None:
     found = imports_of(rule)
     assert any(under(i, "boto3") for i in found) and any(under(i, "bot") for i in found)
     assert len(modules("diagnosis/rules")) >= 6
+
+
+# Slack's own markup, as a string of the bot would carry it to Slack: mentions and special mentions,
+# `<url|label>` links, emoji (as characters or :shortcodes:), *bold* mrkdwn. An ARN's `:aws:`, a glob's
+# `*/*` and plain sentences ("recovered at 14:02 UTC") are not Slack text.
+SLACK_MARKUP = re.compile(
+    r"<[@#][^>\s]*>|<!(?:subteam\^|here|channel|everyone|date)|<https?://[^>|\s]*\|[^>]*>"
+    r"|(?<![\w:]):[a-z][a-z0-9_+-]*:(?![\w:])|(?<![\w*/])\*[A-Za-z][^*\n]*\*(?![\w*/])"
+    r"|[\u2139\u2600-\u27bf\U0001f300-\U0001faff]"
+)
+BLOCK_KIT_TYPES = {
+    "actions", "button", "context", "divider", "header", "image", "input", "modal", "mrkdwn", "overflow",
+    "plain_text", "rich_text", "section", "static_select",
+}  # fmt: skip
+
+
+def slack_text_in(path: Path) -> list[str]:
+    """Where a module writes Slack text or Block Kit: markup in a string (docstrings, which may describe
+    Slack, aside), a `{"type": "section"}`-like block, a `blocks` key or `blocks=` argument, an import of
+    slack_sdk (its models, webhooks and Web API post to Slack; Bolt's runtime is allowed)."""
+    tree = ast.parse(path.read_text())
+    documented = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    in_fstrings = {id(v) for n in ast.walk(tree) if isinstance(n, ast.JoinedStr) for v in n.values}
+    found = [
+        f"line {n.lineno}: imports {i}" for n in ast.walk(tree) for i in _imported(n) if under(i, "slack_sdk")
+    ]
+    for node in ast.walk(tree):
+        text = None
+        if isinstance(node, ast.JoinedStr):  # f"<@{user}>": the parts around each value, as one text
+            text = "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if id(node) not in documented and id(node) not in in_fstrings:
+                text = node.value
+        elif isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values, strict=True):
+                name = key.value if isinstance(key, ast.Constant) else None
+                kind = value.value if isinstance(value, ast.Constant) else None
+                if name == "blocks" or (name == "type" and kind in BLOCK_KIT_TYPES):
+                    found.append(f"line {node.lineno}: Block Kit {name}={kind or '…'}")
+        elif isinstance(node, ast.keyword) and node.arg == "blocks":
+            found.append(f"line {node.value.lineno}: blocks=")
+        if text is not None and (markup := SLACK_MARKUP.search(text)):
+            found.append(f"line {node.lineno}: Slack markup {markup.group(0)!r}")
+    return found
+
+
+def _imported(node: ast.AST) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+        return [node.module]
+    return []
+
+
+# Not yet moved to handlers (this list only shrinks): Slack mentions built from operator and approver IDs.
+SLACK_TEXT_NOT_YET_MOVED = {"bot.authz"}
+
+
+@pytest.mark.parametrize(("module", "path"), modules("bot"), ids=lambda v: str(v))
+def test_handlers_own_every_slack_string(module: str, path: Path) -> None:
+    """bot holds the runtime services; what Slack shows (texts, mrkdwn, blocks) and the posting of it
+    are the handlers'. The composition root alone builds the Slack client."""
+    found = [f for f in slack_text_in(path) if not (module in COMPOSITION_ROOTS and "imports slack_sdk" in f)]
+    if module in SLACK_TEXT_NOT_YET_MOVED:
+        assert found, f"{module} holds no Slack text any more: take it off SLACK_TEXT_NOT_YET_MOVED"
+        return
+    assert not found, f"{module} writes Slack text (move it to handlers/, pass codes or data): {found}"
+
+
+def test_the_slack_text_checker_sees_a_violation(tmp_path: Path) -> None:
+    """Each kind of Slack text is caught; plain sentences, ARNs, globs and docstrings about Slack are not."""
+    cases = {
+        'TEXT = "⚠️ I gave up"': "Slack markup",
+        'def who(u):\n    return f"<@{u}> may"': "Slack markup '<@{}>'",
+        'GROUP = "<!subteam^S1>"': "Slack markup",
+        'HELP = "*Ask me* here"': "Slack markup '*Ask me*'",
+        'LINK = "<https://x.example|the console>"': "Slack markup",
+        'SAY = "done :white_check_mark:"': "Slack markup",
+        'BLOCK = {"type": "section", "text": {}}': "Block Kit type=section",
+        'MESSAGE = {"blocks": []}': "Block Kit blocks",
+        "post(channel, blocks=[])": "blocks=",
+        "from slack_sdk.models.blocks import SectionBlock": "imports slack_sdk.models.blocks",
+        "import slack_sdk.webhook": "imports slack_sdk.webhook",
+    }
+    for source, expected in cases.items():
+        (tmp_path / "bad.py").write_text(source + "\n")
+        found = slack_text_in(tmp_path / "bad.py")
+        assert any(expected in f for f in found), (source, found)
+    (tmp_path / "fine.py").write_text(
+        '"""Posts *bold* `<@U1>` mentions ⚠️ to Slack (a docstring may say so)."""\n'
+        'ARN = "arn:aws:ecs:eu-west-1:123456789012:service/prod/web"\n'
+        'KEY = f"alert:*:{region}:*|*"\n'
+        'DONE = f"recovered at {clock} after {count} failures"\n'
+        'KIND = {"type": "FARGATE"}\n'
+        "from slack_bolt import App\n"
+    )
+    assert slack_text_in(tmp_path / "fine.py") == []
+    assert slack_text_in(ROOT / "handlers" / "render" / "diagnosis.py"), "the handlers' renderer is Slack text"
+    assert len(modules("bot")) >= 40
 
 
 def imported_test_modules(path: Path, root: Path = ROOT) -> set[str]:
