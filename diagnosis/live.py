@@ -16,18 +16,17 @@ from typing import Any
 
 import boto3
 
-from diagnosis.checks import run_checks
+from diagnosis.checks import checks_for, run_checks
 from diagnosis.checks.naming import names_read
 from diagnosis.collect.core import collect_core
 from diagnosis.collect.target import TargetSpec, find, parse_target
 from diagnosis.collect.wave import collect_wave
 from diagnosis.engine import diagnose
-from diagnosis.models import Diagnosis, Observations, ServiceEvent, Target
+from diagnosis.models import Diagnosis, Finding, Observations, ServiceEvent, Target
 
 SINCE = re.compile(r"^(\d+)\s*([mhdw])$")
 UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 MAX_CANDIDATES = 2
-LIFECYCLE_CHECKED = ("user_stopped", "spot_interruption")  # normal stops whose checks say who or why
 
 
 MAX_SINCE = timedelta(days=366)
@@ -45,6 +44,16 @@ def parse_since(text: str) -> timedelta:
     if span > MAX_SINCE:
         raise ValueError(f"--since {text!r}: at most a year back (366d or 52w)")
     return span
+
+
+def checked_causes(findings: Sequence[Finding]) -> list[str]:
+    """The causes whose live checks run: the first failures, and a normal stop at the top when checks are
+    declared for it (who stopped the task, the Spot capacity), so every check a finding lists is run."""
+    causes = [f.category for f in findings if f.failure][:MAX_CANDIDATES]
+    top = findings[0] if findings else None
+    if top is not None and not top.failure and checks_for(top.category):
+        causes.append(top.category)
+    return causes
 
 
 def diagnose_live(
@@ -69,9 +78,7 @@ def diagnose_live(
         observations = _recent(core.observations, since)
         output_target = _target(spec, aws.region, observations)
         preliminary = diagnose(observations, output_target)
-        candidates = [f.category for f in preliminary.findings if f.failure][:MAX_CANDIDATES]
-        if preliminary.findings and preliminary.findings[0].category in LIFECYCLE_CHECKED:
-            candidates.append(preliminary.findings[0].category)
+        candidates = checked_causes(preliminary.findings)
         explained = {f.category: f.tasks for f in preliminary.findings}
         evidence = collect_wave(aws, core, candidates, log_lines, cache, explained)
         results = run_checks(evidence, candidates)

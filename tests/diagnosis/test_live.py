@@ -10,7 +10,8 @@ import pytest
 
 from diagnosis.actions import GraceParams
 from diagnosis.collect.target import AmbiguousTarget, TargetError
-from diagnosis.live import diagnose_live, parse_since
+from diagnosis.live import checked_causes, diagnose_live, parse_since
+from tests.builders.diagnoses import SOURCES, build
 from tests.builders.moto_scenarios import elb_service, seed_oom
 from tests.builders.moto_world import World, moto_session
 
@@ -175,3 +176,19 @@ def test_parse_since_refuses_more_than_a_year_with_a_clear_error(text: str) -> N
     with pytest.raises(ValueError, match="at most a year"):
         parse_since(text)
     assert parse_since("366d") == timedelta(days=366) and parse_since("52w") == timedelta(weeks=52)
+
+
+@pytest.mark.parametrize("category", sorted(SOURCES))
+def test_every_check_the_answer_lists_is_run_live(category: str) -> None:
+    """A normal stop at the top has its checks run when some are declared for it (who stopped the task,
+    the Spot capacity), from the registry, not from a list of categories kept here."""
+    findings = build(category).findings
+    top = findings[0]
+    if top.checks:
+        assert top.category in checked_causes(findings), (top.category, [c.name for c in top.checks])
+
+
+def test_a_normal_stop_with_no_check_adds_no_candidate() -> None:
+    findings = build("graceful_sigterm").findings
+    assert not findings[0].failure and not findings[0].checks
+    assert findings[0].category not in checked_causes(findings)
