@@ -6,13 +6,14 @@ from diagnosis.prevent.model import CheckReport, RuleResult
 from diagnosis.report import Style, plain
 
 
-def summary(report: CheckReport) -> str:
+def summary(report: CheckReport, label: str = "") -> str:
+    """`ecs-why check [LABEL]: 1 error, 0 warnings in 1 task definition` (Slack names what was checked)."""
     count = len(report.subjects)
     checked = f"{count} task definition{'s' if count != 1 else ''}"
     errors, warnings = len(report.errors), len(report.warnings)
     head = f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
     extra = f" ({report.ignored} ignored)" if report.ignored else ""
-    return f"ecs-why check: {head} in {checked}{extra}"
+    return f"ecs-why check{' ' + label if label else ''}: {head} in {checked}{extra}"
 
 
 def to_text(report: CheckReport, style: Style = plain) -> str:

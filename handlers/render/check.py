@@ -49,7 +49,7 @@ def headline(report: CheckReport, command: str, fixes: list[tuple[Action, str]])
                 elements=[MarkdownTextObject(text="Warnings and what I could not check are in the thread 🧵")]
             )
         )
-    text = summary(report).replace("ecs-why check:", f"ecs-why check {label}:")
+    text = summary(report, label)
     return Message(text=cut(text, 3000), blocks=_blocks(body))
 
 
