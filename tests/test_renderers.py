@@ -171,6 +171,29 @@ def test_no_renderer_holds_a_category_list() -> None:
     )
 
 
+# The demo's scenarios are examples of causes, so they name them; `other` is the fallback of a stored
+# record without a category (and a common word).
+SERVICE_MODULES = [
+    path
+    for package in ("bot", "handlers")
+    for path in sorted((ROOT / package).rglob("*.py"))
+    if "demo" not in path.relative_to(ROOT).parts
+]
+
+
+def test_no_bot_or_handler_module_holds_a_category_list() -> None:
+    """Which causes a listener, a filter or the worker treats apart is a flag of the cause or a field of
+    the finding, read from diagnosis/, not a list of IDs kept next to the code that uses it."""
+    assert len(SERVICE_MODULES) > 20
+    named = [
+        f"{path.relative_to(ROOT)}:{line}: {value!r}"
+        for path in SERVICE_MODULES
+        for line, value in _strings(path)
+        if value in CATALOG and value != "other"
+    ]
+    assert not named, "category IDs outside diagnosis/:\n" + "\n".join(named)
+
+
 def test_no_renderer_reads_a_convention_off_a_fact() -> None:
     """`fact.startswith("log: ")` was such a convention: the evidence's `kind` says it now."""
     found = []
