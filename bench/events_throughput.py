@@ -40,7 +40,7 @@ from bot.events.pipeline import Pipeline  # noqa: E402
 from bot.events.worker import Worker  # noqa: E402
 from bot.store import Store  # noqa: E402
 from diagnosis.models import Diagnosis  # noqa: E402
-from handlers.notify import SlackNotifier  # noqa: E402
+from handlers.notifier import SlackNotifier  # noqa: E402
 from tests.bot.events.shapes import event, target, task_detail  # noqa: E402
 from tests.conftest import start_redis_server  # noqa: E402
 from tests.fakes.slack_api import FakeSlackApi  # noqa: E402

@@ -45,7 +45,7 @@ from bot.settings import ConfigError, Settings
 from bot.slack_guard import MAX_BODY, TOO_LARGE, Refusal, RefusalLog, check_payload, check_signature
 from bot.store import Store, StoreUnavailable
 from handlers import register_all
-from handlers.notify import SlackNotifier
+from handlers.notifier import SlackNotifier
 from handlers.unanswered import tell_unanswered
 
 log = logging.getLogger(__name__)

@@ -43,11 +43,13 @@ def _where(body: dict[str, Any]) -> tuple[str, str, str | None]:
     return channel, body["user"]["id"], thread_ts
 
 
-def register(app: App, services: Services) -> None:
-    def ack_click(ack: Ack) -> None:
-        metrics.REQUESTS.labels("action").inc()
-        ack()
+def ack_click(ack: Ack) -> None:
+    """The ack of every button: at once, counted; the work is in a lazy listener."""
+    metrics.REQUESTS.labels("action").inc()
+    ack()
 
+
+def register(app: App, services: Services) -> None:
     def rerun(body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
         channel, user, thread_ts = _where(body)
         value = action.get("value") or (action.get("selected_option") or {}).get("value", "")

@@ -4,5 +4,5 @@ notifications for subscribed channels, and stored history.
 `ingest` reads a message, `triage` decides what a stop means (once per stop shape), `pipeline`
 processes one event, `grouping` keeps one message per cause, `worker` consumes the queue, `poller` replaces
 it where no queue exists, `runner` runs either. Slack is reached only through the `notifier.Notifier`
-protocol (implemented in handlers/notify.py), so this package stays free of Slack code.
+protocol (implemented in handlers/notifier.py), so this package stays free of Slack code.
 """

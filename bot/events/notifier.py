@@ -1,7 +1,7 @@
 """What the event pipeline needs from a chat platform, and nothing more.
 
 The pipeline lives in `bot` and must not import Slack code (handlers import bot, never the reverse), so it
-talks to this protocol; `handlers/notify.py` implements it with Block Kit. A test can implement it with
+talks to this protocol; `handlers/notifier.py` implements it with Block Kit. A test can implement it with
 a list.
 """
 

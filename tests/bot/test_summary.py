@@ -21,7 +21,7 @@ from bot.inquiry import Asked, Inquiry
 from bot.settings import Settings
 from bot.store import Store
 from bot.summary import Scope, build_summary, summary_scope
-from handlers.notify import SlackNotifier
+from handlers.notifier import SlackNotifier
 from tests.bot.events.conftest import FAST
 from tests.bot.events.shapes import REGION, ago, event, fingerprint, target, task_detail
 from tests.fakes.slack_api import FakeSlackApi

@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from bot.events.config import EventsConfig
 from bot.events.pipeline import Pipeline
 from bot.store import Store
-from handlers.notify import SlackNotifier
+from handlers.notifier import SlackNotifier
 from tests.bot.events.shapes import REGION
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_api import slack_api as slack_api

@@ -12,7 +12,7 @@ from bot.events.daily import DailySummary
 from bot.events.ingest import parse_event
 from bot.events.pipeline import Pipeline
 from bot.store import Store
-from handlers.notify import SlackNotifier
+from handlers.notifier import SlackNotifier
 from tests.bot.events.conftest import FAST, top_level
 from tests.bot.events.shapes import REGION, event, target, task_detail
 from tests.fakes.slack_api import FakeSlackApi

@@ -16,7 +16,7 @@ from bot.events.notifier import Notice
 from bot.events.pipeline import Pipeline
 from bot.metrics import REGISTRY
 from bot.store import Store
-from handlers.notify import SlackNotifier
+from handlers.notifier import SlackNotifier
 from tests.bot.events.conftest import FAST, top_level
 from tests.bot.events.shapes import event, fingerprint, target, task_detail
 from tests.fakes.slack_api import FakeSlackApi
