@@ -9,11 +9,12 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from diagnosis.classify import Sighting, is_stopped, sightings
-from diagnosis.findings import build_finding
+from diagnosis.findings import build_finding, confidence_of, tasks_of
+from diagnosis.knowledge import info
 from diagnosis.models import Diagnosis, Finding, Gap, Observations, Stats, Target, Timeline
 from diagnosis.prevent.catch import with_prevention
 from diagnosis.rules.base import Match
@@ -34,15 +35,8 @@ def diagnose(
     started = time.perf_counter()
     target = target or infer_target(obs)
     stopped_total = sum(1 for t in obs.tasks if is_stopped(t))
-    groups: dict[str, list[Sighting]] = defaultdict(list)
-    secondary: set[str] = set()
     moved = {r.category: r for r in checks if r.recategorize}
-    for sighting in sightings(obs):
-        if sighting.match.category in moved:
-            sighting = recategorized(sighting, moved[sighting.match.category])
-        groups[sighting.match.category].append(sighting)
-        if sighting.match.secondary:
-            secondary.add(sighting.match.category)
+    groups = grouped(obs, moved)
     context = {
         "account": target.account or "",
         "region": target.region or "",
@@ -61,7 +55,7 @@ def diagnose(
         )
         for category, group in groups.items()
     ]
-    primary = {c for c, g in groups.items() if any(not s.match.secondary for s in g)}
+    primary = primary_causes(groups)
     findings.sort(key=lambda f: _rank(f, f.category in primary))
     findings = [with_prevention(f) for f in findings]  # the `ecs-why check` rule that would have caught it
     gap_list = list(gaps)
@@ -85,6 +79,54 @@ def diagnose(
         ),
         timeline=timeline(obs, findings, target),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Cause:
+    """A cause as the classification alone ranks it, before any live check: what a live diagnosis reads
+    evidence and runs checks for. In the order, and with the fields, of the findings `diagnose` would give
+    the same observations without checks."""
+
+    category: str
+    failure: bool
+    task_count: int
+    confidence: float
+    tasks: list[str]  # the IDs of the tasks it explains
+
+
+def ranked_causes(obs: Observations) -> list[Cause]:
+    """The causes the observations point at, ranked as `diagnose` ranks its findings (no finding is built:
+    no wording, names, commands or evidence)."""
+    groups = grouped(obs)
+    primary = primary_causes(groups)
+    causes = [
+        Cause(
+            category=category,
+            failure=info(category).failure,
+            task_count=sum(1 for s in group if s.task is not None),
+            confidence=confidence_of(group),
+            tasks=tasks_of(group),
+        )
+        for category, group in groups.items()
+    ]
+    causes.sort(key=lambda c: _rank(c, c.category in primary))
+    return causes
+
+
+def grouped(obs: Observations, moved: Mapping[str, CheckResult] | None = None) -> dict[str, list[Sighting]]:
+    """The sightings by cause, in the order they were read; those of a cause a live check `moved` go to the
+    cause it showed instead."""
+    groups: dict[str, list[Sighting]] = defaultdict(list)
+    for sighting in sightings(obs):
+        if moved and sighting.match.category in moved:
+            sighting = recategorized(sighting, moved[sighting.match.category])
+        groups[sighting.match.category].append(sighting)
+    return groups
+
+
+def primary_causes(groups: Mapping[str, Sequence[Sighting]]) -> set[str]:
+    """The causes some sighting names as its primary cause, not only as a side observation."""
+    return {c for c, g in groups.items() if any(not s.match.secondary for s in g)}
 
 
 def timeline(obs: Observations, findings: Sequence[Finding], target: Target) -> Timeline:
@@ -122,7 +164,7 @@ def recategorized(sighting: Sighting, result: CheckResult) -> Sighting:
     return replace(sighting, match=new)
 
 
-def _rank(finding: Finding, is_primary: bool) -> tuple[int, int, int, float]:
+def _rank(finding: Finding | Cause, is_primary: bool) -> tuple[int, int, int, float]:
     """Primary causes before side observations, failures before normal lifecycle stops, then the causes
     that explain more tasks, then the surer ones."""
     return (0 if is_primary else 1, 0 if finding.failure else 1, -finding.task_count, -finding.confidence)

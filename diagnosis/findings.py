@@ -44,23 +44,19 @@ def build_finding(
     for result in results:
         names.update({k: v for k, v in result.names.items() if v})
     derive(names)
-    tasks = sorted({s.task.task_id for s in group if s.task is not None and s.task.task_id})
     task_count = sum(1 for s in group if s.task is not None)
     event_count = sum(s.count for s in group if s.task is None)
     best = max(group, key=lambda s: s.match.confidence)
-    confidence = _confidence(best.match.confidence, results)
-    if all(s.stale for s in group):
-        confidence *= 0.6
     alternatives = sorted({a for s in group for a in s.match.alternatives if a != category})
     return Finding(
         category=category,
         family=knowledge.family,
         failure=knowledge.failure,
-        confidence=round(min(confidence, 0.99), 2),
+        confidence=confidence_of(group, results),
         title=fill(knowledge.title, names, drop_empty=True),
         summary=_summary(best, task_count, event_count, stopped_total, group, alternatives, results),
         why=knowledge.why,
-        tasks=tasks,
+        tasks=tasks_of(group),
         task_count=task_count,
         evidence=[*_live_evidence(results), *_evidence(group)][: MAX_EVIDENCE + 4],
         remediations=remediations(knowledge, names, context),
@@ -69,6 +65,20 @@ def build_finding(
         alternatives=alternatives,
         fingerprint=fingerprint(context, names, category),
     )
+
+
+def tasks_of(group: Sequence[Sighting]) -> list[str]:
+    """The IDs of the tasks a cause explains."""
+    return sorted({s.task.task_id for s in group if s.task is not None and s.task.task_id})
+
+
+def confidence_of(group: Sequence[Sighting], results: Sequence[CheckResult] = ()) -> float:
+    """How sure a cause is: its surest sighting, moved by the live checks' outcomes, lowered when every
+    sighting is older than the service's latest steady state."""
+    confidence = _confidence(max(s.match.confidence for s in group), results)
+    if all(s.stale for s in group):
+        confidence *= 0.6
+    return round(min(confidence, 0.99), 2)
 
 
 def fingerprint(context: Mapping[str, str], names: Mapping[str, str], category: str) -> str:

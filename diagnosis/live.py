@@ -1,8 +1,8 @@
 """Live diagnosis: find the target, read it in rounds, classify, fetch what the candidates need, check, rank.
 
-Round 1 (service, task lists) → round 2 (tasks, task definitions) → classify → rounds 3–4 (the evidence
-the candidate causes need) → checks → the final diagnosis. AWS failures become gaps, never exceptions;
-only an unusable target raises (`TargetError`).
+Round 1 (service, task lists) → round 2 (tasks, task definitions) → classify (the causes ranked, no
+finding built yet) → rounds 3–4 (the evidence the candidate causes need) → checks → the diagnosis, built
+once. AWS failures become gaps, never exceptions; only an unusable target raises (`TargetError`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from diagnosis.checks.naming import names_read
 from diagnosis.collect.core import collect_core
 from diagnosis.collect.target import TargetSpec, find, parse_target
 from diagnosis.collect.wave import collect_wave
-from diagnosis.engine import diagnose
+from diagnosis.engine import Cause, diagnose, ranked_causes
 from diagnosis.models import Diagnosis, Finding, Observations, ServiceEvent, Target
 
 SINCE = re.compile(r"^(\d+)\s*([mhdw])$")
@@ -46,11 +46,11 @@ def parse_since(text: str) -> timedelta:
     return span
 
 
-def checked_causes(findings: Sequence[Finding]) -> list[str]:
+def checked_causes(ranked: Sequence[Cause | Finding]) -> list[str]:
     """The causes whose live checks run: the first failures, and a normal stop at the top when checks are
     declared for it (who stopped the task, the Spot capacity), so every check a finding lists is run."""
-    causes = [f.category for f in findings if f.failure][:MAX_CANDIDATES]
-    top = findings[0] if findings else None
+    causes = [f.category for f in ranked if f.failure][:MAX_CANDIDATES]
+    top = ranked[0] if ranked else None
     if top is not None and not top.failure and checks_for(top.category):
         causes.append(top.category)
     return causes
@@ -77,9 +77,9 @@ def diagnose_live(
         core = collect_core(aws, spec, cache)
         observations = _recent(core.observations, since)
         output_target = _target(spec, aws.region, observations)
-        preliminary = diagnose(observations, output_target)
-        candidates = checked_causes(preliminary.findings)
-        explained = {f.category: f.tasks for f in preliminary.findings}
+        causes = ranked_causes(observations)
+        candidates = checked_causes(causes)
+        explained = {c.category: c.tasks for c in causes}
         evidence = collect_wave(aws, core, candidates, log_lines, cache, explained)
         results = run_checks(evidence, candidates)
         stats = {
@@ -88,7 +88,7 @@ def diagnose_live(
             "elapsed_ms": (time.perf_counter() - started) * 1000,
         }
         return diagnose(
-            _recent(core.observations, since),
+            observations,
             output_target,
             gaps=_unique([*aws.gaps, *evidence.gaps]),
             stats=stats,

@@ -1,0 +1,62 @@
+"""The classification's ranked causes (what a live diagnosis picks its checks from) are the findings the
+engine would rank, without building one: same causes, order, failure flag, task counts and confidence."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from diagnosis.engine import diagnose, ranked_causes
+from diagnosis.models import Observations
+from diagnosis.parse import parse_document
+from tests.builders.diagnoses import DATA
+from tests.builders.documents import as_document
+
+
+def rows(name: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (DATA / name).read_text().splitlines() if line.strip()]
+
+
+CORPUS = [row["input"] for row in rows("corpus_cases.jsonl")]
+WORDINGS = [as_document(row) for row in (*rows("wordings.jsonl"), *rows("wordings_more.jsonl"))]
+TASKS = [doc for doc in [*CORPUS, *WORDINGS] if isinstance(doc, dict) and "taskArn" in doc]
+
+
+def as_ranked(obs: Observations) -> list[tuple[str, bool, int, float, list[str]]]:
+    return [(c.category, c.failure, c.task_count, c.confidence, c.tasks) for c in ranked_causes(obs)]
+
+
+def as_found(obs: Observations) -> list[tuple[str, bool, int, float, list[str]]]:
+    return [(f.category, f.failure, f.task_count, f.confidence, f.tasks) for f in diagnose(obs).findings]
+
+
+@pytest.mark.parametrize("document", [*CORPUS, *WORDINGS], ids=lambda d: str(hash(json.dumps(d)) % 10**6))
+def test_one_document_ranks_its_causes_as_its_findings(document: Any) -> None:
+    obs = parse_document(document)
+    assert as_ranked(obs) == as_found(obs)
+
+
+@pytest.mark.parametrize("size", [2, 3, 5, 8])
+def test_many_tasks_of_mixed_causes_rank_as_their_findings(size: int) -> None:
+    """Several tasks at once, where the order is decided by counts, secondary causes and confidence."""
+    assert len(TASKS) > 40
+    for start in range(0, len(TASKS), size):
+        group = TASKS[start : start + size]
+        batch = [{**task, "taskArn": f"{task['taskArn'][:-6]}{i:06d}"} for i, task in enumerate(group * 2)]
+        obs = parse_document({"tasks": batch[: size + start % size]})
+        assert as_ranked(obs) == as_found(obs), [t.get("stoppedReason") for t in group]
+
+
+SERVICES = [obs for obs in map(parse_document, [*CORPUS, *WORDINGS]) if obs.services and not obs.tasks]
+
+
+def test_a_service_and_its_stopped_tasks_rank_as_their_findings() -> None:
+    """What a live diagnosis classifies: a service (events, deployments, side observations) and tasks."""
+    assert len(SERVICES) > 10
+    for index, service in enumerate(SERVICES):
+        tasks = parse_document({"tasks": TASKS[index % len(TASKS) :][:3]}).tasks
+        obs = replace(service, tasks=tasks)
+        assert as_ranked(obs) == as_found(obs)
