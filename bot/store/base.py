@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from enum import Enum
+from json.encoder import encode_basestring_ascii
 from typing import Any, ParamSpec, TypeVar
 
 from redis import Redis
@@ -63,6 +64,11 @@ def _default(value: object) -> object:
 def dumps(value: object) -> str:
     """JSON for a stored value (datetimes as ISO text, enums by value, sets as sorted lists)."""
     return json.dumps(value, default=_default, separators=(",", ":"), sort_keys=True)
+
+
+def json_text(text: str) -> str:
+    """`json.dumps(text)` for a str, without the encoder's per-call setup (scripts take many of them)."""
+    return encode_basestring_ascii(text)
 
 
 def loads(text: str | None) -> Any:

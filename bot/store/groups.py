@@ -10,58 +10,63 @@ from typing import Any, cast
 from redis.client import Pipeline
 from redis.exceptions import WatchError
 
-from bot.store.base import StoreBase, StoreUnavailable, check_ttl, dumps, guarded, loads
+from bot.store.base import StoreBase, StoreUnavailable, check_ttl, dumps, guarded, json_text, loads
 from bot.store.history import RECORD_STOP_LUA, history_write
 
 _MAX_ATTEMPTS = 100
 _RESERVED = ("fingerprint", "count", "latest_task", "opened_at", "window_seconds")
+_NOT_SHARED = frozenset((*_RESERVED, "channel"))  # a stop's fields the script sets itself
 
 
-# One stopped task in one round trip: for each channel's group, count the task once (dedupe key), open the
-# group or bump it, and say what the caller must do (post, or nothing); then record the stop in the history
-# when no channel waits for a post (a task whose post may fail is not "done" for the poller yet).
-# KEYS: history index, history records, then per group: dedupe key, group key, mute key.
-# ARGV: member ttl, window ttl, opened_at, latest_task, history? (1/0), the 6 history arguments, the
-#       group's fields as one JSON object (each stored JSON-encoded, read only to open a group), then per
-#       group: its channel and its key (JSON).
-# Returns {history: 0 not written, 1 written but already stored, 2 stored; then 6 values per group}.
-_COUNT_STOP_LUA = (
+# A queue batch of stopped tasks in one script call (one round trip, atomic, in order): for each stop and
+# each of its channels' groups, count the task once (dedupe key), open the group or bump it, and say what the
+# caller must do (post, or nothing); then record the stop in the history when no channel waits for a post
+# (a task whose post may fail is not "done" for the poller yet).
+# KEYS, per stop: history index, history records, then per group: dedupe key, group key, mute key.
+# ARGV: opened_at (JSON), then per stop: its group count, member ttl, window ttl, latest_task (JSON),
+#       history? (1/0), the 6 history arguments, the group's fields as one JSON object (each stored
+#       JSON-encoded, read only to open a group), then per group: its channel and its key (JSON).
+# Returns, per stop: history (0 not written, 1 written but already stored, 2 stored), 6 values per group.
+_COUNT_STOPS_LUA = (
     RECORD_STOP_LUA
     + """
-local member_ttl, window, opened_at, latest = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4]
-local out, waiting = {0}, false
-local groups = (#KEYS - 2) / 3
-for g = 1, groups do
-  local dedupe, group, mute = KEYS[3 * g], KEYS[3 * g + 1], KEYS[3 * g + 2]
-  local fresh = redis.call('SET', dedupe, '1', 'NX', 'EX', member_ttl) and 1 or 0
-  local opened = 0
-  if fresh == 1 then
-    if redis.call('EXISTS', group) == 1 then
-      redis.call('HINCRBY', group, 'count', 1)
-      redis.call('HSET', group, 'latest_task', latest)
-    else
-      local at = 13 + 2 * (g - 1)
-      local fields = {'channel', ARGV[at], 'fingerprint', ARGV[at + 1], 'count', '1', 'latest_task', latest,
-        'opened_at', opened_at, 'window_seconds', tostring(window)}
-      for field, value in pairs(cjson.decode(ARGV[12])) do
-        fields[#fields + 1] = field
-        fields[#fields + 1] = cjson.encode(value)
+local opened_at, out, k, a = ARGV[1], {}, 0, 2
+while a <= #ARGV do
+  local groups, member_ttl, window = tonumber(ARGV[a]), tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+  local latest, flag, waiting = ARGV[a + 3], #out + 1, false
+  out[flag] = 0
+  for g = 1, groups do
+    local dedupe, group, mute = KEYS[k + 3 * g], KEYS[k + 3 * g + 1], KEYS[k + 3 * g + 2]
+    local fresh = redis.call('SET', dedupe, '1', 'NX', 'EX', member_ttl) and 1 or 0
+    local opened = 0
+    if fresh == 1 then
+      if redis.call('HINCRBY', group, 'count', 1) > 1 then
+        redis.call('HSET', group, 'latest_task', latest)
+      else  -- no group was open: this stop opens it
+        local at = a + 12 + 2 * (g - 1)
+        local fields = {'channel', ARGV[at], 'fingerprint', ARGV[at + 1], 'latest_task', latest,
+          'opened_at', opened_at, 'window_seconds', tostring(window)}
+        for field, value in pairs(cjson.decode(ARGV[a + 11])) do
+          fields[#fields + 1] = field
+          fields[#fields + 1] = cjson.encode(value)
+        end
+        redis.call('HSET', group, unpack(fields))
+        redis.call('EXPIRE', group, window)
+        opened = 1
       end
-      redis.call('HSET', group, unpack(fields))
-      redis.call('EXPIRE', group, window)
-      opened = 1
+    end
+    local state = redis.call('HMGET', group, 'count', 'ts', 'opened_at')
+    local muted = redis.call('EXISTS', mute)
+    if state[1] and not state[2] and muted == 0 then waiting = true end
+    for _, v in ipairs({fresh, opened, state[1] or '', state[2] or '', state[3] or '', muted}) do
+      out[#out + 1] = v
     end
   end
-  local state = redis.call('HMGET', group, 'count', 'ts', 'opened_at')
-  local muted = redis.call('EXISTS', mute)
-  if state[1] and not state[2] and muted == 0 then waiting = true end
-  for _, v in ipairs({fresh, opened, state[1] or '', state[2] or '', state[3] or '', muted}) do
-    out[#out + 1] = v
+  if ARGV[a + 4] == '1' and not waiting then
+    out[flag] = 1 + record_stop(KEYS[k + 1], KEYS[k + 2], ARGV[a + 5], ARGV[a + 6], ARGV[a + 7], ARGV[a + 8],
+      tonumber(ARGV[a + 9]), tonumber(ARGV[a + 10]))
   end
-end
-if ARGV[5] == '1' and not waiting then
-  out[1] = 1 + record_stop(KEYS[1], KEYS[2], ARGV[6], ARGV[7], ARGV[8], ARGV[9], tonumber(ARGV[10]),
-    tonumber(ARGV[11]))
+  k, a = k + 2 + 3 * groups, a + 12 + 2 * groups
 end
 return out
 """
@@ -92,19 +97,25 @@ class StopCount:
     history: tuple[str, dict[str, Any], int, int] | None = None
 
 
-def _counted(reply: list[Any]) -> tuple[list[Counted], bool]:
-    counted = [
-        Counted(
-            fresh=bool(int(fresh)),
-            opened=bool(int(opened)),
-            count=int(count or 0),
-            ts=loads(ts) if ts else None,
-            opened_at=loads(opened_at) if opened_at else "",
-            muted=bool(int(muted)),
-        )
-        for fresh, opened, count, ts, opened_at, muted in zip(*[iter(reply[1:])] * 6, strict=True)
-    ]
-    return counted, int(reply[0]) > 0
+def _counted(reply: list[Any], groups: Sequence[int]) -> list[tuple[list[Counted], bool]]:
+    """The script's flat reply, split per stop (`groups`: how many groups each stop was counted in)."""
+    results, at = [], 0
+    for n in groups:
+        values = reply[at + 1 : at + 1 + 6 * n]
+        states = [
+            Counted(
+                fresh=bool(int(fresh)),
+                opened=bool(int(opened)),
+                count=int(count or 0),
+                ts=loads(ts) if ts else None,
+                opened_at=loads(opened_at) if opened_at else "",
+                muted=bool(int(muted)),
+            )
+            for fresh, opened, count, ts, opened_at, muted in zip(*[iter(values)] * 6, strict=True)
+        ]
+        results.append((states, int(reply[at]) > 0))
+        at += 1 + 6 * n
+    return results
 
 
 class GroupsMixin(StoreBase):
@@ -211,33 +222,40 @@ class GroupsMixin(StoreBase):
 
     @guarded
     def count_stops(self, stops: Sequence[StopCount]) -> list[tuple[list[Counted], bool]]:
-        """`count_stop` for several stops (a queue batch) in one round trip; each stop stays atomic and
-        they run in order, so the result is that of counting them one after another."""
-        calls = [(_COUNT_STOP_LUA, *self._count_stop_call(stop)) for stop in stops]
-        return [_counted(reply) for reply in self.run_scripts(calls)]
+        """`count_stop` for several stops (a queue batch) in one script call: one round trip, atomic, the
+        stops counted in order, so the result is that of counting them one after another."""
+        if not stops:
+            return []
+        keys: list[str] = []
+        args: list[Any] = [json.dumps(self.now_iso())]
+        for stop in stops:
+            self._count_stop_call(stop, keys, args)
+        (reply,) = self.run_scripts([(_COUNT_STOPS_LUA, keys, args)])
+        return _counted(reply, [len(stop.groups) for stop in stops])
 
-    def _count_stop_call(self, stop: StopCount) -> tuple[list[str], list[Any]]:
+    def _count_stop_call(self, stop: StopCount, keys: list[str], args: list[Any]) -> None:
+        """Append one stop's keys and arguments (the layout `_COUNT_STOPS_LUA` reads)."""
         if stop.history is not None:
             history_keys, history_args = history_write(self, *stop.history)
         else:
             history_keys, history_args = [self.key("history", "-")] * 2, ["", "", 0, 0, 1, 1]
-        shared = dumps({k: v for k, v in stop.data.items() if k not in (*_RESERVED, "channel")})
-        keys, per_group = [*history_keys], []
+        shared = dumps({k: v for k, v in stop.data.items() if k not in _NOT_SHARED})
+        keys += history_keys
+        per_group = []
         for gkey, channel, mute_fingerprint in stop.groups:
             keys += [self.key("dedupe", f"member:{gkey}|{stop.member}"), self._group_key(gkey)]
             keys.append(self.key("mute", mute_fingerprint))
-            per_group += [json.dumps(channel), json.dumps(gkey)]
-        args = [
+            per_group += [json_text(channel), json_text(gkey)]
+        args += [
+            len(stop.groups),
             check_ttl(stop.member_ttl),
             check_ttl(stop.window_seconds),
-            json.dumps(self.now_iso()),
-            json.dumps(stop.member),
+            json_text(stop.member),
             1 if stop.history is not None else 0,
             *history_args,
             shared,
             *per_group,
         ]
-        return keys, args
 
     def _if_exists(
         self,

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -542,3 +543,14 @@ def test_count_stops_loads_its_script_again_when_redis_has_forgotten_it(s: Store
     s.redis.script_flush()  # what a restarted Redis holds
     ((counted, _),) = s.count_stops([_stop_count(2)])
     assert [c.count for c in counted] == [2, 2]
+
+
+def test_count_stops_answers_each_stop_of_a_batch_for_its_own_channels(replicas: NewStore) -> None:
+    s = replicas()
+    nobody = replace(_stop_count(1), groups=[])  # no channel wants it: only its history
+    one = replace(_stop_count(2), groups=STOP_GROUPS[:1])
+    results = s.count_stops([nobody, _stop_count(3), one, replace(_stop_count(4, history=False), groups=[])])
+    assert [len(states) for states, _ in results] == [0, 2, 1, 0]
+    assert [recorded for _, recorded in results] == [True, False, False, False]
+    assert [(c.opened, c.count) for c in results[1][0] + results[2][0]] == [(True, 1), (True, 1), (False, 2)]
+    assert [r["n"] for r in s.history("svc", 0)] == [1]
