@@ -6,24 +6,11 @@ membership is read from Slack (cached briefly, so a removal takes effect within 
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable
 
 GroupMembers = Callable[[str], set[str]]
-_SLACK_ID = re.compile(r"[UWS][A-Z0-9]+")  # only these become mentions: Slack mrkdwn, shown unescaped
-
-
-def _plain(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def mention(slack_id: str) -> str:
-    """`<@U…>` or `<!subteam^S…>` for a valid ID (Slack renders them); anything else as escaped text."""
-    if not _SLACK_ID.fullmatch(slack_id):
-        return _plain(slack_id)
-    return f"<!subteam^{slack_id}>" if slack_id[:1] == "S" else f"<@{slack_id}>"
 
 
 class GroupCache:
@@ -65,8 +52,3 @@ class Operators:
         if user_id in self.users:
             return True
         return any(user_id in self.cache.members(group) for group in self.groups)
-
-    def describe(self) -> str:
-        if not self.users and not self.groups:
-            return "nobody (ECS_WHY_OPERATORS is empty)"
-        return ", ".join([*(mention(u) for u in sorted(self.users)), *(mention(g) for g in self.groups)])

@@ -18,7 +18,7 @@ from handlers.exec_check import exec_check_and_publish
 from handlers.grammar import CommandError, parse_command
 from handlers.render.diagnosis import FIX, MORE_LOGS, RERUN, log_message
 from handlers.render.modal import confirm_view
-from handlers.render.text import escape
+from handlers.render.text import escape, who
 from handlers.replies import post
 from handlers.run import PICK, diagnose_and_publish
 
@@ -26,7 +26,7 @@ from handlers.run import PICK, diagnose_and_publish
 def refusal(exc: Exception) -> str:
     """🚫 and why, escaped; a refusal's list of who may act stays mrkdwn, so its mentions render."""
     if isinstance(exc, Refused):
-        return f"🚫 {escape(exc.reason)}; allowed: {exc.allowed}"
+        return f"🚫 {escape(exc.reason)}; allowed: {who(exc.allowed)}"
     return f"🚫 {escape(str(exc))}"
 
 
@@ -91,7 +91,7 @@ def register(app: App, services: Services) -> None:
             return
         risk = str(pending["action"].get("risk", "low"))
         decision = pending["decision"]
-        approvers = services.remediator.policy.describe(decision.approvers)
+        approvers = who(decision.approvers)
         client.views_open(
             trigger_id=body["trigger_id"],
             view=confirm_view(

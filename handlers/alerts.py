@@ -22,7 +22,7 @@ from handlers.actions import ack_click
 from handlers.bind import bind
 from handlers.render.alert import ACK, USER, acknowledged_note, group_message, muted_note
 from handlers.render.diagnosis import MUTE
-from handlers.render.text import escape
+from handlers.render.text import escape, who
 from handlers.replies import CannotPost, post
 
 log = logging.getLogger(__name__)
@@ -50,14 +50,14 @@ def mute(
     account, _region, cluster, service, category = fingerprint.split(":")
     policy = services.remediator.policy  # silencing a service's alerts is for who may fix it
     if not policy.may_fix(user, cluster, service, account or None):
-        who = policy.who_may(
+        allowed = policy.who_may(
             Request(user, "", cluster, service, account or None, None, None), any_action=True
         )
         respond(
             response_type="ephemeral",
             replace_original=False,
             text=f"🚫 Only people a guardrail rule lets fix {escape(cluster)}/{escape(service)} may mute "
-            f"its alerts; allowed: {who}.",
+            f"its alerts; allowed: {who(allowed)}.",
         )
         return
     try:

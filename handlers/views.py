@@ -20,7 +20,7 @@ from handlers.actions import refusal
 from handlers.render.approval import approval_request
 from handlers.render.diagnosis import Message
 from handlers.render.modal import CONFIRM
-from handlers.render.text import escape
+from handlers.render.text import escape, who
 from handlers.replies import CannotPost, post
 
 
@@ -82,7 +82,7 @@ def ask_for_approval(
         _tell(client, channel, user, f"🚫 {escape(result.message)}, and approvals are not set up here.")
         return
     request = services.approvals.request(user, key, result, channel, thread_ts)
-    approvers = services.remediator.policy.describe(request.get("approvers") or ())
+    approvers = who(request.get("approvers") or ())
     posted_in, ts = say(client, channel, thread_ts, "", user, approval_request(request, approvers))
     services.store.update_approval(request["id"], message_channel=posted_in, message_ts=ts)
 

@@ -185,8 +185,6 @@ def _imported(node: ast.AST) -> list[str]:
     return []
 
 
-# Not yet moved to handlers (this list only shrinks): Slack mentions built from operator and approver IDs.
-SLACK_TEXT_NOT_YET_MOVED = {"bot.authz"}
 
 
 @pytest.mark.parametrize(("module", "path"), modules("bot"), ids=lambda v: str(v))
@@ -194,9 +192,6 @@ def test_handlers_own_every_slack_string(module: str, path: Path) -> None:
     """bot holds the runtime services; what Slack shows (texts, mrkdwn, blocks) and the posting of it
     are the handlers'. The composition root alone builds the Slack client."""
     found = [f for f in slack_text_in(path) if not (module in COMPOSITION_ROOTS and "imports slack_sdk" in f)]
-    if module in SLACK_TEXT_NOT_YET_MOVED:
-        assert found, f"{module} holds no Slack text any more: take it off SLACK_TEXT_NOT_YET_MOVED"
-        return
     assert not found, f"{module} writes Slack text (move it to handlers/, pass codes or data): {found}"
 
 

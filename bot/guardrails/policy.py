@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
-from bot.authz import GroupCache, mention
+from bot.authz import GroupCache
 from bot.guardrails.rules import ANYONE, OPERATORS_RULE, Mode, Rule
 
 DEFAULT_RULE = "default"
@@ -117,15 +117,14 @@ class Policy:
             for rule in self.rules
         )
 
-    def who_may(self, request: Request, any_action: bool = False) -> str:
-        """Slack mrkdwn: who some allow or approve rule lets run this change (for a refusal)."""
+    def who_may(self, request: Request, any_action: bool = False) -> tuple[str, ...]:
+        """The user and group IDs (`*`: anyone) some allow or approve rule lets run this change, for a
+        refusal to name (handlers.render.text.who shows them as mentions); empty when no rule does."""
         ids: list[str] = []
         for rule in self.rules:
             if rule.mode != "deny" and self._covers(rule, request, any_action):
                 ids += [i for i in (*rule.users, *rule.groups) if i not in ids]
-        if not ids:
-            return "nobody: no rule of ECS_WHY_GUARDRAILS (or ECS_WHY_OPERATORS) allows it"
-        return ", ".join("anyone" if i == ANYONE else mention(i) for i in ids)
+        return tuple(ids)
 
     def _covers(self, rule: Rule, request: Request, any_action: bool = False) -> bool:
         """The rule is about this action kind (or, `any_action`, some kind) and this service (who asks is
@@ -156,10 +155,6 @@ class Policy:
         if ANYONE in ids or user in ids:
             return True
         return any(user in self.groups.members(i) for i in ids if i[:1] == "S")
-
-    def describe(self, ids: Iterable[str]) -> str:
-        """Slack mrkdwn of approvers or users: mentions, "anyone" for `*`."""
-        return ", ".join("anyone" if i == ANYONE else mention(i) for i in ids) or "nobody"
 
 
 def _any(patterns: Sequence[str], values: Sequence[str]) -> bool:

@@ -103,7 +103,7 @@ class Approvals:
                 "Ask for the change again to get a new request"
             )
         requester = str(request["requested_by"])
-        approvers = self.remediator.policy.describe(request.get("approvers") or ())
+        approvers = tuple(request.get("approvers") or ())
         if verdict == "approved" and user == requester:
             self.store.audit({**record, "event": "refused", "stage": "approval", "why": "self-approval"})
             raise Refused("you asked for this change: a second, different person must approve it", approvers)

@@ -38,11 +38,11 @@ CLAIM_TTL = 24 * 3600
 
 
 class Refused(Exception):
-    """The user may not run remediation actions. `reason` is plain text; `allowed` is Slack mrkdwn that
-    mentions who may (`<@U…>`, `<!subteam^S…>`), built from validated IDs, so it is shown unescaped."""
+    """The user may not run remediation actions. `reason` is plain text; `allowed` the user and group IDs
+    (`*`: anyone) who may, which handlers show as mentions (none: nobody may)."""
 
-    def __init__(self, reason: str, allowed: str) -> None:
-        super().__init__(f"{reason}; allowed: {allowed}")
+    def __init__(self, reason: str, allowed: tuple[str, ...]) -> None:
+        super().__init__(f"{reason}; allowed: {', '.join(allowed) or 'nobody'}")
         self.reason = reason
         self.allowed = allowed
 
@@ -173,7 +173,7 @@ class Remediator:
                     if approved_by == user
                     else f"guardrail rule {decision.rule} does not let you approve it"
                 )
-                raise Refused(why, self.policy.describe(decision.approvers))
+                raise Refused(why, tuple(decision.approvers))
         if not self.store.claim(f"applied:{key}", CLAIM_TTL):
             self.store.audit(
                 {"event": "replayed", "stage": "confirm", "user": user, "key": key, "concurrent": True}

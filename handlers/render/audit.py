@@ -5,9 +5,8 @@ from __future__ import annotations
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
 from bot.audit import Entry
-from bot.authz import mention
 from handlers.render.diagnosis import Message
-from handlers.render.text import MAX_BLOCKS, code, cut, escape
+from handlers.render.text import MAX_BLOCKS, code, cut, escape, mention
 
 SHOWN = 40  # records shown in Slack; the terminal shows them all
 

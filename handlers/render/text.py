@@ -1,9 +1,13 @@
 """Slack text safety: anything that came from AWS or logs is escaped before it meets mrkdwn, and every
-text is cut to the limits Slack enforces (a cut text says it was cut)."""
+text is cut to the limits Slack enforces (a cut text says it was cut). Mentions are built only from IDs
+that look like Slack's."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+
+from bot.guardrails.rules import ANYONE
 
 SECTION_LIMIT = 3000
 BUTTON_TEXT_LIMIT = 75
@@ -12,11 +16,25 @@ PHONE_BUTTON_LIMIT = 30  # what a button shows on a phone without wrapping; the 
 BUTTON_VALUE_LIMIT = 2000
 MESSAGE_TEXT_LIMIT = 3000
 MAX_BLOCKS = 50
+_SLACK_ID = re.compile(r"[UWS][A-Z0-9]+")  # only these become mentions: Slack mrkdwn, shown unescaped
 
 
 def escape(text: str) -> str:
     """Slack's three control characters; a log line with `<!channel>` or `<http://x|y>` becomes plain text."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def mention(slack_id: str) -> str:
+    """`<@U…>` or `<!subteam^S…>` for a valid ID (Slack renders them); anything else as escaped text."""
+    if not _SLACK_ID.fullmatch(slack_id):
+        return escape(slack_id)
+    return f"<!subteam^{slack_id}>" if slack_id[:1] == "S" else f"<@{slack_id}>"
+
+
+def who(ids: Iterable[str]) -> str:
+    """Who may act or approve, as a refusal or an approval request names them: mentions, "anyone"."""
+    named = ", ".join("anyone" if i == ANYONE else mention(i) for i in ids)
+    return named or "nobody: no rule of ECS_WHY_GUARDRAILS (or ECS_WHY_OPERATORS) names anyone for it"
 
 
 def code(text: str) -> str:

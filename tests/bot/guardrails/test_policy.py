@@ -100,7 +100,6 @@ def test_approve_wins_over_allow_and_names_its_approvers() -> None:
     assert p.may_approve(BOB, decision) and p.may_approve(CAROL, decision)
     assert not p.may_approve("U0DAVE", decision)
     assert p.decide(ask(user=ALICE, cluster="dev")).rule == "sre"
-    assert p.describe(decision.approvers) == f"<!subteam^{SRE}>, <@{CAROL}>"
 
 
 def test_approvers_default_to_the_people_the_rule_names() -> None:
@@ -188,8 +187,8 @@ def test_a_refusal_says_who_may() -> None:
         {"name": "web", "mode": "allow", "services": ["web-*"], "users": [BOB], "groups": [SRE]},
         {"name": "other", "mode": "allow", "services": ["billing"], "users": [CAROL]},
     )
-    assert p.who_may(ask(user=ALICE)) == f"<@{BOB}>, <!subteam^{SRE}>"
-    assert p.who_may(ask(service="nothing")).startswith("nobody")
+    assert p.who_may(ask(user=ALICE)) == (BOB, SRE)
+    assert p.who_may(ask(service="nothing")) == (), "no rule covers it: nobody may"
 
 
 @pytest.mark.parametrize(

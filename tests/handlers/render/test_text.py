@@ -17,7 +17,7 @@ from diagnosis.parse import parse_document
 from handlers.grammar import Command
 from handlers.render.diagnosis import headline, log_message, thread
 from handlers.render.modal import confirm_view
-from handlers.render.text import SECTION_LIMIT, block_code, code, cut, escape
+from handlers.render.text import SECTION_LIMIT, block_code, code, cut, escape, mention, who
 from handlers.run import ambiguous_blocks
 from tests.builders.hostile_text import PAYLOAD
 from tests.builders.slack_messages import check_limits, texts
@@ -33,6 +33,13 @@ FENCE = "```"
 def test_escape_the_three_control_characters() -> None:
     assert escape("<!channel> & <@U1>") == "&lt;!channel&gt; &amp; &lt;@U1&gt;"
     assert escape("&lt;") == "&amp;lt;", "an already-escaped entity from AWS stays literal text"
+
+
+def test_who_may_renders_ids_as_mentions_and_nothing_else() -> None:
+    """Users and groups become mentions, `*` is anyone; an ID that is not Slack's stays escaped text."""
+    assert who(["U0OP", "W2", "S0GROUP", "*"]) == "<@U0OP>, <@W2>, <!subteam^S0GROUP>, anyone"
+    assert mention("<!channel>") == "&lt;!channel&gt;" and mention("u1") == "u1"
+    assert who([]).startswith("nobody: no rule of ECS_WHY_GUARDRAILS")
 
 
 def test_inline_code_cannot_be_closed_early() -> None:
