@@ -1,9 +1,10 @@
-"""The docs name only what exists: every Helm value and every setting a page names is real, every setting
-is documented, and what the docs promise about errors and the IRSA ServiceAccount is what happens.
+"""The docs name only what exists: every Helm value, setting, repository file and module a page names is
+real, every setting is documented, and what the docs promise about errors and the IRSA ServiceAccount is what happens.
 (docs/configuration.md's table itself is generated: tests/bot/test_settings_doc.py.)"""
 
 from __future__ import annotations
 
+import importlib
 import re
 from pathlib import Path
 from typing import Any
@@ -52,20 +53,26 @@ def test_every_helm_value_a_page_names_exists(page: Path) -> None:
     unknown = sorted(
         p for p in named_values(page) - NOT_VALUES if p not in KNOWN_VALUES and not _inside_free_map(p)
     )
-    assert not unknown, f"{page.relative_to(REPO)} names Helm values that values.yaml does not have: {unknown}"
+    assert not unknown, (
+        f"{page.relative_to(REPO)} names Helm values that values.yaml does not have: {unknown}"
+    )
 
 
 def _inside_free_map(path: str) -> bool:
     """Keys under maps the user fills (annotations, labels, config.extra, resources …) are free."""
     parts = path.split(".")
-    return any(".".join(parts[:n]) in KNOWN_VALUES and _is_free(".".join(parts[:n])) for n in range(1, len(parts)))
+    return any(
+        ".".join(parts[:n]) in KNOWN_VALUES and _is_free(".".join(parts[:n])) for n in range(1, len(parts))
+    )
 
 
 def _is_free(path: str) -> bool:
     node: Any = VALUES
     for part in path.split("."):
         node = node[part]
-    return (isinstance(node, dict) and not node) or path.endswith(("annotations", "labels", "extra", "resources"))
+    return (isinstance(node, dict) and not node) or path.endswith(
+        ("annotations", "labels", "extra", "resources")
+    )
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.relative_to(REPO).as_posix())
@@ -97,7 +104,57 @@ def test_the_irsa_service_account_named_in_the_guide_is_the_one_the_chart_create
     guide = (REPO / "docs" / "install-helm.md").read_text()
     [exports] = re.findall(r"export ACCOUNT_ID=\S+ NAMESPACE=(\S+) SERVICE_ACCOUNT=(\S+)", guide)
     namespace, account = exports
-    docs = yaml.safe_load_all(Renderer(helm_binary(), tmp_path).run("defaults-values.yaml", release="ecs-why"))
+    docs = yaml.safe_load_all(
+        Renderer(helm_binary(), tmp_path).run("defaults-values.yaml", release="ecs-why")
+    )
     [service_account] = [d for d in docs if d and d["kind"] == "ServiceAccount"]
     assert service_account["metadata"]["name"] == account
     assert namespace == "ops"
+
+
+REPO_PATH = re.compile(
+    r"(?<![\w./-])((?:diagnosis|bot|handlers|tests|bench|deploy|helm|scripts|docs|requirements)/[\w./-]*[\w/])"
+)
+DOTTED_NAME = re.compile(r"`((?:diagnosis|bot|handlers)(?:\.\w+)+)`")
+
+
+def _resolves(dotted: str) -> bool:
+    """`package.module.attribute…`: the longest importable module, then attributes on it."""
+    parts = dotted.split(".")
+    for split in range(len(parts), 0, -1):
+        try:
+            found: Any = importlib.import_module(".".join(parts[:split]))
+        except ModuleNotFoundError:
+            continue
+        for attribute in parts[split:]:
+            if not hasattr(found, attribute):
+                return False
+            found = getattr(found, attribute)
+        return True
+    return False
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(REPO)))
+def test_every_file_and_module_a_page_names_exists(page: Path) -> None:
+    """A renamed or deleted module leaves no page pointing at it (docs/architecture.md names dozens)."""
+    text = page.read_text()
+    missing = [p for p in REPO_PATH.findall(text) if "*" not in p and not (REPO / p).exists()]
+    unresolved = sorted(n for n in set(DOTTED_NAME.findall(text)) if not _resolves(n))
+    assert not missing and not unresolved, f"stale references: {missing + unresolved}"
+
+
+def test_the_architecture_page_says_how_to_add_each_kind_of_thing_in_steps() -> None:
+    text = (REPO / "docs" / "architecture.md").read_text()
+    for heading in ("How to add a stop cause", "How to add a fix button", "How to add a check"):
+        section = text.split(f"## {heading}\n", 1)[1].split("\n## ", 1)[0]
+        steps = re.findall(r"^(\d+)\. ", section, flags=re.MULTILINE)
+        assert steps and steps == [str(i) for i in range(1, len(steps) + 1)], heading
+
+
+def test_the_reference_checker_sees_a_stale_path_and_a_stale_module() -> None:
+    assert REPO_PATH.findall("see `bot/nowhere.py` and diagnosis/gone/") == [
+        "bot/nowhere.py",
+        "diagnosis/gone/",
+    ]
+    assert not _resolves("diagnosis.engine.no_such_function")
+    assert _resolves("diagnosis.engine.diagnose")
