@@ -13,7 +13,7 @@ from bot.inquiry import Inquiry
 from bot.settings import Settings
 from bot.store import Store, service_key
 from diagnosis.collect.aws import Aws, Call, first
-from diagnosis.collect.core import collect_core
+from diagnosis.collect.service_tasks import collect_core
 from diagnosis.collect.target import parse_target, resolve, unknown_service
 from diagnosis.live import parse_since
 from diagnosis.models import Observations

@@ -22,10 +22,10 @@ from diagnosis.checks import exec_iam
 from diagnosis.checks.evidence import LiveEvidence
 from diagnosis.checks.exec import ExecCheck, ExecFacts, Outcome, exec_command
 from diagnosis.collect.aws import Aws
-from diagnosis.collect.core import Core, collect_core
+from diagnosis.collect.cause_evidence import gather
 from diagnosis.collect.plan import Plan
+from diagnosis.collect.service_tasks import Core, collect_core
 from diagnosis.collect.target import TargetError, TargetSpec, find, parse_target
-from diagnosis.collect.wave import gather
 from diagnosis.models import Gap, RedactedText, Target, _Out
 
 Status = Literal["pass", "fail", "unknown"]

@@ -18,9 +18,9 @@ import boto3
 
 from diagnosis.checks import checks_for, run_checks
 from diagnosis.checks.naming import names_read
-from diagnosis.collect.core import collect_core
+from diagnosis.collect.cause_evidence import collect_wave
+from diagnosis.collect.service_tasks import collect_core
 from diagnosis.collect.target import TargetSpec, find, parse_target
-from diagnosis.collect.wave import collect_wave
 from diagnosis.engine import Cause, diagnose, ranked_causes
 from diagnosis.models import Diagnosis, Finding, Observations, ServiceEvent, Target
 

@@ -3,8 +3,9 @@
 This module is the registry: one `LiveCheck` per check, with its name, what it proves, the categories it
 speaks about, the evidence it needs (`needs.py`) and where its pure function lives. Everything else is
 derived from `ALL`: which checks a category has (`checks_for`, what `explain` and `diagnose` advertise), what
-the collector fetches (`diagnosis.collect.wave` plans its rounds from the union of the candidates' needs),
-the IAM actions a check needs (its needs' actions; a test holds them to deploy/iam/read-only-policy.json).
+the collector fetches (`diagnosis.collect.cause_evidence` plans its rounds from the union of the candidates'
+needs), the IAM actions a check needs (its needs' actions; a test holds them to
+deploy/iam/read-only-policy.json).
 The registry is plain data and names each function by its module: `explain` lists a cause's checks without
 loading them (tests/bot/test_cli_imports.py), and the first run of a check imports its module.
 

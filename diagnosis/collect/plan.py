@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from diagnosis.checks import needs
 from diagnosis.checks.evidence import LiveEvidence
 from diagnosis.collect.aws import Call, Outcome
-from diagnosis.collect.core import Core
+from diagnosis.collect.service_tasks import Core
 
 
 @dataclass

@@ -20,8 +20,8 @@ from diagnosis.checks.taskdef import definition_of
 from diagnosis.collect import exec as exec_sources
 from diagnosis.collect import facts, revisions
 from diagnosis.collect.aws import Call, Outcome, first
-from diagnosis.collect.core import Core
 from diagnosis.collect.plan import Plan, Source, ignore, nothing
+from diagnosis.collect.service_tasks import Core
 from diagnosis.models import Gap
 
 MAX_SECRETS, MAX_SIMULATIONS = 4, 2  # simulations: one per execution role

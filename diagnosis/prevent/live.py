@@ -18,10 +18,10 @@ import boto3
 
 from diagnosis.checks.evidence import LiveEvidence
 from diagnosis.collect.aws import Aws, Call
-from diagnosis.collect.core import Core, collect_core
+from diagnosis.collect.cause_evidence import gather
 from diagnosis.collect.plan import Plan
+from diagnosis.collect.service_tasks import Core, collect_core
 from diagnosis.collect.target import TargetError, find, parse_target
-from diagnosis.collect.wave import gather
 from diagnosis.models import Target
 from diagnosis.prevent.model import CheckReport, CheckStats, Subject
 from diagnosis.prevent.rules import ALL, LIVE

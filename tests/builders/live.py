@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from diagnosis.checks.evidence import LiveEvidence, TaskLog
-from diagnosis.collect.core import Core, observations
+from diagnosis.collect.service_tasks import Core, observations
 from diagnosis.collect.target import TargetSpec
 from diagnosis.models import Observations
 

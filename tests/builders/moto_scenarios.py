@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from diagnosis.collect.aws import Aws
-from diagnosis.collect.core import Core, collect_core
+from diagnosis.collect.service_tasks import Core, collect_core
 from diagnosis.collect.target import TargetSpec
 from tests.builders.moto_world import World, moto_session
 

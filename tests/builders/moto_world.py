@@ -12,7 +12,7 @@ from moto import mock_aws
 from moto.backends import get_backend
 from moto.moto_api import state_manager
 
-from diagnosis.collect import core as core_module
+from diagnosis.collect import service_tasks
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -34,16 +34,16 @@ def new_session() -> boto3.Session:
 @contextmanager
 def moto_session() -> Iterator[boto3.Session]:
     """moto in-process, task states pinned, and an empty process cache of task definitions."""
-    saved = dict(core_module._PROCESS_CACHE)
-    core_module._PROCESS_CACHE.clear()
+    saved = dict(service_tasks._PROCESS_CACHE)
+    service_tasks._PROCESS_CACHE.clear()
     with mock_aws():
         state_manager.set_transition("ecs::task", {"progression": "manual", "times": 10**9})
         try:
             yield new_session()
         finally:
             state_manager.unset_transition("ecs::task")
-            core_module._PROCESS_CACHE.clear()
-            core_module._PROCESS_CACHE.update(saved)
+            service_tasks._PROCESS_CACHE.clear()
+            service_tasks._PROCESS_CACHE.update(saved)
 
 
 class World:

@@ -115,8 +115,8 @@ def test_cloudtrail_names_who_stopped_the_task_the_cause_explains() -> None:
 
 def test_a_window_of_events_around_the_stop_is_asked() -> None:
     from diagnosis.checks import needs_of
-    from diagnosis.collect.core import Core
     from diagnosis.collect.plan import Plan
+    from diagnosis.collect.service_tasks import Core
     from diagnosis.collect.sources import TRAIL
     from diagnosis.collect.target import TargetSpec
 

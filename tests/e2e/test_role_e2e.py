@@ -6,7 +6,7 @@ a secret encrypted under a KMS alias and a SecureString parameter, referenced by
 same key. moto implements kms:DescribeKey (so the key is stated as customer-managed) but not
 iam:SimulatePrincipalPolicy, so the answer must say which role and which actions on which resources to
 check by hand, and still fill the role into the commands (the simulation's verdicts are unit-tested with a
-stand-in evaluator: tests/diagnosis/collect/test_wave.py).
+stand-in evaluator: tests/diagnosis/collect/test_cause_evidence.py).
 """
 
 from __future__ import annotations

@@ -12,10 +12,10 @@ import pytest
 from diagnosis.checks import needs_of, run_checks
 from diagnosis.checks.evidence import LiveEvidence
 from diagnosis.collect.aws import Aws
-from diagnosis.collect.core import Core, collect_core
+from diagnosis.collect.cause_evidence import collect_wave, gather
 from diagnosis.collect.plan import Plan
+from diagnosis.collect.service_tasks import Core, collect_core
 from diagnosis.collect.target import TargetSpec
-from diagnosis.collect.wave import collect_wave, gather
 from tests.builders.moto_world import ACCOUNT, REGION, World, moto_session
 
 REGISTRY = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com"

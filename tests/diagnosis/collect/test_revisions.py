@@ -8,7 +8,7 @@ import pytest
 
 from diagnosis.checks import NO_ROLLBACK, run_checks
 from diagnosis.collect.aws import Aws
-from diagnosis.collect.wave import collect_wave
+from diagnosis.collect.cause_evidence import collect_wave
 from tests.builders.moto_scenarios import core_of
 from tests.builders.moto_world import World, moto_session
 

@@ -7,8 +7,8 @@ from typing import Any
 from diagnosis.checks import needs_of
 from diagnosis.checks.evidence import LiveEvidence
 from diagnosis.collect.aws import Outcome
-from diagnosis.collect.core import Core
 from diagnosis.collect.plan import Plan
+from diagnosis.collect.service_tasks import Core
 from diagnosis.collect.sources import KMS, MAX_SIMULATIONS, SIMULATION
 from diagnosis.collect.target import TargetSpec
 from tests.builders import execution_role as built

@@ -15,8 +15,8 @@ from typing import Any
 from diagnosis.checks import needs_of
 from diagnosis.checks.evidence import LiveEvidence
 from diagnosis.collect.aws import Aws, Call
-from diagnosis.collect.core import Core, absorb_task_definitions, missing_task_definitions
 from diagnosis.collect.plan import Plan, Source
+from diagnosis.collect.service_tasks import Core, absorb_task_definitions, missing_task_definitions
 from diagnosis.collect.sources import SOURCES
 
 

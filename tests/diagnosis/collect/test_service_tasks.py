@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from diagnosis.collect.aws import Aws
-from diagnosis.collect.core import collect_core
+from diagnosis.collect.service_tasks import collect_core
 from diagnosis.collect.target import TargetSpec, UnknownTarget
 from tests.builders.moto_world import World, moto_session
 
@@ -100,7 +100,7 @@ def test_core_for_a_task_target(world: World) -> None:
     core = collect_core(aws, TargetSpec(cluster=cluster, task=arn.rsplit("/", 1)[-1]), cache={})
     assert core.service is None
     assert [t["taskArn"] for t in core.tasks] == [arn]
-    # A task alone names no deployment: its definition comes with the round-3 wave (see test_wave).
+    # A task alone names no deployment: its definition comes with the round-3 wave (see test_cause_evidence).
     assert td not in core.task_definitions
     assert aws.rounds == 1  # no service to describe: describe-tasks only
     assert aws.log.count("ecs:DescribeTasks") == 1

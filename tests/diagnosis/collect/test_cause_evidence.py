@@ -13,9 +13,9 @@ from botocore.stub import ANY, Stubber
 from diagnosis.checks import run_checks
 from diagnosis.checks.network import check_network
 from diagnosis.collect.aws import Aws
-from diagnosis.collect.core import Core, collect_core
+from diagnosis.collect.cause_evidence import collect_wave
+from diagnosis.collect.service_tasks import Core, collect_core
 from diagnosis.collect.target import TargetSpec
-from diagnosis.collect.wave import collect_wave
 from tests.builders.moto_scenarios import core_of, elb_service, seed_oom
 from tests.builders.moto_world import ACCOUNT, REGION, World, moto_session
 from tests.fakes.iam_simulator import IamSimulator
