@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from diagnosis import recurring
 from diagnosis.classify import Sighting, is_stopped, sightings
 from diagnosis.findings import build_finding, confidence_of, tasks_of
 from diagnosis.knowledge import info
@@ -53,11 +54,14 @@ def diagnose(
             [r for r in (*checks, *decided) if r.category == category],
             names_read(category) if names_read else {},
         )
+        if checks or names_read
+        else recurring.finding(category, group, stopped_total, context)  # built once per stop shape
         for category, group in groups.items()
     ]
     primary = primary_causes(groups)
     findings.sort(key=lambda f: _rank(f, f.category in primary))
-    findings = [with_prevention(f) for f in findings]  # the `ecs-why check` rule that would have caught it
+    # the `ecs-why check` rule that would have caught it (a recurring finding has it already)
+    findings = [f if f.prevention else with_prevention(f) for f in findings]
     gap_list = list(gaps)
     if not obs.tasks and not obs.services and not obs.actions and not gap_list:
         gap_list.append(Gap(what="stopped tasks", reason="the input held no task, service or event"))

@@ -58,7 +58,7 @@ def build_finding(
         why=knowledge.why,
         tasks=tasks_of(group),
         task_count=task_count,
-        evidence=[*_live_evidence(results), *_evidence(group)][: MAX_EVIDENCE + 4],
+        evidence=[*_live_evidence(results), *evidence_of(group)][: MAX_EVIDENCE + 4],
         remediations=remediations(knowledge, names, context),
         docs=list(knowledge.docs),
         checks=_with_outcomes(_checks(category), results),
@@ -182,7 +182,7 @@ def _summary(
     return " ".join(parts)
 
 
-def _evidence(group: Sequence[Sighting]) -> list[EvidenceItem]:
+def evidence_of(group: Sequence[Sighting]) -> list[EvidenceItem]:
     """The raw facts, one line per distinct stop (tasks that stopped the same way are said once)."""
     items: list[EvidenceItem] = []
     seen: set[str] = set()

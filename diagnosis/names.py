@@ -99,7 +99,6 @@ def _task_names(task: TaskFacts, names: dict[str, str]) -> None:
         names,
         cluster=task.cluster,
         service=task.service,
-        task_id=task.task_id,
         task_def=task.family_revision,
         region=task.region,
         account=task.account,
@@ -107,6 +106,17 @@ def _task_names(task: TaskFacts, names: dict[str, str]) -> None:
         container=container.name if container else "",
         image=container.image if container else "",
     )
+    own_names(task, names)
+
+
+# The names each task has of its own (its ID, its times); every other name repeats across the tasks that
+# stopped the same way, which is what lets diagnosis/recurring.py build their finding once.
+OWN_NAMES = frozenset({"task_id", "since", "since_time", "now"})
+
+
+def own_names(task: TaskFacts, names: dict[str, str]) -> None:
+    """Adds the task's own names (OWN_NAMES) to those of the tasks read before it."""
+    _keep_first(names, task_id=task.task_id)
     if task.started_at or task.created_at:
         # the newest failed task's log, from its start (the task whose stream the live evidence names)
         names["since"] = max(names.get("since", ""), task.started_at or task.created_at)
