@@ -191,7 +191,7 @@ def with_history(diagnosis: Diagnosis, store: Store, since: timedelta) -> Diagno
     except StoreUnavailable:
         gap = Gap(what="stored history", reason="the state store (Redis) is unreachable")
         return diagnosis.model_copy(update={"gaps": [*diagnosis.gaps, gap]})
-    counts = Counter(str(r.get("category", "other")) for r in records)
+    counts = Counter(r.category for r in records)
     hours = since.total_seconds() / 3600
     window = f"{hours:.0f}h" if hours < 48 else f"{hours / 24:.0f}d"
     findings = []

@@ -92,11 +92,10 @@ def history_report(store: Store, target: dict[str, Any], since: str) -> dict[str
     per_day: dict[str, Counter[str]] = defaultdict(Counter)
     latest: dict[str, dict[str, Any]] = {}
     for record in records:
-        category = str(record.get("category", "other"))
-        per_cause[category] += 1
-        day = str(record.get("stoppedAt") or record.get("stopped_at") or "")[:10] or "unknown"
-        per_day[day][category] += 1
-        latest[category] = record
+        per_cause[record.category] += 1
+        day = record.stopped_at[:10] or "unknown"
+        per_day[day][record.category] += 1
+        latest[record.category] = record.to_json()
     return {
         "total": len(records),
         "per_cause": dict(per_cause.most_common()),

@@ -17,6 +17,7 @@ from bot.lookup import resolve_cluster
 from bot.settings import Settings
 from bot.store import Store
 from bot.store.history import epoch_of
+from bot.store.records import StopRecord
 from diagnosis.live import parse_since
 
 
@@ -149,27 +150,27 @@ def build_summary(
     )
 
 
-def _failures(name: str, records: list[dict[str, Any]]) -> tuple[ServiceFailures | None, int]:
+def _failures(name: str, records: list[StopRecord]) -> tuple[ServiceFailures | None, int]:
     """Failures per cause of one service's records (oldest first), and how many were normal stops."""
-    per_cause: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    per_cause: dict[str, list[StopRecord]] = defaultdict(list)
     normal = 0
     for record in records:
-        if record.get("failure") is False:
+        if not record.failure:
             normal += 1
             continue
-        per_cause[str(record.get("category") or "other")].append(record)
+        per_cause[record.category or "other"].append(record)
     if not per_cause:
         return None, normal
     causes = []
     for category, found in per_cause.items():
-        latest = max(found, key=lambda r: epoch_of(r.get("stoppedAt"), 0.0))
+        latest = max(found, key=lambda r: epoch_of(r.stopped_at, 0.0))
         causes.append(
             CauseCount(
                 category=category,
-                title=str(latest.get("title") or ""),
+                title=latest.title,
                 count=len(found),
-                latest_at=epoch_of(latest.get("stoppedAt"), 0.0),
-                latest_reason=str(latest.get("reason") or "")[:300],
+                latest_at=epoch_of(latest.stopped_at, 0.0),
+                latest_reason=latest.reason[:300],
             )
         )
     causes.sort(key=lambda c: (-c.count, c.category))

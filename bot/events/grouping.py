@@ -32,6 +32,7 @@ from bot.inquiry import Asked, command_line
 from bot.metrics import ALERTS
 from bot.store import Store
 from bot.store.groups import Counted, StopCount
+from bot.store.records import StopRecord
 from diagnosis.models import Diagnosis
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ class Stop:
     channels: Sequence[str]
     notice: Notice
     member: str  # the dedupe key: the task ARN, or `event:<id>`
-    history: tuple[str, dict[str, Any], int, int] | None = None  # (service key, record, days, max records)
+    history: tuple[str, StopRecord, int, int] | None = None  # (service key, record, days, max records)
 
 
 @dataclass(frozen=True, slots=True)

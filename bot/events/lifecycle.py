@@ -136,9 +136,9 @@ class Lifecycle:
         opened = _epoch(alert.get("opened_at")) or self.clock()
         skey = service_key(notice.account, notice.region, notice.cluster, notice.service)
         stops = [
-            _epoch(r.get("stoppedAt"))
+            _epoch(r.stopped_at)
             for r in self.store.history(skey, opened - 1)
-            if r.get("category") == notice.category
+            if r.category == notice.category
         ]
         return max([opened, *(s for s in stops if s is not None)])
 

@@ -27,6 +27,7 @@ from bot.events.telemetry import EVENTS
 from bot.events.triage import Triage, triage
 from bot.logs import record as log_record
 from bot.store import Store, service_key
+from bot.store.records import ContainerStop, StopRecord
 from diagnosis.classify import is_stopped
 from diagnosis.engine import diagnose
 from diagnosis.models import TaskFacts
@@ -145,7 +146,7 @@ class Pipeline:
                 channels.append(str(sub["channel"]))
             else:
                 counting.outcomes.append("filtered")
-        record = _record(task, top, event) if task is not None else None
+        record = _record(task, top, event) if task is not None and task.task_arn else None
         history = (skey, record, self.config.retention_days, self.config.max_per_service) if record else None
         if channels or history:  # counted in the batch's round trip: dedupe, groups and (maybe) history
             counting.stop = Stop(channels, notice, member, history)
@@ -179,24 +180,24 @@ class Pipeline:
         return subscribers
 
 
-def _record(task: TaskFacts, top: Triage, event: Event) -> dict[str, Any]:
-    return {
-        "taskArn": task.task_arn,
-        "category": top.category,
-        "failure": top.failure,
-        "title": top.title,
-        "reason": _reason(task),
-        "summary": top.headline,
-        "stoppedAt": task.stopped_at or event.time,
-        "stopCode": task.stop_code,
-        "taskDefinitionArn": task.task_definition_arn,
-        "containers": [
-            {"name": c.name, "exitCode": c.exit_code, "reason": c.reason} for c in task.containers[:10]
-        ],
-        "confidence": top.confidence,
-        "fingerprint": top.fingerprint,
-        "event_id": event.id,
-    }
+def _record(task: TaskFacts, top: Triage, event: Event) -> StopRecord:
+    return StopRecord(
+        task_arn=task.task_arn,
+        category=top.category,
+        failure=top.failure,
+        title=top.title,
+        reason=_reason(task),
+        summary=top.headline,
+        stopped_at=task.stopped_at or event.time,
+        stop_code=task.stop_code,
+        task_definition_arn=task.task_definition_arn,
+        containers=tuple(
+            ContainerStop(name=c.name, exit_code=c.exit_code, reason=c.reason) for c in task.containers[:10]
+        ),
+        confidence=top.confidence,
+        fingerprint=top.fingerprint,
+        event_id=event.id,
+    )
 
 
 def _final(task: TaskFacts) -> bool:

@@ -94,7 +94,7 @@ class Poller:
     def _poll_service(self, target: dict[str, Any]) -> int:
         cluster, service = target["cluster"], target["service"]
         skey = service_key(target.get("account"), target.get("region"), cluster, service)
-        known = {str(r.get("taskArn")) for r in self.store.history(skey, time.time() - LOOKBACK_SECONDS)}
+        known = {r.task_arn for r in self.store.history(skey, time.time() - LOOKBACK_SECONDS)}
         ecs = self.ecs_for(target)
         arns = [a for a in _stopped_arns(ecs, cluster, service) if a not in known]
         handled = 0

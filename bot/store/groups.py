@@ -12,6 +12,7 @@ from redis.exceptions import WatchError
 
 from bot.store.base import StoreBase, StoreUnavailable, check_ttl, dumps, guarded, json_text, loads
 from bot.store.history import RECORD_STOP_LUA, history_write
+from bot.store.records import StopRecord
 
 _MAX_ATTEMPTS = 100
 _RESERVED = ("fingerprint", "count", "latest_task", "opened_at", "window_seconds")
@@ -94,7 +95,7 @@ class StopCount:
     groups: Sequence[tuple[str, str, str]]
     member_ttl: int
     window_seconds: int
-    history: tuple[str, dict[str, Any], int, int] | None = None
+    history: tuple[str, StopRecord, int, int] | None = None
 
 
 def _counted(reply: list[Any], groups: Sequence[int]) -> list[tuple[list[Counted], bool]]:
@@ -211,7 +212,7 @@ class GroupsMixin(StoreBase):
         groups: Sequence[tuple[str, str, str]],
         member_ttl: int,
         window_seconds: int,
-        history: tuple[str, dict[str, Any], int, int] | None = None,
+        history: tuple[str, StopRecord, int, int] | None = None,
     ) -> tuple[list[Counted], bool]:
         """Count one stop (`member`: its task ARN) in each `(group key, channel, mute fingerprint)` and
         record it in the history (`(service key, record, retention days, max records)`) unless a group

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from fnmatch import fnmatchcase
-from typing import Any, cast
+from typing import cast
 
-from bot.store.base import StoreBase, dumps, guarded, loads_dict
+from bot.store.base import StoreBase, guarded, loads_dict
+from bot.store.records import StopRecord, ValidationError
 
 DAY = 24 * 3600
 
@@ -56,19 +57,25 @@ return record_stop(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumbe
 
 
 def history_write(
-    store: StoreBase, service_key: str, record: dict[str, Any], retention_days: int, max_records: int
+    store: StoreBase, service_key: str, record: StopRecord, retention_days: int, max_records: int
 ) -> tuple[list[str], list[str | int | float]]:
     """The keys and arguments of `RECORD_STOP_LUA`'s `record_stop` for a record (checked first)."""
-    arn = record.get("taskArn") or record.get("task_arn")
-    if not arn or not isinstance(arn, str):
-        raise ValueError("a history record needs its task ARN as `taskArn`")
     if retention_days <= 0 or max_records <= 0:
         raise ValueError("retention_days and max_records must be positive")
     now = store.now()
-    score = epoch_of(record.get("stoppedAt", record.get("stopped_at")), now)
+    score = epoch_of(record.stopped_at, now)
     keys = [store.key("history", service_key, "index"), store.key("history", service_key, "records")]
     cutoff = now - retention_days * DAY
-    return keys, [arn, dumps(record), repr(score), repr(cutoff), max_records, retention_days * DAY + 60]
+    data = record.model_dump_json(by_alias=True)  # the JSON of `to_json()`, serialised in Rust
+    return keys, [record.task_arn, data, repr(score), repr(cutoff), max_records, retention_days * DAY + 60]
+
+
+def _read(text: str | None) -> StopRecord | None:
+    value = loads_dict(text)
+    try:
+        return StopRecord.model_validate(value) if value is not None else None
+    except ValidationError:  # not a record of ours (no task ARN): skipped, never shown half-read
+        return None
 
 
 class HistoryMixin(StoreBase):
@@ -78,12 +85,11 @@ class HistoryMixin(StoreBase):
 
     @guarded
     def record_stop(
-        self, service_key: str, record: dict[str, Any], retention_days: int, max_records: int
+        self, service_key: str, record: StopRecord, retention_days: int, max_records: int
     ) -> bool:
         """Store a stopped task's summary and diagnosis; False if this task ARN is already stored.
 
-        The record needs `taskArn` (or `task_arn`); `stoppedAt` (or `stopped_at`: epoch, datetime or ISO)
-        orders it, defaulting to now. Entries older than `retention_days` and all but the newest
+        Its `stopped_at` orders it, defaulting to now. Entries older than `retention_days` and all but the newest
         `max_records` are dropped; a record that is itself beyond them is not kept (returns False).
         One round trip (a Lua script).
         """
@@ -91,7 +97,7 @@ class HistoryMixin(StoreBase):
         return bool(self.script(_RECORD_ONE)(keys=keys, args=args))
 
     @guarded
-    def history(self, service_key: str, since_epoch: float) -> list[dict[str, Any]]:
+    def history(self, service_key: str, since_epoch: float) -> list[StopRecord]:
         """The stored records of a service that stopped at or after `since_epoch`, oldest first."""
         index, records = (
             self.key("history", service_key, "index"),
@@ -101,7 +107,7 @@ class HistoryMixin(StoreBase):
         if not arns:
             return []
         rows = cast(list[str | None], self.redis.hmget(records, arns))
-        return [r for r in map(loads_dict, rows) if r is not None]
+        return [r for r in map(_read, rows) if r is not None]
 
     @guarded
     def history_services(self, region: str | None, cluster: str, pattern: str = "*") -> list[str]:
@@ -112,8 +118,11 @@ class HistoryMixin(StoreBase):
         found = set()
         for key in cast(list[str], self.redis.scan_iter(match=match, count=1000)):
             parts = key[len(self.key("history")) + 1 : -len(":index")].split(":")
-            if len(parts) == 4 and parts[2] == cluster and region in (None, parts[1]) and fnmatchcase(
-                parts[3], pattern
+            if (
+                len(parts) == 4
+                and parts[2] == cluster
+                and region in (None, parts[1])
+                and fnmatchcase(parts[3], pattern)
             ):
                 found.add(":".join(parts))
         return sorted(found)

@@ -16,6 +16,7 @@ from bot.diagnoser import Diagnoser, with_history
 from bot.inquiry import Asked
 from bot.settings import AccountConfig, Settings
 from bot.store import Store, StoreUnavailable, service_key
+from bot.store.records import StopRecord
 from diagnosis.collect.target import UnknownTarget
 from diagnosis.engine import diagnose
 from diagnosis.models import Diagnosis
@@ -49,12 +50,27 @@ def test_history_counts_are_added_to_the_matching_finding(store: Store) -> None:
     now = time.time()
     for i in range(14):
         store.record_stop(
-            key, {"taskArn": f"arn:task/{i}", "stoppedAt": now - i * 600, "category": "oom"}, 30, 100
+            key,
+            StopRecord.model_validate(
+                {"taskArn": f"arn:task/{i}", "stoppedAt": now - i * 600, "category": "oom"}
+            ),
+            30,
+            100,
         )
     store.record_stop(
-        key, {"taskArn": "arn:task/old", "stoppedAt": now - 3 * 86400, "category": "oom"}, 30, 100
+        key,
+        StopRecord.model_validate(
+            {"taskArn": "arn:task/old", "stoppedAt": now - 3 * 86400, "category": "oom"}
+        ),
+        30,
+        100,
     )
-    store.record_stop(key, {"taskArn": "arn:task/x", "stoppedAt": now, "category": "app_error"}, 30, 100)
+    store.record_stop(
+        key,
+        StopRecord.model_validate({"taskArn": "arn:task/x", "stoppedAt": now, "category": "app_error"}),
+        30,
+        100,
+    )
     result = with_history(oom(), store, timedelta(hours=24))
     facts = [e.fact for e in result.findings[0].evidence if e.source == "ecs-why history"]
     assert facts == ["stored history: oom 14 times in the last 24h"]
@@ -65,7 +81,7 @@ def test_an_unreachable_store_is_a_gap_not_a_crash() -> None:
         def __init__(self) -> None:
             pass
 
-        def history(self, service_key: str, since_epoch: float) -> list[dict]:
+        def history(self, service_key: str, since_epoch: float) -> list[StopRecord]:
             raise StoreUnavailable("down")
 
     result = with_history(oom(), Down(), timedelta(hours=24))

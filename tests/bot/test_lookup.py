@@ -14,6 +14,7 @@ from bot.inquiry import Asked
 from bot.lookup import history_report, observe, resolve_cluster, resolve_service
 from bot.settings import Settings
 from bot.store import Store, service_key
+from bot.store.records import StopRecord
 from diagnosis.collect.target import TargetError
 from tests.builders.moto_world import ACCOUNT, REGION, World, moto_session
 
@@ -74,9 +75,7 @@ def test_history_counts_per_cause_and_day_within_the_window() -> None:
     now = datetime.now(UTC)
     for i, (category, age) in enumerate([("oom", 1), ("oom", 2), ("app_error", 3), ("oom", 24 * 9)]):
         stopped = (now - timedelta(hours=age)).isoformat()
-        store.record_stop(
-            key, {"taskArn": f"arn:task/{i}", "stoppedAt": stopped, "category": category}, 30, 100
-        )
+        store.record_stop(key, StopRecord(task_arn=f"arn:task/{i}", stopped_at=stopped, category=category), 30, 100)
     target = {"account": ACCOUNT, "region": REGION, "cluster": "prod", "service": "web-api"}
     report = history_report(store, target, "7d")
     assert report["total"] == 3, "the stop nine days ago is outside the window"

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import string
 import threading
 import time
@@ -20,6 +21,7 @@ import redis
 
 from bot.store import Store, StoreUnavailable, service_key
 from bot.store.groups import StopCount
+from bot.store.records import StopRecord, ValidationError
 
 NewStore = Callable[..., Store]
 TARGET = {"account": "111122223333", "region": "eu-west-1", "cluster": "prod", "service": "web-api"}
@@ -212,8 +214,14 @@ def test_subscribe_needs_a_cluster_and_a_service(s: Store) -> None:
         s.subscribe("C1", {"cluster": "prod"}, only=None, include_lifecycle=False, by="U1")
 
 
-def _stop(n: int, at: object, **extra: Any) -> dict[str, Any]:
-    return {"taskArn": f"arn:aws:ecs:eu-west-1:1:task/prod/{n:04d}", "stoppedAt": at, "n": n, **extra}
+def _stop(n: int, at: object, **extra: Any) -> StopRecord:
+    arn = f"arn:aws:ecs:eu-west-1:1:task/prod/{n:04d}"
+    return StopRecord.model_validate({"taskArn": arn, "stoppedAt": at, **extra})
+
+
+def _n(record: StopRecord) -> int:
+    """Which `_stop` a record is (its task number)."""
+    return int(record.task_arn.rsplit("/", 1)[-1])
 
 
 def test_history_is_deduped_and_oldest_first(replicas: NewStore) -> None:
@@ -223,9 +231,9 @@ def test_history_is_deduped_and_oldest_first(replicas: NewStore) -> None:
     assert a.record_stop(key, _stop(2, now - 60), 30, 100) is True
     assert a.record_stop(key, _stop(1, now - 120), 30, 100) is True
     assert b.record_stop(key, _stop(2, now - 60, category="oom"), 30, 100) is False, "no duplicates"
-    assert [r["n"] for r in b.history(key, now - 3600)] == [1, 2]
+    assert [_n(r) for r in b.history(key, now - 3600)] == [1, 2]
     assert "category" not in b.history(key, 0)[1], "the first record of a task stays"
-    assert [r["n"] for r in b.history(key, now - 90)] == [2]
+    assert [_n(r) for r in b.history(key, now - 90)] == [2]
     assert b.history(service_key(**OTHER), 0) == []
 
 
@@ -234,15 +242,15 @@ def test_history_accepts_boto3_datetimes_and_iso_text(s: Store) -> None:
     s.record_stop(key, _stop(1, datetime.now(UTC)), 30, 100)
     s.record_stop(key, _stop(0, "2020-01-01T00:00:00Z"), 36500, 100)
     got = s.history(key, 0)
-    assert [r["n"] for r in got] == [0, 1]
-    assert isinstance(got[1]["stoppedAt"], str)
+    assert [_n(r) for r in got] == [0, 1]
+    assert got[1].stopped_at.startswith(str(datetime.now(UTC).year)) and got[0].stopped_at.startswith("2020")
 
 
 def test_history_is_trimmed_by_count_keeping_the_newest(s: Store) -> None:
     now = time.time()
     for n in range(10):
         s.record_stop("svc", _stop(n, now - 1000 + n), 30, 4)
-    assert [r["n"] for r in s.history("svc", 0)] == [6, 7, 8, 9]
+    assert [_n(r) for r in s.history("svc", 0)] == [6, 7, 8, 9]
     assert s.redis.hlen("ecs-why:history:svc:records") == 4, "trimmed records leave no data behind"
     assert s.record_stop("svc", _stop(0, now - 2000), 30, 4) is False, "older than all kept: not kept"
 
@@ -256,14 +264,45 @@ def test_history_retention_by_age(replicas: NewStore) -> None:
     assert not s.record_stop("svc", _stop(3, clock[0] - 8 * day), 7, 100), "beyond retention"
     clock[0] += 5 * day  # task 1 is now 8 days old, task 2 is 6
     assert s.record_stop("svc", _stop(4, clock[0]), 7, 100)
-    assert [r["n"] for r in s.history("svc", 0)] == [2, 4]
+    assert [_n(r) for r in s.history("svc", 0)] == [2, 4]
     assert s.redis.hlen("ecs-why:history:svc:records") == 2
     assert 7 * day < s.redis.ttl("ecs-why:history:svc:index") <= 7 * day + 60
 
 
-def test_history_needs_the_task_arn(s: Store) -> None:
-    with pytest.raises(ValueError, match="taskArn"):
-        s.record_stop("svc", {"stoppedAt": 1}, 30, 10)
+def test_a_history_record_needs_its_task_arn() -> None:
+    with pytest.raises(ValidationError, match="taskArn"):
+        StopRecord.model_validate({"stoppedAt": 1})
+
+
+def test_a_record_stored_by_an_older_version_still_reads(s: Store) -> None:
+    """The JSON the history has always held (camelCase keys, epoch or ISO times, fields since dropped or
+    not yet written) reads as a typed record; what is no record at all is skipped."""
+    old = {
+        "taskArn": "arn:aws:ecs:eu-west-1:1:task/prod/0001",
+        "category": "oom",
+        "failure": True,
+        "title": "Out of memory",
+        "reason": "OutOfMemoryError",
+        "stoppedAt": "2026-04-19T10:00:00.000Z",
+        "stopCode": "EssentialContainerExited",
+        "containers": [{"name": "app", "exitCode": 137, "reason": "OutOfMemoryError"}],
+        "removed_field": "kept by older versions",
+    }
+    records = s.key("history", "svc", "records")
+    s.redis.hset(records, mapping={old["taskArn"]: json.dumps(old), "broken": json.dumps({"title": "x"})})
+    s.redis.zadd(s.key("history", "svc", "index"), {old["taskArn"]: 1776592800, "broken": 1776592801})
+    (record,) = s.history("svc", 0)
+    assert (record.category, record.title, record.stopped_at, record.containers[0].exit_code) == (
+        "oom",
+        "Out of memory",
+        "2026-04-19T10:00:00.000Z",
+        137,
+    )
+    assert (record.summary, record.fingerprint, record.confidence) == ("", "", 0.0)
+    assert StopRecord.model_validate({**old, "stoppedAt": 1776592800}).stopped_at.startswith("2026-04-19T10:00")
+    assert {k: v for k, v in record.to_json().items() if k in old} == {
+        k: v for k, v in old.items() if k != "removed_field"
+    }, "written back as it was stored"
 
 
 STOP_GROUPS = [("fp|C1", "C1", "fp"), ("fp|C2", "C2", "fp")]
@@ -295,7 +334,7 @@ def test_count_stop_opens_each_group_once_and_holds_history_until_posted(replica
     b.group_update("fp|C2", {"ts": "1.2"})
     counted, recorded = _count(b, 2)
     assert [(c.fresh, c.opened, c.count, c.ts) for c in counted] == [(True, False, 2, "1.1"), (True, False, 2, "1.2")]
-    assert recorded is True and [r["n"] for r in a.history("svc", 0)] == [2], "recorded in the same round trip"
+    assert recorded is True and [_n(r) for r in a.history("svc", 0)] == [2], "recorded in the same round trip"
     counted, _ = _count(a, 2)  # a redelivery
     assert [(c.fresh, c.count) for c in counted] == [(False, 2)] * 2
     assert (a.group_get("fp|C1") or {})["latest_task"] == "arn:aws:ecs:eu-west-1:1:task/prod/0002"
@@ -553,4 +592,4 @@ def test_count_stops_answers_each_stop_of_a_batch_for_its_own_channels(replicas:
     assert [len(states) for states, _ in results] == [0, 2, 1, 0]
     assert [recorded for _, recorded in results] == [True, False, False, False]
     assert [(c.opened, c.count) for c in results[1][0] + results[2][0]] == [(True, 1), (True, 1), (False, 2)]
-    assert [r["n"] for r in s.history("svc", 0)] == [1]
+    assert [_n(r) for r in s.history("svc", 0)] == [1]

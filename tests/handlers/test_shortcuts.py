@@ -7,6 +7,7 @@ import time
 from unittest.mock import MagicMock
 
 from bot.store import Store, service_key
+from bot.store.records import StopRecord
 from handlers.extract import find_in_message
 from handlers.grammar import Command
 from handlers.shortcuts import explain
@@ -26,7 +27,7 @@ def test_a_forgotten_task_is_explained_from_the_message_with_stored_history() ->
     store = Store.from_url(None, prefix=f"t{time.time_ns()}")
     key = service_key("123456789012", "us-east-1", "prod", "web")
     for i in range(3):
-        store.record_stop(key, {"taskArn": f"{TASK[:-1]}{i}", "category": "oom"}, 7, 100)
+        store.record_stop(key, StopRecord(task_arn=f"{TASK[:-1]}{i}", category="oom"), 7, 100)
     found = find_in_message(f"prod/web task {TASK} stopped\nStatus reason: {OOM}\nExit code: 137")
     assert found.explained is not None
     diagnosis = explain(found.explained, found.commands, services(store))

@@ -70,8 +70,8 @@ def test_first_failure_posts_one_message_with_details_and_stores_history(
     assert buttons[0]["value"] == buttons[2]["value"] == fingerprint("oom")
     assert len(slack.thread("C1", message["ts"])) >= 2, "the diagnosis goes in the thread"
     (record,) = store.history(service_key(ACCOUNT, REGION, CLUSTER, "web-api"), 0)
-    assert record["category"] == "oom" and "OutOfMemoryError" in record["reason"]
-    assert record["stoppedAt"].endswith("Z") and record["taskArn"].endswith(f"{1:032x}")
+    assert record.category == "oom" and "OutOfMemoryError" in record.reason
+    assert record.stopped_at.endswith("Z") and record.task_arn.endswith(f"{1:032x}")
 
 
 def test_redelivery_and_a_second_event_for_the_same_task_post_nothing(
@@ -120,7 +120,7 @@ def test_lifecycle_stops_are_filtered_unless_all(
     (message,) = top_level(slack, "C2")
     assert "scaling_or_deployment" in message["text"]
     history = store.history(service_key(ACCOUNT, REGION, CLUSTER, "web-api"), 0)
-    assert [r["category"] for r in history] == ["scaling_or_deployment"], "stored even when not posted"
+    assert [r.category for r in history] == ["scaling_or_deployment"], "stored even when not posted"
 
 
 def test_only_narrows_and_unsubscribed_services_are_just_stored(
