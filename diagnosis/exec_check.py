@@ -9,7 +9,6 @@ raises (`TargetError`).
 
 from __future__ import annotations
 
-import time
 from collections.abc import MutableMapping, Sequence
 from typing import Any, Literal
 
@@ -21,11 +20,10 @@ from diagnosis.checks import exec as readiness
 from diagnosis.checks import exec_iam
 from diagnosis.checks.evidence import LiveEvidence
 from diagnosis.checks.exec import ExecCheck, ExecFacts, Outcome, exec_command
-from diagnosis.collect.aws import Aws
 from diagnosis.collect.cause_evidence import gather
 from diagnosis.collect.plan import Plan
-from diagnosis.collect.service_tasks import Core, collect_core
-from diagnosis.collect.target import TargetError, TargetSpec, find, parse_target
+from diagnosis.collect.reading import Reading, reading
+from diagnosis.collect.service_tasks import Core
 from diagnosis.models import Gap, RedactedText, Target, _Out
 
 Status = Literal["pass", "fail", "unknown"]
@@ -106,32 +104,17 @@ def exec_check(
     regions: Sequence[str] = (),
 ) -> ExecReport:
     """With several `regions` and no region in the target or `region`, the service is looked for in each."""
-    spec = parse_target(target, cluster, region)
-    if not spec.service:
-        raise TargetError(
-            f"{target!r} is a task; `exec-check` takes a service (name, cluster/service or ARN)"
-        )
-    aws, spec, (calls, rounds) = find(session, spec, region, regions, default_clusters or [], None)
-    try:
-        report = check_with(aws, spec, cache)
-    finally:
-        aws.close()
-    stats = report.stats.model_copy(
-        update={"api_calls": report.stats.api_calls + calls, "rounds": report.stats.rounds + rounds}
-    )
-    return report.model_copy(update={"stats": stats})
+    with reading(
+        session, target, cluster, region, regions, default_clusters, service_for="exec-check"
+    ) as read:
+        return check_with(read, cache)
 
 
-def check_with(
-    aws: Aws, spec: TargetSpec, cache: MutableMapping[str, dict[str, Any]] | None = None
-) -> ExecReport:
+def check_with(read: Reading, cache: MutableMapping[str, dict[str, Any]] | None = None) -> ExecReport:
     """The four rounds and the checks, for a service whose cluster is known."""
-    started = time.perf_counter()
-    core = collect_core(aws, spec, cache)
-    service = core.service
-    if not service:
-        reason = aws.gaps[-1].reason if aws.gaps else "ECS did not return it"
-        raise TargetError(f"could not read service {spec.service}: {reason}")
+    aws, spec = read.aws, read.spec
+    core = read.service(cache)
+    service = core.service or {}
     running = [t for t in core.tasks if t.get("lastStatus") == "RUNNING"]
     evidence = LiveEvidence(
         region=aws.region, service=service, tasks=running, task_definitions=dict(core.task_definitions)
@@ -145,18 +128,13 @@ def check_with(
         cluster=spec.cluster or "default",
         unread={g.call: g.reason for g in aws.gaps if g.call},
     )
-    results = [ExecResult.of(check, check.run(facts)) for check in EXEC]
     return ExecReport(
         target=Target(account=account or None, region=aws.region, cluster=spec.cluster, service=spec.service),
-        results=results,
+        results=[ExecResult.of(check, check.run(facts)) for check in EXEC],
         command=exec_command(facts),
         action=enable_action(facts) if service.get("enableExecuteCommand") is not True else None,
-        gaps=_unique(aws.gaps),
-        stats=ExecStats(
-            api_calls=aws.calls,
-            rounds=aws.rounds,
-            elapsed_ms=(time.perf_counter() - started) * 1000,
-        ),
+        gaps=read.gaps(),
+        stats=ExecStats(**read.stats()),
     )
 
 
@@ -164,13 +142,3 @@ def enable_action(facts: ExecFacts) -> Action | None:
     """The "Enable ECS Exec" button: update-service with enableExecuteCommand and a new deployment."""
     where = service_of(facts.cluster, facts.name)
     return EnableExecuteCommand.offer(where) if where else None
-
-
-def _unique(gaps: list[Gap]) -> list[Gap]:
-    seen: set[tuple[str, str]] = set()
-    unique = []
-    for gap in gaps:
-        if (gap.what, gap.reason) not in seen:
-            seen.add((gap.what, gap.reason))
-            unique.append(gap)
-    return unique

@@ -8,7 +8,6 @@ once. AWS failures become gaps, never exceptions; only an unusable target raises
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -19,8 +18,9 @@ import boto3
 from diagnosis.checks import checks_for, run_checks
 from diagnosis.checks.naming import names_read
 from diagnosis.collect.cause_evidence import collect_wave
+from diagnosis.collect.reading import reading
 from diagnosis.collect.service_tasks import collect_core
-from diagnosis.collect.target import TargetSpec, find, parse_target
+from diagnosis.collect.target import TargetSpec
 from diagnosis.engine import Cause, diagnose, ranked_causes
 from diagnosis.models import Diagnosis, Finding, Observations, ServiceEvent, Target
 
@@ -70,10 +70,8 @@ def diagnose_live(
 ) -> Diagnosis:
     """`progress(round, operations)` is told as each round of AWS calls starts. With several `regions`
     and no region in the target or `region`, the target is looked for in each of them at once."""
-    started = time.perf_counter()
-    spec = parse_target(target, cluster, region)
-    aws, spec, elsewhere = find(session, spec, region, regions, default_clusters or [], progress)
-    try:
+    with reading(session, target, cluster, region, regions, default_clusters, progress) as read:
+        aws, spec = read.aws, read.spec
         core = collect_core(aws, spec, cache)
         observations = _recent(core.observations, since)
         output_target = _target(spec, aws.region, observations)
@@ -82,21 +80,14 @@ def diagnose_live(
         explained = {c.category: c.tasks for c in causes}
         evidence = collect_wave(aws, core, candidates, log_lines, cache, explained)
         results = run_checks(evidence, candidates)
-        stats = {
-            "api_calls": aws.calls + elsewhere[0],
-            "rounds": aws.rounds + elsewhere[1],
-            "elapsed_ms": (time.perf_counter() - started) * 1000,
-        }
         return diagnose(
             observations,
             output_target,
-            gaps=_unique([*aws.gaps, *evidence.gaps]),
-            stats=stats,
+            gaps=read.gaps(evidence.gaps),
+            stats=read.stats(),
             checks=results,
             names_read=lambda category: names_read(evidence, category),
         )
-    finally:
-        aws.close()
 
 
 def _recent(obs: Observations, since: timedelta) -> Observations:
@@ -126,14 +117,3 @@ def _target(spec: TargetSpec, region: str, obs: Observations) -> Target:
         service=spec.service,
         task=spec.task,
     )
-
-
-def _unique(gaps: list[Any]) -> list[Any]:
-    seen: set[tuple[str, str]] = set()
-    unique = []
-    for gap in gaps:
-        key = (gap.what, gap.reason)
-        if key not in seen:
-            seen.add(key)
-            unique.append(gap)
-    return unique

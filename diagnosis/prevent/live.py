@@ -8,7 +8,6 @@ the planned task. AWS failures become gaps; only an unusable target raises (`Tar
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, MutableMapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -20,8 +19,9 @@ from diagnosis.checks.evidence import LiveEvidence
 from diagnosis.collect.aws import Aws, Call
 from diagnosis.collect.cause_evidence import gather
 from diagnosis.collect.plan import Plan
-from diagnosis.collect.service_tasks import Core, collect_core
-from diagnosis.collect.target import TargetError, find, parse_target
+from diagnosis.collect.reading import reading
+from diagnosis.collect.service_tasks import Core
+from diagnosis.collect.target import TargetError
 from diagnosis.models import Target
 from diagnosis.prevent.model import CheckReport, CheckStats, Subject
 from diagnosis.prevent.rules import ALL, LIVE
@@ -41,19 +41,13 @@ def check_service(
     regions: Sequence[str] = (),
 ) -> CheckReport:
     """With several `regions` and no region in the target or `region`, the service is looked for in each."""
-    started = time.perf_counter()
-    spec = parse_target(target, cluster, region)
-    if not spec.service:
-        raise TargetError(f"{target!r} is a task; `check` takes a service (name, cluster/service or ARN)")
-    aws, spec, elsewhere = find(session, spec, region, regions, default_clusters or [], None)
-    try:
-        core = collect_core(aws, spec, cache)
+    with reading(session, target, cluster, region, regions, default_clusters, service_for="check") as read:
+        aws, spec = read.aws, read.spec
+        core = read.service(cache)
         service = core.service or {}
-        if not service:
-            raise TargetError(f"could not read service {spec.service}: {_reason(aws)}")
         arn, definition = _definition(aws, core, task_definition or str(service.get("taskDefinition", "")))
         if definition is None:
-            raise TargetError(f"could not read task definition {arn}: {_reason(aws)}")
+            raise TargetError(f"could not read task definition {arn}: {read.why_not()}")
         planned = planned_task(core, arn, definition)
         parts = arn.split(":")
         subject = Subject(
@@ -86,18 +80,10 @@ def check_service(
                     cluster=spec.cluster,
                     service=spec.service,
                 ),
-                "gaps": _unique([*aws.gaps, *evidence.gaps]),
-                "stats": CheckStats(
-                    subjects=1,
-                    rules_run=len(ALL),
-                    api_calls=aws.calls + elsewhere[0],
-                    rounds=aws.rounds + elsewhere[1],
-                    elapsed_ms=(time.perf_counter() - started) * 1000,
-                ),
+                "gaps": read.gaps(evidence.gaps),
+                "stats": CheckStats(subjects=1, rules_run=len(ALL), **read.stats()),
             }
         )
-    finally:
-        aws.close()
 
 
 def planned_task(core: Core, arn: str, definition: dict[str, Any]) -> dict[str, Any]:
@@ -147,17 +133,3 @@ def _definition(aws: Aws, core: Core, wanted: str) -> tuple[str, dict[str, Any] 
     if not isinstance(read, dict):
         return wanted, None
     return str(read.get("taskDefinitionArn") or wanted), read
-
-
-def _reason(aws: Aws) -> str:
-    return aws.gaps[-1].reason if aws.gaps else "ECS did not return it"
-
-
-def _unique(gaps: list[Any]) -> list[Any]:
-    seen: set[tuple[str, str]] = set()
-    unique = []
-    for gap in gaps:
-        if (gap.what, gap.reason) not in seen:
-            seen.add((gap.what, gap.reason))
-            unique.append(gap)
-    return unique

@@ -11,6 +11,7 @@ from botocore.stub import Stubber
 
 from diagnosis.checks.exec_iam import CHANNELS, LOG_ACTIONS
 from diagnosis.collect.aws import Aws
+from diagnosis.collect.reading import Reading
 from diagnosis.collect.target import TargetError, TargetSpec
 from diagnosis.exec_check import check_with, exec_check
 from tests.builders.moto_world import ACCOUNT, REGION, World, moto_session
@@ -98,7 +99,7 @@ def test_a_ready_service_passes_every_check_in_four_rounds(world: World) -> None
                 "ResourceArns": [f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/ecs/exec:*"],
             },
         )
-        report = check_with(aws, TargetSpec(cluster="tools", service="shell"), cache={})
+        report = check_with(Reading(aws, TargetSpec(cluster="tools", service="shell")), cache={})
         stub.assert_no_pending_responses()
     by_name = {r.name: r for r in report.results}
     assert {n: r.status for n, r in by_name.items()} == dict.fromkeys(by_name, "pass"), report.results
@@ -118,7 +119,7 @@ def test_a_ready_service_passes_every_check_in_four_rounds(world: World) -> None
 def test_a_service_without_the_prerequisites_fails_and_offers_the_enable_button(world: World) -> None:
     seed(world, ready=False)
     aws = Aws(world.session)
-    report = check_with(aws, TargetSpec(cluster="tools", service="shell"), cache={})
+    report = check_with(Reading(aws, TargetSpec(cluster="tools", service="shell")), cache={})
     status = {r.name: r.status for r in report.results}
     assert status["service_enabled"] == status["tasks_enabled"] == "fail"
     assert status["task_role"] == "fail" and status["network_path"] == "fail"
@@ -135,7 +136,7 @@ def test_a_denied_simulation_is_a_gap_naming_the_action(world: World) -> None:
     with Stubber(aws.client("iam")) as stub:
         for _ in range(4):
             stub.add_client_error("simulate_principal_policy", "AccessDenied", "not allowed")
-        report = check_with(aws, TargetSpec(cluster="tools", service="shell"), cache={})
+        report = check_with(Reading(aws, TargetSpec(cluster="tools", service="shell")), cache={})
     role = next(r for r in report.results if r.name == "task_role")
     assert role.status == "unknown" and role.iam_action == "iam:SimulatePrincipalPolicy"
     assert "AccessDenied" in role.fact
