@@ -1,10 +1,10 @@
 """`exec-check` collected against moto in-process: the rounds it plans, the simulations it asks IAM for
-(botocore's Stubber: moto lacks iam:SimulatePrincipalPolicy), and the report a user reads."""
+(moto lacks iam:SimulatePrincipalPolicy: a stand-in evaluator answers by what is asked, since a round asks
+concurrently; botocore's Stubber denies), and the report a user reads."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from botocore.stub import Stubber
@@ -15,6 +15,7 @@ from diagnosis.collect.reading import Reading
 from diagnosis.collect.target import TargetError, TargetSpec
 from diagnosis.exec_check import check_with, exec_check
 from tests.builders.moto_world import ACCOUNT, REGION, World, moto_session
+from tests.fakes.iam_simulator import IamSimulator
 
 TASK_ROLE = f"arn:aws:iam::{ACCOUNT}:role/shell-task"
 EXECUTION_ROLE = f"arn:aws:iam::{ACCOUNT}:role/ecsTaskExecutionRole"
@@ -67,40 +68,20 @@ def seed(world: World, ready: bool) -> str:
     return arn
 
 
-def simulated(actions: tuple[str, ...], decision: str = "allowed") -> dict[str, Any]:
-    return {"EvaluationResults": [{"EvalActionName": a, "EvalDecision": decision} for a in actions]}
-
-
 def test_a_ready_service_passes_every_check_in_four_rounds(world: World) -> None:
     arn = seed(world, ready=True)
     aws = Aws(world.session)
-    with Stubber(aws.client("iam")) as stub:
-        stub.add_response(
-            "simulate_principal_policy",
-            simulated(CHANNELS),
-            {"PolicySourceArn": TASK_ROLE, "ActionNames": list(CHANNELS)},
-        )
-        stub.add_response(
-            "simulate_principal_policy",
-            simulated(CHANNELS, "implicitDeny"),
-            {"PolicySourceArn": EXECUTION_ROLE, "ActionNames": list(CHANNELS)},
-        )
-        stub.add_response(
-            "simulate_principal_policy",
-            simulated(("kms:Decrypt",)),
-            {"PolicySourceArn": TASK_ROLE, "ActionNames": ["kms:Decrypt"], "ResourceArns": [KEY]},
-        )
-        stub.add_response(
-            "simulate_principal_policy",
-            simulated(LOG_ACTIONS),
-            {
-                "PolicySourceArn": TASK_ROLE,
-                "ActionNames": list(LOG_ACTIONS),
-                "ResourceArns": [f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/ecs/exec:*"],
-            },
-        )
-        report = check_with(Reading(aws, TargetSpec(cluster="tools", service="shell")), cache={})
-        stub.assert_no_pending_responses()
+    log_group = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/ecs/exec:*"
+    grants = [*((a, "*") for a in CHANNELS), ("kms:Decrypt", KEY), *((a, log_group) for a in LOG_ACTIONS)]
+    iam = IamSimulator(aws.client("iam"), {TASK_ROLE: grants})  # the execution role is granted nothing
+    report = check_with(Reading(aws, TargetSpec(cluster="tools", service="shell")), cache={})
+    assert iam.asked() == {
+        *((TASK_ROLE, a, "*") for a in CHANNELS),
+        *((EXECUTION_ROLE, a, "*") for a in CHANNELS),
+        (TASK_ROLE, "kms:Decrypt", KEY),
+        *((TASK_ROLE, a, log_group) for a in LOG_ACTIONS),
+    }
+    assert len(iam.requests) == 4, "one simulation per role and question"
     by_name = {r.name: r for r in report.results}
     assert {n: r.status for n, r in by_name.items()} == dict.fromkeys(by_name, "pass"), report.results
     assert "nat-" in by_name["network_path"].fact
