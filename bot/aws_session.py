@@ -13,12 +13,16 @@ change, and names the Slack user in the session name and the source identity.
 from __future__ import annotations
 
 import json
+import os
 import re
+import threading
 from collections.abc import Sequence
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.loaders import create_loader
 
 from bot.settings import AccountConfig, Settings
 
@@ -123,7 +127,7 @@ def assume(
     except (ClientError, BotoCoreError) as exc:
         raise SessionError(f"cannot assume {role_arn}: {exc}") from None
     creds = answer["Credentials"]
-    return boto3.Session(
+    return new_session(
         aws_access_key_id=creds["AccessKeyId"],
         aws_secret_access_key=creds["SecretAccessKey"],
         aws_session_token=creds["SessionToken"],
@@ -133,9 +137,26 @@ def assume(
 
 def _base(settings: Settings, profile: str | None, region: str | None) -> boto3.Session:
     try:
-        return boto3.Session(profile_name=profile or settings.aws_profile, region_name=region)
+        return new_session(profile_name=profile or settings.aws_profile, region_name=region)
     except BotoCoreError as exc:
         raise SessionError(f"AWS profile: {exc}") from None
+
+
+_LOADER = create_loader(os.environ.get("AWS_DATA_PATH"))
+_LOADER_LOCK = threading.Lock()
+
+
+def new_session(**kwargs: Any) -> boto3.Session:
+    """A boto3 session sharing this process's model loader: each AWS service's model is read once per
+    process and kept, instead of once per session. A session per diagnosis (its own credentials) reloaded
+    every model and left the process larger after each one; now it stays flat (bench/ack_latency.py)."""
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _LOADER)
+    with _LOADER_LOCK:
+        session = boto3.Session(botocore_session=core, **kwargs)
+        paths = _LOADER.search_paths  # boto3 appends its data directory once per session: keep one
+        paths[:] = list(dict.fromkeys(paths))
+    return session
 
 
 def session_name(who: str) -> str:

@@ -217,3 +217,23 @@ def test_moto_sts_accepts_the_request_and_names_the_user(monkeypatch: pytest.Mon
         session = remediation_session_for(settings(remediation_role_arn=arn), "U012AB3CD", None, None, POLICY)
         caller = session.client("sts").get_caller_identity()["Arn"]
     assert caller.endswith(":assumed-role/ecs-why-remediation/slack-U012AB3CD")
+
+
+def test_sessions_share_one_model_loader_and_keep_their_own_credentials(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A session per diagnosis must not read every AWS model again (the diagnosis processes grew by each)."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    first = session_for(settings(), region="eu-west-1")
+    first.client("ecs")
+    loader = first._session.get_component("data_loader")
+    paths = list(loader.search_paths)
+    later = [
+        aws_session.new_session(aws_access_key_id=f"AKIA{i}", aws_secret_access_key="s") for i in range(20)
+    ]
+    assert all(s._session.get_component("data_loader") is loader for s in later)
+    assert loader.search_paths == paths, "boto3's data directory is listed once, not once per session"
+    model = loader.load_service_model("ecs", "service-2")
+    assert later[-1]._session.get_component("data_loader").load_service_model("ecs", "service-2") is model
+    assert later[3].get_credentials().access_key == "AKIA3" and first.region_name == "eu-west-1"
