@@ -141,7 +141,7 @@ def build_bolt_app(settings: Settings, services: Services, client: WebClient) ->
         token_verification_enabled=False,
         request_verification_enabled=False,
     )
-    app.listener_runner.lazy_listener_runner = DurableLazyRunner(services.store, local, services.wake)
+    DurableLazyRunner(services.store, local, services.wake).install(app)
     app.use(log_request)
     register_all(app, services)
     return app

@@ -38,7 +38,6 @@ from typing import Any, Literal
 
 from slack_bolt import App, BoltRequest
 from slack_bolt.lazy_listener import LazyListenerRunner
-from slack_bolt.lazy_listener.internals import build_runnable_function
 
 from bot.store import Store, StoreUnavailable
 
@@ -92,7 +91,12 @@ def once(step: Callable[[], str]) -> str:
 
 
 class DurableLazyRunner(LazyListenerRunner):
-    """Bolt's lazy listener runner, made durable: `start` stores the job; a worker runs it later."""
+    """Bolt's lazy listener runner, made durable: `start` stores the job; a worker runs it later.
+
+    `install` also replaces Bolt's copy of the request for each lazy call (a deep copy of the request and
+    its context, half of an ack's CPU) by what a job carries: the raw body, Slack's headers, the mode and
+    the function's name. Where Redis cannot take the job, this process runs it the way a worker does
+    (`app.dispatch` of that request), so both paths run the same request."""
 
     def __init__(self, store: Store, local: Executor, wake: threading.Event | None = None) -> None:
         self.logger = log
@@ -100,6 +104,14 @@ class DurableLazyRunner(LazyListenerRunner):
         self.local = local
         self.wake = wake or threading.Event()
         self._outage = _OutageLog("job store")
+        self._app: App | None = None
+
+    def install(self, app: App) -> None:
+        """Run `app`'s lazy listeners as jobs (composition root, tests)."""
+        self._app = app
+        runner = app.listener_runner
+        runner.lazy_listener_runner = self
+        runner._build_lazy_request = lazy_request  # type: ignore[method-assign,assignment]  # Bolt's deep copy
 
     def start(self, function: Callable[..., None], request: BoltRequest) -> None:
         job = job_from_request(request)
@@ -107,22 +119,34 @@ class DurableLazyRunner(LazyListenerRunner):
             self.store.enqueue_job(job)
         except StoreUnavailable as error:
             self._outage.failed(error, "running the request in this process, without a durable copy")
-            self.local.submit(build_runnable_function(func=function, logger=self.logger, request=request))
+            assert self._app is not None, "Bolt calls start only once install() made this its runner"
+            self.local.submit(self._app.dispatch, request_from_job(job))
             return
         self._outage.recovered()
         self.wake.set()
 
 
+def lazy_request(request: BoltRequest, lazy_function_name: str) -> BoltRequest:
+    """The request a lazy call gets: the job's, rebuilt from the raw body and Slack's headers."""
+    return request_from_job({**_carried(request), "lazy": lazy_function_name})
+
+
 def job_from_request(request: BoltRequest) -> dict[str, Any]:
     """What a worker needs to run the lazy function again: the raw request and the function's name."""
-    socket_mode = request.mode == "socket_mode"
     return {
         "id": uuid.uuid4().hex,
         "lazy": request.lazy_function_name,
+        **_carried(request),
+        "accepted_at": time.time(),
+    }
+
+
+def _carried(request: BoltRequest) -> dict[str, Any]:
+    socket_mode = request.mode == "socket_mode"
+    return {
         "mode": request.mode,
         "body": json.dumps(request.body) if socket_mode else request.raw_body,
         "headers": {k: list(v) for k, v in request.headers.items() if k in KEPT_HEADERS},
-        "accepted_at": time.time(),
     }
 
 

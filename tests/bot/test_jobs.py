@@ -62,7 +62,7 @@ class Recorder:
             token_verification_enabled=False,
             request_verification_enabled=False,
         )
-        app.listener_runner.lazy_listener_runner = DurableLazyRunner(store, local or ThreadPoolExecutor(1))
+        DurableLazyRunner(store, local or ThreadPoolExecutor(1)).install(app)
 
         def ack_command(ack: Ack) -> None:
             ack(text="accepted")
