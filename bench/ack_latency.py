@@ -1,24 +1,36 @@
-"""Ack latency of `/ecs-why` under load while diagnoses are slow (target: p99 < 100 ms).
+"""Ack latency of `/ecs-why` with 16 concurrent senders while diagnoses are slow, and the memory of the
+serving process with its diagnosis workers, from warm-up to 500 diagnoses.
+
+Targets (issue #16): ack p99 < 50 ms; serve + workers < 300 MB PSS after 500 diagnoses, and no growth after
+warm-up.
 
 Starts the real `ecs-why serve` (as tests/e2e/test_slack_e2e.py does): the moto demo sandbox on a loopback
-port, a fake Slack Web API whose chat.postMessage takes SLOW_POST seconds (so every lazy diagnosis is
-still running while later commands arrive), and a throwaway redis-server. Then fires N correctly signed
-slash commands from a few threads and prints the p50/p95/p99 of the HTTP ack.
+port, a fake Slack Web API whose chat.postMessage takes SLOW_POST seconds (so diagnoses are running and
+queued while the commands arrive), and a throwaway redis-server. Each round, SENDERS threads of a separate
+process (so their timings do not wait on this process's moto and fake Slack) send signed slash commands,
+half of them diagnoses; the bench then waits until every accepted job has finished (the job stream is
+empty and each diagnosis's headline is posted) and reads the PSS of serve and its descendants from
+/proc/PID/smaps_rollup. It waits as long as the diagnoses make progress; it gives up only after STALL
+seconds with none.
 
-    .venv/bin/python bench/ack_latency.py [--requests 300] [--threads 8] [--slow-post 2.0]
+    .venv/bin/python bench/ack_latency.py [--diagnoses 500] [--round 100] [--senders 16] [--slow-post 0.5]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
+
+import redis
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -30,21 +42,22 @@ from tests.fakes.slack_api import FakeSlackApi  # noqa: E402
 from tests.fakes.slack_requests import send, slash_command  # noqa: E402
 
 SECRET = "bench-signing-secret"
-COMMANDS = ["web --cluster demo", "checkout --cluster demo", "help", "web --clutser demo"]
+DIAGNOSES = ["web --cluster demo", "checkout --cluster demo"]
+QUICK = ["help", "web --clutser demo"]  # answered by the ack itself (usage, a typo's error)
+ACK_P99_MS, MEMORY_MB = 50.0, 300.0
 
 
-def tree_memory_mb(pid: int) -> tuple[float, float, int, list[float]]:
-    """(RSS summed, PSS summed, processes, PSS of each) of `pid` and its descendants (the diagnosis
-    workers), in MB.
+def tree_memory_mb(pid: int) -> tuple[float, list[float]]:
+    """(PSS summed, PSS of each) of `pid` and its descendants (the diagnosis workers), in MB.
 
-    PSS splits the pages forked workers share with their parent, so its sum is what they use together."""
+    PSS splits the pages the processes share (libraries), so its sum is what they use together."""
     pids, todo = [], [pid]
     while todo:
         current = todo.pop()
         pids.append(current)
         for task in Path(f"/proc/{current}/task").glob("*/children"):
-            todo += [int(child) for child in task.read_text().split()]
-    rss = pss = 0
+            with open(task) as children:
+                todo += [int(child) for child in children.read().split()]
     each: list[float] = []
     for current in pids:
         try:
@@ -52,9 +65,8 @@ def tree_memory_mb(pid: int) -> tuple[float, float, int, list[float]]:
         except OSError:  # it ended meanwhile
             continue
         fields = {line.split(":")[0]: int(line.split()[1]) for line in rollup[1:]}
-        rss, pss = rss + fields.get("Rss", 0), pss + fields.get("Pss", 0)
         each.append(fields.get("Pss", 0) / 1024)
-    return rss / 1024, pss / 1024, len(pids), each
+    return sum(each), each
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -62,102 +74,183 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=300)
-    parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--slow-post", type=float, default=2.0, help="seconds each chat.postMessage takes")
-    args = parser.parse_args()
-    requests = max(1, min(args.requests, 2000))
-    threads = max(1, min(args.threads, 32))
+def fire(
+    base: str, texts: list[str], response_url: str, senders: int, first_user: int
+) -> list[tuple[int, float]]:
+    """In the sender process: every text as a signed slash command, `senders` at a time → (status, ms)."""
 
-    with tempfile.TemporaryDirectory() as tmp, running_sandbox() as sandbox, FakeSlackApi() as slack:
-        redis_server = start_redis_server(Path(tmp))
-        slack.slow("chat.postMessage", args.slow_post)
-        port = _free_port()
-        log = open(Path(tmp) / "serve.log", "w")  # noqa: SIM115
-        env = cli_env(sandbox.endpoint_url) | {
-            "SLACK_BOT_TOKEN": "xoxb-bench",
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": slack.base_url,
-            "REDIS_URL": redis_server.url,
-            "ECS_WHY_OPERATORS": "U0PERATOR",
-        }
+    def one(i: int) -> tuple[int, float]:
+        request = slash_command(texts[i], user_id=f"U{first_user + i:05d}", response_url=response_url)
+        status, _body, elapsed = send(base, request, SECRET, timeout=30)
+        return status, elapsed * 1000
+
+    with ThreadPoolExecutor(max_workers=senders) as pool:
+        return list(pool.map(one, range(len(texts))))
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+class Served:
+    """`ecs-why serve` with its sandbox, fake Slack and Redis; knows how many diagnoses have finished."""
+
+    def __init__(
+        self, slack: FakeSlackApi, redis_url: str, process: subprocess.Popen[bytes], base: str
+    ) -> None:
+        self.slack, self.redis, self.process, self.base = (
+            slack,
+            redis.Redis.from_url(redis_url),
+            process,
+            base,
+        )
+
+    def answered(self) -> int:
+        """Diagnoses whose "diagnosing…" message became the answer (chat.update with the headline)."""
+        return sum(
+            1 for c in self.slack.calls("chat.update") if not str(c.params.get("text", "")).startswith("🔎")
+        )
+
+    def cpu_seconds(self) -> float:
+        """CPU time of the serving process itself (acks, and its job threads' part of the diagnoses)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def queued(self) -> int:
+        return int(self.redis.xlen("ecs-why:jobs"))  # finished jobs are deleted from the stream
+
+    def settle(self, expected: int, stall: float) -> None:
+        """Wait until `expected` diagnoses are answered and no job is left, as long as there is progress."""
+        last, since = (-1, -1), time.monotonic()
+        while (now := (self.answered(), self.queued())) != (expected, 0):
+            if self.process.poll() is not None:
+                raise SystemExit(f"ecs-why serve ended (exit {self.process.returncode})")
+            if now != last:
+                last, since = now, time.monotonic()
+            elif time.monotonic() - since > stall:
+                raise SystemExit(
+                    f"no progress for {stall:.0f} s: {now[0]}/{expected} answered, {now[1]} jobs queued"
+                )
+            time.sleep(0.25)
+        time.sleep(1)  # the last thread replies and the workers' idle state
+
+
+def start_serving(
+    tmp: Path, endpoint: str, slack: FakeSlackApi, redis_url: str
+) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    env = cli_env(endpoint) | {
+        "SLACK_BOT_TOKEN": "xoxb-bench",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": slack.base_url,
+        "REDIS_URL": redis_url,
+    }
+    with open(tmp / "serve.log", "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
             env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
-                        if response.status == 200:
-                            break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        print("ecs-why serve did not start", file=sys.stderr)
-                        return 1
-                    time.sleep(0.2)
-            for text in COMMANDS:  # warm up: imports, first AWS client, first Redis connection
-                send(base, slash_command(text, response_url=slack.response_url("warm")), SECRET)
-            time.sleep(args.slow_post + 1)  # the warm-up's diagnoses finish
-            warm_memory = tree_memory_mb(process.pid)
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return process, base
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise SystemExit(
+                    "ecs-why serve did not start:\n" + (tmp / "serve.log").read_text()[-3000:]
+                ) from None
+            time.sleep(0.2)
 
-            def one(i: int) -> tuple[int, float]:
-                text = COMMANDS[i % len(COMMANDS)]
-                request = slash_command(text, user_id=f"U{i:05d}", response_url=slack.response_url(f"b{i}"))
-                status, _body, elapsed = send(base, request, SECRET, timeout=30)
-                return status, elapsed
 
-            started = time.perf_counter()
-            with ThreadPoolExecutor(max_workers=threads) as pool:
-                results = list(pool.map(one, range(requests)))
-            wall = time.perf_counter() - started
-            in_flight = len(slack.calls("chat.postMessage"))
-            deadline, seen = time.monotonic() + 180, -1  # the diagnoses finish before memory is read
-            while time.monotonic() < deadline and len(slack.calls("chat.postMessage")) != seen:
-                seen = len(slack.calls("chat.postMessage"))
-                time.sleep(args.slow_post + 1)
-            end_memory = tree_memory_mb(process.pid)
-            diagnoses = len(slack.calls("chat.postMessage"))
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--diagnoses", type=int, default=500, help="diagnoses after warm-up")
+    parser.add_argument(
+        "--round", type=int, default=100, help="diagnoses per round (memory is read after each)"
+    )
+    parser.add_argument("--warm-up", type=int, default=20, help="diagnoses before the first memory reading")
+    parser.add_argument("--senders", type=int, default=16, help="concurrent senders")
+    parser.add_argument("--slow-post", type=float, default=0.5, help="seconds each chat.postMessage takes")
+    parser.add_argument("--stall", type=float, default=180, help="give up after this long without progress")
+    args = parser.parse_args()
+    rounds = max(1, -(-min(args.diagnoses, 5000) // max(1, args.round)))
+    senders = max(1, min(args.senders, 64))
+
+    with tempfile.TemporaryDirectory() as tmp, running_sandbox() as sandbox, FakeSlackApi() as slack:
+        redis_server = start_redis_server(Path(tmp))
+        slack.slow("chat.postMessage", args.slow_post)
+        process, base = start_serving(Path(tmp), sandbox.endpoint_url, slack, redis_server.url)
+        served = Served(slack, redis_server.url, process, base)
+        senders_process = ProcessPoolExecutor(1, mp_context=get_context("spawn"))
+        url = slack.response_url("bench")
+        rows: list[tuple[str, float, list[float], str]] = []
+        acks: list[float] = []
+        cpu_per_ack: list[float] = []
+        try:
+            warm = [DIAGNOSES[i % 2] for i in range(args.warm_up)]
+            senders_process.submit(fire, base, warm, url, 4, 0).result()  # imports, clients, connections
+            done = args.warm_up
+            served.settle(done, args.stall)
+            rows.append(("after warm-up", *tree_memory_mb(process.pid), load()))
+            print(f"warm-up: {done} diagnoses; {load()}", flush=True)
+            for r in range(rounds):
+                texts = [DIAGNOSES[i % 2] if i % 2 == 0 else QUICK[i // 2 % 2] for i in range(2 * args.round)]
+                started, cpu = time.perf_counter(), served.cpu_seconds()
+                results = senders_process.submit(fire, base, texts, url, senders, 10_000 * (r + 1)).result()
+                wall, cpu = time.perf_counter() - started, served.cpu_seconds() - cpu
+                cpu_per_ack.append(cpu * 1000 / len(texts))
+                bad = [s for s, _ in results if s != 200]
+                if bad:
+                    print(
+                        f"round {r + 1}: {len(bad)} requests not acknowledged with 200 ({sorted(set(bad))})"
+                    )
+                ms = [elapsed for _status, elapsed in results]
+                acks += ms
+                in_flight = done + args.round - served.answered()
+                done += args.round
+                served.settle(done, args.stall)
+                print(
+                    f"round {r + 1}: {len(ms)} acks in {wall:.1f} s, p50 {percentile(ms, 50):.1f} ms, "
+                    f"p99 {percentile(ms, 99):.1f} ms; serve CPU {cpu_per_ack[-1]:.2f} ms per ack; "
+                    f"{in_flight} diagnoses unfinished when the last ack came; "
+                    f"{load()}",
+                    flush=True,
+                )
+                rows.append((f"after {done - args.warm_up} diagnoses", *tree_memory_mb(process.pid), load()))
         finally:
+            senders_process.shutdown()
             process.terminate()
             try:
-                process.wait(timeout=10)
+                process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
             redis_server.stop()
-            log.close()
-            tail = (Path(tmp) / "serve.log").read_text()[-3000:]
-            starved = (Path(tmp) / "serve.log").read_text().count("didn't call ack()")
-            if starved:
-                print(f'serve log: {starved} x "ack_command didn\'t call ack()" (ack not run within 3 s)')
-            if "Traceback" in tail:
-                print("serve log tail:\n" + tail, file=sys.stderr)
+            log = (Path(tmp) / "serve.log").read_text(errors="replace")
+            if "Traceback" in log:
+                print("serve log tail:\n" + log[-3000:], file=sys.stderr)
 
-    latencies = [elapsed * 1000 for _status, elapsed in results]  # every request, answered or not
-    errors = sum(1 for status, _ in results if status != 200)
-    codes: dict[int, int] = {}
-    for status, _ in results:
-        codes[status] = codes.get(status, 0) + 1
-    print("status codes:", codes)
-    print(f"requests={requests} threads={threads} slow chat.postMessage={args.slow_post}s wall={wall:.1f}s")
-    print(f"non-200={errors}  chat.postMessage calls reached the fake during the run: {in_flight}")
-    if latencies:
-        print(
-            f"ack latency ms: p50={percentile(latencies, 50):.1f} p95={percentile(latencies, 95):.1f} "
-            f"p99={percentile(latencies, 99):.1f} max={max(latencies):.1f} mean={statistics.mean(latencies):.1f}"
-        )
-        p99 = percentile(latencies, 99)
-        print("target p99 < 100 ms:", "met" if p99 < 100 else "NOT met")
-    after = f"after the run ({diagnoses} chat.postMessage calls)"
-    for label, (rss, pss, count, each) in (("after warm-up", warm_memory), (after, end_memory)):
+    print(
+        f"\n{senders} concurrent senders, chat.postMessage {args.slow_post} s, {len(acks)} acks after warm-up"
+    )
+    p99 = percentile(acks, 99)
+    print(f"ack latency: p50 {percentile(acks, 50):.1f} ms, p99 {p99:.1f} ms, max {max(acks):.1f} ms")
+    print(f"target ack p99 < {ACK_P99_MS:.0f} ms:", "met" if p99 < ACK_P99_MS else "NOT met")
+    cpu = statistics.median(cpu_per_ack)
+    print(
+        f"serve CPU per ack during the bursts (median of rounds, its job threads included): {cpu:.2f} ms; "
+        f"{senders} senders queue on it: {senders * cpu:.0f} ms when serve has a core to itself"
+    )
+    for label, pss, each, at in rows:
         split = ", ".join(f"{mb:.0f}" for mb in each)
-        print(f"memory of serve + its workers {label}: PSS {pss:.0f} MB, RSS {rss:.0f} MB ({count} processes: {split})")
-    print("target serve + workers < 300 MB (PSS):", "met" if end_memory[1] < 300 else "NOT met")
-    return 0 if errors == 0 else 1
+        print(f"PSS of serve + workers {label}: {pss:.0f} MB ({len(each)} processes: {split}); {at}")
+    last, warm_pss = rows[-1][1], rows[0][1]
+    growth = max(row[1] for row in rows[1:]) - warm_pss if len(rows) > 1 else 0.0
+    print(f"target < {MEMORY_MB:.0f} MB after {rows[-1][0][6:]}:", "met" if last < MEMORY_MB else "NOT met")
+    print(f"growth after warm-up: {growth:+.0f} MB at most (target: none beyond noise)")
+    return 0 if p99 < ACK_P99_MS and last < MEMORY_MB else 1
 
 
 if __name__ == "__main__":
