@@ -11,6 +11,7 @@ from bot.aws_session import SessionError
 from bot.lookup import history_report, resolve_cluster, resolve_service
 from bot.services import Services
 from bot.store import StoreUnavailable
+from bot.store.records import Subscription
 from diagnosis.collect.target import TargetError
 from handlers.grammar import Command, is_pattern
 from handlers.render.text import cut, escape
@@ -47,7 +48,7 @@ def _run(services: Services, command: Command, channel: str, user: str) -> str:
     if command.verb == "unsubscribe" and command.all:
         count = store.unsubscribe_all(channel)
         for sub in store.pattern_subscriptions(channel):
-            count += store.unsubscribe_pattern(channel, sub["region"], sub["cluster"], sub["pattern"])
+            count += store.unsubscribe_pattern(channel, sub.region, sub.cluster, sub.pattern)
         return f"<@{user}> removed all {count} subscription(s) of this channel."
     if command.verb in ("subscribe", "unsubscribe") and is_pattern(command.target):
         return _pattern(services, command, channel, user)
@@ -86,15 +87,14 @@ def _pattern(services: Services, command: Command, channel: str, user: str) -> s
     )
 
 
-def _describe(sub: dict[str, Any]) -> str:
-    name = f"{escape(sub.get('cluster', ''))}/{escape(sub.get('service') or sub.get('pattern', ''))}"
-    return f"• {name} — {_filters(sub)} (by <@{sub.get('by')}>)"
+def _describe(sub: Subscription) -> str:
+    name = f"{escape(sub.cluster)}/{escape(sub.service or sub.pattern)}"
+    return f"• {name} — {_filters(sub)} (by <@{sub.by}>)"
 
 
-def _filters(sub: dict[str, Any]) -> str:
-    only = sub.get("only")
-    what = f"only {', '.join(only)}" if only else "every failure"
-    return what + (" and normal stops" if sub.get("include_lifecycle") else "")
+def _filters(sub: Subscription) -> str:
+    what = f"only {', '.join(sub.only)}" if sub.only else "every failure"
+    return what + (" and normal stops" if sub.include_lifecycle else "")
 
 
 def history_text(name: str, report: dict[str, Any]) -> str:

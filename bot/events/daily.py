@@ -51,11 +51,9 @@ class DailySummary:
         for target in self.store.subscribed_services():
             account, region = target.get("account"), target.get("region")
             for sub in self.store.subscribers(account, region, target["cluster"], target["service"]):
-                scope = Scope(str(sub["cluster"]), str(sub["service"]), str(sub.get("region") or "") or None)
-                scopes.setdefault(str(sub["channel"]), {})[scope] = None
+                scopes.setdefault(sub.channel, {})[Scope(sub.cluster, sub.service, sub.region or None)] = None
         for sub in self.store.pattern_subscriptions():
-            scope = Scope(str(sub["cluster"]), str(sub["pattern"]), str(sub.get("region") or "") or None)
-            scopes.setdefault(str(sub["channel"]), {})[scope] = None
+            scopes.setdefault(sub.channel, {})[Scope(sub.cluster, sub.pattern, sub.region or None)] = None
         return sorted((channel, list(found)) for channel, found in scopes.items())
 
     def _post(self, channel: str, scopes: list[Scope], day: str) -> int:

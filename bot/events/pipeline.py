@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from bot.events.config import EventsConfig
 from bot.events.daily import DailySummary
@@ -27,7 +26,7 @@ from bot.events.telemetry import EVENTS
 from bot.events.triage import Triage, triage
 from bot.logs import record as log_record
 from bot.store import Store, service_key
-from bot.store.records import ContainerStop, StopRecord
+from bot.store.records import ContainerStop, StopRecord, Subscription
 from diagnosis.classify import is_stopped
 from diagnosis.engine import diagnose
 from diagnosis.models import TaskFacts
@@ -35,15 +34,6 @@ from diagnosis.models import TaskFacts
 log = logging.getLogger(__name__)
 # When one event yields several outcomes (several channels), the most telling one is reported.
 _RANK = ("posted", "grouped", "muted", "undeliverable", "duplicate", "filtered", "unsubscribed", "ignored")
-
-
-def wants(subscription: Mapping[str, Any], category: str, failure: bool) -> bool:
-    """A channel's filters: failures by default, `--only` narrows them, `--all` adds lifecycle stops."""
-    lifecycle_ok = bool(subscription.get("include_lifecycle")) and not failure
-    only = subscription.get("only")
-    if only:
-        return category in only or lifecycle_ok
-    return failure or lifecycle_ok
 
 
 @dataclass(slots=True)
@@ -76,7 +66,7 @@ class Pipeline:
         self.groups = Groups(store, notifier, self.config)
         self.lifecycle = lifecycle
         self.daily = daily
-        self._subscribers: dict[str, tuple[float, list[dict[str, Any]]]] = {}
+        self._subscribers: dict[str, tuple[float, list[Subscription]]] = {}
 
     def process(self, event: Event) -> str:
         """One event: `count` it, then `finish` it."""
@@ -142,8 +132,8 @@ class Pipeline:
         skey = service_key(account, region, cluster, service)
         channels = []
         for sub in self._subscribers_of(account, region, cluster, service):
-            if wants(sub, top.category, top.failure):
-                channels.append(str(sub["channel"]))
+            if sub.wants(top.category, top.failure):
+                channels.append(sub.channel)
             else:
                 counting.outcomes.append("filtered")
         record = _record(task, top, event) if task is not None and task.task_arn else None
@@ -163,17 +153,17 @@ class Pipeline:
                 self.store.record_stop(*stop.history)
         return min(outcomes, key=_RANK.index) if outcomes else "unsubscribed"
 
-    def _subscribers_of(self, account: str, region: str, cluster: str, service: str) -> list[dict[str, Any]]:
+    def _subscribers_of(self, account: str, region: str, cluster: str, service: str) -> list[Subscription]:
         skey, now = service_key(account, region, cluster, service), time.monotonic()
         cached = self._subscribers.get(skey)
         if cached is not None and cached[0] > now:
             return cached[1]
         subscribers = self.store.subscribers(account, region, cluster, service)
-        named = {str(s.get("channel")) for s in subscribers}  # a channel's own subscription wins
+        named = {s.channel for s in subscribers}  # a channel's own subscription wins
         subscribers += [
             s
             for s in self.store.pattern_subscribers(region, cluster, service)
-            if str(s.get("channel")) not in named
+            if s.channel not in named
         ]
         if self.config.cache_seconds > 0:
             self._subscribers[skey] = (now + self.config.cache_seconds, subscribers)

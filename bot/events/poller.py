@@ -74,7 +74,7 @@ class Poller:
         """The services of the clusters that pattern subscriptions follow, the ones whose names match."""
         targets = []
         for sub in self.store.pattern_subscriptions():
-            cluster, region = str(sub.get("cluster")), str(sub.get("region") or "")
+            cluster, region = sub.cluster, sub.region
             try:
                 ecs = self.ecs_for({"account": "", "region": region, "cluster": cluster})
                 arns = [a for page in ecs.get_paginator("list_services").paginate(cluster=cluster)
@@ -84,7 +84,7 @@ class Poller:
                 continue
             for arn in arns:
                 name = arn.rsplit("/", 1)[-1]
-                if fnmatchcase(name, str(sub.get("pattern") or "")):
+                if fnmatchcase(name, sub.pattern):
                     account = arn.split(":")[4] if arn.count(":") >= 5 else ""
                     targets.append(
                         {"account": account, "region": region, "cluster": cluster, "service": name}

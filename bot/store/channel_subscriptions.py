@@ -8,6 +8,7 @@ from typing import Any, cast
 from redis.exceptions import WatchError
 
 from bot.store.base import StoreBase, StoreUnavailable, arn_name, dumps, guarded, loads_dict, service_key
+from bot.store.records import Subscription, ValidationError
 
 _MAX_ATTEMPTS = 50
 
@@ -25,8 +26,23 @@ def normalize_target(target: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
-def _order(sub: dict[str, Any]) -> tuple[str, ...]:
-    return tuple(str(sub.get(k, "")) for k in ("channel", "account", "region", "cluster", "service"))
+def _order(sub: Subscription) -> tuple[str, ...]:
+    return (sub.channel, sub.account, sub.region, sub.cluster, sub.service)
+
+
+def _target_order(target: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(str(target.get(k, "")) for k in ("account", "region", "cluster", "service"))
+
+
+def read_subscriptions(rows: list[str]) -> list[Subscription]:
+    """The stored subscriptions that read (a record no version could have written is skipped)."""
+    subs = []
+    for value in map(loads_dict, rows):
+        try:
+            subs.append(Subscription.model_validate(value))
+        except ValidationError:
+            continue
+    return subs
 
 
 class SubscriptionsMixin(StoreBase):
@@ -47,7 +63,7 @@ class SubscriptionsMixin(StoreBase):
         only: list[str] | None,
         include_lifecycle: bool,
         by: str,
-    ) -> dict[str, Any]:
+    ) -> Subscription:
         """Subscribe a channel to a service, or update its filters if already subscribed (idempotent).
 
         `only`: categories to post (None or empty: every failure); `include_lifecycle`: also normal
@@ -57,16 +73,16 @@ class SubscriptionsMixin(StoreBase):
         skey = service_key(**tgt)
         now = self.now_iso()
         old = loads_dict(cast(str | None, self.redis.hget(self._channel_key(channel), skey))) or {}
-        sub: dict[str, Any] = {
-            "channel": channel,
+        sub = Subscription(
+            channel=channel,
             **tgt,
-            "only": sorted(set(only)) if only else None,
-            "include_lifecycle": bool(include_lifecycle),
-            "by": by,
-            "created_at": old.get("created_at", now),
-            "updated_at": now,
-        }
-        payload = dumps(sub)
+            only=tuple(sorted(set(only))) if only else None,
+            include_lifecycle=bool(include_lifecycle),
+            by=by,
+            created_at=str(old.get("created_at") or now),
+            updated_at=now,
+        )
+        payload = dumps(sub.to_json())
         pipe = self.redis.pipeline(transaction=True)
         pipe.hset(self._channel_key(channel), skey, payload)
         pipe.hset(self._service_key(skey), channel, payload)
@@ -107,25 +123,23 @@ class SubscriptionsMixin(StoreBase):
         raise StoreUnavailable(f"unsubscribe of {skey} kept conflicting with concurrent changes")
 
     @guarded
-    def subscriptions(self, channel: str) -> list[dict[str, Any]]:
+    def subscriptions(self, channel: str) -> list[Subscription]:
         """This channel's subscriptions with their filters (for `/ecs-why subscriptions`)."""
         rows = cast(list[str], self.redis.hvals(self._channel_key(channel)))
-        subs = [s for s in map(loads_dict, rows) if s is not None]
-        return sorted(subs, key=_order)
+        return sorted(read_subscriptions(rows), key=_order)
 
     @guarded
     def subscribers(
         self, account: str | None, region: str | None, cluster: str, service: str
-    ) -> list[dict[str, Any]]:
+    ) -> list[Subscription]:
         """The channels to notify for a service's failure, each with its filters (`only`, lifecycle)."""
         skey = service_key(account, region, cluster, service)
         rows = cast(list[str], self.redis.hvals(self._service_key(skey)))
-        subs = [s for s in map(loads_dict, rows) if s is not None]
-        return sorted(subs, key=_order)
+        return sorted(read_subscriptions(rows), key=_order)
 
     @guarded
     def subscribed_services(self) -> list[dict[str, Any]]:
         """Every service at least one channel follows: what the poller lists STOPPED tasks of."""
         rows = cast(list[str], self.redis.hvals(self.key("subs", "services")))
         targets = [t for t in map(loads_dict, rows) if t is not None]
-        return sorted(targets, key=_order)
+        return sorted(targets, key=_target_order)

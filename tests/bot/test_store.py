@@ -164,13 +164,13 @@ def test_audit_record_is_not_mutated_and_datetimes_are_stored(s: Store) -> None:
 def test_subscribe_is_idempotent_and_updates_filters(replicas: NewStore) -> None:
     a, b = replicas(), replicas()
     first = a.subscribe("C1", TARGET, only=["oom", "app_error"], include_lifecycle=False, by="U1")
-    assert first["only"] == ["app_error", "oom"] and first["channel"] == "C1" and first["by"] == "U1"
+    assert first.only == ("app_error", "oom") and first.channel == "C1" and first.by == "U1"
     again = b.subscribe("C1", TARGET, only=None, include_lifecycle=True, by="U2")
     subs = a.subscriptions("C1")
     assert len(subs) == 1
     assert subs[0] == again
-    assert subs[0]["only"] is None and subs[0]["include_lifecycle"] is True and subs[0]["by"] == "U2"
-    assert subs[0]["created_at"] == first["created_at"]
+    assert subs[0].only is None and subs[0].include_lifecycle is True and subs[0].by == "U2"
+    assert subs[0].created_at == first.created_at
 
 
 def test_subscribers_are_per_service_with_their_filters(s: Store) -> None:
@@ -178,11 +178,11 @@ def test_subscribers_are_per_service_with_their_filters(s: Store) -> None:
     s.subscribe("C2", TARGET, only=None, include_lifecycle=True, by="U2")
     s.subscribe("C2", OTHER, only=None, include_lifecycle=False, by="U2")
     subs = s.subscribers("111122223333", "eu-west-1", "prod", "web-api")
-    assert [(x["channel"], x["only"], x["include_lifecycle"]) for x in subs] == [
-        ("C1", ["oom"], False),
+    assert [(x.channel, x.only, x.include_lifecycle) for x in subs] == [
+        ("C1", ("oom",), False),
         ("C2", None, True),
     ]
-    assert [x["channel"] for x in s.subscribers("111122223333", "eu-west-1", "prod", "worker")] == ["C2"]
+    assert [x.channel for x in s.subscribers("111122223333", "eu-west-1", "prod", "worker")] == ["C2"]
     assert s.subscribers("111122223333", "eu-west-1", "prod", "nope") == []
     # events carry ARNs, commands carry names: both find the same subscription
     arn_subs = s.subscribers(
@@ -192,7 +192,7 @@ def test_subscribers_are_per_service_with_their_filters(s: Store) -> None:
         "arn:aws:ecs:eu-west-1:111122223333:service/prod/web-api",
     )
     assert arn_subs == subs
-    assert [x["service"] for x in s.subscriptions("C2")] == ["web-api", "worker"]
+    assert [x.service for x in s.subscriptions("C2")] == ["web-api", "worker"]
 
 
 def test_unsubscribe_and_the_poller_list(s: Store) -> None:
@@ -548,14 +548,14 @@ def test_pattern_subscriptions_match_by_cluster_region_and_name(replicas: NewSto
     one, two = replicas(), replicas()
     one.subscribe_pattern("C1", "eu-west-1", "prod", "web-*", ["oom"], False, "U1")
     one.subscribe_pattern("C2", "eu-west-1", "prod", "*", None, True, "U2")
-    assert {s["channel"] for s in two.pattern_subscribers("eu-west-1", "prod", "web-api")} == {"C1", "C2"}
-    assert {s["channel"] for s in two.pattern_subscribers("eu-west-1", "prod", "worker")} == {"C2"}
+    assert {s.channel for s in two.pattern_subscribers("eu-west-1", "prod", "web-api")} == {"C1", "C2"}
+    assert {s.channel for s in two.pattern_subscribers("eu-west-1", "prod", "worker")} == {"C2"}
     assert two.pattern_subscribers("us-east-1", "prod", "web-api") == []
     assert two.pattern_subscribers("eu-west-1", "staging", "web-api") == []
-    assert [s["pattern"] for s in two.pattern_subscriptions("C1")] == ["web-*"]
+    assert [s.pattern for s in two.pattern_subscriptions("C1")] == ["web-*"]
     assert two.unsubscribe_pattern("C1", "eu-west-1", "prod", "web-*") is True
     assert two.unsubscribe_pattern("C1", "eu-west-1", "prod", "web-*") is False
-    assert [s["channel"] for s in two.pattern_subscriptions()] == ["C2"]
+    assert [s.channel for s in two.pattern_subscriptions()] == ["C2"]
 
 
 def _stop_count(n: int, history: bool = True) -> StopCount:
@@ -593,3 +593,30 @@ def test_count_stops_answers_each_stop_of_a_batch_for_its_own_channels(replicas:
     assert [recorded for _, recorded in results] == [True, False, False, False]
     assert [(c.opened, c.count) for c in results[1][0] + results[2][0]] == [(True, 1), (True, 1), (False, 2)]
     assert [_n(r) for r in s.history("svc", 0)] == [1]
+
+
+def test_a_subscription_stored_by_an_older_version_still_reads(s: Store) -> None:
+    """The JSON subscriptions have always been stored as (both indexes, and the pattern hash) reads as a
+    typed record, and what `subscribe` writes now is that same JSON."""
+    old = {"channel": "C1", **TARGET, "only": ["oom"], "include_lifecycle": False, "by": "U1",
+           "created_at": "2026-01-01T00:00:00.000+00:00", "updated_at": "2026-01-01T00:00:00.000+00:00"}  # fmt: skip
+    skey = service_key(**TARGET)
+    s.redis.hset(s.key("subs", "channel", "C1"), skey, json.dumps(old))
+    s.redis.hset(s.key("subs", "service", skey), "C1", json.dumps({**old, "retired_field": 1}))
+    pattern = {"channel": "C2", "account": "", "region": "eu-west-1", "cluster": "prod", "pattern": "web-*",
+               "only": None, "include_lifecycle": True, "by": "U2", "updated_at": "2026-01-01T00:00:00Z"}  # fmt: skip
+    s.redis.hset(s.key("subs", "patterns"), "C2|eu-west-1|prod|web-*", json.dumps(pattern))
+    (sub,) = s.subscriptions("C1")
+    assert (sub.channel, sub.service, sub.only, sub.by) == ("C1", "web-api", ("oom",), "U1")
+    assert s.subscribers(**{k: TARGET[k] for k in ("account", "region", "cluster", "service")}) == [sub]
+    assert sub.wants("oom", True) and not sub.wants("app_error", True)
+    (by_pattern,) = s.pattern_subscribers("eu-west-1", "prod", "web-api")
+    assert (by_pattern.pattern, by_pattern.include_lifecycle, by_pattern.wants("user_stopped", False)) == (
+        "web-*",
+        True,
+        True,
+    )
+    assert sub.to_json() == old and by_pattern.to_json() == pattern, "written back as it was stored"
+    renewed = s.subscribe("C1", TARGET, only=["oom"], include_lifecycle=False, by="U1")
+    stored = json.loads(str(s.redis.hget(s.key("subs", "channel", "C1"), skey)))
+    assert stored.keys() == old.keys() and stored["created_at"] == old["created_at"] == renewed.created_at

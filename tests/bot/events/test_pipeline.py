@@ -14,9 +14,10 @@ from bot.events.config import EventsConfig
 from bot.events.grouping import Retry
 from bot.events.ingest import parse_event
 from bot.events.notifier import Notice
-from bot.events.pipeline import Pipeline, wants
+from bot.events.pipeline import Pipeline
 from bot.events.triage import triage
 from bot.store import Store, service_key
+from bot.store.records import Subscription
 from diagnosis.engine import diagnose
 from diagnosis.models import Diagnosis
 from tests.bot.events.conftest import FAST, counter_of, top_level
@@ -54,7 +55,7 @@ def subscribe(
     ],
 )
 def test_filters(sub: dict, category: str, failure: bool, expected: bool) -> None:
-    assert wants(sub, category, failure) is expected
+    assert Subscription(channel="C1", cluster="prod", service="web", **sub).wants(category, failure) is expected
 
 
 def test_first_failure_posts_one_message_with_details_and_stores_history(
