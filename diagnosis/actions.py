@@ -1,18 +1,22 @@
 """The fix buttons, one typed definition per kind (Robusta's `CallbackChoice` shape): its parameters model,
-its label and its risk. The diagnosis offers a button by building its parameters (`offer`); the bot plans and
-applies the same model (bot/remediation/kinds.py holds each kind's planner, keyed by the kinds listed here).
+its label, its risk and when it applies. The diagnosis offers a button by building its parameters from what
+it read (`applies`); the bot plans and applies the same model (bot/remediation/kinds/ holds each kind's
+planner, keyed by the kinds listed here).
 
-Adding a button: a params model (or `ServiceParams`), a class below with its `kind`, `RISK` and `title`, its
-entry in `Action` and `KINDS`, then its planner in bot/remediation/kinds.py (tests/bot/remediation/test_kinds.py
-checks that `KINDS`, `ActionKind` and the planners list the same kinds).
+Adding a button: a params model (or `ServiceParams`), a class below with its `kind`, `RISK`, `title` and
+`applies`, its entry in `Action` and `KINDS`, then its planner module in bot/remediation/kinds/
+(tests/bot/remediation/test_kinds.py checks that `KINDS`, `ActionKind` and the planners list the same kinds).
+Which causes offer it: their `actions` in diagnosis/knowledge/ (or `FOR_EVERY_FAILURE`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, ClassVar, Generic, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from diagnosis.checks import NO_ROLLBACK
 from diagnosis.redact import RedactedText
 
 Risk = Literal["low", "medium", "high"]
@@ -67,9 +71,16 @@ class _Action(BaseModel, Generic[P]):
     label: RedactedText = ""
 
     RISK: ClassVar[Risk] = "low"
+    FOR_EVERY_FAILURE: ClassVar[bool] = False  # offered for any failure, not listed per cause
 
     @classmethod
     def title(cls, params: P) -> str:
+        raise NotImplementedError
+
+    @classmethod
+    def applies(cls, where: ServiceParams, names: Mapping[str, str]) -> Action | None:
+        """The button for the service `where`, from the names the diagnosis read (diagnosis/names.py), or
+        None when they do not allow it (no revision to roll back to, the breaker already on, …)."""
         raise NotImplementedError
 
     @classmethod
@@ -86,6 +97,11 @@ class RaiseGracePeriod(_Action[GraceParams]):
     def title(cls, params: GraceParams) -> str:
         return f"Raise the health check grace period to {params.seconds} s"
 
+    @classmethod
+    def applies(cls, where: ServiceParams, names: Mapping[str, str]) -> Action | None:
+        seconds = int(names.get("grace_period", "120"))
+        return cls.offer(GraceParams(**where.model_dump(), seconds=seconds))
+
 
 class ForceNewDeployment(_Action[ServiceParams]):
     kind: Literal["force_new_deployment"] = "force_new_deployment"
@@ -93,6 +109,10 @@ class ForceNewDeployment(_Action[ServiceParams]):
     @classmethod
     def title(cls, params: ServiceParams) -> str:
         return "Force a new deployment"
+
+    @classmethod
+    def applies(cls, where: ServiceParams, names: Mapping[str, str]) -> Action | None:
+        return cls.offer(where)
 
 
 class IncreaseMemory(_Action[MemoryParams]):
@@ -103,6 +123,12 @@ class IncreaseMemory(_Action[MemoryParams]):
     def title(cls, params: MemoryParams) -> str:
         return "Give the task more memory"
 
+    @classmethod
+    def applies(cls, where: ServiceParams, names: Mapping[str, str]) -> Action | None:
+        if not names.get("task_def"):
+            return None
+        return cls.offer(MemoryParams(**where.model_dump(), task_definition=names["task_def"]))
+
 
 class Rollback(_Action[RollbackParams]):
     kind: Literal["rollback"] = "rollback"
@@ -112,6 +138,18 @@ class Rollback(_Action[RollbackParams]):
     def title(cls, params: RollbackParams) -> str:
         return f"Roll back to {params.to_task_definition or _before(params.from_task_definition)}"
 
+    @classmethod
+    def applies(cls, where: ServiceParams, names: Mapping[str, str]) -> Action | None:
+        back_to = earlier_revision(names)
+        if not names.get("task_def") or not back_to:
+            return None
+        params = RollbackParams(
+            **where.model_dump(),
+            from_task_definition=names.get("failing_task_def", names["task_def"]),
+            to_task_definition=names.get("rollback_to"),
+        )
+        return cls.offer(params, label=f"Roll back to {back_to}")
+
 
 class EnableCircuitBreaker(_Action[ServiceParams]):
     kind: Literal["enable_circuit_breaker"] = "enable_circuit_breaker"
@@ -119,6 +157,12 @@ class EnableCircuitBreaker(_Action[ServiceParams]):
     @classmethod
     def title(cls, params: ServiceParams) -> str:
         return "Turn on the deployment circuit breaker with rollback"
+
+    FOR_EVERY_FAILURE: ClassVar[bool] = True  # any failing rollout is worth stopping early
+
+    @classmethod
+    def applies(cls, where: ServiceParams, names: Mapping[str, str]) -> Action | None:
+        return cls.offer(where) if names.get("circuit_breaker") == "off" else None
 
 
 class EnableExecuteCommand(_Action[ServiceParams]):
@@ -128,6 +172,10 @@ class EnableExecuteCommand(_Action[ServiceParams]):
     @classmethod
     def title(cls, params: ServiceParams) -> str:
         return "Enable ECS Exec"
+
+    @classmethod
+    def applies(cls, where: ServiceParams, names: Mapping[str, str]) -> Action | None:
+        return cls.offer(where)
 
 
 Action = Annotated[
@@ -159,6 +207,25 @@ ACTION = TypeAdapter[Action](Action)
 def parse(action: object) -> Action:
     """A stored action (a button's pending action) back as its typed model; pydantic.ValidationError if not."""
     return ACTION.validate_python(action)
+
+
+def earlier_revision(names: Mapping[str, str]) -> str:
+    """The revision a rollback would go back to. When the live revision correlation ran
+    (diagnosis/checks/revisions.py), the one it named, or "" when it found none (the family's first revision,
+    a deregistered one, a service the circuit breaker already rolled back). Without it (a pasted message),
+    the revision before the failing one, which the planner checks against the same correlation at click time;
+    "" on a family's first revision."""
+    named = names.get("rollback_to")
+    if named is not None:
+        return "" if named == NO_ROLLBACK else named
+    current = names.get("task_def", "")
+    previous = names.get("previous_task_def", "")
+    if previous and previous != current:
+        return previous
+    family, _, number = current.rpartition(":")
+    if family and number.isascii() and number.isdigit() and len(number) < 10 and int(number) > 1:
+        return f"{family}:{int(number) - 1}"
+    return ""
 
 
 def _before(revision: str) -> str:

@@ -6,19 +6,7 @@ import re
 from collections.abc import Mapping
 from functools import lru_cache
 
-from diagnosis.actions import (
-    Action,
-    EnableCircuitBreaker,
-    ForceNewDeployment,
-    GraceParams,
-    IncreaseMemory,
-    MemoryParams,
-    RaiseGracePeriod,
-    Rollback,
-    RollbackParams,
-    service_of,
-)
-from diagnosis.checks import NO_ROLLBACK
+from diagnosis.actions import KINDS, Action, earlier_revision, service_of
 from diagnosis.knowledge import CategoryInfo
 from diagnosis.models import Remediation
 from diagnosis.names import HINTS, PLACEHOLDER, fill, variable
@@ -82,52 +70,12 @@ def _to_fill_in(missing: list[str]) -> str:
     return f" (Not read: {said}.)"
 
 
-def earlier_revision(names: Mapping[str, str]) -> str:
-    """The revision a rollback would go back to. When the live revision correlation ran
-    (diagnosis/checks/revisions.py), the one it named, or "" when it found none (the family's first revision,
-    a deregistered one, a service the circuit breaker already rolled back). Without it (a pasted message),
-    the revision before the failing one, which the planner checks against the same correlation at click time;
-    "" on a family's first revision."""
-    named = names.get("rollback_to")
-    if named is not None:
-        return "" if named == NO_ROLLBACK else named
-    current = names.get("task_def", "")
-    previous = names.get("previous_task_def", "")
-    if previous and previous != current:
-        return previous
-    family, _, number = current.rpartition(":")
-    if family and number.isascii() and number.isdigit() and len(number) < 10 and int(number) > 1:
-        return f"{family}:{int(number) - 1}"
-    return ""
-
-
 def _actions(knowledge: CategoryInfo, names: Mapping[str, str]) -> list[Action]:
-    """The changes the bot can make for this cause, when the input names a service to make them on."""
+    """The changes the bot can make for this cause, when the input names a service to make them on: the
+    cause's own kinds, then those offered for every failure; each kind says whether the names allow it."""
     where = service_of(names.get("cluster"), names.get("service"))
     if where is None:
         return []
-    actions: list[Action] = []
-    for kind in knowledge.actions:
-        if kind == "raise_grace_period":
-            seconds = int(names.get("grace_period", "120"))
-            actions.append(RaiseGracePeriod.offer(GraceParams(**where.model_dump(), seconds=seconds)))
-        elif kind == "force_new_deployment":
-            actions.append(ForceNewDeployment.offer(where))
-        elif kind == "increase_memory" and names.get("task_def"):
-            actions.append(
-                IncreaseMemory.offer(MemoryParams(**where.model_dump(), task_definition=names["task_def"]))
-            )
-        elif kind == "rollback" and names.get("task_def") and earlier_revision(names):
-            actions.append(
-                Rollback.offer(
-                    RollbackParams(
-                        **where.model_dump(),
-                        from_task_definition=names.get("failing_task_def", names["task_def"]),
-                        to_task_definition=names.get("rollback_to"),
-                    ),
-                    label=f"Roll back to {earlier_revision(names)}",
-                )
-            )
-    if names.get("circuit_breaker") == "off" and knowledge.failure:
-        actions.append(EnableCircuitBreaker.offer(where))
-    return actions
+    every = [k for k, kind in KINDS.items() if kind.FOR_EVERY_FAILURE and knowledge.failure]
+    offered = (KINDS[k].applies(where, names) for k in dict.fromkeys([*knowledge.actions, *every]))
+    return [action for action in offered if action is not None]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from diagnosis.actions import earlier_revision
 from diagnosis.checks import NO_ROLLBACK
 from diagnosis.knowledge import info
-from diagnosis.remedies import earlier_revision, remediations
+from diagnosis.remedies import remediations
 
 CONTEXT = {"region": "eu-west-3", "cluster": "shop", "service": "cart"}
 
