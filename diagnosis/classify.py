@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
+from operator import attrgetter
 
 from diagnosis.models import ActionEvent, ContainerFacts, Observations, ServiceFacts, TaskFacts
 from diagnosis.rules import TASK_RULES, Match, read_message
@@ -221,15 +223,45 @@ def _normalise(text: str) -> str:
     return " ".join(w for w in text.lower().split() if not any(ch.isdigit() for ch in w))
 
 
+# A task's own ARN and times: the tasks that stopped the same way share everything else, and nothing that
+# classifies a task reads them.
+OWN_FIELDS = ("task_arn", "created_at", "started_at", "stopping_at", "stopped_at")
+shape_of = attrgetter(*(f for f in TaskFacts.__slots__ if f not in OWN_FIELDS))
+
+
+class _TaskShape:
+    """A task, hashed and compared by its shape: the cache key of its reading."""
+
+    __slots__ = ("hash", "key", "task")
+
+    def __init__(self, task: TaskFacts) -> None:
+        self.task, self.key = task, shape_of(task)
+        self.hash = hash(self.key)
+
+    def __hash__(self) -> int:
+        return self.hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _TaskShape) and self.key == other.key
+
+
+@lru_cache(maxsize=4096)
+def _read_task(shape: _TaskShape) -> tuple[str, tuple[Match, ...]]:
+    """What a task's stop says (the quote, its causes); read once per shape, a failing service repeats it."""
+    task = shape.task
+    container = failed_container(task)
+    quote = task.stopped_reason
+    if container is not None and container.reason and container.reason not in quote:
+        quote = f"{quote} ({container.name}: {container.reason})" if quote else container.reason
+    return quote, tuple(classify_task(task))
+
+
 def sightings(obs: Observations) -> Iterator[Sighting]:
     for task in obs.tasks:
         if not is_stopped(task):
             continue
-        container = failed_container(task)
-        quote = task.stopped_reason
-        if container is not None and container.reason and container.reason not in quote:
-            quote = f"{quote} ({container.name}: {container.reason})" if quote else container.reason
-        for match in classify_task(task):
+        quote, matches = _read_task(_TaskShape(task))
+        for match in matches:
             yield Sighting(match, "ecs:DescribeTasks", quote, task=task)
     for service in obs.services:
         yield from service_sightings(service)

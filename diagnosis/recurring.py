@@ -13,18 +13,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
-from operator import attrgetter
 
-from diagnosis.classify import Sighting
+from diagnosis.classify import Sighting, shape_of
 from diagnosis.findings import build_finding, evidence_of
 from diagnosis.knowledge import info
 from diagnosis.models import Finding, TaskFacts
 from diagnosis.names import OWN_NAMES, PLACEHOLDER, derive, names_for, own_names
 from diagnosis.prevent.catch import with_prevention
-from diagnosis.remedies import remediations
-
-_OWN_FIELDS = ("task_arn", "created_at", "started_at", "stopping_at", "stopped_at")  # give OWN_NAMES
-_SHAPE_FIELDS = attrgetter(*(f for f in TaskFacts.__slots__ if f not in _OWN_FIELDS))
+from diagnosis.remedies import steps
 
 
 class _Shape:
@@ -65,7 +61,8 @@ def finding(
         names = dict(shared_names)
         for task in tasks:
             own_names(task, names)
-        update["remediations"] = remediations(info(category), names, context)
+        offered = [r for r in template.remediations if r.action is not None]  # they act on the service
+        update["remediations"] = [*steps(info(category), names, context), *offered]
     return template.model_copy(update=update)
 
 
@@ -73,7 +70,7 @@ def _sighting_shape(s: Sighting) -> tuple[object, ...]:
     assert s.task is not None
     m = s.match
     match = (m.category, m.confidence, m.clue, m.alternatives, tuple(m.names.items()), m.secondary)
-    return (match, s.source, s.quote, s.count, s.stale, _SHAPE_FIELDS(s.task))
+    return (match, s.source, s.quote, s.count, s.stale, shape_of(s.task))
 
 
 @lru_cache(maxsize=1024)
@@ -86,6 +83,7 @@ def _of_shape(shape: _Shape) -> tuple[Finding, dict[str, str]]:
 
 
 def _blank(task: TaskFacts) -> TaskFacts:
+    """The task without its OWN_FIELDS (which give its OWN_NAMES)."""
     return replace(task, task_arn="", created_at="", started_at="", stopping_at="", stopped_at="")
 
 

@@ -20,13 +20,26 @@ def remediations(
 ) -> list[Remediation]:
     back_to = earlier_revision(names)  # the rollback step and button go back to the same revision
     names = {**names, "previous_task_def": back_to} if back_to else names
-    steps = [
+    return [
+        *_steps(knowledge, names, context),
+        *(Remediation(step=a.label, action=a) for a in _actions(knowledge, names)),
+    ]
+
+
+def steps(knowledge: CategoryInfo, names: Mapping[str, str], context: Mapping[str, str]) -> list[Remediation]:
+    """The steps of `remediations` alone (what a person does by hand), without the fixes the bot offers."""
+    back_to = earlier_revision(names)
+    return _steps(knowledge, {**names, "previous_task_def": back_to} if back_to else names, context)
+
+
+def _steps(
+    knowledge: CategoryInfo, names: Mapping[str, str], context: Mapping[str, str]
+) -> list[Remediation]:
+    return [
         _step(step.text, step.command, context.get("region", ""), _values(step.text, step.command, names))
         for step in knowledge.steps
         if not _nothing_to_go_back_to(step.text + (step.command or ""), names)
     ]
-    steps.extend(Remediation(step=a.label, action=a) for a in _actions(knowledge, names))
-    return steps
 
 
 def _nothing_to_go_back_to(template: str, names: Mapping[str, str]) -> bool:
