@@ -36,6 +36,10 @@ THROTTLED = {
 }
 # IAM action prefixes whose API signing name differs.
 IAM_PREFIX = {"monitoring": "cloudwatch", "elasticloadbalancing": "elasticloadbalancing"}
+# Calls one round runs at once: the largest round is round 2 of a crash loop (1,000 stopped tasks are 10
+# describe-tasks batches, beside the running tasks' batch and the task definitions) or an evidence wave of
+# about 20 calls. A smaller pool would run a round in several waves, each one more latency.
+AT_ONCE = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +73,7 @@ class Aws:
         self,
         session: boto3.Session,
         region: str | None = None,
-        max_workers: int = 8,
+        max_workers: int = AT_ONCE,
         on_round: Callable[[int, list[str]], None] | None = None,
     ) -> None:
         self._session = session
@@ -79,7 +83,7 @@ class Aws:
             retries={"mode": "adaptive", "max_attempts": 4},
             connect_timeout=5,
             read_timeout=20,
-            max_pool_connections=max_workers * 2,
+            max_pool_connections=max_workers,  # per client: a round's calls may all go to one service
         )
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()

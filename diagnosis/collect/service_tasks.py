@@ -13,7 +13,7 @@ from typing import Any
 
 from diagnosis.collect.aws import Aws, Call, first
 from diagnosis.collect.target import TargetSpec, unknown_service
-from diagnosis.models import Observations
+from diagnosis.models import Gap, Observations
 from diagnosis.parse import service_facts, task_facts
 
 # Stopped tasks read per diagnosis: every one ECS still keeps (about an hour's worth), paged through and
@@ -78,8 +78,16 @@ def collect_core(
         if not services and first_round["service"].ok:
             raise unknown_service(aws, spec.service, [cluster])
         core.service = services[0] if services else None
+        stopped = first_round["stopped"].data or {}
+        if stopped.get("NextToken"):  # the paginator stopped at MAX_STOPPED: say that more are in ECS
+            aws.gaps.append(
+                Gap(
+                    what="stopped tasks",
+                    reason=f"more than {MAX_STOPPED} stopped tasks: the first {MAX_STOPPED} ECS listed were read",
+                )
+            )
         task_arns = [
-            *(first_round["stopped"].data or {}).get("taskArns", [])[:MAX_STOPPED],
+            *stopped.get("taskArns", [])[:MAX_STOPPED],
             *(first_round["running"].data or {}).get("taskArns", [])[:MAX_RUNNING],
         ]
     else:

@@ -76,6 +76,21 @@ def test_calls_of_a_round_overlap(aws: Aws) -> None:
     assert peak >= 2
 
 
+def test_a_round_runs_all_its_calls_at_once_however_many(aws: Aws) -> None:
+    """A crash loop's round 2 holds a dozen describe-tasks batches: none waits for a free thread (each call
+    waits here until all of them are in flight; a call left waiting would break the barrier)."""
+    count = 24
+    together = threading.Barrier(count, timeout=30)
+
+    def wait(**_: object) -> None:  # a hook that returns a value would stand in for the response
+        together.wait()
+
+    aws.client("ecs").meta.events.register("before-call.ecs.ListClusters", wait)
+    results = aws.round({str(i): Call("ecs", "list_clusters", {}, "clusters") for i in range(count)})
+    assert all(r.ok for r in results.values()), [r.error for r in results.values()]
+    assert aws.rounds == 1 and not aws.gaps
+
+
 def test_iam_prefixes_for_renamed_services(aws: Aws) -> None:
     aws.round(
         {

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from diagnosis.collect import service_tasks
 from diagnosis.collect.aws import Aws
 from diagnosis.collect.service_tasks import collect_core
 from diagnosis.collect.target import TargetSpec, UnknownTarget
@@ -142,3 +143,27 @@ def test_every_stopped_task_is_paged_and_described_in_one_round(world: World, st
     # (moto answers list-tasks in one page; tests/diagnosis/collect/test_aws.py follows real pages)
     assert aws.log.count("ecs:DescribeTasks") == -(-(stopped + 1) // 100)
     assert aws.rounds == 2
+
+
+def test_more_stopped_tasks_than_the_bound_are_read_to_it_and_said(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service_tasks, "MAX_STOPPED", 5)
+    cluster = world.cluster()
+    td = world.task_definition()
+    world.service(cluster, "web", td)
+    world.oom_tasks(cluster, "web", td, 7)
+    aws = Aws(world.session)
+    core = collect_core(aws, TargetSpec(cluster=cluster, service="web"), cache={})
+    assert sum(1 for t in core.tasks if t["lastStatus"] == "STOPPED") == 5
+    assert [g.reason for g in aws.gaps] == ["more than 5 stopped tasks: the first 5 ECS listed were read"]
+
+
+def test_all_stopped_tasks_up_to_the_bound_leave_no_gap(world: World) -> None:
+    cluster = world.cluster()
+    td = world.task_definition()
+    world.service(cluster, "web", td)
+    world.oom_tasks(cluster, "web", td, 7)
+    aws = Aws(world.session)
+    collect_core(aws, TargetSpec(cluster=cluster, service="web"), cache={})
+    assert aws.gaps == []
