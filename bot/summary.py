@@ -118,18 +118,16 @@ def build_summary(
     normal = 0
     unresolved: dict[str, tuple[str, dict[str, Any]]] = {}  # fingerprint → (channel, alert)
     for scope in scopes:
-        for skey in store.history_services(scope.region, scope.cluster, scope.pattern):
-            if skey in seen:
-                continue
-            seen.add(skey)
-            _, _, cluster, service = skey.split(":")
-            failures, stops = _failures(f"{cluster}/{service}", store.history(skey, start))
-            normal += stops
-            if failures:
-                services[skey] = failures
+        seen.update(store.history_services(scope.region, scope.cluster, scope.pattern))
         for gkey, alert in store.alerts_in(scope.region, scope.cluster, scope.pattern).items():
             if not alert.get("resolved"):
                 _keep(unresolved, gkey, alert, channel)
+    for skey, records in store.histories(sorted(seen), start).items():  # the same round trips for 1 or 200
+        _, _, cluster, service = skey.split(":")
+        failures, stops = _failures(f"{cluster}/{service}", records)
+        normal += stops
+        if failures:
+            services[skey] = failures
     resolved: dict[str, tuple[str, dict[str, Any]]] = {}  # the latest recovery of each, even if it failed again
     for record in store.resolutions(start):
         gkey = str(record.get("gkey") or "")
@@ -199,17 +197,21 @@ def _moment(alert: dict[str, Any]) -> float:
 
 
 def _states(store: Store, kept: dict[str, tuple[str, dict[str, Any]]]) -> list[AlertState]:
-    states = (_state(store, fingerprint, channel, alert) for fingerprint, (channel, alert) in kept.items())
+    """The alerts as told, with the open groups' counts read in one round trip."""
+    groups = store.group_states([f"{fingerprint}|{channel}" for fingerprint, (channel, _) in kept.items()])
+    states = (
+        _state(channel, alert, group or {})
+        for (channel, alert), (group, _muted) in zip(kept.values(), groups, strict=True)
+    )
     return [s for s in states if s is not None]
 
 
-def _state(store: Store, fingerprint: str, channel: str, alert: dict[str, Any]) -> AlertState | None:
+def _state(channel: str, alert: dict[str, Any], group: dict[str, Any]) -> AlertState | None:
     notice = notice_of(alert)
     if notice is None:
         return None
     count = int(alert.get("count") or notice.count)
     if not notice.resolved:  # the message shows counts at most once an interval: the open group has them now
-        group = store.group_get(f"{fingerprint}|{channel}") or {}
         count = max(count, int(group.get("count") or 0))
     resolved_at = alert.get("resolved_at")
     return AlertState(

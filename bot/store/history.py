@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from fnmatch import fnmatchcase
 from typing import cast
@@ -99,15 +100,26 @@ class HistoryMixin(StoreBase):
     @guarded
     def history(self, service_key: str, since_epoch: float) -> list[StopRecord]:
         """The stored records of a service that stopped at or after `since_epoch`, oldest first."""
-        index, records = (
-            self.key("history", service_key, "index"),
-            self.key("history", service_key, "records"),
-        )
-        arns = cast(list[str], self.redis.zrangebyscore(index, since_epoch, "+inf"))
-        if not arns:
-            return []
-        rows = cast(list[str | None], self.redis.hmget(records, arns))
-        return [r for r in map(_read, rows) if r is not None]
+        return self.histories([service_key], since_epoch)[service_key]
+
+    @guarded
+    def histories(self, service_keys: Sequence[str], since_epoch: float) -> dict[str, list[StopRecord]]:
+        """`history` of several services in two round trips however many they are (a cluster's summary)."""
+        found: dict[str, list[StopRecord]] = {key: [] for key in service_keys}
+        if not service_keys:
+            return found
+        pipe = self.redis.pipeline(transaction=False)
+        for key in service_keys:
+            pipe.zrangebyscore(self.key("history", key, "index"), since_epoch, "+inf")
+        listed = [(key, arns) for key, arns in zip(service_keys, pipe.execute(), strict=True) if arns]
+        if not listed:
+            return found
+        pipe = self.redis.pipeline(transaction=False)
+        for key, arns in listed:
+            pipe.hmget(self.key("history", key, "records"), arns)
+        for (key, _), rows in zip(listed, pipe.execute(), strict=True):
+            found[key] = [r for r in map(_read, rows) if r is not None]
+        return found
 
     @guarded
     def history_services(self, region: str | None, cluster: str, pattern: str = "*") -> list[str]:

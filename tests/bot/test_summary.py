@@ -20,6 +20,7 @@ from bot.events.pipeline import Pipeline
 from bot.inquiry import Asked, Inquiry
 from bot.settings import Settings
 from bot.store import Store
+from bot.store.records import StopRecord
 from bot.summary import Scope, build_summary, summary_scope
 from handlers.notifier import SlackNotifier
 from tests.bot.events.conftest import FAST
@@ -154,3 +155,44 @@ def test_overlapping_scopes_count_each_stop_once(stored: Stored) -> None:
     assert build_summary(stored.store, scopes, "24h").normal_stops == 2
     assert summary.failures == 6 and summary.normal_stops == 2
     assert len(summary.still_failing) == 1 and len(summary.recovered) == 1
+
+
+def _round_trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every request sent to Redis from now on: a command, or a pipeline (however many commands it holds)."""
+    import redis.client
+
+    sent: list[str] = []
+    command, execute = redis.Redis.execute_command, redis.client.Pipeline.execute
+
+    def one(self: redis.Redis, *args: Any, **options: Any) -> Any:
+        sent.append(str(args[0]))
+        return command(self, *args, **options)
+
+    def pipelined(self: redis.client.Pipeline, raise_on_error: bool = True) -> Any:
+        if self.command_stack:  # an empty pipeline sends nothing
+            sent.append(f"pipeline of {len(self.command_stack)}")
+        return execute(self, raise_on_error)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", one)
+    monkeypatch.setattr(redis.client.Pipeline, "execute", pipelined)
+    return sent
+
+
+def test_a_cluster_summary_asks_redis_as_often_for_60_services_as_for_3(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = time.time()
+    sizes = {"small": 3, "large": 60}
+    for cluster, services in sizes.items():
+        for i in range(services):
+            arn = f"arn:aws:ecs:{REGION}:123456789012:task/{cluster}/{i:032x}"
+            record = StopRecord.model_validate({"taskArn": arn, "stoppedAt": now - 60, "category": "oom"})
+            store.record_stop(f"123456789012:{REGION}:{cluster}:svc{i}", record, 7, 100)
+    sent = _round_trips(monkeypatch)
+    asked = {}
+    for cluster, services in sizes.items():
+        sent.clear()
+        summary = build_summary(store, [Scope(cluster, region=REGION)], "24h")
+        assert len(summary.services) == services and summary.failures == services
+        asked[cluster] = [request.split(" of ")[0] for request in sent]
+    assert asked["small"] == asked["large"]
