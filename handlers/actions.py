@@ -14,20 +14,15 @@ from bot.remediation.executor import Expired, Refused
 from bot.remediation.kinds import PlanError
 from bot.services import Services
 from bot.store import StoreUnavailable
+from handlers.bind import bind
 from handlers.exec_check import exec_check_and_publish
 from handlers.grammar import CommandError, parse_command
+from handlers.refusals import refusal, tell_store_down
 from handlers.render.diagnosis import FIX, MORE_LOGS, RERUN, log_message
 from handlers.render.modal import confirm_view
 from handlers.render.text import escape, who
 from handlers.replies import post
 from handlers.run import PICK, diagnose_and_publish
-
-
-def refusal(exc: Exception) -> str:
-    """🚫 and why, escaped; a refusal's list of who may act stays mrkdwn, so its mentions render."""
-    if isinstance(exc, Refused):
-        return f"🚫 {escape(exc.reason)}; allowed: {who(exc.allowed)}"
-    return f"🚫 {escape(str(exc))}"
 
 
 def _where(body: dict[str, Any]) -> tuple[str, str, str | None]:
@@ -49,57 +44,65 @@ def ack_click(ack: Ack) -> None:
     ack()
 
 
+def rerun(
+    services: Services, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+) -> None:
+    """Re-run (in the diagnosis thread) or a candidate picked from the menu: the clicked command, again."""
+    channel, user, thread_ts = _where(body)
+    value = action.get("value") or (action.get("selected_option") or {}).get("value", "")
+    try:
+        command = parse_command(value)
+    except CommandError as exc:
+        respond(response_type="ephemeral", replace_original=False, text=f"⚠️ {escape(str(exc))}")
+        return
+    if command.verb == "exec-check":  # its Re-run posts a fresh report, with a fresh button
+        exec_check_and_publish(client, services, command, channel, user, respond)
+        return
+    in_thread = thread_ts if action.get("action_id") == RERUN else None
+    diagnose_and_publish(client, services, command, channel, user, respond, in_thread)
+
+
+def more_logs(
+    services: Services, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+) -> None:
+    """200 log lines of the diagnosed service, in the thread."""
+    channel, _user, thread_ts = _where(body)
+    try:
+        diagnosis = services.diagnoser.run(parse_command(action.get("value", "")), log_lines=200)
+    except Exception as exc:
+        respond(response_type="ephemeral", replace_original=False, text=f"⚠️ {escape(str(exc))}")
+        return
+    post(client, channel, log_message(diagnosis), thread_ts)
+
+
+def open_fix(
+    services: Services, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+) -> None:
+    """The confirmation modal of the button's pending action, planned for the clicker (or why not)."""
+    channel, user, thread_ts = _where(body)
+    key = action.get("value", "")
+    try:
+        pending, plan = services.remediator.plan(user, key)
+    except (Refused, Expired, PlanError) as exc:
+        metrics.ACTIONS.labels("unknown", type(exc).__name__.lower()).inc()
+        respond(response_type="ephemeral", replace_original=False, text=refusal(exc))
+        return
+    except StoreUnavailable:
+        tell_store_down(respond)
+        return
+    risk = str(pending["action"].get("risk", "low"))
+    decision = pending["decision"]
+    approvers = who(decision.approvers)
+    client.views_open(
+        trigger_id=body["trigger_id"],
+        view=confirm_view(
+            plan, key, channel, thread_ts, risk, decision, approvers, services.remediator.code_only
+        ),
+    )
+
+
 def register(app: App, services: Services) -> None:
-    def rerun(body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        channel, user, thread_ts = _where(body)
-        value = action.get("value") or (action.get("selected_option") or {}).get("value", "")
-        try:
-            command = parse_command(value)
-        except CommandError as exc:
-            respond(response_type="ephemeral", replace_original=False, text=f"⚠️ {escape(str(exc))}")
-            return
-        if command.verb == "exec-check":  # its Re-run posts a fresh report, with a fresh button
-            exec_check_and_publish(client, services, command, channel, user, respond)
-            return
-        in_thread = thread_ts if action.get("action_id") == RERUN else None
-        diagnose_and_publish(client, services, command, channel, user, respond, in_thread)
-
-    def more_logs(body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        channel, _user, thread_ts = _where(body)
-        try:
-            diagnosis = services.diagnoser.run(parse_command(action.get("value", "")), log_lines=200)
-        except Exception as exc:
-            respond(response_type="ephemeral", replace_original=False, text=f"⚠️ {escape(str(exc))}")
-            return
-        post(client, channel, log_message(diagnosis), thread_ts)
-
-    def open_fix(body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        channel, user, thread_ts = _where(body)
-        key = action.get("value", "")
-        try:
-            pending, plan = services.remediator.plan(user, key)
-        except (Refused, Expired, PlanError) as exc:
-            metrics.ACTIONS.labels("unknown", type(exc).__name__.lower()).inc()
-            respond(response_type="ephemeral", replace_original=False, text=refusal(exc))
-            return
-        except StoreUnavailable:
-            respond(
-                response_type="ephemeral",
-                replace_original=False,
-                text="⚠️ My state store is unreachable; nothing was changed. Try again in a minute.",
-            )
-            return
-        risk = str(pending["action"].get("risk", "low"))
-        decision = pending["decision"]
-        approvers = who(decision.approvers)
-        client.views_open(
-            trigger_id=body["trigger_id"],
-            view=confirm_view(
-                plan, key, channel, thread_ts, risk, decision, approvers, services.remediator.code_only
-            ),
-        )
-
-    app.action(RERUN)(ack=ack_click, lazy=[rerun])
-    app.action(PICK)(ack=ack_click, lazy=[rerun])
-    app.action(MORE_LOGS)(ack=ack_click, lazy=[more_logs])
-    app.action(re.compile(f"^{FIX}:\\d+$"))(ack=ack_click, lazy=[open_fix])
+    app.action(RERUN)(ack=ack_click, lazy=[bind(rerun, services)])
+    app.action(PICK)(ack=ack_click, lazy=[bind(rerun, services)])
+    app.action(MORE_LOGS)(ack=ack_click, lazy=[bind(more_logs, services)])
+    app.action(re.compile(f"^{FIX}:\\d+$"))(ack=ack_click, lazy=[bind(open_fix, services)])

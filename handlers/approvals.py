@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -17,54 +17,59 @@ from bot.remediation.executor import Expired, Refused
 from bot.remediation.kinds import PlanError
 from bot.services import Services
 from bot.store import StoreUnavailable
-from handlers.actions import refusal
+from handlers.actions import ack_click
+from handlers.bind import bind
+from handlers.refusals import refusal, tell_store_down
 from handlers.render.approval import APPROVE, REJECT, approval_outcome
 from handlers.render.text import escape
 from handlers.replies import update
 from handlers.views import follow_in_thread, say
 
 
+def decide(
+    services: Services,
+    verdict: Verdict,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+) -> None:
+    """Take the clicker's verdict on the request (once), then say what it did."""
+    user, approval_id = body["user"]["id"], str(action.get("value", ""))
+    if services.approvals is None:
+        respond(response_type="ephemeral", replace_original=False, text="🚫 Approvals are not set up here.")
+        return
+    try:
+        decided = services.approvals.decide(user, approval_id, verdict)
+    except ApprovalExpired as exc:
+        _mark(client, services, approval_id, f"⌛ {escape(str(exc))}")
+        respond(response_type="ephemeral", replace_original=False, text=f"⌛ {escape(str(exc))}")
+        return
+    except (Refused, AlreadyDecided, Expired, PlanError) as exc:
+        metrics.ACTIONS.labels("unknown", type(exc).__name__.lower()).inc()
+        respond(response_type="ephemeral", replace_original=False, text=refusal(exc))
+        return
+    except StoreUnavailable:
+        tell_store_down(respond)
+        return
+    _announce(client, services, decided)
+
+
+def approve(
+    services: Services, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+) -> None:
+    decide(services, "approved", body, action, client, respond)
+
+
+def reject(
+    services: Services, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+) -> None:
+    decide(services, "rejected", body, action, client, respond)
+
+
 def register(app: App, services: Services) -> None:
-    def ack_click(ack: Ack) -> None:
-        metrics.REQUESTS.labels("action").inc()
-        ack()
-
-    def decide(
-        verdict: Verdict, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        user, approval_id = body["user"]["id"], str(action.get("value", ""))
-        if services.approvals is None:
-            respond(
-                response_type="ephemeral", replace_original=False, text="🚫 Approvals are not set up here."
-            )
-            return
-        try:
-            decided = services.approvals.decide(user, approval_id, verdict)
-        except ApprovalExpired as exc:
-            _mark(client, services, approval_id, f"⌛ {escape(str(exc))}")
-            respond(response_type="ephemeral", replace_original=False, text=f"⌛ {escape(str(exc))}")
-            return
-        except (Refused, AlreadyDecided, Expired, PlanError) as exc:
-            metrics.ACTIONS.labels("unknown", type(exc).__name__.lower()).inc()
-            respond(response_type="ephemeral", replace_original=False, text=refusal(exc))
-            return
-        except StoreUnavailable:
-            respond(
-                response_type="ephemeral",
-                replace_original=False,
-                text="⚠️ My state store is unreachable; nothing was changed. Try again in a minute.",
-            )
-            return
-        _announce(client, services, decided)
-
-    def approve(body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        decide("approved", body, action, client, respond)
-
-    def reject(body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        decide("rejected", body, action, client, respond)
-
-    app.action(APPROVE)(ack=ack_click, lazy=[approve])
-    app.action(REJECT)(ack=ack_click, lazy=[reject])
+    app.action(APPROVE)(ack=ack_click, lazy=[bind(approve, services)])
+    app.action(REJECT)(ack=ack_click, lazy=[bind(reject, services)])
 
 
 def _announce(client: WebClient, services: Services, decided: Decided) -> None:

@@ -17,6 +17,7 @@ from bot.lookup import history_report, observe, resolve_service
 from bot.services import Services
 from bot.store import StoreUnavailable
 from diagnosis.collect.target import TargetError
+from handlers.bind import bind
 from handlers.extract import find_in_message
 from handlers.followup_asks import MENTION, FollowUp, read_followup
 from handlers.grammar import Command, CommandError, parse_command
@@ -138,17 +139,20 @@ def _history(services: Services, command: Command, since: str) -> Message:
     return _text(history_text(name, history_report(services.store, target, since)))
 
 
-def register(app: App, services: Services) -> None:
-    def ack_event(ack: Ack) -> None:
-        metrics.REQUESTS.labels("event").inc()
-        ack()
+def ack_event(ack: Ack) -> None:
+    metrics.REQUESTS.labels("event").inc()
+    ack()
 
-    def on_mention(event: dict[str, Any], client: WebClient) -> None:
+
+def on_mention(services: Services, event: dict[str, Any], client: WebClient) -> None:
+    answer(services, client, event)
+
+
+def on_message(services: Services, event: dict[str, Any], client: WebClient) -> None:
+    if event.get("channel_type") == "im":  # channel messages reach us only as mentions
         answer(services, client, event)
 
-    def on_message(event: dict[str, Any], client: WebClient) -> None:
-        if event.get("channel_type") == "im":  # channel messages reach us only as mentions
-            answer(services, client, event)
 
-    app.event("app_mention")(ack=ack_event, lazy=[on_mention])
-    app.event("message")(ack=ack_event, lazy=[on_message])
+def register(app: App, services: Services) -> None:
+    app.event("app_mention")(ack=ack_event, lazy=[bind(on_mention, services)])
+    app.event("message")(ack=ack_event, lazy=[bind(on_message, services)])

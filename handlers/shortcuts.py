@@ -19,6 +19,7 @@ from diagnosis.engine import diagnose
 from diagnosis.intake import Intake
 from diagnosis.live import parse_since
 from diagnosis.models import Diagnosis, Gap, Target
+from handlers.bind import bind
 from handlers.extract import find_in_message
 from handlers.grammar import Command
 from handlers.replies import publish
@@ -27,54 +28,57 @@ from handlers.run import diagnose_and_publish
 CALLBACK = "why_did_this_stop"
 
 
-def register(app: App, services: Services) -> None:
-    def ack_shortcut(ack: Ack) -> None:
-        metrics.REQUESTS.labels("shortcut").inc()
-        ack()
+def ack_shortcut(ack: Ack) -> None:
+    metrics.REQUESTS.labels("shortcut").inc()
+    ack()
 
-    def answer(shortcut: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        message = shortcut.get("message", {})
-        channel = shortcut["channel"]["id"]
-        user = shortcut["user"]["id"]
-        thread_ts = message.get("thread_ts") or message.get("ts")
-        found = find_in_message(message)
-        explained = explain(found.explained, found.commands, services) if found.explained else None
-        answered = 0
-        for command in found.commands:
-            if diagnose_and_publish(
-                client,
-                services,
-                command,
-                channel,
-                user,
-                respond,
-                thread_ts,
-                # what the message says answers it when ECS does not know (or no longer knows) the name
-                quiet_unknown=explained is not None
-                or ("/" in command.target and not command.target.startswith("arn:")),
-                skip_empty=explained is not None,  # ECS forgot the task: the message says more
-            ):
-                answered += 1
-        if explained is not None and not answered:
-            publish(
-                client,
-                services,
-                explained,
-                Command("diagnose", explained.target.label()),
-                channel,
-                user,
-                respond,
-                thread_ts,
-            )
+
+def answer(services: Services, shortcut: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    """What the message says, and the diagnoses of what it names, in its thread; or why there is none."""
+    message = shortcut.get("message", {})
+    channel = shortcut["channel"]["id"]
+    user = shortcut["user"]["id"]
+    thread_ts = message.get("thread_ts") or message.get("ts")
+    found = find_in_message(message)
+    explained = explain(found.explained, found.commands, services) if found.explained else None
+    answered = 0
+    for command in found.commands:
+        if diagnose_and_publish(
+            client,
+            services,
+            command,
+            channel,
+            user,
+            respond,
+            thread_ts,
+            # what the message says answers it when ECS does not know (or no longer knows) the name
+            quiet_unknown=explained is not None
+            or ("/" in command.target and not command.target.startswith("arn:")),
+            skip_empty=explained is not None,  # ECS forgot the task: the message says more
+        ):
             answered += 1
-        if not answered:
-            respond(
-                response_type="ephemeral",
-                text="I found nothing to diagnose in that message: no stop reason or service event, no task "
-                "or service ARN, no cluster/service name I could find, no ECS JSON. Try `/ecs-why SERVICE`.",
-            )
+    if explained is not None and not answered:
+        publish(
+            client,
+            services,
+            explained,
+            Command("diagnose", explained.target.label()),
+            channel,
+            user,
+            respond,
+            thread_ts,
+        )
+        answered += 1
+    if not answered:
+        respond(
+            response_type="ephemeral",
+            text="I found nothing to diagnose in that message: no stop reason or service event, no task "
+            "or service ARN, no cluster/service name I could find, no ECS JSON. Try `/ecs-why SERVICE`.",
+        )
 
-    app.shortcut(CALLBACK)(ack=ack_shortcut, lazy=[answer])
+
+def register(app: App, services: Services) -> None:
+    app.shortcut(CALLBACK)(ack=ack_shortcut, lazy=[bind(answer, services)])
 
 
 def explain(intake: Intake, commands: list[Command], services: Services) -> Diagnosis | None:

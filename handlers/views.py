@@ -16,7 +16,8 @@ from bot import metrics
 from bot.remediation.executor import Applied, Expired, Refused
 from bot.services import Services
 from bot.store import StoreUnavailable
-from handlers.actions import refusal
+from handlers.bind import bind
+from handlers.refusals import STORE_DOWN, refusal
 from handlers.render.approval import approval_request
 from handlers.render.diagnosis import Message
 from handlers.render.modal import CONFIRM
@@ -95,52 +96,55 @@ def _tell(client: WebClient, channel: str, user: str, text: str) -> None:
         client.chat_postMessage(channel=user, text=text)
 
 
-def register(app: App, services: Services) -> None:
-    def ack_submit(ack: Ack) -> None:
-        metrics.REQUESTS.labels("view").inc()
-        ack()
+def ack_submit(ack: Ack) -> None:
+    metrics.REQUESTS.labels("view").inc()
+    ack()
 
-    def apply(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        meta = json.loads(view.get("private_metadata") or "{}")
-        user = body["user"]["id"]
-        channel, thread_ts, key = meta.get("channel", ""), meta.get("thread_ts"), meta.get("key", "")
+
+def apply(services: Services, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    """The confirmed fix: applied once (or its approval asked for), said in the thread, then followed."""
+    meta = json.loads(view.get("private_metadata") or "{}")
+    user = body["user"]["id"]
+    channel, thread_ts, key = meta.get("channel", ""), meta.get("thread_ts"), meta.get("key", "")
+    try:
+        pending = services.store.get_pending(key)
+        result = services.remediator.apply(user, key)
+    except (Refused, Expired) as exc:
+        metrics.ACTIONS.labels("unknown", type(exc).__name__.lower()).inc()
+        _tell(client, channel, user, refusal(exc))
+        return
+    except StoreUnavailable:
+        _tell(client, channel, user, STORE_DOWN)
+        return
+    kind = (pending or {}).get("action", {}).get("kind", "unknown")
+    if result.needs_approval:
+        metrics.ACTIONS.labels(kind, "approval_requested").inc()
         try:
-            pending = services.store.get_pending(key)
-            result = services.remediator.apply(user, key)
-        except (Refused, Expired) as exc:
-            metrics.ACTIONS.labels("unknown", type(exc).__name__.lower()).inc()
-            _tell(client, channel, user, refusal(exc))
-            return
-        except StoreUnavailable:
-            _tell(client, channel, user, "⚠️ My state store is unreachable; nothing was changed.")
-            return
-        kind = (pending or {}).get("action", {}).get("kind", "unknown")
-        if result.needs_approval:
-            metrics.ACTIONS.labels(kind, "approval_requested").inc()
-            try:
-                ask_for_approval(client, services, user, key, result, channel, thread_ts)
-            except (Expired, StoreUnavailable) as exc:
-                _tell(
-                    client,
-                    channel,
-                    user,
-                    f"⚠️ {escape(str(exc) or 'my state store is unreachable')}; nothing was changed.",
-                )
-            return
-        if result.duplicate:
-            metrics.ACTIONS.labels(kind, "duplicate").inc()
-            _tell(client, channel, user, f"ℹ️ {escape(result.message)}")
-            return
-        metrics.ACTIONS.labels(kind, "applied" if result.ok else "failed").inc()
-        mark = "🛠️" if result.ok else "❌"
-        say(
-            client,
-            channel,
-            thread_ts,
-            f"{mark} <@{user}> {'applied' if result.ok else 'tried'}: {escape(result.message)}",
-            user,
-        )
-        if result.ok and pending is not None:
-            follow_in_thread(client, services, pending, user, channel, thread_ts)
+            ask_for_approval(client, services, user, key, result, channel, thread_ts)
+        except (Expired, StoreUnavailable) as exc:
+            _tell(
+                client,
+                channel,
+                user,
+                f"⚠️ {escape(str(exc) or 'my state store is unreachable')}; nothing was changed.",
+            )
+        return
+    if result.duplicate:
+        metrics.ACTIONS.labels(kind, "duplicate").inc()
+        _tell(client, channel, user, f"ℹ️ {escape(result.message)}")
+        return
+    metrics.ACTIONS.labels(kind, "applied" if result.ok else "failed").inc()
+    mark = "🛠️" if result.ok else "❌"
+    say(
+        client,
+        channel,
+        thread_ts,
+        f"{mark} <@{user}> {'applied' if result.ok else 'tried'}: {escape(result.message)}",
+        user,
+    )
+    if result.ok and pending is not None:
+        follow_in_thread(client, services, pending, user, channel, thread_ts)
 
-    app.view(CONFIRM)(ack=ack_submit, lazy=[apply])
+
+def register(app: App, services: Services) -> None:
+    app.view(CONFIRM)(ack=ack_submit, lazy=[bind(apply, services)])

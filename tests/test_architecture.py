@@ -263,3 +263,18 @@ def test_the_test_import_checker_sees_a_violation(tmp_path: Path) -> None:
     (tmp_path / "tests" / "bot" / "test_bare.py").write_text("from test_cli import run\nimport helpers\n")
     assert imported_test_modules(tmp_path / "tests" / "bot" / "test_bare.py", tmp_path) == {"test_cli"}
     assert len(modules("tests")) >= 100
+
+
+def reaches_bolts_listeners(path: Path) -> bool:
+    """`x._listeners` anywhere in the module: Bolt's private list of registered listeners."""
+    tree = ast.parse(path.read_text())
+    return any(isinstance(node, ast.Attribute) and node.attr == "_listeners" for node in ast.walk(tree))
+
+
+def test_no_test_reaches_bolts_private_listener_list(tmp_path: Path) -> None:
+    """Listeners are module-level functions tests call directly; registration is tested by dispatching
+    requests through Bolt (tests/handlers/test_register_all.py)."""
+    offenders = [name for name, path in modules("tests") if reaches_bolts_listeners(path)]
+    assert not offenders, f"these tests reach app._listeners: {offenders}"
+    (tmp_path / "t.py").write_text("for listener in app._listeners:\n    pass\n")
+    assert reaches_bolts_listeners(tmp_path / "t.py")

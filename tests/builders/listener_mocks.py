@@ -1,10 +1,13 @@
 """Mocks a listener is called with: the services it is bound to (a diagnoser answering one diagnosis, a
-remediator handing out keys) and a Slack client whose posts get increasing timestamps."""
+remediator handing out keys), a Slack client whose posts get increasing timestamps, and Slack's errors."""
 
 from __future__ import annotations
 
 from typing import Any
 from unittest.mock import MagicMock
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
 
 from tests.builders.diagnoses import build
 
@@ -26,3 +29,12 @@ def client() -> MagicMock:
     counter = iter(range(1, 1000))
     c.chat_postMessage.side_effect = lambda **kw: {"ok": True, "ts": f"1700000000.{next(counter):06d}"}
     return c
+
+
+def slack_error(error: str, method: str = "chat.postMessage") -> SlackApiError:
+    """What slack_sdk raises when Slack answers `{"ok": false, "error": error}`."""
+    response = SlackResponse(
+        client=None, http_verb="POST", api_url=f"http://x/api/{method}", req_args={},
+        data={"ok": False, "error": error}, headers={}, status_code=200,
+    )  # fmt: skip
+    return SlackApiError(error, response)

@@ -7,12 +7,10 @@ import time
 from typing import Any
 from unittest.mock import MagicMock
 
-from slack_bolt import App
-
 from bot.store import Store
 from diagnosis.collect.target import UnknownTarget
 from diagnosis.models import ContainerFacts, Observations, TaskFacts
-from handlers import followups, register_all
+from handlers import followups
 from handlers.grammar import Command
 from tests.builders.diagnoses import build
 from tests.builders.listener_mocks import client, services
@@ -126,27 +124,24 @@ def test_the_bots_own_messages_and_edits_are_ignored() -> None:
     slack.chat_postMessage.assert_not_called()
 
 
-def test_the_listeners_ack_at_once_and_answer_lazily() -> None:
-    svc = services()
-    app = App(token="xoxb-test", signing_secret="secret", token_verification_enabled=False)
-    register_all(app, svc)
-    lazy = {f.__name__ for listener in app._listeners for f in listener.lazy_functions}
-    assert {"on_mention", "on_message"} <= lazy
-
-
-def test_a_channel_message_without_a_mention_is_not_answered() -> None:
-    svc = services()
-    app = App(token="xoxb-test", signing_secret="secret", token_verification_enabled=False)
-    register_all(app, svc)
-    on_message = next(
-        f for listener in app._listeners for f in listener.lazy_functions if f.__name__ == "on_message"
-    )
-    slack = client()
-    on_message(
+def test_a_mention_is_answered_and_a_channel_message_without_one_is_not() -> None:
+    svc, slack = in_thread(services()), client()
+    followups.on_message(
+        svc,
         event={"type": "message", "channel_type": "channel", "channel": "C1", "text": "logs prod/web"},
         client=slack,
     )
     slack.chat_postMessage.assert_not_called()
+    followups.on_mention(svc, event=mention("logs"), client=slack)
+    assert posts(slack)[0]["thread_ts"] == ROOT
+
+
+def test_a_direct_message_is_answered() -> None:
+    svc, slack = services(), client()
+    event = {"type": "message", "channel_type": "im", "channel": "D1", "user": "U1", "ts": "5.6",
+             "text": "logs prod/web-api"}  # fmt: skip
+    followups.on_message(svc, event=event, client=slack)
+    assert posts(slack)[0]["channel"] == "D1"
 
 
 def pasting(svc: MagicMock) -> MagicMock:
