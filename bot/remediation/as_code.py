@@ -5,10 +5,9 @@ manages the service, so the next deploy keeps the fix instead of undoing it."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from bot.remediation.iac import Owner
-from bot.remediation.kinds import Plan
+from bot.remediation.kinds import PLANNERS, CodeProp, Plan
 
 RESOURCE = {
     "service": ("AWS::ECS::Service", "aws_ecs_service", "the FargateService / Ec2Service"),
@@ -16,70 +15,11 @@ RESOURCE = {
 }
 
 
-@dataclass(frozen=True)
-class Prop:
-    """One setting in each language; multi-line values are indented by the renderer."""
-
-    resource: str  # service | task
-    cloudformation: str
-    terraform: str
-    cdk: str
-
-
-def props(plan: Plan) -> list[Prop]:
-    """What the fix sets, per kind; [] when it sets nothing the code holds (a new deployment)."""
-    params = plan.params
-    if plan.kind == "raise_grace_period":
-        s = params["healthCheckGracePeriodSeconds"]
-        return [
-            Prop(
-                "service",
-                f"HealthCheckGracePeriodSeconds: {s}",
-                f"health_check_grace_period_seconds = {s}",
-                f"healthCheckGracePeriod: Duration.seconds({s}),",
-            )
-        ]
-    if plan.kind == "enable_circuit_breaker":
-        return [
-            Prop(
-                "service",
-                "DeploymentConfiguration:\n  DeploymentCircuitBreaker:\n    Enable: true\n    Rollback: true",
-                "deployment_circuit_breaker {\n  enable   = true\n  rollback = true\n}",
-                "circuitBreaker: { enable: true, rollback: true },",
-            )
-        ]
-    if plan.kind == "enable_execute_command":
-        return [
-            Prop(
-                "service",
-                "EnableExecuteCommand: true",
-                "enable_execute_command = true",
-                "enableExecuteCommand: true,",
-            )
-        ]
-    if plan.kind == "rollback":
-        target = str(params["taskDefinition"])
-        short = target.rsplit("/", 1)[-1]
-        return [
-            Prop(
-                "service",
-                f"TaskDefinition: {target}",
-                f'task_definition = "{short}"',
-                f"// revert the change that replaced {short}: CDK registers the task definition from code",
-            )
-        ]
-    if plan.kind == "increase_memory":
-        after = {what: _number(new) for what, _, new in plan.changes}
-        memory, cpu = after.get("task memory"), after.get("task cpu")
-        return [
-            Prop(
-                "task",
-                f'Memory: "{memory}"' + (f'\nCpu: "{cpu}"' if cpu else ""),
-                f'memory = "{memory}"' + (f'\ncpu    = "{cpu}"' if cpu else ""),
-                f"memoryLimitMiB: {memory}," + (f"\ncpu: {cpu}," if cpu else ""),
-            )
-        ]
-    return []
+def props(plan: Plan) -> list[CodeProp]:
+    """What the fix sets, as its kind's planner says (bot/remediation/kinds/); [] when it sets nothing the
+    code holds (a new deployment)."""
+    planner = PLANNERS.get(plan.kind)
+    return planner.code(plan) if planner else []
 
 
 def code_change(plan: Plan, owner: Owner, service: str) -> str:
@@ -104,11 +44,6 @@ def code_change(plan: Plan, owner: Owner, service: str) -> str:
 
 def _indent(text: str, spaces: int) -> str:
     return "\n".join(" " * spaces + line for line in text.splitlines())
-
-
-def _number(text: str) -> str:
-    match = re.search(r"\d+", text)
-    return match.group(0) if match else text
 
 
 def _tf_name(service: str) -> str:

@@ -1,7 +1,7 @@
 """Which revision the failures began with, and the last one that ran steadily before it.
 
 One pure function, `correlate`, serves the diagnosis (the `revision_diff` check, the rollback button it
-offers) and the rollback planner at click time (bot/remediation/kinds.py), so both name the same revision.
+offers) and the rollback planner at click time (bot/remediation/kinds/rollback.py), so both name the same revision.
 It reads the revision each stopped task ran, the service's deployments (a completed one, a failed one, the
 circuit breaker's rollback) and its events, the tasks that ran without failing, and — when none of those
 names a steady revision — the family's previous ACTIVE revision. A rollback goes to an ACTIVE revision

@@ -8,17 +8,13 @@ from typing import Any, get_args, get_type_hints
 import pytest
 from pydantic import ValidationError
 
-from bot.remediation.kinds import (
-    PLANNERS,
-    READS,
-    PlanError,
-    plan_enable_circuit_breaker,
-    plan_enable_execute_command,
-    plan_force_new_deployment,
-    plan_increase_memory,
-    plan_raise_grace_period,
-    plan_rollback,
-)
+from bot.remediation.kinds import PLANNERS, READS, PlanError
+from bot.remediation.kinds.circuit_breaker import plan_enable_circuit_breaker
+from bot.remediation.kinds.deployment import plan_force_new_deployment
+from bot.remediation.kinds.exec_command import plan_enable_execute_command
+from bot.remediation.kinds.grace import plan_raise_grace_period
+from bot.remediation.kinds.memory import plan_increase_memory
+from bot.remediation.kinds.rollback import plan_rollback
 from diagnosis.actions import KINDS, GraceParams, MemoryParams, RollbackParams, ServiceParams, parse
 from diagnosis.models import ActionKind
 from tests.builders.ecs_service import CLUSTER, SERVICE, TD, Ecs, register
