@@ -32,8 +32,6 @@ Progress = Callable[[int, list[str]], None]  # told as each round of AWS calls s
 # Its memory is flat after warm-up (AWS models are loaded once per process: bot.aws_session.new_session),
 # and each replacement costs a re-import and a re-warm on the serving host, so it is rare (bench/ack_latency).
 DIAGNOSES_PER_PROCESS = 1000
-# Diagnosis processes yield the CPU to the serving process: on a busy host the acks Slack waits for come first.
-DIAGNOSIS_NICENESS = 10
 
 
 class Diagnoser:
@@ -123,11 +121,9 @@ _CHILD: Diagnoser | None = None
 
 
 def _start_child(settings: Settings, parent: int) -> None:
-    """In a diagnosis process: its own AWS sessions; task definitions cached in the shared Redis if any;
-    a lower CPU priority than the serving process. It ends itself when the serving process is gone,
-    however that process ended."""
+    """In a diagnosis process: its own AWS sessions; task definitions cached in the shared Redis if any.
+    It ends itself when the serving process is gone, however that process ended."""
     global _CHILD
-    os.nice(DIAGNOSIS_NICENESS)
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True, name="parent-watch").start()
     cache = None
     if settings.redis_url:
