@@ -59,6 +59,12 @@ class Ownership:
     unknown: str = ""  # what could not be read, so that "not managed" is never a guess presented as fact
 
 
+def _spanned(value: str) -> str:
+    """A value from AWS (a tag, a user agent) made safe inside a `code span` of `how`: a backtick in it
+    would end the span early in every renderer (Slack, Markdown), so it is shown as a quote."""
+    return value.replace("`", "'")
+
+
 def parse_declared(declared: Mapping[str, str]) -> list[tuple[str, str | None, str]]:
     """ECS_WHY_IAC_TAGS {"KEY": tool} or {"KEY=VALUE": tool} as (key, value or None, tool)."""
     rules = []
@@ -73,8 +79,7 @@ def owner_from_tags(tags: Mapping[str, str], declared: Mapping[str, str]) -> Own
     for key, value, tool in parse_declared(declared):
         if key in tags and (value is None or tags[key] == value):
             name = tags[key] if value is None else ""
-            shown = f"{key}={tags[key]}"
-            return Owner(tool, name, f"its tag `{shown}` (ECS_WHY_IAC_TAGS)")
+            return Owner(tool, name, f"its tag `{_spanned(f'{key}={tags[key]}')}` (ECS_WHY_IAC_TAGS)")
     return None
 
 
@@ -82,7 +87,7 @@ def owner_from_agent(user_agent: str, event: str, when: str) -> Owner | None:
     agent = user_agent.lower()
     for tool, needles in AGENTS:
         if any(n in agent for n in needles):
-            return Owner(tool, "", f"CloudTrail: {event} {when} came from `{user_agent[:80]}`")
+            return Owner(tool, "", f"CloudTrail: {event} {when} came from `{_spanned(user_agent[:80])}`")
     return None
 
 
@@ -95,7 +100,7 @@ def stack_owner(stack: str, resources: list[dict[str, Any]], service_arn: str, t
         (str(r["LogicalResourceId"]) for r in resources if r.get("PhysicalResourceId") == task_arn), ""
     )
     cdk = any(r.get("LogicalResourceId") == "CDKMetadata" for r in resources)
-    how = f"its tag `{STACK_TAG}={stack}`" + (" and the stack's CDKMetadata" if cdk else "")
+    how = f"its tag `{_spanned(f'{STACK_TAG}={stack}')}`" + (" and the stack's CDKMetadata" if cdk else "")
     return Owner("cdk" if cdk else "cloudformation", stack, how, logical, task)
 
 
@@ -116,7 +121,7 @@ def who_manages(
         try:
             resources = cloudformation.describe_stack_resources(StackName=stack)["StackResources"]
         except Exception as exc:
-            tagged = Owner("cloudformation", stack, f"its tag `{STACK_TAG}={stack}`")
+            tagged = Owner("cloudformation", stack, f"its tag `{_spanned(f'{STACK_TAG}={stack}')}`")
             return Ownership(tagged, unknown=f"the resources of stack {stack} ({_why(exc)})")
         return Ownership(stack_owner(stack, resources, arn, task))
     declared_owner = owner_from_tags(tags, declared)

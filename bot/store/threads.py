@@ -10,7 +10,8 @@ THREAD_TTL_SECONDS = 30 * 24 * 3600  # a diagnosis thread is followed up within 
 
 
 class ThreadsMixin(StoreBase):
-    """A key `thread:<channel>:<ts>` holding the command (`Command.text()`) the thread answered."""
+    """A key `thread:<channel>:<ts>` holding the command line the thread answered (`bot.inquiry.command_line`,
+    as `/ecs-why` reads it)."""
 
     @guarded
     def remember_thread(self, channel: str, ts: str, command: str, ttl: int = THREAD_TTL_SECONDS) -> None:

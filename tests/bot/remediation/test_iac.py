@@ -138,6 +138,16 @@ def test_declared_tags_name_terraform_and_its_workspace() -> None:
     assert owner_from_tags({"managed-by": "hand"}, declared) is None
 
 
+def test_a_backtick_in_a_value_from_aws_cannot_end_the_code_span_it_is_shown_in() -> None:
+    """Tag values and user agents come from AWS: shown in `code`, a backtick of theirs would end it early."""
+    tagged = owner_from_tags({"tf-workspace": "pay`ments"}, {"tf-workspace": "terraform"})
+    agent = owner_from_agent("Terraform/1.7 `rm -rf`", "UpdateService", "")
+    stack = stack_owner("web`stack", [], "arn:service", "arn:task")
+    for owner in (tagged, agent, stack):
+        assert owner is not None and owner.how.count("`") == 2, owner
+    assert tagged is not None and "pay'ments" in tagged.how and tagged.name == "pay`ments"
+
+
 def test_declared_tags_are_read_from_the_service(session: boto3.Session) -> None:
     stack(session, tag=False)
     session.client("ecs").tag_resource(
