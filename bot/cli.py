@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -17,11 +16,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from bot.cli_audit import register as register_audit
+from bot.cli_aws import fail, load
 from bot.cli_check import register as register_check
 from bot.cli_exec import register as register_exec
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
     from diagnosis.models import Diagnosis
 
 app = typer.Typer(
@@ -62,12 +61,6 @@ class Format(StrEnum):
 
 
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="text, json or markdown.")]
-
-
-def fail(message: str, code: int = 2) -> None:
-    """One line on standard error, then exit: what went wrong and what to do instead."""
-    typer.echo(f"ecs-why: {message}", err=True)
-    raise typer.Exit(code)
 
 
 @app.command(short_help="Explain stopped tasks from what you paste (no AWS).")
@@ -119,12 +112,15 @@ def diagnose(
     from bot.inquiry import Asked
     from bot.terminal import Progress, print_diagnosis
 
-    settings = _settings()
+    settings = load()
     store = None
     if settings.redis_url:  # a shared store holds history beyond ECS's hour
         from bot.store import Store
 
-        store = Store.from_url(settings.redis_url)
+        try:
+            store = Store.from_url(settings.redis_url)
+        except ValueError as exc:  # redis-py's word on a URL it cannot use (no scheme, bad port)
+            fail(f"REDIS_URL: {exc}; use redis://HOST:6379/0, or unset it to diagnose without stored history")
     diagnoser = Diagnoser(
         settings,
         sessions=lambda account, region: session_for(settings, account, region, profile),
@@ -159,7 +155,7 @@ def serve(
     from bot.logs import setup_logging
     from bot.serving import GracefulServer
 
-    settings = _settings(lambda s: check_serve_settings(s, socket_mode))
+    settings = load(lambda s: check_serve_settings(s, socket_mode))
     setup_logging(settings.log_level, settings.log_format)
     # Acks are short and wait on the GIL behind busy diagnosis threads: switch threads more often.
     sys.setswitchinterval(0.001)
@@ -190,7 +186,7 @@ def diagnosis_worker(
     from bot.logs import setup_logging
     from bot.serving import GracefulServer
 
-    settings = _settings()
+    settings = load()
     if not settings.redis_url:
         fail(
             "REDIS_URL is not set: the diagnosis worker takes its jobs from the Redis `ecs-why serve` "
@@ -218,7 +214,7 @@ def worker(
     from bot.logs import setup_logging
     from bot.store import Store
 
-    settings = _settings()
+    settings = load()
     store = Store.from_url(settings.redis_url)
     if store.in_process:
         fail(IN_PROCESS_REFUSAL)
@@ -232,21 +228,6 @@ def worker(
     typer.echo(f"ecs-why worker: {mode}; probes on http://{host}:{port}", err=True)
     # /healthz fails when the loop has not gone round for a while; a slow poller goes round less often
     run_worker(source, Probes(store, host, port, stale_after=max(300, 3 * settings.poll_interval_seconds)))
-
-
-def _settings(check: Callable[[Settings], None] | None = None) -> Settings:
-    """The settings, or one line per problem on stderr and exit 2 (also for what `check` refuses)."""
-    from bot.settings import ConfigError, load_settings
-
-    try:
-        settings = load_settings()
-        if check is not None:
-            check(settings)
-        return settings
-    except ConfigError as exc:
-        for line in exc.lines:
-            typer.echo(f"ecs-why: {line}", err=True)
-        raise typer.Exit(2) from None
 
 
 @app.command(short_help="Diagnose a sandbox account (moto); no AWS needed.")

@@ -14,11 +14,6 @@ if TYPE_CHECKING:
     from bot.audit import Entry
 
 
-def _fail(message: str, code: int = 2) -> None:
-    typer.echo(f"ecs-why: {message}", err=True)
-    raise typer.Exit(code)
-
-
 def audit(
     service: Annotated[
         str, typer.Argument(help="Only this service: a name or cluster/name (default: all).")
@@ -34,27 +29,22 @@ def audit(
     Reads the audit stream in REDIS_URL, newest first. Exit status 2 on unusable input or no Redis.
     """
     from bot.audit import AuditQueryError, entry, read
-    from bot.settings import ConfigError, load_settings
+    from bot.cli_aws import fail, load
     from bot.store import Store, StoreUnavailable
     from diagnosis.live import parse_since
 
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        for problem in exc.lines:
-            typer.echo(f"ecs-why: {problem}", err=True)
-        raise typer.Exit(2) from None
+    settings = load()
     if not settings.redis_url:
-        _fail(
+        fail(
             "REDIS_URL is not set: the audit log lives in the Redis `ecs-why serve` uses; point REDIS_URL at it"
         )
     try:
         window = parse_since(since)
         records = read(Store.from_url(settings.redis_url), window, service, limit)
     except (ValueError, AuditQueryError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except StoreUnavailable as exc:
-        _fail(f"cannot read the audit log: {exc}")
+        fail(f"cannot read the audit log: {exc}")
     if as_json:
         for record in records:
             typer.echo(json.dumps(record, sort_keys=True, ensure_ascii=False))

@@ -1,6 +1,7 @@
-"""What the terminal's AWS commands (`diagnose`, `check SERVICE`, `exec-check`) share before and around
-their AWS reads: the settings, the session and the regions to look in, and every way of not getting there
-said in one line with exit 2 (no region, no credentials, a target or account that does not work)."""
+"""What the terminal's commands share: the settings (`load`) and the one-line failure (`fail`); and, for the
+AWS ones (`diagnose`, `check SERVICE`, `exec-check`), the session and the regions to look in, and every way
+of not getting there said in one line with exit 2 (no region, no credentials, a target or account that does
+not work)."""
 
 from __future__ import annotations
 
@@ -27,12 +28,15 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
-def load() -> Settings:
-    """The settings, or one line per problem on standard error and exit 2."""
+def load(check: Callable[[Settings], None] | None = None) -> Settings:
+    """The settings, or one line per problem on standard error and exit 2 (also for what `check` refuses)."""
     from bot.settings import ConfigError, load_settings
 
     try:
-        return load_settings()
+        settings = load_settings()
+        if check is not None:
+            check(settings)
+        return settings
     except ConfigError as exc:
         for line in exc.lines:
             typer.echo(f"ecs-why: {line}", err=True)

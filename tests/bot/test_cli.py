@@ -115,6 +115,21 @@ def test_diagnose_without_a_region_exits_2(tmp_path: Path) -> None:
     assert result.returncode == 2 and "no AWS region" in result.stderr
 
 
+def test_diagnose_with_an_unusable_redis_url_says_what_to_set(tmp_path: Path) -> None:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "AWS_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "REDIS_URL": "localhost:6379",  # no scheme
+        "PYTHONPATH": str(ROOT),
+    }
+    result = run("diagnose", "web", "--cluster", "prod", env=env)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("ecs-why: REDIS_URL:") and "redis://" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize("command", ["diagnose", "check", "exec-check"])
 def test_a_service_arn_brings_its_own_region(tmp_path: Path, command: str) -> None:
     """No AWS_REGION, but the ARN names eu-west-1: the commands look there, not refuse (nor guess one)."""

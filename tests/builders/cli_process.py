@@ -19,6 +19,6 @@ def run(
         text=True,
         cwd=ROOT,
         env=env,
-        timeout=60,
+        timeout=300,  # a guard against a hang, not a timing: the demo takes ~10 s of CPU on a busy machine
         check=False,
     )
