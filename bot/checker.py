@@ -9,7 +9,6 @@ from typing import Any, Protocol, TypeVar
 import boto3
 
 from bot import metrics
-from bot.aws_session import regions_of
 from bot.diagnoser import Diagnoser
 from bot.inquiry import Inquiry
 from diagnosis.exec_check import ExecReport, exec_check
@@ -47,8 +46,9 @@ class ServiceCheck(Protocol[Report]):
 
 
 def run_on_service(diagnoser: Diagnoser, inquiry: Inquiry, check: ServiceCheck[Report]) -> Report:
-    """Raises TargetError / SessionError for what the user asked; AWS trouble becomes gaps."""
-    session = diagnoser.sessions(inquiry.account, inquiry.region)
+    """Where a diagnosis of the inquiry would look; raises TargetError / SessionError for what the user asked
+    (no region anywhere included); AWS trouble becomes gaps."""
+    session, regions = diagnoser.reach(inquiry)
     report = check(
         session,
         inquiry.target,
@@ -56,7 +56,7 @@ def run_on_service(diagnoser: Diagnoser, inquiry: Inquiry, check: ServiceCheck[R
         region=inquiry.region,
         default_clusters=diagnoser.settings.clusters,
         cache=diagnoser.cache,
-        regions=[] if inquiry.region else regions_of(diagnoser.settings, inquiry.account),
+        regions=regions,
     )
     metrics.AWS_CALLS.inc(report.stats.api_calls)
     return report

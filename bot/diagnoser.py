@@ -92,6 +92,15 @@ class Diagnoser:
             observe(result, (time.perf_counter() - started) * 1000)
         return result
 
+    def reach(self, inquiry: Inquiry) -> tuple[boto3.Session, list[str]]:
+        """The inquiry's session, and the regions a bare name is looked for in (none with --region); a
+        SessionError when no region is known anywhere (else the AWS client would fail on its first call)."""
+        session = self.sessions(inquiry.account, inquiry.region)
+        regions = [] if inquiry.region else regions_of(self.settings, inquiry.account)
+        if not region_known(inquiry.target, inquiry.region, session, regions):
+            raise SessionError(NO_REGION)
+        return session, regions
+
     def diagnose(
         self,
         inquiry: Inquiry,
@@ -99,10 +108,7 @@ class Diagnoser:
         since: timedelta,
         progress: Progress | None = None,
     ) -> Diagnosis:
-        session = self.sessions(inquiry.account, inquiry.region)
-        regions = [] if inquiry.region else regions_of(self.settings, inquiry.account)
-        if not region_known(inquiry.target, inquiry.region, session, regions):
-            raise SessionError(NO_REGION)  # else the AWS client would fail on its first call
+        session, regions = self.reach(inquiry)
         return diagnose_live(
             session,
             inquiry.target,

@@ -4,10 +4,13 @@ the diagnoser's sessions; the AWS calls they make are counted in /metrics."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
 from bot import metrics
+from bot.aws_session import SessionError
 from bot.checker import run_check, run_exec_check
 from bot.diagnoser import Diagnoser
 from bot.inquiry import Asked, Inquiry
@@ -61,3 +64,11 @@ def test_a_task_is_refused_with_what_to_pass_instead(world: World, run: Runner) 
     task = "arn:aws:ecs:us-east-1:123456789012:task/prod/0123456789abcdef0123456789abcdef"
     with pytest.raises(TargetError, match="takes a service"):
         run(hub(world), Asked(task))
+
+
+@pytest.mark.parametrize("run", [run_check, run_exec_check], ids=["check", "exec-check"])
+def test_no_region_anywhere_is_refused_as_a_diagnosis_is(run: Runner) -> None:
+    nowhere: Any = SimpleNamespace(region_name=None)
+    diagnoser = Diagnoser(Settings(aws_region=None), sessions=lambda account, region: nowhere)
+    with pytest.raises(SessionError, match="no AWS region: pass --region"):
+        run(diagnoser, Asked("web"))
