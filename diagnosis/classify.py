@@ -226,7 +226,8 @@ def _normalise(text: str) -> str:
 # A task's own ARN and times: the tasks that stopped the same way share everything else, and nothing that
 # classifies a task reads them.
 OWN_FIELDS = ("task_arn", "created_at", "started_at", "stopping_at", "stopped_at")
-shape_of = attrgetter(*(f for f in TaskFacts.__slots__ if f not in OWN_FIELDS))
+SHAPE_FIELDS = tuple(f for f in TaskFacts.__slots__ if f not in OWN_FIELDS)
+shape_of = attrgetter(*SHAPE_FIELDS)
 
 
 class _TaskShape:

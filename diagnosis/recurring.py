@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
 
-from diagnosis.classify import Sighting, shape_of
+from diagnosis.classify import SHAPE_FIELDS, Sighting, shape_of
 from diagnosis.findings import build_finding, evidence_of
 from diagnosis.knowledge import info
 from diagnosis.models import Finding, TaskFacts
@@ -50,14 +50,14 @@ def finding(
     check` rule that would have caught it."""
     if any(s.task is None for s in group) or _named_by_title(category):
         return with_prevention(build_finding(category, group, stopped_total, context))
-    template, shared_names = _of_shape(_Shape(category, group, stopped_total, context))
+    template, shared_names, first = _of_shape(_Shape(category, group, stopped_total, context))
     tasks = [s.task for s in group if s.task is not None]
     update: dict[str, object] = {"tasks": sorted({t.task_id for t in tasks if t.task_id})}
     if len(group) == 1 and len(template.evidence) == 1:  # one line, about this task
         update["evidence"] = [template.evidence[0].model_copy(update={"task": tasks[0].task_id})]
     else:
         update["evidence"] = evidence_of(group)
-    if _named_by_steps(category):  # e.g. the log window from this task's start
+    if _named_by_steps(category) and first is not group:  # e.g. the log window from this task's start
         names = dict(shared_names)
         for task in tasks:
             own_names(task, names)
@@ -74,17 +74,26 @@ def _sighting_shape(s: Sighting) -> tuple[object, ...]:
 
 
 @lru_cache(maxsize=1024)
-def _of_shape(shape: _Shape) -> tuple[Finding, dict[str, str]]:
-    """The finding of the group with its tasks' own IDs and times blanked, and the names they share."""
+def _of_shape(shape: _Shape) -> tuple[Finding, dict[str, str], Sequence[Sighting]]:
+    """The finding of the group with its tasks' own IDs and times blanked (their own names given as read,
+    so that its steps are this group's, the group returned with it), and, for steps that name them, the
+    names the tasks share."""
     blanked = [replace(s, task=_blank(s.task)) if s.task is not None else s for s in shape.group]
-    names = names_for(blanked, shape.context)
-    derive(names)
-    return with_prevention(build_finding(shape.category, blanked, shape.stopped_total, shape.context)), names
+    own: dict[str, str] = {}
+    for sighting in shape.group:
+        if sighting.task is not None:
+            own_names(sighting.task, own)
+    template = build_finding(shape.category, blanked, shape.stopped_total, shape.context, read=own)
+    shared: dict[str, str] = {}
+    if _named_by_steps(shape.category):
+        shared = names_for(blanked, shape.context)
+        derive(shared)
+    return with_prevention(template), shared, shape.group
 
 
 def _blank(task: TaskFacts) -> TaskFacts:
     """The task without its OWN_FIELDS (which give its OWN_NAMES)."""
-    return replace(task, task_arn="", created_at="", started_at="", stopping_at="", stopped_at="")
+    return TaskFacts(**dict(zip(SHAPE_FIELDS, shape_of(task), strict=True)))
 
 
 @lru_cache(maxsize=128)
