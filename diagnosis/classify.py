@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from operator import attrgetter
 
-from diagnosis.models import ActionEvent, ContainerFacts, Observations, ServiceFacts, TaskFacts
+from diagnosis.models import ActionEvent, ContainerFacts, Observations, ServiceFacts, TaskFacts, task_shape
 from diagnosis.rules import TASK_RULES, Match, read_message
 from diagnosis.rules.exit import failed_container, stop_timeout_kill
 
@@ -223,20 +222,13 @@ def _normalise(text: str) -> str:
     return " ".join(w for w in text.lower().split() if not any(ch.isdigit() for ch in w))
 
 
-# A task's own ARN and times: the tasks that stopped the same way share everything else, and nothing that
-# classifies a task reads them.
-OWN_FIELDS = ("task_arn", "created_at", "started_at", "stopping_at", "stopped_at")
-SHAPE_FIELDS = tuple(f for f in TaskFacts.__slots__ if f not in OWN_FIELDS)
-shape_of = attrgetter(*SHAPE_FIELDS)
-
-
 class _TaskShape:
     """A task, hashed and compared by its shape: the cache key of its reading."""
 
     __slots__ = ("hash", "key", "task")
 
     def __init__(self, task: TaskFacts) -> None:
-        self.task, self.key = task, shape_of(task)
+        self.task, self.key = task, task_shape(task)
         self.hash = hash(self.key)
 
     def __hash__(self) -> int:

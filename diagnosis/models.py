@@ -7,6 +7,7 @@ The output types are pydantic models: they are the public JSON contract of `expl
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -65,6 +66,19 @@ class TaskFacts:
     def family_revision(self) -> str:
         """`family:revision` from the task definition ARN (what the CLI accepts)."""
         return self.task_definition_arn.rsplit("/", 1)[-1] if self.task_definition_arn else ""
+
+
+# A task's own ARN and times: the tasks that stopped the same way share everything else, and nothing that
+# classifies a task reads them. Its shape (the other fields) keys every cache of a stop's reading: explain's
+# (diagnosis/classify.py, diagnosis/recurring.py) and the event worker's (bot/events/triage.py).
+TASK_OWN_FIELDS = ("task_arn", "created_at", "started_at", "stopping_at", "stopped_at")
+TASK_SHAPE_FIELDS = tuple(f for f in TaskFacts.__slots__ if f not in TASK_OWN_FIELDS)
+task_shape = attrgetter(*TASK_SHAPE_FIELDS)  # a tuple, built in C
+
+
+def without_own_fields(task: TaskFacts) -> TaskFacts:
+    """The task with only its shape: equal for every task that stopped the same way."""
+    return TaskFacts(**dict(zip(TASK_SHAPE_FIELDS, task_shape(task), strict=True)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,10 +14,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
 
-from diagnosis.classify import SHAPE_FIELDS, Sighting, shape_of
+from diagnosis.classify import Sighting
 from diagnosis.findings import build_finding, evidence_of
 from diagnosis.knowledge import info
-from diagnosis.models import Finding, TaskFacts
+from diagnosis.models import Finding, task_shape, without_own_fields
 from diagnosis.names import OWN_NAMES, PLACEHOLDER, derive, names_for, own_names
 from diagnosis.prevent.catch import with_prevention
 from diagnosis.remedies import steps
@@ -70,7 +70,7 @@ def _sighting_shape(s: Sighting) -> tuple[object, ...]:
     assert s.task is not None
     m = s.match
     match = (m.category, m.confidence, m.clue, m.alternatives, tuple(m.names.items()), m.secondary)
-    return (match, s.source, s.quote, s.count, s.stale, shape_of(s.task))
+    return (match, s.source, s.quote, s.count, s.stale, task_shape(s.task))
 
 
 @lru_cache(maxsize=1024)
@@ -78,7 +78,7 @@ def _of_shape(shape: _Shape) -> tuple[Finding, dict[str, str], Sequence[Sighting
     """The finding of the group with its tasks' own IDs and times blanked (their own names given as read,
     so that its steps are this group's, the group returned with it), and, for steps that name them, the
     names the tasks share."""
-    blanked = [replace(s, task=_blank(s.task)) if s.task is not None else s for s in shape.group]
+    blanked = [replace(s, task=without_own_fields(s.task)) if s.task is not None else s for s in shape.group]
     own: dict[str, str] = {}
     for sighting in shape.group:
         if sighting.task is not None:
@@ -89,11 +89,6 @@ def _of_shape(shape: _Shape) -> tuple[Finding, dict[str, str], Sequence[Sighting
         shared = names_for(blanked, shape.context)
         derive(shared)
     return with_prevention(template), shared, shape.group
-
-
-def _blank(task: TaskFacts) -> TaskFacts:
-    """The task without its OWN_FIELDS (which give its OWN_NAMES)."""
-    return TaskFacts(**dict(zip(SHAPE_FIELDS, shape_of(task), strict=True)))
 
 
 @lru_cache(maxsize=128)
