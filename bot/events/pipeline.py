@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 from bot.events.config import EventsConfig
 from bot.events.daily import DailySummary
@@ -147,8 +148,8 @@ class Pipeline:
         outcomes = list(counting.outcomes)
         if counting.counted is not None:
             stop, observations = counting.counted.stop, counting.event.observations
-            # the full diagnosis (evidence, commands) only for a message posted now
-            outcomes += self.groups.outcomes(counting.counted, lambda: diagnose(observations))
+            # the full diagnosis (evidence, commands) only for a message posted now, once for all its channels
+            outcomes += self.groups.outcomes(counting.counted, cache(lambda: diagnose(observations)))
             if stop.history and not counting.counted.recorded:  # after a post: only now is it done
                 self.store.record_stop(*stop.history)
         return min(outcomes, key=_RANK.index) if outcomes else "unsubscribed"

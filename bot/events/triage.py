@@ -10,16 +10,12 @@ the task's own names) only for the post that shows it.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, fields, replace
-from operator import attrgetter
-from typing import Any, cast
+from dataclasses import dataclass
 
 from diagnosis.engine import diagnose
-from diagnosis.models import Diagnosis, Observations, TaskFacts
+from diagnosis.models import Diagnosis, Observations, task_shape, without_own_fields
 
 SHAPES_KEPT = 4096  # distinct stop shapes remembered (a shape is a few hundred bytes)
-IDENTITY = ("task_arn", "created_at", "started_at", "stopping_at", "stopped_at")  # what no rule reads
-_shape_of = attrgetter(*(f.name for f in fields(TaskFacts) if f.name not in IDENTITY))  # a tuple, in C
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,21 +46,16 @@ def triage(observations: Observations) -> Triage | None:
     if len(observations.tasks) != 1 or observations.services or observations.actions:
         return of_diagnosis(diagnose(observations))
     task = observations.tasks[0]
-    key = (observations.kind, _shape_of(task))
+    key = (observations.kind, task_shape(task))
     try:
         return _decided[key]
     except KeyError:
         pass
-    found = of_diagnosis(diagnose(Observations(kind=observations.kind, tasks=(shape(task),))))
+    found = of_diagnosis(diagnose(Observations(kind=observations.kind, tasks=(without_own_fields(task),))))
     with _lock:
         if len(_decided) >= SHAPES_KEPT:
             _decided.clear()  # a burst of new shapes: start over rather than track recency per event
         return _decided.setdefault(key, found)
-
-
-def shape(task: TaskFacts) -> TaskFacts:
-    """The task without what only identifies it (ARN, times): tasks that stopped the same way are equal."""
-    return replace(task, **cast(dict[str, Any], dict.fromkeys(IDENTITY, "")))
 
 
 def of_diagnosis(diagnosis: Diagnosis) -> Triage | None:

@@ -162,6 +162,25 @@ def test_each_channel_gets_its_own_group(
     assert len(top_level(slack, "C1")) == 1 and len(top_level(slack, "C2")) == 1
 
 
+def test_a_stop_posted_in_two_channels_is_diagnosed_once(
+    store: Store, make_pipeline: MakePipeline, slack: FakeSlackApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.events.pipeline
+
+    built: list[Diagnosis] = []
+
+    def counted(*args: Any, **kwargs: Any) -> Diagnosis:
+        built.append(diagnose(*args, **kwargs))
+        return built[-1]
+
+    monkeypatch.setattr(bot.events.pipeline, "diagnose", counted)
+    subscribe(store, "C1")
+    subscribe(store, "C2")
+    make_pipeline().process(parse_event(event(task_detail(0))))
+    assert len(top_level(slack, "C1")) == 1 and len(top_level(slack, "C2")) == 1
+    assert len(built) == 1, "the details of both channels' threads come from one diagnosis"
+
+
 def test_service_actions_are_grouped_by_cause(
     store: Store, make_pipeline: MakePipeline, slack: FakeSlackApi
 ) -> None:
