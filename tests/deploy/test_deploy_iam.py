@@ -244,7 +244,7 @@ def test_worker_policy_covers_every_call_of_the_event_code_and_nothing_more() ->
 
 # --- the remediation role and the bot's STS permissions: what bot/remediation/ and bot/aws_session.py call ---
 
-REMEDIATION_CODE = tuple((REPO / "bot" / "remediation").glob("*.py"))
+REMEDIATION_CODE = tuple((REPO / "bot" / "remediation").rglob("*.py"))  # the kinds are a package
 
 
 def test_remediation_policy_covers_every_call_of_the_remediation_code_and_nothing_more() -> None:

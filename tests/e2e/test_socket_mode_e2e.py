@@ -80,8 +80,13 @@ def bot(
         yield socket
     finally:
         process.terminate()
-        process.wait(timeout=10)
-        output.close()
+        try:  # serve drains for up to its shutdown grace (ECS_WHY_SHUTDOWN_GRACE_SECONDS) before it exits
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+        finally:
+            output.close()
 
 
 def answer_in_channel(slack: FakeSlackApi, needle: str, timeout: float = 60) -> dict[str, Any]:
