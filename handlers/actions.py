@@ -17,7 +17,7 @@ from bot.store import StoreUnavailable
 from handlers.bind import bind
 from handlers.exec_check import exec_check_and_publish
 from handlers.grammar import CommandError, parse_command
-from handlers.refusals import refusal, tell_store_down
+from handlers.refusals import refused, tell_store_down
 from handlers.render.diagnosis import FIX, MORE_LOGS, RERUN, log_message
 from handlers.render.modal import confirm_view
 from handlers.render.text import escape, who
@@ -84,8 +84,7 @@ def open_fix(
     try:
         pending, plan = services.remediator.plan(user, key)
     except (Refused, Expired, PlanError) as exc:
-        metrics.ACTIONS.labels("unknown", type(exc).__name__.lower()).inc()
-        respond(response_type="ephemeral", replace_original=False, text=refusal(exc))
+        respond(response_type="ephemeral", replace_original=False, text=refused(exc))
         return
     except StoreUnavailable:
         tell_store_down(respond)

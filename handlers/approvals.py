@@ -19,7 +19,7 @@ from bot.services import Services
 from bot.store import StoreUnavailable
 from handlers.actions import ack_click
 from handlers.bind import bind
-from handlers.refusals import refusal, tell_store_down
+from handlers.refusals import refused, tell_store_down
 from handlers.render.approval import APPROVE, REJECT, approval_outcome
 from handlers.render.text import escape
 from handlers.replies import update
@@ -46,8 +46,7 @@ def decide(
         respond(response_type="ephemeral", replace_original=False, text=f"⌛ {escape(str(exc))}")
         return
     except (Refused, AlreadyDecided, Expired, PlanError) as exc:
-        metrics.ACTIONS.labels("unknown", type(exc).__name__.lower()).inc()
-        respond(response_type="ephemeral", replace_original=False, text=refusal(exc))
+        respond(response_type="ephemeral", replace_original=False, text=refused(exc))
         return
     except StoreUnavailable:
         tell_store_down(respond)

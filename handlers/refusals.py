@@ -3,6 +3,7 @@ approval buttons: refused (a guardrail, expired, cannot be planned) or the state
 
 from __future__ import annotations
 
+from bot import metrics
 from bot.remediation.executor import Refused
 from handlers.render.text import escape, who
 from handlers.replies import Respond
@@ -15,6 +16,12 @@ def refusal(exc: Exception) -> str:
     if isinstance(exc, Refused):
         return f"🚫 {escape(exc.reason)}; allowed: {who(exc.allowed)}"
     return f"🚫 {escape(str(exc))}"
+
+
+def refused(exc: Exception) -> str:
+    """`refusal(exc)`, counted: the click's outcome is the refusal's kind (its action kind is not known)."""
+    metrics.ACTIONS.labels("unknown", type(exc).__name__.lower()).inc()
+    return refusal(exc)
 
 
 def tell_store_down(respond: Respond) -> None:

@@ -17,7 +17,7 @@ from bot.remediation.executor import Applied, Expired, Refused
 from bot.services import Services
 from bot.store import StoreUnavailable
 from handlers.bind import bind
-from handlers.refusals import STORE_DOWN, refusal
+from handlers.refusals import STORE_DOWN, refused
 from handlers.render.approval import approval_request
 from handlers.render.diagnosis import Message
 from handlers.render.modal import CONFIRM
@@ -110,8 +110,7 @@ def apply(services: Services, body: dict[str, Any], view: dict[str, Any], client
         pending = services.store.get_pending(key)
         result = services.remediator.apply(user, key)
     except (Refused, Expired) as exc:
-        metrics.ACTIONS.labels("unknown", type(exc).__name__.lower()).inc()
-        _tell(client, channel, user, refusal(exc))
+        _tell(client, channel, user, refused(exc))
         return
     except StoreUnavailable:
         _tell(client, channel, user, STORE_DOWN)
