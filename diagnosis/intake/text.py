@@ -14,6 +14,7 @@ such as "pull image manifest has been retried 5 time(s): …"), and only a speci
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from diagnosis.rules import read_message
@@ -163,11 +164,33 @@ def _specific(text: str) -> bool:
     return match is not None and match.category != "other" and not match.secondary
 
 
+# ECS's placement event is two sentences, and a console or terminal copy often breaks the line between them:
+# "… met all of its requirements." then "The closest matching (container-instance …) …" or "Reason: …".
+_PLACEMENT_END = "met all of its requirements."
+_PLACEMENT_DETAIL = re.compile(r"(?i)^(?:the closest matching\b|reason: )")
+
+
 class _Reader:
     def __init__(self) -> None:
         self.scan = Scan()
         self.current: Record | None = None
         self.pending_arn = ""
+        self.last = ""  # the last message read, and how to add a line that continues it
+        self.grow: Callable[[str], None] | None = None
+
+    def read(self, text: str, grow: Callable[[str], None]) -> None:
+        self.last, self.grow = text, grow
+
+    def continues(self, line: str) -> bool:
+        """A line that ends the last message (the detail of a placement event put on a line of its own):
+        added to it, so the event is read whole."""
+        if self.grow is None or not self.last.lower().endswith(_PLACEMENT_END):
+            return False
+        if not _PLACEMENT_DETAIL.match(line):
+            return False
+        self.grow(line)
+        self.last, self.grow = line, None
+        return True
 
     def new(self) -> Record:
         record = Record(task_arn=self.pending_arn)
@@ -184,6 +207,7 @@ class _Reader:
         if record is None or record.stopped_reason:
             record = self.new()
         record.stopped_reason = reason
+        self.read(reason, lambda more: setattr(record, "stopped_reason", f"{record.stopped_reason} {more}"))
         return record
 
     def container_reason(self, reason: str) -> None:
@@ -216,7 +240,10 @@ class _Reader:
         if _SERVICE_EVENT.match(text):
             name = _SERVICE_NAME.search(text)
             service = (name.group(1) or name.group(2)) if name else ""
-            self.scan.events.setdefault(service, []).append(text)
+            events = self.scan.events.setdefault(service, [])
+            events.append(text)
+            at = len(events) - 1
+            self.read(text, lambda more: events.__setitem__(at, f"{events[at]} {more}"))
             return
         record = self.current
         generic = record is not None and record.stopped_reason.lower().rstrip(". ") in GENERIC_REASONS
@@ -225,7 +252,8 @@ class _Reader:
         elif (
             record is not None and not record.stopped_reason and not any(c.reason for c in record.containers)
         ):
-            record.stopped_reason = text
+            self.current = record
+            self.stopped(text)
         else:
             self.stopped(text)
 
@@ -296,7 +324,7 @@ def scan(text: str) -> Scan:
             else:
                 pending_label = label
             read = True
-        if not read:
+        if not read and not reader.continues(line):
             unread_lines.append(line)
     result = reader.scan
     if result.messages == 0:

@@ -124,3 +124,34 @@ def test_reasons_are_redacted_in_the_evidence() -> None:
     text = "CannotPullContainerError: docker login -u AWS -p s3cr3tT0kenValue123 failed: 401 Unauthorized"
     result = explain(text)
     assert "s3cr3tT0kenValue123" not in result.model_dump_json()
+
+
+@pytest.mark.parametrize(
+    ("copy", "category"),
+    [
+        (  # the developer guide's event, its two sentences on two lines (a console copy)
+            "service web-api was unable to place a task because no container instance met all of its "
+            "requirements.\nThe closest matching container-instance 0f3e5a7c is missing an attribute required "
+            "by your task.",
+            "placement_constraint_or_no_instances",
+        ),
+        (
+            "(service web-api) was unable to place a task because no container instance met all of its "
+            "requirements.\n\nReason: No Container Instances were found in your cluster.",
+            "placement_constraint_or_no_instances",
+        ),
+        (
+            "service web-api was unable to place a task because no container instance met all of its "
+            "requirements.\nThe closest matching container-instance 0f3e5a7c has insufficient memory available.",
+            "placement_insufficient_resources",
+        ),
+    ],
+)
+def test_a_placement_event_broken_over_two_lines_is_read_whole(copy: str, category: str) -> None:
+    assert categories(copy)[0] == category
+    assert not explain(copy).gaps, "no line is left unread"
+
+
+def test_only_a_placement_event_s_own_detail_continues_it() -> None:
+    copy = PULL_NOT_FOUND + "\nThe closest matching container-instance 0f3e5a7c is missing an attribute."
+    assert categories(copy) == ["image_not_found"]
