@@ -212,6 +212,7 @@ class _Reader:
 
     def container_reason(self, reason: str) -> None:
         record = self.open_record()
+        self.last, self.grow = reason, None  # a placement detail on the next line is not this reason's
         for c in record.containers:
             if not c.reason:
                 c.reason = reason
