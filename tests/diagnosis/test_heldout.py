@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from diagnosis.engine import diagnose
 from diagnosis.intake import InputError, read_input
-from tests.diagnosis.heldout import SECOND, cases, entries, score
+from tests.diagnosis.heldout import FIRST, HELDOUT, SECOND, THIRD, cases, entries, score
 
 MEASURED_RIGHT = 47  # of 51, measured at first contact (README)
 SECOND_MEASURED_RIGHT = 54  # of 57, measured at first contact on 2026-12-01, main at a1c3eeb (README)
+THIRD_MEASURED_RIGHT = 43  # of 58, measured at first contact on 2026-12-01, main at 54b5c83 (README)
 
 
 def explain(text: str) -> list[str] | None:
@@ -19,6 +20,18 @@ def explain(text: str) -> list[str] | None:
     except InputError:
         return None
     return [f.category for f in diagnose(intake.observations, gaps=intake.gaps).findings]
+
+
+def test_no_held_out_source_is_a_tuning_source_or_another_sets() -> None:
+    tuning = {
+        e["source"]
+        for name in ("wordings.jsonl", "wordings_more.jsonl")
+        for e in entries(HELDOUT.parent / name)
+    }
+    sets = [{e["source"] for e in entries(file)} for file in (FIRST, SECOND, THIRD)]
+    for held_out in sets:
+        assert not held_out & tuning
+    assert not sets[0] & sets[1] and not sets[0] & sets[2] and not sets[1] & sets[2]
 
 
 def test_the_held_out_set_is_whole() -> None:
@@ -39,3 +52,13 @@ def test_the_second_held_out_set_is_whole() -> None:
 def test_first_contact_on_the_second_set_does_not_fall_below_what_was_measured() -> None:
     right, total, wrong = score(explain, SECOND)
     assert right >= SECOND_MEASURED_RIGHT, f"{right}/{total} right; wrong: {wrong}"
+
+
+def test_the_third_held_out_set_is_whole() -> None:
+    assert len(entries(THIRD)) == 31
+    assert sum(1 for _ in cases(THIRD)) == 58
+
+
+def test_first_contact_on_the_third_set_does_not_fall_below_what_was_measured() -> None:
+    right, total, wrong = score(explain, THIRD)
+    assert right >= THIRD_MEASURED_RIGHT, f"{right}/{total} right; wrong: {wrong}"
