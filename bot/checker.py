@@ -1,14 +1,14 @@
-"""Runs `check SERVICE` and `exec-check SERVICE` for a Slack command, with the diagnoser's sessions and task
-definition cache (the same account roles, region defaults and clusters as a diagnosis)."""
+"""Runs `check SERVICE` and `exec-check SERVICE` for a Slack command or the terminal, with the diagnoser's
+sessions and task definition cache (the same account roles, region defaults and clusters as a diagnosis)."""
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Iterable, MutableMapping, Sequence
+from functools import partial
 from typing import Any, Protocol, TypeVar
 
 import boto3
 
-from bot import metrics
 from bot.diagnoser import Diagnoser
 from bot.inquiry import Inquiry
 from diagnosis.exec_check import ExecReport, exec_check
@@ -46,8 +46,9 @@ class ServiceCheck(Protocol[Report]):
 
 
 def run_on_service(diagnoser: Diagnoser, inquiry: Inquiry, check: ServiceCheck[Report]) -> Report:
-    """Where a diagnosis of the inquiry would look; raises TargetError / SessionError for what the user asked
-    (no region anywhere included); AWS trouble becomes gaps."""
+    """Where a diagnosis of the inquiry would look (`Diagnoser.reach`); raises TargetError / SessionError for
+    what the user asked (no region anywhere included); AWS trouble becomes gaps. A metered diagnoser counts
+    the AWS calls in /metrics (a terminal's does not load the metrics)."""
     session, regions = diagnoser.reach(inquiry)
     report = check(
         session,
@@ -58,13 +59,21 @@ def run_on_service(diagnoser: Diagnoser, inquiry: Inquiry, check: ServiceCheck[R
         cache=diagnoser.cache,
         regions=regions,
     )
-    metrics.AWS_CALLS.inc(report.stats.api_calls)
+    if diagnoser.metered:
+        from bot import metrics
+
+        metrics.AWS_CALLS.inc(report.stats.api_calls)
     return report
 
 
-def run_check(diagnoser: Diagnoser, inquiry: Inquiry) -> CheckReport:
-    """`check SERVICE`: what would stop the next deployment."""
-    return run_on_service(diagnoser, inquiry, check_service)
+def run_check(
+    diagnoser: Diagnoser, inquiry: Inquiry, task_definition: str | None = None, ignore: Iterable[str] = ()
+) -> CheckReport:
+    """`check SERVICE`: what would stop the next deployment (of `task_definition`, else the current one);
+    `ignore`: the rule IDs (or RULE:SUBJECT) the team accepts."""
+    return run_on_service(
+        diagnoser, inquiry, partial(check_service, task_definition=task_definition, ignore=tuple(ignore))
+    )
 
 
 def run_exec_check(diagnoser: Diagnoser, inquiry: Inquiry) -> ExecReport:

@@ -106,9 +106,7 @@ def diagnose(
 
     Exit status 0 when no failure was found, 1 when one was (for pipelines), 2 on unusable input.
     """
-    from bot.aws_session import session_for
-    from bot.cli_aws import aws_errors
-    from bot.diagnoser import Diagnoser
+    from bot.cli_aws import aws_errors, terminal_diagnoser
     from bot.inquiry import Asked
     from bot.terminal import Progress, print_diagnosis
 
@@ -121,12 +119,7 @@ def diagnose(
             store = Store.from_url(settings.redis_url)
         except ValueError as exc:  # redis-py's word on a URL it cannot use (no scheme, bad port)
             fail(f"REDIS_URL: {exc}; use redis://HOST:6379/0, or unset it to diagnose without stored history")
-    diagnoser = Diagnoser(
-        settings,
-        sessions=lambda account, region: session_for(settings, account, region, profile),
-        store=store,
-        metered=False,
-    )
+    diagnoser = terminal_diagnoser(settings, profile, store)
     progress = Progress()
     with aws_errors(ValueError):
         try:

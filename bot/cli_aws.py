@@ -1,22 +1,21 @@
 """What the terminal's commands share: the settings (`load`) and the one-line failure (`fail`); and, for the
-AWS ones (`diagnose`, `check SERVICE`, `exec-check`), the session and the regions to look in, and every way
-of not getting there said in one line with exit 2 (no region, no credentials, a target or account that does
-not work)."""
+AWS ones (`diagnose`, `check SERVICE`, `exec-check`), the Diagnoser they run through (the same `reach` as
+Slack's: account, session, region) and every way of not getting there said in one line with exit 2
+(`aws_errors`: no region, no credentials, a target, account or region that does not work)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, NoReturn, TypeVar
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
 if TYPE_CHECKING:
-    import boto3
-
+    from bot.diagnoser import Diagnoser
     from bot.settings import Settings
+    from bot.store import Store
 
-Result = TypeVar("Result")
 NO_CREDENTIALS = (
     "no AWS credentials: set AWS_PROFILE, or the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables"
 )
@@ -63,20 +62,15 @@ def aws_errors(*also: type[Exception]) -> Iterator[None]:
         fail(NO_CREDENTIALS)
 
 
-def on_aws(
-    target: str,
-    region: str | None,
-    profile: str | None,
-    account: str | None,
-    run: Callable[[boto3.Session, Settings, list[str]], Result],
-) -> Result:
-    """`run(session, settings, regions)`: `regions` are where a bare name is looked for (none with --region)."""
-    from bot.aws_session import NO_REGION, region_known, regions_of, session_for
+def terminal_diagnoser(settings: Settings, profile: str | None, store: Store | None = None) -> Diagnoser:
+    """The Diagnoser the AWS commands run through, as Slack's does (its `reach` resolves the account, the
+    session and the region, and says what is wrong), with the terminal's --profile and no metrics."""
+    from bot.aws_session import session_for
+    from bot.diagnoser import Diagnoser
 
-    settings = load()
-    with aws_errors():
-        session = session_for(settings, account, region, profile)
-        regions = [] if region else regions_of(settings, account)
-        if not region_known(target, region, session, regions):
-            fail(NO_REGION)
-        return run(session, settings, regions)
+    return Diagnoser(
+        settings,
+        sessions=lambda account, region: session_for(settings, account, region, profile),
+        store=store,
+        metered=False,
+    )

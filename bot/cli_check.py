@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.cli_aws import fail, on_aws
+from bot.cli_aws import fail, load
 
 if TYPE_CHECKING:
     from diagnosis.prevent.model import CheckReport
@@ -137,25 +137,15 @@ def _check_live(
     account: str | None,
     ignore: list[str],
 ) -> tuple[CheckReport, Sequence[Rule]]:
-    from diagnosis.prevent.live import check_service
+    """Through the Diagnoser, as `/ecs-why check` (bot/checker.py); what the user can mend is one line."""
+    from bot.checker import run_check
+    from bot.cli_aws import aws_errors, terminal_diagnoser
+    from bot.inquiry import Asked
     from diagnosis.prevent.rules import ALL
 
-    report = on_aws(
-        target,
-        region,
-        profile,
-        account,
-        lambda session, settings, regions: check_service(
-            session,
-            target,
-            cluster=cluster,
-            region=region,
-            task_definition=task_definition,
-            default_clusters=settings.clusters,
-            regions=regions,
-            ignore=ignore,
-        ),
-    )
+    diagnoser = terminal_diagnoser(load(), profile)
+    with aws_errors():
+        report = run_check(diagnoser, Asked(target, cluster, region, account), task_definition, ignore)
     return report, ALL
 
 

@@ -13,8 +13,6 @@ from typing import Annotated
 
 import typer
 
-from bot.cli_aws import on_aws
-
 
 def exec_check(
     service: Annotated[str, typer.Argument(help="Service name, cluster/service or service ARN.")],
@@ -33,23 +31,14 @@ def exec_check(
 
     Exit status 0 when no check fails, 1 when one does, 2 on unusable input.
     """
+    from bot.checker import run_exec_check
+    from bot.cli_aws import aws_errors, load, terminal_diagnoser
+    from bot.inquiry import Asked
     from bot.terminal import print_exec
-    from diagnosis.exec_check import exec_check as run
 
-    report = on_aws(
-        service,
-        region,
-        profile,
-        account,
-        lambda session, settings, regions: run(
-            session,
-            service,
-            cluster=cluster,
-            region=region,
-            default_clusters=settings.clusters,
-            regions=regions,
-        ),
-    )
+    diagnoser = terminal_diagnoser(load(), profile)  # the same reach as `/ecs-why exec-check`
+    with aws_errors():
+        report = run_exec_check(diagnoser, Asked(service, cluster, region, account))
     if as_json:
         sys.stdout.write(report.model_dump_json(indent=2) + "\n")
     else:

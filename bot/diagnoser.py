@@ -93,12 +93,15 @@ class Diagnoser:
         return result
 
     def reach(self, inquiry: Inquiry) -> tuple[boto3.Session, list[str]]:
-        """The inquiry's session, and the regions a bare name is looked for in (none with --region); a
-        SessionError when no region is known anywhere (else the AWS client would fail on its first call)."""
+        """The inquiry's session, and the regions a bare name is looked for in (none with --region): the one
+        place where Slack, the worker and the terminal resolve the account, the session and the region. A
+        SessionError when the account is unknown, no region is known anywhere or one is no region name (else
+        the AWS client would fail on its first call)."""
         session = self.sessions(inquiry.account, inquiry.region)
         regions = [] if inquiry.region else regions_of(self.settings, inquiry.account)
         if not region_known(inquiry.target, inquiry.region, session, regions):
             raise SessionError(NO_REGION)
+        _region_names(inquiry.region, [session.region_name, *regions])
         return session, regions
 
     def diagnose(
@@ -121,6 +124,26 @@ class Diagnoser:
             log_lines=log_lines or self.settings.log_lines,
             progress=progress,
         )
+
+
+def _region_names(asked: str | None, configured: list[str | None]) -> None:
+    """A SessionError naming the region that is no AWS region name (botocore's own test), and where it came
+    from: --region, or the settings (AWS_REGION, the profile, the account's regions)."""
+    from botocore.exceptions import InvalidRegionError
+    from botocore.utils import validate_region_name
+
+    for region in dict.fromkeys(r for r in (asked, *configured) if r):
+        try:
+            validate_region_name(region)
+        except InvalidRegionError:
+            if region == asked:
+                raise SessionError(
+                    f"--region {region!r} is not an AWS region name; pass one such as us-east-1"
+                ) from None
+            raise SessionError(
+                f"{region!r} (from AWS_REGION, the AWS profile or ECS_WHY_ACCOUNTS) is not an AWS region "
+                "name; set one such as us-east-1"
+            ) from None
 
 
 _CHILD: Diagnoser | None = None

@@ -125,6 +125,34 @@ def test_no_region_anywhere_is_a_session_error_that_says_what_to_set() -> None:
         diagnoser.run(Asked("web"))
 
 
+@pytest.mark.parametrize(
+    ("settings", "asked", "says"),
+    [
+        (
+            Settings(aws_region=REGION),
+            Asked("web", region="us east 1"),
+            "--region 'us east 1' is not an AWS region",
+        ),
+        (Settings(aws_region="eu west"), Asked("web"), "'eu west' (from AWS_REGION"),
+        (
+            Settings(accounts=[AccountConfig(alias="hub", regions=[REGION, "mars-1!"])]),
+            Asked("web", account="hub"),
+            "'mars-1!' (from AWS_REGION, the AWS profile or ECS_WHY_ACCOUNTS)",
+        ),
+    ],
+    ids=["--region", "AWS_REGION", "account"],
+)
+def test_a_region_that_is_no_region_name_is_a_session_error_that_says_where_it_came_from(
+    settings: Settings, asked: Asked, says: str
+) -> None:
+    """Refused before any AWS call, for Slack and the terminal alike (botocore would raise on the first one)."""
+    session = SimpleNamespace(region_name=asked.region or settings.aws_region)
+    diagnoser = Diagnoser(settings, sessions=lambda account, region: session)  # type: ignore[return-value]
+    with pytest.raises(SessionError) as caught:
+        diagnoser.reach(asked)
+    assert says in str(caught.value) and "us-east-1" in str(caught.value)
+
+
 def test_the_terminal_sees_each_round_and_counts_no_metrics(world: World) -> None:
     """What `ecs-why diagnose` uses: the rounds on its progress line, nothing in a process's /metrics."""
     rounds: list[int] = []
@@ -149,4 +177,3 @@ def test_a_pooled_diagnoser_refuses_a_progress_it_could_not_report() -> None:
             diagnoser.run(Asked("web"), progress=lambda n, ops: None)
     finally:
         diagnoser.close()
-
