@@ -73,6 +73,9 @@ ECS_PHRASES = (
     r"exec user process caused",
     r"toomanyrequests",
     r"no basic auth credentials",
+    # The ECS agent's own log line for a failed pull, in every agent version's wording (task_manager.go):
+    # "Error while pulling container X, will try to run anyway: …", "msg=\"Error while pulling image; …\"".
+    r"error while pulling (?:container|image)",
 )
 _ANCHOR = re.compile(
     r"(?i)\b(?:" + "|".join(ERROR_TYPES) + r")\b|" + "|".join(f"(?:{p})" for p in ECS_PHRASES)

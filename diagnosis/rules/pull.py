@@ -95,6 +95,8 @@ def image_pull(msg: Message) -> Match | None:
             msg,
             ("registry_rate_limit",) if msg.has("docker.io") else (),
         )
+    if not (msg.error_types or msg.has("fail", "error", "retried", "unable", "cannot", "could not")):
+        return None  # a pull under way (the agent's "Pulling image … Downloading"), not a failed one
     return found(
         "image_not_found",
         0.5,

@@ -101,4 +101,5 @@ PULL_WORDS = (
     "failed to copy",
     "failed to pull",
     "ref pull",
+    "while pulling",  # the ECS agent's log: "Error while pulling container …: <the daemon's error>"
 )

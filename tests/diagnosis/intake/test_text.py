@@ -155,3 +155,60 @@ def test_a_placement_event_broken_over_two_lines_is_read_whole(copy: str, catego
 def test_only_a_placement_event_s_own_detail_continues_it() -> None:
     copy = PULL_NOT_FOUND + "\nThe closest matching container-instance 0f3e5a7c is missing an attribute."
     assert categories(copy) == ["image_not_found"]
+
+
+# The ECS agent logs a failed pull in its own words (agent/engine/task_manager.go), then the daemon's error;
+# each version worded it differently. The daemon's error, not the agent's wrapper, says why.
+ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
+
+
+@pytest.mark.parametrize(
+    ("log", "category"),
+    [
+        (  # agent 1.17+: "Managed task [%s]: Error while pulling container %s, will try to run anyway: %v"
+            f"2018-04-01T16:21:13Z [ERROR] Managed task [{TASK}]: Error while pulling container web, will try "
+            f"to run anyway: API error (404): repository {ECR}/web not found",
+            "image_not_found",
+        ),
+        (  # "Managed task [%s]: error while pulling container %s and image %s, will try to run anyway: %v"
+            f"2019-06-14T21:30:50Z [ERROR] Managed task [{TASK}]: error while pulling container web and image "
+            f"{ECR}/web:v2, will try to run anyway: CannotPullContainerError: Error response from daemon: Get "
+            f"https://{ECR}/v2/: net/http: request canceled while waiting for connection",
+            "image_pull_network",
+        ),
+        (  # agent 1.14: "Error while pulling container %v for task %v, will try to run anyway: %v"
+            f"2017-08-18T06:12:41Z [ERROR] Error while pulling container web({ECR}/web:latest) (NONE->RUNNING) "
+            f"for task web:4 {TASK}, Status: (NONE->RUNNING), will try to run anyway: CannotPullContainerError: "
+            "failed to register layer: ApplyLayer exit status 1 stdout:  stderr: write /usr/lib/x.so: no space "
+            "left on device",
+            "storage_exhausted",
+        ),
+        (  # agent 1.0-1.13 (key-value): Error while pulling container; will try to run anyways … err="…"
+            "2016-05-10T10:00:00Z [INFO] Error while pulling container; will try to run anyways module="
+            f'"TaskEngine" task="web:3 {TASK}, Status: (NONE->RUNNING)" err="Error: image library/web:v9 not '
+            'found"',
+            "image_not_found",
+        ),
+        (  # structured logging: msg="Error while pulling image; will try to run anyway" … error="…"
+            'level=error time=2023-03-13T15:08:12Z msg="Error while pulling image; will try to run anyway" '
+            f'image="{ECR}/web:latest" container="web" error="AccessDeniedException: User: '
+            "arn:aws:sts::123456789012:assumed-role/ecsTaskExecutionRole/8ff4fbc2 is not authorized to perform: "
+            "ecr:GetAuthorizationToken on resource: * because no VPC endpoint policy allows the "
+            'ecr:GetAuthorizationToken action" task="8ff4fbc265ee40bba57f8f709c43fef3"',
+            "image_pull_auth",
+        ),
+    ],
+)
+def test_an_ecs_agent_log_line_of_a_failed_pull_reads_as_the_pull_error(log: str, category: str) -> None:
+    result = explain(f"{log}\n2018-04-01T16:21:13Z [INFO] Managed task [{TASK}]: Cgroup resource set up")
+    assert [f.category for f in result.findings] == [category]
+    assert result.target.task == "0f1e2d3c4b5a69788796a5b4c3d2e1f0", "the agent's lines name the task"
+
+
+def test_an_agent_line_of_a_pull_under_way_claims_no_failure() -> None:
+    progress = (
+        f'2016-03-11T17:07:54Z [DEBUG] Pulling image module="TaskEngine" image="{ECR}/web:9ce7d67" '
+        'status="Downloading [=====>] 157.3 MB/157.3 MB"'
+    )
+    with pytest.raises(InputError):
+        read_input(progress)
