@@ -233,21 +233,25 @@ def demo(
     --format json prints JSON Lines: one diagnosis a line.
     """
     try:
-        from bot.demo.sandbox import running_sandbox, sandbox_env
+        from bot.demo.sandbox import forget_the_users_aws, running_sandbox, sandbox_diagnoser, sandbox_env
     except ImportError as exc:  # the runtime image carries no moto: the sandbox is the [demo] extra
         missing = (exc.name or "moto").split(".")[0]
         fail(f"the demo needs the [demo] extra ({missing} is missing): pip install 'ecs-why[demo]'")
+    from bot.cli_aws import aws_errors
+    from bot.inquiry import Asked
     from bot.terminal import print_diagnosis
-    from diagnosis.live import diagnose_live
 
     typer.echo("ecs-why demo: starting a sandbox AWS account (moto on 127.0.0.1)…", err=True)
+    forget_the_users_aws()
     with running_sandbox() as sandbox:
         os.environ.update(sandbox_env(sandbox.endpoint_url))
         names = [service] if service else sandbox.sandbox.services
         if service and service not in sandbox.sandbox.services:
             fail(f"no sandbox service {service}; the sandbox has: {', '.join(sandbox.sandbox.services)}")
+        diagnoser = sandbox_diagnoser(sandbox)  # the path Slack and `diagnose` take, on the sandbox
         for name in names:
-            result = diagnose_live(sandbox.session, name, cluster=sandbox.sandbox.cluster)
+            with aws_errors(ValueError):
+                result = diagnoser.run(Asked(name, cluster=sandbox.sandbox.cluster))
             if output_format is Format.json:  # JSON Lines: one diagnosis a line, as it finishes
                 typer.echo(result.model_dump_json())
             elif service or output_format is not Format.text:

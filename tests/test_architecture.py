@@ -126,6 +126,35 @@ def test_the_checker_sees_a_violation(tmp_path: Path) -> None:
     assert len(modules("diagnosis/rules")) >= 6
 
 
+# The live entry points and the one module that may call each: everyone else (Slack, the worker, the
+# terminal, the demo) goes through `Diagnoser.reach`, the one place that resolves account, session and region.
+LIVE_ENTRY_POINTS = {
+    "diagnosis.live.diagnose_live": "bot.diagnoser",
+    "diagnosis.prevent.live.check_service": "bot.checker",
+    "diagnosis.exec_check.exec_check": "bot.checker",
+}
+
+
+def live_calls_outside_the_diagnoser(module: str, path: Path) -> list[str]:
+    return sorted(i for i in imports_of(path) if LIVE_ENTRY_POINTS.get(i, module) != module)
+
+
+@pytest.mark.parametrize(("module", "path"), modules("bot") + modules("handlers"), ids=lambda v: str(v))
+def test_live_diagnoses_and_checks_run_only_through_the_diagnoser(module: str, path: Path) -> None:
+    bad = live_calls_outside_the_diagnoser(module, path)
+    assert not bad, f"{module} imports {bad}: run them through bot.diagnoser.Diagnoser / bot.checker"
+
+
+def test_the_live_entry_point_checker_sees_a_violation(tmp_path: Path) -> None:
+    (tmp_path / "demo.py").write_text(
+        "from diagnosis.live import diagnose_live, parse_since\nfrom diagnosis.exec_check import exec_check\n"
+    )
+    found = live_calls_outside_the_diagnoser("bot.cli", tmp_path / "demo.py")
+    assert found == ["diagnosis.exec_check.exec_check", "diagnosis.live.diagnose_live"]
+    assert live_calls_outside_the_diagnoser("bot.checker", ROOT / "bot" / "checker.py") == []
+    assert live_calls_outside_the_diagnoser("bot.cli", ROOT / "bot" / "checker.py"), "bot.checker runs them"
+
+
 # Slack's own markup, as a string of the bot would carry it to Slack: mentions and special mentions,
 # `<url|label>` links, emoji (as characters or :shortcodes:), *bold* mrkdwn. An ARN's `:aws:`, a glob's
 # `*/*` and plain sentences ("recovered at 14:02 UTC") are not Slack text.
@@ -185,8 +214,6 @@ def _imported(node: ast.AST) -> list[str]:
     return []
 
 
-
-
 @pytest.mark.parametrize(("module", "path"), modules("bot"), ids=lambda v: str(v))
 def test_handlers_own_every_slack_string(module: str, path: Path) -> None:
     """bot holds the runtime services; what Slack shows (texts, mrkdwn, blocks) and the posting of it
@@ -223,7 +250,9 @@ def test_the_slack_text_checker_sees_a_violation(tmp_path: Path) -> None:
         "from slack_bolt import App\n"
     )
     assert slack_text_in(tmp_path / "fine.py") == []
-    assert slack_text_in(ROOT / "handlers" / "render" / "diagnosis.py"), "the handlers' renderer is Slack text"
+    assert slack_text_in(ROOT / "handlers" / "render" / "diagnosis.py"), (
+        "the handlers' renderer is Slack text"
+    )
     assert len(modules("bot")) >= 40
 
 

@@ -1,4 +1,5 @@
-"""The demo sandbox behind a loopback moto server: `ecs-why diagnose` runs against it via AWS_ENDPOINT_URL.
+"""The demo sandbox behind a loopback moto server: `ecs-why diagnose` runs against it via AWS_ENDPOINT_URL,
+and `ecs-why demo` through the same `Diagnoser` as Slack and `diagnose` (`sandbox_diagnoser`).
 
 Only 127.0.0.1, a free port chosen by the OS, dummy credentials; nothing leaves the machine.
 """
@@ -6,6 +7,7 @@ Only 127.0.0.1, a free port chosen by the OS, dummy credentials; nothing leaves 
 from __future__ import annotations
 
 import logging
+import os
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,8 +15,11 @@ from dataclasses import dataclass
 
 import boto3
 from moto.server import ThreadedMotoServer
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from bot.demo.scenarios import DEFAULT_ACCOUNT, DEFAULT_REGION, Sandbox, seed
+from bot.diagnoser import Diagnoser
+from bot.settings import Settings
 
 LOOPBACK = "127.0.0.1"
 DUMMY_KEY_ID = "testing"
@@ -43,6 +48,16 @@ def sandbox_env(endpoint_url: str, region: str = DEFAULT_REGION) -> dict[str, st
     }
 
 
+def forget_the_users_aws() -> None:
+    """This process (`ecs-why demo`) drops the user's AWS variables and files: their profile is not the
+    sandbox's, and one that does not exist would stop even the sandbox's session before it starts."""
+    for name in [n for n in os.environ if n.startswith("AWS_")]:
+        del os.environ[name]
+    os.environ.update(
+        AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull, AWS_EC2_METADATA_DISABLED="true"
+    )
+
+
 @dataclass
 class RunningSandbox:
     server: ThreadedMotoServer
@@ -52,6 +67,32 @@ class RunningSandbox:
 
     def stop(self) -> None:
         self.server.stop()
+
+
+class SandboxSettings(Settings):
+    """The demo's settings: what the sandbox sets and the defaults, none read from the environment (the
+    user's ECS_WHY_*, REDIS_URL or AWS_PROFILE are about their own account, not the sandbox)."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+
+def sandbox_diagnoser(running: RunningSandbox) -> Diagnoser:
+    """The Diagnoser Slack and `ecs-why diagnose` use, on the sandbox: its session (moto's dummy
+    credentials, never the user's), its region and cluster; no stored history, no metrics."""
+    settings = SandboxSettings(
+        aws_region=running.sandbox.region,
+        clusters=[running.sandbox.cluster],
+    )
+    return Diagnoser(settings, sessions=lambda account, region: running.session, metered=False)
 
 
 def start_server() -> tuple[ThreadedMotoServer, str]:

@@ -83,7 +83,13 @@ def test_missing_file_exits_2() -> None:
 
 
 def test_demo_runs_with_no_aws_account() -> None:
-    result = run("demo")
+    """Whatever the user configured for their own account (here unusable) is not the sandbox's."""
+    env = os.environ | {
+        "ECS_WHY_ACCOUNTS": "not json",
+        "REDIS_URL": "localhost:6379",
+        "AWS_PROFILE": "nobody",
+    }
+    result = run("demo", env=env)
     assert result.returncode == 0, result.stderr
     assert "Out of memory" in result.stdout
 
