@@ -82,15 +82,14 @@ def open_fix(
     channel, user, thread_ts = _where(body)
     key = action.get("value", "")
     try:
-        pending, plan = services.remediator.plan(user, key)
+        authorised, plan = services.remediator.plan(user, key)
     except (Refused, Expired, PlanError) as exc:
         respond(response_type="ephemeral", replace_original=False, text=refused(exc))
         return
     except StoreUnavailable:
         tell_store_down(respond)
         return
-    risk = str(pending["action"].get("risk", "low"))
-    decision = pending["decision"]
+    risk, decision = authorised.pending.action.risk, authorised.decision
     approvers = who(decision.approvers)
     client.views_open(
         trigger_id=body["trigger_id"],

@@ -17,6 +17,7 @@ from bot.remediation.executor import Expired, Refused
 from bot.remediation.kinds import PlanError
 from bot.services import Services
 from bot.store import StoreUnavailable
+from bot.store.records import Unreadable
 from handlers.actions import ack_click
 from handlers.bind import bind
 from handlers.refusals import refused, tell_store_down
@@ -74,41 +75,34 @@ def register(app: App, services: Services) -> None:
 def _announce(client: WebClient, services: Services, decided: Decided) -> None:
     """Say in the thread what the verdict did, mark the request, and follow the deployment it started."""
     request, by = decided.request, decided.by
-    channel, thread_ts = str(request.get("channel") or ""), request.get("thread_ts")
-    requester = request["requested_by"]
+    channel, thread_ts, requester = request.channel, request.thread_ts, request.requested_by
     applied = decided.applied
     if decided.verdict == "rejected":
-        metrics.ACTIONS.labels(str(request["kind"]), "rejected").inc()
+        metrics.ACTIONS.labels(request.kind, "rejected").inc()
         text = f"🙅 <@{by}> rejected the change <@{requester}> asked for; nothing was changed."
     elif applied is not None and applied.ok:
-        metrics.ACTIONS.labels(str(request["kind"]), "applied").inc()
+        metrics.ACTIONS.labels(request.kind, "applied").inc()
         text = f"🛠️ <@{requester}> applied, approved by <@{by}>: {escape(applied.message)}"
     elif applied is not None and applied.duplicate:
         text = f"ℹ️ {escape(applied.message)}"
     else:
-        metrics.ACTIONS.labels(str(request["kind"]), "failed").inc()
+        metrics.ACTIONS.labels(request.kind, "failed").inc()
         message = applied.message if applied is not None else "nothing was done"
         text = f"❌ <@{requester}> tried, approved by <@{by}>: {escape(message)}"
     if decided.verdict == "rejected" or (applied is not None and (applied.ok or applied.duplicate)):
-        _mark(client, services, str(request["id"]), text)  # a failed change leaves the buttons: retry
+        _mark(client, services, request.id, text)  # a failed change leaves the buttons: retry
     say(client, channel, thread_ts, text, by)
     if applied is not None and applied.ok:
-        pending = {"action": request.get("action") or {}, "target": request.get("target")}
-        follow_in_thread(client, services, pending, requester, channel, thread_ts)
+        follow_in_thread(client, services, request.pending, requester, channel, thread_ts)
 
 
 def _mark(client: WebClient, services: Services, approval_id: str, outcome: str) -> None:
     """Replace the request's buttons with its outcome; a request whose message is unknown is left as is."""
     try:
         request = services.store.get_approval(approval_id)
-    except StoreUnavailable:
+    except (StoreUnavailable, Unreadable):
         return
-    if not request or not request.get("message_ts"):
+    if request is None or not request.message_ts:
         return
     with contextlib.suppress(SlackApiError):  # the thread says what happened all the same
-        update(
-            client,
-            str(request["message_channel"]),
-            str(request["message_ts"]),
-            approval_outcome(request, outcome),
-        )
+        update(client, request.message_channel or "", request.message_ts, approval_outcome(request, outcome))

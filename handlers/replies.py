@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from bot.jobs import once
 from bot.services import Services
 from bot.store import StoreUnavailable
+from bot.store.records import FixTarget, PendingAction
 from diagnosis.models import Action, Diagnosis, Target
 from handlers.grammar import Command
 from handlers.render.diagnosis import Message, headline, thread
@@ -84,21 +85,22 @@ def offer(
 ) -> str:
     """Store a fix as a pending action for this target, offered to `user` in `channel`; returns the key
     its button carries (one shape for diagnoses, check and exec-check)."""
+    where = FixTarget(
+        account=target.account,
+        account_alias=command.account,
+        region=target.region,
+        cluster=target.cluster,
+        service=target.service,
+    )
     return services.remediator.offer(
-        action.model_dump(),
-        {
-            "target": {
-                "account": target.account,
-                "account_alias": command.account,
-                "region": target.region,
-                "cluster": target.cluster,
-                "service": target.service,
-            },
-            "channel": channel,
-            "offered_to": user,
-            "command": command.text(),
-            "category": category,
-        },
+        PendingAction(
+            action=action,
+            target=where,
+            channel=channel,
+            offered_to=user,
+            command=command.text(),
+            category=category,
+        )
     )
 
 

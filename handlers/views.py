@@ -16,6 +16,7 @@ from bot import metrics
 from bot.remediation.executor import Applied, Expired, Refused
 from bot.services import Services
 from bot.store import StoreUnavailable
+from bot.store.records import PendingAction
 from handlers.bind import bind
 from handlers.refusals import STORE_DOWN, refused
 from handlers.render.approval import approval_request
@@ -49,7 +50,7 @@ def say(
 def follow_in_thread(
     client: WebClient,
     services: Services,
-    pending: dict[str, Any],
+    pending: PendingAction,
     user: str,
     channel: str,
     thread_ts: str | None,
@@ -83,9 +84,9 @@ def ask_for_approval(
         _tell(client, channel, user, f"🚫 {escape(result.message)}, and approvals are not set up here.")
         return
     request = services.approvals.request(user, key, result, channel, thread_ts)
-    approvers = who(request.get("approvers") or ())
+    approvers = who(request.approvers)
     posted_in, ts = say(client, channel, thread_ts, "", user, approval_request(request, approvers))
-    services.store.update_approval(request["id"], message_channel=posted_in, message_ts=ts)
+    services.store.update_approval(request.id, message_channel=posted_in, message_ts=ts)
 
 
 def _tell(client: WebClient, channel: str, user: str, text: str) -> None:
@@ -107,7 +108,6 @@ def apply(services: Services, body: dict[str, Any], view: dict[str, Any], client
     user = body["user"]["id"]
     channel, thread_ts, key = meta.get("channel", ""), meta.get("thread_ts"), meta.get("key", "")
     try:
-        pending = services.store.get_pending(key)
         result = services.remediator.apply(user, key)
     except (Refused, Expired) as exc:
         _tell(client, channel, user, refused(exc))
@@ -115,7 +115,8 @@ def apply(services: Services, body: dict[str, Any], view: dict[str, Any], client
     except StoreUnavailable:
         _tell(client, channel, user, STORE_DOWN)
         return
-    kind = (pending or {}).get("action", {}).get("kind", "unknown")
+    pending = result.pending
+    kind = pending.action.kind if pending is not None else "unknown"
     if result.needs_approval:
         metrics.ACTIONS.labels(kind, "approval_requested").inc()
         try:

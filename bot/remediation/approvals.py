@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from bot.remediation.executor import Applied, Expired, Refused, Remediator
 from bot.store import Store
+from bot.store.records import ApprovalRequest, Unreadable, Verdict
 
-Verdict = Literal["approved", "rejected"]
+__all__ = ["AlreadyAsked", "AlreadyDecided", "ApprovalExpired", "Approvals", "Decided", "Verdict"]
 
 
 class ApprovalExpired(Expired):
@@ -38,7 +39,7 @@ class AlreadyDecided(Expired):
 class Decided:
     verdict: Verdict
     by: str
-    request: dict[str, Any]
+    request: ApprovalRequest
     applied: Applied | None = None  # for an approval: what the change did (or why it failed)
 
 
@@ -50,86 +51,92 @@ class Approvals:
 
     def request(
         self, user: str, key: str, asked: Applied, channel: str, thread_ts: str | None
-    ) -> dict[str, Any]:
+    ) -> ApprovalRequest:
         """Store the approval request for a change `apply` answered with `needs_approval`; audit it."""
-        if asked.plan is None or asked.decision is None:
-            raise ValueError("an approval request needs the change's plan and the deciding rule")
+        if asked.plan is None or asked.decision is None or asked.pending is None:
+            raise ValueError("an approval request needs the change's plan, its action and the deciding rule")
         if not self.store.claim(f"approval-for:{key}", self.ttl_seconds):
             raise AlreadyAsked("an approval request for this change is already waiting in the thread")
-        pending = self.store.get_pending(key) or {}
-        plan, decision = asked.plan, asked.decision
-        request = {
-            "key": key,
-            "action": pending.get("action"),
-            "requested_by": user,
-            "kind": plan.kind,
-            "title": plan.title,
-            "changes": [list(c) for c in plan.changes],
-            "cli": plan.cli,
-            "target": pending.get("target"),
-            "channel": channel,
-            "thread_ts": thread_ts,
-            **decision.record(),
-        }
-        approval_id = self.store.put_approval(request, self.ttl_seconds)
+        plan, decision, pending = asked.plan, asked.decision, asked.pending
+        request = ApprovalRequest(
+            key=key,
+            action=pending.action,
+            requested_by=user,
+            kind=plan.kind,
+            title=plan.title,
+            changes=tuple(plan.changes),
+            cli=plan.cli,
+            target=pending.target,
+            channel=channel,
+            thread_ts=thread_ts,
+            mode=decision.mode,
+            rule=decision.rule,
+            approvers=decision.approvers,
+        )
         if not self.store.hold_pending(key, self.ttl_seconds + 60):
             raise Expired("this button has expired; re-run the diagnosis for fresh buttons")
-        stored = self.store.get_approval(approval_id) or {**request, "id": approval_id}
-        self.store.audit({"event": "approval_requested", "user": user, "approval": approval_id, **request})
+        stored = self.store.put_approval(request, self.ttl_seconds)
+        self.store.audit(
+            {
+                "event": "approval_requested",
+                "user": user,
+                "approval": stored.id,
+                **stored.to_json(exclude={"id", "expires_at"}),
+            }
+        )
         return stored
 
     def decide(self, user: str, approval_id: str, verdict: Verdict) -> Decided:
         """Approve (and apply) or reject, once. Raises Refused (self-approval, not an approver, the rule now
         denies), ApprovalExpired, AlreadyDecided or Expired (unknown request)."""
-        request = self.store.get_approval(approval_id)
+        try:
+            request = self.store.get_approval(approval_id)
+        except Unreadable as exc:
+            raise Expired(f"{exc}; nothing was changed. Ask for the change again") from None
         if request is None:
             raise Expired("this approval request is unknown or long gone; ask for the change again")
-        record = {
+        record: dict[str, Any] = {
             "approval": approval_id,
             "user": user,
-            "requested_by": request["requested_by"],
-            "key": request["key"],
-            "kind": request["kind"],
-            "target": request.get("target"),
-            "rule": request.get("rule"),
-            "mode": request.get("mode"),
+            "requested_by": request.requested_by,
+            "key": request.key,
+            "kind": request.kind,
+            "target": request.target.to_json(),
+            "rule": request.rule,
+            "mode": request.mode,
         }
-        if request.get("verdict"):
-            raise AlreadyDecided(str(request["verdict"]), str(request.get("decided_by")))
-        if self.store.now() >= float(request["expires_at"]):
+        if request.verdict:
+            raise AlreadyDecided(request.verdict, str(request.decided_by))
+        if self.store.now() >= request.expires_at:
             self.store.audit({**record, "event": "approval_expired"})
             raise ApprovalExpired(
-                f"this approval request expired at {_hhmm(float(request['expires_at']))}; nothing was changed. "
+                f"this approval request expired at {_hhmm(request.expires_at)}; nothing was changed. "
                 "Ask for the change again to get a new request"
             )
-        requester = str(request["requested_by"])
-        approvers = tuple(request.get("approvers") or ())
+        requester, approvers = request.requested_by, request.approvers
         if verdict == "approved" and user == requester:
             self.store.audit({**record, "event": "refused", "stage": "approval", "why": "self-approval"})
             raise Refused("you asked for this change: a second, different person must approve it", approvers)
         if (
             verdict == "rejected"
             and user != requester
-            and not self.remediator.policy.includes(user, request.get("approvers") or ())
+            and not self.remediator.policy.includes(user, approvers)
         ):
             self.store.audit({**record, "event": "refused", "stage": "rejection"})
-            raise Refused(f"guardrail rule {request.get('rule')} does not let you decide on it", approvers)
+            raise Refused(f"guardrail rule {request.rule} does not let you decide on it", approvers)
         if not self.store.claim(f"approval:{approval_id}", self.ttl_seconds + 3600):
-            latest = self.store.get_approval(approval_id) or {}
+            latest = self.store.get_approval(approval_id)
             raise AlreadyDecided(
-                str(latest.get("verdict") or "decided"), str(latest.get("decided_by") or "someone")
+                (latest and latest.verdict) or "decided", (latest and latest.decided_by) or "someone"
             )
         if verdict == "rejected":
             self.store.update_approval(approval_id, verdict="rejected", decided_by=user)
-            self.store.release(f"approval-for:{request['key']}")  # the requester may ask again, anew
+            self.store.release(f"approval-for:{request.key}")  # the requester may ask again, anew
             self.store.audit({**record, "event": "rejected"})
             return Decided("rejected", user, request)
         try:
             applied = self.remediator.apply(
-                requester,
-                str(request["key"]),
-                approved_by=user,
-                approved_changes=request.get("changes") or [],
+                requester, request.key, approved_by=user, approved_changes=request.changes
             )
         except Exception:
             self.store.release(f"approval:{approval_id}")  # refused or gone: someone else may still decide

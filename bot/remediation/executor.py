@@ -15,7 +15,6 @@ from typing import Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import ValidationError
 
 from bot import metrics
 from bot.authz import Operators
@@ -27,7 +26,7 @@ from bot.remediation.iac import who_manages
 from bot.remediation.kinds import PLANNERS, Plan, PlanError
 from bot.remediation.scope import change_policy, read_policy
 from bot.store import Store
-from diagnosis.actions import parse as parse_action
+from bot.store.records import FixTarget, PendingAction, Unreadable
 from diagnosis.redact import redact
 
 log = logging.getLogger(__name__)
@@ -55,6 +54,18 @@ class Replayed(Expired):
     """The button's change was already applied: a second confirm (resubmit, re-delivery) does nothing."""
 
 
+class UnreadableButton(Expired):
+    """The button's pending action is there but this version cannot read it: nothing is done."""
+
+
+@dataclass(frozen=True)
+class Authorised:
+    """A pending action the guardrails let this user go on with, and the decision that did."""
+
+    pending: PendingAction
+    decision: Decision
+
+
 @dataclass(frozen=True)
 class Applied:
     ok: bool
@@ -63,6 +74,7 @@ class Applied:
     duplicate: bool = False
     decision: Decision | None = None
     needs_approval: bool = False  # guardrail mode approve: nothing was done, a second person must approve
+    pending: PendingAction | None = None  # the button's action (once authorised): what to follow, count
 
 
 class Remediator:
@@ -86,14 +98,22 @@ class Remediator:
         self.sessions = sessions
         self.ttl_seconds = ttl_seconds
 
-    def offer(self, action: dict[str, Any], context: dict[str, Any]) -> str:
+    def offer(self, pending: PendingAction) -> str:
         """Store a button's action server-side; the button carries only the returned key."""
-        return self.store.put_pending({"action": action, **context}, self.ttl_seconds)
+        return self.store.put_pending(pending, self.ttl_seconds)
 
-    def check(self, user: str, key: str, stage: str) -> dict[str, Any]:
+    def check(self, user: str, key: str, stage: str) -> Authorised:
         """Authorise the user for the pending action by the guardrails (at click, at confirm and at
-        approval); audit refusals with the rule. The pending action comes back with its `decision`."""
-        pending = self.store.get_pending(key)
+        approval); audit refusals with the rule."""
+        try:
+            pending = self.store.get_pending(key)
+        except Unreadable as exc:
+            self.store.audit(
+                {"event": "unreadable", "stage": stage, "user": user, "key": key, "error": str(exc)}
+            )
+            raise UnreadableButton(
+                f"{exc}; nothing was done. Re-run the diagnosis for fresh buttons"
+            ) from None
         if pending is None:
             if self.store.claimed(f"applied:{key}"):
                 self.store.audit({"event": "replayed", "stage": stage, "user": user, "key": key})
@@ -111,31 +131,29 @@ class Remediator:
                     "stage": stage,
                     "user": user,
                     "key": key,
-                    "kind": pending["action"].get("kind"),
-                    "params": pending["action"].get("params"),
-                    "target": pending.get("target"),
+                    **_what(pending),
                     **decision.record(),
                 }
             )
             raise Refused(decision.reason, self.policy.who_may(request))
-        return {**pending, "decision": decision}
+        return Authorised(pending, decision)
 
-    def plan(self, user: str, key: str) -> tuple[dict[str, Any], Plan]:
+    def plan(self, user: str, key: str) -> tuple[Authorised, Plan]:
         """At click: authorise, plan, and audit that the confirmation was shown to this user."""
-        pending = self.check(user, key, "click")
-        plan = self._plan(pending, user)
+        authorised = self.check(user, key, "click")
+        plan = self._plan(authorised.pending, user)
         self.store.audit(
             {
                 "event": "confirmation_shown",
                 "stage": "click",
                 "user": user,
                 "key": key,
-                "kind": pending["action"].get("kind"),
-                "params": pending["action"].get("params"),
-                **pending["decision"].record(),
+                "kind": authorised.pending.action.kind,
+                "params": authorised.pending.action.params.model_dump(mode="json"),
+                **authorised.decision.record(),
             }
         )
-        return pending, plan
+        return authorised, plan
 
     def apply(
         self,
@@ -148,12 +166,13 @@ class Remediator:
         different person the deciding rule names as an approver (checked here, with the rule as it is now).
         `approved_changes`: the (what, before, after) the approver saw; planned again now, the change must
         still end where they approved (the service may have moved meanwhile), or nothing is done."""
-        pending = self.check(user, key, "approval" if approved_by else "confirm")
-        decision: Decision = pending["decision"]
+        authorised = self.check(user, key, "approval" if approved_by else "confirm")
+        pending, decision = authorised.pending, authorised.decision
         if decision.mode == "approve":
             if approved_by is None:
+                plan = self._plan(pending, user)
                 return Applied(
-                    False, decision.reason, self._plan(pending, user), decision=decision, needs_approval=True
+                    False, decision.reason, plan, decision=decision, needs_approval=True, pending=pending
                 )
             if approved_by == user or not self.policy.may_approve(approved_by, decision):
                 self.store.audit(
@@ -163,8 +182,8 @@ class Remediator:
                         "user": approved_by,
                         "requested_by": user,
                         "key": key,
-                        "kind": pending["action"].get("kind"),
-                        "target": pending.get("target"),
+                        "kind": pending.action.kind,
+                        "target": pending.target.to_json(),
                         **decision.record(),
                     }
                 )
@@ -182,15 +201,14 @@ class Remediator:
                 False,
                 "this change was already applied (or is being applied); nothing was done twice",
                 duplicate=True,
+                pending=pending,
             )
-        kind = pending["action"]["kind"]
+        kind = pending.action.kind
         record: dict[str, Any] = {
             "event": "applied",
             "user": user,
             "key": key,
-            "kind": kind,
-            "params": pending["action"].get("params"),
-            "target": pending.get("target"),
+            **_what(pending),
             **decision.record(),
             **({"approved_by": approved_by} if approved_by else {}),
         }
@@ -212,9 +230,9 @@ class Remediator:
             self.store.release(f"applied:{key}")
             message = _aws_message(exc)
             self.store.audit({**record, "event": "failed", "error": message})
-            _log_change(user, kind, record.get("target"), "failed", exc, approved_by, decision.rule)
-            return Applied(False, f"the change failed: {message}; nothing else was changed")
-        _log_change(user, kind, record.get("target"), "applied", answer, approved_by, decision.rule)
+            _log_change(user, kind, pending.target, "failed", exc, approved_by, decision.rule)
+            return Applied(False, f"the change failed: {message}; nothing else was changed", pending=pending)
+        _log_change(user, kind, pending.target, "applied", answer, approved_by, decision.rule)
         self.store.take_pending(key)
         self.store.audit(
             {
@@ -225,19 +243,18 @@ class Remediator:
             }
         )
         changes = "; ".join(f"{what} {before} → {after}" for what, before, after in plan.changes)
-        return Applied(True, f"{plan.title}: {changes}", plan)
+        return Applied(True, f"{plan.title}: {changes}", plan, pending=pending)
 
     def follow(
         self,
-        pending: dict[str, Any],
+        pending: PendingAction,
         user: str,
         notify: Callable[[str], None],
         timeout_seconds: float = 900,
         interval_seconds: float = 15,
     ) -> None:
         """Watch the service's deployment after a change and say when it is steady, failed, or still going."""
-        params = pending["action"].get("params", {})
-        cluster, service = params.get("cluster"), params.get("service")
+        cluster, service = pending.action.params.cluster, pending.action.params.service
         try:
             ecs = self._ecs(pending, user, self._reads(pending))
         except PlanError as exc:  # no credentials to follow with: say so, the change is made
@@ -265,17 +282,12 @@ class Remediator:
                 return
             time.sleep(interval_seconds)
 
-    def _plan(self, pending: dict[str, Any], user: str) -> Plan:
+    def _plan(self, pending: PendingAction, user: str) -> Plan:
         """The planner of the action's kind, given the action's own typed parameters (diagnosis/actions.py)."""
-        stored = pending["action"]
-        planner = PLANNERS.get(stored.get("kind", ""))
-        if planner is None:
-            raise PlanError(f"unknown action {stored.get('kind')!r}")
-        try:
-            action = parse_action(stored)
-        except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc'][1:]))}: {e['msg']}" for e in exc.errors())
-            raise PlanError(f"the button's {stored.get('kind')} action is not valid ({problems})") from None
+        action = pending.action
+        planner = PLANNERS.get(action.kind)
+        if planner is None:  # every kind has one (tests/bot/remediation/test_kinds.py)
+            raise PlanError(f"no planner for {action.kind!r}")
         ecs, cloudformation, cloudtrail = self._clients(
             pending, user, self._reads(pending), "ecs", "cloudformation", "cloudtrail"
         )
@@ -283,26 +295,16 @@ class Remediator:
         where = (str(plan.params.get("cluster", "")), str(plan.params.get("service", "")))
         return replace(plan, ownership=who_manages(ecs, cloudformation, cloudtrail, *where, self.iac_tags))
 
-    def _request(self, pending: dict[str, Any], user: str) -> Request:
+    def _request(self, pending: PendingAction, user: str) -> Request:
         """What the guardrails decide on; the service's tags are read only when a rule looks at tags."""
-        action, target = pending["action"], pending.get("target") or {}
-        params = action.get("params") or {}
-        cluster = str(params.get("cluster") or target.get("cluster") or "")
-        service = str(params.get("service") or target.get("service") or "")
+        action, target = pending.action, pending.target
+        cluster, service = action.params.cluster, action.params.service
         tags: dict[str, str] | None = {}
         if self.policy.needs_tags:
             tags = self._tags(pending, user, cluster, service)
-        return Request(
-            user,
-            str(action.get("kind", "")),
-            cluster,
-            service,
-            target.get("account"),
-            target.get("account_alias"),
-            tags,
-        )
+        return Request(user, action.kind, cluster, service, target.account, target.account_alias, tags)
 
-    def _tags(self, pending: dict[str, Any], user: str, cluster: str, service: str) -> dict[str, str] | None:
+    def _tags(self, pending: PendingAction, user: str, cluster: str, service: str) -> dict[str, str] | None:
         """The service's tags, or None when they cannot be read (then only deny rules with tags apply)."""
         try:
             found = (
@@ -319,23 +321,21 @@ class Remediator:
             else None
         )
 
-    def _reads(self, pending: dict[str, Any]) -> dict[str, Any]:
-        action = pending["action"]
-        return read_policy(
-            action.get("kind", ""), dict(action.get("params") or {}), pending.get("target") or {}
-        )
+    def _reads(self, pending: PendingAction) -> dict[str, Any]:
+        action = pending.action
+        return read_policy(action.kind, action.params.model_dump(), pending.target.to_json())
 
-    def _ecs(self, pending: dict[str, Any], user: str, policy: dict[str, Any]) -> Any:
+    def _ecs(self, pending: PendingAction, user: str, policy: dict[str, Any]) -> Any:
         return self._clients(pending, user, policy, "ecs")[0]
 
-    def _clients(self, pending: dict[str, Any], user: str, policy: dict[str, Any], *names: str) -> list[Any]:
+    def _clients(self, pending: PendingAction, user: str, policy: dict[str, Any], *names: str) -> list[Any]:
         """Clients of one session (one AssumeRole) scoped by `policy`."""
-        target = pending.get("target") or {}
+        target = pending.target
         try:
-            session = self.sessions(user, target.get("account_alias"), target.get("region"), policy)
+            session = self.sessions(user, target.account_alias, target.region, policy)
         except SessionError as exc:
             raise PlanError(f"no credentials for this change: {exc}") from None
-        region = target.get("region") or session.region_name
+        region = target.region or session.region_name
         return [session.client(n, region_name=region) for n in names]  # type: ignore[call-overload]
 
 
@@ -363,10 +363,19 @@ def _request_id(answer: Any) -> str | None:
     return meta.get("RequestId")
 
 
+def _what(pending: PendingAction) -> dict[str, Any]:
+    """The fields of an audit record that say which change on which service."""
+    return {
+        "kind": pending.action.kind,
+        "params": pending.action.params.model_dump(mode="json"),
+        "target": pending.target.to_json(),
+    }
+
+
 def _log_change(
     user: str,
     kind: str,
-    target: Any,
+    target: FixTarget,
     outcome: str,
     answer: Any,
     approved_by: str | None = None,
@@ -374,8 +383,6 @@ def _log_change(
 ) -> None:
     """The change's one log line: who, what, where, the outcome, who approved, the deciding guardrail rule,
     and the AWS request ID."""
-    if isinstance(target, dict):
-        target = "/".join(str(target[k]) for k in ("cluster", "service") if target.get(k)) or None
     code: str | None
     if isinstance(answer, ClientError):
         code = str(answer.response.get("Error", {}).get("Code", "Error"))
@@ -386,7 +393,7 @@ def _log_change(
         "change",
         who=user,
         what=kind,
-        target=target,
+        target=target.path or None,
         outcome=outcome,
         error=code,
         aws_request_id=_request_id(answer),

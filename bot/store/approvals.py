@@ -6,35 +6,60 @@ from __future__ import annotations
 import secrets
 from typing import Any, cast
 
-from bot.store.base import StoreBase, check_ttl, dumps, guarded, loads_dict
+from bot.store.base import StoreBase, check_ttl, dumps, guarded, loads
+from bot.store.records import ApprovalRequest, Unreadable, ValidationError, Verdict
 
 KEPT_AFTER_EXPIRY = 7 * 24 * 3600
 
 
 class ApprovalsMixin(StoreBase):
     @guarded
-    def put_approval(self, request: dict[str, Any], ttl_seconds: int) -> str:
-        """Store an approval request that expires in `ttl_seconds` (`expires_at` added); return its ID."""
+    def put_approval(self, request: ApprovalRequest, ttl_seconds: int) -> ApprovalRequest:
+        """Store an approval request that expires in `ttl_seconds`; return it with its `id` and
+        `expires_at`."""
         ttl = check_ttl(ttl_seconds)
-        record = {**request, "expires_at": self.now() + ttl}
         while True:
             token = secrets.token_urlsafe(9)
-            record["id"] = token
+            stored = request.model_copy(update={"id": token, "expires_at": float(self.now() + ttl)})
             if self.redis.set(
-                self.key("approval", token), dumps(record), nx=True, ex=ttl + KEPT_AFTER_EXPIRY
+                self.key("approval", token), dumps(stored.to_json()), nx=True, ex=ttl + KEPT_AFTER_EXPIRY
             ):
-                return token
+                return stored
 
     @guarded
-    def get_approval(self, approval_id: str) -> dict[str, Any] | None:
-        return loads_dict(cast(str | None, self.redis.get(self.key("approval", approval_id))))
+    def get_approval(self, approval_id: str) -> ApprovalRequest | None:
+        """The request, or None if unknown or long gone; raises `Unreadable` for one this version cannot
+        read."""
+        text = cast(str | None, self.redis.get(self.key("approval", approval_id)))
+        if text is None:
+            return None
+        try:
+            return ApprovalRequest.model_validate(loads(text))
+        except ValidationError as exc:
+            raise Unreadable("approval request", exc) from None
 
     @guarded
-    def update_approval(self, approval_id: str, **fields: Any) -> None:
-        """Add fields (the message's ts, the verdict) to a stored request, keeping its lifetime."""
+    def update_approval(
+        self,
+        approval_id: str,
+        *,
+        message_channel: str | None = None,
+        message_ts: str | None = None,
+        verdict: Verdict | None = None,
+        decided_by: str | None = None,
+    ) -> None:
+        """Set where its message is, or the verdict, on a stored request, keeping its lifetime."""
         record = self.get_approval(approval_id)
-        if record is not None:
-            self.redis.set(self.key("approval", approval_id), dumps({**record, **fields}), keepttl=True)
+        if record is None:
+            return
+        given: dict[str, Any] = {
+            "message_channel": message_channel,
+            "message_ts": message_ts,
+            "verdict": verdict,
+            "decided_by": decided_by,
+        }
+        updated = record.model_copy(update={k: v for k, v in given.items() if v is not None})
+        self.redis.set(self.key("approval", approval_id), dumps(updated.to_json()), keepttl=True)
 
     @guarded
     def hold_pending(self, key: str, ttl_seconds: int) -> bool:

@@ -3,31 +3,43 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any, cast
+from typing import cast
 
-from bot.store.base import StoreBase, check_ttl, dumps, guarded, loads_dict
+from bot.store.base import StoreBase, check_ttl, dumps, guarded, loads
+from bot.store.records import PendingAction, Unreadable, ValidationError
+
+
+def _read(text: str | None) -> PendingAction | None:
+    """None when there is none (expired, used); `Unreadable` when there is one this version cannot read."""
+    if text is None:
+        return None
+    try:
+        return PendingAction.model_validate(loads(text))
+    except ValidationError as exc:
+        raise Unreadable("fix button's action", exc) from None
 
 
 class PendingMixin(StoreBase):
     @guarded
-    def put_pending(self, action: dict[str, Any], ttl_seconds: int) -> str:
+    def put_pending(self, pending: PendingAction, ttl_seconds: int) -> str:
         """Store an action a button will apply; return the short key the button carries.
 
         Buttons carry only this key (12 URL-safe characters), never parameters a user could edit.
         """
         ttl = check_ttl(ttl_seconds)
-        payload = dumps(action)
+        payload = dumps(pending.to_json())
         while True:  # 72 random bits: a collision is practically impossible, but never overwrite one
             token = secrets.token_urlsafe(9)
             if self.redis.set(self.key("pending", token), payload, nx=True, ex=ttl):
                 return token
 
     @guarded
-    def get_pending(self, key: str) -> dict[str, Any] | None:
-        """The pending action (to render the confirmation modal), or None if unknown or expired."""
-        return loads_dict(cast(str | None, self.redis.get(self.key("pending", key))))
+    def get_pending(self, key: str) -> PendingAction | None:
+        """The pending action (to render the confirmation modal), or None if unknown or expired; raises
+        `Unreadable` for one this version cannot read."""
+        return _read(cast(str | None, self.redis.get(self.key("pending", key))))
 
     @guarded
-    def take_pending(self, key: str) -> dict[str, Any] | None:
+    def take_pending(self, key: str) -> PendingAction | None:
         """Get and delete the pending action atomically (GETDEL): a second submit gets None."""
-        return loads_dict(cast(str | None, self.redis.getdel(self.key("pending", key))))
+        return _read(cast(str | None, self.redis.getdel(self.key("pending", key))))

@@ -4,7 +4,6 @@ call, the rule, who may approve, when it expires, and Approve / Reject; then wha
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -14,6 +13,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.store.records import ApprovalRequest
 from diagnosis.when import clock
 from handlers.render.diagnosis import Message
 from handlers.render.modal import changes_text
@@ -23,31 +23,26 @@ APPROVE = "ecs_why_approve"
 REJECT = "ecs_why_reject"
 
 
-def _where(request: dict[str, Any]) -> str:
-    target = request.get("target") or {}
-    return "/".join(str(target[k]) for k in ("cluster", "service") if target.get(k))
-
-
-def _summary(request: dict[str, Any]) -> str:
-    where = _where(request)
+def _summary(request: ApprovalRequest) -> str:
+    where = request.target.path
     return (
-        f"<@{request['requested_by']}> asks for *{escape(str(request['title']))}*"
+        f"<@{request.requested_by}> asks for *{escape(request.title)}*"
         + (f" ({escape(where)})" if where else "")
-        + f"\n{changes_text(request.get('changes') or [])}"
+        + f"\n{changes_text(list(request.changes))}"
     )
 
 
-def approval_request(request: dict[str, Any], approvers: str) -> Message:
+def approval_request(request: ApprovalRequest, approvers: str) -> Message:
     """`approvers`: Slack mrkdwn mentions built from validated IDs (not escaped)."""
-    expires = clock(datetime.fromtimestamp(float(request["expires_at"]), UTC))
+    expires = clock(datetime.fromtimestamp(request.expires_at, UTC))
     blocks = [
         SectionBlock(text=MarkdownTextObject(text=cut("🔐 " + _summary(request)))),
-        SectionBlock(text=MarkdownTextObject(text=cut("*The AWS call*\n" + block_code(str(request["cli"]))))),
+        SectionBlock(text=MarkdownTextObject(text=cut("*The AWS call*\n" + block_code(request.cli)))),
         ContextBlock(
             elements=[
                 MarkdownTextObject(
                     text=cut(
-                        f"Guardrail rule `{escape(str(request.get('rule')))}`: a second, different person must "
+                        f"Guardrail rule `{escape(request.rule)}`: a second, different person must "
                         f"approve. Who may approve: {approvers}. Expires {expires}.",
                         3000,
                     )
@@ -56,24 +51,22 @@ def approval_request(request: dict[str, Any], approvers: str) -> Message:
         ),
         ActionsBlock(
             elements=[
-                ButtonElement(text="Approve", action_id=APPROVE, value=str(request["id"]), style="primary"),
-                ButtonElement(text="Reject", action_id=REJECT, value=str(request["id"]), style="danger"),
+                ButtonElement(text="Approve", action_id=APPROVE, value=request.id, style="primary"),
+                ButtonElement(text="Reject", action_id=REJECT, value=request.id, style="danger"),
             ]
         ),
     ]
     text = (
-        f"Approval needed: {escape(str(request['title']))} ({escape(_where(request))}), "
-        f"asked by <@{request['requested_by']}>"
+        f"Approval needed: {escape(request.title)} ({escape(request.target.path)}), "
+        f"asked by <@{request.requested_by}>"
     )
     return Message(text=text, blocks=[b.to_dict() for b in blocks])
 
 
-def approval_outcome(request: dict[str, Any], outcome: str) -> Message:
+def approval_outcome(request: ApprovalRequest, outcome: str) -> Message:
     """The request message once decided or expired: the buttons give way to what happened (mrkdwn)."""
     blocks = [
         SectionBlock(text=MarkdownTextObject(text=cut(_summary(request)))),
         ContextBlock(elements=[MarkdownTextObject(text=cut(outcome, 3000))]),
     ]
-    return Message(
-        text=f"Approval request: {escape(str(request['title']))}", blocks=[b.to_dict() for b in blocks]
-    )
+    return Message(text=f"Approval request: {escape(request.title)}", blocks=[b.to_dict() for b in blocks])

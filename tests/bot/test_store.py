@@ -21,7 +21,8 @@ import redis
 
 from bot.store import Store, StoreUnavailable, service_key
 from bot.store.groups import StopCount
-from bot.store.records import StopRecord, ValidationError
+from bot.store.records import PendingAction, StopRecord, ValidationError
+from tests.builders.remediation import pending
 
 NewStore = Callable[..., Store]
 TARGET = {"account": "111122223333", "region": "eu-west-1", "cluster": "prod", "service": "web-api"}
@@ -95,7 +96,7 @@ def test_a_ttl_below_one_second_is_refused(s: Store, ttl: int) -> None:
     with pytest.raises(ValueError, match="ttl"):
         s.first_time("x", ttl)
     with pytest.raises(ValueError, match="ttl"):
-        s.put_pending({"a": 1}, ttl)
+        s.put_pending(pending(), ttl)
 
 
 def test_seen_stopped_answers_whether_seen_and_lasts_two_days(replicas: NewStore) -> None:
@@ -108,7 +109,7 @@ def test_seen_stopped_answers_whether_seen_and_lasts_two_days(replicas: NewStore
 
 def test_pending_action_round_trip_with_a_short_urlsafe_key(replicas: NewStore) -> None:
     a, b = replicas(), replicas()
-    action = {"kind": "raise_grace_period", "params": {"service": "web-api", "seconds": 120}, "by": "U1"}
+    action = pending()
     key = a.put_pending(action, 900)
     assert len(key) == 12 and set(key) <= set(string.ascii_letters + string.digits + "-_")
     assert 890 <= a.redis.ttl(f"ecs-why:pending:{key}") <= 900
@@ -122,7 +123,7 @@ def test_pending_action_round_trip_with_a_short_urlsafe_key(replicas: NewStore) 
 
 
 def test_pending_action_expires(s: Store) -> None:
-    key = s.put_pending({"kind": "force_new_deployment"}, 600)
+    key = s.put_pending(pending(), 600)
     s.redis.pexpire(f"ecs-why:pending:{key}", 1)  # the TTL running out, without waiting 10 minutes
     time.sleep(0.05)
     assert s.get_pending(key) is None and s.take_pending(key) is None
@@ -130,16 +131,16 @@ def test_pending_action_expires(s: Store) -> None:
 
 def test_take_pending_has_exactly_one_winner_among_20_threads(replicas: NewStore) -> None:
     stores = [replicas() for _ in range(4)]
-    key = stores[0].put_pending({"kind": "rollback", "revision": 42}, 60)
+    key = stores[0].put_pending(pending(), 60)
     barrier = threading.Barrier(20)
 
-    def submit(i: int) -> dict[str, Any] | None:
+    def submit(i: int) -> PendingAction | None:
         barrier.wait()
         return stores[i % len(stores)].take_pending(key)
 
     with ThreadPoolExecutor(max_workers=20) as pool:
         results = list(pool.map(submit, range(20)))
-    assert [r for r in results if r is not None] == [{"kind": "rollback", "revision": 42}]
+    assert [r for r in results if r is not None] == [pending()]
 
 
 def test_audit_is_newest_first_with_a_time(replicas: NewStore) -> None:
@@ -459,7 +460,7 @@ def test_every_key_is_under_the_prefix_and_prefixes_isolate(replicas: NewStore) 
     s.first_time("d", 60)
     s.claim("c", 60)
     s.seen_stopped("arn")
-    s.put_pending({"a": 1}, 60)
+    s.put_pending(pending(), 60)
     s.audit({"a": 1})
     s.subscribe("C1", TARGET, only=None, include_lifecycle=False, by="U1")
     s.record_stop("svc", _stop(1, time.time()), 30, 10)
@@ -475,8 +476,8 @@ def test_every_key_is_under_the_prefix_and_prefixes_isolate(replicas: NewStore) 
 def test_from_url_none_is_one_in_process_redis_for_the_whole_process() -> None:
     a, b = Store.from_url(None, prefix="from-url-test"), Store.from_url(None, prefix="from-url-test")
     assert a.in_process and a.ping()
-    key = a.put_pending({"k": 1}, 60)
-    assert b.take_pending(key) == {"k": 1}, "one replica in one process: every part sees the same state"
+    key = a.put_pending(pending(), 60)
+    assert b.take_pending(key) == pending(), "one replica in one process: every part sees the same state"
 
 
 def test_from_url_connects_to_a_real_server(redis_url: str) -> None:
@@ -499,7 +500,7 @@ def test_store_unavailable_when_the_server_is_stopped(redis_server_factory: Call
         lambda: s.claim("k", 60),
         lambda: s.release("k"),
         lambda: s.seen_stopped("arn"),
-        lambda: s.put_pending({}, 60),
+        lambda: s.put_pending(pending(), 60),
         lambda: s.get_pending("k"),
         lambda: s.take_pending("k"),
         lambda: s.audit({}),

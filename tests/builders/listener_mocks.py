@@ -20,7 +20,7 @@ def services(diagnosis: Any = None, error: Exception | None = None) -> MagicMock
     else:
         svc.diagnoser.run.return_value = diagnosis if diagnosis is not None else build("elb_health_check")
     keys = iter(f"key{i}" for i in range(100))
-    svc.remediator.offer.side_effect = lambda action, context: next(keys)
+    svc.remediator.offer.side_effect = lambda pending: next(keys)
     return svc
 
 

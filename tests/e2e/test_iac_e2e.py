@@ -17,6 +17,7 @@ import pytest
 from moto.backends import get_backend
 
 from bot.store import Store
+from bot.store.records import PendingAction
 from tests.builders.served_bot import free_port
 from tests.e2e.conftest import ROOT, cli_env, wait_until_serving
 from tests.fakes.slack_api import FakeSlackApi
@@ -129,14 +130,21 @@ def test_a_stack_managed_service_s_modal_shows_the_template_change_and_the_fix_r
     """The button as a diagnosis would offer it (a pending action in Redis); the click and the modal are
     the running server's."""
     key = Store.from_url(own_redis).put_pending(
-        {
-            "action": {
-                "kind": "raise_grace_period",
-                "params": {"cluster": "iac", "service": "api", "seconds": 120},
-            },
-            "target": {"account": "123456789012", "region": "us-east-1", "cluster": "iac", "service": "api"},
-            "channel": "C1",
-        },
+        PendingAction.model_validate(
+            {
+                "action": {
+                    "kind": "raise_grace_period",
+                    "params": {"cluster": "iac", "service": "api", "seconds": 120},
+                },
+                "target": {
+                    "account": "123456789012",
+                    "region": "us-east-1",
+                    "cluster": "iac",
+                    "service": "api",
+                },
+                "channel": "C1",
+            }
+        ),
         600,
     )
     send(bot, block_action("ecs_why_fix:0", key, user_id=OPERATOR), SECRET)

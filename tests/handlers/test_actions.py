@@ -9,13 +9,15 @@ from unittest.mock import MagicMock
 
 import pytest
 
-from bot.remediation.executor import Expired, Refused
+from bot.guardrails.policy import Decision
+from bot.remediation.executor import Authorised, Expired, Refused
 from bot.remediation.kinds import PlanError
 from bot.store import StoreUnavailable
 from handlers import actions
 from handlers.grammar import Command
 from handlers.refusals import STORE_DOWN
 from tests.builders.listener_mocks import client, services
+from tests.builders.remediation import grace_action, pending
 
 THREAD = "1700000000.000100"
 
@@ -85,8 +87,9 @@ def test_a_fix_button_opens_its_confirmation_modal(monkeypatch: pytest.MonkeyPat
     shown: list[tuple[Any, ...]] = []
     monkeypatch.setattr(actions, "confirm_view", lambda *args: shown.append(args) or {"type": "modal"})
     svc, slack = services(), client()
-    decision = MagicMock(approvers=("U9",))
-    svc.remediator.plan.return_value = ({"action": {"risk": "medium"}, "decision": decision}, "PLAN")
+    decision = Decision("approve", "prod-two", "needs two", approvers=("U9",))
+    medium = pending({**grace_action(), "risk": "medium"})
+    svc.remediator.plan.return_value = (Authorised(medium, decision), "PLAN")
     svc.remediator.code_only = False
     actions.open_fix(svc, **click("ecs_why_fix:0", "key0"), client=slack, respond=MagicMock())
     svc.remediator.plan.assert_called_once_with("U1", "key0")

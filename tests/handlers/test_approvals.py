@@ -15,19 +15,17 @@ from bot.store import StoreUnavailable
 from handlers import approvals
 from handlers.refusals import STORE_DOWN
 from tests.builders.listener_mocks import client, services
+from tests.builders.remediation import approval
 
-REQUEST: dict[str, Any] = {
-    "id": "a1",
-    "kind": "raise_grace_period",
-    "title": "Raise the grace period of prod/web-api to 190 s",
-    "requested_by": "U2",
-    "channel": "C1",
-    "thread_ts": "1700000000.000100",
-    "message_channel": "C1",
-    "message_ts": "1700000000.000200",
-    "action": {"kind": "raise_grace_period"},
-    "target": {"cluster": "prod", "service": "web-api"},
-}
+REQUEST = approval(
+    id="a1",
+    title="Raise the grace period of prod/web-api to 190 s",
+    requested_by="U2",
+    channel="C1",
+    thread_ts="1700000000.000100",
+    message_channel="C1",
+    message_ts="1700000000.000200",
+)
 
 
 def click(action_id: str, user: str = "U1") -> dict[str, Any]:

@@ -51,7 +51,7 @@ def test_errors_go_in_the_channel_with_fix_buttons_and_warnings_in_the_thread() 
     text = json.dumps(top["blocks"])
     assert "1 error" in text and "v2.4.0" in text and "image_exists" in text
     assert "circuit_breaker" not in text  # a warning: in the thread
-    offered = [call.args[0]["kind"] for call in svc.remediator.offer.call_args_list]
+    offered = [call.args[0].action.kind for call in svc.remediator.offer.call_args_list]
     assert offered == ["enable_circuit_breaker", "raise_grace_period"]
     buttons = [e for b in top["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert [b["value"] for b in buttons[:2]] == ["key0", "key1"]

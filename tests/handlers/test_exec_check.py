@@ -43,8 +43,8 @@ def test_the_verdict_failures_first_the_line_and_the_enable_button() -> None:
     assert "could not check" in sections[1] and "iam:SimulatePrincipalPolicy" in sections[1]
     assert any(LINE in s for s in sections)
     [offered] = svc.remediator.offer.call_args_list
-    assert offered.args[0]["kind"] == "enable_execute_command"
-    assert offered.args[1]["target"]["service"] == "shell"
+    assert offered.args[0].action.kind == "enable_execute_command"
+    assert offered.args[0].target.service == "shell"
     buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
     assert buttons[0]["text"]["text"] == "Enable ECS Exec" and buttons[0]["value"] == "key0"
     assert buttons[-1]["value"] == COMMAND  # Re-run: the same command

@@ -24,8 +24,8 @@ def test_diagnose_and_publish_posts_the_headline_then_the_thread() -> None:
     ]  # fmt: skip
     assert fix_values == ["key0", "key1"], "the buttons carry pending keys, never parameters"
     offered = svc.remediator.offer.call_args_list[0]
-    assert offered.args[0]["kind"] == "raise_grace_period"
-    assert offered.args[1]["channel"] == "C1" and offered.args[1]["offered_to"] == "U1"
+    assert offered.args[0].action.kind == "raise_grace_period"
+    assert offered.args[0].channel == "C1" and offered.args[0].offered_to == "U1"
     assert rest and all(p["thread_ts"] == "1700000000.000001" for p in rest)
     respond.assert_not_called()
 

@@ -16,9 +16,10 @@ from handlers import views
 from handlers.refusals import STORE_DOWN
 from handlers.render.diagnosis import Message
 from tests.builders.listener_mocks import client, services, slack_error
+from tests.builders.remediation import approval, pending
 
 THREAD = "1700000000.000100"
-PENDING = {"action": {"kind": "raise_grace_period"}, "target": {"cluster": "prod", "service": "web-api"}}
+PENDING = pending()
 
 
 def submit() -> dict[str, Any]:
@@ -28,7 +29,6 @@ def submit() -> dict[str, Any]:
 
 def applying(result: Applied | None = None, error: Exception | None = None) -> MagicMock:
     svc = services()
-    svc.store.get_pending.return_value = PENDING
     svc.remediator.apply.side_effect = error
     svc.remediator.apply.return_value = result
     return svc
@@ -37,7 +37,7 @@ def applying(result: Applied | None = None, error: Exception | None = None) -> M
 def test_an_applied_fix_is_said_in_the_thread_and_followed(monkeypatch: pytest.MonkeyPatch) -> None:
     followed: list[tuple[Any, ...]] = []
     monkeypatch.setattr(views, "follow_in_thread", lambda *args: followed.append(args))
-    svc, slack = applying(Applied(ok=True, message="grace period 60 → 190 s <ok>")), client()
+    svc, slack = applying(Applied(ok=True, message="grace period 60 → 190 s <ok>", pending=PENDING)), client()
     views.apply(svc, **submit(), client=slack)
     svc.remediator.apply.assert_called_once_with("U1", "key0")
     said = slack.chat_postMessage.call_args.kwargs
@@ -49,7 +49,7 @@ def test_an_applied_fix_is_said_in_the_thread_and_followed(monkeypatch: pytest.M
 def test_a_failed_fix_is_said_in_the_thread_and_not_followed(monkeypatch: pytest.MonkeyPatch) -> None:
     followed: list[Any] = []
     monkeypatch.setattr(views, "follow_in_thread", lambda *args: followed.append(args))
-    svc, slack = applying(Applied(ok=False, message="AccessDenied")), client()
+    svc, slack = applying(Applied(ok=False, message="AccessDenied", pending=PENDING)), client()
     views.apply(svc, **submit(), client=slack)
     assert slack.chat_postMessage.call_args.kwargs["text"] == "❌ <@U1> tried: AccessDenied"
     assert followed == []
@@ -87,7 +87,7 @@ def test_where_the_bot_cannot_say_it_in_the_channel_the_user_gets_a_direct_messa
 def test_a_change_under_approval_posts_its_request_in_the_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(views, "approval_request", lambda request, approvers: Message("asks", []))
     svc, slack = applying(Applied(ok=False, message="needs approval", needs_approval=True)), client()
-    svc.approvals.request.return_value = {"id": "a1", "approvers": ["U9"]}
+    svc.approvals.request.return_value = approval(id="a1", approvers=("U9",))
     views.apply(svc, **submit(), client=slack)
     result = svc.remediator.apply.return_value
     svc.approvals.request.assert_called_once_with("U1", "key0", result, "C1", THREAD)

@@ -15,6 +15,7 @@ from bot.guardrails.rules import Rule
 from bot.remediation.approvals import AlreadyAsked, AlreadyDecided, ApprovalExpired, Approvals
 from bot.remediation.executor import Refused, Remediator
 from bot.store import Store
+from bot.store.records import ApprovalRequest
 from tests.builders.ecs_service import CLUSTER, SERVICE, Ecs
 from tests.builders.remediation import TARGET, events, grace, offer, sessions
 
@@ -29,7 +30,7 @@ def guarded(store: Store, *rules: dict[str, Any]) -> tuple[Remediator, Approvals
     return remediator, Approvals(store, remediator, ttl_seconds=600)
 
 
-def asked(store: Store, *rules: dict[str, Any]) -> tuple[Remediator, Approvals, dict[str, Any]]:
+def asked(store: Store, *rules: dict[str, Any]) -> tuple[Remediator, Approvals, ApprovalRequest]:
     """ASKER clicked, saw the modal and submitted it under an approve rule: the request is stored."""
     remediator, approvals = guarded(store, *rules)
     key = offer(remediator)
@@ -63,8 +64,8 @@ def test_allow_names_its_rule_in_every_record(store: Store, ecs: Ecs) -> None:
         store, {"name": "web-team", "mode": "allow", "services": ["we?"], "users": [ASKER]}
     )
     key = offer(remediator)
-    pending, _plan = remediator.plan(ASKER, key)
-    assert pending["decision"].rule == "web-team"
+    authorised, _plan = remediator.plan(ASKER, key)
+    assert authorised.decision.rule == "web-team"
     assert remediator.apply(ASKER, key).ok
     assert grace(ecs) == 190
     shown, applied = reversed(store.audit_log())
@@ -79,7 +80,7 @@ def test_tags_on_the_service_are_read_when_a_rule_needs_them(store: Store, ecs: 
     remediator, _ = guarded(
         store, {"name": "managed", "mode": "allow", "tags": {"ecs-why:managed": "true"}, "users": ["*"]}
     )
-    assert remediator.plan(ASKER, offer(remediator))[0]["decision"].rule == "managed"
+    assert remediator.plan(ASKER, offer(remediator))[0].decision.rule == "managed"
     ecs.client.untag_resource(resourceArn=arn, tagKeys=["ecs-why:managed"])
     with pytest.raises(Refused, match="not allowed"):
         remediator.plan(ASKER, offer(remediator))
@@ -88,11 +89,11 @@ def test_tags_on_the_service_are_read_when_a_rule_needs_them(store: Store, ecs: 
 def test_approve_mode_changes_nothing_until_a_second_person_approves(store: Store, ecs: Ecs) -> None:
     _, approvals, request = asked(store, TWO_PERSON)
     assert grace(ecs) == 10, "asking changes nothing"
-    assert request["requested_by"] == ASKER and request["rule"] == "prod-two"
-    assert request["changes"] == [["healthCheckGracePeriodSeconds", "10 s", "190 s"]]
-    assert request["approvers"] == [ASKER, APPROVER]
+    assert request.requested_by == ASKER and request.rule == "prod-two"
+    assert request.changes == (("healthCheckGracePeriodSeconds", "10 s", "190 s"),)
+    assert request.approvers == (ASKER, APPROVER)
 
-    decided = approvals.decide(APPROVER, request["id"], "approved")
+    decided = approvals.decide(APPROVER, request.id, "approved")
     assert decided.applied is not None and decided.applied.ok
     assert grace(ecs) == 190
     applied = next(r for r in store.audit_log() if r["event"] == "applied")
@@ -104,20 +105,20 @@ def test_approve_mode_changes_nothing_until_a_second_person_approves(store: Stor
 def test_the_requester_cannot_approve_their_own_change(store: Store, ecs: Ecs) -> None:
     _, approvals, request = asked(store, TWO_PERSON)
     with pytest.raises(Refused, match="a second, different person") as refused:
-        approvals.decide(ASKER, request["id"], "approved")
+        approvals.decide(ASKER, request.id, "approved")
     assert APPROVER in refused.value.allowed
     assert grace(ecs) == 10
     record = store.audit_log()[0]
     assert (record["event"], record["user"], record["why"]) == ("refused", ASKER, "self-approval")
-    assert approvals.decide(APPROVER, request["id"], "approved").applied.ok, "the request still stands"
+    assert approvals.decide(APPROVER, request.id, "approved").applied.ok, "the request still stands"
 
 
 def test_someone_the_rule_does_not_name_cannot_approve(store: Store, ecs: Ecs) -> None:
     _, approvals, request = asked(store, TWO_PERSON)
     with pytest.raises(Refused, match="does not let you approve"):
-        approvals.decide(OUTSIDER, request["id"], "approved")
+        approvals.decide(OUTSIDER, request.id, "approved")
     assert grace(ecs) == 10
-    assert approvals.decide(APPROVER, request["id"], "approved").applied.ok, "refusal released the verdict"
+    assert approvals.decide(APPROVER, request.id, "approved").applied.ok, "refusal released the verdict"
 
 
 def test_an_approval_after_expiry_is_refused_and_says_when(store: Store, ecs: Ecs) -> None:
@@ -126,7 +127,7 @@ def test_an_approval_after_expiry_is_refused_and_says_when(store: Store, ecs: Ec
     _, approvals, request = asked(clocked, TWO_PERSON)
     now[0] += 601
     with pytest.raises(ApprovalExpired, match=r"expired at .* UTC; nothing was changed"):
-        approvals.decide(APPROVER, request["id"], "approved")
+        approvals.decide(APPROVER, request.id, "approved")
     assert grace(ecs) == 10
     assert store.audit_log()[0]["event"] == "approval_expired"
 
@@ -138,7 +139,7 @@ def test_two_approvals_at_once_change_ecs_once(store: Store, ecs: Ecs) -> None:
 
     def click(user: str) -> None:
         try:
-            approvals.decide(user, request["id"], "approved")
+            approvals.decide(user, request.id, "approved")
             outcomes.append("applied")
         except AlreadyDecided:
             outcomes.append("already")
@@ -151,14 +152,14 @@ def test_two_approvals_at_once_change_ecs_once(store: Store, ecs: Ecs) -> None:
     assert sorted(outcomes) == ["already", "applied"]
     assert [r["event"] for r in store.audit_log()].count("applied") == 1
     with pytest.raises(AlreadyDecided, match="already approved by"):
-        approvals.decide(APPROVER, request["id"], "approved")
+        approvals.decide(APPROVER, request.id, "approved")
 
 
 def test_a_rejected_request_changes_nothing_and_cannot_be_approved_later(store: Store, ecs: Ecs) -> None:
     _, approvals, request = asked(store, TWO_PERSON)
-    assert approvals.decide(APPROVER, request["id"], "rejected").verdict == "rejected"
+    assert approvals.decide(APPROVER, request.id, "rejected").verdict == "rejected"
     with pytest.raises(AlreadyDecided, match="rejected by U0APPROVER"):
-        approvals.decide(APPROVER, request["id"], "approved")
+        approvals.decide(APPROVER, request.id, "approved")
     assert grace(ecs) == 10
     assert "rejected" in events(store)
 
@@ -169,33 +170,33 @@ def test_a_rule_that_now_denies_wins_at_approval(store: Store, ecs: Ecs) -> None
         [Rule(**TWO_PERSON), Rule(name="freeze", mode="deny", users=["*"])], GroupCache(lambda g: set())
     )
     with pytest.raises(Refused, match="freeze"):
-        approvals.decide(APPROVER, request["id"], "approved")
+        approvals.decide(APPROVER, request.id, "approved")
     assert grace(ecs) == 10
 
 
 def test_the_request_outlives_the_buttons_lifetime(store: Store, ecs: Ecs) -> None:
     """Buttons last ECS_WHY_PENDING_ACTION_TTL_SECONDS; an approval request keeps its action longer."""
     _, _, request = asked(store, TWO_PERSON)
-    assert store.redis.ttl(store.key("pending", request["key"])) > 600
-    assert CLUSTER in str(request["target"])
+    assert store.redis.ttl(store.key("pending", request.key)) > 600
+    assert request.target.cluster == CLUSTER
 
 
 def test_one_request_per_change_however_often_it_is_submitted(store: Store, ecs: Ecs) -> None:
     remediator, approvals, request = asked(store, TWO_PERSON)
-    again = remediator.apply(ASKER, request["key"])
+    again = remediator.apply(ASKER, request.key)
     with pytest.raises(AlreadyAsked, match="already waiting"):
-        approvals.request(ASKER, request["key"], again, "C1", "1.2")
+        approvals.request(ASKER, request.key, again, "C1", "1.2")
     assert events(store).count("approval_requested") == 1
-    assert request["action"]["kind"] == "raise_grace_period", "the request keeps the action it will apply"
+    assert request.action.kind == "raise_grace_period", "the request keeps the action it will apply"
 
 
 def test_a_change_that_fails_leaves_the_request_open_to_approve_again(store: Store, ecs: Ecs) -> None:
     _, approvals, request = asked(store, TWO_PERSON)
     ecs.service().health_check_grace_period_seconds = 300  # the change cannot be made as planned now
-    failed = approvals.decide(APPROVER, request["id"], "approved")
+    failed = approvals.decide(APPROVER, request.id, "approved")
     assert failed.applied is not None and not failed.applied.ok
     ecs.service().health_check_grace_period_seconds = 10
-    retried = approvals.decide(APPROVER, request["id"], "approved")
+    retried = approvals.decide(APPROVER, request.id, "approved")
     assert retried.applied is not None and retried.applied.ok
     assert grace(ecs) == 190
     assert [r["event"] for r in store.audit_log()].count("applied") == 1
@@ -204,9 +205,9 @@ def test_a_change_that_fails_leaves_the_request_open_to_approve_again(store: Sto
 def test_an_approval_applies_nothing_when_the_change_would_now_end_elsewhere(store: Store, ecs: Ecs) -> None:
     """The approver saw 10 s → 190 s; if the offer would now end at another value, nothing is changed."""
     _, approvals, request = asked(store, TWO_PERSON)
-    request = {**request, "changes": [["healthCheckGracePeriodSeconds", "10 s", "250 s"]]}
-    approval_id = store.put_approval(request, 600)  # what the approver saw: a request ending at 250 s
-    decided = approvals.decide(APPROVER, approval_id, "approved")
+    request = request.model_copy(update={"changes": (("healthCheckGracePeriodSeconds", "10 s", "250 s"),)})
+    approval = store.put_approval(request, 600)  # what the approver saw: a request ending at 250 s
+    decided = approvals.decide(APPROVER, approval.id, "approved")
     assert decided.applied is not None and not decided.applied.ok
     assert "changed since the request" in decided.applied.message and "190 s" in decided.applied.message
     assert grace(ecs) == 10
@@ -215,17 +216,17 @@ def test_an_approval_applies_nothing_when_the_change_would_now_end_elsewhere(sto
 def test_an_approval_still_applies_when_only_the_before_moved(store: Store, ecs: Ecs) -> None:
     _, approvals, request = asked(store, TWO_PERSON)
     ecs.service().health_check_grace_period_seconds = 60  # someone raised it a little meanwhile
-    decided = approvals.decide(APPROVER, request["id"], "approved")
+    decided = approvals.decide(APPROVER, request.id, "approved")
     assert decided.applied is not None and decided.applied.ok
     assert grace(ecs) == 190
 
 
 def test_after_a_rejection_the_requester_may_ask_again_and_get_a_new_request(store: Store, ecs: Ecs) -> None:
     remediator, approvals, request = asked(store, TWO_PERSON)
-    approvals.decide(APPROVER, request["id"], "rejected")
-    again = remediator.apply(ASKER, request["key"])
+    approvals.decide(APPROVER, request.id, "rejected")
+    again = remediator.apply(ASKER, request.key)
     assert again.needs_approval
-    second = approvals.request(ASKER, request["key"], again, "C1", "1.2")
-    assert second["id"] != request["id"]
-    assert approvals.decide(APPROVER, second["id"], "approved").applied.ok  # type: ignore[union-attr]
+    second = approvals.request(ASKER, request.key, again, "C1", "1.2")
+    assert second.id != request.id
+    assert approvals.decide(APPROVER, second.id, "approved").applied.ok  # type: ignore[union-attr]
     assert grace(ecs) == 190

@@ -22,6 +22,7 @@ from bot.remediation.kinds import Plan
 from bot.settings import ConfigError, load_settings
 from bot.store import Store
 from tests.builders.ecs_service import ACCOUNT, REGION
+from tests.builders.remediation import pending
 
 SERVICE_ARN = f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/prod/web"
 TEMPLATE = {
@@ -262,8 +263,8 @@ def test_code_only_refuses_an_api_change_to_a_managed_service(session: boto3.Ses
     stack(session)
     r = Remediator(store, Operators(["U0OP"], lambda g: set()), sessions, code_only=True)
     target = {"account": ACCOUNT, "region": REGION, "cluster": "prod", "service": "web"}
-    grace = r.offer({"kind": "raise_grace_period", "params": {"cluster": "prod", "service": "web", "seconds": 90}},
-                    {"target": target})  # fmt: skip
+    where = {"cluster": "prod", "service": "web"}
+    grace = r.offer(pending({"kind": "raise_grace_period", "params": {**where, "seconds": 90}}, target))
     _, shown = r.plan("U0OP", grace)
     assert shown.ownership.owner is not None and shown.ownership.owner.name == "web-stack"
     result = r.apply("U0OP", grace)
@@ -276,8 +277,7 @@ def test_code_only_refuses_an_api_change_to_a_managed_service(session: boto3.Ses
     assert not ecs.describe_services(cluster="prod", services=["web"])["services"][0].get(
         "healthCheckGracePeriodSeconds"
     ), "no API change"
-    redeploy = r.offer({"kind": "force_new_deployment", "params": {"cluster": "prod", "service": "web"}},
-                       {"target": target})  # fmt: skip
+    redeploy = r.offer(pending({"kind": "force_new_deployment", "params": where}, target))
     assert r.apply("U0OP", redeploy).ok, "a new deployment changes nothing the code holds"
 
 

@@ -27,6 +27,7 @@ from bot.remediation.kinds import PLANNERS, READS, Plan, PlanError
 from bot.remediation.scope import WITHOUT_RESOURCES, change_policy, read_policy
 from bot.store import Store
 from tests.builders.ecs_service import ACCOUNT, CLUSTER, REGION, SERVICE, TD, Ecs
+from tests.builders.remediation import pending
 
 USER = "U0OP"
 SERVICE_ARN = f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/{CLUSTER}/{SERVICE}"
@@ -215,11 +216,11 @@ def expand(grants: frozenset[tuple[str, str]]) -> set[tuple[str, str]]:
 def run_click(store: Store, kind: str, params: dict[str, Any]) -> tuple[Recorder, Plan]:
     recorder = Recorder()
     r = Remediator(store, Operators([USER], lambda g: set()), recorder, ttl_seconds=60)
-    key = r.offer({"kind": kind, "params": params}, {"target": TARGET})
-    pending, plan = r.plan(USER, key)
+    key = r.offer(pending({"kind": kind, "params": params}, TARGET))
+    authorised, plan = r.plan(USER, key)
     result = r.apply(USER, key)
     assert result.ok, result.message
-    r.follow(pending, USER, lambda text: None, timeout_seconds=0, interval_seconds=0)
+    r.follow(authorised.pending, USER, lambda text: None, timeout_seconds=0, interval_seconds=0)
     return recorder, plan
 
 

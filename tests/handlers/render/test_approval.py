@@ -8,9 +8,11 @@ import json
 
 from bot.guardrails.policy import Decision
 from bot.remediation.kinds import Plan
+from bot.store.records import ApprovalRequest
 from handlers.render.approval import APPROVE, REJECT, approval_outcome, approval_request
 from handlers.render.modal import confirm_view
 from tests.builders.hostile_text import PAYLOAD
+from tests.builders.remediation import grace_action
 from tests.builders.slack_messages import check_limits, texts
 
 PLAN = Plan(
@@ -41,22 +43,25 @@ def test_in_approve_mode_the_modal_says_who_may_approve_and_asks_instead_of_appl
     assert "10 s → *190 s*" in text
 
 
-def request(**extra: object) -> dict[str, object]:
-    return {
-        "id": "abc123",
-        "key": "k",
-        "requested_by": "U0ASKER",
-        "kind": PLAN.kind,
-        "title": PLAN.title,
-        "changes": [list(c) for c in PLAN.changes],
-        "cli": PLAN.cli,
-        "target": {"cluster": "prod", "service": "web"},
-        "rule": "prod-two",
-        "mode": "approve",
-        "approvers": ["U0APPROVER"],
-        "expires_at": 1_800_000_000.0,
-        **extra,
-    }
+def request(**extra: object) -> ApprovalRequest:
+    return ApprovalRequest.model_validate(
+        {
+            "id": "abc123",
+            "key": "k",
+            "action": grace_action(),
+            "requested_by": "U0ASKER",
+            "kind": PLAN.kind,
+            "title": PLAN.title,
+            "changes": [list(c) for c in PLAN.changes],
+            "cli": PLAN.cli,
+            "target": {"cluster": "prod", "service": "web"},
+            "rule": "prod-two",
+            "mode": "approve",
+            "approvers": ["U0APPROVER"],
+            "expires_at": 1_800_000_000.0,
+            **extra,
+        }
+    )
 
 
 def test_the_approval_request_shows_before_after_rule_expiry_and_buttons() -> None:
