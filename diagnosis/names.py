@@ -33,7 +33,9 @@ HINTS: dict[str, str] = {
     "execution_role": "the name of the task definition's executionRoleArn",
     "execution_role_arn": "the task definition's executionRoleArn",
     "role_name": "the name of the role the error names (else the task definition's executionRoleArn)",
-    "secret": "the ARN in the container's secrets[].valueFrom",
+    "secret": "the container's secrets[].valueFrom (an ARN, or an SSM parameter's name)",
+    "secret_arn": "the ARN of the container's secrets[].valueFrom (for an SSM parameter NAME: "
+    "arn:aws:ssm:REGION:ACCOUNT:parameter/NAME)",
     "log_group": "the awslogs-group in the container's logConfiguration",
     "log_stream": "awslogs-stream-prefix/CONTAINER/TASK_ID, from the container's logConfiguration",
     "since": "the time the task started (its startedAt), or a span such as 1h",
@@ -165,5 +167,22 @@ def derive(names: dict[str, str]) -> None:
         names.setdefault("family", family)
         if int(revision) > 1:
             names.setdefault("previous_task_def", f"{family}:{int(revision) - 1}")
+    _secret_names(names)
     current = int(names.get("current_grace_period", "0") or 0)
     names.setdefault("grace_period", str(min(max(120, current * 2), 7200)))
+
+
+def _secret_names(names: dict[str, str]) -> None:
+    """Which store a secret reference is in, and its ARN: Secrets Manager references are ARNs, SSM ones an
+    ARN or a parameter name (as in secrets[].valueFrom)."""
+    secret = names.get("secret", "")
+    if not secret:
+        return
+    store = secret.split(":")[2] if secret.startswith("arn:") and secret.count(":") > 2 else "ssm"
+    if store in ("ssm", "secretsmanager"):
+        names.setdefault("secret_store", store)
+    if secret.startswith("arn:"):
+        names.setdefault("secret_arn", secret)
+    elif names.get("secret_store") == "ssm" and names.get("region") and names.get("account"):
+        path = secret if secret.startswith("/") else "/" + secret
+        names.setdefault("secret_arn", f"arn:aws:ssm:{names['region']}:{names['account']}:parameter{path}")

@@ -37,7 +37,7 @@ def _steps(
 ) -> list[Remediation]:
     return [
         _step(step.text, step.command, context.get("region", ""), _values(step.text, step.command, names))
-        for step in knowledge.steps
+        for step in knowledge.steps_for(names)
         if not _nothing_to_go_back_to(step.text + (step.command or ""), names)
     ]
 

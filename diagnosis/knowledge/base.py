@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from diagnosis.models import ActionKind
@@ -17,10 +18,17 @@ TASKDEF_PARAMS = DEV_GUIDE + "task_definition_parameters.html"
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """One remediation step; `command` is an AWS CLI template filled with names from the evidence."""
+    """One remediation step; `command` is an AWS CLI template filled with names from the evidence.
+
+    `when` = (name, value): the step fits only when that name has that value ("" = nothing read it), so a
+    cause whose fix depends on what the input says (which secret store) lists one step per case."""
 
     text: str
     command: str | None = None
+    when: tuple[str, str] | None = None
+
+    def fits(self, names: Mapping[str, str]) -> bool:
+        return self.when is None or names.get(self.when[0], "") == self.when[1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +41,10 @@ class CategoryInfo:
     steps: tuple[Step, ...] = ()
     docs: tuple[str, ...] = (STOPPED_ERRORS,)
     actions: tuple[ActionKind, ...] = ()  # Action kinds the bot can apply for this cause
+
+    def steps_for(self, names: Mapping[str, str]) -> tuple[Step, ...]:
+        """The steps that fit what was read (see `Step.when`), in order."""
+        return tuple(step for step in self.steps if step.fits(names))
 
 
 DESCRIBE_TASK_DEF = "aws ecs describe-task-definition --task-definition {task_def}"

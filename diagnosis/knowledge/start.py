@@ -14,6 +14,49 @@ from diagnosis.knowledge.base import (
     Step,
 )
 
+# Where a secret lives decides how to look at it: the rule and `names.derive` say which store
+# (`secret_store`: "ssm", "secretsmanager", or "" when nothing said), and only that store's steps are shown.
+_EXISTS = {  # store: (what it is, how it must exist, the command that shows it)
+    "ssm": (
+        "an SSM parameter",
+        "exists, in the same region, with the name or ARN the task definition uses (this shows its "
+        "metadata, not its value)",
+        "aws ssm get-parameter --name {secret} --query 'Parameter.[Name,Type,Version,LastModifiedDate]'",
+    ),
+    "secretsmanager": (
+        "a Secrets Manager secret",
+        "exists, in the same region, with the ARN the task definition uses",
+        "aws secretsmanager describe-secret --secret-id {secret}",
+    ),
+}
+_ENDPOINT = {"ssm": "an ssm", "secretsmanager": "a secretsmanager", "": "a secretsmanager / ssm"}
+
+
+def _secret_steps(store: str, read: str) -> tuple[Step, ...]:
+    """The steps for a secret in `store` ("" when the input does not say: both ways to look)."""
+    when = ("secret_store", store)
+    if store:
+        what, how, command = _EXISTS[store]
+        exists: tuple[Step, ...] = (Step(f"Check that {what} {how}.", command, when),)
+    else:
+        exists = tuple(
+            Step(f"If it is {what}: check it {how}.", cmd, when) for what, how, cmd in _EXISTS.values()
+        )
+    return (
+        *exists,
+        Step(
+            "Check the execution role may read it (and decrypt it with its KMS key).",
+            "aws iam simulate-principal-policy --policy-source-arn {execution_role_arn} --action-names "
+            f"{read} kms:Decrypt --resource-arns {{secret_arn}}",
+            when,
+        ),
+        Step(
+            f"On a timeout: give the subnets a NAT route or {_ENDPOINT[store]} interface VPC endpoint.",
+            when=when,
+        ),
+    )
+
+
 CATEGORIES = (
     CategoryInfo(
         "image_pull_auth",
@@ -162,18 +205,9 @@ CATEGORIES = (
         "secretsmanager:GetSecretValue / ssm:GetParameters / kms:Decrypt / s3:GetObject, or the task has no "
         "network path to the endpoint (private subnet without NAT or a secretsmanager / ssm VPC endpoint).",
         (
-            Step(
-                "Check the secret exists, in the same region, with the ARN the task definition uses.",
-                "aws secretsmanager describe-secret --secret-id {secret}",
-            ),
-            Step(
-                "Check the execution role may read it (and decrypt it with its KMS key).",
-                "aws iam simulate-principal-policy --policy-source-arn {execution_role_arn} --action-names "
-                "secretsmanager:GetSecretValue ssm:GetParameters kms:Decrypt --resource-arns {secret}",
-            ),
-            Step(
-                "On a timeout: give the subnets a NAT route or a secretsmanager / ssm interface VPC endpoint."
-            ),
+            *_secret_steps("ssm", "ssm:GetParameters"),
+            *_secret_steps("secretsmanager", "secretsmanager:GetSecretValue"),
+            *_secret_steps("", "secretsmanager:GetSecretValue ssm:GetParameters"),
             Step(
                 "Then start a new deployment.",
                 "aws ecs update-service --cluster {cluster} --service {service} --force-new-deployment",

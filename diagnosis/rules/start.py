@@ -3,6 +3,8 @@ invalid definitions."""
 
 from __future__ import annotations
 
+import re
+
 from diagnosis.rules.base import Match, execution_role_names, found
 from diagnosis.rules.words import NETWORK_WORDS, SECRET_WORDS
 from diagnosis.signals import Message
@@ -13,7 +15,7 @@ def resource_initialization(msg: Message) -> Match | None:
     """ResourceInitializationError: what ECS fetches or sets up before containers start."""
     typed = msg.typed("resourceinitializationerror")
     if msg.has(*SECRET_WORDS):
-        return found("secrets_retrieval", 0.9, _secret_clue(msg), msg, names=execution_role_names(msg))
+        return found("secrets_retrieval", 0.9, _secret_clue(msg), msg, names=_secret_names(msg))
     if msg.has("ecr registry auth", "registry auth token", "registry credentials", "getauthorizationtoken"):
         return None  # fetching ECR credentials: a pull problem, read by image_pull
     if msg.has("unable to pull secrets"):
@@ -23,7 +25,7 @@ def resource_initialization(msg: Message) -> Match | None:
             _secret_clue(msg),
             msg,
             ("image_pull_auth", "image_pull_network"),
-            names=execution_role_names(msg),
+            names=_secret_names(msg),
         )
     logging = msg.has(
         "logger",
@@ -62,6 +64,25 @@ def resource_initialization(msg: Message) -> Match | None:
     return found(
         "other", 0.4, "ECS failed to initialise a resource for the task; the reason is not one we know", msg
     )
+
+
+# Which store the message says the secret is in: ECS words it "from ssm" / "from asm" (Secrets Manager),
+# "Fetching secret data from SSM Parameter Store", or names the ARN or the API action.
+_SSM_SAYS = ("from ssm", "ssm parameter", "parameter store", "arn:aws:ssm:", "ssm:getparameter")
+_ASM_SAYS = ("from asm", "arn:aws:secretsmanager:", "secretsmanager:getsecretvalue", "secrets manager")
+_PARAMETER = re.compile(r"(?i)invalid (?:ssm )?parameters?: ([^\s,;]+)")
+
+
+def _secret_names(msg: Message) -> dict[str, str]:
+    """The execution role, the store the secret is in, and an SSM parameter named without its ARN."""
+    names = execution_role_names(msg)
+    ssm, asm = msg.has(*_SSM_SAYS), msg.has(*_ASM_SAYS)
+    if ssm != asm:
+        names["secret_store"] = "ssm" if ssm else "secretsmanager"
+    parameter = _PARAMETER.search(msg.text) if ssm and not msg.secret else None
+    if parameter:
+        names["secret"] = parameter.group(1).rstrip(".")
+    return names
 
 
 def _secret_clue(msg: Message) -> str:

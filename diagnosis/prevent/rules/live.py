@@ -27,7 +27,7 @@ from diagnosis.checks import (
     volumes,
 )
 from diagnosis.knowledge import info
-from diagnosis.names import fill
+from diagnosis.names import derive, fill
 from diagnosis.prevent.model import Fix, Severity, Subject, Violation
 from diagnosis.prevent.rules.base import Rule, Use
 from diagnosis.prevent.rules.logging import awslogs
@@ -104,7 +104,8 @@ def confirmed(subject: Subject, uses: Sequence[Use], action: ActionFor | None = 
                 continue
             seen.add(result.detail)
             names = {**_names(subject), **result.names}
-            steps = info(result.recategorize or use.category).steps
+            derive(names)  # e.g. which store a secret is in, so the fix is that store's command
+            steps = info(result.recategorize or use.category).steps_for(names)
             command = next((s.command for s in steps if s.command), None)
             cli = fill(command, names) if command else None
             yield Violation(

@@ -300,7 +300,7 @@ def test_secret_access_denied_names_secret_and_action() -> None:
             "ResourceInitializationError: unable to pull secrets or registry auth: execution resource "
             "retrieval failed: unable to retrieve secrets from ssm: service call has been retried 1 time(s): "
             "invalid parameters: /prod/api/DB_PASSWORD",
-            "",
+            "/prod/api/DB_PASSWORD",  # the parameter, by the name the task definition gave it
         ),
         (
             "ResourceInitializationError: unable to pull secrets or registry auth: execution resource "

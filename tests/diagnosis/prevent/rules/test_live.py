@@ -54,6 +54,17 @@ def test_a_secret_that_does_not_exist_fails() -> None:
     assert found(live(definition, secrets={SECRET: "exists"}), "secret_exists") == []
 
 
+def test_a_missing_secret_s_fix_looks_in_the_store_it_is_in() -> None:
+    parameter = "arn:aws:ssm:eu-west-1:111122223333:parameter/prod/db"
+    for reference, missing, cli in (
+        (SECRET, "ResourceNotFoundException", "aws secretsmanager describe-secret --secret-id "),
+        (parameter, "ParameterNotFound", "aws ssm get-parameter --name "),
+    ):
+        definition = taskdef(container(secrets=[{"name": "DB", "valueFrom": reference}]))
+        [result, *_] = found(live(definition, secrets={reference: missing}), "secret_exists")
+        assert (result.fix.cli or "").startswith(cli + reference)
+
+
 def test_a_denied_execution_role_action_fails() -> None:
     repository = "arn:aws:ecr:eu-west-1:111122223333:repository/app"  # the task's own image's repository
     decided = {(EXECUTION_ROLE, "ecr:GetAuthorizationToken", "*"): "allowed"}
