@@ -1,4 +1,6 @@
-"""Applies a confirmed remediation exactly once, as the clicking user, with an audit record either way.
+"""Applies a confirmed remediation exactly once, as the clicking user, with an audit record either way:
+authorised by the guardrails at click, confirm and approval, planned (bot/remediation/planning.py),
+applied, then followed (bot/remediation/follow.py); audit fields and the log line: reporting.py.
 
 Once: the first confirm claims the pending action's key in Redis (SET NX), so a double click, a
 resubmitted modal or two replicas receiving the same click change ECS once. The claim is released
@@ -7,32 +9,39 @@ only when the change failed, so the user can try again.
 
 from __future__ import annotations
 
-import logging
-import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
-import boto3
-from botocore.exceptions import BotoCoreError, ClientError
-
-from bot import metrics
 from bot.authz import Operators
-from bot.aws_session import SessionError
 from bot.guardrails.policy import Decision, Policy, Request
-from bot.logs import record as log_record
 from bot.remediation.as_code import props
-from bot.remediation.iac import who_manages
-from bot.remediation.kinds import PLANNERS, Plan, PlanError
-from bot.remediation.scope import change_policy, read_policy
+from bot.remediation.follow import follow_deployment
+from bot.remediation.kinds import Plan, PlanError
+from bot.remediation.planning import (
+    SessionFactory,
+    clients,
+    plan_change,
+    reader,
+    same_outcome,
+    service_tags,
+)
+from bot.remediation.reporting import aws_message, change_fields, log_change, request_id
+from bot.remediation.scope import change_policy
 from bot.store import Store
-from bot.store.records import FixTarget, PendingAction, Unreadable
-from diagnosis.redact import redact
+from bot.store.records import PendingAction, Unreadable
 
-log = logging.getLogger(__name__)
+__all__ = [
+    "Applied",
+    "Authorised",
+    "Expired",
+    "Refused",
+    "Remediator",
+    "Replayed",
+    "SessionFactory",
+    "UnreadableButton",
+]
 
-# (slack user, account alias, region, inline session policy): see bot.remediation.scope
-SessionFactory = Callable[[str, str | None, str | None, dict[str, Any]], boto3.Session]
 CLAIM_TTL = 24 * 3600
 
 
@@ -131,7 +140,7 @@ class Remediator:
                     "stage": stage,
                     "user": user,
                     "key": key,
-                    **_what(pending),
+                    **change_fields(pending),
                     **decision.record(),
                 }
             )
@@ -208,14 +217,14 @@ class Remediator:
             "event": "applied",
             "user": user,
             "key": key,
-            **_what(pending),
+            **change_fields(pending),
             **decision.record(),
             **({"approved_by": approved_by} if approved_by else {}),
         }
         try:
             plan = self._plan(pending, user)
             if approved_changes is not None:
-                _same_outcome(plan, approved_changes)
+                same_outcome(plan, approved_changes)
             owner = plan.ownership.owner
             if owner is not None and self.code_only and props(plan):
                 raise PlanError(
@@ -223,23 +232,23 @@ class Remediator:
                     + ", and ECS_WHY_MANAGED_SERVICES=code-only allows no API change: commit the code change "
                     "the confirmation shows"
                 )
-            ecs = self._ecs(pending, user, change_policy(plan))
+            ecs = clients(self.sessions, pending, user, change_policy(plan), "ecs")[0]
             extra = plan.prepare(ecs) if plan.prepare else {}
             answer = getattr(ecs, plan.operation)(**plan.params, **extra)
         except Exception as exc:  # any failure: release the claim so a retry can work, and audit it
             self.store.release(f"applied:{key}")
-            message = _aws_message(exc)
+            message = aws_message(exc)
             self.store.audit({**record, "event": "failed", "error": message})
-            _log_change(user, kind, pending.target, "failed", exc, approved_by, decision.rule)
+            log_change(user, kind, pending.target, "failed", exc, approved_by, decision.rule)
             return Applied(False, f"the change failed: {message}; nothing else was changed", pending=pending)
-        _log_change(user, kind, pending.target, "applied", answer, approved_by, decision.rule)
+        log_change(user, kind, pending.target, "applied", answer, approved_by, decision.rule)
         self.store.take_pending(key)
         self.store.audit(
             {
                 **record,
                 "cli": plan.cli,
                 "changes": [list(c) for c in plan.changes],
-                "aws_request_id": _request_id(answer),
+                "aws_request_id": request_id(answer),
             }
         )
         changes = "; ".join(f"{what} {before} → {after}" for what, before, after in plan.changes)
@@ -254,168 +263,28 @@ class Remediator:
         interval_seconds: float = 15,
     ) -> None:
         """Watch the service's deployment after a change and say when it is steady, failed, or still going."""
-        cluster, service = pending.action.params.cluster, pending.action.params.service
         try:
-            ecs = self._ecs(pending, user, self._reads(pending))
+            ecs = reader(self.sessions, pending, user)
         except PlanError as exc:  # no credentials to follow with: say so, the change is made
-            notify(f"I could not follow the deployment of {service}: {_aws_message(exc)}")
+            notify(
+                f"I could not follow the deployment of {pending.action.params.service}: {aws_message(exc)}"
+            )
             return
-        deadline = time.monotonic() + timeout_seconds
-        while True:
-            try:
-                found = ecs.describe_services(cluster=cluster, services=[service]).get("services", [])
-            except (ClientError, BotoCoreError) as exc:
-                notify(f"I could not follow the deployment of {service}: {_aws_message(exc)}")
-                return
-            state = deployment_state(found[0] if found else {})
-            if state == "MISSING":
-                notify(f"I stopped following {service}: the service no longer exists")
-                return
-            if state != "IN_PROGRESS":
-                notify(f"Deployment of {service}: {state.lower().replace('_', ' ')}")
-                return
-            if time.monotonic() >= deadline:
-                notify(
-                    f"Deployment of {service} is still in progress after {timeout_seconds / 60:.0f} min; "
-                    f"I stopped following it"
-                )
-                return
-            time.sleep(interval_seconds)
+        follow_deployment(ecs, pending.action.params, notify, timeout_seconds, interval_seconds)
 
     def _plan(self, pending: PendingAction, user: str) -> Plan:
-        """The planner of the action's kind, given the action's own typed parameters (diagnosis/actions.py)."""
-        action = pending.action
-        planner = PLANNERS.get(action.kind)
-        if planner is None:  # every kind has one (tests/bot/remediation/test_kinds.py)
-            raise PlanError(f"no planner for {action.kind!r}")
-        ecs, cloudformation, cloudtrail = self._clients(
-            pending, user, self._reads(pending), "ecs", "cloudformation", "cloudtrail"
-        )
-        plan = planner.plan(ecs, action.params)
-        where = (str(plan.params.get("cluster", "")), str(plan.params.get("service", "")))
-        return replace(plan, ownership=who_manages(ecs, cloudformation, cloudtrail, *where, self.iac_tags))
+        return plan_change(self.sessions, pending, user, self.iac_tags)
 
     def _request(self, pending: PendingAction, user: str) -> Request:
         """What the guardrails decide on; the service's tags are read only when a rule looks at tags."""
         action, target = pending.action, pending.target
-        cluster, service = action.params.cluster, action.params.service
-        tags: dict[str, str] | None = {}
-        if self.policy.needs_tags:
-            tags = self._tags(pending, user, cluster, service)
-        return Request(user, action.kind, cluster, service, target.account, target.account_alias, tags)
-
-    def _tags(self, pending: PendingAction, user: str, cluster: str, service: str) -> dict[str, str] | None:
-        """The service's tags, or None when they cannot be read (then only deny rules with tags apply)."""
-        try:
-            found = (
-                self._ecs(pending, user, self._reads(pending))
-                .describe_services(cluster=cluster, services=[service], include=["TAGS"])
-                .get("services", [])
-            )
-        except Exception as exc:  # AccessDenied, throttling, the network: decide without them
-            log.warning("guardrails: cannot read the tags of %s/%s: %s", cluster, service, _aws_message(exc))
-            return None
-        return (
-            {str(t.get("key")): str(t.get("value", "")) for t in (found[0].get("tags") or [])}
-            if found
-            else None
-        )
-
-    def _reads(self, pending: PendingAction) -> dict[str, Any]:
-        action = pending.action
-        return read_policy(action.kind, action.params.model_dump(), pending.target.to_json())
-
-    def _ecs(self, pending: PendingAction, user: str, policy: dict[str, Any]) -> Any:
-        return self._clients(pending, user, policy, "ecs")[0]
-
-    def _clients(self, pending: PendingAction, user: str, policy: dict[str, Any], *names: str) -> list[Any]:
-        """Clients of one session (one AssumeRole) scoped by `policy`."""
-        target = pending.target
-        try:
-            session = self.sessions(user, target.account_alias, target.region, policy)
-        except SessionError as exc:
-            raise PlanError(f"no credentials for this change: {exc}") from None
-        region = target.region or session.region_name
-        return [session.client(n, region_name=region) for n in names]  # type: ignore[call-overload]
-
-
-def deployment_state(service: dict[str, Any]) -> str:
-    """COMPLETED, FAILED or IN_PROGRESS, from the primary deployment (or the counts, where no rollout state);
-    MISSING when the service is gone."""
-    if not service or service.get("status") == "INACTIVE":
-        return "MISSING"
-    deployments = service.get("deployments") or []
-    primary = next(
-        (d for d in deployments if d.get("status") == "PRIMARY"), deployments[0] if deployments else {}
-    )
-    state = str(primary.get("rolloutState") or "")
-    if state in ("COMPLETED", "FAILED"):
-        return state
-    if len(deployments) <= 1 and service.get("runningCount", 0) >= service.get("desiredCount", 0):
-        return "COMPLETED"
-    return "IN_PROGRESS"
-
-
-def _request_id(answer: Any) -> str | None:
-    """The AWS request ID of a call's answer or error: what CloudTrail and AWS support know it by."""
-    response = answer.response if isinstance(answer, ClientError) else answer
-    meta = response.get("ResponseMetadata", {}) if isinstance(response, dict) else {}
-    return meta.get("RequestId")
-
-
-def _what(pending: PendingAction) -> dict[str, Any]:
-    """The fields of an audit record that say which change on which service."""
-    return {
-        "kind": pending.action.kind,
-        "params": pending.action.params.model_dump(mode="json"),
-        "target": pending.target.to_json(),
-    }
-
-
-def _log_change(
-    user: str,
-    kind: str,
-    target: FixTarget,
-    outcome: str,
-    answer: Any,
-    approved_by: str | None = None,
-    rule: str | None = None,
-) -> None:
-    """The change's one log line: who, what, where, the outcome, who approved, the deciding guardrail rule,
-    and the AWS request ID."""
-    code: str | None
-    if isinstance(answer, ClientError):
-        code = str(answer.response.get("Error", {}).get("Code", "Error"))
-        metrics.AWS_ERRORS.labels(f"ecs:{answer.operation_name}", code).inc()
-    else:
-        code = None if outcome == "applied" else type(answer).__name__
-    log_record(
-        "change",
-        who=user,
-        what=kind,
-        target=target.path or None,
-        outcome=outcome,
-        error=code,
-        aws_request_id=_request_id(answer),
-        approved_by=approved_by,
-        rule=rule,
-    )
-
-
-def _aws_message(exc: Exception) -> str:
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        return f"{error.get('Code', 'Error')}: {error.get('Message', '')}".strip(": ")
-    return redact(f"{type(exc).__name__}: {exc}")[:300]
-
-
-def _same_outcome(plan: Plan, approved: Sequence[Sequence[str]]) -> None:
-    """The change planned now ends where the approved one did (its before may differ: someone moved it)."""
-    now = [(str(what), str(after)) for what, _before, after in plan.changes]
-    then = [(str(c[0]), str(c[-1])) for c in approved]
-    if now != then:
-        shown = "; ".join(f"{what} → {after}" for what, after in now)
-        raise PlanError(
-            f"the service changed since the request: it would now be {shown}, not what was approved; "
-            "nothing was changed. Ask for the change again to get a new request"
+        tags = service_tags(self.sessions, pending, user) if self.policy.needs_tags else {}
+        return Request(
+            user,
+            action.kind,
+            action.params.cluster,
+            action.params.service,
+            target.account,
+            target.account_alias,
+            tags,
         )

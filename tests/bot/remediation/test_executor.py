@@ -18,10 +18,8 @@ from bot.remediation.executor import (
     Remediator,
     Replayed,
     UnreadableButton,
-    deployment_state,
 )
 from bot.store import Store
-from bot.store.records import PendingAction
 from diagnosis.actions import parse
 from tests.builders.ecs_service import CLUSTER, REGION, SERVICE, Ecs
 from tests.builders.remediation import TARGET, events, grace, grace_action, offer, sessions, stored_as
@@ -242,82 +240,3 @@ def test_a_stored_action_this_version_cannot_read_is_refused_clearly(
         assert problem in str(refused.value) and "re-run the diagnosis" in str(refused.value).lower()
     assert grace(ecs) == 10
     assert events(store) == ["unreadable", "unreadable"]
-
-
-# ------------------------------------------------------------------ following the deployment
-
-
-def follow(r: Remediator, key: str, timeout: float = 0.2) -> list[str]:
-    said: list[str] = []
-    r.follow(store_pending(r, key), OPERATOR, said.append, timeout_seconds=timeout, interval_seconds=0.02)
-    return said
-
-
-def store_pending(r: Remediator, key: str) -> PendingAction:
-    pending = r.store.get_pending(key)
-    assert pending is not None
-    return pending
-
-
-def moved(pending: PendingAction, **where: str) -> PendingAction:
-    """The same pending action, on another cluster or service."""
-    params = pending.action.params.model_copy(update=where)
-    return pending.model_copy(update={"action": pending.action.model_copy(update={"params": params})})
-
-
-@pytest.mark.parametrize(("rollout", "word"), [("COMPLETED", "completed"), ("FAILED", "failed")])
-def test_follow_reports_the_outcome(store: Store, ecs: Ecs, rollout: str, word: str) -> None:
-    r = remediator(store)
-    key = offer(r)
-    ecs.service().deployments = [ecs.deployment(2, "PRIMARY", rollout, 1)]
-    assert follow(r, key) == [f"Deployment of {SERVICE}: {word}"]
-
-
-def test_follow_gives_up_after_the_timeout(store: Store, ecs: Ecs) -> None:
-    r = remediator(store)
-    key = offer(r)
-    ecs.service().deployments = [
-        ecs.deployment(2, "PRIMARY", "IN_PROGRESS", 1),
-        ecs.deployment(1, "ACTIVE", "COMPLETED", 60),
-    ]
-    said = follow(r, key, timeout=0.1)
-    assert len(said) == 1 and "still in progress" in said[0] and "stopped following" in said[0]
-
-
-def test_follow_sees_a_deployment_finish(store: Store, ecs: Ecs) -> None:
-    r = remediator(store)
-    key = offer(r)
-    ecs.service().deployments = [ecs.deployment(2, "PRIMARY", "IN_PROGRESS", 1)]
-    ecs.service().deployments[0]["runningCount"] = 0
-    timer = threading.Timer(0.1, lambda: ecs.service().deployments[0].update(rolloutState="COMPLETED"))
-    timer.start()
-    said = follow(r, key, timeout=5)
-    timer.join()
-    assert said == [f"Deployment of {SERVICE}: completed"]
-
-
-def test_follow_reports_an_aws_error(store: Store, ecs: Ecs) -> None:
-    r = remediator(store)
-    key = offer(r)
-    pending = moved(store_pending(r, key), cluster="no-such-cluster")
-    said: list[str] = []
-    r.follow(pending, OPERATOR, said.append, timeout_seconds=0.1, interval_seconds=0.01)
-    assert len(said) == 1
-    assert said[0].startswith(f"I could not follow the deployment of {SERVICE}")
-
-
-def test_deployment_state() -> None:
-    assert deployment_state({"deployments": [{"status": "PRIMARY", "rolloutState": "FAILED"}]}) == "FAILED"
-    assert deployment_state(
-        {"deployments": [{"status": "PRIMARY"}], "runningCount": 2, "desiredCount": 2}
-    ) == ("COMPLETED")
-    assert deployment_state({"deployments": [{"status": "PRIMARY"}, {"status": "ACTIVE"}]}) == "IN_PROGRESS"
-
-
-def test_follow_does_not_call_a_missing_service_completed(store: Store, ecs: Ecs) -> None:
-    r = remediator(store)
-    key = offer(r)
-    pending = moved(store_pending(r, key), service="gone")
-    said: list[str] = []
-    r.follow(pending, OPERATOR, said.append, timeout_seconds=0.1, interval_seconds=0.01)
-    assert "completed" not in said[0]
