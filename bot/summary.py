@@ -8,16 +8,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from typing import Any
 
 from bot.aws_session import SessionError
-from bot.events.lifecycle import notice_of
 from bot.inquiry import Inquiry
 from bot.lookup import resolve_cluster
 from bot.settings import Settings
 from bot.store import Store
 from bot.store.history import epoch_of
-from bot.store.records import StopRecord
+from bot.store.records import AlertRecord, GroupRecord, StopRecord
 from diagnosis.live import parse_since
 
 
@@ -116,11 +114,11 @@ def build_summary(
     services: dict[str, ServiceFailures] = {}
     seen: set[str] = set()  # scopes may overlap (a channel follows prod/web and prod/*): count each once
     normal = 0
-    unresolved: dict[str, tuple[str, dict[str, Any]]] = {}  # fingerprint → (channel, alert)
+    unresolved: dict[str, tuple[str, AlertRecord]] = {}  # fingerprint → (channel, alert)
     for scope in scopes:
         seen.update(store.history_services(scope.region, scope.cluster, scope.pattern))
         for gkey, alert in store.alerts_in(scope.region, scope.cluster, scope.pattern).items():
-            if not alert.get("resolved"):
+            if not alert.resolved:
                 _keep(unresolved, gkey, alert, channel)
     for skey, records in store.histories(sorted(seen), start).items():  # the same round trips for 1 or 200
         _, _, cluster, service = skey.split(":")
@@ -128,11 +126,10 @@ def build_summary(
         normal += stops
         if failures:
             services[skey] = failures
-    resolved: dict[str, tuple[str, dict[str, Any]]] = {}  # the latest recovery of each, even if it failed again
+    resolved: dict[str, tuple[str, AlertRecord]] = {}  # the latest recovery of each, even if it failed again
     for record in store.resolutions(start):
-        gkey = str(record.get("gkey") or "")
-        if any(scope.holds(gkey) for scope in scopes):
-            _keep(resolved, gkey, record, channel)
+        if any(scope.holds(record.gkey) for scope in scopes):
+            _keep(resolved, record.gkey, record, channel)
     still = sorted(_states(store, unresolved), key=lambda s: (-s.count, s.name, s.category))
     recovered = sorted(_states(store, resolved), key=lambda s: -(s.resolved_at or 0))
     return Summary(
@@ -175,9 +172,7 @@ def _failures(name: str, records: list[StopRecord]) -> tuple[ServiceFailures | N
     return ServiceFailures(name=name, causes=tuple(causes)), normal
 
 
-def _keep(
-    kept: dict[str, tuple[str, dict[str, Any]]], gkey: str, alert: dict[str, Any], channel: str | None
-) -> None:
+def _keep(kept: dict[str, tuple[str, AlertRecord]], gkey: str, alert: AlertRecord, channel: str | None) -> None:
     """One alert per service and cause (fingerprint): this channel's, else the newest."""
     fingerprint, _, alert_channel = gkey.partition("|")
     known = kept.get(fingerprint)
@@ -191,40 +186,35 @@ def _keep(
     kept[fingerprint] = (alert_channel, alert)
 
 
-def _moment(alert: dict[str, Any]) -> float:
-    value = alert.get("resolved_at") or alert.get("opened_at") or 0
-    return float(value) if isinstance(value, int | float) else 0.0
+def _moment(alert: AlertRecord) -> float:
+    return alert.resolved_at or alert.opened_at or 0.0
 
 
-def _states(store: Store, kept: dict[str, tuple[str, dict[str, Any]]]) -> list[AlertState]:
+def _states(store: Store, kept: dict[str, tuple[str, AlertRecord]]) -> list[AlertState]:
     """The alerts as told, with the open groups' counts read in one round trip."""
     groups = store.group_states([f"{fingerprint}|{channel}" for fingerprint, (channel, _) in kept.items()])
-    states = (
-        _state(channel, alert, group or {})
+    return [
+        _state(channel, alert, group)
         for (channel, alert), (group, _muted) in zip(kept.values(), groups, strict=True)
-    )
-    return [s for s in states if s is not None]
+    ]
 
 
-def _state(channel: str, alert: dict[str, Any], group: dict[str, Any]) -> AlertState | None:
-    notice = notice_of(alert)
-    if notice is None:
-        return None
-    count = int(alert.get("count") or notice.count)
-    if not notice.resolved:  # the message shows counts at most once an interval: the open group has them now
-        count = max(count, int(group.get("count") or 0))
-    resolved_at = alert.get("resolved_at")
+def _state(channel: str, alert: AlertRecord, group: GroupRecord | None) -> AlertState:
+    notice = alert.notice
+    count = alert.count or notice.count
+    if not alert.resolved and group:  # the message shows counts at most once an interval: the group has them
+        count = max(count, group.count)
     return AlertState(
         name=notice.label,
         category=notice.category,
         title=notice.title,
         count=count,
-        opened_at=float(alert["opened_at"]) if isinstance(alert.get("opened_at"), int | float) else None,
-        acked_by=notice.acked_by,
-        resolved=notice.resolved,
-        resolved_at=float(resolved_at) if isinstance(resolved_at, int | float) else None,
+        opened_at=alert.opened_at,
+        acked_by=alert.acked_by,
+        resolved=alert.resolved,
+        resolved_at=alert.resolved_at,
         channel=channel,
-        ts=str(alert.get("ts") or ""),
+        ts=alert.ts,
     )
 
 

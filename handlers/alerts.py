@@ -13,7 +13,6 @@ from slack_sdk.errors import SlackApiError
 
 from bot import metrics
 from bot.events.grouping import group_key
-from bot.events.lifecycle import notice_of
 from bot.guardrails.policy import Request
 from bot.services import Services
 from bot.store import StoreUnavailable
@@ -86,14 +85,10 @@ def acknowledge(
     gkey = group_key(fingerprint, channel)
     try:
         alert = services.store.alert_get(gkey)
-        won = (
-            bool(alert)
-            and not (alert or {}).get("resolved")
-            and services.store.alert_mark(gkey, "acked_by", user)
-        )
+        at = datetime.now(UTC).isoformat(timespec="seconds")
+        won = alert is not None and not alert.resolved and services.store.alert_acknowledge(gkey, user, at)
         if won:
             metrics.ALERTS.labels("acknowledged").inc()
-            services.store.alert_mark(gkey, "acked_at", datetime.now(UTC).isoformat(timespec="seconds"))
             alert = services.store.alert_get(gkey)
     except StoreUnavailable:
         respond(
@@ -102,10 +97,10 @@ def acknowledge(
             text="⚠️ My state store is unreachable; the alert is not acknowledged. Try again in a minute.",
         )
         return
-    notice = notice_of(alert) if alert else None
-    if alert is None or notice is None:
+    if alert is None:
         respond(response_type="ephemeral", replace_original=False, text="This alert is no longer tracked.")
         return
+    notice = alert.as_shown
     if not won:
         said = (
             f"This alert already recovered: {escape(notice.resolved)}."
@@ -114,11 +109,10 @@ def acknowledge(
         )
         respond(response_type="ephemeral", replace_original=False, text=said)
         return
-    ts = str(alert.get("ts"))
     message = group_message(notice)
     try:
-        client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
-        post(client, channel, acknowledged_note(user), ts)
+        client.chat_update(channel=channel, ts=alert.ts, text=message.text, blocks=message.blocks)
+        post(client, channel, acknowledged_note(user), alert.ts)
     except (CannotPost, SlackApiError) as exc:
         log.warning("could not show the acknowledgement of %s: %s", gkey, exc)
         respond(

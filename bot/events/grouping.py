@@ -21,22 +21,19 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields, replace
-from typing import Any
+from dataclasses import dataclass
 
 from bot.events.config import EventsConfig
-from bot.events.lifecycle import with_state
 from bot.events.notifier import Notice, Notifier, NotifyFailed
 from bot.events.telemetry import SLACK_CALLS
 from bot.inquiry import Asked, command_line
 from bot.metrics import ALERTS
 from bot.store import Store
 from bot.store.groups import Counted, StopCount
-from bot.store.records import StopRecord
+from bot.store.records import GroupRecord, StopRecord
 from diagnosis.models import Diagnosis
 
 log = logging.getLogger(__name__)
-_NOTICE_FIELDS = tuple(f.name for f in fields(Notice))
 
 
 class Retry(Exception):
@@ -84,11 +81,10 @@ class Groups:
             # A mute is one channel's ("Mute 1h" there): the group key is its mute key.
             groups = [group_key(stop.notice.fingerprint, c) for c in stop.channels]
             keys.append(groups)
-            data = {**{f: getattr(stop.notice, f) for f in _NOTICE_FIELDS}, "task_arn": stop.member}
             requests.append(
                 StopCount(
                     stop.member,
-                    data,
+                    stop.notice,
                     [(g, c, g) for g, c in zip(groups, stop.channels, strict=True)],
                     self.config.member_ttl,
                     self.config.window_seconds,
@@ -129,7 +125,7 @@ class Groups:
                 self._mark(gkey, channel, notice)
                 return "grouped"
             return "duplicate"
-        claim = _claim("post", gkey, {"opened_at": state.opened_at})
+        claim = _claim("post", gkey, state.opened_at)
         if not self.store.claim(claim, self.config.post_claim_seconds):
             if state.fresh:
                 self._mark(gkey, channel, notice)  # the poster shows it; the next flush updates the count
@@ -145,25 +141,25 @@ class Groups:
         self,
         gkey: str,
         channel: str,
-        group: dict[str, Any],
+        group: GroupRecord,
         notice: Notice,
         details: Callable[[], Diagnosis],
     ) -> str:
         last = self.store.alert_get(gkey)  # a recurrence links to the last alert of the group
-        if last and last.get("resolved") and last.get("ts"):
-            notice = replace(notice, previous_ts=str(last["ts"]), previous_resolved=str(last["resolved"]))
+        if last and last.resolved:
+            notice = notice.model_copy(update={"previous_ts": last.ts, "previous_resolved": last.resolved})
         try:
             ts = self.notifier.open_group(channel, notice)
         except NotifyFailed as exc:
             if exc.permanent:  # keep the claim: no retry storm against a channel we cannot post in
                 log.warning("cannot post the %s group in %s: %s", notice.category, channel, exc)
                 return "undeliverable"
-            self.store.release(_claim("post", gkey, group))
+            self.store.release(_claim("post", gkey, group.opened_at))
             raise Retry(f"posting {gkey} failed: {exc}") from exc
         SLACK_CALLS.labels("post").inc()
-        self.store.group_update(gkey, {"ts": ts, "shown": notice.count})
+        self.store.group_shown(gkey, notice.count, ts=ts)
         self._opened(gkey, channel, ts, notice)
-        self.store.claim(_claim("flush", gkey, group), self.config.update_interval_seconds)
+        self.store.claim(_claim("flush", gkey, group.opened_at), self.config.update_interval_seconds)
         self.notifier.add_details(channel, ts, details())
         SLACK_CALLS.labels("details").inc()
         self._mark(gkey, channel, notice)  # stops counted while we were posting show on the next flush
@@ -171,12 +167,7 @@ class Groups:
 
     def _opened(self, gkey: str, channel: str, ts: str, notice: Notice) -> None:
         """The alert's lifecycle starts (open), and its thread answers follow-ups about the service."""
-        self.store.alert_open(
-            gkey,
-            {"ts": ts, "channel": channel, "notice": {f: getattr(notice, f) for f in _NOTICE_FIELDS},
-             "count": notice.count,
-             "previous_ts": notice.previous_ts, "previous_resolved": notice.previous_resolved},
-        )  # fmt: skip
+        self.store.alert_open(gkey, channel, ts, notice)
         ALERTS.labels("opened").inc()
         target = Asked(notice.label, region=notice.region or None)
         self.store.remember_thread(channel, ts, command_line(target))
@@ -214,28 +205,29 @@ class Groups:
             if group is None or muted:
                 self._drop(gkey, entry)  # the window ended, or muted: counted, not posted
                 continue
-            ts, count, shown = group.get("ts"), int(group.get("count") or 1), int(group.get("shown") or 1)
-            if not ts:
+            if not group.ts:
                 continue  # its message is not posted yet
-            if count <= shown:
+            if group.count <= group.shown:
                 self._drop(gkey, entry)
                 continue
-            if not self.store.claim(_claim("flush", gkey, group), self.config.update_interval_seconds):
+            if not self.store.claim(_claim("flush", gkey, group.opened_at), self.config.update_interval_seconds):
                 self._wait_interval(gkey, now)  # updated recently: try again after the interval
                 continue
             self._wait_interval(gkey, now)
             try:
                 alert = self.store.alert_get(gkey)
-                shown_notice = with_state(_from_group(group, notice, count), alert)
-                self.notifier.update_group(channel, str(ts), shown_notice, count - shown)
+                shown = _from_group(group, notice)
+                self.notifier.update_group(
+                    channel, group.ts, alert.state_of(shown) if alert else shown, group.count - group.shown
+                )
             except NotifyFailed as exc:
                 log.warning("cannot update the %s group in %s: %s", notice.category, channel, exc)
                 if exc.permanent:
                     self._drop(gkey, entry)
                 continue
             SLACK_CALLS.labels("update").inc()
-            self.store.group_update(gkey, {"shown": count})
-            self.store.alert_set(gkey, {"count": count})
+            self.store.group_shown(gkey, group.count)
+            self.store.alert_shown(gkey, group.count)
             self._drop(gkey, entry)
             updated += 1
         return updated
@@ -247,22 +239,18 @@ class Groups:
                 self._not_before = {k: t for k, t in self._not_before.items() if t > now}
 
 
-def _claim(kind: str, gkey: str, group: dict[str, Any]) -> str:
+def _claim(kind: str, gkey: str, opened_at: str) -> str:
     """A claim on one group's window (its opening time): a new window is never blocked by an old claim."""
-    return f"{kind}:{gkey}|{group.get('opened_at', '')}"
+    return f"{kind}:{gkey}|{opened_at}"
 
 
-def _from_group(group: dict[str, Any], notice: Notice, count: int | None = None) -> Notice:
+def _from_group(group: GroupRecord, notice: Notice) -> Notice:
     """The group's own title and summary (its first stop), with the latest stop and the current count."""
-
-    def kept(field: str, default: str) -> str:
-        value = group.get(field)
-        return value if isinstance(value, str) and value else default
-
-    return replace(
-        notice,
-        title=kept("title", notice.title),
-        summary=kept("summary", notice.summary),
-        opened_at=kept("opened_at", notice.opened_at),
-        count=count if count is not None else int(group.get("count") or 1),
+    return notice.model_copy(
+        update={
+            "title": group.title or notice.title,
+            "summary": group.summary or notice.summary,
+            "opened_at": group.opened_at or notice.opened_at,
+            "count": group.count,
+        }
     )

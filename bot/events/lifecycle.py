@@ -14,14 +14,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from bot.events.notifier import Notice, Notifier, NotifyFailed
 from bot.metrics import ALERTS
 from bot.settings import Settings
 from bot.store import Store, StoreUnavailable, service_key
+from bot.store.records import AlertRecord, ResolvedAlert
 
 log = logging.getLogger(__name__)
 # The service's running and desired task counts now, or None when they cannot be read (no decision then).
@@ -44,32 +44,6 @@ class LifecycleConfig:
             escalate_usergroup=settings.escalate_usergroup,
             escalate_after_seconds=settings.escalate_after_minutes * 60,
         )
-
-
-def notice_of(alert: dict[str, Any]) -> Notice | None:
-    """The notice an alert renders from, with its lifecycle state; None for an unreadable record."""
-    stored = alert.get("notice")
-    if not isinstance(stored, dict):
-        return None
-    known = {f.name for f in fields(Notice)}
-    try:
-        notice = Notice(**{k: v for k, v in stored.items() if k in known})
-    except TypeError:
-        return None
-    return with_state(notice, alert)
-
-
-def with_state(notice: Notice, alert: dict[str, Any] | None) -> Notice:
-    if not alert:
-        return notice
-    return replace(
-        notice,
-        acked_by=str(alert.get("acked_by") or ""),
-        acked_at=str(alert.get("acked_at") or ""),
-        resolved=str(alert.get("resolved") or ""),
-        previous_ts=str(alert.get("previous_ts") or ""),
-        previous_resolved=str(alert.get("previous_resolved") or ""),
-    )
 
 
 def _clock(seconds: float) -> str:
@@ -123,17 +97,17 @@ class Lifecycle:
 
     def _look_at(self, gkey: str) -> int:
         alert = self.store.alert_get(gkey)
-        notice = notice_of(alert) if alert else None
-        if alert is None or notice is None or alert.get("resolved"):
+        if alert is None or alert.resolved:  # none (or unreadable): nothing to resolve
             self.store.alert_closed(gkey)
             return 0
-        if self._resolve(gkey, alert, notice):
+        if self._resolve(gkey, alert):
             return 1
-        return int(self._escalate(gkey, alert, notice))
+        return int(self._escalate(gkey, alert))
 
-    def last_failure(self, alert: dict[str, Any], notice: Notice) -> float:
+    def last_failure(self, alert: AlertRecord) -> float:
         """The newest stop of the alert's cause: stored history, or when the alert opened."""
-        opened = _epoch(alert.get("opened_at")) or self.clock()
+        notice = alert.notice
+        opened = alert.opened_at or self.clock()
         skey = service_key(notice.account, notice.region, notice.cluster, notice.service)
         stops = [
             _epoch(r.stopped_at)
@@ -142,48 +116,47 @@ class Lifecycle:
         ]
         return max([opened, *(s for s in stops if s is not None)])
 
-    def _resolve(self, gkey: str, alert: dict[str, Any], notice: Notice) -> bool:
-        now = self.clock()
-        last = self.last_failure(alert, notice)
+    def _resolve(self, gkey: str, alert: AlertRecord) -> bool:
+        now, notice = self.clock(), alert.as_shown
+        last = self.last_failure(alert)
         if now - last < self.config.quiet_seconds:
             return False
         counts = self.task_counts(notice)
         if counts is None or counts[0] != counts[1]:
             return False
-        first = _epoch(notice.opened_at) or _epoch(alert.get("opened_at")) or last
-        group = self.store.group_get(gkey) or {}  # newer than the alert's count, shown once an interval
-        count = max(int(alert.get("count") or notice.count), int(group.get("count") or 0))
+        first = _epoch(notice.opened_at) or alert.opened_at or last
+        group = self.store.group_get(gkey)  # newer than the alert's count, shown once an interval
+        count = max(alert.count or notice.count, group.count if group else 0)
         text = (
             f"recovered at {_clock(now)} after {count} failure{'s' if count != 1 else ''} "
             f"in {_minutes(last - first)}"
         )
-        if not self.store.alert_mark(gkey, "resolved", text):
+        if not self.store.alert_resolve(gkey, text, now):
             return False  # another replica resolved it
         ALERTS.labels("resolved").inc()
-        self.store.alert_mark(gkey, "resolved_at", now)
-        self.store.alert_resolved(gkey, {**alert, "resolved": text, "resolved_at": now, "count": count})
+        resolved = {"resolved": text, "resolved_at": now, "count": count, "gkey": gkey}
+        self.store.alert_resolved(ResolvedAlert.model_validate({**dict(alert), **resolved}))
         self.store.group_close(gkey)
         self.store.alert_closed(gkey)
-        resolved = replace(notice, resolved=text, count=count)
         try:
-            self.notifier.resolve_group(str(alert.get("channel")), str(alert.get("ts")), resolved)
+            self.notifier.resolve_group(
+                alert.channel, alert.ts, notice.model_copy(update={"resolved": text, "count": count})
+            )
         except NotifyFailed as exc:
             log.warning("could not show that %s recovered: %s", gkey, exc)
         return True
 
-    def _escalate(self, gkey: str, alert: dict[str, Any], notice: Notice) -> bool:
+    def _escalate(self, gkey: str, alert: AlertRecord) -> bool:
         group, after = self.config.escalate_usergroup, self.config.escalate_after_seconds
-        opened = _epoch(alert.get("opened_at"))
-        if not group or notice.acked_by or alert.get("escalated_at") or opened is None:
+        opened = alert.opened_at
+        if not group or alert.acked_by or alert.escalated_at or opened is None:
             return False
         if self.clock() - opened < after:
             return False
-        if not self.store.alert_mark(gkey, "escalated_at", self.clock()):
+        if not self.store.alert_escalate(gkey, self.clock()):
             return False
         try:
-            self.notifier.escalate(
-                str(alert.get("channel")), str(alert.get("ts")), notice, group, after // 60
-            )
+            self.notifier.escalate(alert.channel, alert.ts, alert.as_shown, group, after // 60)
         except NotifyFailed as exc:
             log.warning("could not escalate %s: %s", gkey, exc)
         return True

@@ -7,13 +7,15 @@ a list.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
+from bot.store.records import Notice
 from diagnosis.models import Diagnosis
 
 if TYPE_CHECKING:  # bot.summary reads alerts through bot.events.lifecycle, which imports this module
     from bot.summary import Summary
+
+__all__ = ["Notice", "Notifier", "NotifyFailed"]  # Notice: what a channel sees of a group (an alert keeps it)
 
 
 class NotifyFailed(Exception):
@@ -27,41 +29,6 @@ class NotifyFailed(Exception):
     def __init__(self, reason: str, *, permanent: bool) -> None:
         super().__init__(reason)
         self.permanent = permanent
-
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    """One failure group as a channel sees it: a service, a cause, how many stops, the latest one."""
-
-    fingerprint: str  # account:region:cluster:service:category (what "Mute 1h" mutes)
-    category: str
-    failure: bool
-    title: str
-    summary: str
-    account: str
-    region: str
-    cluster: str
-    service: str
-    count: int = 1
-    window_minutes: int = 60
-    opened_at: str = ""
-    latest_task: str = ""
-    latest_reason: str = ""
-    latest_at: str = ""
-    # The alert's lifecycle (bot/events/lifecycle.py): who acknowledged it and when, how it recovered,
-    # and the message of the last alert of this group when this one is a recurrence.
-    acked_by: str = ""
-    acked_at: str = ""
-    resolved: str = ""  # "recovered at 14:02 UTC after 37 failures in 25 min"
-    previous_ts: str = ""
-    previous_resolved: str = ""
-
-    @property
-    def label(self) -> str:
-        return f"{self.cluster}/{self.service}" if self.cluster else self.service
-
-    def with_count(self, count: int) -> Notice:
-        return replace(self, count=count)
 
 
 class Notifier(Protocol):

@@ -8,50 +8,84 @@ replicas never post a recovery twice and a double click acknowledges once.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from fnmatch import fnmatchcase
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from bot.store.base import StoreBase, check_ttl, dumps, guarded, loads
+from bot.store.records import AlertRecord, Notice, ResolvedAlert, ValidationError
 
 ALERT_TTL_SECONDS = 30 * 24 * 3600
+# What an alert opens with: every other field is absent until its transition sets it once (HSETNX).
+_OPENED = {"ts", "channel", "notice", "count", "opened_at", "previous_ts", "previous_resolved"}
+_R = TypeVar("_R", bound=AlertRecord)
 
 
 class AlertsMixin(StoreBase):
+    """Each alert is an `AlertRecord`, each resolution remembered a `ResolvedAlert`."""
+
     def _alert_key(self, gkey: str) -> str:
         return self.key("alert", gkey)
 
     @guarded
-    def alert_open(self, gkey: str, fields: dict[str, Any]) -> None:
-        """A new alert for the group (its message `ts` posted): replaces a resolved one, keeping a link
-        to it in `previous` so the new message can point at the last."""
+    def alert_open(self, gkey: str, channel: str, ts: str, notice: Notice) -> None:
+        """A new alert for the group, its message `ts` posted from `notice`: replaces a resolved one
+        (the notice's `previous_ts` links the new message to the last)."""
+        alert = AlertRecord(
+            ts=ts,
+            channel=channel,
+            notice=notice,
+            count=notice.count,
+            opened_at=self.now(),
+            previous_ts=notice.previous_ts,
+            previous_resolved=notice.previous_resolved,
+        )
         key = self._alert_key(gkey)
         pipe = self.redis.pipeline(transaction=True)
         pipe.delete(key)
-        pipe.hset(key, mapping={k: dumps(v) for k, v in {**fields, "opened_at": self.now()}.items()})
+        opened = alert.model_dump(mode="json", include=_OPENED)
+        pipe.hset(key, mapping={field: dumps(value) for field, value in opened.items()})
         pipe.expire(key, check_ttl(ALERT_TTL_SECONDS))
         pipe.sadd(self.key("alerts", "open"), gkey)
         pipe.execute()
 
     @guarded
-    def alert_get(self, gkey: str) -> dict[str, Any] | None:
-        raw = cast(dict[str, str], self.redis.hgetall(self._alert_key(gkey)))
-        return {k: loads(v) for k, v in raw.items()} or None
+    def alert_get(self, gkey: str) -> AlertRecord | None:
+        """The group's alert (open, acknowledged or resolved), or None (none, or not readable)."""
+        return _alert(cast(dict[str, str], self.redis.hgetall(self._alert_key(gkey))))
 
-    @guarded
-    def alert_mark(self, gkey: str, field: str, value: Any) -> bool:
-        """Set `field` once (`acked_by`, `resolved_at`, `escalated_at`…): True for the one that set it.
-        Nothing is written for an alert that does not exist."""
+    def _mark(self, gkey: str, field: str, value: Any, then: dict[str, Any]) -> bool:
+        """Set `field` once: True for the one that set it (who then also sets `then`). Nothing is written
+        for an alert that does not exist."""
         key = self._alert_key(gkey)
-        if not self.redis.exists(key):
+        if not self.redis.exists(key) or not self.redis.hsetnx(key, field, dumps(value)):
             return False
-        return bool(self.redis.hsetnx(key, field, dumps(value)))
+        if then:
+            self.redis.hset(key, mapping={f: dumps(v) for f, v in then.items()})
+        return True
 
     @guarded
-    def alert_set(self, gkey: str, fields: dict[str, Any]) -> None:
-        """Plain fields of an existing alert (the latest count shown, the notice it renders from)."""
+    def alert_acknowledge(self, gkey: str, user: str, at: str) -> bool:
+        """`user` acknowledged the alert (`at`: ISO 8601): True for the first click, False for any later."""
+        return self._mark(gkey, "acked_by", user, {"acked_at": at})
+
+    @guarded
+    def alert_resolve(self, gkey: str, resolved: str, at: float) -> bool:
+        """The alert recovered (`resolved`: how, `at`: epoch seconds): True for the one replica that
+        resolved it."""
+        return self._mark(gkey, "resolved", resolved, {"resolved_at": at})
+
+    @guarded
+    def alert_escalate(self, gkey: str, at: float) -> bool:
+        """The alert was escalated (`at`: epoch seconds): True for the one replica that escalates it."""
+        return self._mark(gkey, "escalated_at", at, {})
+
+    @guarded
+    def alert_shown(self, gkey: str, count: int) -> None:
+        """The count an existing alert's message shows now."""
         key = self._alert_key(gkey)
         if self.redis.exists(key):
-            self.redis.hset(key, mapping={k: dumps(v) for k, v in fields.items()})
+            self.redis.hset(key, "count", dumps(int(count)))
 
     @guarded
     def alert_closed(self, gkey: str) -> None:
@@ -68,26 +102,26 @@ class AlertsMixin(StoreBase):
         self.redis.delete(self.key("group", gkey))
 
     @guarded
-    def alert_resolved(self, gkey: str, alert: dict[str, Any]) -> None:
+    def alert_resolved(self, resolution: ResolvedAlert) -> None:
         """Remember a resolution (kept 30 days) for summaries: the alert record itself is replaced when
         the group fails again."""
         key, now = self.key("alerts", "resolved"), self.now()
         pipe = self.redis.pipeline(transaction=True)
-        pipe.zadd(key, {dumps({**alert, "gkey": gkey}): now})
+        pipe.zadd(key, {dumps(resolution.model_dump(mode="json")): now})
         pipe.zremrangebyscore(key, "-inf", now - ALERT_TTL_SECONDS)
         pipe.expire(key, check_ttl(ALERT_TTL_SECONDS))
         pipe.execute()
 
     @guarded
-    def resolutions(self, since_epoch: float) -> list[dict[str, Any]]:
-        """The resolutions remembered since `since_epoch`, oldest first (each with its `gkey`)."""
+    def resolutions(self, since_epoch: float) -> list[ResolvedAlert]:
+        """The resolutions remembered since `since_epoch`, oldest first (unreadable ones skipped)."""
         rows = cast(list[str], self.redis.zrangebyscore(self.key("alerts", "resolved"), since_epoch, "+inf"))
-        return [r for r in map(loads, rows) if isinstance(r, dict)]
+        return list(_valid(ResolvedAlert, map(loads, rows)))
 
     @guarded
-    def alerts_in(self, region: str | None, cluster: str, pattern: str = "*") -> dict[str, dict[str, Any]]:
-        """Every alert record (open, acknowledged or resolved, in any channel) of a cluster's services
-        whose names match the glob `pattern`, by group key (`account:region:cluster:service:cause|channel`).
+    def alerts_in(self, region: str | None, cluster: str, pattern: str = "*") -> dict[str, AlertRecord]:
+        """Every alert (open, acknowledged or resolved, in any channel) of a cluster's services whose names
+        match the glob `pattern`, by group key (`account:region:cluster:service:cause|channel`).
         A SCAN: for summaries, not for the event path."""
         match = self.key("alert", "*", region or "*", cluster, pattern, "*|*")
         keys = []
@@ -103,6 +137,23 @@ class AlertsMixin(StoreBase):
             pipe.hgetall(self._alert_key(gkey))
         found = {}
         for gkey, raw in zip(keys, cast(list[dict[str, str]], pipe.execute()), strict=True):
-            if raw:
-                found[gkey] = {k: loads(v) for k, v in raw.items()}
+            alert = _alert(raw)
+            if alert is not None:
+                found[gkey] = alert
         return found
+
+
+def _alert(raw: dict[str, str]) -> AlertRecord | None:
+    """An alert's hash (each field JSON-encoded) as its record; None for no hash, or an unreadable one."""
+    for alert in _valid(AlertRecord, [{f: loads(v) for f, v in raw.items()}] if raw else []):
+        return alert
+    return None
+
+
+def _valid(record: type[_R], values: Iterable[object]) -> Iterable[_R]:
+    """The values that are records of ours; what an older or foreign writer left unreadable is skipped."""
+    for value in values:
+        try:
+            yield record.model_validate(value)
+        except ValidationError:
+            continue

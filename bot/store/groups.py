@@ -12,11 +12,9 @@ from redis.exceptions import WatchError
 
 from bot.store.base import StoreBase, StoreUnavailable, check_ttl, dumps, guarded, json_text, loads
 from bot.store.history import RECORD_STOP_LUA, history_write
-from bot.store.records import StopRecord
+from bot.store.records import GroupRecord, Notice, StopRecord, ValidationError
 
 _MAX_ATTEMPTS = 100
-_RESERVED = ("fingerprint", "count", "latest_task", "opened_at", "window_seconds")
-_NOT_SHARED = frozenset((*_RESERVED, "channel"))  # a stop's fields the script sets itself
 
 
 # A queue batch of stopped tasks in one script call (one round trip, atomic, in order): for each stop and
@@ -25,8 +23,9 @@ _NOT_SHARED = frozenset((*_RESERVED, "channel"))  # a stop's fields the script s
 # (a task whose post may fail is not "done" for the poller yet).
 # KEYS, per stop: history index, history records, then per group: dedupe key, group key, mute key.
 # ARGV: opened_at (JSON), then per stop: its group count, member ttl, window ttl, latest_task (JSON),
-#       history? (1/0), the 6 history arguments, the group's fields as one JSON object (each stored
-#       JSON-encoded, read only to open a group), then per group: its channel and its key (JSON).
+#       history? (1/0), the 6 history arguments, the opening stop's fields of a group (`title`, `summary`)
+#       as one JSON object (each stored JSON-encoded, read only to open a group), then per group: its
+#       channel and its key (JSON, stored as `fingerprint`). The hash is a `GroupRecord`.
 # Returns, per stop: history (0 not written, 1 written but already stored, 2 stored), 6 values per group.
 _COUNT_STOPS_LUA = (
     RECORD_STOP_LUA
@@ -91,7 +90,7 @@ class StopCount:
     """One stop to count (the arguments of `GroupsMixin.count_stop`)."""
 
     member: str
-    data: dict[str, Any]
+    notice: Notice  # the stop's: a group it opens keeps its title and summary
     groups: Sequence[tuple[str, str, str]]
     member_ttl: int
     window_seconds: int
@@ -120,95 +119,47 @@ def _counted(reply: list[Any], groups: Sequence[int]) -> list[tuple[list[Counted
 
 
 class GroupsMixin(StoreBase):
-    """A group is one hash `group:<fingerprint>` of JSON-encoded fields that expires with its window;
-    `count` is a plain integer field (HINCRBY). A mute is a key `mute:<group key>` (one channel's) with a TTL."""
+    """A group is one hash `group:<group key>` (a `GroupRecord`) that expires with its window; the events
+    script opens and counts it (`count_stops`). A mute is a key `mute:<group key>` (one channel's) with a
+    TTL."""
 
     def _group_key(self, fingerprint: str) -> str:
         return self.key("group", fingerprint)
 
     @guarded
-    def group_get(self, fingerprint: str) -> dict[str, Any] | None:
-        """The open group (data, `count`, `latest_task`, `opened_at`, `window_seconds`), or None."""
-        raw = cast(dict[str, str], self.redis.hgetall(self._group_key(fingerprint)))
-        if not raw:
-            return None
-        return {field: loads(value) for field, value in raw.items()}
+    def group_get(self, gkey: str) -> GroupRecord | None:
+        """The open group, or None (its window ended, or it cannot be read)."""
+        return _group(cast(dict[str, str], self.redis.hgetall(self._group_key(gkey))))
 
     @guarded
-    def group_states(self, fingerprints: Sequence[str]) -> list[tuple[dict[str, Any] | None, bool]]:
+    def group_states(self, gkeys: Sequence[str]) -> list[tuple[GroupRecord | None, bool]]:
         """Several open groups (as `group_get`) and whether each is muted, in one round trip."""
         pipe = self.redis.pipeline(transaction=False)
-        for fingerprint in fingerprints:
-            pipe.hgetall(self._group_key(fingerprint))
-            pipe.exists(self.key("mute", fingerprint))
+        for gkey in gkeys:
+            pipe.hgetall(self._group_key(gkey))
+            pipe.exists(self.key("mute", gkey))
         replies = pipe.execute()
-        return [
-            ({f: loads(v) for f, v in raw.items()} or None, bool(muted))
-            for raw, muted in zip(replies[::2], replies[1::2], strict=True)
-        ]
+        return [(_group(raw), bool(muted)) for raw, muted in zip(replies[::2], replies[1::2], strict=True)]
 
     @guarded
-    def group_open(self, fingerprint: str, window_seconds: int, data: dict[str, Any]) -> bool:
-        """Open the group for the first failure of a window; False if it is open (another replica won).
-
-        The opener posts the Slack message; everyone else calls `group_bump`. The group counts its first
-        failure (`count` = 1, `latest_task` from `data["task_arn"]` if given) and expires after the window.
-        """
-        ttl = check_ttl(window_seconds)
-        key = self._group_key(fingerprint)
-        fields = {k: dumps(v) for k, v in data.items() if k not in _RESERVED}
-        fields.update(
-            fingerprint=dumps(fingerprint),
-            count="1",
-            latest_task=dumps(data.get("task_arn")),
-            opened_at=dumps(self.now_iso()),
-            window_seconds=str(ttl),
-        )
-
-        def write(pipe: Pipeline) -> None:
-            pipe.hset(key, mapping=fields)  # type: ignore[arg-type]
-            pipe.expire(key, ttl)
-
-        return self._if_exists(key, write, want_exists=False)
-
-    @guarded
-    def group_bump(self, fingerprint: str, task_arn: str) -> int:
-        """Count one more failure in the open group and remember it as the latest; returns the new count.
-
-        Returns 0 (and changes nothing) when no group is open, e.g. its window just ended: open a new one.
-        """
-        key = self._group_key(fingerprint)
-        result: list[int] = []
-
-        def write(pipe: Pipeline) -> None:
-            pipe.hincrby(key, "count", 1)
-            pipe.hset(key, "latest_task", dumps(task_arn))
-
-        if not self._if_exists(key, write, want_exists=True, results=result):
-            return 0
-        return int(result[0])
-
-    @guarded
-    def group_update(self, fingerprint: str, fields: dict[str, Any]) -> bool:
-        """Merge fields into the open group (e.g. `channel` and `thread_ts` after posting).
+    def group_shown(self, gkey: str, shown: int, ts: str | None = None) -> bool:
+        """The group's message shows `shown` stops (`ts`: it was just posted as that message).
 
         False when no group is open (nothing is written, so no group is created without its window).
         """
-        key = self._group_key(fingerprint)
-        encoded = {k: dumps(v) for k, v in fields.items() if k not in ("count", "window_seconds")}
-        if not encoded:
-            return bool(self.redis.exists(key))
+        key = self._group_key(gkey)
+        fields = {"shown": str(int(shown))} | ({"ts": json_text(ts)} if ts is not None else {})
 
         def write(pipe: Pipeline) -> None:
-            pipe.hset(key, mapping=encoded)  # type: ignore[arg-type]
+            pipe.hset(key, mapping=fields)  # type: ignore[arg-type]
 
-        return self._if_exists(key, write, want_exists=True)
+        return self._if_exists(key, write)
 
     @guarded
     def count_stop(
         self,
         member: str,
-        data: dict[str, Any],
+        notice: Notice,
         groups: Sequence[tuple[str, str, str]],
         member_ttl: int,
         window_seconds: int,
@@ -217,9 +168,10 @@ class GroupsMixin(StoreBase):
         """Count one stop (`member`: its task ARN) in each `(group key, channel, mute fingerprint)` and
         record it in the history (`(service key, record, retention days, max records)`) unless a group
         waits for its message: one round trip, atomic. Returns each group's state and whether the history
-        was written. A group the stop is new to is opened with `data` (as `group_open`) when none is open.
+        was written. A group the stop is new to is opened with the title and summary of its `notice` when
+        none is open.
         """
-        return self.count_stops([StopCount(member, data, groups, member_ttl, window_seconds, history)])[0]
+        return self.count_stops([StopCount(member, notice, groups, member_ttl, window_seconds, history)])[0]
 
     @guarded
     def count_stops(self, stops: Sequence[StopCount]) -> list[tuple[list[Counted], bool]]:
@@ -240,7 +192,7 @@ class GroupsMixin(StoreBase):
             history_keys, history_args = history_write(self, *stop.history)
         else:
             history_keys, history_args = [self.key("history", "-")] * 2, ["", "", 0, 0, 1, 1]
-        shared = dumps({k: v for k, v in stop.data.items() if k not in _NOT_SHARED})
+        shared = dumps({"summary": stop.notice.summary, "title": stop.notice.title})
         keys += history_keys
         per_group = []
         for gkey, channel, mute_fingerprint in stop.groups:
@@ -258,15 +210,8 @@ class GroupsMixin(StoreBase):
             *per_group,
         ]
 
-    def _if_exists(
-        self,
-        key: str,
-        write: Callable[[Pipeline], None],
-        *,
-        want_exists: bool,
-        results: list[int] | None = None,
-    ) -> bool:
-        """Run `write` in MULTI only if the key's existence is `want_exists`, under WATCH (no Lua needed).
+    def _if_exists(self, key: str, write: Callable[[Pipeline], None]) -> bool:
+        """Run `write` in MULTI only if the key exists, under WATCH (no Lua needed).
 
         A concurrent change (or the key expiring meanwhile) makes EXEC fail and we look again.
         """
@@ -274,16 +219,14 @@ class GroupsMixin(StoreBase):
             with self.redis.pipeline(transaction=True) as pipe:
                 try:
                     cast(Any, pipe).watch(key)  # redis-py leaves watch() untyped
-                    if bool(pipe.exists(key)) != want_exists:
+                    if not pipe.exists(key):
                         pipe.unwatch()
                         return False
                     pipe.multi()
                     write(pipe)
-                    replies = pipe.execute()
+                    pipe.execute()
                 except WatchError:
                     continue
-                if results is not None:
-                    results.extend(int(r) for r in replies[:1])
                 return True
         raise StoreUnavailable(f"{key} kept conflicting with concurrent changes")
 
@@ -296,3 +239,13 @@ class GroupsMixin(StoreBase):
     def muted(self, fingerprint: str) -> bool:
         """Whether notifications for this fingerprint are muted right now."""
         return bool(self.redis.exists(self.key("mute", fingerprint)))
+
+
+def _group(raw: dict[str, str]) -> GroupRecord | None:
+    """A group's hash as its record; None for no hash, or one that is not a group of ours."""
+    if not raw:
+        return None
+    try:
+        return GroupRecord.model_validate({field: loads(value) for field, value in raw.items()})
+    except ValidationError:
+        return None

@@ -8,18 +8,30 @@ store, never raised to a user.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 from pydantic_core import PydanticUndefined
 
 from diagnosis.actions import Action
 
 __all__ = [
+    "AlertRecord",
     "ApprovalRequest",
     "ContainerStop",
     "FixTarget",
+    "GroupRecord",
+    "Notice",
     "PendingAction",
+    "ResolvedAlert",
     "StopRecord",
     "Subscription",
     "Unreadable",
@@ -74,6 +86,106 @@ class StopRecord(_Record):
     def to_json(self) -> dict[str, Any]:
         """The stored JSON object (camelCase keys, as the history has always held)."""
         return self.model_dump(mode="json", by_alias=True)
+
+
+def _none_as_empty(value: Any) -> Any:
+    return "" if value is None else value
+
+
+# Text that an older version may have stored as `null` (a value it did not have): read as "".
+_Text = Annotated[str, BeforeValidator(_none_as_empty)]
+
+
+class Notice(_Record):
+    """One failure group as a channel sees it: a service, a cause, how many stops, the latest one. The
+    event path hands it to the notifier; an alert keeps the one its message renders from."""
+
+    fingerprint: str  # account:region:cluster:service:category (what "Mute 1h" mutes)
+    category: str
+    failure: bool
+    title: str
+    summary: str
+    account: str
+    region: str
+    cluster: str
+    service: str
+    count: int = 1
+    window_minutes: int = 60
+    opened_at: str = ""
+    latest_task: str = ""
+    latest_reason: str = ""
+    latest_at: str = ""
+    # The alert's lifecycle (bot/events/lifecycle.py): who acknowledged it and when, how it recovered,
+    # and the message of the last alert of this group when this one is a recurrence.
+    acked_by: str = ""
+    acked_at: str = ""
+    resolved: str = ""  # "recovered at 14:02 UTC after 37 failures in 25 min"
+    previous_ts: str = ""
+    previous_resolved: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.cluster}/{self.service}" if self.cluster else self.service
+
+
+class GroupRecord(_Record):
+    """One channel's counting window for a service's cause (`group:<group key>`, a hash of JSON fields that
+    expires with the window; `count` is a plain integer the events script increments). The first stop
+    opens it; its message is posted once (`ts`) and shows `shown` stops until the next update."""
+
+    key: _Text = Field("", validation_alias="fingerprint")  # `<fingerprint>|<channel>`
+    channel: _Text = ""
+    count: int = 1
+    latest_task: _Text = ""
+    opened_at: _Text = ""  # ISO 8601: the window's start (a claim on the group names it)
+    window_seconds: int = 0
+    title: _Text = ""  # the first stop's: the message keeps them while later stops are counted
+    summary: _Text = ""
+    ts: _Text = ""  # the message, once posted
+    shown: int = 1  # the count the message shows
+
+
+class AlertRecord(_Record):
+    """A group's alert (`alert:<group key>`, a hash of JSON fields): open → acknowledged → resolved, kept
+    after the group's window (an alert lives until the service is steady again) and 30 days more, for the
+    next alert's link. `acked_by`, `resolved` and `escalated_at` are each set once: the first wins."""
+
+    ts: str = Field(min_length=1)  # its message
+    channel: str = Field(min_length=1)
+    notice: Notice  # what the message renders from, as posted (its state is the fields below)
+    count: int = 0  # the count the message shows
+    opened_at: float | None = None  # epoch seconds
+    previous_ts: _Text = ""  # the last alert of the group, when this one is a recurrence
+    previous_resolved: _Text = ""
+    acked_by: _Text = ""
+    acked_at: _Text = ""  # ISO 8601
+    resolved: _Text = ""  # how it recovered (set once)
+    resolved_at: float | None = None  # epoch seconds
+    escalated_at: float | None = None
+
+    @property
+    def as_shown(self) -> Notice:
+        """Its notice with the alert's state: what its message shows now."""
+        return self.state_of(self.notice)
+
+    def state_of(self, notice: Notice) -> Notice:
+        """`notice` (this alert's, or a newer one of its group) with the alert's lifecycle state."""
+        return notice.model_copy(
+            update={
+                "acked_by": self.acked_by,
+                "acked_at": self.acked_at,
+                "resolved": self.resolved,
+                "previous_ts": self.previous_ts,
+                "previous_resolved": self.previous_resolved,
+            }
+        )
+
+
+class ResolvedAlert(AlertRecord):
+    """An alert as it was resolved, with its group key (`alerts:resolved`, one JSON object per resolution,
+    kept 30 days for summaries: the alert record itself is replaced when the group fails again)."""
+
+    gkey: str = ""
 
 
 class Subscription(_Record):

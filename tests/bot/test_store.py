@@ -21,8 +21,17 @@ import redis
 
 from bot.store import Store, StoreUnavailable, service_key
 from bot.store.groups import StopCount
-from bot.store.records import PendingAction, StopRecord, ValidationError
+from bot.store.records import Notice, PendingAction, StopRecord, ValidationError
+from tests.builders.alert_notice import notice
 from tests.builders.remediation import pending
+from tests.builders.stored_groups import (
+    ALERT_OPENED_AT,
+    GROUP_OPENED_AT,
+    NOTICE,
+    TITLE,
+    old_alert,
+    store_old_group,
+)
 
 NewStore = Callable[..., Store]
 TARGET = {"account": "111122223333", "region": "eu-west-1", "cluster": "prod", "service": "web-api"}
@@ -307,13 +316,16 @@ def test_a_record_stored_by_an_older_version_still_reads(s: Store) -> None:
 
 
 STOP_GROUPS = [("fp|C1", "C1", "fp"), ("fp|C2", "C2", "fp")]
-STOP_DATA = {"category": "oom", "title": "Out of memory", "failure": True, "window_minutes": 60}
+STOP_NOTICE = notice(title="Out of memory", summary="The container used all its memory.")
 
 
-def _count(store: Store, n: int, history: bool = True) -> tuple[list[Any], bool]:
+def _arn(n: int) -> str:
+    return f"arn:aws:ecs:eu-west-1:1:task/prod/{n:04d}"
+
+
+def _count(store: Store, n: int, history: bool = True, said: Notice = STOP_NOTICE) -> tuple[list[Any], bool]:
     record = ("svc", _stop(n, time.time() - 60), 30, 100) if history else None
-    arn = f"arn:aws:ecs:eu-west-1:1:task/prod/{n:04d}"
-    return store.count_stop(arn, {**STOP_DATA, "task_arn": arn}, STOP_GROUPS, 600, 3600, record)
+    return store.count_stop(_arn(n), said, STOP_GROUPS, 600, 3600, record)
 
 
 def test_count_stop_opens_each_group_once_and_holds_history_until_posted(replicas: NewStore) -> None:
@@ -323,22 +335,19 @@ def test_count_stop_opens_each_group_once_and_holds_history_until_posted(replica
     assert recorded is False and a.history("svc", 0) == [], "a group waits for its message: not done yet"
     group = b.group_get("fp|C2")
     assert group is not None
-    assert (group["channel"], group["fingerprint"], group["count"], group["latest_task"]) == (
-        "C2",
-        "fp|C2",
-        1,
-        "arn:aws:ecs:eu-west-1:1:task/prod/0001",
-    )
-    assert {k: group[k] for k in STOP_DATA} == STOP_DATA and group["opened_at"] == counted[0].opened_at
+    assert (group.key, group.channel, group.count, group.latest_task, group.ts) == ("fp|C2", "C2", 1, _arn(1), "")
+    assert (group.title, group.summary) == ("Out of memory", "The container used all its memory.")
+    assert group.opened_at == counted[0].opened_at and group.window_seconds == 3600
     assert 3590 <= a.redis.ttl("ecs-why:group:fp|C1") <= 3600
-    b.group_update("fp|C1", {"ts": "1.1"})
-    b.group_update("fp|C2", {"ts": "1.2"})
-    counted, recorded = _count(b, 2)
+    assert b.group_shown("fp|C1", 1, ts="1.1") and b.group_shown("fp|C2", 1, ts="1.2")
+    counted, recorded = _count(b, 2, said=STOP_NOTICE.model_copy(update={"title": "Out of memory: worker"}))
     assert [(c.fresh, c.opened, c.count, c.ts) for c in counted] == [(True, False, 2, "1.1"), (True, False, 2, "1.2")]
     assert recorded is True and [_n(r) for r in a.history("svc", 0)] == [2], "recorded in the same round trip"
     counted, _ = _count(a, 2)  # a redelivery
     assert [(c.fresh, c.count) for c in counted] == [(False, 2)] * 2
-    assert (a.group_get("fp|C1") or {})["latest_task"] == "arn:aws:ecs:eu-west-1:1:task/prod/0002"
+    group = a.group_get("fp|C1")
+    assert group is not None and (group.count, group.shown, group.ts, group.latest_task) == (2, 1, "1.1", _arn(2))
+    assert group.title == "Out of memory", "the group keeps its first stop's title"
 
 
 def test_count_stop_counts_every_stop_once_across_replicas(replicas: NewStore) -> None:
@@ -354,7 +363,13 @@ def test_count_stop_counts_every_stop_once_across_replicas(replicas: NewStore) -
         results = [counted for counted, _ in pool.map(count, range(40))]
     assert sum(c.opened for counted in results for c in counted) == 2, "one group per channel"
     assert sum(c.fresh for counted in results for c in counted) == 40, "each stop counted once per channel"
-    assert [(stores[0].group_get(g) or {}).get("count") for g, _, _ in STOP_GROUPS] == [20, 20]
+    assert sorted(c.count for counted in results for c in counted if c.fresh) == sorted(list(range(1, 21)) * 2)
+    assert [_group_count(stores[0], g) for g, _, _ in STOP_GROUPS] == [20, 20]
+
+
+def _group_count(store: Store, gkey: str) -> int | None:
+    group = store.group_get(gkey)
+    return group.count if group else None
 
 
 def test_count_stop_says_muted_and_a_muted_stop_is_done(s: Store) -> None:
@@ -363,70 +378,62 @@ def test_count_stop_says_muted_and_a_muted_stop_is_done(s: Store) -> None:
     assert [c.muted for c in counted] == [True, True] and recorded is True
 
 
-def test_group_opens_once_across_replicas(replicas: NewStore) -> None:
+def test_group_shown_without_an_open_group_changes_nothing(s: Store) -> None:
+    assert s.group_shown("gone", 2, ts="1.2") is False
+    assert s.group_get("gone") is None and s.redis.exists("ecs-why:group:gone") == 0, "no group without a window"
+
+
+def test_group_shown_keeps_the_count_and_the_window_ends(replicas: NewStore) -> None:
     a, b = replicas(), replicas()
-    fp = "111122223333:prod:web-api:oom"
-    assert a.group_get(fp) is None
-    assert a.group_open(fp, 3600, {"task_arn": "t1", "category": "oom"}) is True
-    assert b.group_open(fp, 3600, {"task_arn": "t2", "category": "oom"}) is False
-    group = b.group_get(fp)
+    _count(a, 1, history=False)
+    assert b.group_shown("fp|C1", 1, ts="1712.0001") is True
+    _count(a, 2, history=False)
+    assert b.group_shown("fp|C1", 2) is True
+    group = a.group_get("fp|C1")
     assert group is not None
-    assert group["count"] == 1 and group["latest_task"] == "t1" and group["category"] == "oom"
-    assert group["fingerprint"] == fp and group["window_seconds"] == 3600 and group["opened_at"]
-    assert 3590 <= a.redis.ttl(f"ecs-why:group:{fp}") <= 3600
-
-
-def test_group_open_races_have_one_winner(replicas: NewStore) -> None:
-    stores = [replicas() for _ in range(4)]
-    barrier = threading.Barrier(16)
-
-    def open_group(i: int) -> bool:
-        barrier.wait()
-        return stores[i % 4].group_open("fp", 60, {"task_arn": f"t{i}"})
-
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        assert sum(pool.map(open_group, range(16))) == 1
-
-
-def test_group_bump_counts_atomically_and_keeps_the_latest_task(replicas: NewStore) -> None:
-    a, b = replicas(), replicas()
-    a.group_open("fp", 600, {"task_arn": "t0"})
-
-    def bump(i: int) -> int:
-        return (a if i % 2 else b).group_bump("fp", f"t{i}")
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        counts = list(pool.map(bump, range(1, 41)))
-    assert sorted(counts) == list(range(2, 42)), "every bump got its own new count"
-    group = a.group_get("fp")
-    assert group is not None and group["count"] == 41
-    assert b.group_bump("fp", "t-last") == 42
-    assert (b.group_get("fp") or {}).get("latest_task") == "t-last"
-    assert 590 <= a.redis.ttl("ecs-why:group:fp") <= 600, "bumps keep the window"
-
-
-def test_group_bump_and_update_without_an_open_group_change_nothing(s: Store) -> None:
-    assert s.group_bump("gone", "t1") == 0
-    assert s.group_update("gone", {"thread_ts": "1.2"}) is False
-    assert s.redis.exists("ecs-why:group:gone") == 0, "no group without a window"
-
-
-def test_group_update_merges_fields_and_the_window_ends(replicas: NewStore) -> None:
-    a, b = replicas(), replicas()
-    assert a.group_open("fp", 600, {"task_arn": "t1", "category": "oom"})
-    assert b.group_update("fp", {"channel": "C1", "thread_ts": "1712.0001"}) is True
-    group = a.group_get("fp")
-    assert group is not None
-    assert (group["channel"], group["thread_ts"], group["category"], group["count"]) == (
-        "C1",
-        "1712.0001",
-        "oom",
-        1,
-    )
-    a.redis.pexpire("ecs-why:group:fp", 1)  # the window running out
+    assert (group.ts, group.shown, group.count, group.title) == ("1712.0001", 2, 2, "Out of memory")
+    assert 590 <= a.redis.ttl("ecs-why:group:fp|C1") <= 3600, "showing keeps the window"
+    a.redis.pexpire("ecs-why:group:fp|C1", 1)  # the window running out
     time.sleep(0.05)
-    assert a.group_get("fp") is None
-    assert b.group_open("fp", 600, {"task_arn": "t9"}) is True, "a new window opens a new group"
+    assert a.group_get("fp|C1") is None
+    counted, _ = _count(b, 3, history=False)
+    assert (counted[0].opened, counted[0].count, counted[0].ts) == (True, 1, None), "a new window, a new group"
+
+
+def test_a_group_and_alert_stored_by_an_older_version_still_read(s: Store) -> None:
+    gkey = store_old_group(s, "C1", "1700000000.000100")
+    s.redis.hset(s.key("alert", gkey), mapping={"acked_by": '"U7"', "acked_at": '"2033-05-18T03:40:00"'})
+    # opened by the older `group_open` for a stop without a task: `latest_task` null
+    older = {"fingerprint": '"older"', "count": "1", "latest_task": "null", "window_seconds": "60"}
+    s.redis.hset(s.key("group", "older"), mapping=older)
+    s.redis.hset(s.key("group", "broken"), mapping={"count": '"many"'})
+    group = s.group_get(gkey)
+    assert group is not None
+    assert (group.key, group.channel, group.count, group.shown, group.ts) == (gkey, "C1", 2, 2, "1700000000.000100")
+    assert (group.title, group.opened_at, group.window_seconds) == (TITLE, GROUP_OPENED_AT, 3600)
+    opened = s.group_get("older")
+    assert opened is not None and (opened.latest_task, opened.ts, opened.count, opened.title) == ("", "", 1, "")
+    assert s.group_get("broken") is None, "not a group of ours: read as none open"
+    alert = s.alert_get(gkey)
+    assert alert is not None
+    assert (alert.ts, alert.channel, alert.count, alert.opened_at) == ("1700000000.000100", "C1", 2, ALERT_OPENED_AT)
+    assert alert.notice == Notice.model_validate(NOTICE) and alert.notice.label == "prod/web-api"
+    assert (alert.as_shown.acked_by, alert.as_shown.acked_at, alert.resolved) == ("U7", "2033-05-18T03:40:00", "")
+    assert s.alert_acknowledge(gkey, "U8", "2033-05-18T03:41:00") is False, "acknowledged once"
+
+
+def test_an_alert_is_stored_as_it_always_was(s: Store) -> None:
+    """What `alert_open` writes now is the hash older versions wrote and read (the same fields, values)."""
+    said = Notice.model_validate(NOTICE)
+    s.alert_open("fp|C1", "C1", "1700000000.000100", said.model_copy(update={"count": 2}))
+    raw = s.redis.hgetall(s.key("alert", "fp|C1"))
+    old = old_alert("C1", "1700000000.000100")
+    assert set(raw) == set(old), "no transition field before its transition (each is set once)"
+    assert {k: json.loads(v) for k, v in raw.items() if k != "opened_at"} == {
+        **{k: json.loads(v) for k, v in old.items() if k != "opened_at"},
+        "notice": {**NOTICE, "count": 2},
+    }
+    assert s.open_alerts() == ["fp|C1"]
 
 
 def test_mute(replicas: NewStore) -> None:
@@ -464,7 +471,7 @@ def test_every_key_is_under_the_prefix_and_prefixes_isolate(replicas: NewStore) 
     s.audit({"a": 1})
     s.subscribe("C1", TARGET, only=None, include_lifecycle=False, by="U1")
     s.record_stop("svc", _stop(1, time.time()), 30, 10)
-    s.group_open("fp", 60, {})
+    s.count_stop("t1", STOP_NOTICE, [("fp", "C1", "fp")], 60, 60)
     s.mute("fp", 60)
     s.task_definitions()["arn:td:1"] = {}
     keys = list(s.redis.scan_iter("*"))
@@ -514,9 +521,12 @@ def test_store_unavailable_when_the_server_is_stopped(redis_server_factory: Call
         lambda: s.record_stop("svc", _stop(1, 0), 30, 10),
         lambda: s.history("svc", 0),
         lambda: s.group_get("fp"),
-        lambda: s.group_open("fp", 60, {}),
-        lambda: s.group_bump("fp", "t"),
-        lambda: s.group_update("fp", {"a": 1}),
+        lambda: s.group_states(["fp"]),
+        lambda: s.group_shown("fp", 2, ts="1.2"),
+        lambda: s.count_stop("t", STOP_NOTICE, STOP_GROUPS, 60, 60),
+        lambda: s.alert_open("fp", "C1", "1.2", STOP_NOTICE),
+        lambda: s.alert_get("fp"),
+        lambda: s.alert_acknowledge("fp", "U1", "2026-01-01T00:00:00"),
         lambda: s.mute("fp", 60),
         lambda: s.muted("fp"),
         lambda: s.task_definitions().__setitem__("arn", {}),
@@ -562,7 +572,7 @@ def test_pattern_subscriptions_match_by_cluster_region_and_name(replicas: NewSto
 def _stop_count(n: int, history: bool = True) -> StopCount:
     arn = f"arn:aws:ecs:eu-west-1:1:task/prod/{n:04d}"
     record = ("svc", _stop(n, time.time() - 60), 30, 100) if history else None
-    return StopCount(arn, {**STOP_DATA, "task_arn": arn}, STOP_GROUPS, 600, 3600, record)
+    return StopCount(arn, STOP_NOTICE, STOP_GROUPS, 600, 3600, record)
 
 
 def test_count_stops_counts_a_batch_as_one_stop_after_another(s: Store) -> None:
@@ -575,7 +585,7 @@ def test_count_stops_counts_a_batch_as_one_stop_after_another(s: Store) -> None:
         [(True, False, 3)] * 2,
     ]
     assert [recorded for _, recorded in results] == [False] * 4, "the groups wait for their message"
-    assert [(s.group_get(g) or {}).get("count") for g, _, _ in STOP_GROUPS] == [3, 3]
+    assert [_group_count(s, g) for g, _, _ in STOP_GROUPS] == [3, 3]
 
 
 def test_count_stops_loads_its_script_again_when_redis_has_forgotten_it(s: Store) -> None:

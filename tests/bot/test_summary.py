@@ -79,7 +79,7 @@ def stored(store: Store, slack_api: FakeSlackApi) -> Stored:
     stop(10, real - 60, service="worker", cause="scaling")  # a service with normal stops only
     clock.now = real + 100
     assert lifecycle.tick(force=True) == 2, "the app error recovered in both channels; the OOMs go on"
-    store.alert_mark(group_key(fingerprint("oom"), "C1"), "acked_by", "U0ACK")
+    store.alert_acknowledge(group_key(fingerprint("oom"), "C1"), "U0ACK", "2026-05-18T10:00:00+00:00")
     return Stored(timed, clock, lambda: stop(9, real + 200, cause="app_error"))
 
 

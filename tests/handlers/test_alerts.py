@@ -3,7 +3,6 @@ only) and "Acknowledge" (once, shown in place), on a real store."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 from unittest.mock import MagicMock
 
@@ -100,7 +99,7 @@ def test_a_mute_the_bot_cannot_post_is_told_to_the_user(store: Store) -> None:
 
 def open_alert(store: Store, **changes: Any) -> str:
     gkey = f"{FP}|C1"
-    store.alert_open(gkey, {"ts": "1700000000.000100", "channel": "C1", "notice": asdict(notice(**changes))})
+    store.alert_open(gkey, "C1", "1700000000.000100", notice(**changes))
     return gkey
 
 
@@ -119,7 +118,8 @@ def test_acknowledge_shows_who_and_when_and_only_once(store: Store) -> None:
     assert ids == ["ecs_why_rerun", "ecs_why_mute"], "no second Acknowledge button"
     assert "<@U7> acknowledged" in client.chat_postMessage.call_args.kwargs["text"]
     respond.assert_not_called()
-    assert store.alert_get(gkey)["acked_by"] == "U7"
+    alert = store.alert_get(gkey)
+    assert alert is not None and alert.acked_by == "U7" and alert.acked_at.endswith("+00:00")
 
     other, respond = MagicMock(), MagicMock()
     acknowledge(services(store), **click("ecs_why_ack", user="U8"), client=other, respond=respond)
@@ -133,7 +133,7 @@ def test_acknowledge_of_a_recovered_or_unknown_alert_changes_nothing(store: Stor
     acknowledge(services(store), **click("ecs_why_ack"), client=client, respond=respond)
     assert "no longer tracked" in respond.call_args.kwargs["text"]
     gkey = open_alert(store)
-    store.alert_mark(gkey, "resolved", "recovered at 14:02 UTC after 37 failures in 25 min")
+    assert store.alert_resolve(gkey, "recovered at 14:02 UTC after 37 failures in 25 min", 1_700_000_100.0)
     acknowledge(services(store), **click("ecs_why_ack"), client=client, respond=respond)
     assert respond.call_args.kwargs["text"] == (
         "This alert already recovered: recovered at 14:02 UTC after 37 failures in 25 min."

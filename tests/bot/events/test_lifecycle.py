@@ -17,8 +17,9 @@ from bot.events.pipeline import Pipeline
 from bot.metrics import REGISTRY
 from bot.store import Store
 from handlers.notifier import SlackNotifier
-from tests.bot.events.conftest import FAST, top_level
+from tests.bot.events.conftest import FAST, counter_of, top_level
 from tests.bot.events.shapes import event, fingerprint, target, task_detail
+from tests.builders.stored_groups import TITLE, store_old_group
 from tests.fakes.slack_api import FakeSlackApi
 
 GKEY = group_key(fingerprint("oom"), "C1")
@@ -75,7 +76,8 @@ def test_an_alert_resolves_when_the_service_is_steady_and_quiet(
     assert fail(p, 1) == "posted"
     assert alerts_counted("opened") == opened + 1
     (message,) = top_level(slack, "C1")
-    assert store.alert_get(GKEY)["ts"] == message["ts"]
+    alert = store.alert_get(GKEY)
+    assert alert is not None and (alert.ts, alert.channel, alert.notice.service) == (message["ts"], "C1", "web-api")
     assert store.thread_command("C1", message["ts"]), "follow-ups in the alert's thread know the service"
 
     world.now += 60
@@ -144,7 +146,7 @@ def test_an_acknowledged_alert_does_not_escalate(store: Store, slack: FakeSlackA
     store.subscribe("C1", target(), None, False, "U1")
     p = pipeline(store, slack, world, escalate_usergroup="S0ONCALL", escalate_after_seconds=60)
     fail(p, 1)
-    assert store.alert_mark(GKEY, "acked_by", "U0ALICE")
+    assert store.alert_acknowledge(GKEY, "U0ALICE", "2033-05-18T03:34:00+00:00")
     world.now += 120
     p.lifecycle.tick(force=True)  # type: ignore[union-attr]
     assert not [m for m in slack.messages("C1") if "subteam" in m["text"]]
@@ -159,4 +161,37 @@ def test_the_recovery_counts_every_failure_of_its_group(store: Store, slack: Fak
     world.now += 3600
     world.counts = (3, 3)
     assert p.lifecycle and p.lifecycle.tick(force=True) == 1
-    assert "after 3 failures" in store.alert_get(GKEY)["resolved"]
+    alert = store.alert_get(GKEY)
+    assert alert is not None and "after 3 failures" in alert.resolved and alert.resolved_at == world.now
+    (remembered,) = store.resolutions(0)
+    assert (remembered.gkey, remembered.count, remembered.resolved) == (GKEY, 3, alert.resolved)
+
+
+def test_a_group_stored_by_the_previous_version_counts_on_and_recovers(
+    store: Store, slack: FakeSlackApi, world: World
+) -> None:
+    """What an older replica left behind (its group open at 2 stops, the message showing 2, the alert open)
+    carries on: the next stop is counted in it (no second message), the message shows 3 under the
+    group's first title, and the recovery says 3 failures and closes it."""
+    store.subscribe("C1", target(), None, False, "U1")
+    client = WebClient(token="xoxb-test", base_url=slack.url, timeout=5)
+    ts = str(client.chat_postMessage(channel="C1", text="the message the older version posted")["ts"])
+    assert store_old_group(store, "C1", ts) == GKEY
+    p = pipeline(store, slack, world)
+    assert fail(p, 3) == "grouped", "counted in the stored group, not opened anew"
+    assert p.flush() == 1
+    (message,) = top_level(slack, "C1")
+    assert message["ts"] == ts and counter_of(message) == 3
+    assert message["text"].startswith(f"ecs-why prod/web-api: {TITLE} (oom) × 3")
+    replies = [m["text"] for m in slack.thread("C1", ts) if m["ts"] != ts]
+    assert replies[-1].startswith("+1 more stop (now 3)")
+
+    world.now += 3600
+    world.counts = (3, 3)
+    assert p.lifecycle and p.lifecycle.tick(force=True) == 1
+    shown = parent(slack, ts)
+    assert "× 3 — recovered (at " in shown["text"] and shown["text"].endswith("after 3 failures in 1 min)")
+    assert store.open_alerts() == [] and store.group_get(GKEY) is None, "the recovery closed the group"
+    alert = store.alert_get(GKEY)
+    assert alert is not None and alert.resolved.endswith("after 3 failures in 1 min")
+    assert fail(p, 4) == "posted", "the next failure opens a new alert"

@@ -89,7 +89,7 @@ def test_redelivery_and_a_second_event_for_the_same_task_post_nothing(
     assert make_pipeline().process(parse_event(doc)) == "duplicate", "another replica"
     assert len(slack.calls()) == calls
     group = store.group_get(f"{fingerprint('oom')}|C1")
-    assert group is not None and group["count"] == 1
+    assert group is not None and group.count == 1
 
 
 def test_a_storm_is_one_message_whose_counter_ends_right(
@@ -148,7 +148,7 @@ def test_muted_group_is_counted_not_posted(
     pipeline.flush()
     assert {m["channel"] for m in top_level(slack)} == {"C2"}, "a mute is one channel's"
     group = store.group_get(f"{fingerprint('oom')}|C1")
-    assert group is not None and group["count"] == 5
+    assert group is not None and group.count == 5
 
 
 def test_each_channel_gets_its_own_group(

@@ -92,7 +92,7 @@ def test_each_stopped_task_is_posted_once_across_polls(
     stored = store.history(service_key(ACCOUNT, REGION, CLUSTER, "web-api"), 0)
     assert len(stored) == 3 and {r.category for r in stored} == {"oom"}
     group = store.group_get(f"{ACCOUNT}:{REGION}:{CLUSTER}:web-api:oom|C1")
-    assert group is not None and group["count"] == 3
+    assert group is not None and group.count == 3
     time.sleep(1.1)  # the update throttle
     pipeline.flush()
     assert counter_of(top_level(slack, "C1")[0]) == 3
