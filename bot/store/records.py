@@ -227,11 +227,16 @@ class Unreadable(ValueError):
     other kinds): said as such, never taken for an expired one."""
 
     def __init__(self, what: str, error: ValidationError | None = None) -> None:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'record'}: {e['msg']}"
-            for e in (error.errors() if error else ())
-        )
+        problems = "; ".join(_problem(e) for e in (error.errors() if error else ()))
         super().__init__(f"the stored {what} cannot be read" + (f" ({problems})" if problems else ""))
+
+
+def _problem(error: Any) -> str:
+    """One validation error as `where: what`; a kind this version does not know, by its name only."""
+    where = ".".join(map(str, error["loc"])) or "record"
+    if error["type"] == "union_tag_invalid":
+        return f"{where}: no such kind {error['ctx']['tag']!r} in this version"
+    return f"{where}: {error['msg']}"
 
 
 def _omitted(when: Any) -> Any:

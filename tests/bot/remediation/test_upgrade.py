@@ -175,3 +175,15 @@ def test_an_approval_asked_before_the_upgrade_is_refused_once_expired(replica: N
     with pytest.raises(ApprovalExpired, match=r"expired at \d\d:\d\d UTC; nothing was changed"):
         approvals(later).decide(APPROVER, "-cTD7l-okXFv", "approved")
     assert grace(ecs) == 10
+
+
+def test_an_approval_request_this_version_cannot_read_is_refused_as_such(replica: NewStore, ecs: Ecs) -> None:
+    """One a newer version stored with a kind this one lacks (a rollback of the upgrade): not applied, not
+    called expired or unknown, and the kind named."""
+    store = replica()
+    old_button(store, key="KEY")
+    newer = OLD_APPROVAL.replace('"kind":"raise_grace_period","label"', '"kind":"scale_out","label"')
+    store.redis.set(store.key("approval", "-cTD7l-okXFv"), newer, ex=3600)
+    with pytest.raises(Expired, match=r"cannot be read .*no such kind 'scale_out'.*nothing was changed"):
+        approvals(replica()).decide(APPROVER, "-cTD7l-okXFv", "approved")
+    assert grace(ecs) == 10
