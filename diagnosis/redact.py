@@ -519,7 +519,8 @@ def _minimal(words: set[str]) -> list[str]:
     return sorted(w for w in words if not any(o != w and o in w for o in words))
 
 
-_ANY_TRIGGER = re.compile(_trie_pattern(_minimal({t for triggers, _ in _RULES for t in triggers})))
+_MINIMAL_TRIGGERS = _minimal({t for triggers, _ in _RULES for t in triggers})
+_ANY_TRIGGER = re.compile(_trie_pattern(_MINIMAL_TRIGGERS))
 _MAX_ROUNDS = 4
 _CACHE_MAX_LEN = 2048
 
@@ -529,12 +530,32 @@ _CACHE_MAX_LEN = 2048
 _PRECHECKS: tuple[Callable[[str], bool] | None, ...] = tuple(
     {_redact_pairs: _may_hold_pairs, _redact_generic: _may_hold_generic}.get(rule) for _, rule in _RULES
 )
-# Each rule's gate: the minimal triggers inside its own. A rule none of whose gate is in the text has none
-# of its triggers there either, so one scan for the minimal triggers decides most rules at once.
-_GATES = tuple(
-    frozenset(m for m in _minimal({t for ts, _ in _RULES for t in ts}) if any(m in t for t in triggers))
-    for triggers, _ in _RULES
-)
+
+
+class _Gate:
+    """When a rule may match, from the minimal triggers found in the lowered text: one of its triggers that
+    is minimal itself was found (no substring search needed), or one found lies inside a longer trigger
+    of its own ("pass" in "--pass") and that longer one is in the text."""
+
+    __slots__ = ("exact", "longer", "precheck", "rule")
+
+    def __init__(
+        self, triggers: tuple[str, ...], rule: Callable[[str], str], precheck: Callable[[str], bool] | None
+    ):
+        self.rule, self.precheck = rule, precheck
+        self.exact = frozenset(t for t in triggers if t in _MINIMAL_TRIGGERS)
+        self.longer = tuple(t for t in triggers if t not in _MINIMAL_TRIGGERS)
+
+    def opens(self, found: set[str], lowered: str) -> bool:
+        return not self.exact.isdisjoint(found) or any(t in lowered for t in self.longer)
+
+
+_GATE_LIST = tuple(_Gate(ts, rule, check) for (ts, rule), check in zip(_RULES, _PRECHECKS, strict=True))
+# For each minimal trigger, the gates (in rule order) it may open: a rule none of whose triggers holds a
+# trigger found cannot match, so a text with one or two triggers runs through one or two gates, not all.
+_GATES_BY_TRIGGER: dict[str, tuple[int, ...]] = {
+    m: tuple(i for i, (ts, _) in enumerate(_RULES) if any(m in t for t in ts)) for m in _MINIMAL_TRIGGERS
+}
 
 
 def _triggers_in(lowered: str) -> set[str]:
@@ -548,33 +569,28 @@ def _triggers_in(lowered: str) -> set[str]:
     return found
 
 
-def _apply_rules(text: str) -> str:
-    lowered = text.lower()
-    found = _triggers_in(lowered)
-    for (triggers, rule), gate, precheck in zip(_RULES, _GATES, _PRECHECKS, strict=True):
-        if (
-            not gate.isdisjoint(found)
-            and any(t in lowered for t in triggers)
-            and (precheck is None or precheck(text))
-        ):
-            text = rule(text)
+def _apply_rules(text: str, lowered: str, found: set[str]) -> str:
+    """One round: every rule, in order, whose gate the text as it was at the round's start opens."""
+    gates = {i for trigger in found for i in _GATES_BY_TRIGGER[trigger]}
+    for i in sorted(gates) if len(gates) > 1 else gates:
+        gate = _GATE_LIST[i]
+        if gate.opens(found, lowered) and (gate.precheck is None or gate.precheck(text)):
+            text = gate.rule(text)
     return text
 
 
-def _redact_slow(text: str) -> str:
-    out = _apply_rules(text)
-    rounds = 1
-    while out != text and rounds < _MAX_ROUNDS:
-        text, out = out, _apply_rules(out)
-        rounds += 1
-    return out
-
-
 def _changed(text: str) -> str | None:
-    """The redacted text, or None when nothing needed hiding (most texts: one scan for a trigger)."""
-    if _ANY_TRIGGER.search(text.lower()) is None:
+    """The redacted text, or None when nothing needed hiding (most texts: one scan for a trigger).
+    A text that changed goes through the rules again until it is stable (idempotence)."""
+    lowered = text.lower()
+    if _ANY_TRIGGER.search(lowered) is None:
         return None
-    out = _redact_slow(text)
+    before, out = text, _apply_rules(text, lowered, _triggers_in(lowered))
+    rounds = 1
+    while out != before and rounds < _MAX_ROUNDS:
+        lowered = out.lower()
+        before, out = out, _apply_rules(out, lowered, _triggers_in(lowered))
+        rounds += 1
     return None if out == text else out
 
 
