@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from diagnosis import recurring
+from diagnosis import recurring, repeat
 from diagnosis.classify import Sighting, is_stopped, sightings
 from diagnosis.findings import build_finding, confidence_of, tasks_of
 from diagnosis.knowledge import info
@@ -33,6 +33,23 @@ def diagnose(
     names_read: Callable[[str], Mapping[str, str]] | None = None,
 ) -> Diagnosis:
     """`names_read(category)`: the names the live evidence holds for that cause (they fill its commands)."""
+    if target is None and stats is None and not checks and names_read is None and repeat.applies(obs):
+        return repeat.diagnosis(obs, tuple(gaps), _offline, summarise, timeline)  # built once per stop shape
+    return _built(obs, target, gaps, stats, checks, names_read)
+
+
+def _offline(obs: Observations, gaps: tuple[Gap, ...]) -> Diagnosis:
+    return _built(obs, None, gaps)
+
+
+def _built(
+    obs: Observations,
+    target: Target | None = None,
+    gaps: Iterable[Gap] = (),
+    stats: Mapping[str, float | int] | None = None,
+    checks: Sequence[CheckResult] = (),
+    names_read: Callable[[str], Mapping[str, str]] | None = None,
+) -> Diagnosis:
     started = time.perf_counter()
     target = target or infer_target(obs)
     stopped_total = sum(1 for t in obs.tasks if is_stopped(t))

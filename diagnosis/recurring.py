@@ -48,7 +48,7 @@ def finding(
 ) -> Finding:
     """The finding `build_finding` gives for this group (no live results, no names read), with the `ecs-why
     check` rule that would have caught it."""
-    if any(s.task is None for s in group) or _named_by_title(category):
+    if any(s.task is None for s in group) or named_by_title(category):
         return with_prevention(build_finding(category, group, stopped_total, context))
     template, shared_names, first = _of_shape(_Shape(category, group, stopped_total, context))
     tasks = [s.task for s in group if s.task is not None]
@@ -57,7 +57,7 @@ def finding(
         update["evidence"] = [template.evidence[0].model_copy(update={"task": tasks[0].task_id})]
     else:
         update["evidence"] = evidence_of(group)
-    if _named_by_steps(category) and first is not group:  # e.g. the log window from this task's start
+    if named_by_steps(category) and first is not group:  # e.g. the log window from this task's start
         names = dict(shared_names)
         for task in tasks:
             own_names(task, names)
@@ -85,20 +85,20 @@ def _of_shape(shape: _Shape) -> tuple[Finding, dict[str, str], Sequence[Sighting
             own_names(sighting.task, own)
     template = build_finding(shape.category, blanked, shape.stopped_total, shape.context, read=own)
     shared: dict[str, str] = {}
-    if _named_by_steps(shape.category):
+    if named_by_steps(shape.category):
         shared = names_for(blanked, shape.context)
         derive(shared)
     return with_prevention(template), shared, shape.group
 
 
 @lru_cache(maxsize=128)
-def _named_by_title(category: str) -> bool:
+def named_by_title(category: str) -> bool:
     """True when the title names a task's own ID or times (none does: the title says the cause)."""
     return not OWN_NAMES.isdisjoint(PLACEHOLDER.findall(info(category).title))
 
 
 @lru_cache(maxsize=128)
-def _named_by_steps(category: str) -> bool:
+def named_by_steps(category: str) -> bool:
     """True when a step names a task's own ID or times; the offered fixes never do (they act on a service)."""
     steps = info(category).steps
     return not OWN_NAMES.isdisjoint(p for s in steps for p in PLACEHOLDER.findall(s.text + (s.command or "")))

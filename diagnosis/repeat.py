@@ -1,0 +1,145 @@
+"""The diagnosis of one stopped task, built once per stop shape: a repeat costs a lookup and the task's own
+fields.
+
+One task per input is what `explain` and the event worker see most, and a failing service stops task after
+task the same way. Everything of such a diagnosis but the task's own ID and times (`TASK_OWN_FIELDS`)
+follows from the input's kind, the task's shape and the gaps: the causes, their order, wording, evidence
+facts, offered fixes and prevention. So the diagnosis the engine built for the first task of a shape is
+kept, and a later task of that shape gets it with its own parts put in by the code that makes them for
+any task: its ID (target, findings, evidence), the summary (whose label may name the task), the steps of a
+cause that names a task's own ID or times (`recurring.finding`), the timeline and the stats.
+tests/diagnosis/test_repeat.py holds every such diagnosis to the one built from scratch.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from diagnosis import recurring
+from diagnosis.classify import Sighting
+from diagnosis.models import Diagnosis, Finding, Gap, Observations, Target, TaskFacts, Timeline, task_shape
+from diagnosis.redact import redact
+
+Build = Callable[[Observations, tuple[Gap, ...]], Diagnosis]
+Summarise = Callable[[Target, list[Finding], int, Observations, tuple[Gap, ...]], str]
+TimelineOf = Callable[[Observations, list[Finding], Target], Timeline]
+M = TypeVar("M", bound=BaseModel)
+
+
+def applies(obs: Observations) -> bool:
+    """One task and nothing else: the input whose diagnosis repeats with its stop."""
+    return len(obs.tasks) == 1 and not obs.services and not obs.actions
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """The diagnosis built for the first task of a shape, with what a later task's parts are made from."""
+
+    diagnosis: Diagnosis
+    task: TaskFacts
+    summary: str  # as `summarise` wrote it, before redaction
+    groups: dict[str, list[Sighting]]  # the sightings of each cause (of the first task)
+    context: dict[str, str]
+    reusable: bool  # False when a title names a task's own ID or times: such a diagnosis is built each time
+
+
+class _Key:
+    """The input's kind, the task's shape and the gaps: what a one-task diagnosis follows from but the task's
+    own fields. It carries the input and the builder, which only a cache miss reads."""
+
+    __slots__ = ("build", "gaps", "hash", "key", "obs", "summarise")
+
+    def __init__(self, obs: Observations, gaps: tuple[Gap, ...], build: Build, summarise: Summarise) -> None:
+        self.obs, self.gaps, self.build, self.summarise = obs, gaps, build, summarise
+        self.key = (obs.kind, task_shape(obs.tasks[0]), gaps)
+        self.hash = hash(self.key)
+
+    def __hash__(self) -> int:
+        return self.hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Key) and self.key == other.key
+
+
+def diagnosis(
+    obs: Observations, gaps: tuple[Gap, ...], build: Build, summarise: Summarise, timeline: TimelineOf
+) -> Diagnosis:
+    """`build(obs, gaps)`, by way of the diagnosis of the first task of this shape (`summarise` and `timeline`:
+    the engine's, for the parts that are the task's own)."""
+    started = time.perf_counter()
+    plan = _plan(_Key(obs, gaps, build, summarise))
+    task = obs.tasks[0]
+    if not plan.reusable:
+        return build(obs, gaps)
+    first = plan.diagnosis
+    task_id = task.task_id
+    target = (
+        first.target if first.target.task == (task_id or None) else _copy(first.target, task=task_id or None)
+    )
+    findings = [_own_finding(f, task, plan) for f in first.findings]
+    summary = summarise(target, findings, first.stats.tasks_stopped, obs, gaps)
+    elapsed = round((time.perf_counter() - started) * 1000, 2)
+    return _copy(
+        first,
+        target=target,
+        summary=first.summary if summary == plan.summary else redact(summary),
+        findings=findings,
+        timeline=timeline(obs, findings, target),
+        stats=_copy(first.stats, elapsed_ms=elapsed),
+    )
+
+
+@lru_cache(maxsize=1024)
+def _plan(key: _Key) -> _Plan:
+    from diagnosis.engine import grouped, infer_target  # the engine imports this module
+
+    obs, gaps = key.obs, key.gaps
+    built = key.build(obs, gaps)
+    target = infer_target(obs)
+    context = {
+        "account": target.account or "",
+        "region": target.region or "",
+        "cluster": target.cluster or "",
+        "service": target.service or "",
+    }
+    return _Plan(
+        diagnosis=built,
+        task=obs.tasks[0],
+        summary=key.summarise(target, built.findings, built.stats.tasks_stopped, obs, gaps),
+        groups=dict(grouped(obs)),
+        context=context,
+        reusable=not any(recurring.named_by_title(f.category) for f in built.findings),
+    )
+
+
+def _own_finding(finding: Finding, task: TaskFacts, plan: _Plan) -> Finding:
+    """The finding of the first task, for `task`: its ID; and its steps, when they name its own ID or times."""
+    if recurring.named_by_steps(finding.category):
+        group = [
+            Sighting(s.match, s.source, s.quote, task, s.service, s.count, s.stale)
+            for s in plan.groups[finding.category]
+        ]
+        return recurring.finding(finding.category, group, plan.diagnosis.stats.tasks_stopped, plan.context)
+    task_id = task.task_id
+    evidence = [e if e.task is None else _copy(e, task=task_id) for e in finding.evidence]
+    return _copy(finding, tasks=[task_id] if task_id else [], evidence=evidence)
+
+
+_set = object.__setattr__
+
+
+def _copy(model: M, **update: Any) -> M:
+    """`model.model_copy(update=update)` for the fields this module sets (its own typed values), without
+    pydantic's general copy (extra fields and private attributes, which these frozen models have none of)."""
+    copied = object.__new__(type(model))
+    _set(copied, "__dict__", {**model.__dict__, **update})
+    _set(copied, "__pydantic_extra__", None)
+    _set(copied, "__pydantic_fields_set__", model.__pydantic_fields_set__ | update.keys())
+    _set(copied, "__pydantic_private__", None)
+    return copied
