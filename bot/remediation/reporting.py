@@ -60,8 +60,9 @@ def log_change(
 
 
 def aws_message(exc: Exception) -> str:
-    """`Code: Message` of an AWS error; any other error as its type and text, redacted and cut."""
+    """`Code: Message` of an AWS error; any other error as its type and text, cut. Redacted either way: it
+    is said in Slack and written in the audit log, and AWS messages may quote what the call carried."""
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
-        return f"{error.get('Code', 'Error')}: {error.get('Message', '')}".strip(": ")
+        return redact(f"{error.get('Code', 'Error')}: {error.get('Message', '')}".strip(": "))
     return redact(f"{type(exc).__name__}: {exc}")[:300]
