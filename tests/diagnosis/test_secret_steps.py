@@ -7,8 +7,8 @@ import pytest
 
 from diagnosis.engine import diagnose
 from diagnosis.intake import read_input
+from diagnosis.models import Diagnosis
 from diagnosis.report import to_text
-from tests.diagnosis.intake.test_text import explain
 
 ROLE = "arn:aws:sts::123456789012:assumed-role/ecsTaskExecutionRole/9e05ad12"
 # The developer guide's wordings (resource-initialization-error.html, specifying-sensitive-data.html).
@@ -36,6 +36,11 @@ FROM_ASM = (
     "AccessDeniedException: User is not authorized to perform: secretsmanager:GetSecretValue"
 )
 UNSAID = "ResourceInitializationError: unable to pull secrets or registry auth"
+
+
+def explain(text: str) -> Diagnosis:
+    intake = read_input(text)
+    return diagnose(intake.observations, gaps=intake.gaps)
 
 
 def fix_of(text: str) -> str:
