@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from diagnosis.models import Diagnosis, EvidenceItem, Finding
+from diagnosis.models import Action, Diagnosis, EvidenceItem, Finding
 from diagnosis.prevent.catch import sentence
 from diagnosis.when import when_line
 
@@ -82,7 +82,7 @@ def _finding_text(finding: Finding, style: Style, full: bool, number: int = 1, w
             )
     if finding.log_lines:
         lines += ["", style("heading", "Log lines")]
-        for source, logged in _by_source(finding.log_lines):
+        for source, logged in by_source(finding.log_lines):
             lines.append(f"  [{style('dim', source)}]")
             lines += [f"    {style('plain', line)}" for line in logged]
     if finding.steps:
@@ -91,6 +91,9 @@ def _finding_text(finding: Finding, style: Style, full: bool, number: int = 1, w
             lines.append(f"  {n}. {style('plain', step.step)}")
             if step.command:
                 lines.append(f"     $ {style('command', step.command)}")
+    if finding.actions:  # the buttons Slack shows with the answer, each applied after a confirmation
+        lines += ["", style("heading", "Fixes offered")]
+        lines += [f"  - {style('plain', offered(action))}" for action in finding.actions]
     if finding.checks:
         lines += ["", style("heading", "Live checks that would confirm it")]
         for check in finding.checks:
@@ -131,7 +134,7 @@ def to_markdown(diagnosis: Diagnosis) -> str:
             out.append("")
         if finding.log_lines:
             out += ["**Log lines**", ""]
-            for source, logged in _by_source(finding.log_lines):
+            for source, logged in by_source(finding.log_lines):
                 out += [f"From {_code(source)}:", "", *_fenced(logged), ""]
         if finding.steps:
             out += ["**Fix**", ""]
@@ -140,6 +143,8 @@ def to_markdown(diagnosis: Diagnosis) -> str:
                 if step.command:
                     out += ["", "   ```sh", f"   {step.command}", "   ```"]
             out.append("")
+        if finding.actions:
+            out += ["**Fixes offered**: " + " · ".join(_md(offered(a)) for a in finding.actions), ""]
         if any(c.outcome != "not_run" for c in finding.checks):  # diagnose ran them: what each found
             out += ["**Live checks**", ""]
             out += [
@@ -162,8 +167,19 @@ def to_markdown(diagnosis: Diagnosis) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def _by_source(items: list[EvidenceItem]) -> list[tuple[str, list[str]]]:
-    """Log lines grouped by the stream they were read from, in the order read."""
+def fix_label(action: Action) -> str:
+    """What a fix's button says."""
+    return action.label or action.kind.replace("_", " ").capitalize()
+
+
+def offered(action: Action) -> str:
+    """A fix the bot offers, as its button says it, with the risk its confirmation states."""
+    return f"{fix_label(action)} (risk: {action.risk})"
+
+
+def by_source(items: list[EvidenceItem]) -> list[tuple[str, list[str]]]:
+    """Log lines grouped by the stream they were read from, in the order read (every renderer shows them
+    so: the stream names the task whose log it is)."""
     groups: dict[str, list[str]] = {}
     for item in items:
         groups.setdefault(item.source, []).append(item.fact)

@@ -242,8 +242,9 @@ def _texts(node: object) -> list[str]:
 
 def _shown(renderer: str, diagnosis: Diagnosis) -> str:
     """Everything a renderer shows, with its escaping undone (Markdown's backslashes, Slack's entities)."""
-    if renderer == "block kit":
-        messages = [headline(diagnosis, "diagnose prod/web-api", []), *thread(diagnosis)]
+    if renderer == "block kit":  # the fixes are the headline's buttons, each carrying its pending key
+        fixes = [(action, f"pending-{n}") for n, action in enumerate(diagnosis.findings[0].actions)]
+        messages = [headline(diagnosis, "diagnose prod/web-api", fixes), *thread(diagnosis)]
         text = "\n".join(t for message in messages for t in _texts(message.blocks))
         return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     return render(diagnosis, renderer).replace("\\", "")
@@ -262,7 +263,10 @@ def test_every_renderer_translates_the_same_fields(renderer: str) -> None:
         top.summary,
         top.why,
         *(e.fact for e in top.evidence),
+        *(e.task for e in top.evidence if e.task),  # the task each fact was read from
+        *(e.source for e in top.log_lines),  # the stream each log line was read from
         *(s.step for s in top.steps),
+        *(a.label for a in top.actions),  # the fixes offered (Slack: the buttons)
         *(s.command for s in top.steps if s.command),
         *(c.detail for c in top.checks if c.detail),
         *top.docs,
@@ -270,5 +274,28 @@ def test_every_renderer_translates_the_same_fields(renderer: str) -> None:
     ]
     if top.prevention:
         wanted.append(top.prevention.rule)
+    assert top.actions and any(e.task for e in top.evidence) and top.log_lines, "the fields are there to show"
     missing = [text for text in wanted if text not in shown]
     assert not missing, f"{renderer} does not show: {missing}"
+
+
+@pytest.mark.parametrize("renderer", ["text", "markdown"])
+def test_text_and_markdown_list_the_fixes_offered_with_their_risk(renderer: str) -> None:
+    diagnosis = full()
+    [rollback] = diagnosis.findings[0].actions
+    offered = RENDERERS[renderer](diagnosis)["Fixes offered"].replace("\\", "")
+    assert f"{rollback.label} (risk: {rollback.risk})" in offered
+    assert rollback.label not in RENDERERS[renderer](diagnosis)["Fix"]
+
+
+@pytest.mark.parametrize("renderer", ["text", "markdown"])
+def test_no_fixes_offered_section_when_none_is_offered(renderer: str) -> None:
+    top = full().findings[0]
+    bare = full().model_copy(update={"findings": [top.model_copy(update={"remediations": top.steps})]})
+    assert "Fixes offered" not in RENDERERS[renderer](bare)
+
+
+def test_the_slack_thread_names_the_task_of_each_fact_and_the_stream_of_each_log_line() -> None:
+    sections = block_kit_sections(logged())
+    assert "(task `0f1e`)" in sections["Evidence"]
+    assert f"From `{LOG_SOURCE}`:\n```{LINE}```" in sections["Log lines"]

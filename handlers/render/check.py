@@ -15,7 +15,8 @@ from slack_sdk.models.blocks import (
 from diagnosis.models import Action
 from diagnosis.prevent.model import CheckReport, RuleResult
 from diagnosis.prevent.report import summary
-from handlers.render.diagnosis import FIX, RERUN, Message, _blocks, _button, _fix_label, gaps_message
+from diagnosis.report import fix_label
+from handlers.render.diagnosis import FIX, RERUN, Message, _blocks, _button, gaps_message
 from handlers.render.text import block_code, cut, escape
 
 MAX_SHOWN = 8  # results in one message; the rest are counted
@@ -38,7 +39,7 @@ def headline(report: CheckReport, command: str, fixes: list[tuple[Action, str]])
             ContextBlock(elements=[MarkdownTextObject(text=f"… and {len(errors) - MAX_SHOWN} more errors")])
         )
     buttons = [
-        _button(_fix_label(action), f"{FIX}:{i}", key, style="primary" if i == 0 else None)
+        _button(fix_label(action), f"{FIX}:{i}", key, style="primary" if i == 0 else None)
         for i, (action, key) in enumerate(fixes[:4])
     ]
     buttons.append(_button("Re-run", RERUN, command))

@@ -23,6 +23,7 @@ from slack_sdk.models.blocks import (
 
 from diagnosis.models import Action, Diagnosis, Finding, Gap
 from diagnosis.prevent.catch import sentence
+from diagnosis.report import by_source, fix_label
 from diagnosis.when import when_line
 from handlers.render.text import MAX_BLOCKS, block_code, code, cut, escape, plain, short_label
 
@@ -77,7 +78,7 @@ def headline(diagnosis: Diagnosis, command: str, fixes: list[tuple[Action, str]]
                 ContextBlock(elements=[MarkdownTextObject(text=cut("Also: " + ", ".join(others), 2000))])
             )
     buttons = [
-        _button(_fix_label(action), f"{FIX}:{i}", key, style="primary" if i == 0 else None)
+        _button(fix_label(action), f"{FIX}:{i}", key, style="primary" if i == 0 else None)
         for i, (action, key) in enumerate(fixes[:4])
     ]
     buttons.append(_button("Re-run", RERUN, command))
@@ -165,12 +166,18 @@ def _finding_message(number: int, finding: Finding) -> Message:
         ),
         SectionBlock(text=MarkdownTextObject(text=cut(f"*Why*\n{escape(finding.why)}"))),
     ]
-    if finding.facts:
-        lines = [f"• {escape(e.source)}: {code(e.fact)}" for e in finding.facts]
+    if finding.facts:  # each fact says the task it was read from: the proof names what it proves
+        lines = [
+            f"• {escape(e.source)}: {code(e.fact)}" + (f" (task {code(e.task)})" if e.task else "")
+            for e in finding.facts
+        ]
         blocks.append(SectionBlock(text=MarkdownTextObject(text=cut("*Evidence*\n" + "\n".join(lines)))))
-    if finding.log_lines:
-        logs = "\n".join(e.fact for e in finding.log_lines)
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=cut("*Log lines*\n" + block_code(logs)))))
+    if finding.log_lines:  # under the stream they were read from (it names the task)
+        logs = "\n".join(
+            f"From {code(source)}:\n{block_code(chr(10).join(lines))}"
+            for source, lines in by_source(finding.log_lines)
+        )
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=cut("*Log lines*\n" + logs))))
     for n, step in enumerate(finding.steps, start=1):
         text = f"*{n}.* {escape(step.step)}" + (f"\n{block_code(step.command)}" if step.command else "")
         blocks.append(SectionBlock(text=MarkdownTextObject(text=cut(text if n > 1 else "*Fix*\n" + text))))
@@ -193,10 +200,6 @@ def _finding_message(number: int, finding: Finding) -> Message:
 
 def _button(label: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:
     return ButtonElement(text=short_label(label), action_id=action_id, value=value[:2000], style=style)
-
-
-def _fix_label(action: Action) -> str:
-    return action.label or action.kind.replace("_", " ").capitalize()
 
 
 def _doc_name(url: str) -> str:

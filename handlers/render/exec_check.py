@@ -15,7 +15,8 @@ from slack_sdk.models.blocks import (
 
 from diagnosis.exec_check import ExecReport, ExecResult
 from diagnosis.models import Action
-from handlers.render.diagnosis import FIX, RERUN, Message, _blocks, _button, _fix_label, gaps_message
+from diagnosis.report import fix_label
+from handlers.render.diagnosis import FIX, RERUN, Message, _blocks, _button, gaps_message
 from handlers.render.text import block_code, code, cut, escape, plain
 
 MARK = {"fail": "🔴", "unknown": "❔", "pass": "✅"}
@@ -39,7 +40,7 @@ def headline(report: ExecReport, command: str, fixes: list[tuple[Action, str]]) 
             )
         )
     buttons = [
-        _button(_fix_label(action), f"{FIX}:{i}", key, style="primary" if i == 0 else None)
+        _button(fix_label(action), f"{FIX}:{i}", key, style="primary" if i == 0 else None)
         for i, (action, key) in enumerate(fixes[:4])
     ]
     buttons.append(_button("Re-run", RERUN, command))
