@@ -1,9 +1,11 @@
 """What a click that changes nothing is told, in one wording for the fix button, the confirm and the
-approval buttons: refused (a guardrail, expired, cannot be planned) or the state store down."""
+approval buttons: refused (a guardrail, expired, cannot be planned) or the state store down. The guardrails
+say why as a code (bot/guardrails/reasons.py); the sentence is written here."""
 
 from __future__ import annotations
 
 from bot import metrics
+from bot.guardrails.reasons import Reason, Why
 from bot.remediation.executor import Refused
 from handlers.render.text import escape, who
 from handlers.replies import Respond
@@ -11,10 +13,26 @@ from handlers.replies import Respond
 STORE_DOWN = "⚠️ My state store is unreachable; nothing was changed. Try again in a minute."
 
 
+def guardrail_says(reason: Reason) -> str:
+    """The guardrails' reason as a plain sentence (not yet escaped): the rule, the change, what it means."""
+    what = f"{reason.kind} on {reason.resource}"
+    sentences = {
+        Why.NO_RULE: f"you are not allowed to run {what}: no guardrail rule lets you",
+        Why.DENIED: f"guardrail rule {reason.rule} denies {what}",
+        Why.NEEDS_APPROVAL: f"guardrail rule {reason.rule} lets you ask for {what}; "
+        "a second, different person must approve it",
+        Why.ALLOWED: f"guardrail rule {reason.rule} allows {what}",
+        Why.OWN_REQUEST: "you asked for this change: a second, different person must approve it",
+        Why.NOT_AN_APPROVER: f"guardrail rule {reason.rule} does not let you approve it",
+        Why.MAY_NOT_DECIDE: f"guardrail rule {reason.rule} does not let you decide on it",
+    }
+    return sentences[reason.why]
+
+
 def refusal(exc: Exception) -> str:
     """🚫 and why, escaped; a refusal's list of who may act stays mrkdwn, so its mentions render."""
     if isinstance(exc, Refused):
-        return f"🚫 {escape(exc.reason)}; allowed: {who(exc.allowed)}"
+        return f"🚫 {escape(guardrail_says(exc.reason))}; allowed: {who(exc.allowed)}"
     return f"🚫 {escape(str(exc))}"
 
 

@@ -18,7 +18,7 @@ from bot.services import Services
 from bot.store import StoreUnavailable
 from bot.store.records import PendingAction
 from handlers.bind import bind
-from handlers.refusals import STORE_DOWN, refused
+from handlers.refusals import STORE_DOWN, guardrail_says, refused
 from handlers.render.approval import approval_request
 from handlers.render.diagnosis import Message
 from handlers.render.modal import CONFIRM
@@ -81,7 +81,8 @@ def ask_for_approval(
 ) -> None:
     """Post the approval request in the thread, with its buttons; remember where, to mark it decided."""
     if services.approvals is None:
-        _tell(client, channel, user, f"🚫 {escape(result.message)}, and approvals are not set up here.")
+        why = guardrail_says(result.decision.reason) if result.decision else "a second person must approve it"
+        _tell(client, channel, user, f"🚫 {escape(why)}, and approvals are not set up here.")
         return
     request = services.approvals.request(user, key, result, channel, thread_ts)
     approvers = who(request.approvers)

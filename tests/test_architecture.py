@@ -155,6 +155,93 @@ def test_the_live_entry_point_checker_sees_a_violation(tmp_path: Path) -> None:
     assert live_calls_outside_the_diagnoser("bot.cli", ROOT / "bot" / "checker.py"), "bot.checker runs them"
 
 
+SENTENCE = re.compile(r"[A-Za-z]+ [A-Za-z{}]+ [A-Za-z{}]+")  # three words: a sentence, not a name or a key
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    return {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+
+
+def _text_of(node: ast.AST) -> str | None:
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def guardrail_sentences(path: Path) -> list[str]:
+    """The sentences a module writes (docstrings aside), but for the settings' validation messages
+    (`raise ValueError(...)`: one line at start-up, never Slack): the guardrails say why as a code."""
+    tree = ast.parse(path.read_text())
+    skipped = _docstrings(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+            called = node.exc.func
+            if isinstance(called, ast.Name) and called.id == "ValueError":
+                skipped |= {id(n) for n in ast.walk(node.exc)}
+    skipped |= {id(v) for n in ast.walk(tree) if isinstance(n, ast.JoinedStr) for v in n.values}
+    found = [
+        (node.lineno, text)
+        for node in ast.walk(tree)
+        if id(node) not in skipped and (text := _text_of(node)) is not None and SENTENCE.search(text)
+    ]
+    return [f"line {line}: {text!r}" for line, text in sorted(found)]
+
+
+def worded_refusals(path: Path) -> list[str]:
+    """`Refused(...)` given a string: a sentence written in bot for Slack instead of a guardrail Reason."""
+    return [
+        f"line {node.lineno}"
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "Refused"
+        and node.args
+        and _text_of(node.args[0]) is not None
+    ]
+
+
+@pytest.mark.parametrize(("module", "path"), modules("bot/guardrails"), ids=lambda v: str(v))
+def test_the_guardrails_say_why_as_a_code_not_a_sentence(module: str, path: Path) -> None:
+    found = guardrail_sentences(path)
+    assert not found, f"{module} writes sentences (return a Reason; handlers/refusals.py words it): {found}"
+
+
+@pytest.mark.parametrize(("module", "path"), modules("bot"), ids=lambda v: str(v))
+def test_refusals_carry_a_reason_not_a_sentence(module: str, path: Path) -> None:
+    found = worded_refusals(path)
+    assert not found, f"{module} refuses with a sentence (pass a bot.guardrails.reasons.Reason): {found}"
+
+
+def test_the_sentence_checkers_see_a_violation(tmp_path: Path) -> None:
+    bad = tmp_path / "policy.py"
+    bad.write_text(
+        '"""A docstring may say what it likes."""\n'
+        'def decide(rule):\n    return f"guardrail rule {rule} denies it"\n'
+        'NO = "you are not allowed"\n'
+        'raise Refused(f"rule {rule} does not let you", ())\n'
+        'raise Refused("nope", ())\n'
+    )
+    assert [f.split(":")[0] for f in guardrail_sentences(bad)] == ["line 3", "line 4", "line 5"]
+    assert worded_refusals(bad) == ["line 5", "line 6"]
+    fine = tmp_path / "rules.py"
+    fine.write_text(
+        'DEFAULT = "default"\nKEY = f"{cluster}/{service}"\n'
+        'raise ValueError(f"rule {name!r} names nobody: set users")\n'
+        "raise Refused(Reason(Why.DENIED, rule), ())\n"
+    )
+    assert guardrail_sentences(fine) == [] and worded_refusals(fine) == []
+    assert len(modules("bot/guardrails")) >= 3
+
+
 # Slack's own markup, as a string of the bot would carry it to Slack: mentions and special mentions,
 # `<url|label>` links, emoji (as characters or :shortcodes:), *bold* mrkdwn. An ARN's `:aws:`, a glob's
 # `*/*` and plain sentences ("recovered at 14:02 UTC") are not Slack text.

@@ -14,6 +14,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from bot.authz import GroupCache
+from bot.guardrails.reasons import Reason, Why
 from bot.guardrails.rules import ANYONE, OPERATORS_RULE, Mode, Rule
 
 DEFAULT_RULE = "default"
@@ -41,7 +42,7 @@ class Request:
 class Decision:
     mode: Mode
     rule: str  # the deciding rule's name, or `default`
-    reason: str  # plain text, for the refusal, the modal and the audit
+    reason: Reason  # why, as a code: the handlers word it for the refusal and the modal
     approvers: tuple[str, ...] = ()  # Slack user and group IDs who may approve (approve mode)
 
     def record(self) -> dict[str, Any]:
@@ -51,12 +52,6 @@ class Decision:
             "rule": self.rule,
             **({"approvers": list(self.approvers)} if self.approvers else {}),
         }
-
-    @classmethod
-    def from_record(cls, record: dict[str, Any]) -> Decision:
-        return cls(
-            record["mode"], record["rule"], record.get("reason", ""), tuple(record.get("approvers", ()))
-        )
 
 
 class Policy:
@@ -84,26 +79,14 @@ class Policy:
     def decide(self, request: Request) -> Decision:
         matching = [r for r in self.rules if self._covers(r, request) and self._names(r, request.user)]
         if not matching:
-            return Decision(
-                "deny",
-                DEFAULT_RULE,
-                f"you are not allowed to run {request.kind} on {request.resource}: no guardrail rule "
-                "lets you",
-            )
+            return Decision("deny", DEFAULT_RULE, _reason(Why.NO_RULE, DEFAULT_RULE, request))
         rule = min(matching, key=lambda r: _STRICTNESS[r.mode])  # min keeps the first of equals
-        what = f"{request.kind} on {request.resource}"
         if rule.mode == "deny":
-            return Decision("deny", rule.name, f"guardrail rule {rule.name} denies {what}")
+            return Decision("deny", rule.name, _reason(Why.DENIED, rule.name, request))
         if rule.mode == "approve":
             approvers = tuple(rule.approvers or [*rule.users, *rule.groups])
-            return Decision(
-                "approve",
-                rule.name,
-                f"guardrail rule {rule.name} lets you ask for {what}; "
-                "a second, different person must approve it",
-                approvers,
-            )
-        return Decision("allow", rule.name, f"guardrail rule {rule.name} allows {what}")
+            return Decision("approve", rule.name, _reason(Why.NEEDS_APPROVAL, rule.name, request), approvers)
+        return Decision("allow", rule.name, _reason(Why.ALLOWED, rule.name, request))
 
     def may_approve(self, user: str, decision: Decision) -> bool:
         return decision.mode == "approve" and self.includes(user, decision.approvers)
@@ -155,6 +138,10 @@ class Policy:
         if ANYONE in ids or user in ids:
             return True
         return any(user in self.groups.members(i) for i in ids if i[:1] == "S")
+
+
+def _reason(why: Why, rule: str, request: Request) -> Reason:
+    return Reason(why, rule, request.kind, request.resource)
 
 
 def _any(patterns: Sequence[str], values: Sequence[str]) -> bool:

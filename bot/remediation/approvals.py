@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.guardrails.reasons import Reason, Why
 from bot.remediation.executor import Applied, Expired, Refused, Remediator
 from bot.store import Store
 from bot.store.records import ApprovalRequest, Unreadable, Verdict
@@ -116,14 +117,14 @@ class Approvals:
         requester, approvers = request.requested_by, request.approvers
         if verdict == "approved" and user == requester:
             self.store.audit({**record, "event": "refused", "stage": "approval", "why": "self-approval"})
-            raise Refused("you asked for this change: a second, different person must approve it", approvers)
+            raise Refused(Reason(Why.OWN_REQUEST, request.rule), approvers)
         if (
             verdict == "rejected"
             and user != requester
             and not self.remediator.policy.includes(user, approvers)
         ):
             self.store.audit({**record, "event": "refused", "stage": "rejection"})
-            raise Refused(f"guardrail rule {request.rule} does not let you decide on it", approvers)
+            raise Refused(Reason(Why.MAY_NOT_DECIDE, request.rule), approvers)
         if not self.store.claim(f"approval:{approval_id}", self.ttl_seconds + 3600):
             latest = self.store.get_approval(approval_id)
             raise AlreadyDecided(

@@ -10,11 +10,12 @@ only when the change failed, so the user can try again.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.authz import Operators
 from bot.guardrails.policy import Decision, Policy, Request
+from bot.guardrails.reasons import Reason, Why
 from bot.remediation.as_code import props
 from bot.remediation.follow import follow_deployment
 from bot.remediation.kinds import Plan, PlanError
@@ -46,11 +47,11 @@ CLAIM_TTL = 24 * 3600
 
 
 class Refused(Exception):
-    """The user may not run remediation actions. `reason` is plain text; `allowed` the user and group IDs
-    (`*`: anyone) who may, which handlers show as mentions (none: nobody may)."""
+    """The user may not run remediation actions. `reason` says why as a code (handlers word it); `allowed`
+    the user and group IDs (`*`: anyone) who may, which handlers show as mentions (none: nobody may)."""
 
-    def __init__(self, reason: str, allowed: tuple[str, ...]) -> None:
-        super().__init__(f"{reason}; allowed: {', '.join(allowed) or 'nobody'}")
+    def __init__(self, reason: Reason, allowed: tuple[str, ...]) -> None:
+        super().__init__(reason, allowed)
         self.reason = reason
         self.allowed = allowed
 
@@ -180,9 +181,7 @@ class Remediator:
         if decision.mode == "approve":
             if approved_by is None:
                 plan = self._plan(pending, user)
-                return Applied(
-                    False, decision.reason, plan, decision=decision, needs_approval=True, pending=pending
-                )
+                return Applied(False, "", plan, decision=decision, needs_approval=True, pending=pending)
             if approved_by == user or not self.policy.may_approve(approved_by, decision):
                 self.store.audit(
                     {
@@ -196,12 +195,8 @@ class Remediator:
                         **decision.record(),
                     }
                 )
-                why = (
-                    "you asked for this change: a second, different person must approve it"
-                    if approved_by == user
-                    else f"guardrail rule {decision.rule} does not let you approve it"
-                )
-                raise Refused(why, tuple(decision.approvers))
+                why = Why.OWN_REQUEST if approved_by == user else Why.NOT_AN_APPROVER
+                raise Refused(replace(decision.reason, why=why), tuple(decision.approvers))
         if not self.store.claim(f"applied:{key}", CLAIM_TTL):
             self.store.audit(
                 {"event": "replayed", "stage": "confirm", "user": user, "key": key, "concurrent": True}

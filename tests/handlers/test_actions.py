@@ -10,6 +10,7 @@ from unittest.mock import MagicMock
 import pytest
 
 from bot.guardrails.policy import Decision
+from bot.guardrails.reasons import Reason, Why
 from bot.remediation.executor import Authorised, Expired, Refused
 from bot.remediation.kinds import PlanError
 from bot.store import StoreUnavailable
@@ -87,7 +88,7 @@ def test_a_fix_button_opens_its_confirmation_modal(monkeypatch: pytest.MonkeyPat
     shown: list[tuple[Any, ...]] = []
     monkeypatch.setattr(actions, "confirm_view", lambda *args: shown.append(args) or {"type": "modal"})
     svc, slack = services(), client()
-    decision = Decision("approve", "prod-two", "needs two", approvers=("U9",))
+    decision = Decision("approve", "prod-two", Reason(Why.NEEDS_APPROVAL, "prod-two"), approvers=("U9",))
     medium = pending({**grace_action(), "risk": "medium"})
     svc.remediator.plan.return_value = (Authorised(medium, decision), "PLAN")
     svc.remediator.code_only = False
@@ -100,7 +101,10 @@ def test_a_fix_button_opens_its_confirmation_modal(monkeypatch: pytest.MonkeyPat
 @pytest.mark.parametrize(
     ("error", "said"),
     [
-        (Refused("you may not fix prod/web-api", ("U9",)), "🚫 you may not fix prod/web-api; allowed: <@U9>"),
+        (
+            Refused(Reason(Why.DENIED, "freeze", "rollback", "prod/<web>"), ("U9",)),
+            "🚫 guardrail rule freeze denies rollback on prod/&lt;web&gt;; allowed: <@U9>",
+        ),
         (Expired("this button <expired>"), "🚫 this button &lt;expired&gt;"),
         (PlanError("nothing to roll back to"), "🚫 nothing to roll back to"),
         (StoreUnavailable("down"), STORE_DOWN),

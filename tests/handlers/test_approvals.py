@@ -9,6 +9,7 @@ from unittest.mock import MagicMock
 
 import pytest
 
+from bot.guardrails.reasons import Reason, Why
 from bot.remediation.approvals import AlreadyDecided, ApprovalExpired, Decided
 from bot.remediation.executor import Applied, Refused
 from bot.store import StoreUnavailable
@@ -81,8 +82,9 @@ def test_an_expired_request_is_marked_and_said_to_the_clicker() -> None:
     ("error", "said"),
     [
         (
-            Refused("you asked for it yourself", ("U9", "S0OPS")),
-            "🚫 you asked for it yourself; allowed: <@U9>, <!subteam^S0OPS>",
+            Refused(Reason(Why.OWN_REQUEST, "prod-two"), ("U9", "S0OPS")),
+            "🚫 you asked for this change: a second, different person must approve it; "
+            "allowed: <@U9>, <!subteam^S0OPS>",
         ),
         (
             AlreadyDecided("approved", "U9"),

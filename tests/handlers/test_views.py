@@ -10,6 +10,8 @@ from unittest.mock import MagicMock
 
 import pytest
 
+from bot.guardrails.policy import Decision
+from bot.guardrails.reasons import Reason, Why
 from bot.remediation.executor import Applied, Expired, Refused
 from bot.store import StoreUnavailable
 from handlers import views
@@ -60,8 +62,8 @@ def test_a_failed_fix_is_said_in_the_thread_and_not_followed(monkeypatch: pytest
     [
         (
             None,
-            Refused("you may not fix prod/web-api", ("U9",)),
-            "🚫 you may not fix prod/web-api; allowed: <@U9>",
+            Refused(Reason(Why.NO_RULE, "default", "rollback", "prod/web-api"), ("U9",)),
+            "🚫 you are not allowed to run rollback on prod/web-api: no guardrail rule lets you; allowed: <@U9>",
         ),
         (None, Expired("this button expired"), "🚫 this button expired"),
         (None, StoreUnavailable("down"), STORE_DOWN),
@@ -99,12 +101,18 @@ def test_a_change_under_approval_posts_its_request_in_the_thread(monkeypatch: py
 
 
 def test_without_approvals_set_up_a_change_under_approval_is_refused() -> None:
+    decision = Decision(
+        "approve", "prod-two", Reason(Why.NEEDS_APPROVAL, "prod-two", "rollback", "prod/web"), ("U9",)
+    )
     svc, slack = (
-        applying(Applied(ok=False, message="rule prod needs approval", needs_approval=True)),
+        applying(Applied(ok=False, message="", decision=decision, needs_approval=True)),
         client(),
     )
     svc.approvals = None
     views.apply(svc, **submit(), client=slack)
     slack.chat_postEphemeral.assert_called_once_with(
-        channel="C1", user="U1", text="🚫 rule prod needs approval, and approvals are not set up here."
+        channel="C1",
+        user="U1",
+        text="🚫 guardrail rule prod-two lets you ask for rollback on prod/web; a second, different person "
+        "must approve it, and approvals are not set up here.",
     )

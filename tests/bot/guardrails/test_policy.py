@@ -9,6 +9,7 @@ import pytest
 
 from bot.authz import GroupCache
 from bot.guardrails.policy import DEFAULT_RULE, Policy, Request
+from bot.guardrails.reasons import Reason, Why
 from bot.guardrails.rules import Rule
 
 ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"
@@ -37,7 +38,7 @@ def ask(
 def test_nothing_is_allowed_without_rules() -> None:
     decision = policy().decide(ask())
     assert (decision.mode, decision.rule) == ("deny", DEFAULT_RULE)
-    assert "not allowed" in decision.reason and "prod/web-api" in decision.reason
+    assert decision.reason == Reason(Why.NO_RULE, DEFAULT_RULE, "raise_grace_period", "prod/web-api")
 
 
 def test_allow_names_the_rule_that_allowed() -> None:
@@ -79,7 +80,7 @@ def test_deny_wins_over_allow_whatever_the_order() -> None:
         p = policy(*rules)
         decision = p.decide(ask(kind="rollback"))
         assert (decision.mode, decision.rule) == ("deny", "no-prod-rollback")
-        assert "no-prod-rollback" in decision.reason
+        assert decision.reason == Reason(Why.DENIED, "no-prod-rollback", "rollback", "prod/web-api")
         assert p.decide(ask(kind="rollback", cluster="dev")).rule == "everyone"
 
 
@@ -97,6 +98,7 @@ def test_approve_wins_over_allow_and_names_its_approvers() -> None:
     )
     decision = p.decide(ask(user=ALICE))
     assert (decision.mode, decision.rule, decision.approvers) == ("approve", "prod-needs-two", (SRE, CAROL))
+    assert decision.reason.why is Why.NEEDS_APPROVAL and decision.reason.rule == "prod-needs-two"
     assert p.may_approve(BOB, decision) and p.may_approve(CAROL, decision)
     assert not p.may_approve("U0DAVE", decision)
     assert p.decide(ask(user=ALICE, cluster="dev")).rule == "sre"

@@ -11,6 +11,7 @@ import pytest
 
 from bot.authz import GroupCache, Operators
 from bot.guardrails.policy import Policy
+from bot.guardrails.reasons import Reason, Why
 from bot.guardrails.rules import Rule
 from bot.remediation.approvals import AlreadyAsked, AlreadyDecided, ApprovalExpired, Approvals
 from bot.remediation.executor import Refused, Remediator
@@ -47,8 +48,9 @@ def test_deny_is_refused_at_click_and_at_confirm_with_the_rule(store: Store, ecs
         {"name": "freeze", "mode": "deny", "services": [SERVICE], "users": ["*"]},
     )
     key = offer(remediator)
-    with pytest.raises(Refused, match="guardrail rule freeze denies raise_grace_period on prod/web"):
+    with pytest.raises(Refused) as refused:
         remediator.plan(ASKER, key)
+    assert refused.value.reason == Reason(Why.DENIED, "freeze", "raise_grace_period", "prod/web")
     with pytest.raises(Refused):
         remediator.apply(ASKER, key)
     assert grace(ecs) == 10
@@ -82,8 +84,9 @@ def test_tags_on_the_service_are_read_when_a_rule_needs_them(store: Store, ecs: 
     )
     assert remediator.plan(ASKER, offer(remediator))[0].decision.rule == "managed"
     ecs.client.untag_resource(resourceArn=arn, tagKeys=["ecs-why:managed"])
-    with pytest.raises(Refused, match="not allowed"):
+    with pytest.raises(Refused) as refused:
         remediator.plan(ASKER, offer(remediator))
+    assert refused.value.reason.why is Why.NO_RULE
 
 
 def test_approve_mode_changes_nothing_until_a_second_person_approves(store: Store, ecs: Ecs) -> None:
@@ -104,8 +107,9 @@ def test_approve_mode_changes_nothing_until_a_second_person_approves(store: Stor
 
 def test_the_requester_cannot_approve_their_own_change(store: Store, ecs: Ecs) -> None:
     _, approvals, request = asked(store, TWO_PERSON)
-    with pytest.raises(Refused, match="a second, different person") as refused:
+    with pytest.raises(Refused) as refused:
         approvals.decide(ASKER, request.id, "approved")
+    assert refused.value.reason.why is Why.OWN_REQUEST
     assert APPROVER in refused.value.allowed
     assert grace(ecs) == 10
     record = store.audit_log()[0]
@@ -115,8 +119,9 @@ def test_the_requester_cannot_approve_their_own_change(store: Store, ecs: Ecs) -
 
 def test_someone_the_rule_does_not_name_cannot_approve(store: Store, ecs: Ecs) -> None:
     _, approvals, request = asked(store, TWO_PERSON)
-    with pytest.raises(Refused, match="does not let you approve"):
+    with pytest.raises(Refused) as refused:
         approvals.decide(OUTSIDER, request.id, "approved")
+    assert refused.value.reason == Reason(Why.NOT_AN_APPROVER, "prod-two", "raise_grace_period", "prod/web")
     assert grace(ecs) == 10
     assert approvals.decide(APPROVER, request.id, "approved").applied.ok, "refusal released the verdict"
 
@@ -169,8 +174,9 @@ def test_a_rule_that_now_denies_wins_at_approval(store: Store, ecs: Ecs) -> None
     remediator.policy = Policy(
         [Rule(**TWO_PERSON), Rule(name="freeze", mode="deny", users=["*"])], GroupCache(lambda g: set())
     )
-    with pytest.raises(Refused, match="freeze"):
+    with pytest.raises(Refused) as refused:
         approvals.decide(APPROVER, request.id, "approved")
+    assert (refused.value.reason.why, refused.value.reason.rule) == (Why.DENIED, "freeze")
     assert grace(ecs) == 10
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 from bot.guardrails.policy import Decision
+from bot.guardrails.reasons import Reason, Why
 from bot.remediation.kinds import Plan
 from bot.store.records import ApprovalRequest
 from handlers.render.approval import APPROVE, REJECT, approval_outcome, approval_request
@@ -29,13 +30,15 @@ def shown(view_or_blocks: object) -> str:
 
 
 def test_the_modal_names_the_rule_that_allowed_it() -> None:
-    view = confirm_view(PLAN, "k", "C1", "1.2", "low", Decision("allow", "web-team", "allowed"))
+    view = confirm_view(
+        PLAN, "k", "C1", "1.2", "low", Decision("allow", "web-team", Reason(Why.ALLOWED, "web-team"))
+    )
     assert view["submit"]["text"] == "Apply"
     assert "Allowed by guardrail rule `web-team`" in shown(view)
 
 
 def test_in_approve_mode_the_modal_says_who_may_approve_and_asks_instead_of_applying() -> None:
-    decision = Decision("approve", "prod-two", "needs two", ("S0SRE",))
+    decision = Decision("approve", "prod-two", Reason(Why.NEEDS_APPROVAL, "prod-two"), ("S0SRE",))
     view = confirm_view(PLAN, "k", "C1", "1.2", "low", decision, "<!subteam^S0SRE>")
     text = shown(view)
     assert view["submit"]["text"] == "Request approval"
