@@ -15,7 +15,7 @@ from functools import partial
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from slack_bolt import App
+from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -147,8 +147,14 @@ def build_bolt_app(settings: Settings, services: Services, client: WebClient) ->
     return app
 
 
-def log_request(body: dict[str, Any], next: Callable[[], Any]) -> None:
-    """One log line per Slack request once it is acknowledged: kind, user, channel, target, ack time."""
+def log_request(request: BoltRequest, body: dict[str, Any], next: Callable[[], Any]) -> None:
+    """One log line per Slack request once it is acknowledged: kind, user, channel, target, ack time.
+
+    A job (the request again, run for its lazy listener) is not a second request: its diagnosis or
+    change has its own line."""
+    if request.lazy_only:
+        next()
+        return
     started = time.perf_counter()
     try:
         next()

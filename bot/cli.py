@@ -220,7 +220,8 @@ def worker(
     )
     typer.echo(f"ecs-why worker: {mode}; probes on http://{host}:{port}", err=True)
     # /healthz fails when the loop has not gone round for a while; a slow poller goes round less often
-    run_worker(source, Probes(store, host, port, stale_after=max(300, 3 * settings.poll_interval_seconds)))
+    probes = Probes(store, host, port, stale_after=max(300, 3 * settings.poll_interval_seconds))
+    run_worker(source, probes, nice=settings.worker_nice)
 
 
 @app.command(short_help="Diagnose a sandbox account (moto); no AWS needed.")

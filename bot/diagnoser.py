@@ -58,7 +58,11 @@ class Diagnoser:
             from bot.processes import RecyclingPool
 
             self.pool = RecyclingPool(
-                workers, DIAGNOSES_PER_PROCESS, initializer=_start_child, initargs=(settings, os.getpid())
+                workers,
+                DIAGNOSES_PER_PROCESS,
+                initializer=_start_child,
+                initargs=(settings, os.getpid()),
+                nice=settings.worker_nice,
             )
 
     def close(self) -> None:

@@ -170,6 +170,14 @@ class Settings(BaseSettings):
         description="Processes that run diagnoses for the Slack bot, so that acks never wait for them; "
         "0 runs them in the serving process.",
     )
+    worker_nice: int = Field(
+        default=10,
+        ge=0,
+        le=19,
+        description="CPU niceness (as `nice`) of the diagnosis processes and of `ecs-why worker`, so that on "
+        "shared cores the serving process's Slack acknowledgements (3 s deadline) get the CPU before them; "
+        "0 runs them at the serving process's priority.",
+    )
     job_threads: int = Field(
         default=4,
         ge=0,

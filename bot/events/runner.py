@@ -21,6 +21,7 @@ from bot.events.poller import Poller
 from bot.events.steady import account_alias
 from bot.events.worker import Worker
 from bot.metrics import REGISTRY
+from bot.processes import lower_priority
 from bot.settings import Settings
 from bot.store import Store, StoreUnavailable
 
@@ -103,11 +104,13 @@ class Probes:
         self.server.server_close()
 
 
-def run_worker(source: Source, probes: Probes, grace_seconds: float = 60) -> None:
+def run_worker(source: Source, probes: Probes, grace_seconds: float = 60, nice: int = 0) -> None:
     """Run until SIGTERM/SIGINT: finish the message in hand, hand the rest of the batch back, flush, exit.
 
     The loop runs in a thread so a signal does not wait out a 20 s long poll: a worker caught in one
-    holds no message yet (anything that arrives then reappears after the visibility timeout)."""
+    holds no message yet (anything that arrives then reappears after the visibility timeout). `nice`:
+    the process's CPU niceness (ECS_WHY_WORKER_NICE), below the Slack acknowledgements on shared cores."""
+    lower_priority(nice)
 
     def on_signal(signum: int, _frame: object) -> None:
         log.info("signal %d: finishing the current message, then stopping", signum)

@@ -4,6 +4,7 @@ signature check on POST /slack/events. Driven as WSGI, with the fake Slack Web A
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -204,3 +205,27 @@ def test_a_slack_redelivery_is_not_answered_twice(
 def test_the_job_workers_tell_the_user_of_a_job_that_went_unanswered(app: WebApp) -> None:
     """The composition root gives the workers Slack's way to say it (handlers/unanswered.py)."""
     assert app.workers is not None and app.workers.tell is tell_unanswered
+
+
+def test_each_slack_request_is_logged_once_not_again_when_its_job_runs(
+    app: WebApp, slack: FakeSlackApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Failing:
+        def run(self, *args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("no AWS here")
+
+        def close(self) -> None:
+            return None
+
+    app.services.diagnoser = Failing()  # type: ignore[assignment]
+    caplog.set_level("INFO", logger="ecs_why.activity")
+    request = slash_command("web --cluster prod", response_url=slack.response_url("once"))
+    assert call(app, "/slack/events", "POST", request.body, sign(request.body, SECRET))[0] == 200
+    deadline = time.monotonic() + 30
+    while app.services.store.pending_jobs() or (app.workers and app.workers.busy) or not slack.calls():
+        assert time.monotonic() < deadline, "the job did not run"
+        time.sleep(0.05)
+    lines = [r.getMessage() for r in caplog.records if r.name == "ecs_why.activity"]
+    assert [line for line in lines if line.startswith("request ")] == [
+        next(line for line in lines if line.startswith("request kind=command"))
+    ], lines

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -177,3 +178,15 @@ def test_a_pooled_diagnoser_refuses_a_progress_it_could_not_report() -> None:
             diagnoser.run(Asked("web"), progress=lambda n, ops: None)
     finally:
         diagnoser.close()
+
+
+def test_diagnoses_run_in_processes_below_the_serving_process_priority() -> None:
+    """The acks of `serve` get the CPU before a busy diagnosis (ECS_WHY_WORKER_NICE)."""
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    diagnoser = Diagnoser(Settings(aws_region=REGION, worker_nice=min(19, ours + 3)), workers=1)
+    try:
+        assert diagnoser.pool is not None
+        niceness = diagnoser.pool.submit(os.getpriority, os.PRIO_PROCESS, 0).result(timeout=60)
+    finally:
+        diagnoser.close()
+    assert niceness == min(19, ours + 3) and os.getpriority(os.PRIO_PROCESS, 0) == ours

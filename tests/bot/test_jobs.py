@@ -233,3 +233,32 @@ def test_a_live_process_keeps_its_jobs(store: Store, slack: FakeSlackApi) -> Non
     time.sleep(1)
     workers.stop()
     assert recorder.runs == [] and store.pending_jobs() == 1
+
+
+def test_bolt_still_builds_each_lazy_request_through_the_method_the_runner_replaces(
+    store: Store, slack: FakeSlackApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """bot.jobs replaces Bolt's private ThreadListenerRunner._build_lazy_request (its deep copy of the
+    request, half an ack's CPU). When a Bolt upgrade renames or stops calling it, this fails: find the
+    new place in Bolt (or a public hook) before upgrading."""
+    import inspect
+
+    from slack_bolt.listener.thread_runner import ThreadListenerRunner
+
+    from bot import jobs
+
+    original = ThreadListenerRunner.__dict__.get("_build_lazy_request")
+    assert callable(original), "slack-bolt no longer has ThreadListenerRunner._build_lazy_request"
+    assert list(inspect.signature(original).parameters) == ["self", "request", "lazy_func_name"]
+    built: list[str] = []
+    rebuild = jobs.lazy_request
+
+    def spy(request: BoltRequest, lazy_function_name: str) -> BoltRequest:
+        built.append(lazy_function_name)
+        return rebuild(request, lazy_function_name)
+
+    monkeypatch.setattr(jobs, "lazy_request", spy)
+    app = Recorder(slack).app(store)
+    accept(app, "web --cluster prod")
+    assert built == ["run_command"], "Bolt copied the lazy request itself: bot.jobs' replacement is unused"
+    assert store.pending_jobs() == 1

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from bot.processes import RecyclingPool
+from bot.processes import RecyclingPool, lower_priority
 
 
 def test_processes_are_replaced_after_their_tasks_and_a_backlog_is_all_run() -> None:
@@ -24,3 +24,24 @@ def test_processes_are_replaced_after_their_tasks_and_a_backlog_is_all_run() -> 
 def test_a_pool_needs_workers_and_tasks() -> None:
     with pytest.raises(ValueError, match="at least one"):
         RecyclingPool(workers=0, tasks_per_process=10)
+
+
+def test_the_processes_run_at_the_niceness_asked_and_never_above_the_parent_priority() -> None:
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    niced, plain = RecyclingPool(1, 10, nice=min(19, ours + 5)), RecyclingPool(1, 10)
+    try:
+        assert niced.submit(os.getpriority, os.PRIO_PROCESS, 0).result(timeout=60) == min(19, ours + 5)
+        assert plain.submit(os.getpriority, os.PRIO_PROCESS, 0).result(timeout=60) == ours
+    finally:
+        niced.shutdown()
+        plain.shutdown()
+
+
+def test_lower_priority_never_raises_a_process_priority() -> None:
+    """A process already nicer than asked stays so (only root could lower its niceness again)."""
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    pool = RecyclingPool(1, 10, nice=min(19, ours + 6))
+    try:
+        assert pool.submit(lower_priority, ours).result(timeout=60) == min(19, ours + 6)
+    finally:
+        pool.shutdown()

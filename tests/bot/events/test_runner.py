@@ -149,6 +149,8 @@ def test_worker_process_consumes_the_queue_and_stops_on_sigterm(
     try:
         wait_until(lambda: len(top_level(slack_api, "C1")) == 1, timeout=30)
         wait_until(lambda: _probe(port) == 200, timeout=10)
+        # ECS_WHY_WORKER_NICE's default: the worker yields the CPU to serve's acknowledgements
+        assert os.getpriority(os.PRIO_PROCESS, process.pid) == max(10, os.getpriority(os.PRIO_PROCESS, 0))
         wait_until(lambda: _queue_empty(sqs, url), timeout=30)  # the worker deleted every message it handled
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=15) == 0, "it does not wait out a 20 s long poll"
