@@ -3,6 +3,8 @@
 Round 1 (service, task lists) → round 2 (tasks, task definitions) → classify (the causes ranked, no
 finding built yet) → rounds 3–4 (the evidence the candidate causes need) → checks → the diagnosis, built
 once. AWS failures become gaps, never exceptions; only an unusable target raises (`TargetError`).
+A big service's later pages of stopped tasks stream in beside rounds 2–4, which start from the first page's
+causes; the evidence is planned again from every task, and only what changed is fetched (`Answers`).
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from typing import Any
 import boto3
 
 from diagnosis.checks import checks_for, run_checks
+from diagnosis.checks.evidence import LiveEvidence
 from diagnosis.checks.naming import names_read
-from diagnosis.collect.cause_evidence import collect_wave
+from diagnosis.collect.cause_evidence import Answers, collect_wave
 from diagnosis.collect.reading import reading
-from diagnosis.collect.service_tasks import collect_core
+from diagnosis.collect.service_tasks import Core, collect_core
 from diagnosis.collect.target import TargetSpec
 from diagnosis.engine import Cause, diagnose, ranked_causes
 from diagnosis.models import Diagnosis, Finding, Observations, ServiceEvent, Target
@@ -72,13 +75,22 @@ def diagnose_live(
     and no region in the target or `region`, the target is looked for in each of them at once."""
     with reading(session, target, cluster, region, regions, default_clusters, progress) as read:
         aws, spec = read.aws, read.spec
-        core = collect_core(aws, spec, cache)
+        answers = Answers()
+
+        def wave(core: Core, ahead: bool = False) -> tuple[list[str], LiveEvidence]:
+            causes = ranked_causes(_recent(core.observations, since))
+            candidates, explained = checked_causes(causes), {c.category: c.tasks for c in causes}
+            evidence = collect_wave(aws, core, candidates, log_lines, cache, explained, answers, ahead)
+            return candidates, evidence
+
+        def read_ahead(first_page: Core) -> None:
+            """A big service: the first page's evidence, read while the later pages stream in."""
+            wave(first_page, ahead=True)
+
+        core = collect_core(aws, spec, cache, early=read_ahead)
         observations = _recent(core.observations, since)
         output_target = _target(spec, aws.region, observations)
-        causes = ranked_causes(observations)
-        candidates = checked_causes(causes)
-        explained = {c.category: c.tasks for c in causes}
-        evidence = collect_wave(aws, core, candidates, log_lines, cache, explained)
+        candidates, evidence = wave(core)
         results = run_checks(evidence, candidates)
         return diagnose(
             observations,

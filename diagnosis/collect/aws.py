@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +48,8 @@ class Outcome:
 
     data: dict[str, Any] | None = None
     error: str | None = None
+    # what this call could not read (also in `Aws.gaps`, unless held); not part of the answer
+    gaps: tuple[Gap, ...] = field(default=(), compare=False)
 
     @property
     def ok(self) -> bool:
@@ -107,8 +109,10 @@ class Aws:
             if model is not None:
                 self.log.append(f"{iam_prefix(model.service_model)}:{model.name}")
 
-    def round(self, calls: Mapping[str, Call]) -> dict[str, Outcome]:
-        """Run independent calls at once; one round however many calls. Keys name the results."""
+    def round(self, calls: Mapping[str, Call], hold_gaps: bool = False) -> dict[str, Outcome]:
+        """Run independent calls at once; one round however many calls. Keys name the results.
+        `hold_gaps`: a failure's gap stays in its outcome only (calls made ahead of knowing they are needed:
+        the caller adds the gaps of those it uses)."""
         if not calls:
             return {}
         for call in calls.values():  # create clients here, not in the worker threads
@@ -116,10 +120,32 @@ class Aws:
         self.rounds += 1
         if self._on_round is not None:
             self._on_round(self.rounds, [call.operation for call in calls.values()])
-        futures = {key: self._pool.submit(self.call, call) for key, call in calls.items()}
+        futures = {key: self._pool.submit(self.call, call, hold_gaps) for key, call in calls.items()}
         return {key: future.result() for key, future in futures.items()}
 
-    def call(self, call: Call) -> Outcome:
+    def submit(self, call: Call) -> Future[Outcome]:
+        """One call in the background, outside any round (a page's tasks described as the pages arrive)."""
+        self.client(call.service)
+        return self._pool.submit(self.call, call)
+
+    def waited_for(self, rounds: int) -> None:
+        """The caller has waited for a chain of `rounds` dependent calls that ran beside its own rounds:
+        the diagnosis took at least that many sequential rounds."""
+        self.rounds = max(self.rounds, rounds)
+
+    def call(self, call: Call, hold_gaps: bool = False) -> Outcome:
+        outcome = self._call(call)
+        if outcome.gaps and not hold_gaps:
+            with self._lock:
+                self.gaps.extend(outcome.gaps)
+        return outcome
+
+    def keep_gaps(self, outcome: Outcome) -> None:
+        """Add the held gaps of an outcome the diagnosis uses (see `round(hold_gaps=True)`)."""
+        with self._lock:
+            self.gaps.extend(outcome.gaps)
+
+    def _call(self, call: Call) -> Outcome:
         client = self.client(call.service)
         operation = getattr(client, call.operation)
         action = (
@@ -135,45 +161,36 @@ class Aws:
         except ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code", "Error"))
             if code in DENIED:
-                self._gap(call, f"AccessDenied: the role lacks {action}", action, action, code)
-            elif code in THROTTLED:
-                self._gap(call, f"throttled by AWS after retries ({action})", None, action, code)
-            elif code not in call.expect:
-                self._gap(call, f"{action} failed ({code})", None, action, code)
+                return _failed(call, f"AccessDenied: the role lacks {action}", action, action, code)
+            if code in THROTTLED:
+                return _failed(call, f"throttled by AWS after retries ({action})", None, action, code)
+            if code not in call.expect:
+                return _failed(call, f"{action} failed ({code})", None, action, code)
             return Outcome(error=code)
         except NoCredentialsError:
-            self._gap(
+            return _failed(
                 call,
                 "no AWS credentials (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)",
                 action,
                 action,
                 "NoCredentialsError",
             )
-            return Outcome(error="NoCredentialsError")
         except (BotoCoreError, OSError) as exc:
-            self._gap(
-                call, f"{action} did not answer ({type(exc).__name__})", None, action, type(exc).__name__
-            )
-            return Outcome(error=type(exc).__name__)
+            name = type(exc).__name__
+            return _failed(call, f"{action} did not answer ({name})", None, action, name)
         except Exception as exc:
-            reason = f"{action} gave no usable answer ({type(exc).__name__})"
-            self._gap(call, reason, None, action, type(exc).__name__)
-            return Outcome(error=type(exc).__name__)
-
-    def _gap(self, call: Call, reason: str, iam_action: str | None, action: str, code: str) -> None:
-        with self._lock:
-            self.gaps.append(
-                Gap(
-                    what=call.what or call.operation,
-                    reason=reason,
-                    iam_action=iam_action,
-                    call=action,
-                    error_code=code,
-                )
-            )
+            name = type(exc).__name__
+            return _failed(call, f"{action} gave no usable answer ({name})", None, action, name)
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _failed(call: Call, reason: str, iam_action: str | None, action: str, code: str) -> Outcome:
+    gap = Gap(
+        what=call.what or call.operation, reason=reason, iam_action=iam_action, call=action, error_code=code
+    )
+    return Outcome(error=code, gaps=(gap,))
 
 
 def iam_prefix(service_model: Any) -> str:

@@ -14,10 +14,36 @@ from typing import Any
 
 from diagnosis.checks import needs_of
 from diagnosis.checks.evidence import LiveEvidence
-from diagnosis.collect.aws import Aws, Call
+from diagnosis.collect.aws import Aws, Call, Outcome
 from diagnosis.collect.plan import Plan, Source
 from diagnosis.collect.service_tasks import Core, absorb_task_definitions, missing_task_definitions
 from diagnosis.collect.sources import SOURCES
+
+
+class Answers:
+    """The evidence calls of one diagnosis with their answers. A big service's wave is planned twice: from
+    its first page of stopped tasks, read *ahead* while the later pages stream in, then from every task;
+    the second fetches only what it plans differently (a newer failure on a later page, another cause on
+    top), in one more round, and keeps the gaps of the answers it uses only."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, list[tuple[Call, Outcome]]] = {}
+
+    def round(self, aws: Aws, calls: Mapping[str, Call], ahead: bool = False) -> dict[str, Outcome]:
+        """The answers of `calls`: those made before as they were, the others fetched in one round."""
+        answers, missing = {}, {}
+        for key, call in calls.items():
+            known = next((o for c, o in self._known.get(key, []) if c == call), None)
+            if known is not None:
+                answers[key] = known
+                if not ahead:
+                    aws.keep_gaps(known)
+            else:
+                missing[key] = call
+        for key, outcome in aws.round(missing, hold_gaps=ahead).items():
+            self._known.setdefault(key, []).append((calls[key], outcome))
+            answers[key] = outcome
+        return {key: answers[key] for key in calls}
 
 
 def collect_wave(
@@ -27,8 +53,11 @@ def collect_wave(
     log_lines: int = 50,
     cache: MutableMapping[str, dict[str, Any]] | None = None,
     explained: Mapping[str, list[str]] | None = None,
+    answers: Answers | None = None,
+    ahead: bool = False,
 ) -> LiveEvidence:
-    """`explained`: category -> the IDs of the tasks it explains, so each cause reads its own task."""
+    """`explained`: category -> the IDs of the tasks it explains, so each cause reads its own task.
+    `answers`: the calls made so far (see `Answers`); `ahead`: the wave of a partial core, kept for later."""
     evidence = LiveEvidence(
         region=aws.region,
         service=core.service,
@@ -37,26 +66,33 @@ def collect_wave(
         explained=dict(explained or {}),
     )
     plan = Plan(core, evidence, needs_of(candidates), list(candidates), log_lines)
-    gather(aws, plan, cache)
+    gather(aws, plan, cache, answers, ahead)
     return evidence
 
 
-def gather(aws: Aws, plan: Plan, cache: MutableMapping[str, dict[str, Any]] | None = None) -> None:
+def gather(
+    aws: Aws,
+    plan: Plan,
+    cache: MutableMapping[str, dict[str, Any]] | None = None,
+    answers: Answers | None = None,
+    ahead: bool = False,
+) -> None:
     """Round 3 (with the task definitions rounds 1–2 did not read), then round 4 if any source plans one."""
     core, evidence = plan.core, plan.evidence
     wanted = dict(plan.wanted)
     sources = planned_sources(wanted)
     plan.wanted = wanted
+    fetch = answers or Answers()
     calls, owners = _calls(plan, [s for s in sources if s.round == 3])
     calls.update(missing_task_definitions(core, cache))
     if calls:
-        results = aws.round(calls)
+        results = fetch.round(aws, calls, ahead)
         absorb_task_definitions(core, results, cache)
         evidence.task_definitions = core.task_definitions
         _absorb(evidence, results, owners)
     calls, owners = _calls(plan, [s for s in sources if s.round == 4])
     if calls:
-        _absorb(evidence, aws.round(calls), owners)
+        _absorb(evidence, fetch.round(aws, calls, ahead), owners)
 
 
 def planned_sources(wanted: dict[str, set[str]]) -> list[Source]:

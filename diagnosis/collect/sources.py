@@ -90,7 +90,14 @@ def _plan_memory(plan: Plan) -> dict[str, Call]:
         return {}
     stops: list[datetime] = [t["stoppedAt"] for t in core.tasks if isinstance(t.get("stoppedAt"), datetime)]
     end = max(stops) + timedelta(minutes=5) if stops else datetime.now(UTC)
-    start = min(stops) - timedelta(hours=1) if stops else end - timedelta(hours=3)
+    # from an hour before the first stop, and at least 2 h before the last: the window planned from a big
+    # service's first page of stopped tasks then holds when the later pages bring older stops (ECS keeps
+    # them about an hour), and the evidence read ahead is used (diagnosis/collect/cause_evidence.py)
+    start = (
+        min(min(stops), max(stops) - timedelta(hours=1)) - timedelta(hours=1)
+        if stops
+        else end - timedelta(hours=3)
+    )
     dims = [
         {"Name": "ClusterName", "Value": core.spec.cluster or ""},
         {"Name": "ServiceName", "Value": service.get("serviceName", "")},

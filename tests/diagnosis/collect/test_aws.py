@@ -212,3 +212,27 @@ def test_max_items_bounds_the_pages_read(aws: Aws) -> None:
         )
         outcome = aws.call(Call("ecs", "list_tasks", params, max_items=150))
     assert len((outcome.data or {})["taskArns"]) == 150
+
+
+def test_answers_read_ahead_are_reused_and_only_the_gaps_of_those_used_are_said(aws: Aws) -> None:
+    from diagnosis.collect.cause_evidence import Answers
+
+    denied = Call(
+        "logs", "get_log_events", {"logGroupName": "/ecs/web", "logStreamName": "a"}, "container logs"
+    )
+    other = Call(
+        "logs", "get_log_events", {"logGroupName": "/ecs/web", "logStreamName": "b"}, "container logs"
+    )
+    answers = Answers()
+    with Stubber(aws.client("logs")) as stub:
+        for _ in range(2):
+            stub.add_client_error("get_log_events", service_error_code="AccessDeniedException")
+        ahead = answers.round(aws, {"logs": denied}, ahead=True)
+        assert ahead["logs"].error == "AccessDeniedException" and aws.gaps == [], "held: maybe not needed"
+        assert answers.round(aws, {"logs": other})["logs"].error == "AccessDeniedException"  # planned anew
+        assert [g.call for g in aws.gaps] == ["logs:GetLogEvents"]
+        aws.gaps.clear()
+        again = answers.round(aws, {"logs": denied})  # the same call as read ahead: its answer, and its gap
+        stub.assert_no_pending_responses()
+    assert again["logs"] is ahead["logs"] and aws.rounds == 2, "no third call, no third round"
+    assert [g.what for g in aws.gaps] == ["container logs"]

@@ -12,6 +12,7 @@ from diagnosis.collect.aws import Aws
 from diagnosis.collect.service_tasks import collect_core
 from diagnosis.collect.target import TargetSpec, UnknownTarget
 from tests.builders.moto_world import World, moto_session
+from tests.builders.pages import ecs_pages
 
 
 @pytest.fixture
@@ -167,3 +168,49 @@ def test_all_stopped_tasks_up_to_the_bound_leave_no_gap(world: World) -> None:
     aws = Aws(world.session)
     collect_core(aws, TargetSpec(cluster=cluster, service="web"), cache={})
     assert aws.gaps == []
+
+
+def test_later_pages_of_stopped_tasks_are_read_and_described_beside_round_2(world: World) -> None:
+    cluster = world.cluster()
+    td = world.task_definition()
+    world.service(cluster, "web", td)
+    stopped = world.oom_tasks(cluster, "web", td, 10)
+    running = world.task(cluster, "web", td)
+    early: list[service_tasks.Core] = []
+    aws = Aws(world.session)
+    with ecs_pages(world.session, size=3):
+        core = collect_core(aws, TargetSpec(cluster=cluster, service="web"), cache={}, early=early.append)
+
+    assert [t["taskArn"] for t in core.tasks] == [*stopped, running], "every task, as listed"
+    assert len(core.observations.tasks) == 11 and aws.gaps == []
+    [first_page] = early  # what the evidence wave starts from while the other pages stream in
+    assert [t["taskArn"] for t in first_page.tasks] == [*stopped[:3], running]
+    assert aws.log.count("ecs:ListTasks") == 2 + 3  # running, and the stopped in pages of 3, 3, 3, 1
+    assert aws.log.count("ecs:DescribeTasks") == 1 + 3  # the first page with the running, then one a page
+    assert aws.rounds == 1 + 3 + 1  # honestly: each later page waits for the one before, then its describe
+
+
+def test_one_page_of_stopped_tasks_starts_nothing_early(world: World) -> None:
+    cluster = world.cluster()
+    td = world.task_definition()
+    world.service(cluster, "web", td)
+    world.oom_tasks(cluster, "web", td, 3)
+    early: list[service_tasks.Core] = []
+    aws = Aws(world.session)
+    with ecs_pages(world.session, size=3):
+        core = collect_core(aws, TargetSpec(cluster=cluster, service="web"), cache={}, early=early.append)
+    assert len(core.tasks) == 3 and early == [] and aws.rounds == 2
+
+
+def test_the_bound_holds_across_pages_and_is_said(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(service_tasks, "MAX_STOPPED", 5)
+    cluster = world.cluster()
+    td = world.task_definition()
+    world.service(cluster, "web", td)
+    stopped = world.oom_tasks(cluster, "web", td, 8)
+    aws = Aws(world.session)
+    with ecs_pages(world.session, size=3):
+        core = collect_core(aws, TargetSpec(cluster=cluster, service="web"), cache={})
+    assert [t["taskArn"] for t in core.tasks] == stopped[:5]
+    assert [g.reason for g in aws.gaps] == ["more than 5 stopped tasks: the first 5 ECS listed were read"]
+    assert aws.log.count("ecs:ListTasks") == 1 + 2  # 3, then the 2 the bound leaves room for
