@@ -21,6 +21,7 @@ A job that ends without its answer (given up, refused by the app) is told to the
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import logging
@@ -94,8 +95,8 @@ class DurableLazyRunner(LazyListenerRunner):
     """Bolt's lazy listener runner, made durable: `start` stores the job; a worker runs it later.
 
     `install` also replaces Bolt's copy of the request for each lazy call (a deep copy of the request and
-    its context, half of an ack's CPU) by what a job carries: the raw body, Slack's headers, the mode and
-    the function's name. Where Redis cannot take the job, this process runs it the way a worker does
+    its context, half of an ack's CPU) by a shallow one: `start` stores what a job carries (the raw body,
+    Slack's headers, the mode and the function's name). Where Redis cannot take the job, this process runs it the way a worker does
     (`app.dispatch` of that request), so both paths run the same request."""
 
     def __init__(self, store: Store, local: Executor, wake: threading.Event | None = None) -> None:
@@ -132,8 +133,12 @@ class DurableLazyRunner(LazyListenerRunner):
 
 
 def lazy_request(request: BoltRequest, lazy_function_name: str) -> BoltRequest:
-    """The request a lazy call gets: the job's, rebuilt from the raw body and Slack's headers."""
-    return request_from_job({**_carried(request), "lazy": lazy_function_name})
+    """What `start` is given for a lazy call: the request as it came, named for the function (a shallow
+    copy: `start` reads only what a job carries, so it is neither deep-copied nor parsed again here)."""
+    call = copy.copy(request)
+    call.lazy_only = True
+    call.lazy_function_name = lazy_function_name
+    return call
 
 
 def job_from_request(request: BoltRequest) -> dict[str, Any]:
