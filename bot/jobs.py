@@ -96,8 +96,8 @@ class DurableLazyRunner(LazyListenerRunner):
 
     `install` also replaces Bolt's copy of the request for each lazy call (a deep copy of the request and
     its context, half of an ack's CPU) by a shallow one: `start` stores what a job carries (the raw body,
-    Slack's headers, the mode and the function's name). Where Redis cannot take the job, this process runs it the way a worker does
-    (`app.dispatch` of that request), so both paths run the same request."""
+    Slack's headers, the mode and the function's name). Where Redis cannot take the job, this process runs
+    it the way a worker does (`app.dispatch` of that request), so both paths run the same request."""
 
     def __init__(self, store: Store, local: Executor, wake: threading.Event | None = None) -> None:
         self.logger = log
