@@ -33,6 +33,8 @@ from typing import Annotated, Any, overload
 
 from pydantic import AfterValidator
 
+from diagnosis.lazy_regex import lazy
+
 __all__ = ["REDACTED", "RedactedText", "is_secret_key", "redact", "redact_environment", "redact_json"]
 
 REDACTED = "[REDACTED]"
@@ -58,8 +60,8 @@ _WEAK_SUFFIXES = (
     "signature", "sig", "accesskey", "accesskeyid",
 )  # fmt: skip
 _STRONG_LAST_WORDS = frozenset({"pass", "pw"})  # DB_PASS, MYSQL_PW (but not "bypass", "compass")
-_KEY_NOISE = re.compile(r"[^a-z0-9]+")
-_KEY_WORDS = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
+_KEY_NOISE = lazy(r"[^a-z0-9]+")
+_KEY_WORDS = lazy(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -90,10 +92,10 @@ def is_secret_key(key: str) -> bool:
 _PLACEHOLDERS = frozenset(
     {"yes", "no", "true", "false", "null", "none", "nil", "empty", "redacted", "hidden", "masked", "unset"}
 )
-_MASKED_OR_TEMPLATE = re.compile(r"\*+|\$\{[\w.\-:]*\}|\{\{[^{}]*\}\}|\$[A-Za-z_]\w*|<[\w\- ]*>")
-_PLAIN_WORDS = re.compile(r"[A-Za-z][a-z]*(?:[-_ ][A-Za-z][a-z]*)*|[A-Z]+(?:[-_][A-Z]+)*")
-_VERSION = re.compile(r"v?\d+(?:\.\d+)+(?:[-+._][\w.\-]*)?")
-_ARN_IN_SEGMENT = re.compile(r"(?:^|[^A-Za-z0-9])arn:")
+_MASKED_OR_TEMPLATE = lazy(r"\*+|\$\{[\w.\-:]*\}|\{\{[^{}]*\}\}|\$[A-Za-z_]\w*|<[\w\- ]*>")
+_PLAIN_WORDS = lazy(r"[A-Za-z][a-z]*(?:[-_ ][A-Za-z][a-z]*)*|[A-Z]+(?:[-_][A-Z]+)*")
+_VERSION = lazy(r"v?\d+(?:\.\d+)+(?:[-+._][\w.\-]*)?")
+_ARN_IN_SEGMENT = lazy(r"(?:^|[^A-Za-z0-9])arn:")
 _SEGMENT_BREAKS = " \t\r\n\"'(),<>=[]{}"
 
 
@@ -141,7 +143,7 @@ def _looks_random(value: str) -> bool:
 
 
 # A part of a name: a word in lower case, Capitalised, CamelCase or UPPER case; random letters are not.
-_WORD = re.compile(r"[a-z]+|[A-Z]+|(?:[A-Z]?[a-z]+)(?:[A-Z][a-z]+)*")
+_WORD = lazy(r"[a-z]+|[A-Z]+|(?:[A-Z]?[a-z]+)(?:[A-Z][a-z]+)*")
 
 
 def _inside_arn(text: str, pos: int) -> bool:
@@ -159,7 +161,7 @@ def _inside_arn(text: str, pos: int) -> bool:
 _Repl = Callable[[re.Match[str]], str]
 
 # -----BEGIN RSA PRIVATE KEY----- ... -----END RSA PRIVATE KEY----- (also cut off at the end of a line)
-_PEM = re.compile(
+_PEM = lazy(
     r"-----BEGIN (?P<label>[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?)-----"
     r"(?:.*?(?P<end>-----END (?P=label)-----)|.*\Z)",
     re.DOTALL,
@@ -173,7 +175,7 @@ def _pem(m: re.Match[str]) -> str:
 
 
 # scheme://user:password@host -> scheme://user:[REDACTED]@host (the password may itself contain @)
-_URL_USERINFO = re.compile(
+_URL_USERINFO = lazy(
     r"(?P<head>\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/?#@\"'<>\\]*:)(?P<pw>[^\s/?#\"'<>\\]+)@"
     r"(?=[A-Za-z0-9\[_])"
 )
@@ -184,7 +186,7 @@ def _url_userinfo(m: re.Match[str]) -> str:
 
 
 # jdbc:oracle:thin:scott/tiger@//db:1521/ORCL
-_ORACLE = re.compile(r"(?P<head>(?i:jdbc:oracle:)\w+:[^/\s@:\"']+/)(?P<pw>[^@\s\"']+)@")
+_ORACLE = lazy(r"(?P<head>(?i:jdbc:oracle:)\w+:[^/\s@:\"']+/)(?P<pw>[^@\s\"']+)@")
 
 
 def _oracle(m: re.Match[str]) -> str:
@@ -195,7 +197,7 @@ def _oracle(m: re.Match[str]) -> str:
 # same with the backslash-escaped quotes of JSON logged inside JSON. The value is only looked at (a
 # look-ahead), so a key that is not secret consumes nothing and the scan goes on inside its value
 # (url=https://x?token=abc). Whether a key is secret is decided in Python (`_key_strength`).
-_KV = re.compile(
+_KV = lazy(
     r"""
     (?<![\w.\-/@])                              # a whole key: not the tail of a word, path or image
     (?P<kq>\\{0,3}["']?)                        # optional (escaped) quote around the key
@@ -206,7 +208,7 @@ _KV = re.compile(
     re.VERBOSE,
 )
 # The value after a secret key (matched only then: most keys are not secret)
-_KV_VALUE = re.compile(
+_KV_VALUE = lazy(
     r"""
         \\{1,3}"(?:(?!\\{1,3}")[^\r\n])*\\{1,3}"   # \"value\" (JSON inside a JSON string)
       | "(?:[^"\\\r\n]|\\.)*"
@@ -215,8 +217,8 @@ _KV_VALUE = re.compile(
     """,
     re.VERBOSE,
 )
-_QUOTE_OPEN = re.compile(r"\\*[\"']")
-_QUOTE_CLOSE = re.compile(r"\\*[\"']\Z")
+_QUOTE_OPEN = lazy(r"\\*[\"']")
+_QUOTE_CLOSE = lazy(r"\\*[\"']\Z")
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
 
 
@@ -300,7 +302,7 @@ def _split_unbalanced_closers(val: str) -> tuple[str, str]:
 
 
 # {"name": "DB_PASSWORD", "value": "..."}: an environment entry written out as text
-_NAME_VALUE = re.compile(
+_NAME_VALUE = lazy(
     r"(?P<head>(?P<q>[\"'])name(?P=q)\s*:\s*(?P=q)(?P<name>[^\"'\\\r\n]{1,200})(?P=q)\s*,\s*"
     r"(?P=q)value(?P=q)\s*:\s*(?P=q))(?P<val>(?:(?!(?P=q))[^\\\r\n]|\\.)*)(?P=q)"
 )
@@ -313,9 +315,7 @@ def _name_value(m: re.Match[str]) -> str:
 
 
 # Authorization: Bearer <token> / Basic <base64>
-_AUTH_SCHEME = re.compile(
-    r"(?i)\b(?P<head>(?:bearer|basic)[ \t]+)(?P<val>[A-Za-z0-9\-._~+/]{6,}=*)(?![\w\-~+/=])"
-)
+_AUTH_SCHEME = lazy(r"(?i)\b(?P<head>(?:bearer|basic)[ \t]+)(?P<val>[A-Za-z0-9\-._~+/]{6,}=*)(?![\w\-~+/=])")
 
 
 def _auth_scheme(m: re.Match[str]) -> str:
@@ -325,13 +325,13 @@ def _auth_scheme(m: re.Match[str]) -> str:
 
 
 # --password xyz, --token xyz (the --password=xyz form is a key=value pair)
-_CLI_FLAG = re.compile(
+_CLI_FLAG = lazy(
     r"(?i)(?<!\S)(?P<head>--(?:password|passwd|pass|token|secret|api-key|apikey|client-secret|"
     r"aws-secret-access-key|secret-access-key|session-token|auth-token|access-token)[ \t]+)"
     r"(?P<val>(?!-)[^\s\"']+)"
 )
 # docker login -u AWS -p <token> (elsewhere -p is usually a port)
-_LOGIN_P = re.compile(r"(?i)(?P<head>\blogin\b[^\r\n]*?[ \t]-p[ \t]+)(?P<val>(?!-)[^\s\"']+)")
+_LOGIN_P = lazy(r"(?i)(?P<head>\blogin\b[^\r\n]*?[ \t]-p[ \t]+)(?P<val>(?!-)[^\s\"']+)")
 
 
 # "WARNING! Using --password via the CLI is insecure." is docker's own advice, not a password
@@ -347,7 +347,7 @@ def _flag_value(m: re.Match[str]) -> str:
 
 
 # JWTs (eyJ<header>.eyJ<payload>.<sig>) and other base64-encoded JSON blobs such as ECR login tokens
-_JWT = re.compile(r"(?<![A-Za-z0-9+/_\-])eyJ[A-Za-z0-9+/_\-]{10,}(?:\.[A-Za-z0-9+/_\-]*){0,2}=*")
+_JWT = lazy(r"(?<![A-Za-z0-9+/_\-])eyJ[A-Za-z0-9+/_\-]{10,}(?:\.[A-Za-z0-9+/_\-]*){0,2}=*")
 
 
 def _jwt(m: re.Match[str]) -> str:
@@ -355,7 +355,7 @@ def _jwt(m: re.Match[str]) -> str:
 
 
 # AWS access key IDs (and the 40-character secret key when it follows, as in a credentials CSV)
-_ACCESS_KEY_ID = re.compile(
+_ACCESS_KEY_ID = lazy(
     r"(?<![A-Za-z0-9])(?P<prefix>AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA|ABIA|ACCA|A3T[A-Z0-9])"
     r"[A-Z0-9]{16}(?![A-Za-z0-9])"
     r"(?:(?P<sep>[ \t,;:|\"'=]{1,3})(?P<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=]))?"
@@ -370,20 +370,20 @@ def _access_key_id(m: re.Match[str]) -> str:
 
 
 # STS session tokens: IQoJb3JpZ2luX2Vj..., FQoGZXIvYXdz..., FwoGZXIvYXdz...
-_SESSION_TOKEN = re.compile(r"(?<![A-Za-z0-9+/])(?P<prefix>IQoJ|FQoG|FwoG)[A-Za-z0-9+/=%_\-]{60,}")
+_SESSION_TOKEN = lazy(r"(?<![A-Za-z0-9+/])(?P<prefix>IQoJ|FQoG|FwoG)[A-Za-z0-9+/=%_\-]{60,}")
 # Slack, GitHub, GitLab, Stripe, Google API keys, npm
-_VENDOR_TOKEN = re.compile(
+_VENDOR_TOKEN = lazy(
     r"(?<![A-Za-z0-9_])(?P<prefix>xox[abposr]-|xapp-|gh[pousr]_|github_pat_|glpat-|[sr]k_live_|AIza"
     r"|pypi-AgEIcHlwaS5vcmc|SK(?=[0-9a-f]{32}\b))"
     r"(?:(?<=-)[A-Za-z0-9_\-]{10,}|(?<=_)[A-Za-z0-9_]{20,}|(?<=a)[0-9A-Za-z_\-]{35}|(?<=c)[A-Za-z0-9_\-]{20,}"
     r"|(?<=K)[0-9a-f]{32})"
 )
 # Telegram bot tokens: 123456789:AAE… (detect-secrets telegram_token.py)
-_BOT_TOKEN = re.compile(r"(?<![\w:])(?P<prefix>\d{8,10}:)[0-9A-Za-z_\-]{35}(?![\w-])")
+_BOT_TOKEN = lazy(r"(?<![\w:])(?P<prefix>\d{8,10}:)[0-9A-Za-z_\-]{35}(?![\w-])")
 # A 40-character AWS secret access key near the words that label one (aws, secret, access, key, token,
 # credential, as the IAM console, `aws configure` and credentials files write them), even without `=`:
 # "Secret access key: …", "AWS secret key: …", "awsToken …" (detect-secrets aws.py, aws_secret_access_key.py)
-_KEY40 = re.compile(r"(?<![A-Za-z0-9/+=])(?P<val>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])")
+_KEY40 = lazy(r"(?<![A-Za-z0-9/+=])(?P<val>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])")
 
 
 def _key40(m: re.Match[str]) -> str:
@@ -410,9 +410,9 @@ def _is_name(value: str) -> bool:
 
 
 # Worker1, v2, 2024: a word (or nothing) followed by a short number.
-_NUMBERED = re.compile(r"(?:[A-Za-z]{2,})?\d{1,4}")
+_NUMBERED = lazy(r"(?:[A-Za-z]{2,})?\d{1,4}")
 # The pieces of a CamelCase word; a name has at most one of two letters (MyApp), random case has many.
-_CAMEL_PIECE = re.compile(r"[A-Z]?[a-z]+")
+_CAMEL_PIECE = lazy(r"[A-Z]?[a-z]+")
 
 
 def _is_word(part: str) -> bool:
@@ -426,7 +426,7 @@ def _prefixed_token(m: re.Match[str]) -> str:
 
 
 # A random-looking string right after the word secret / token / password / api key
-_GENERIC = re.compile(
+_GENERIC = lazy(
     r"(?i)(?<![a-z0-9_])(?=[stpa])(?P<head>(?:secret|token|pass(?:word|wd|phrase)|api[ _-]?key)s?\b[ \t]*"
     r"(?:[:=][ \t]*|(?:is|was|of|value)[ \t]+)?[\"']?)"
     r"(?P<val>[a-z0-9+/_\-]{20,}={0,2})(?![a-z0-9+/=_\-])"
@@ -462,7 +462,10 @@ def _may_hold_generic(text: str) -> bool:
 
 
 def _sub(pattern: re.Pattern[str], repl: _Repl) -> Callable[[str], str]:
-    return functools.partial(pattern.sub, repl)
+    def substitute(text: str) -> str:  # reads `pattern.sub` at the first call: compiled when first needed
+        return pattern.sub(repl, text)
+
+    return substitute
 
 
 _redact_generic = _sub(_GENERIC, _generic)

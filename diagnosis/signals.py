@@ -12,39 +12,41 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, overload
 
-_ERROR_TYPE = re.compile(r"\b([A-Z][A-Za-z]*(?:Error|Exception|Exited|Timeout))\b", re.IGNORECASE)
+from diagnosis.lazy_regex import lazy
+
+_ERROR_TYPE = lazy(r"\b([A-Z][A-Za-z]*(?:Error|Exception|Exited|Timeout))\b", re.IGNORECASE)
 # The same in lowercased ASCII text, found from its end: the suffix closing a word, then the letters before.
-_ERROR_SUFFIX = re.compile(r"(?:error|exception|exited|timeout)\b")
-_ECR_IMAGE = re.compile(
+_ERROR_SUFFIX = lazy(r"(?:error|exception|exited|timeout)\b")
+_ECR_IMAGE = lazy(
     r"\b\d{12}\.dkr\.ecr(?:-fips)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/[\w./-]+(?::[\w][\w.-]{0,127}|@sha256:[0-9a-f]{6,64})?"
 )
-_REF_IMAGE = re.compile(
+_REF_IMAGE = lazy(
     r"(?:resolve ref(?:erence)?|pull access denied for|manifest for|pulling image|pull image|image)"
     r"\s+\"?((?:[\w.-]+(?::\d+)?/)?[\w.-]+(?:/[\w.-]+)*(?::[\w][\w.-]{0,127}|@sha256:[0-9a-f]{6,64})?)"
 )
-_REGISTRY_API = re.compile(r"v2/([\w./-]+?)/manifests/([\w][\w.-]{0,127})")
-_SECRET_ARN = re.compile(r"\barn:aws[\w-]*:(?:secretsmanager|ssm|kms|s3):[^\s\"',)\]]+")
-_TARGET_GROUP = re.compile(r"\barn:aws[\w-]*:elasticloadbalancing:[^\s\"',)]+:targetgroup/[^\s\"',)]+")
-_ROLE_ARN = re.compile(r"\barn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]+")
+_REGISTRY_API = lazy(r"v2/([\w./-]+?)/manifests/([\w][\w.-]{0,127})")
+_SECRET_ARN = lazy(r"\barn:aws[\w-]*:(?:secretsmanager|ssm|kms|s3):[^\s\"',)\]]+")
+_TARGET_GROUP = lazy(r"\barn:aws[\w-]*:elasticloadbalancing:[^\s\"',)]+:targetgroup/[^\s\"',)]+")
+_ROLE_ARN = lazy(r"\barn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]+")
 # The principal of an AccessDenied: "User: arn:aws:sts::123456789012:assumed-role/ROLE/SESSION is not …"
-_ASSUMED_ROLE = re.compile(r"\barn:(aws[\w-]*):sts::(\d{12}):assumed-role/([\w+=,.@-]+)/")
-_PORT = re.compile(r"\(port (\d{1,5})\)|\bport (\d{1,5})\b")
-_EFS = re.compile(r"\bfs-[0-9a-f]{8,17}\b")
-_SUBNET = re.compile(r"\bsubnet-[0-9a-f]{8,17}\b")
-_PLATFORM = re.compile(r"\b(linux|windows)/(amd64|arm64|arm|x86_64|386)(?:/v\d)?\b")
-_EXEC_PATH = re.compile(r"exec(?::|\s+format error)?\s*\\?\"([^\"\\]+)\\?\"|\bexec ([/\w.-]+): ")
-_HTTP_CODES = re.compile(r"codes?:?\s*\[([\d, ]+)\]")
-_IAM_ACTION = re.compile(r"perform:?\s+([a-z0-9-]+:[A-Za-z]+)")
-_INSTANCE = re.compile(r"\b(i-[0-9a-f]{8,17})\b")
+_ASSUMED_ROLE = lazy(r"\barn:(aws[\w-]*):sts::(\d{12}):assumed-role/([\w+=,.@-]+)/")
+_PORT = lazy(r"\(port (\d{1,5})\)|\bport (\d{1,5})\b")
+_EFS = lazy(r"\bfs-[0-9a-f]{8,17}\b")
+_SUBNET = lazy(r"\bsubnet-[0-9a-f]{8,17}\b")
+_PLATFORM = lazy(r"\b(linux|windows)/(amd64|arm64|arm|x86_64|386)(?:/v\d)?\b")
+_EXEC_PATH = lazy(r"exec(?::|\s+format error)?\s*\\?\"([^\"\\]+)\\?\"|\bexec ([/\w.-]+): ")
+_HTTP_CODES = lazy(r"codes?:?\s*\[([\d, ]+)\]")
+_IAM_ACTION = lazy(r"perform:?\s+([a-z0-9-]+:[A-Za-z]+)")
+_INSTANCE = lazy(r"\b(i-[0-9a-f]{8,17})\b")
 # An HTTP status standing alone ("API error (404)", "status: 403", "404 Not Found"), never digits inside an
 # account ID, a digest, a tag, an address or a port.
-_HTTP_STATUS = re.compile(r"(?<![\w.:/@#-])([1-5]\d\d)(?![\w.:/@-])")
+_HTTP_STATUS = lazy(r"(?<![\w.:/@#-])([1-5]\d\d)(?![\w.:/@-])")
 # `_HTTP_STATUS` in ASCII text: three digits found by their first (quick to find), the neighbours checked.
-_THREE_DIGITS = re.compile(r"[1-5]\d\d")
+_THREE_DIGITS = lazy(r"[1-5]\d\d")
 _WORD_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"
 _NOT_BEFORE_STATUS = frozenset(_WORD_CHARS + ".:/@#-")
 _NOT_AFTER_STATUS = frozenset(_WORD_CHARS + ".:/@-")
-_CONTAINER_INSTANCE = re.compile(r"container instance ([0-9a-f]{32}|[0-9a-f-]{36}|[0-9a-f]{17})")
+_CONTAINER_INSTANCE = lazy(r"container instance ([0-9a-f]{32}|[0-9a-f-]{36}|[0-9a-f]{17})")
 
 
 _T = TypeVar("_T")

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from diagnosis.lazy_regex import lazy
 from diagnosis.rules import read_message
 
 STOP_CODES = {
@@ -77,18 +78,14 @@ ECS_PHRASES = (
     # "Error while pulling container X, will try to run anyway: …", "msg=\"Error while pulling image; …\"".
     r"error while pulling (?:container|image)",
 )
-_ANCHOR = re.compile(
-    r"(?i)\b(?:" + "|".join(ERROR_TYPES) + r")\b|" + "|".join(f"(?:{p})" for p in ECS_PHRASES)
-)
+_ANCHOR = lazy(r"(?i)\b(?:" + "|".join(ERROR_TYPES) + r")\b|" + "|".join(f"(?:{p})" for p in ECS_PHRASES))
 # Case matters: EventBridge event names and run-task failure reasons are upper case.
-_UPPER_ANCHOR = re.compile(r"\bSERVICE_[A-Z_]{4,}\b|\bRESOURCE:[A-Z_]+\b")
-_SERVICE_NAME = re.compile(r"(?i)\(service ([^)\s,]+)|\bservice \(?([A-Za-z0-9_-]+)\)? ")
-_SERVICE_EVENT = re.compile(r"(?i)^\(service |^service \(?[A-Za-z0-9_-]+\)? ")
-_STOP_CODE_WORD = re.compile(r"\b(" + "|".join(STOP_CODES.values()) + r")\b", re.IGNORECASE)
-_EXIT = re.compile(
-    r"(?i)\b(?:exit(?:ed)?(?:\s+with)?[ _]?(?:code|status code)|exitcode)\b\W{0,3}(-?\d{1,3})\b"
-)
-_TASK_ARN = re.compile(r"arn:aws[\w-]*:ecs:[a-z0-9-]+:\d{12}:task/[\w-]+(?:/[0-9a-f-]{32,36})?")
+_UPPER_ANCHOR = lazy(r"\bSERVICE_[A-Z_]{4,}\b|\bRESOURCE:[A-Z_]+\b")
+_SERVICE_NAME = lazy(r"(?i)\(service ([^)\s,]+)|\bservice \(?([A-Za-z0-9_-]+)\)? ")
+_SERVICE_EVENT = lazy(r"(?i)^\(service |^service \(?[A-Za-z0-9_-]+\)? ")
+_STOP_CODE_WORD = lazy(r"\b(" + "|".join(STOP_CODES.values()) + r")\b", re.IGNORECASE)
+_EXIT = lazy(r"(?i)\b(?:exit(?:ed)?(?:\s+with)?[ _]?(?:code|status code)|exitcode)\b\W{0,3}(-?\d{1,3})\b")
+_TASK_ARN = lazy(r"arn:aws[\w-]*:ecs:[a-z0-9-]+:\d{12}:task/[\w-]+(?:/[0-9a-f-]{32,36})?")
 # The console's and alert bots' labels: `Stopped reason  …`, `Stop code: …`, `Exit code | 137`.
 _LABELS = {
     "stopped": r"(?:task )?stop(?:ped)?[ _]?reason",
@@ -96,12 +93,12 @@ _LABELS = {
     "code": r"stop[ _]?code",
     "exit": r"exit[ _]?code",
 }
-_LABEL = re.compile(
+_LABEL = lazy(
     r"(?i)(?<![\w-])(?:" + "|".join(f"(?P<{k}>{v})" for k, v in _LABELS.items()) + r")"
     r"(?:\s*[:|=]\s*|\t\s*|\s{2,}|\s*$)"
 )
-_LEAD_LABEL = re.compile(r"(?i)^(?:reason|message|error)\s*[:|=]\s*")
-_NOISE = re.compile(r"^[\s>*•·\-–—`'\"]+|[\s`*'\"…]+$")
+_LEAD_LABEL = lazy(r"(?i)^(?:reason|message|error)\s*[:|=]\s*")
+_NOISE = lazy(r"^[\s>*•·\-–—`'\"]+|[\s`*'\"…]+$")
 GENERIC_REASONS = ("essential container in task exited", "task failed to start")
 
 
@@ -170,7 +167,7 @@ def _specific(text: str) -> bool:
 # ECS's placement event is two sentences, and a console or terminal copy often breaks the line between them:
 # "… met all of its requirements." then "The closest matching (container-instance …) …" or "Reason: …".
 _PLACEMENT_END = "met all of its requirements."
-_PLACEMENT_DETAIL = re.compile(r"(?i)^(?:the closest matching\b|reason: )")
+_PLACEMENT_DETAIL = lazy(r"(?i)^(?:the closest matching\b|reason: )")
 
 
 class _Reader:

@@ -134,3 +134,41 @@ def test_diagnose_loads_aws_but_no_slack_or_redis(tmp_path: Path) -> None:
     assert not packages(modules) & unwanted, (
         f"`ecs-why diagnose` imported {sorted(packages(modules) & unwanted)}"
     )
+
+
+# The regexes of a module are compiled at their first use (diagnosis/lazy_regex.py): a pasted JSON document
+# never reaches the prose reader, so it pays for none of its patterns; pasted prose does.
+LAZY_PROBE = f"""
+import atexit, json, sys
+def patterns():
+    values = vars(sys.modules["diagnosis.intake.text"]).items()
+    declared = [name for name, value in values if type(value).__module__ == "diagnosis.lazy_regex"]
+    still_lazy = [name for name, value in values if type(value).__name__ == "_LazyPattern"]
+    return declared, still_lazy
+atexit.register(lambda: sys.stderr.write({MARK!r} + json.dumps(patterns())))
+sys.argv = ["ecs-why", *sys.argv[1:]]
+from bot.cli import main
+main()
+"""
+
+
+def test_explain_of_a_json_document_compiles_none_of_the_prose_readers_patterns(tmp_path: Path) -> None:
+    prose = tmp_path / "pasted.txt"
+    prose.write_text("Stopped reason: CannotPullContainerError: pull access denied for web-api\n")
+    still_lazy: dict[str, set[str]] = {}
+    for name, path in (("json", EXAMPLE), ("prose", prose)):
+        result = subprocess.run(
+            [sys.executable, "-c", LAZY_PROBE, "explain", str(path)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 0 and result.stdout.strip(), result.stderr
+        declared, lazy = json.loads(result.stderr.rsplit(MARK, 1)[1])
+        still_lazy[name] = set(lazy)
+    assert declared, "the prose reader declares no lazy pattern"
+    compiled = set(declared) - still_lazy["json"]
+    assert not compiled, f"explain of a JSON document compiled the prose reader's {sorted(compiled)}"
+    assert still_lazy["prose"] < set(declared)  # pasted prose did compile some: the probe sees a first use
