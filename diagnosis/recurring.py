@@ -66,6 +66,14 @@ def finding(
     return template.model_copy(update=update)
 
 
+def shared_names(
+    category: str, group: Sequence[Sighting], stopped_total: int, context: Mapping[str, str]
+) -> dict[str, str]:
+    """The names the tasks of this group's shape share (for a cause whose steps name a task's own ID or
+    times): a task's steps are filled with them and its `own_names`."""
+    return _of_shape(_Shape(category, group, stopped_total, context))[1]
+
+
 def _sighting_shape(s: Sighting) -> tuple[object, ...]:
     assert s.task is not None
     m = s.match

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 
 from diagnosis.actions import KINDS, Action, earlier_revision, service_of
-from diagnosis.knowledge import CategoryInfo
+from diagnosis.knowledge import CategoryInfo, Step
 from diagnosis.models import Remediation
 from diagnosis.names import HINTS, PLACEHOLDER, fill, variable
 from diagnosis.redact import redact
@@ -28,18 +28,39 @@ def remediations(
 
 def steps(knowledge: CategoryInfo, names: Mapping[str, str], context: Mapping[str, str]) -> list[Remediation]:
     """The steps of `remediations` alone (what a person does by hand), without the fixes the bot offers."""
+    return _steps(knowledge, with_rollback(names), context)
+
+
+def with_rollback(names: Mapping[str, str]) -> Mapping[str, str]:
+    """The names a step is filled with: `previous_task_def` is the revision a rollback goes back to."""
     back_to = earlier_revision(names)
-    return _steps(knowledge, {**names, "previous_task_def": back_to} if back_to else names, context)
+    return {**names, "previous_task_def": back_to} if back_to else names
 
 
 def _steps(
     knowledge: CategoryInfo, names: Mapping[str, str], context: Mapping[str, str]
 ) -> list[Remediation]:
+    region = context.get("region", "")
+    return [rendered(step, names, region) for step in kept_steps(knowledge, names)]
+
+
+def kept_steps(knowledge: CategoryInfo, names: Mapping[str, str]) -> list[Step]:
+    """The steps rendered for these names (`with_rollback`), in order."""
     return [
-        _step(step.text, step.command, context.get("region", ""), _values(step.text, step.command, names))
+        step
         for step in knowledge.steps_for(names)
         if not _nothing_to_go_back_to(step.text + (step.command or ""), names)
     ]
+
+
+def rendered(step: Step, names: Mapping[str, str], region: str) -> Remediation:
+    """One step filled with the names it uses (`with_rollback`)."""
+    return _step(step.text, step.command, region, _values(step.text, step.command, names))
+
+
+def placeholders(step: Step) -> tuple[str, ...]:
+    """The names a step (its text and command) uses, in order."""
+    return _placeholders(step.text + (step.command or ""))
 
 
 def _nothing_to_go_back_to(template: str, names: Mapping[str, str]) -> bool:

@@ -14,7 +14,7 @@ tests/diagnosis/test_repeat.py holds every such diagnosis to the one built from 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -23,8 +23,11 @@ from pydantic import BaseModel
 
 from diagnosis import recurring
 from diagnosis.classify import Sighting
+from diagnosis.knowledge import Step, info
 from diagnosis.models import Diagnosis, Finding, Gap, Observations, Target, TaskFacts, Timeline, task_shape
+from diagnosis.names import OWN_NAMES, own_names
 from diagnosis.redact import redact
+from diagnosis.remedies import kept_steps, placeholders, rendered, with_rollback
 
 Build = Callable[[Observations, tuple[Gap, ...]], Diagnosis]
 Summarise = Callable[[Target, list[Finding], int, Observations, tuple[Gap, ...]], str]
@@ -38,6 +41,16 @@ def applies(obs: Observations) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class _OwnSteps:
+    """The steps of a cause that name a task's own ID or times: where they stand among its remediations, and
+    the names the tasks share, which a task's own names complete."""
+
+    at: tuple[tuple[int, Step], ...]
+    names: Mapping[str, str]  # `with_rollback` of the shared names
+    region: str
+
+
+@dataclass(frozen=True, slots=True)
 class _Plan:
     """The diagnosis built for the first task of a shape, with what a later task's parts are made from."""
 
@@ -47,6 +60,7 @@ class _Plan:
     groups: dict[str, list[Sighting]]  # the sightings of each cause (of the first task)
     context: dict[str, str]
     reusable: bool  # False when a title names a task's own ID or times: such a diagnosis is built each time
+    own_steps: dict[str, _OwnSteps | None]  # of each cause whose steps name a task's own ID or times
 
 
 class _Key:
@@ -101,6 +115,7 @@ def _plan(key: _Key) -> _Plan:
 
     obs, gaps = key.obs, key.gaps
     built = key.build(obs, gaps)
+    groups = dict(grouped(obs))
     target = infer_target(obs)
     context = {
         "account": target.account or "",
@@ -112,23 +127,57 @@ def _plan(key: _Key) -> _Plan:
         diagnosis=built,
         task=obs.tasks[0],
         summary=key.summarise(target, built.findings, built.stats.tasks_stopped, obs, gaps),
-        groups=dict(grouped(obs)),
+        groups=groups,
         context=context,
         reusable=not any(recurring.named_by_title(f.category) for f in built.findings),
+        own_steps={
+            f.category: _own_steps_of(f, groups[f.category], built.stats.tasks_stopped, context)
+            for f in built.findings
+            if recurring.named_by_steps(f.category)
+        },
     )
+
+
+def _own_steps_of(
+    finding: Finding, group: list[Sighting], stopped_total: int, context: dict[str, str]
+) -> _OwnSteps | None:
+    """None when which steps a task gets could depend on its own names (then its finding is built whole)."""
+    names = with_rollback(recurring.shared_names(finding.category, group, stopped_total, context))
+    knowledge = info(finding.category)
+    kept = kept_steps(knowledge, names)
+    by_hand = [r for r in finding.remediations if r.action is None]
+    if (
+        any(s.when and s.when[0] in OWN_NAMES for s in knowledge.steps)
+        or finding.remediations[: len(kept)] != by_hand
+    ):
+        return None
+    own = tuple((i, step) for i, step in enumerate(kept) if not OWN_NAMES.isdisjoint(placeholders(step)))
+    return _OwnSteps(at=own, names=names, region=context.get("region", ""))
 
 
 def _own_finding(finding: Finding, task: TaskFacts, plan: _Plan) -> Finding:
     """The finding of the first task, for `task`: its ID; and its steps, when they name its own ID or times."""
+    update: dict[str, Any] = {}
     if recurring.named_by_steps(finding.category):
-        group = [
-            Sighting(s.match, s.source, s.quote, task, s.service, s.count, s.stale)
-            for s in plan.groups[finding.category]
-        ]
-        return recurring.finding(finding.category, group, plan.diagnosis.stats.tasks_stopped, plan.context)
+        own = plan.own_steps[finding.category]
+        if own is None:
+            group = [
+                Sighting(s.match, s.source, s.quote, task, s.service, s.count, s.stale)
+                for s in plan.groups[finding.category]
+            ]
+            return recurring.finding(
+                finding.category, group, plan.diagnosis.stats.tasks_stopped, plan.context
+            )
+        names = dict(own.names)
+        own_names(task, names)
+        remediations = list(finding.remediations)
+        for i, step in own.at:
+            remediations[i] = rendered(step, names, own.region)
+        update["remediations"] = remediations
     task_id = task.task_id
-    evidence = [e if e.task is None else _copy(e, task=task_id) for e in finding.evidence]
-    return _copy(finding, tasks=[task_id] if task_id else [], evidence=evidence)
+    update["evidence"] = [e if e.task is None else _copy(e, task=task_id) for e in finding.evidence]
+    update["tasks"] = [task_id] if task_id else []
+    return _copy(finding, **update)
 
 
 _set = object.__setattr__
