@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from bot.cli import app, for_command
 from tests.builders.cli_process import ROOT, run
 
 CORPUS = ROOT / "tests" / "diagnosis" / "data" / "corpus_cases.jsonl"
@@ -181,3 +185,47 @@ def test_diagnosis_worker_without_redis_says_what_to_set() -> None:
     result = run("diagnosis-worker", env=env)
     assert result.returncode == 2
     assert "REDIS_URL is not set" in result.stderr and "Traceback" not in result.stderr
+
+
+EXAMPLE = ROOT / "diagnosis" / "examples" / "stopped-tasks.json"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["explain", str(EXAMPLE)],
+        ["explain", str(EXAMPLE), "-f", "json"],
+        ["explain", str(EXAMPLE), "--format=markdown"],
+        ["explain", str(EXAMPLE), "--format", "yaml"],
+        ["explain", "no-such-file.json"],
+        ["explain", "--help"],
+        ["explain", "--version"],
+        ["explain", str(EXAMPLE), "extra"],
+        *(
+            [name, "--help"]
+            for name in ("diagnose", "check", "exec-check", "audit", "serve", "worker", "demo")
+        ),
+        ["diagnosis-worker", "--help"],
+        ["diagnose"],
+        ["explian", str(EXAMPLE)],
+        ["--version"],
+        ["--help"],
+        [],
+    ],
+    ids=" ".join,
+)
+def test_the_app_for_one_command_answers_as_the_whole_app(args: list[str]) -> None:
+    narrowed, whole = (CliRunner().invoke(cli, args) for cli in (for_command(args), app))
+    # The one field that varies from run to run
+    timeless = functools.partial(re.sub, r'"elapsed_ms": [\d.]+', '"elapsed_ms": …')
+    assert (narrowed.exit_code, timeless(narrowed.output)) == (whole.exit_code, timeless(whole.output))
+
+
+def test_a_command_runs_in_an_app_that_builds_no_other_command() -> None:
+    names = [
+        c.name or (c.callback.__name__ if c.callback else "")
+        for c in for_command(["explain"]).registered_commands
+    ]
+    assert names == ["explain"]
+    assert for_command(["explian"]) is app and for_command(["--help"]) is app and for_command([]) is app
+    assert len(app.registered_commands) > 1  # the whole app is left whole
