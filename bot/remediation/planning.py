@@ -40,8 +40,7 @@ def clients(
 
 def reads(pending: PendingAction) -> dict[str, Any]:
     """The session policy of planning and following the change: what its kind reads, on its service."""
-    action = pending.action
-    return read_policy(action.kind, action.params.model_dump(), pending.target.to_json())
+    return read_policy(pending.action.kind, pending.action.params, pending.target)
 
 
 def reader(sessions: SessionFactory, pending: PendingAction, user: str) -> Any:

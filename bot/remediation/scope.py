@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.remediation.kinds import READS, Plan, PlanError
+from bot.store.records import FixTarget
+from diagnosis.actions import ServiceParams
 
 TASKS_SERVICE = "ecs-tasks.amazonaws.com"
 # The task definition calls take no resource-level permission: AWS requires "*" for them.
@@ -34,16 +36,16 @@ def change_policy(plan: Plan) -> dict[str, Any]:
     return _policy(statements)
 
 
-def read_policy(kind: str, params: dict[str, Any], target: dict[str, Any]) -> dict[str, Any]:
+def read_policy(kind: str, where: ServiceParams, target: FixTarget) -> dict[str, Any]:
     """What planning the change (at click and confirm) and following its deployment read: the service, the
     reads the kind declares (kinds.READS), and who manages the service (its CloudFormation stack, in its
     account and region; CloudTrail, which has no resource-level permission)."""
-    cluster = str(params.get("cluster") or "").rsplit("/", 1)[-1]
-    service = str(params.get("service") or "").rsplit("/", 1)[-1]
+    cluster = where.cluster.rsplit("/", 1)[-1]
+    service = where.service.rsplit("/", 1)[-1]
     if not cluster or not service:
         raise PlanError(f"the {kind} action names no cluster and service")
-    region = target.get("region") or "*"
-    account = target.get("account") or "*"
+    region = target.region or "*"
+    account = target.account or "*"
     statements = [
         _allow(
             "TheService",

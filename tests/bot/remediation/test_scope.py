@@ -26,6 +26,8 @@ from bot.remediation.executor import Remediator
 from bot.remediation.kinds import PLANNERS, READS, Plan, PlanError
 from bot.remediation.scope import WITHOUT_RESOURCES, change_policy, read_policy
 from bot.store import Store
+from bot.store.records import FixTarget
+from diagnosis.actions import ServiceParams
 from tests.builders.ecs_service import ACCOUNT, CLUSTER, REGION, SERVICE, TD, Ecs
 from tests.builders.remediation import pending
 
@@ -248,7 +250,7 @@ def test_the_change_policy_allows_the_change_and_nothing_else(kind: str, store: 
 
 @pytest.mark.parametrize("kind", sorted(CASES))
 def test_the_read_policy_reads_the_service_and_nothing_else(kind: str) -> None:
-    policy = read_policy(kind, dict(WHERE), TARGET)
+    policy = read_policy(kind, ServiceParams(**WHERE), FixTarget(**TARGET))
     everywhere = {"cloudtrail:LookupEvents", *READS.get(kind, ())}  # no resource-level permission exists
     expected = {("ecs:DescribeServices", SERVICE_ARN), ("cloudformation:DescribeStackResources", STACK_ARN)}
     assert granted(policy) == expected | {(a, c) for a in everywhere for c in CANDIDATES}
@@ -283,9 +285,8 @@ def test_a_plan_without_its_service_cannot_be_scoped() -> None:
 
 
 def test_the_read_policy_of_an_unknown_account_still_names_the_service() -> None:
-    policy = read_policy(
-        "rollback", {"cluster": f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/{CLUSTER}", "service": SERVICE}, {}
-    )
+    where = ServiceParams(cluster=f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/{CLUSTER}", service=SERVICE)
+    policy = read_policy("rollback", where, FixTarget())
     statement = policy["Statement"][0]  # the service; then what the plan reads (no resource-level permission)
     assert statement["Resource"] == f"arn:aws:ecs:*:*:service/{CLUSTER}/{SERVICE}"
     assert not permitted(
@@ -306,7 +307,7 @@ def test_the_shipped_role_policy_allows_what_each_session_policy_allows(
     """A session policy only narrows the role: what it allows must be in deploy/iam/remediation-policy.json,
     for a service tagged ecs-why:managed=true, and the update is refused for an untagged one."""
     _, plan = run_click(store, kind, CASES[kind].params(ecs))
-    for policy in (change_policy(plan), read_policy(kind, dict(WHERE), TARGET)):
+    for policy in (change_policy(plan), read_policy(kind, ServiceParams(**WHERE), FixTarget(**TARGET))):
         for action, resource in granted(policy):
             context = {**MANAGED, **TO_TASKS}
             assert permitted(ROLE_POLICY, action, resource, context), f"the role lacks {action} on {resource}"
