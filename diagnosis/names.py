@@ -174,13 +174,14 @@ def derive(names: dict[str, str]) -> None:
 
 def _secret_names(names: dict[str, str]) -> None:
     """Which store a secret reference is in, and its ARN: Secrets Manager references are ARNs, SSM ones an
-    ARN or a parameter name (as in secrets[].valueFrom)."""
+    ARN or a parameter name (as in secrets[].valueFrom). The reference decides over what a message said,
+    since the steps act on that reference."""
     secret = names.get("secret", "")
     if not secret:
         return
     store = secret.split(":")[2] if secret.startswith("arn:") and secret.count(":") > 2 else "ssm"
     if store in ("ssm", "secretsmanager"):
-        names.setdefault("secret_store", store)
+        names["secret_store"] = store
     if secret.startswith("arn:"):
         names.setdefault("secret_arn", secret)
     elif names.get("secret_store") == "ssm" and names.get("region") and names.get("account"):

@@ -126,3 +126,19 @@ def test_the_reference_the_live_evidence_read_decides_the_store(reference: str, 
     fix = to_text(diagnose(observations, names_read=lambda _category: read)).split("\nFix\n", 1)[1]
     assert command in fix
     assert "If it is" not in fix, "the store is known: one way to look"
+
+
+def test_the_reference_decides_over_what_the_message_said() -> None:
+    """The message says "from ssm" without naming the parameter; the live evidence names the reference the
+    task definition holds, in Secrets Manager: the steps act on that reference, so they are its store's."""
+    said = (
+        "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval "
+        "failed: unable to retrieve secrets from ssm: service call has been retried 5 time(s): "
+        "RequestCanceled: request context canceled caused by: context deadline exceeded"
+    )
+    secret = "arn:aws:secretsmanager:eu-west-3:123456789012:secret:prod/db-Ab12Cd"
+    observations = read_input(said).observations
+    fix = to_text(diagnose(observations, names_read=lambda _category: {"secret": secret})).split(
+        "\nFix\n", 1
+    )[1]
+    assert f"$ aws secretsmanager describe-secret --secret-id {secret}" in fix and "aws ssm " not in fix
