@@ -20,7 +20,7 @@ from bot.store import StoreUnavailable
 from bot.store.records import Unreadable
 from handlers.actions import ack_click
 from handlers.bind import bind
-from handlers.refusals import refused, tell_store_down
+from handlers.refusals import gone_says, refused, tell_store_down
 from handlers.render.approval import APPROVE, REJECT, approval_outcome
 from handlers.render.text import escape
 from handlers.replies import update
@@ -43,8 +43,8 @@ def decide(
     try:
         decided = services.approvals.decide(user, approval_id, verdict)
     except ApprovalExpired as exc:
-        _mark(client, services, approval_id, f"⌛ {escape(str(exc))}")
-        respond(response_type="ephemeral", replace_original=False, text=f"⌛ {escape(str(exc))}")
+        _mark(client, services, approval_id, f"⌛ {escape(gone_says(exc))}")
+        respond(response_type="ephemeral", replace_original=False, text=f"⌛ {escape(gone_says(exc))}")
         return
     except (Refused, AlreadyDecided, Expired, PlanError) as exc:
         respond(response_type="ephemeral", replace_original=False, text=refused(exc))

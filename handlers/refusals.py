@@ -1,12 +1,22 @@
 """What a click that changes nothing is told, in one wording for the fix button, the confirm and the
 approval buttons: refused (a guardrail, expired, cannot be planned) or the state store down. The guardrails
-say why as a code (bot/guardrails/reasons.py); the sentence is written here."""
+say why as a code (bot/guardrails/reasons.py), a button or request that is gone by its class
+(bot/remediation: Expired and its kinds); the sentences are written here."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from bot import metrics
 from bot.guardrails.reasons import Reason, Why
-from bot.remediation.executor import Refused
+from bot.remediation.approvals import (
+    AlreadyAsked,
+    AlreadyDecided,
+    ApprovalExpired,
+    ApprovalGone,
+    UnreadableApproval,
+)
+from bot.remediation.executor import Expired, Refused, Replayed, UnreadableButton
 from handlers.render.text import escape, who
 from handlers.replies import Respond
 
@@ -29,10 +39,36 @@ def guardrail_says(reason: Reason) -> str:
     return sentences[reason.why]
 
 
+def gone_says(exc: Expired) -> str:
+    """What is gone (the button, its change applied, the approval request) as a plain sentence, not yet
+    escaped, with what to do instead."""
+    if isinstance(exc, Replayed):
+        return "this change was already applied; nothing was done twice"
+    if isinstance(exc, UnreadableButton):
+        return f"{exc.problem}; nothing was done. Re-run the diagnosis for fresh buttons"
+    if isinstance(exc, ApprovalExpired):
+        at = datetime.fromtimestamp(exc.expires_at, UTC).strftime("%H:%M UTC")
+        return (
+            f"this approval request expired at {at}; nothing was changed. "
+            "Ask for the change again to get a new request"
+        )
+    if isinstance(exc, AlreadyAsked):
+        return "an approval request for this change is already waiting in the thread"
+    if isinstance(exc, AlreadyDecided):
+        return f"this request was already {exc.verdict} by {exc.by}; nothing was done twice"
+    if isinstance(exc, UnreadableApproval):
+        return f"{exc.problem}; nothing was changed. Ask for the change again"
+    if isinstance(exc, ApprovalGone):
+        return "this approval request is unknown or long gone; ask for the change again"
+    return "this button has expired or was already used; re-run the diagnosis for fresh buttons"
+
+
 def refusal(exc: Exception) -> str:
     """🚫 and why, escaped; a refusal's list of who may act stays mrkdwn, so its mentions render."""
     if isinstance(exc, Refused):
         return f"🚫 {escape(guardrail_says(exc.reason))}; allowed: {who(exc.allowed)}"
+    if isinstance(exc, Expired):
+        return f"🚫 {escape(gone_says(exc))}"
     return f"🚫 {escape(str(exc))}"
 
 

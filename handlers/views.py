@@ -18,7 +18,7 @@ from bot.services import Services
 from bot.store import StoreUnavailable
 from bot.store.records import PendingAction
 from handlers.bind import bind
-from handlers.refusals import STORE_DOWN, guardrail_says, refused
+from handlers.refusals import STORE_DOWN, gone_says, guardrail_says, refused
 from handlers.render.approval import approval_request
 from handlers.render.diagnosis import Message
 from handlers.render.modal import CONFIRM
@@ -123,12 +123,8 @@ def apply(services: Services, body: dict[str, Any], view: dict[str, Any], client
         try:
             ask_for_approval(client, services, user, key, result, channel, thread_ts)
         except (Expired, StoreUnavailable) as exc:
-            _tell(
-                client,
-                channel,
-                user,
-                f"⚠️ {escape(str(exc) or 'my state store is unreachable')}; nothing was changed.",
-            )
+            why = gone_says(exc) if isinstance(exc, Expired) else "my state store is unreachable"
+            _tell(client, channel, user, f"⚠️ {escape(why)}; nothing was changed.")
         return
     if result.duplicate:
         metrics.ACTIONS.labels(kind, "duplicate").inc()

@@ -196,16 +196,21 @@ def guardrail_sentences(path: Path) -> list[str]:
     return [f"line {line}: {text!r}" for line, text in sorted(found)]
 
 
+# What a click that changes nothing is told, by kind: a guardrail's Reason, or a button or request gone.
+REFUSALS = {"Refused", "Expired", "Replayed", "UnreadableButton", "ApprovalExpired", "AlreadyAsked"}
+REFUSALS |= {"AlreadyDecided", "ApprovalGone", "UnreadableApproval"}
+
+
 def worded_refusals(path: Path) -> list[str]:
-    """`Refused(...)` given a string: a sentence written in bot for Slack instead of a guardrail Reason."""
+    """A refusal raised with a string written there: a sentence bot wrote for Slack instead of a code and
+    its fields (handlers/refusals.py words them)."""
     return [
         f"line {node.lineno}"
         for node in ast.walk(ast.parse(path.read_text()))
         if isinstance(node, ast.Call)
         and isinstance(node.func, ast.Name)
-        and node.func.id == "Refused"
-        and node.args
-        and _text_of(node.args[0]) is not None
+        and node.func.id in REFUSALS
+        and any(_text_of(arg) is not None for arg in node.args)
     ]
 
 
@@ -218,7 +223,7 @@ def test_the_guardrails_say_why_as_a_code_not_a_sentence(module: str, path: Path
 @pytest.mark.parametrize(("module", "path"), modules("bot"), ids=lambda v: str(v))
 def test_refusals_carry_a_reason_not_a_sentence(module: str, path: Path) -> None:
     found = worded_refusals(path)
-    assert not found, f"{module} refuses with a sentence (pass a bot.guardrails.reasons.Reason): {found}"
+    assert not found, f"{module} refuses with a sentence (raise the kind with its fields): {found}"
 
 
 def test_the_sentence_checkers_see_a_violation(tmp_path: Path) -> None:
@@ -229,14 +234,15 @@ def test_the_sentence_checkers_see_a_violation(tmp_path: Path) -> None:
         'NO = "you are not allowed"\n'
         'raise Refused(f"rule {rule} does not let you", ())\n'
         'raise Refused("nope", ())\n'
+        'raise Expired("this button has expired")\n'
     )
-    assert [f.split(":")[0] for f in guardrail_sentences(bad)] == ["line 3", "line 4", "line 5"]
-    assert worded_refusals(bad) == ["line 5", "line 6"]
+    assert [f.split(":")[0] for f in guardrail_sentences(bad)] == ["line 3", "line 4", "line 5", "line 7"]
+    assert worded_refusals(bad) == ["line 5", "line 6", "line 7"]
     fine = tmp_path / "rules.py"
     fine.write_text(
         'DEFAULT = "default"\nKEY = f"{cluster}/{service}"\n'
         'raise ValueError(f"rule {name!r} names nobody: set users")\n'
-        "raise Refused(Reason(Why.DENIED, rule), ())\n"
+        "raise Refused(Reason(Why.DENIED, rule), ())\nraise Replayed\nraise UnreadableButton(str(exc))\n"
     )
     assert guardrail_sentences(fine) == [] and worded_refusals(fine) == []
     assert len(modules("bot/guardrails")) >= 3

@@ -9,7 +9,6 @@ through `Remediator.apply`, which checks the guardrails again and applies at mos
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from bot.guardrails.reasons import Reason, Why
@@ -17,11 +16,25 @@ from bot.remediation.executor import Applied, Expired, Refused, Remediator
 from bot.store import Store
 from bot.store.records import ApprovalRequest, Unreadable, Verdict
 
-__all__ = ["AlreadyAsked", "AlreadyDecided", "ApprovalExpired", "Approvals", "Decided", "Verdict"]
+__all__ = [
+    "AlreadyAsked",
+    "AlreadyDecided",
+    "ApprovalExpired",
+    "ApprovalGone",
+    "Approvals",
+    "Decided",
+    "UnreadableApproval",
+    "Verdict",
+]
 
 
 class ApprovalExpired(Expired):
-    """The approval request is older than its lifetime: nothing is done, the requester may ask again."""
+    """The approval request is older than its lifetime (it ended at `expires_at`, epoch seconds): nothing
+    is done, the requester may ask again."""
+
+    def __init__(self, expires_at: float) -> None:
+        super().__init__(expires_at)
+        self.expires_at = expires_at
 
 
 class AlreadyAsked(Expired):
@@ -32,8 +45,21 @@ class AlreadyDecided(Expired):
     """Someone approved or rejected it first; `verdict` and `by` say who and how."""
 
     def __init__(self, verdict: str, by: str) -> None:
-        super().__init__(f"this request was already {verdict} by {by}; nothing was done twice")
+        super().__init__(verdict, by)
         self.verdict, self.by = verdict, by
+
+
+class ApprovalGone(Expired):
+    """The approval request is unknown or long gone (past its lifetime and more): the requester asks anew."""
+
+
+class UnreadableApproval(ApprovalGone):
+    """The approval request is there but this version cannot read it. `problem`: what the store could not
+    read (bot.store.records.Unreadable)."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -57,7 +83,7 @@ class Approvals:
         if asked.plan is None or asked.decision is None or asked.pending is None:
             raise ValueError("an approval request needs the change's plan, its action and the deciding rule")
         if not self.store.claim(f"approval-for:{key}", self.ttl_seconds):
-            raise AlreadyAsked("an approval request for this change is already waiting in the thread")
+            raise AlreadyAsked
         plan, decision, pending = asked.plan, asked.decision, asked.pending
         request = ApprovalRequest(
             key=key,
@@ -75,7 +101,7 @@ class Approvals:
             approvers=decision.approvers,
         )
         if not self.store.hold_pending(key, self.ttl_seconds + 60):
-            raise Expired("this button has expired; re-run the diagnosis for fresh buttons")
+            raise Expired
         stored = self.store.put_approval(request, self.ttl_seconds)
         self.store.audit(
             {
@@ -89,13 +115,13 @@ class Approvals:
 
     def decide(self, user: str, approval_id: str, verdict: Verdict) -> Decided:
         """Approve (and apply) or reject, once. Raises Refused (self-approval, not an approver, the rule now
-        denies), ApprovalExpired, AlreadyDecided or Expired (unknown request)."""
+        denies), ApprovalExpired, AlreadyDecided or ApprovalGone (unknown or unreadable request)."""
         try:
             request = self.store.get_approval(approval_id)
         except Unreadable as exc:
-            raise Expired(f"{exc}; nothing was changed. Ask for the change again") from None
+            raise UnreadableApproval(str(exc)) from None
         if request is None:
-            raise Expired("this approval request is unknown or long gone; ask for the change again")
+            raise ApprovalGone
         record: dict[str, Any] = {
             "approval": approval_id,
             "user": user,
@@ -110,10 +136,7 @@ class Approvals:
             raise AlreadyDecided(request.verdict, str(request.decided_by))
         if self.store.now() >= request.expires_at:
             self.store.audit({**record, "event": "approval_expired"})
-            raise ApprovalExpired(
-                f"this approval request expired at {_hhmm(request.expires_at)}; nothing was changed. "
-                "Ask for the change again to get a new request"
-            )
+            raise ApprovalExpired(request.expires_at)
         requester, approvers = request.requested_by, request.approvers
         if verdict == "approved" and user == requester:
             self.store.audit({**record, "event": "refused", "stage": "approval", "why": "self-approval"})
@@ -150,7 +173,3 @@ class Approvals:
                 {**record, "event": "approved", "outcome": "applied" if applied.ok else "duplicate"}
             )
         return Decided("approved", user, request, applied)
-
-
-def _hhmm(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).strftime("%H:%M UTC")

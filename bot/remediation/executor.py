@@ -57,7 +57,8 @@ class Refused(Exception):
 
 
 class Expired(Exception):
-    """The button's pending action is gone (expired or already used)."""
+    """The button's pending action is gone (expired or already used). The class is the code, its fields
+    the rest: handlers/refusals.py words each one."""
 
 
 class Replayed(Expired):
@@ -65,7 +66,12 @@ class Replayed(Expired):
 
 
 class UnreadableButton(Expired):
-    """The button's pending action is there but this version cannot read it: nothing is done."""
+    """The button's pending action is there but this version cannot read it: nothing is done. `problem`:
+    what the store could not read (bot.store.records.Unreadable)."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -121,17 +127,13 @@ class Remediator:
             self.store.audit(
                 {"event": "unreadable", "stage": stage, "user": user, "key": key, "error": str(exc)}
             )
-            raise UnreadableButton(
-                f"{exc}; nothing was done. Re-run the diagnosis for fresh buttons"
-            ) from None
+            raise UnreadableButton(str(exc)) from None
         if pending is None:
             if self.store.claimed(f"applied:{key}"):
                 self.store.audit({"event": "replayed", "stage": stage, "user": user, "key": key})
-                raise Replayed("this change was already applied; nothing was done twice")
+                raise Replayed
             self.store.audit({"event": "expired", "stage": stage, "user": user, "key": key})
-            raise Expired(
-                "this button has expired or was already used; re-run the diagnosis for fresh buttons"
-            )
+            raise Expired
         request = self._request(pending, user)
         decision = self.policy.decide(request)
         if decision.mode == "deny":

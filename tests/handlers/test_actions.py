@@ -105,7 +105,7 @@ def test_a_fix_button_opens_its_confirmation_modal(monkeypatch: pytest.MonkeyPat
             Refused(Reason(Why.DENIED, "freeze", "rollback", "prod/<web>"), ("U9",)),
             "🚫 guardrail rule freeze denies rollback on prod/&lt;web&gt;; allowed: <@U9>",
         ),
-        (Expired("this button <expired>"), "🚫 this button &lt;expired&gt;"),
+        (Expired(), "🚫 this button has expired or was already used; re-run the diagnosis for fresh buttons"),
         (PlanError("nothing to roll back to"), "🚫 nothing to roll back to"),
         (StoreUnavailable("down"), STORE_DOWN),
     ],

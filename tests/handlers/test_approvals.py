@@ -4,6 +4,7 @@ a verdict that cannot be taken is said only to the clicker, changing nothing."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from unittest.mock import MagicMock
 
@@ -70,11 +71,16 @@ def test_a_rejection_changes_nothing_and_says_who() -> None:
 
 
 def test_an_expired_request_is_marked_and_said_to_the_clicker() -> None:
-    expired = ApprovalExpired("expired at 10:00 UTC; nothing was changed")
+    expired = ApprovalExpired(datetime(2026, 12, 1, 10, 0, tzinfo=UTC).timestamp())
     svc, slack, respond = deciding(error=expired), client(), MagicMock()
     approvals.approve(svc, **click("ecs_why_approve"), client=slack, respond=respond)
-    assert respond.call_args.kwargs["text"] == "⌛ expired at 10:00 UTC; nothing was changed"
-    assert "⌛ expired at 10:00 UTC" in str(slack.chat_update.call_args.kwargs["blocks"])
+    assert respond.call_args.kwargs["text"] == (
+        "⌛ this approval request expired at 10:00 UTC; nothing was changed. "
+        "Ask for the change again to get a new request"
+    )
+    assert "⌛ this approval request expired at 10:00 UTC" in str(
+        slack.chat_update.call_args.kwargs["blocks"]
+    )
     slack.chat_postMessage.assert_not_called()
 
 

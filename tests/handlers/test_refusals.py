@@ -3,10 +3,19 @@ change it is about, and what came from the settings or AWS is escaped before it 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from bot.guardrails.reasons import Reason, Why
-from bot.remediation.executor import Expired, Refused
+from bot.remediation.approvals import (
+    AlreadyAsked,
+    AlreadyDecided,
+    ApprovalExpired,
+    ApprovalGone,
+    UnreadableApproval,
+)
+from bot.remediation.executor import Expired, Refused, Replayed, UnreadableButton
 from handlers.refusals import guardrail_says, refusal
 
 
@@ -29,4 +38,36 @@ def test_a_refusal_is_escaped_and_names_who_may_as_mentions() -> None:
     assert refusal(Refused(Reason(Why.NO_RULE, "default", "rollback", "prod/web"), ())).endswith(
         "allowed: nobody: no rule of ECS_WHY_GUARDRAILS (or ECS_WHY_OPERATORS) names anyone for it"
     )
-    assert refusal(Expired("this button <expired>")) == "🚫 this button &lt;expired&gt;"
+
+
+@pytest.mark.parametrize(
+    ("gone", "said"),
+    [
+        (Expired(), "this button has expired or was already used; re-run the diagnosis for fresh buttons"),
+        (Replayed(), "this change was already applied; nothing was done twice"),
+        (
+            UnreadableButton("the stored fix button's action cannot be read (action: <kind> unknown)"),
+            "the stored fix button's action cannot be read (action: &lt;kind&gt; unknown); nothing was done. "
+            "Re-run the diagnosis for fresh buttons",
+        ),
+        (
+            ApprovalExpired(datetime(2026, 12, 1, 14, 2, tzinfo=UTC).timestamp()),
+            "this approval request expired at 14:02 UTC; nothing was changed. "
+            "Ask for the change again to get a new request",
+        ),
+        (AlreadyAsked(), "an approval request for this change is already waiting in the thread"),
+        (
+            AlreadyDecided("rejected", "U0BOB"),
+            "this request was already rejected by U0BOB; nothing was done twice",
+        ),
+        (ApprovalGone(), "this approval request is unknown or long gone; ask for the change again"),
+        (
+            UnreadableApproval("the stored approval request cannot be read"),
+            "the stored approval request cannot be read; nothing was changed. Ask for the change again",
+        ),
+    ],
+    ids=lambda v: type(v).__name__ if isinstance(v, Exception) else "",
+)
+def test_what_is_gone_is_said_with_what_to_do_instead(gone: Expired, said: str) -> None:
+    """bot raises the kind and its fields (tests/test_architecture.py); what the store said is escaped."""
+    assert refusal(gone) == f"🚫 {said}"

@@ -12,7 +12,7 @@ import pytest
 
 from bot.guardrails.policy import Decision
 from bot.guardrails.reasons import Reason, Why
-from bot.remediation.executor import Applied, Expired, Refused
+from bot.remediation.executor import Applied, Refused, Replayed
 from bot.store import StoreUnavailable
 from handlers import views
 from handlers.refusals import STORE_DOWN
@@ -65,7 +65,7 @@ def test_a_failed_fix_is_said_in_the_thread_and_not_followed(monkeypatch: pytest
             Refused(Reason(Why.NO_RULE, "default", "rollback", "prod/web-api"), ("U9",)),
             "🚫 you are not allowed to run rollback on prod/web-api: no guardrail rule lets you; allowed: <@U9>",
         ),
-        (None, Expired("this button expired"), "🚫 this button expired"),
+        (None, Replayed(), "🚫 this change was already applied; nothing was done twice"),
         (None, StoreUnavailable("down"), STORE_DOWN),
         (Applied(ok=True, message="already applied", duplicate=True), None, "ℹ️ already applied"),
     ],
