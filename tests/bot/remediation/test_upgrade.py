@@ -7,6 +7,7 @@ Against moto in-process and a real redis-server."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -15,11 +16,12 @@ import redis
 from bot.authz import GroupCache, Operators
 from bot.guardrails.policy import Policy
 from bot.guardrails.rules import Rule
-from bot.remediation.approvals import AlreadyDecided, ApprovalExpired, Approvals
+from bot.remediation.approvals import AlreadyDecided, ApprovalExpired, Approvals, UnreadableApproval
 from bot.remediation.executor import Expired, Remediator, Replayed
 from bot.store import Store
 from bot.store.records import ApprovalRequest, FixTarget, PendingAction
 from diagnosis.actions import GraceParams, RaiseGracePeriod, RollbackParams
+from handlers.refusals import gone_says
 from tests.builders.ecs_service import CLUSTER, SERVICE, Ecs
 from tests.builders.remediation import events, grace, sessions
 
@@ -88,8 +90,9 @@ def test_a_button_stored_before_the_upgrade_applies_once_across_restarts(replica
     assert result.ok and "10 s → 190 s" in result.message
     assert grace(ecs) == 190
     ecs.service().health_check_grace_period_seconds = 10  # a second change would show
-    with pytest.raises(Replayed, match="already applied; nothing was done twice"):
+    with pytest.raises(Replayed) as replayed:
         remediator(replica()).apply(OPERATOR, key)
+    assert gone_says(replayed.value) == "this change was already applied; nothing was done twice"
     assert grace(ecs) == 10
     store = replica()
     assert events(store) == ["confirmation_shown", "applied", "replayed"]
@@ -105,7 +108,7 @@ def test_an_expired_button_is_refused_clearly_and_changes_nothing(replica: NewSt
     with pytest.raises(Expired) as refused:
         remediator(replica()).apply(OPERATOR, key)
     assert not isinstance(refused.value, Replayed)
-    assert str(refused.value) == (
+    assert gone_says(refused.value) == (
         "this button has expired or was already used; re-run the diagnosis for fresh buttons"
     )
     assert grace(ecs) == 10
@@ -162,8 +165,9 @@ def test_an_approval_asked_before_the_upgrade_applies_once_when_approved_after(
     assert decided.applied is not None and decided.applied.ok
     assert decided.request.requested_by == ASKER and decided.request.message_ts == "1.3"
     assert grace(ecs) == 190
-    with pytest.raises(AlreadyDecided, match=f"already approved by {APPROVER}"):
+    with pytest.raises(AlreadyDecided) as decided:
         approvals(replica()).decide(APPROVER, "-cTD7l-okXFv", "approved")
+    assert (decided.value.verdict, decided.value.by) == ("approved", APPROVER)
     assert events(replica()).count("applied") == 1
 
 
@@ -172,8 +176,11 @@ def test_an_approval_asked_before_the_upgrade_is_refused_once_expired(replica: N
     old_button(store, key="KEY")
     store.redis.set(store.key("approval", "-cTD7l-okXFv"), OLD_APPROVAL, ex=3600)
     later = replica(clock=NOW + 601)
-    with pytest.raises(ApprovalExpired, match=r"expired at \d\d:\d\d UTC; nothing was changed"):
+    with pytest.raises(ApprovalExpired) as expired:
         approvals(later).decide(APPROVER, "-cTD7l-okXFv", "approved")
+    assert re.match(
+        r"this approval request expired at \d\d:\d\d UTC; nothing was changed", gone_says(expired.value)
+    )
     assert grace(ecs) == 10
 
 
@@ -184,6 +191,9 @@ def test_an_approval_request_this_version_cannot_read_is_refused_as_such(replica
     old_button(store, key="KEY")
     newer = OLD_APPROVAL.replace('"kind":"raise_grace_period","label"', '"kind":"scale_out","label"')
     store.redis.set(store.key("approval", "-cTD7l-okXFv"), newer, ex=3600)
-    with pytest.raises(Expired, match=r"cannot be read .*no such kind 'scale_out'.*nothing was changed"):
+    with pytest.raises(UnreadableApproval) as unreadable:
         approvals(replica()).decide(APPROVER, "-cTD7l-okXFv", "approved")
+    assert re.search(
+        r"cannot be read .*no such kind 'scale_out'.*nothing was changed", gone_says(unreadable.value)
+    )
     assert grace(ecs) == 10
