@@ -69,11 +69,6 @@ class Settings(BaseSettings):
     aws_profile: str | None = Field(
         default=None, validation_alias=AliasChoices("AWS_PROFILE"), description="AWS profile to use."
     )
-    aws_endpoint_url: str | None = Field(
-        default=None,
-        validation_alias=AliasChoices("AWS_ENDPOINT_URL"),
-        description="Send every AWS call to this endpoint (a moto server in tests and the demo).",
-    )
     clusters: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Clusters searched for a bare service name (comma-separated). Empty: every cluster.",

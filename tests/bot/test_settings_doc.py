@@ -105,3 +105,37 @@ def test_the_tested_values_sets_only_name_settings(values_file: Path) -> None:
     names |= {e["name"] for e in values.get("extraEnv") or []}
     unknown = names - settings_doc.all_env_names() - NOT_SETTINGS
     assert not unknown, f"{values_file.name}: not settings: {sorted(unknown)}"
+
+
+RUNTIME = [REPO / "bot", REPO / "handlers"]
+SETTINGS_MODULES = {"settings.py", "settings_doc.py"}
+
+
+def unread_settings(sources: dict[str, str]) -> list[str]:
+    """Settings no runtime module reads as an attribute (`settings.NAME`, `.NAME`)."""
+    return [
+        name
+        for name in Settings.model_fields
+        if not any(re.search(rf"\.{name}\b", text) for text in sources.values())
+    ]
+
+
+def runtime_sources() -> dict[str, str]:
+    return {
+        str(path): path.read_text(encoding="utf-8")
+        for root in RUNTIME
+        for path in root.rglob("*.py")
+        if path.name not in SETTINGS_MODULES
+    }
+
+
+def test_every_setting_is_read_by_the_code() -> None:
+    """A documented setting nobody reads would be a setting with no effect."""
+    assert unread_settings(runtime_sources()) == []
+
+
+def test_the_unread_setting_check_sees_one() -> None:
+    sources = runtime_sources()
+    name = next(iter(Settings.model_fields))
+    stripped = {path: re.sub(rf"\.{name}\b", ".elsewhere", text) for path, text in sources.items()}
+    assert unread_settings(stripped) == [name]
