@@ -136,10 +136,17 @@ def assume(
 
 
 def _base(settings: Settings, profile: str | None, region: str | None) -> boto3.Session:
+    name = profile or settings.aws_profile
     try:
-        return new_session(profile_name=profile or settings.aws_profile, region_name=region)
+        session = new_session(profile_name=name, region_name=region)
     except BotoCoreError as exc:
         raise SessionError(f"AWS profile: {exc}") from None
+    if name and name not in session.available_profiles:  # else a traceback at the first AWS call
+        known = ", ".join(session.available_profiles) or "none"
+        raise SessionError(
+            f"no AWS profile {name!r} (known: {known}): pass --profile NAME or fix AWS_PROFILE"
+        )
+    return session
 
 
 _LOADER = create_loader(os.environ.get("AWS_DATA_PATH"))

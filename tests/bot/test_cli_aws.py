@@ -84,3 +84,15 @@ def test_an_unknown_account_names_the_known_ones(tmp_path: Path, command: str) -
     result = run(command, "web", "--account", "staging", env=env)
     assert result.returncode == 2
     assert "unknown account 'staging'; known accounts: prod" in one_line(result.stderr)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_profile_that_does_not_exist_names_the_known_ones(tmp_path: Path, command: str) -> None:
+    env = clean_env(tmp_path, AWS_REGION="us-east-1")
+    (tmp_path / "config").write_text("[profile dev]\nregion = us-east-1\n", encoding="utf-8")
+    env["AWS_CONFIG_FILE"] = str(tmp_path / "config")
+    flag = run(command, "web", "--cluster", "prod", "--profile", "nope", env=env)
+    assert flag.returncode == 2
+    assert "no AWS profile 'nope' (known: dev)" in one_line(flag.stderr)
+    from_env = run(command, "web", "--cluster", "prod", env={**env, "AWS_PROFILE": "nope"})
+    assert from_env.returncode == 2 and "no AWS profile 'nope'" in one_line(from_env.stderr)
