@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
-from typing import Any, TypeVar, cast
+from typing import Literal, TypeVar, cast
 
 from bot.store.base import StoreBase, check_ttl, dumps, guarded, loads
 from bot.store.records import AlertRecord, Notice, ResolvedAlert, ValidationError
@@ -19,6 +19,9 @@ ALERT_TTL_SECONDS = 30 * 24 * 3600
 # What an alert opens with: every other field is absent until its transition sets it once (HSETNX).
 _OPENED = {"ts", "channel", "notice", "count", "opened_at", "previous_ts", "previous_resolved"}
 _R = TypeVar("_R", bound=AlertRecord)
+# The once-only transitions (the field that marks each) and the field its winner sets with it.
+_Mark = Literal["acked_by", "resolved", "escalated_at"]
+_With = Literal["acked_at", "resolved_at"]
 
 
 class AlertsMixin(StoreBase):
@@ -54,31 +57,31 @@ class AlertsMixin(StoreBase):
         """The group's alert (open, acknowledged or resolved), or None (none, or not readable)."""
         return _alert(cast(dict[str, str], self.redis.hgetall(self._alert_key(gkey))))
 
-    def _mark(self, gkey: str, field: str, value: Any, then: dict[str, Any]) -> bool:
+    def _mark(self, gkey: str, field: _Mark, value: str | float, then: tuple[_With, str | float] | None) -> bool:
         """Set `field` once: True for the one that set it (who then also sets `then`). Nothing is written
         for an alert that does not exist."""
         key = self._alert_key(gkey)
         if not self.redis.exists(key) or not self.redis.hsetnx(key, field, dumps(value)):
             return False
-        if then:
-            self.redis.hset(key, mapping={f: dumps(v) for f, v in then.items()})
+        if then is not None:
+            self.redis.hset(key, then[0], dumps(then[1]))
         return True
 
     @guarded
     def alert_acknowledge(self, gkey: str, user: str, at: str) -> bool:
         """`user` acknowledged the alert (`at`: ISO 8601): True for the first click, False for any later."""
-        return self._mark(gkey, "acked_by", user, {"acked_at": at})
+        return self._mark(gkey, "acked_by", user, ("acked_at", at))
 
     @guarded
     def alert_resolve(self, gkey: str, resolved: str, at: float) -> bool:
         """The alert recovered (`resolved`: how, `at`: epoch seconds): True for the one replica that
         resolved it."""
-        return self._mark(gkey, "resolved", resolved, {"resolved_at": at})
+        return self._mark(gkey, "resolved", resolved, ("resolved_at", at))
 
     @guarded
     def alert_escalate(self, gkey: str, at: float) -> bool:
         """The alert was escalated (`at`: epoch seconds): True for the one replica that escalates it."""
-        return self._mark(gkey, "escalated_at", at, {})
+        return self._mark(gkey, "escalated_at", at, None)
 
     @guarded
     def alert_shown(self, gkey: str, count: int) -> None:

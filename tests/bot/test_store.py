@@ -422,6 +422,29 @@ def test_a_group_and_alert_stored_by_an_older_version_still_read(s: Store) -> No
     assert s.alert_acknowledge(gkey, "U8", "2033-05-18T03:41:00") is False, "acknowledged once"
 
 
+def test_each_alert_transition_happens_once_and_reads_back(replicas: NewStore) -> None:
+    a, b = replicas(), replicas()
+    assert a.alert_acknowledge("fp|C1", "U7", "2026-05-18T10:01:00+00:00") is False, "no alert: nothing written"
+    assert a.redis.exists(a.key("alert", "fp|C1")) == 0
+    a.alert_open("fp|C1", "C1", "1.2", STOP_NOTICE)
+    alert = b.alert_get("fp|C1")
+    assert alert is not None and (alert.acked_by, alert.resolved, alert.escalated_at) == ("", "", None)
+    assert alert.opened_at is not None and alert.count == STOP_NOTICE.count
+    assert (a.alert_escalate("fp|C1", 100.0), b.alert_escalate("fp|C1", 101.0)) == (True, False)
+    assert (b.alert_acknowledge("fp|C1", "U7", "t1"), a.alert_acknowledge("fp|C1", "U8", "t2")) == (True, False)
+    a.alert_shown("fp|C1", 9)
+    assert (a.alert_resolve("fp|C1", "recovered", 200.0), b.alert_resolve("fp|C1", "again", 201.0)) == (True, False)
+    alert = a.alert_get("fp|C1")
+    assert alert is not None
+    assert (alert.escalated_at, alert.acked_by, alert.acked_at, alert.count) == (100.0, "U7", "t1", 9)
+    assert (alert.resolved, alert.resolved_at, alert.as_shown.acked_by, alert.as_shown.resolved) == (
+        "recovered",
+        200.0,
+        "U7",
+        "recovered",
+    )
+
+
 def test_an_alert_is_stored_as_it_always_was(s: Store) -> None:
     """What `alert_open` writes now is the hash older versions wrote and read (the same fields, values)."""
     said = Notice.model_validate(NOTICE)
