@@ -15,7 +15,7 @@ from bot.lookup import resolve_cluster
 from bot.settings import Settings
 from bot.store import Store
 from bot.store.history import epoch_of
-from bot.store.records import AlertRecord, GroupRecord, StopRecord
+from bot.store.records import AlertRecord, GroupRecord, Recovery, StopRecord
 from diagnosis.live import parse_since
 
 
@@ -48,7 +48,7 @@ class AlertState:
     count: int
     opened_at: float | None
     acked_by: str = ""
-    resolved: str = ""  # "recovered at 14:02 UTC after 37 failures in 25 min"
+    resolved: Recovery | None = None  # how it recovered
     resolved_at: float | None = None
     channel: str = ""
     ts: str = ""

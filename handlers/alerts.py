@@ -19,7 +19,7 @@ from bot.store import StoreUnavailable
 from diagnosis.knowledge import CATALOG
 from handlers.actions import ack_click
 from handlers.bind import bind
-from handlers.render.alert import ACK, USER, acknowledged_note, group_message, muted_note
+from handlers.render.alert import ACK, USER, acknowledged_note, group_message, muted_note, recovered
 from handlers.render.diagnosis import MUTE
 from handlers.render.text import escape, who
 from handlers.replies import CannotPost, post
@@ -103,7 +103,7 @@ def acknowledge(
     notice = alert.as_shown
     if not won:
         said = (
-            f"This alert already recovered: {escape(notice.resolved)}."
+            f"This alert already recovered: {escape(recovered(notice.resolved))}."
             if notice.resolved
             else f"<@{notice.acked_by}> already acknowledged this alert."
         )

@@ -2,11 +2,11 @@
 
 `Lifecycle.tick()` runs with the event loop's flushes (at most once an interval across replicas, behind a
 claim). For each open alert it resolves the ones whose service is steady again — running as many tasks
-as it wants, and no stop of the alert's cause for the quiet period — by editing the message ("✅
-recovered at 14:02 UTC after 37 failures in 25 min") and ending the group, so the next failure opens a
-new alert that links to this one. An open alert nobody acknowledged for `escalate_after` mentions the
-configured user group once. Every transition is a once-only mark in Redis (bot/store/alerts.py): it
-survives restarts and two replicas never post it twice.
+as it wants, and no stop of the alert's cause for the quiet period — by editing the message to say how
+it recovered (a `Recovery`: when, after how many failures, over how long; handlers word it) and ending
+the group, so the next failure opens a new alert that links to this one. An open alert nobody
+acknowledged for `escalate_after` mentions the configured user group once. Every transition is a
+once-only mark in Redis (bot/store/alerts.py): it survives restarts and two replicas never post it twice.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from bot.events.notifier import Notice, Notifier, NotifyFailed
 from bot.metrics import ALERTS
 from bot.settings import Settings
 from bot.store import Store, StoreUnavailable, service_key
-from bot.store.records import AlertRecord, ResolvedAlert
+from bot.store.records import AlertRecord, Recovery, ResolvedAlert
 
 log = logging.getLogger(__name__)
 # The service's running and desired task counts now, or None when they cannot be read (no decision then).
@@ -44,15 +44,6 @@ class LifecycleConfig:
             escalate_usergroup=settings.escalate_usergroup,
             escalate_after_seconds=settings.escalate_after_minutes * 60,
         )
-
-
-def _clock(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, UTC).strftime("%H:%M UTC")
-
-
-def _minutes(seconds: float) -> str:
-    minutes = max(1, round(seconds / 60))
-    return f"{minutes} min" if minutes < 120 else f"{minutes / 60:.0f} h"
 
 
 def _epoch(value: object) -> float | None:
@@ -127,20 +118,17 @@ class Lifecycle:
         first = _epoch(notice.opened_at) or alert.opened_at or last
         group = self.store.group_get(gkey)  # newer than the alert's count, shown once an interval
         count = max(alert.count or notice.count, group.count if group else 0)
-        text = (
-            f"recovered at {_clock(now)} after {count} failure{'s' if count != 1 else ''} "
-            f"in {_minutes(last - first)}"
-        )
-        if not self.store.alert_resolve(gkey, text, now):
+        recovery = Recovery(at=now, failures=count, lasted_seconds=max(0.0, last - first))
+        if not self.store.alert_resolve(gkey, recovery):
             return False  # another replica resolved it
         ALERTS.labels("resolved").inc()
-        resolved = {"resolved": text, "resolved_at": now, "count": count, "gkey": gkey}
+        resolved = {"resolved": recovery, "resolved_at": now, "count": count, "gkey": gkey}
         self.store.alert_resolved(ResolvedAlert.model_validate({**dict(alert), **resolved}))
         self.store.group_close(gkey)
         self.store.alert_closed(gkey)
         try:
             self.notifier.resolve_group(
-                alert.channel, alert.ts, notice.model_copy(update={"resolved": text, "count": count})
+                alert.channel, alert.ts, notice.model_copy(update={"resolved": recovery, "count": count})
             )
         except NotifyFailed as exc:
             log.warning("could not show that %s recovered: %s", gkey, exc)

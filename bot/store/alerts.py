@@ -13,7 +13,7 @@ from fnmatch import fnmatchcase
 from typing import Literal, TypeVar, cast
 
 from bot.store.base import StoreBase, check_ttl, dumps, guarded, loads
-from bot.store.records import AlertRecord, Notice, ResolvedAlert, ValidationError
+from bot.store.records import AlertRecord, Notice, Recovery, ResolvedAlert, ValidationError
 
 ALERT_TTL_SECONDS = 30 * 24 * 3600
 # What an alert opens with: every other field is absent until its transition sets it once (HSETNX).
@@ -57,7 +57,7 @@ class AlertsMixin(StoreBase):
         """The group's alert (open, acknowledged or resolved), or None (none, or not readable)."""
         return _alert(cast(dict[str, str], self.redis.hgetall(self._alert_key(gkey))))
 
-    def _mark(self, gkey: str, field: _Mark, value: str | float, then: tuple[_With, str | float] | None) -> bool:
+    def _mark(self, gkey: str, field: _Mark, value: object, then: tuple[_With, object] | None) -> bool:
         """Set `field` once: True for the one that set it (who then also sets `then`). Nothing is written
         for an alert that does not exist."""
         key = self._alert_key(gkey)
@@ -73,10 +73,9 @@ class AlertsMixin(StoreBase):
         return self._mark(gkey, "acked_by", user, ("acked_at", at))
 
     @guarded
-    def alert_resolve(self, gkey: str, resolved: str, at: float) -> bool:
-        """The alert recovered (`resolved`: how, `at`: epoch seconds): True for the one replica that
-        resolved it."""
-        return self._mark(gkey, "resolved", resolved, ("resolved_at", at))
+    def alert_resolve(self, gkey: str, recovery: Recovery) -> bool:
+        """The alert recovered (how: `recovery`): True for the one replica that resolved it."""
+        return self._mark(gkey, "resolved", recovery.model_dump(mode="json"), ("resolved_at", recovery.at))
 
     @guarded
     def alert_escalate(self, gkey: str, at: float) -> bool:

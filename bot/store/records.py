@@ -16,8 +16,10 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticUndefined
 
@@ -31,6 +33,7 @@ __all__ = [
     "GroupRecord",
     "Notice",
     "PendingAction",
+    "Recovery",
     "ResolvedAlert",
     "StopRecord",
     "Subscription",
@@ -96,6 +99,31 @@ def _none_as_empty(value: Any) -> Any:
 _Text = Annotated[str, BeforeValidator(_none_as_empty)]
 
 
+class Recovery(_Record):
+    """How an alert recovered: when, after how many failures, over how long (its first failure to its
+    last). handlers/render/alert.py words it ("recovered at 14:02 UTC after 37 failures in 25 min")."""
+
+    at: float | None = None  # epoch seconds
+    failures: int = 0
+    lasted_seconds: float = 0.0
+    said: str = ""  # told by an older version, which stored only its sentence: shown as it was
+
+
+def _recovery(value: Any) -> Any:
+    """None or "" (not recovered), an older version's sentence, or the stored object."""
+    if value is None or value == "":
+        return None
+    return {"said": value} if isinstance(value, str) else value
+
+
+def _stored_recovery(value: Recovery | None) -> Any:
+    """Not recovered is stored as "" (as it always was): an older reader's `if resolved` stays right."""
+    return "" if value is None else value.model_dump(mode="json")
+
+
+_Recovered = Annotated[Recovery | None, BeforeValidator(_recovery), PlainSerializer(_stored_recovery)]
+
+
 class Notice(_Record):
     """One failure group as a channel sees it: a service, a cause, how many stops, the latest one. The
     event path hands it to the notifier; an alert keeps the one its message renders from."""
@@ -119,9 +147,9 @@ class Notice(_Record):
     # and the message of the last alert of this group when this one is a recurrence.
     acked_by: str = ""
     acked_at: str = ""
-    resolved: str = ""  # "recovered at 14:02 UTC after 37 failures in 25 min"
+    resolved: _Recovered = None
     previous_ts: str = ""
-    previous_resolved: str = ""
+    previous_resolved: _Recovered = None
 
     @property
     def label(self) -> str:
@@ -156,12 +184,20 @@ class AlertRecord(_Record):
     count: int = 0  # the count the message shows
     opened_at: float | None = None  # epoch seconds
     previous_ts: _Text = ""  # the last alert of the group, when this one is a recurrence
-    previous_resolved: _Text = ""
+    previous_resolved: _Recovered = None
     acked_by: _Text = ""
     acked_at: _Text = ""  # ISO 8601
-    resolved: _Text = ""  # how it recovered (set once)
+    resolved: _Recovered = None  # how it recovered (set once)
     resolved_at: float | None = None  # epoch seconds
     escalated_at: float | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _told_when(cls, value: Any) -> Any:
+        """An older version's recovery sentence gets its time from `resolved_at` (stored beside it)."""
+        if isinstance(value, dict) and isinstance(value.get("resolved"), str) and value["resolved"]:
+            return {**value, "resolved": {"said": value["resolved"], "at": value.get("resolved_at")}}
+        return value
 
     @property
     def as_shown(self) -> Notice:

@@ -4,6 +4,7 @@ place, and the notes its thread gets (more stops, recovered, escalated, acknowle
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -15,6 +16,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.events.notifier import Notice
+from bot.store.records import Recovery
 from handlers.grammar import Command
 from handlers.render.diagnosis import MUTE, RERUN, Message
 from handlers.render.text import MAX_BLOCKS, code, cut, escape
@@ -29,7 +31,7 @@ def group_message(notice: Notice, account_alias: str | None = None, previous_lin
     mark = "✅" if notice.resolved else "🔴" if notice.failure else "🔵"
     plural = "s" if notice.count != 1 else ""
     since = f" since {notice.opened_at[11:16]} UTC" if len(notice.opened_at) >= 16 else ""
-    state = f" — recovered ({notice.resolved.removeprefix('recovered ')})" if notice.resolved else ""
+    state = f" — recovered ({recovered(notice.resolved).removeprefix('recovered ')})" if notice.resolved else ""
     text = f"ecs-why {notice.label}: {notice.title} ({notice.category}) × {notice.count}{state}"
     lines = [
         f"{mark} *{escape(notice.title)}*",
@@ -40,7 +42,7 @@ def group_message(notice: Notice, account_alias: str | None = None, previous_lin
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=cut("\n".join(lines))))]
     if notice.resolved:
         blocks.append(
-            SectionBlock(text=MarkdownTextObject(text=f"✅ *{escape(_sentence(notice.resolved))}*"))
+            SectionBlock(text=MarkdownTextObject(text=f"✅ *{escape(_sentence(recovered(notice.resolved)))}*"))
         )
     if notice.latest_task or notice.latest_reason:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=cut(_latest(notice), 2000))]))
@@ -50,7 +52,8 @@ def group_message(notice: Notice, account_alias: str | None = None, previous_lin
         states.append(f"👀 Acknowledged by <@{notice.acked_by}>{when}")
     if notice.previous_ts:
         last = f"<{previous_link}|the last alert>" if previous_link else "the last alert"
-        states.append(f"↩️ Again: {last} {escape(notice.previous_resolved or 'recovered')}")
+        how = recovered(notice.previous_resolved) if notice.previous_resolved else "recovered"
+        states.append(f"↩️ Again: {last} {escape(how)}")
     if states:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=cut(" · ".join(states), 2000))]))
     command = Command(
@@ -77,11 +80,23 @@ def update_reply(notice: Notice, added: int) -> Message:
     return Message(text=head, blocks=[SectionBlock(text=MarkdownTextObject(text=cut(body))).to_dict()])
 
 
+def recovered(recovery: Recovery) -> str:
+    """How an alert recovered, as a channel reads it: "recovered at 14:02 UTC after 37 failures in 25 min"
+    (an older version's own sentence as it was)."""
+    if recovery.said:
+        return recovery.said
+    at = f" at {datetime.fromtimestamp(recovery.at, UTC):%H:%M} UTC" if recovery.at is not None else ""
+    minutes = max(1, round(recovery.lasted_seconds / 60))
+    lasted = f"{minutes} min" if minutes < 120 else f"{minutes / 60:.0f} h"
+    failures = f"{recovery.failures} failure{'s' if recovery.failures != 1 else ''}"
+    return f"recovered{at} after {failures} in {lasted}"
+
+
 def resolved_note(notice: Notice) -> Message:
     """The thread reply when the service recovered."""
+    how = recovered(notice.resolved) if notice.resolved else "recovered"
     return _note(
-        f"✅ {escape(_sentence(notice.resolved))}: the service runs its desired tasks. "
-        "A new failure opens a new alert."
+        f"✅ {escape(_sentence(how))}: the service runs its desired tasks. A new failure opens a new alert."
     )
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.summary import AlertState, ServiceFailures, Summary
+from handlers.render.alert import recovered
 from handlers.render.diagnosis import Message
 from handlers.render.text import code, cut, escape, plain
 
@@ -60,7 +61,7 @@ def _open(alert: AlertState, end: float) -> str:
 
 
 def _recovered(alert: AlertState, end: float) -> str:
-    resolved = escape(alert.resolved)
+    resolved = escape(recovered(alert.resolved) if alert.resolved else "recovered")
     if alert.resolved_at and _other_day(alert.resolved_at, end):
         resolved += f" ({datetime.fromtimestamp(alert.resolved_at, UTC):%Y-%m-%d})"
     return f"• *{escape(alert.name)}* — {code(alert.category)}: {resolved}"

@@ -21,7 +21,7 @@ import redis
 
 from bot.store import Store, StoreUnavailable, service_key
 from bot.store.groups import StopCount
-from bot.store.records import Notice, PendingAction, StopRecord, ValidationError
+from bot.store.records import Notice, PendingAction, Recovery, StopRecord, ValidationError
 from tests.builders.alert_notice import notice
 from tests.builders.remediation import pending
 from tests.builders.stored_groups import (
@@ -400,6 +400,9 @@ def test_group_shown_keeps_the_count_and_the_window_ends(replicas: NewStore) -> 
     assert (counted[0].opened, counted[0].count, counted[0].ts) == (True, 1, None), "a new window, a new group"
 
 
+NOTICE_ALERT = {"ts": "1700000000.000100", "channel": "C1", "notice": NOTICE, "count": 3, "opened_at": 2e9}
+
+
 def test_a_group_and_alert_stored_by_an_older_version_still_read(s: Store) -> None:
     gkey = store_old_group(s, "C1", "1700000000.000100")
     s.redis.hset(s.key("alert", gkey), mapping={"acked_by": '"U7"', "acked_at": '"2033-05-18T03:40:00"'})
@@ -418,8 +421,17 @@ def test_a_group_and_alert_stored_by_an_older_version_still_read(s: Store) -> No
     assert alert is not None
     assert (alert.ts, alert.channel, alert.count, alert.opened_at) == ("1700000000.000100", "C1", 2, ALERT_OPENED_AT)
     assert alert.notice == Notice.model_validate(NOTICE) and alert.notice.label == "prod/web-api"
-    assert (alert.as_shown.acked_by, alert.as_shown.acked_at, alert.resolved) == ("U7", "2033-05-18T03:40:00", "")
+    assert (alert.as_shown.acked_by, alert.as_shown.acked_at, alert.resolved) == ("U7", "2033-05-18T03:40:00", None)
     assert s.alert_acknowledge(gkey, "U8", "2033-05-18T03:41:00") is False, "acknowledged once"
+
+    said = "recovered at 04:33 UTC after 3 failures in 1 min"  # the older version stored only its sentence
+    s.redis.hset(s.key("alert", gkey), mapping={"resolved": json.dumps(said), "resolved_at": "2000003600.0"})
+    s.redis.zadd(s.key("alerts", "resolved"), {json.dumps({**NOTICE_ALERT, "resolved": said, "gkey": gkey}): 1})
+    alert = s.alert_get(gkey)
+    assert alert is not None and alert.resolved == Recovery(said=said, at=2_000_003_600.0)
+    (remembered,) = s.resolutions(0)
+    assert (remembered.gkey, remembered.resolved, remembered.notice.service) == (gkey, Recovery(said=said), "web-api")
+    assert s.alert_resolve(gkey, Recovery(at=2_000_003_700.0)) is False, "resolved once, whichever version did it"
 
 
 def test_each_alert_transition_happens_once_and_reads_back(replicas: NewStore) -> None:
@@ -428,20 +440,21 @@ def test_each_alert_transition_happens_once_and_reads_back(replicas: NewStore) -
     assert a.redis.exists(a.key("alert", "fp|C1")) == 0
     a.alert_open("fp|C1", "C1", "1.2", STOP_NOTICE)
     alert = b.alert_get("fp|C1")
-    assert alert is not None and (alert.acked_by, alert.resolved, alert.escalated_at) == ("", "", None)
+    assert alert is not None and (alert.acked_by, alert.resolved, alert.escalated_at) == ("", None, None)
     assert alert.opened_at is not None and alert.count == STOP_NOTICE.count
     assert (a.alert_escalate("fp|C1", 100.0), b.alert_escalate("fp|C1", 101.0)) == (True, False)
     assert (b.alert_acknowledge("fp|C1", "U7", "t1"), a.alert_acknowledge("fp|C1", "U8", "t2")) == (True, False)
     a.alert_shown("fp|C1", 9)
-    assert (a.alert_resolve("fp|C1", "recovered", 200.0), b.alert_resolve("fp|C1", "again", 201.0)) == (True, False)
+    recovery = Recovery(at=200.0, failures=9, lasted_seconds=60.0)
+    assert (a.alert_resolve("fp|C1", recovery), b.alert_resolve("fp|C1", Recovery(at=201.0))) == (True, False)
     alert = a.alert_get("fp|C1")
     assert alert is not None
     assert (alert.escalated_at, alert.acked_by, alert.acked_at, alert.count) == (100.0, "U7", "t1", 9)
     assert (alert.resolved, alert.resolved_at, alert.as_shown.acked_by, alert.as_shown.resolved) == (
-        "recovered",
+        recovery,
         200.0,
         "U7",
-        "recovered",
+        recovery,
     )
 
 

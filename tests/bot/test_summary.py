@@ -99,7 +99,8 @@ def test_failures_per_service_and_cause_recovered_and_still_failing(stored: Stor
     assert failing.acked_by == "U0ACK" and failing.channel == "C1", "this channel's alert, acknowledged"
     (recovered,) = summary.recovered
     assert (recovered.name, recovered.category) == ("prod/web-api", "app_error")
-    assert recovered.resolved.startswith("recovered at") and recovered.resolved_at == clock.now
+    assert recovered.resolved is not None and recovered.resolved_at == clock.now
+    assert (recovered.resolved.at, recovered.resolved.failures) == (clock.now, 1)
 
 
 def test_the_other_channels_alert_is_told_from_there_and_once(stored: Stored) -> None:
@@ -132,7 +133,7 @@ def test_a_recovery_is_told_even_when_the_cause_came_back(stored: Stored) -> Non
     stored.fail_again()
     summary = build_summary(store, [Scope("prod")], "24h", channel="C1")
     assert sorted(a.category for a in summary.still_failing) == ["app_error", "oom"]
-    assert [(a.category, a.resolved[:12]) for a in summary.recovered] == [("app_error", "recovered at")]
+    assert [(a.category, a.resolved and a.resolved.failures) for a in summary.recovered] == [("app_error", 1)]
 
 
 def test_the_scope_comes_from_aws_or_says_it_was_not_checked(monkeypatch: pytest.MonkeyPatch) -> None:

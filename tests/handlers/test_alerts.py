@@ -3,6 +3,7 @@ only) and "Acknowledge" (once, shown in place), on a real store."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from unittest.mock import MagicMock
 
@@ -13,6 +14,7 @@ from bot.authz import GroupCache
 from bot.guardrails.policy import Policy
 from bot.guardrails.rules import Rule
 from bot.store import Store, StoreUnavailable
+from bot.store.records import Recovery
 from handlers.alerts import acknowledge, mute, valid_fingerprint
 from handlers.replies import CannotPost
 from tests.builders.alert_notice import FP, notice
@@ -133,7 +135,8 @@ def test_acknowledge_of_a_recovered_or_unknown_alert_changes_nothing(store: Stor
     acknowledge(services(store), **click("ecs_why_ack"), client=client, respond=respond)
     assert "no longer tracked" in respond.call_args.kwargs["text"]
     gkey = open_alert(store)
-    assert store.alert_resolve(gkey, "recovered at 14:02 UTC after 37 failures in 25 min", 1_700_000_100.0)
+    at = datetime(2026, 5, 18, 14, 2, tzinfo=UTC).timestamp()
+    assert store.alert_resolve(gkey, Recovery(at=at, failures=37, lasted_seconds=25 * 60))
     acknowledge(services(store), **click("ecs_why_ack"), client=client, respond=respond)
     assert respond.call_args.kwargs["text"] == (
         "This alert already recovered: recovered at 14:02 UTC after 37 failures in 25 min."

@@ -3,18 +3,27 @@ the notes of its thread."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import pytest
 from slack_sdk.models.blocks import Block
 
+from bot.store.records import Recovery
 from handlers.render.alert import (
     acknowledged_note,
     escalation_note,
     group_message,
     muted_note,
+    recovered,
     resolved_note,
     update_reply,
 )
 from tests.builders.alert_notice import FP, notice
 from tests.handlers.golden_files import check_golden
+
+AT = datetime(2026, 5, 18, 14, 2, 40, tzinfo=UTC).timestamp()
+OLDER = "recovered at 09:15 UTC after 4 failures in 7 min"
+RECOVERED = Recovery(at=AT, failures=37, lasted_seconds=25 * 60 + 20)  # "… at 14:02 UTC after 37 … in 25 min"
 
 
 def test_group_message_counts_escapes_and_carries_the_buttons() -> None:
@@ -46,7 +55,7 @@ def test_a_forged_acknowledger_is_not_mentioned() -> None:
 
 
 def test_the_thread_notes_say_what_happened_escaped() -> None:
-    resolved = resolved_note(notice(resolved="recovered at 14:02 UTC after 37 failures in 25 min"))
+    resolved = resolved_note(notice(resolved=RECOVERED))
     assert resolved.text == (
         "✅ Recovered at 14:02 UTC after 37 failures in 25 min: the service runs its desired tasks. "
         "A new failure opens a new alert."
@@ -68,15 +77,28 @@ def test_alert_messages_golden() -> None:
     )
     check_golden(
         "alert_resolved",
-        group_message(notice(count=37, resolved="recovered at 14:02 UTC after 37 failures in 25 min")),
+        group_message(notice(count=37, resolved=RECOVERED)),
     )
     check_golden(
         "alert_recurrence",
         group_message(
             notice(
                 previous_ts="1700000000.000100",
-                previous_resolved="recovered at 14:02 UTC after 37 failures in 25 min",
+                previous_resolved=RECOVERED,
             ),
             previous_link="https://example.slack.com/archives/C1/p1700000000000100",
         ),
     )
+
+
+@pytest.mark.parametrize(
+    ("recovery", "said"),
+    [
+        (Recovery(at=AT, failures=1, lasted_seconds=10), "recovered at 14:02 UTC after 1 failure in 1 min"),
+        (Recovery(at=AT, failures=5, lasted_seconds=3 * 3600), "recovered at 14:02 UTC after 5 failures in 3 h"),
+        (Recovery(failures=2, lasted_seconds=600), "recovered after 2 failures in 10 min"),  # when unknown
+        (Recovery(said=OLDER, at=AT, failures=3), OLDER),  # an older version's sentence, as it was
+    ],
+)  # fmt: skip
+def test_a_recovery_is_worded_from_its_fields_or_as_an_older_version_said_it(recovery: Recovery, said: str) -> None:
+    assert recovered(recovery) == said

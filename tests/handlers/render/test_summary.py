@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from bot.store.records import Recovery
 from bot.summary import AlertState, CauseCount, Scope, ServiceFailures, Summary
 from handlers.render.summary import SHOWN, summary_message
 from tests.handlers.golden_files import check_golden
@@ -36,7 +37,8 @@ def summary() -> Summary:
         recovered=(
             AlertState(
                 "prod/api", "elb_health_check", "Failed ELB health checks", 37, END - 7 * HOUR,
-                resolved="recovered at 03:02 UTC after 37 failures in 25 min", resolved_at=END - 6 * HOUR,
+                resolved=Recovery(at=END - 6 * HOUR + 120, failures=37, lasted_seconds=25 * 60),
+                resolved_at=END - 6 * HOUR + 120,
             ),
         ),
         normal_stops=4,
