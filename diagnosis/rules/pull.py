@@ -97,6 +97,10 @@ def image_pull(msg: Message) -> Match | None:
         )
     if not (msg.error_types or msg.has("fail", "error", "retried", "unable", "cannot", "could not")):
         return None  # a pull under way (the agent's "Pulling image … Downloading"), not a failed one
+    if not msg.typed("cannotpullcontainererror") and not msg.has(*PULL_WORDS[:-1]):
+        return (
+            None  # only the agent's "Error while pulling container X: …" wrapper: its tail says no pull cause
+        )
     return found(
         "image_not_found",
         0.5,

@@ -101,5 +101,7 @@ PULL_WORDS = (
     "failed to copy",
     "failed to pull",
     "ref pull",
-    "while pulling",  # the ECS agent's log: "Error while pulling container …: <the daemon's error>"
+    # Last, and alone not a pull cause (rules/pull.py): the ECS agent's log wrapper "Error while pulling
+    # container …: <the daemon's error>", whose tail says why.
+    "while pulling",
 )

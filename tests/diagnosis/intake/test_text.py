@@ -212,3 +212,15 @@ def test_an_agent_line_of_a_pull_under_way_claims_no_failure() -> None:
     )
     with pytest.raises(InputError):
         read_input(progress)
+
+
+@pytest.mark.parametrize("tail", ["hello", "the daemon said nothing useful", "Exit Code 137"])
+def test_the_agent_s_pull_wrapper_alone_claims_no_missing_image(tail: str) -> None:
+    """The wrapper says a pull failed, not why: a tail no pull rule reads is no evidence of a missing image."""
+    log = f"2018-04-01T16:21:13Z [ERROR] Managed task [{TASK}]: Error while pulling container web: {tail}"
+    try:
+        found = categories(log)
+    except InputError:
+        return  # refused as not read: also no false cause
+    assert "image_not_found" not in found
+    assert "image_pull_auth" not in found and "image_pull_network" not in found
