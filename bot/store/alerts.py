@@ -8,17 +8,15 @@ replicas never post a recovery twice and a double click acknowledges once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from fnmatch import fnmatchcase
-from typing import Literal, TypeVar, cast
+from typing import Literal, cast
 
 from bot.store.base import StoreBase, check_ttl, dumps, guarded, loads
-from bot.store.records import AlertRecord, Notice, Recovery, ResolvedAlert, ValidationError
+from bot.store.records import AlertRecord, Notice, Recovery, ResolvedAlert, read_stored
 
 ALERT_TTL_SECONDS = 30 * 24 * 3600
 # What an alert opens with: every other field is absent until its transition sets it once (HSETNX).
 _OPENED = {"ts", "channel", "notice", "count", "opened_at", "previous_ts", "previous_resolved"}
-_R = TypeVar("_R", bound=AlertRecord)
 # The once-only transitions (the field that marks each) and the field its winner sets with it.
 _Mark = Literal["acked_by", "resolved", "escalated_at"]
 _With = Literal["acked_at", "resolved_at"]
@@ -118,7 +116,7 @@ class AlertsMixin(StoreBase):
     def resolutions(self, since_epoch: float) -> list[ResolvedAlert]:
         """The resolutions remembered since `since_epoch`, oldest first (unreadable ones skipped)."""
         rows = cast(list[str], self.redis.zrangebyscore(self.key("alerts", "resolved"), since_epoch, "+inf"))
-        return list(_valid(ResolvedAlert, map(loads, rows)))
+        return [alert for alert in (read_stored(ResolvedAlert, loads(row)) for row in rows) if alert]
 
     @guarded
     def alerts_in(self, region: str | None, cluster: str, pattern: str = "*") -> dict[str, AlertRecord]:
@@ -130,8 +128,11 @@ class AlertsMixin(StoreBase):
         for key in cast(list[str], self.redis.scan_iter(match=match, count=1000)):
             gkey = key[len(self.key("alert")) + 1 :]
             parts = gkey.partition("|")[0].split(":")
-            if len(parts) == 5 and parts[2] == cluster and region in (None, parts[1]) and fnmatchcase(
-                parts[3], pattern
+            if (
+                len(parts) == 5
+                and parts[2] == cluster
+                and region in (None, parts[1])
+                and fnmatchcase(parts[3], pattern)
             ):
                 keys.append(gkey)
         pipe = self.redis.pipeline(transaction=False)
@@ -147,15 +148,4 @@ class AlertsMixin(StoreBase):
 
 def _alert(raw: dict[str, str]) -> AlertRecord | None:
     """An alert's hash (each field JSON-encoded) as its record; None for no hash, or an unreadable one."""
-    for alert in _valid(AlertRecord, [{f: loads(v) for f, v in raw.items()}] if raw else []):
-        return alert
-    return None
-
-
-def _valid(record: type[_R], values: Iterable[object]) -> Iterable[_R]:
-    """The values that are records of ours; what an older or foreign writer left unreadable is skipped."""
-    for value in values:
-        try:
-            yield record.model_validate(value)
-        except ValidationError:
-            continue
+    return read_stored(AlertRecord, {f: loads(v) for f, v in raw.items()} if raw else None)

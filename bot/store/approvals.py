@@ -7,7 +7,7 @@ import secrets
 from typing import Any, cast
 
 from bot.store.base import StoreBase, check_ttl, dumps, guarded, loads
-from bot.store.records import ApprovalRequest, Unreadable, ValidationError, Verdict
+from bot.store.records import ApprovalRequest, Verdict, read_stored
 
 KEPT_AFTER_EXPIRY = 7 * 24 * 3600
 
@@ -31,12 +31,9 @@ class ApprovalsMixin(StoreBase):
         """The request, or None if unknown or long gone; raises `Unreadable` for one this version cannot
         read."""
         text = cast(str | None, self.redis.get(self.key("approval", approval_id)))
-        if text is None:
-            return None
-        try:
-            return ApprovalRequest.model_validate(loads(text))
-        except ValidationError as exc:
-            raise Unreadable("approval request", exc) from None
+        return read_stored(
+            ApprovalRequest, None if text is None else loads(text), unreadable="approval request"
+        )
 
     @guarded
     def update_approval(

@@ -12,7 +12,7 @@ from redis.exceptions import WatchError
 
 from bot.store.base import StoreBase, StoreUnavailable, check_ttl, dumps, guarded, json_text, loads
 from bot.store.history import RECORD_STOP_LUA, history_write
-from bot.store.records import GroupRecord, Notice, StopRecord, ValidationError
+from bot.store.records import GroupRecord, Notice, StopRecord, read_stored
 
 _MAX_ATTEMPTS = 100
 
@@ -243,9 +243,4 @@ class GroupsMixin(StoreBase):
 
 def _group(raw: dict[str, str]) -> GroupRecord | None:
     """A group's hash as its record; None for no hash, or one that is not a group of ours."""
-    if not raw:
-        return None
-    try:
-        return GroupRecord.model_validate({field: loads(value) for field, value in raw.items()})
-    except ValidationError:
-        return None
+    return read_stored(GroupRecord, {field: loads(value) for field, value in raw.items()} if raw else None)

@@ -8,7 +8,7 @@ from fnmatch import fnmatchcase
 from typing import cast
 
 from bot.store.base import StoreBase, guarded, loads_dict
-from bot.store.records import StopRecord, ValidationError
+from bot.store.records import StopRecord, read_stored
 
 DAY = 24 * 3600
 
@@ -72,11 +72,7 @@ def history_write(
 
 
 def _read(text: str | None) -> StopRecord | None:
-    value = loads_dict(text)
-    try:
-        return StopRecord.model_validate(value) if value is not None else None
-    except ValidationError:  # not a record of ours (no task ARN): skipped, never shown half-read
-        return None
+    return read_stored(StopRecord, loads_dict(text))  # not ours (no task ARN): skipped, never half-read
 
 
 class HistoryMixin(StoreBase):

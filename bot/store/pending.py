@@ -6,17 +6,12 @@ import secrets
 from typing import cast
 
 from bot.store.base import StoreBase, check_ttl, dumps, guarded, loads
-from bot.store.records import PendingAction, Unreadable, ValidationError
+from bot.store.records import PendingAction, read_stored
 
 
 def _read(text: str | None) -> PendingAction | None:
     """None when there is none (expired, used); `Unreadable` when there is one this version cannot read."""
-    if text is None:
-        return None
-    try:
-        return PendingAction.model_validate(loads(text))
-    except ValidationError as exc:
-        raise Unreadable("fix button's action", exc) from None
+    return read_stored(PendingAction, None if text is None else loads(text), unreadable="fix button's action")
 
 
 class PendingMixin(StoreBase):
