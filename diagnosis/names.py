@@ -34,8 +34,9 @@ HINTS: dict[str, str] = {
     "execution_role_arn": "the task definition's executionRoleArn",
     "role_name": "the name of the role the error names (else the task definition's executionRoleArn)",
     "secret": "the container's secrets[].valueFrom (an ARN, or an SSM parameter's name)",
-    "secret_arn": "the ARN of the container's secrets[].valueFrom (for an SSM parameter NAME: "
-    "arn:aws:ssm:REGION:ACCOUNT:parameter/NAME)",
+    "secret_arn": "the ARN of the container's secrets[].valueFrom or environmentFiles[].value (for an SSM "
+    "parameter NAME: arn:aws:ssm:REGION:ACCOUNT:parameter/NAME)",
+    "secret_s3_url": "the s3://BUCKET/KEY of the container's environmentFiles[].value",
     "log_group": "the awslogs-group in the container's logConfiguration",
     "log_stream": "awslogs-stream-prefix/CONTAINER/TASK_ID, from the container's logConfiguration",
     "since": "the time the task started (its startedAt), or a span such as 1h",
@@ -174,14 +175,16 @@ def derive(names: dict[str, str]) -> None:
 
 def _secret_names(names: dict[str, str]) -> None:
     """Which store a secret reference is in, and its ARN: Secrets Manager references are ARNs, SSM ones an
-    ARN or a parameter name (as in secrets[].valueFrom). The reference decides over what a message said,
-    since the steps act on that reference."""
+    ARN or a parameter name (as in secrets[].valueFrom), environment files S3 object ARNs. The reference
+    decides over what a message said, since the steps act on that reference."""
     secret = names.get("secret", "")
     if not secret:
         return
     store = secret.split(":")[2] if secret.startswith("arn:") and secret.count(":") > 2 else "ssm"
-    if store in ("ssm", "secretsmanager"):
+    if store in ("ssm", "secretsmanager", "s3"):
         names["secret_store"] = store
+    if store == "s3" and ":::" in secret:  # an environment file: arn:aws:s3:::BUCKET/KEY
+        names.setdefault("secret_s3_url", "s3://" + secret.split(":::", 1)[1])
     if secret.startswith("arn:"):
         names.setdefault("secret_arn", secret)
     elif names.get("secret_store") == "ssm" and names.get("region") and names.get("account"):

@@ -15,7 +15,8 @@ from diagnosis.knowledge.base import (
 )
 
 # Where a secret lives decides how to look at it: the rule and `names.derive` say which store
-# (`secret_store`: "ssm", "secretsmanager", or "" when nothing said), and only that store's steps are shown.
+# (`secret_store`: "ssm", "secretsmanager", "s3" for an environment file, or "" when nothing said), and only
+# that store's steps are shown.
 _EXISTS = {  # store: (what it is, how it must exist, the command that shows it)
     "ssm": (
         "an SSM parameter",
@@ -28,19 +29,30 @@ _EXISTS = {  # store: (what it is, how it must exist, the command that shows it)
         "exists, in the same region, with the ARN the task definition uses",
         "aws secretsmanager describe-secret --secret-id {secret}",
     ),
+    "s3": (
+        "an environment file in S3",
+        "exists at the ARN the task definition's environmentFiles names",
+        "aws s3 ls {secret_s3_url}",
+    ),
 }
-_ENDPOINT = {"ssm": "an ssm", "secretsmanager": "a secretsmanager", "": "a secretsmanager / ssm"}
+_ENDPOINT = {
+    "ssm": "an ssm interface VPC endpoint",
+    "secretsmanager": "a secretsmanager interface VPC endpoint",
+    "s3": "an s3 gateway VPC endpoint",
+    "": "a secretsmanager / ssm interface VPC endpoint",
+}
 
 
 def _secret_steps(store: str, read: str) -> tuple[Step, ...]:
-    """The steps for a secret in `store` ("" when the input does not say: both ways to look)."""
+    """The steps for a secret in `store` ("" when the input does not say: both secret stores' ways)."""
     when = ("secret_store", store)
     if store:
         what, how, command = _EXISTS[store]
         exists: tuple[Step, ...] = (Step(f"Check that {what} {how}.", command, when),)
     else:
         exists = tuple(
-            Step(f"If it is {what}: check it {how}.", cmd, when) for what, how, cmd in _EXISTS.values()
+            Step(f"If it is {what}: check it {how}.", cmd, when)
+            for what, how, cmd in (_EXISTS["ssm"], _EXISTS["secretsmanager"])
         )
     return (
         *exists,
@@ -50,10 +62,7 @@ def _secret_steps(store: str, read: str) -> tuple[Step, ...]:
             f"{read} kms:Decrypt --resource-arns {{secret_arn}}",
             when,
         ),
-        Step(
-            f"On a timeout: give the subnets a NAT route or {_ENDPOINT[store]} interface VPC endpoint.",
-            when=when,
-        ),
+        Step(f"On a timeout: give the subnets a NAT route or {_ENDPOINT[store]}.", when=when),
     )
 
 
@@ -207,6 +216,7 @@ CATEGORIES = (
         (
             *_secret_steps("ssm", "ssm:GetParameters"),
             *_secret_steps("secretsmanager", "secretsmanager:GetSecretValue"),
+            *_secret_steps("s3", "s3:GetObject"),
             *_secret_steps("", "secretsmanager:GetSecretValue ssm:GetParameters"),
             Step(
                 "Then start a new deployment.",

@@ -67,18 +67,25 @@ def resource_initialization(msg: Message) -> Match | None:
 
 
 # Which store the message says the secret is in: ECS words it "from ssm" / "from asm" (Secrets Manager),
-# "Fetching secret data from SSM Parameter Store", or names the ARN or the API action.
+# "Fetching secret data from SSM Parameter Store", "failed to download env files" (S3), or names the ARN or
+# the API action.
 _SSM_SAYS = ("from ssm", "ssm parameter", "parameter store", "arn:aws:ssm:", "ssm:getparameter")
 _ASM_SAYS = ("from asm", "arn:aws:secretsmanager:", "secretsmanager:getsecretvalue", "secrets manager")
+_S3_SAYS = ("env file", "environment file", "arn:aws:s3:::", "s3:getobject")
 _PARAMETER = re.compile(r"(?i)invalid (?:ssm )?parameters?: ([^\s,;]+)")
 
 
 def _secret_names(msg: Message) -> dict[str, str]:
     """The execution role, the store the secret is in, and an SSM parameter named without its ARN."""
     names = execution_role_names(msg)
-    ssm, asm = msg.has(*_SSM_SAYS), msg.has(*_ASM_SAYS)
-    if ssm != asm:
-        names["secret_store"] = "ssm" if ssm else "secretsmanager"
+    said = [
+        store
+        for store, words in (("ssm", _SSM_SAYS), ("secretsmanager", _ASM_SAYS), ("s3", _S3_SAYS))
+        if msg.has(*words)
+    ]
+    if len(said) == 1:
+        names["secret_store"] = said[0]
+    ssm = "ssm" in said
     parameter = _PARAMETER.search(msg.text) if ssm and not msg.secret else None
     if parameter:
         names["secret"] = parameter.group(1).rstrip(".")

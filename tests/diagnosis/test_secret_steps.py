@@ -1,5 +1,6 @@
 """The steps of a secrets failure fit the store the secret is in: an SSM parameter is looked at with `aws ssm`,
-a Secrets Manager secret with `aws secretsmanager`; when the input does not say, both ways are shown."""
+a Secrets Manager secret with `aws secretsmanager`, an environment file with `aws s3`; when the input does
+not say, both secret stores' ways are shown."""
 
 from __future__ import annotations
 
@@ -142,3 +143,19 @@ def test_the_reference_decides_over_what_the_message_said() -> None:
         "\nFix\n", 1
     )[1]
     assert f"$ aws secretsmanager describe-secret --secret-id {secret}" in fix and "aws ssm " not in fix
+
+
+def test_an_environment_file_is_looked_at_in_s3() -> None:
+    env_file = (
+        "ResourceInitializationError: failed to download env files: file download command: non empty error "
+        "stream: failed to download env file arn:aws:s3:::my-config-bucket/prod.env: NoSuchKey: The specified "
+        "key does not exist."
+    )
+    fix = fix_of(env_file)
+    assert "$ aws s3 ls s3://my-config-bucket/prod.env" in fix
+    assert (
+        "--action-names s3:GetObject kms:Decrypt --resource-arns arn:aws:s3:::my-config-bucket/prod.env"
+        in fix
+    )
+    assert "an s3 gateway VPC endpoint" in fix
+    assert "secretsmanager" not in fix and "aws ssm " not in fix
