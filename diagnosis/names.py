@@ -173,14 +173,23 @@ def derive(names: dict[str, str]) -> None:
     names.setdefault("grace_period", str(min(max(120, current * 2), 7200)))
 
 
+def secret_store_of(reference: str) -> str:
+    """The store a secret reference is in: Secrets Manager references are ARNs, SSM ones an ARN or a
+    parameter name (as in secrets[].valueFrom), environment files S3 object ARNs ("s3")."""
+    return reference.split(":")[2] if reference.startswith("arn:") and reference.count(":") > 2 else "ssm"
+
+
 def _secret_names(names: dict[str, str]) -> None:
-    """Which store a secret reference is in, and its ARN: Secrets Manager references are ARNs, SSM ones an
-    ARN or a parameter name (as in secrets[].valueFrom), environment files S3 object ARNs. The reference
-    decides over what a message said, since the steps act on that reference."""
+    """Which secret the steps act on, its store and its ARN. The store a message said picks among the task
+    definition's references (`secret_in_<store>`, read live); then the reference decides the store, since
+    the steps act on that reference (an environment file: an S3 object ARN)."""
     secret = names.get("secret", "")
+    said = names.get("secret_store", "")
+    if said and secret and secret_store_of(secret) != said and names.get(f"secret_in_{said}"):
+        secret = names["secret"] = names[f"secret_in_{said}"]
     if not secret:
         return
-    store = secret.split(":")[2] if secret.startswith("arn:") and secret.count(":") > 2 else "ssm"
+    store = secret_store_of(secret)
     if store in ("ssm", "secretsmanager", "s3"):
         names["secret_store"] = store
     if store == "s3" and ":::" in secret:  # an environment file: arn:aws:s3:::BUCKET/KEY

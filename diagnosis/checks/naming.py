@@ -13,6 +13,7 @@ from typing import Any
 from diagnosis.checks.evidence import LiveEvidence, log_stream, secret_refs
 from diagnosis.checks.taskdef import container_of, definition_of
 from diagnosis.checks.volumes import efs_volumes
+from diagnosis.names import secret_store_of
 from diagnosis.redact import redact
 
 
@@ -34,6 +35,8 @@ def names_read(evidence: LiveEvidence, category: str) -> dict[str, str]:
     names["secret"] = next((r for r in refs if evidence.secrets.get(r, "exists") != "exists"), "") or (
         refs[0] if refs else ""
     )
+    for ref in refs:  # the first reference in each store: the store a message says picks one (names.py)
+        names.setdefault(f"secret_in_{secret_store_of(ref)}", ref)
     volumes = efs_volumes(definition) if definition else []
     names["efs"] = str(volumes[0]["fileSystemId"]) if volumes else ""
     names |= _network_names(evidence)

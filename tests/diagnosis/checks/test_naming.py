@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from diagnosis.checks.naming import names_read
+from diagnosis.engine import diagnose
+from diagnosis.intake import read_input
 from tests.builders.live import How, Place, complete_evidence, partial
 
 PLACES = [Place(), Place(service="thumbs", cluster="batch", execution_role="ecsTaskExecutionRole",
@@ -49,3 +51,27 @@ def test_the_container_instance_of_an_ec2_task() -> None:
     place = Place(container_instance="0f" * 16)
     evidence = complete_evidence(How("TaskFailedToStart", "DockerTimeoutError", launch_type="EC2"), place)
     assert names_read(evidence, "agent_or_docker_daemon")["instance"] == "0f" * 16
+
+
+DENIED = {
+    "ssm": "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval "
+    "failed: unable to retrieve secrets from ssm: service call has been retried 5 time(s): "
+    "AccessDeniedException: User is not authorized to perform: ssm:GetParameters",
+    "secretsmanager": "ResourceInitializationError: unable to pull secrets or registry auth: execution resource "
+    "retrieval failed: unable to retrieve secret from asm: service call has been retried 5 time(s): "
+    "AccessDeniedException: User is not authorized to perform: secretsmanager:GetSecretValue",
+}
+
+
+@pytest.mark.parametrize("store", ["ssm", "secretsmanager"])
+def test_the_store_a_message_says_picks_the_secret_the_steps_act_on(store: str) -> None:
+    """Both references exist (access was denied): the one in the store ECS named is the one to look at."""
+    place = Place()
+    evidence = complete_evidence(How(), place)
+    intake = read_input(DENIED[store])
+    result = diagnose(intake.observations, names_read=lambda category: names_read(evidence, category))
+    fix = "\n".join(step.command or "" for step in result.findings[0].remediations)
+    wanted, other = (place.parameter, place.secret) if store == "ssm" else (place.secret, place.parameter)
+    assert wanted in fix and other not in fix
+    denied = "ssm:GetParameters" if store == "ssm" else "secretsmanager:GetSecretValue"
+    assert denied in fix
