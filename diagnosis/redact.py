@@ -561,11 +561,13 @@ _GATES_BY_TRIGGER: dict[str, tuple[int, ...]] = {
 }
 
 
-def _triggers_in(lowered: str) -> set[str]:
+def _triggers_in(lowered: str, match: re.Match[str] | None = None) -> set[str]:
     """Every minimal trigger in `lowered`, overlapping ones too (each search starts one character on; no
-    minimal trigger is a prefix of another, so one starts at each place at most)."""
+    minimal trigger is a prefix of another, so one starts at each place at most). `match`: the first one,
+    when a search found it already."""
     found: set[str] = set()
-    match = _ANY_TRIGGER.search(lowered)
+    if match is None:
+        match = _ANY_TRIGGER.search(lowered)
     while match is not None:
         found.add(match.group(0))
         match = _ANY_TRIGGER.search(lowered, match.start() + 1)
@@ -586,9 +588,10 @@ def _changed(text: str) -> str | None:
     """The redacted text, or None when nothing needed hiding (most texts: one scan for a trigger).
     A text that changed goes through the rules again until it is stable (idempotence)."""
     lowered = text.lower()
-    if _ANY_TRIGGER.search(lowered) is None:
+    first = _ANY_TRIGGER.search(lowered)
+    if first is None:
         return None
-    before, out = text, _apply_rules(text, lowered, _triggers_in(lowered))
+    before, out = text, _apply_rules(text, lowered, _triggers_in(lowered, first))
     rounds = 1
     while out != before and rounds < _MAX_ROUNDS:
         lowered = out.lower()
