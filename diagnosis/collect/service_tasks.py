@@ -19,8 +19,9 @@ from diagnosis.collect.target import TargetSpec, unknown_service
 from diagnosis.models import Gap, Observations
 from diagnosis.parse import service_facts, task_facts
 
-# Stopped tasks read per diagnosis: every one ECS still keeps (about an hour's worth), paged through and
-# described 100 at a time in one round, up to this bound (a crash loop of ~15 a minute); running tasks: 100.
+# Stopped tasks read per diagnosis: every one ECS still keeps (about an hour's worth), paged through (each
+# page after the first one more sequential call, see _Listing) and described 100 at a time, up to this bound
+# (a crash loop of ~15 a minute); running tasks: 100.
 MAX_STOPPED = 1000
 MAX_RUNNING = 100
 
@@ -109,6 +110,8 @@ def collect_core(
     finally:
         if listing is not None:
             listing.join()
+    # A task listed running in round 1 and stopped on a later page is one task: its latest description.
+    tasks = list({t.get("taskArn") or str(id(t)): t for t in tasks}.values())
     if listing is not None:  # as listed: the stopped page by page, then the running
         order = {
             arn: i
@@ -152,17 +155,21 @@ class _Listing:
         self.token: str | None = None
         self.more = False  # ECS holds more than MAX_STOPPED
         self._described: list[Future[Outcome]] = []
+        self._seen: set[str] = set()  # every ARN listed so far: a page that overlaps the one before adds none
         self._thread: threading.Thread | None = None
 
     def page(self, answer: dict[str, Any]) -> list[str]:
-        """A page's task ARNs up to the bound; notes its token, and whether the bound cut it."""
+        """A page's task ARNs not listed before, up to the bound; notes its token, and whether the bound cut
+        it. The list can shift while it is paged (tasks stop meanwhile), so a task may be on two pages."""
         read = self.first + len(self.arns)
-        arns = list(answer.get("taskArns", []))
+        arns = [arn for arn in dict.fromkeys(answer.get("taskArns", [])) if arn not in self._seen]
         self.token = answer.get("nextToken")
         self.more = len(arns) > MAX_STOPPED - read or (bool(self.token) and read + len(arns) >= MAX_STOPPED)
         if self.more:
             self.token = None
-        return arns[: MAX_STOPPED - read]
+        kept = arns[: MAX_STOPPED - read]
+        self._seen.update(kept)
+        return kept
 
     def follow(self, first: int) -> None:
         """Round 1 read the first page (`first` tasks): start reading the others, if any."""

@@ -13,9 +13,12 @@ PAGE = 100  # list-tasks' largest page on AWS
 
 
 @contextmanager
-def ecs_pages(session: boto3.Session, size: int = PAGE, newest_first: bool = False) -> Iterator[None]:
+def ecs_pages(
+    session: boto3.Session, size: int = PAGE, newest_first: bool = False, overlap: int = 0
+) -> Iterator[None]:
     """For the block, the session's clients see list-tasks in pages of `size` (or the page asked, if
-    smaller); `newest_first` lists the newest task first (AWS documents no order; moto's is oldest first)."""
+    smaller); `newest_first` lists the newest task first (AWS documents no order; moto's is oldest first);
+    `overlap`: each page starts that many ARNs before the last one ended (the list shifted while paged)."""
 
     def ask_all(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         context["pages_offset"] = int(params.pop("nextToken", None) or 0)
@@ -28,7 +31,7 @@ def ecs_pages(session: boto3.Session, size: int = PAGE, newest_first: bool = Fal
         parsed["taskArns"] = arns[start : start + count]
         parsed.pop("nextToken", None)
         if start + count < len(arns):
-            parsed["nextToken"] = str(start + count)
+            parsed["nextToken"] = str(max(start + 1, start + count - overlap))
 
     events = session.events
     events.register("provide-client-params.ecs.ListTasks", ask_all)

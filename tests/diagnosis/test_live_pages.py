@@ -107,3 +107,15 @@ def test_another_cause_on_top_after_the_later_pages_gets_its_own_checks(world: W
     assert "ECONNREFUSED" in crash and crashes[-1].rsplit("/", 1)[-1] in crash
     assert "OutOfMemoryError" in log_check(diagnosis, "oom")
     assert diagnosis.stats.tasks_stopped == 8
+
+
+def test_a_task_on_two_pages_is_counted_once(world: World) -> None:
+    """The list shifts while it is paged (tasks stop meanwhile): a task listed again is still one task."""
+    _cluster, _td, _arns = crash_loop(world, 7)
+    with ecs_pages(world.session, size=3, overlap=1), counted(world.session) as sent:
+        diagnosis = diagnose_live(world.session, "billing", cluster="east", cache={})
+
+    assert sent["ListTasks"] == 1 + 3  # pages [1-3], [3-5], [5-7]: tasks 3 and 5 listed twice
+    assert diagnosis.stats.tasks_stopped == 7
+    assert len(diagnosis.findings[0].tasks) == 7
+    assert "7 of 7 stopped tasks" in diagnosis.summary
