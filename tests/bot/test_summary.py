@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import pytest
+import redis
 from slack_sdk import WebClient
 
 from bot.aws_session import SessionError
@@ -158,19 +159,21 @@ def test_overlapping_scopes_count_each_stop_once(stored: Stored) -> None:
     assert len(summary.still_failing) == 1 and len(summary.recovered) == 1
 
 
-def _round_trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every request sent to Redis from now on: a command, or a pipeline (however many commands it holds)."""
+def _round_trips(monkeypatch: pytest.MonkeyPatch, client: redis.Redis) -> list[str]:
+    """Every request `client` sends to Redis from now on: a command, or a pipeline (however many commands
+    it holds). Only this client's: a thread another test left running may use Redis meanwhile."""
     import redis.client
 
     sent: list[str] = []
     command, execute = redis.Redis.execute_command, redis.client.Pipeline.execute
 
     def one(self: redis.Redis, *args: Any, **options: Any) -> Any:
-        sent.append(str(args[0]))
+        if self is client:
+            sent.append(str(args[0]))
         return command(self, *args, **options)
 
     def pipelined(self: redis.client.Pipeline, raise_on_error: bool = True) -> Any:
-        if self.command_stack:  # an empty pipeline sends nothing
+        if self.command_stack and self.connection_pool is client.connection_pool:  # empty: nothing sent
             sent.append(f"pipeline of {len(self.command_stack)}")
         return execute(self, raise_on_error)
 
@@ -189,11 +192,11 @@ def test_a_cluster_summary_asks_redis_as_often_for_60_services_as_for_3(
             arn = f"arn:aws:ecs:{REGION}:123456789012:task/{cluster}/{i:032x}"
             record = StopRecord.model_validate({"taskArn": arn, "stoppedAt": now - 60, "category": "oom"})
             store.record_stop(f"123456789012:{REGION}:{cluster}:svc{i}", record, 7, 100)
-    sent = _round_trips(monkeypatch)
+    sent = _round_trips(monkeypatch, store.redis)
     asked = {}
     for cluster, services in sizes.items():
         sent.clear()
         summary = build_summary(store, [Scope(cluster, region=REGION)], "24h")
         assert len(summary.services) == services and summary.failures == services
         asked[cluster] = [request.split(" of ")[0] for request in sent]
-    assert asked["small"] == asked["large"]
+    assert asked["small"] and asked["small"] == asked["large"]
