@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -50,12 +50,23 @@ class _OwnSteps:
     region: str
 
 
-@dataclass(frozen=True, slots=True)
 class _Plan:
-    """The diagnosis built for the first task of a shape, with what a later task's parts are made from."""
+    """The diagnosis built for the first task of a shape, and (on its first repeat, `parts`) what a later
+    task's parts are made from: a shape seen once costs no more than a build."""
 
-    diagnosis: Diagnosis
-    task: TaskFacts
+    def __init__(self, key: _Key) -> None:
+        self.key = key
+        self.diagnosis = key.build(key.obs, key.gaps)
+
+    @cached_property
+    def parts(self) -> _Parts:
+        return _parts_of(self.key, self.diagnosis)
+
+
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    """What a later task's own parts are made from."""
+
     summary: str  # as `summarise` wrote it, before redaction
     groups: dict[str, list[Sighting]]  # the sightings of each cause (of the first task)
     context: dict[str, str]
@@ -88,21 +99,24 @@ def diagnosis(
     the engine's, for the parts that are the task's own)."""
     started = time.perf_counter()
     plan = _plan(_Key(obs, gaps, build, summarise))
+    if plan.key.obs is obs:
+        return plan.diagnosis  # the input it was built from
     task = obs.tasks[0]
-    if not plan.reusable:
+    parts = plan.parts
+    if not parts.reusable:
         return build(obs, gaps)
     first = plan.diagnosis
     task_id = task.task_id
     target = (
         first.target if first.target.task == (task_id or None) else _copy(first.target, task=task_id or None)
     )
-    findings = [_own_finding(f, task, plan) for f in first.findings]
+    findings = [_own_finding(f, task, first, parts) for f in first.findings]
     summary = summarise(target, findings, first.stats.tasks_stopped, obs, gaps)
     elapsed = round((time.perf_counter() - started) * 1000, 2)
     return _copy(
         first,
         target=target,
-        summary=first.summary if summary == plan.summary else redact(summary),
+        summary=first.summary if summary == parts.summary else redact(summary),
         findings=findings,
         timeline=timeline(obs, findings, target),
         stats=_copy(first.stats, elapsed_ms=elapsed),
@@ -111,10 +125,13 @@ def diagnosis(
 
 @lru_cache(maxsize=1024)
 def _plan(key: _Key) -> _Plan:
+    return _Plan(key)
+
+
+def _parts_of(key: _Key, built: Diagnosis) -> _Parts:
     from diagnosis.engine import grouped, infer_target  # the engine imports this module
 
     obs, gaps = key.obs, key.gaps
-    built = key.build(obs, gaps)
     groups = dict(grouped(obs))
     target = infer_target(obs)
     context = {
@@ -123,9 +140,7 @@ def _plan(key: _Key) -> _Plan:
         "cluster": target.cluster or "",
         "service": target.service or "",
     }
-    return _Plan(
-        diagnosis=built,
-        task=obs.tasks[0],
+    return _Parts(
         summary=key.summarise(target, built.findings, built.stats.tasks_stopped, obs, gaps),
         groups=groups,
         context=context,
@@ -155,7 +170,7 @@ def _own_steps_of(
     return _OwnSteps(at=own, names=names, region=context.get("region", ""))
 
 
-def _own_finding(finding: Finding, task: TaskFacts, plan: _Plan) -> Finding:
+def _own_finding(finding: Finding, task: TaskFacts, first: Diagnosis, plan: _Parts) -> Finding:
     """The finding of the first task, for `task`: its ID; and its steps, when they name its own ID or times."""
     update: dict[str, Any] = {}
     if recurring.named_by_steps(finding.category):
@@ -165,9 +180,7 @@ def _own_finding(finding: Finding, task: TaskFacts, plan: _Plan) -> Finding:
                 Sighting(s.match, s.source, s.quote, task, s.service, s.count, s.stale)
                 for s in plan.groups[finding.category]
             ]
-            return recurring.finding(
-                finding.category, group, plan.diagnosis.stats.tasks_stopped, plan.context
-            )
+            return recurring.finding(finding.category, group, first.stats.tasks_stopped, plan.context)
         names = dict(own.names)
         own_names(task, names)
         remediations = list(finding.remediations)
