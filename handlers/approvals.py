@@ -20,7 +20,7 @@ from bot.store import StoreUnavailable
 from bot.store.records import Unreadable
 from handlers.actions import ack_click
 from handlers.bind import bind
-from handlers.refusals import gone_says, refused, tell_store_down
+from handlers.refusals import gone_says, outcome_says, refused, tell_store_down
 from handlers.render.approval import APPROVE, REJECT, approval_outcome
 from handlers.render.text import escape
 from handlers.replies import update
@@ -82,13 +82,12 @@ def _announce(client: WebClient, services: Services, decided: Decided) -> None:
         text = f"🙅 <@{by}> rejected the change <@{requester}> asked for; nothing was changed."
     elif applied is not None and applied.ok:
         metrics.ACTIONS.labels(request.kind, "applied").inc()
-        text = f"🛠️ <@{requester}> applied, approved by <@{by}>: {escape(applied.message)}"
+        text = f"🛠️ <@{requester}> applied, approved by <@{by}>: {escape(outcome_says(applied))}"
     elif applied is not None and applied.duplicate:
-        text = f"ℹ️ {escape(applied.message)}"
+        text = f"ℹ️ {escape(outcome_says(applied))}"
     else:
         metrics.ACTIONS.labels(request.kind, "failed").inc()
-        message = applied.message if applied is not None else "nothing was done"
-        text = f"❌ <@{requester}> tried, approved by <@{by}>: {escape(message)}"
+        text = f"❌ <@{requester}> tried, approved by <@{by}>: {escape(outcome_says(applied))}"
     if decided.verdict == "rejected" or (applied is not None and (applied.ok or applied.duplicate)):
         _mark(client, services, request.id, text)  # a failed change leaves the buttons: retry
     say(client, channel, thread_ts, text, by)

@@ -16,7 +16,7 @@ from bot.remediation.approvals import (
     ApprovalGone,
     UnreadableApproval,
 )
-from bot.remediation.executor import Expired, Refused, Replayed, UnreadableButton
+from bot.remediation.executor import Applied, Expired, Refused, Replayed, UnreadableButton
 from handlers.render.text import escape, who
 from handlers.replies import Respond
 
@@ -61,6 +61,19 @@ def gone_says(exc: Expired) -> str:
     if isinstance(exc, ApprovalGone):
         return "this approval request is unknown or long gone; ask for the change again"
     return "this button has expired or was already used; re-run the diagnosis for fresh buttons"
+
+
+def outcome_says(applied: Applied | None) -> str:
+    """What a confirmed change did, as a plain sentence, not yet escaped: its changes, why it failed, or
+    that it was already applied."""
+    if applied is None:
+        return "nothing was done"
+    if applied.duplicate:
+        return "this change was already applied (or is being applied); nothing was done twice"
+    if not applied.ok or applied.plan is None:
+        return f"the change failed: {applied.error or 'no reason given'}; nothing else was changed"
+    changes = "; ".join(f"{what} {before} → {after}" for what, before, after in applied.plan.changes)
+    return f"{applied.plan.title}: {changes}"
 
 
 def refusal(exc: Exception) -> str:

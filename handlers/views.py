@@ -18,7 +18,7 @@ from bot.services import Services
 from bot.store import StoreUnavailable
 from bot.store.records import PendingAction
 from handlers.bind import bind
-from handlers.refusals import STORE_DOWN, gone_says, guardrail_says, refused
+from handlers.refusals import STORE_DOWN, gone_says, guardrail_says, outcome_says, refused
 from handlers.render.approval import approval_request
 from handlers.render.diagnosis import Message
 from handlers.render.modal import CONFIRM
@@ -128,7 +128,7 @@ def apply(services: Services, body: dict[str, Any], view: dict[str, Any], client
         return
     if result.duplicate:
         metrics.ACTIONS.labels(kind, "duplicate").inc()
-        _tell(client, channel, user, f"ℹ️ {escape(result.message)}")
+        _tell(client, channel, user, f"ℹ️ {escape(outcome_says(result))}")
         return
     metrics.ACTIONS.labels(kind, "applied" if result.ok else "failed").inc()
     mark = "🛠️" if result.ok else "❌"
@@ -136,7 +136,7 @@ def apply(services: Services, body: dict[str, Any], view: dict[str, Any], client
         client,
         channel,
         thread_ts,
-        f"{mark} <@{user}> {'applied' if result.ok else 'tried'}: {escape(result.message)}",
+        f"{mark} <@{user}> {'applied' if result.ok else 'tried'}: {escape(outcome_says(result))}",
         user,
     )
     if result.ok and pending is not None:

@@ -84,8 +84,10 @@ class Authorised:
 
 @dataclass(frozen=True)
 class Applied:
+    """What a confirmed click did; handlers/refusals.outcome_says words it."""
+
     ok: bool
-    message: str
+    error: str = ""  # why the change failed: AWS's or the planner's words, redacted
     plan: Plan | None = None
     duplicate: bool = False
     decision: Decision | None = None
@@ -183,7 +185,7 @@ class Remediator:
         if decision.mode == "approve":
             if approved_by is None:
                 plan = self._plan(pending, user)
-                return Applied(False, "", plan, decision=decision, needs_approval=True, pending=pending)
+                return Applied(False, plan=plan, decision=decision, needs_approval=True, pending=pending)
             if approved_by == user or not self.policy.may_approve(approved_by, decision):
                 self.store.audit(
                     {
@@ -203,12 +205,7 @@ class Remediator:
             self.store.audit(
                 {"event": "replayed", "stage": "confirm", "user": user, "key": key, "concurrent": True}
             )
-            return Applied(
-                False,
-                "this change was already applied (or is being applied); nothing was done twice",
-                duplicate=True,
-                pending=pending,
-            )
+            return Applied(False, duplicate=True, pending=pending)
         kind = pending.action.kind
         record: dict[str, Any] = {
             "event": "applied",
@@ -237,7 +234,7 @@ class Remediator:
             message = aws_message(exc)
             self.store.audit({**record, "event": "failed", "error": message})
             log_change(user, kind, pending.target, "failed", exc, approved_by, decision.rule)
-            return Applied(False, f"the change failed: {message}; nothing else was changed", pending=pending)
+            return Applied(False, error=message, pending=pending)
         log_change(user, kind, pending.target, "applied", answer, approved_by, decision.rule)
         self.store.take_pending(key)
         self.store.audit(
@@ -248,8 +245,7 @@ class Remediator:
                 "aws_request_id": request_id(answer),
             }
         )
-        changes = "; ".join(f"{what} {before} → {after}" for what, before, after in plan.changes)
-        return Applied(True, f"{plan.title}: {changes}", plan, pending=pending)
+        return Applied(True, plan=plan, pending=pending)
 
     def follow(
         self,

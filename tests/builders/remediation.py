@@ -8,6 +8,7 @@ from typing import Any
 import boto3
 
 from bot.remediation.executor import Remediator
+from bot.remediation.kinds.base import Plan
 from bot.store import Store
 from bot.store.base import dumps
 from bot.store.records import ApprovalRequest, FixTarget, PendingAction
@@ -83,3 +84,14 @@ def grace(ecs: Ecs) -> int:
 
 def events(store: Store) -> list[str]:
     return [r["event"] for r in reversed(store.audit_log())]
+
+
+def grace_plan(title: str = "Raise the health check grace period to 190 s") -> Plan:
+    """A planned grace-period change, as a confirmed click's outcome carries it."""
+    return Plan(
+        kind="raise_grace_period",
+        title=title,
+        changes=[("healthCheckGracePeriodSeconds", "60 s", "190 s")],
+        cli="aws ecs update-service --health-check-grace-period-seconds 190",
+        operation="update_service",
+    )

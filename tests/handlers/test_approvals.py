@@ -17,7 +17,7 @@ from bot.store import StoreUnavailable
 from handlers import approvals
 from handlers.refusals import STORE_DOWN
 from tests.builders.listener_mocks import client, services
-from tests.builders.remediation import approval
+from tests.builders.remediation import approval, grace_plan
 
 REQUEST = approval(
     id="a1",
@@ -47,13 +47,16 @@ def test_an_approval_applies_says_so_in_the_thread_marks_the_request_and_follows
 ) -> None:
     followed: list[tuple[Any, ...]] = []
     monkeypatch.setattr(approvals, "follow_in_thread", lambda *args: followed.append(args))
-    applied = Applied(ok=True, message="grace period 60 → 190 s")
+    applied = Applied(ok=True, plan=grace_plan())
     svc, slack, respond = deciding(Decided("approved", "U1", REQUEST, applied)), client(), MagicMock()
     approvals.approve(svc, **click("ecs_why_approve"), client=slack, respond=respond)
     svc.approvals.decide.assert_called_once_with("U1", "a1", "approved")
     said = slack.chat_postMessage.call_args.kwargs
     assert said["thread_ts"] == "1700000000.000100"
-    assert said["text"] == "🛠️ <@U2> applied, approved by <@U1>: grace period 60 → 190 s"
+    assert said["text"] == (
+        "🛠️ <@U2> applied, approved by <@U1>: Raise the health check grace period to 190 s: "
+        "healthCheckGracePeriodSeconds 60 s → 190 s"
+    )
     marked = slack.chat_update.call_args.kwargs
     assert marked["ts"] == "1700000000.000200" and "actions" not in str(marked["blocks"])
     assert [f[3:] for f in followed] == [("U2", "C1", "1700000000.000100")]

@@ -15,8 +15,9 @@ from bot.remediation.approvals import (
     ApprovalGone,
     UnreadableApproval,
 )
-from bot.remediation.executor import Expired, Refused, Replayed, UnreadableButton
-from handlers.refusals import guardrail_says, refusal
+from bot.remediation.executor import Applied, Expired, Refused, Replayed, UnreadableButton
+from handlers.refusals import guardrail_says, outcome_says, refusal
+from tests.builders.remediation import grace_plan
 
 
 @pytest.mark.parametrize("why", list(Why))
@@ -71,3 +72,25 @@ def test_a_refusal_is_escaped_and_names_who_may_as_mentions() -> None:
 def test_what_is_gone_is_said_with_what_to_do_instead(gone: Expired, said: str) -> None:
     """bot raises the kind and its fields (tests/test_architecture.py); what the store said is escaped."""
     assert refusal(gone) == f"🚫 {said}"
+
+
+@pytest.mark.parametrize(
+    ("applied", "said"),
+    [
+        (
+            Applied(True, plan=grace_plan()),
+            "Raise the health check grace period to 190 s: healthCheckGracePeriodSeconds 60 s → 190 s",
+        ),
+        (
+            Applied(False, error="AccessDeniedException: not allowed"),
+            "the change failed: AccessDeniedException: not allowed; nothing else was changed",
+        ),
+        (
+            Applied(False, duplicate=True),
+            "this change was already applied (or is being applied); nothing was done twice",
+        ),
+        (None, "nothing was done"),
+    ],
+)
+def test_what_a_confirmed_change_did_is_said_in_one_sentence(applied: Applied | None, said: str) -> None:
+    assert outcome_says(applied) == said

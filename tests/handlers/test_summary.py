@@ -14,7 +14,9 @@ from handlers.summary import post_summary
 COMMAND = Command("summary", "prod", since="6h")
 
 
-def quiet(_store: object, scopes: list[Scope], since: str, channel: str | None, notes: tuple[str, ...] = ()) -> Summary:
+def quiet(
+    _store: object, scopes: list[Scope], since: str, channel: str | None, notes: tuple[str, ...] = ()
+) -> Summary:
     return Summary(tuple(scopes), since, 0.0, 3600.0, notes=notes)
 
 

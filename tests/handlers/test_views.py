@@ -18,7 +18,7 @@ from handlers import views
 from handlers.refusals import STORE_DOWN
 from handlers.render.diagnosis import Message
 from tests.builders.listener_mocks import client, services, slack_error
-from tests.builders.remediation import approval, pending
+from tests.builders.remediation import approval, grace_plan, pending
 
 THREAD = "1700000000.000100"
 PENDING = pending()
@@ -39,21 +39,24 @@ def applying(result: Applied | None = None, error: Exception | None = None) -> M
 def test_an_applied_fix_is_said_in_the_thread_and_followed(monkeypatch: pytest.MonkeyPatch) -> None:
     followed: list[tuple[Any, ...]] = []
     monkeypatch.setattr(views, "follow_in_thread", lambda *args: followed.append(args))
-    svc, slack = applying(Applied(ok=True, message="grace period 60 → 190 s <ok>", pending=PENDING)), client()
+    svc, slack = applying(Applied(ok=True, plan=grace_plan("Raise <ok>"), pending=PENDING)), client()
     views.apply(svc, **submit(), client=slack)
     svc.remediator.apply.assert_called_once_with("U1", "key0")
     said = slack.chat_postMessage.call_args.kwargs
     assert said["channel"] == "C1" and said["thread_ts"] == THREAD
-    assert said["text"] == "🛠️ <@U1> applied: grace period 60 → 190 s &lt;ok&gt;"
+    assert said["text"] == "🛠️ <@U1> applied: Raise &lt;ok&gt;: healthCheckGracePeriodSeconds 60 s → 190 s"
     assert [f[2:] for f in followed] == [(PENDING, "U1", "C1", THREAD)]
 
 
 def test_a_failed_fix_is_said_in_the_thread_and_not_followed(monkeypatch: pytest.MonkeyPatch) -> None:
     followed: list[Any] = []
     monkeypatch.setattr(views, "follow_in_thread", lambda *args: followed.append(args))
-    svc, slack = applying(Applied(ok=False, message="AccessDenied", pending=PENDING)), client()
+    svc, slack = applying(Applied(ok=False, error="AccessDenied", pending=PENDING)), client()
     views.apply(svc, **submit(), client=slack)
-    assert slack.chat_postMessage.call_args.kwargs["text"] == "❌ <@U1> tried: AccessDenied"
+    assert (
+        slack.chat_postMessage.call_args.kwargs["text"]
+        == "❌ <@U1> tried: the change failed: AccessDenied; nothing else was changed"
+    )
     assert followed == []
 
 
@@ -67,7 +70,11 @@ def test_a_failed_fix_is_said_in_the_thread_and_not_followed(monkeypatch: pytest
         ),
         (None, Replayed(), "🚫 this change was already applied; nothing was done twice"),
         (None, StoreUnavailable("down"), STORE_DOWN),
-        (Applied(ok=True, message="already applied", duplicate=True), None, "ℹ️ already applied"),
+        (
+            Applied(ok=True, duplicate=True),
+            None,
+            "ℹ️ this change was already applied (or is being applied); nothing was done twice",
+        ),
     ],
 )
 def test_what_changes_nothing_is_said_only_to_the_user(
@@ -88,7 +95,7 @@ def test_where_the_bot_cannot_say_it_in_the_channel_the_user_gets_a_direct_messa
 
 def test_a_change_under_approval_posts_its_request_in_the_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(views, "approval_request", lambda request, approvers: Message("asks", []))
-    svc, slack = applying(Applied(ok=False, message="needs approval", needs_approval=True)), client()
+    svc, slack = applying(Applied(ok=False, needs_approval=True)), client()
     svc.approvals.request.return_value = approval(id="a1", approvers=("U9",))
     views.apply(svc, **submit(), client=slack)
     result = svc.remediator.apply.return_value
@@ -105,7 +112,7 @@ def test_without_approvals_set_up_a_change_under_approval_is_refused() -> None:
         "approve", "prod-two", Reason(Why.NEEDS_APPROVAL, "prod-two", "rollback", "prod/web"), ("U9",)
     )
     svc, slack = (
-        applying(Applied(ok=False, message="", decision=decision, needs_approval=True)),
+        applying(Applied(ok=False, decision=decision, needs_approval=True)),
         client(),
     )
     svc.approvals = None

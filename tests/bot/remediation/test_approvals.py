@@ -218,7 +218,7 @@ def test_an_approval_applies_nothing_when_the_change_would_now_end_elsewhere(sto
     approval = store.put_approval(request, 600)  # what the approver saw: a request ending at 250 s
     decided = approvals.decide(APPROVER, approval.id, "approved")
     assert decided.applied is not None and not decided.applied.ok
-    assert "changed since the request" in decided.applied.message and "190 s" in decided.applied.message
+    assert "changed since the request" in decided.applied.error and "190 s" in decided.applied.error
     assert grace(ecs) == 10
 
 

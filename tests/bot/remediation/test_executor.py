@@ -122,7 +122,8 @@ def test_apply_changes_ecs_and_audits(store: Store, ecs: Ecs) -> None:
     key = offer(r)
     result = r.apply(OPERATOR, key)
     assert result.ok and not result.duplicate
-    assert "healthCheckGracePeriodSeconds 10 s → 190 s" in result.message
+    assert result.plan is not None
+    assert result.plan.changes == [("healthCheckGracePeriodSeconds", "10 s", "190 s")]
     assert grace(ecs) == 190
     applied = [x for x in store.audit_log() if x["event"] == "applied"]
     assert len(applied) == 1
@@ -139,7 +140,7 @@ def test_apply_twice_changes_once(store: Store, ecs: Ecs) -> None:
     try:
         second = r.apply(OPERATOR, key)
     except Expired:
-        second = Applied(False, "expired", duplicate=True)  # the pending action was taken by the first
+        second = Applied(False, duplicate=True)  # the pending action was taken by the first
     assert not second.ok and second.duplicate
     assert grace(ecs) == 10, "no second change"
     assert events(store).count("applied") == 1
@@ -202,7 +203,7 @@ def test_a_failed_aws_call_releases_the_claim_and_a_retry_succeeds(store: Store,
     r.sessions = flaky_sessions
     result = r.apply(OPERATOR, key)
     assert not result.ok and not result.duplicate
-    assert "AccessDeniedException: not allowed" in result.message
+    assert "AccessDeniedException: not allowed" in result.error
     assert grace(ecs) == 10
     failed = [x for x in store.audit_log() if x["event"] == "failed"]
     assert len(failed) == 1 and "AccessDenied" in failed[0]["error"] and failed[0]["user"] == OPERATOR
@@ -219,7 +220,7 @@ def test_a_plan_error_at_confirm_releases_and_audits(store: Store, ecs: Ecs) -> 
     r = remediator(store)
     key = offer(r, grace_action(5))  # lower than the current 10 s
     result = r.apply(OPERATOR, key)
-    assert not result.ok and "already 10 s" in result.message
+    assert not result.ok and "already 10 s" in result.error
     assert events(store) == ["failed"]
 
 

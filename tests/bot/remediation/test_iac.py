@@ -270,8 +270,8 @@ def test_code_only_refuses_an_api_change_to_a_managed_service(session: boto3.Ses
     result = r.apply("U0OP", grace)
     assert (
         not result.ok
-        and "managed by CloudFormation web-stack" in result.message
-        and "code-only" in result.message
+        and "managed by CloudFormation web-stack" in result.error
+        and "code-only" in result.error
     )
     ecs = session.client("ecs")
     assert not ecs.describe_services(cluster="prod", services=["web"])["services"][0].get(

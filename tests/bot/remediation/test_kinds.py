@@ -234,7 +234,9 @@ def test_rollback_to_the_revision_it_already_runs_says_so(ecs: Ecs) -> None:
     # the diagnosis offered web:1, and someone rolled back by hand before the click
     ecs.client.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=f"{TD}:1")
     with pytest.raises(PlanError, match="already runs web:1"):
-        plan_rollback(ecs.client, RollbackParams(**WHERE, from_task_definition="web:2", to_task_definition="web:1"))
+        plan_rollback(
+            ecs.client, RollbackParams(**WHERE, from_task_definition="web:2", to_task_definition="web:1")
+        )
 
 
 def test_enable_circuit_breaker(ecs: Ecs) -> None:

@@ -221,7 +221,7 @@ def run_click(store: Store, kind: str, params: dict[str, Any]) -> tuple[Recorder
     key = r.offer(pending({"kind": kind, "params": params}, TARGET))
     authorised, plan = r.plan(USER, key)
     result = r.apply(USER, key)
-    assert result.ok, result.message
+    assert result.ok, result.error
     r.follow(authorised.pending, USER, lambda text: None, timeout_seconds=0, interval_seconds=0)
     return recorder, plan
 

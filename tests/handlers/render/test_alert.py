@@ -100,5 +100,7 @@ def test_alert_messages_golden() -> None:
         (Recovery(said=OLDER, at=AT, failures=3), OLDER),  # an older version's sentence, as it was
     ],
 )  # fmt: skip
-def test_a_recovery_is_worded_from_its_fields_or_as_an_older_version_said_it(recovery: Recovery, said: str) -> None:
+def test_a_recovery_is_worded_from_its_fields_or_as_an_older_version_said_it(
+    recovery: Recovery, said: str
+) -> None:
     assert recovered(recovery) == said

@@ -128,7 +128,11 @@ def test_no_finding_headline() -> None:
         "desiredCount": 2,
         "runningCount": 2,
         "events": [
-            {"id": "e1", "createdAt": "2026-04-19T10:00:00Z", "message": "(service web) has reached a steady state."}
+            {
+                "id": "e1",
+                "createdAt": "2026-04-19T10:00:00Z",
+                "message": "(service web) has reached a steady state.",
+            }
         ],
     }
     diagnosis = diagnose(parse_document({"services": [steady]}))
@@ -157,7 +161,9 @@ def test_more_log_lines_is_offered_when_the_log_was_read() -> None:
     diagnosis = build("oom")
     top = diagnosis.findings[0]
     logged = top.model_copy(
-        update={"evidence": [*top.evidence, EvidenceItem(source="logs:GetLogEvents g s", fact="boom", kind="log")]}
+        update={
+            "evidence": [*top.evidence, EvidenceItem(source="logs:GetLogEvents g s", fact="boom", kind="log")]
+        }
     )
     with_log = diagnosis.model_copy(update={"findings": [logged, *diagnosis.findings[1:]]})
     ids = [e["action_id"] for b in headline(with_log, "prod/web", []).blocks if b["type"] == "actions"
@@ -173,7 +179,11 @@ def test_a_title_with_backticks_makes_a_plain_header() -> None:
     top = diagnosis.findings[0].model_copy(update={"title": "Container `app` ran   out of memory"})
     first = thread(diagnosis.model_copy(update={"findings": [top]}))[0]
     header = next(b for b in first.blocks if b["type"] == "header")
-    assert header["text"] == {"type": "plain_text", "text": "1. Container app ran out of memory", "emoji": True}
+    assert header["text"] == {
+        "type": "plain_text",
+        "text": "1. Container app ran out of memory",
+        "emoji": True,
+    }
 
 
 def test_a_long_fix_label_is_cut_at_a_word_for_a_phone() -> None:

@@ -31,12 +31,18 @@ def summary() -> Summary:
         end=END,
         services=(api, web),
         still_failing=(
-            AlertState("prod/web", "oom", "Out of memory: `app` was killed", 12, END - 3 * HOUR, acked_by="U0ACK"),
+            AlertState(
+                "prod/web", "oom", "Out of memory: `app` was killed", 12, END - 3 * HOUR, acked_by="U0ACK"
+            ),
             AlertState("prod/web", "app_error", "The app exited with an error", 2, END - 26 * HOUR),
         ),
         recovered=(
             AlertState(
-                "prod/api", "elb_health_check", "Failed ELB health checks", 37, END - 7 * HOUR,
+                "prod/api",
+                "elb_health_check",
+                "Failed ELB health checks",
+                37,
+                END - 7 * HOUR,
                 resolved=Recovery(at=END - 6 * HOUR + 120, failures=37, lasted_seconds=25 * 60),
                 resolved_at=END - 6 * HOUR + 120,
             ),

@@ -109,16 +109,16 @@ def hostile_diagnosis() -> Diagnosis:
         "desiredStatus": "STOPPED",
         "stopCode": "EssentialContainerExited",
         "stoppedReason": f"Essential container in task exited {PAYLOAD}",
-        "containers": [
-            {"name": "app", "lastStatus": "STOPPED", "exitCode": 1, "reason": f"boom {PAYLOAD}"}
-        ],
+        "containers": [{"name": "app", "lastStatus": "STOPPED", "exitCode": 1, "reason": f"boom {PAYLOAD}"}],
     }
     base = diagnose(
         parse_document(document),
         gaps=[Gap(what=f"CloudWatch Logs {PAYLOAD}", reason=f"AccessDenied {PAYLOAD}")],
     )
     top = base.findings[0]
-    logs = [EvidenceItem(source="logs:GetLogEvents", fact=f"line {i} {PAYLOAD}", kind="log") for i in range(3)]
+    logs = [
+        EvidenceItem(source="logs:GetLogEvents", fact=f"line {i} {PAYLOAD}", kind="log") for i in range(3)
+    ]
     evidence = [*top.evidence, EvidenceItem(source=f"ecs {PAYLOAD}", fact=PAYLOAD), *logs]
     finding = top.model_copy(
         update={"evidence": evidence, "summary": top.summary + " " + PAYLOAD, "why": PAYLOAD}
@@ -210,5 +210,7 @@ def test_confirmation_modal_escapes_the_plan() -> None:
 
 
 def test_ambiguous_menu_escapes_the_message() -> None:
-    blocks = ambiguous_blocks(f"which one? {PAYLOAD}", ["prod/web", "staging/web"], Command("diagnose", "web"))
+    blocks = ambiguous_blocks(
+        f"which one? {PAYLOAD}", ["prod/web", "staging/web"], Command("diagnose", "web")
+    )
     assert_plain(blocks[0]["text"]["text"], set())
