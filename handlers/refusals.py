@@ -17,6 +17,7 @@ from bot.remediation.approvals import (
     UnreadableApproval,
 )
 from bot.remediation.executor import Applied, Expired, Refused, Replayed, UnreadableButton
+from bot.remediation.follow import Followed
 from handlers.render.text import escape, who
 from handlers.replies import Respond
 
@@ -74,6 +75,18 @@ def outcome_says(applied: Applied | None) -> str:
         return f"the change failed: {applied.error or 'no reason given'}; nothing else was changed"
     changes = "; ".join(f"{what} {before} → {after}" for what, before, after in applied.plan.changes)
     return f"{applied.plan.title}: {changes}"
+
+
+def followed_says(followed: Followed) -> str:
+    """How the deployment a change started ended, as a plain sentence, not yet escaped."""
+    service = followed.service
+    if followed.state == "UNFOLLOWED":
+        return f"I could not follow the deployment of {service}: {followed.error}"
+    if followed.state == "MISSING":
+        return f"I stopped following {service}: the service no longer exists"
+    if followed.state == "STILL_GOING":
+        return f"Deployment of {service} is still in progress after {followed.minutes} min; I stopped following it"
+    return f"Deployment of {service}: {followed.state.lower()}"
 
 
 def refusal(exc: Exception) -> str:

@@ -18,7 +18,7 @@ from bot.services import Services
 from bot.store import StoreUnavailable
 from bot.store.records import PendingAction
 from handlers.bind import bind
-from handlers.refusals import STORE_DOWN, gone_says, guardrail_says, outcome_says, refused
+from handlers.refusals import STORE_DOWN, followed_says, gone_says, guardrail_says, outcome_says, refused
 from handlers.render.approval import approval_request
 from handlers.render.diagnosis import Message
 from handlers.render.modal import CONFIRM
@@ -63,7 +63,7 @@ def follow_in_thread(
         args=(
             pending,
             user,
-            lambda text: say(client, channel, thread_ts, f"📦 {escape(text)}", user),
+            lambda followed: say(client, channel, thread_ts, f"📦 {escape(followed_says(followed))}", user),
             services.follow_timeout_seconds,
             services.follow_interval_seconds,
         ),

@@ -17,7 +17,7 @@ from bot.authz import Operators
 from bot.guardrails.policy import Decision, Policy, Request
 from bot.guardrails.reasons import Reason, Why
 from bot.remediation.as_code import props
-from bot.remediation.follow import follow_deployment
+from bot.remediation.follow import Followed, follow_deployment
 from bot.remediation.kinds import Plan, PlanError
 from bot.remediation.planning import (
     SessionFactory,
@@ -251,7 +251,7 @@ class Remediator:
         self,
         pending: PendingAction,
         user: str,
-        notify: Callable[[str], None],
+        notify: Callable[[Followed], None],
         timeout_seconds: float = 900,
         interval_seconds: float = 15,
     ) -> None:
@@ -259,9 +259,7 @@ class Remediator:
         try:
             ecs = reader(self.sessions, pending, user)
         except PlanError as exc:  # no credentials to follow with: say so, the change is made
-            notify(
-                f"I could not follow the deployment of {pending.action.params.service}: {aws_message(exc)}"
-            )
+            notify(Followed(pending.action.params.service, "UNFOLLOWED", error=aws_message(exc)))
             return
         follow_deployment(ecs, pending.action.params, notify, timeout_seconds, interval_seconds)
 

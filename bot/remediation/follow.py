@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -13,39 +14,44 @@ from bot.remediation.reporting import aws_message
 from diagnosis.actions import ServiceParams
 
 
+@dataclass(frozen=True)
+class Followed:
+    """How the deployment a change started ended, as far as it was followed (handlers word it): COMPLETED,
+    FAILED, MISSING (the service is gone), STILL_GOING after `minutes`, or UNFOLLOWED (`error`: why not)."""
+
+    service: str
+    state: Literal["COMPLETED", "FAILED", "MISSING", "STILL_GOING", "UNFOLLOWED"]
+    error: str = ""
+    minutes: int = 0
+
+
 def follow_deployment(
     ecs: Any,
     where: ServiceParams,
-    notify: Callable[[str], None],
+    notify: Callable[[Followed], None],
     timeout_seconds: float,
     interval_seconds: float,
 ) -> None:
-    """Poll the service (read-only `ecs`) every `interval_seconds`; `notify` says once how it ended."""
+    """Poll the service (read-only `ecs`) every `interval_seconds`; `notify` is told once how it ended."""
     cluster, service = where.cluster, where.service
     deadline = time.monotonic() + timeout_seconds
     while True:
         try:
             found = ecs.describe_services(cluster=cluster, services=[service]).get("services", [])
         except (ClientError, BotoCoreError) as exc:
-            notify(f"I could not follow the deployment of {service}: {aws_message(exc)}")
+            notify(Followed(service, "UNFOLLOWED", error=aws_message(exc)))
             return
         state = deployment_state(found[0] if found else {})
-        if state == "MISSING":
-            notify(f"I stopped following {service}: the service no longer exists")
-            return
         if state != "IN_PROGRESS":
-            notify(f"Deployment of {service}: {state.lower().replace('_', ' ')}")
+            notify(Followed(service, state))
             return
         if time.monotonic() >= deadline:
-            notify(
-                f"Deployment of {service} is still in progress after {timeout_seconds / 60:.0f} min; "
-                f"I stopped following it"
-            )
+            notify(Followed(service, "STILL_GOING", minutes=round(timeout_seconds / 60)))
             return
         time.sleep(interval_seconds)
 
 
-def deployment_state(service: dict[str, Any]) -> str:
+def deployment_state(service: dict[str, Any]) -> Literal["COMPLETED", "FAILED", "IN_PROGRESS", "MISSING"]:
     """COMPLETED, FAILED or IN_PROGRESS, from the primary deployment (or the counts, where no rollout state);
     MISSING when the service is gone."""
     if not service or service.get("status") == "INACTIVE":
@@ -55,8 +61,10 @@ def deployment_state(service: dict[str, Any]) -> str:
         (d for d in deployments if d.get("status") == "PRIMARY"), deployments[0] if deployments else {}
     )
     state = str(primary.get("rolloutState") or "")
-    if state in ("COMPLETED", "FAILED"):
-        return state
+    if state == "COMPLETED":
+        return "COMPLETED"
+    if state == "FAILED":
+        return "FAILED"
     if len(deployments) <= 1 and service.get("runningCount", 0) >= service.get("desiredCount", 0):
         return "COMPLETED"
     return "IN_PROGRESS"

@@ -16,7 +16,8 @@ from bot.remediation.approvals import (
     UnreadableApproval,
 )
 from bot.remediation.executor import Applied, Expired, Refused, Replayed, UnreadableButton
-from handlers.refusals import guardrail_says, outcome_says, refusal
+from bot.remediation.follow import Followed
+from handlers.refusals import followed_says, guardrail_says, outcome_says, refusal
 from tests.builders.remediation import grace_plan
 
 
@@ -94,3 +95,23 @@ def test_what_is_gone_is_said_with_what_to_do_instead(gone: Expired, said: str) 
 )
 def test_what_a_confirmed_change_did_is_said_in_one_sentence(applied: Applied | None, said: str) -> None:
     assert outcome_says(applied) == said
+
+
+@pytest.mark.parametrize(
+    ("followed", "said"),
+    [
+        (Followed("web-api", "COMPLETED"), "Deployment of web-api: completed"),
+        (Followed("web-api", "FAILED"), "Deployment of web-api: failed"),
+        (Followed("web-api", "MISSING"), "I stopped following web-api: the service no longer exists"),
+        (
+            Followed("web-api", "STILL_GOING", minutes=15),
+            "Deployment of web-api is still in progress after 15 min; I stopped following it",
+        ),
+        (
+            Followed("web-api", "UNFOLLOWED", error="ClusterNotFoundException: no such cluster"),
+            "I could not follow the deployment of web-api: ClusterNotFoundException: no such cluster",
+        ),
+    ],
+)
+def test_how_a_followed_deployment_ended_is_one_sentence(followed: Followed, said: str) -> None:
+    assert followed_says(followed) == said

@@ -9,7 +9,7 @@ import pytest
 
 from bot.authz import Operators
 from bot.remediation.executor import Remediator
-from bot.remediation.follow import deployment_state
+from bot.remediation.follow import Followed, deployment_state
 from bot.store import Store
 from bot.store.records import PendingAction
 from tests.builders.ecs_service import SERVICE, Ecs
@@ -22,9 +22,11 @@ def remediator(store: Store) -> Remediator:
     return Remediator(store, Operators([OPERATOR], lambda g: set()), sessions, ttl_seconds=60)
 
 
-def follow(r: Remediator, key: str, timeout: float = 0.2) -> list[str]:
-    said: list[str] = []
-    r.follow(store_pending(r, key), OPERATOR, said.append, timeout_seconds=timeout, interval_seconds=0.02)
+def follow(r: Remediator, key: str | PendingAction, timeout: float = 0.2) -> list[Followed]:
+    """What the thread is told, as the typed outcomes handlers word (handlers/refusals.followed_says)."""
+    said: list[Followed] = []
+    pending = store_pending(r, key) if isinstance(key, str) else key
+    r.follow(pending, OPERATOR, said.append, timeout_seconds=timeout, interval_seconds=0.02)
     return said
 
 
@@ -40,12 +42,12 @@ def moved(pending: PendingAction, **where: str) -> PendingAction:
     return pending.model_copy(update={"action": pending.action.model_copy(update={"params": params})})
 
 
-@pytest.mark.parametrize(("rollout", "word"), [("COMPLETED", "completed"), ("FAILED", "failed")])
-def test_follow_reports_the_outcome(store: Store, ecs: Ecs, rollout: str, word: str) -> None:
+@pytest.mark.parametrize("rollout", ["COMPLETED", "FAILED"])
+def test_follow_reports_the_outcome(store: Store, ecs: Ecs, rollout: str) -> None:
     r = remediator(store)
     key = offer(r)
     ecs.service().deployments = [ecs.deployment(2, "PRIMARY", rollout, 1)]
-    assert follow(r, key) == [f"Deployment of {SERVICE}: {word}"]
+    assert follow(r, key) == [Followed(SERVICE, rollout)]
 
 
 def test_follow_gives_up_after_the_timeout(store: Store, ecs: Ecs) -> None:
@@ -55,8 +57,7 @@ def test_follow_gives_up_after_the_timeout(store: Store, ecs: Ecs) -> None:
         ecs.deployment(2, "PRIMARY", "IN_PROGRESS", 1),
         ecs.deployment(1, "ACTIVE", "COMPLETED", 60),
     ]
-    said = follow(r, key, timeout=0.1)
-    assert len(said) == 1 and "still in progress" in said[0] and "stopped following" in said[0]
+    assert follow(r, key, timeout=0.1) == [Followed(SERVICE, "STILL_GOING", minutes=0)]
 
 
 def test_follow_sees_a_deployment_finish(store: Store, ecs: Ecs) -> None:
@@ -68,17 +69,15 @@ def test_follow_sees_a_deployment_finish(store: Store, ecs: Ecs) -> None:
     timer.start()
     said = follow(r, key, timeout=5)
     timer.join()
-    assert said == [f"Deployment of {SERVICE}: completed"]
+    assert said == [Followed(SERVICE, "COMPLETED")]
 
 
 def test_follow_reports_an_aws_error(store: Store, ecs: Ecs) -> None:
     r = remediator(store)
     key = offer(r)
     pending = moved(store_pending(r, key), cluster="no-such-cluster")
-    said: list[str] = []
-    r.follow(pending, OPERATOR, said.append, timeout_seconds=0.1, interval_seconds=0.01)
-    assert len(said) == 1
-    assert said[0].startswith(f"I could not follow the deployment of {SERVICE}")
+    (said,) = follow(r, pending, timeout=0.1)
+    assert said.service == SERVICE and said.state == "UNFOLLOWED" and "ClusterNotFound" in said.error
 
 
 def test_deployment_state() -> None:
@@ -93,6 +92,4 @@ def test_follow_does_not_call_a_missing_service_completed(store: Store, ecs: Ecs
     r = remediator(store)
     key = offer(r)
     pending = moved(store_pending(r, key), service="gone")
-    said: list[str] = []
-    r.follow(pending, OPERATOR, said.append, timeout_seconds=0.1, interval_seconds=0.01)
-    assert "completed" not in said[0]
+    assert follow(r, pending, timeout=0.1) == [Followed("gone", "MISSING")]
