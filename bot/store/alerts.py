@@ -11,8 +11,8 @@ from __future__ import annotations
 from fnmatch import fnmatchcase
 from typing import Literal, cast
 
-from bot.store.base import StoreBase, check_ttl, dumps, guarded, loads
-from bot.store.records import AlertRecord, Notice, Recovery, ResolvedAlert, read_stored
+from bot.store.base import StoreBase, check_ttl, dumps, guarded, loads, loads_hash
+from bot.store.records import AlertRecord, Notice, Recovery, ResolvedAlert, read_each, read_stored
 
 ALERT_TTL_SECONDS = 30 * 24 * 3600
 # What an alert opens with: every other field is absent until its transition sets it once (HSETNX).
@@ -116,7 +116,7 @@ class AlertsMixin(StoreBase):
     def resolutions(self, since_epoch: float) -> list[ResolvedAlert]:
         """The resolutions remembered since `since_epoch`, oldest first (unreadable ones skipped)."""
         rows = cast(list[str], self.redis.zrangebyscore(self.key("alerts", "resolved"), since_epoch, "+inf"))
-        return [alert for alert in (read_stored(ResolvedAlert, loads(row)) for row in rows) if alert]
+        return read_each(ResolvedAlert, map(loads, rows))
 
     @guarded
     def alerts_in(self, region: str | None, cluster: str, pattern: str = "*") -> dict[str, AlertRecord]:
@@ -148,4 +148,4 @@ class AlertsMixin(StoreBase):
 
 def _alert(raw: dict[str, str]) -> AlertRecord | None:
     """An alert's hash (each field JSON-encoded) as its record; None for no hash, or an unreadable one."""
-    return read_stored(AlertRecord, {f: loads(v) for f, v in raw.items()} if raw else None)
+    return read_stored(AlertRecord, loads_hash(raw))

@@ -86,6 +86,11 @@ def loads_dict(text: str | None) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
+def loads_hash(raw: dict[str, str]) -> dict[str, Any] | None:
+    """A hash whose fields each hold JSON, as one object; None for no hash (HGETALL's empty answer)."""
+    return {field: loads(value) for field, value in raw.items()} if raw else None
+
+
 def check_ttl(seconds: float) -> int:
     """A TTL in whole seconds; Redis refuses 0 and negatives, so refuse them here with a clear error."""
     ttl = int(seconds)

@@ -8,7 +8,7 @@ from typing import Any, cast
 from redis.exceptions import WatchError
 
 from bot.store.base import StoreBase, StoreUnavailable, arn_name, dumps, guarded, loads_dict, service_key
-from bot.store.records import Subscription, read_stored
+from bot.store.records import Subscription, read_each
 
 _MAX_ATTEMPTS = 50
 
@@ -36,7 +36,7 @@ def _target_order(target: dict[str, Any]) -> tuple[str, ...]:
 
 def read_subscriptions(rows: list[str]) -> list[Subscription]:
     """The stored subscriptions that read (a record no version could have written is skipped)."""
-    return [sub for sub in (read_stored(Subscription, loads_dict(row)) for row in rows) if sub is not None]
+    return read_each(Subscription, map(loads_dict, rows))
 
 
 class SubscriptionsMixin(StoreBase):

@@ -10,7 +10,16 @@ from typing import Any, cast
 from redis.client import Pipeline
 from redis.exceptions import WatchError
 
-from bot.store.base import StoreBase, StoreUnavailable, check_ttl, dumps, guarded, json_text, loads
+from bot.store.base import (
+    StoreBase,
+    StoreUnavailable,
+    check_ttl,
+    dumps,
+    guarded,
+    json_text,
+    loads,
+    loads_hash,
+)
 from bot.store.history import RECORD_STOP_LUA, history_write
 from bot.store.records import GroupRecord, Notice, StopRecord, read_stored
 
@@ -243,4 +252,4 @@ class GroupsMixin(StoreBase):
 
 def _group(raw: dict[str, str]) -> GroupRecord | None:
     """A group's hash as its record; None for no hash, or one that is not a group of ours."""
-    return read_stored(GroupRecord, {field: loads(value) for field, value in raw.items()} if raw else None)
+    return read_stored(GroupRecord, loads_hash(raw))

@@ -9,7 +9,7 @@ by the store, never raised to a user (`base.read_stored`), except a button a use
 from pydantic import ValidationError
 
 from bot.store.records.alerting import AlertRecord, GroupRecord, Notice, Recovery, ResolvedAlert
-from bot.store.records.base import Unreadable, read_stored
+from bot.store.records.base import Unreadable, read_each, read_stored
 from bot.store.records.buttons import ApprovalRequest, FixTarget, PendingAction, Verdict
 from bot.store.records.stops import ContainerStop, StopRecord
 from bot.store.records.subscription import Subscription
@@ -29,5 +29,6 @@ __all__ = [
     "Unreadable",
     "ValidationError",
     "Verdict",
+    "read_each",
     "read_stored",
 ]

@@ -3,6 +3,7 @@ it so, and one way to read what is stored (`read_stored`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any, TypeVar
 
 from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
@@ -51,6 +52,11 @@ def omitted(when: Any) -> Any:
 
 
 R = TypeVar("R", bound=Record)
+
+
+def read_each(record: type[R], values: Iterable[object | None]) -> list[R]:
+    """The values that read as `record`, in order; the others are skipped (see `read_stored`)."""
+    return [read for read in (read_stored(record, value) for value in values) if read is not None]
 
 
 def read_stored(record: type[R], value: object | None, unreadable: str = "") -> R | None:
