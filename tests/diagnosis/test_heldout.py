@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from diagnosis.engine import diagnose
 from diagnosis.intake import InputError, read_input
-from tests.diagnosis.heldout import FIRST, HELDOUT, SECOND, THIRD, cases, entries, score
+from tests.diagnosis.heldout import FIRST, FOURTH, HELDOUT, SECOND, THIRD, cases, entries, score
 
 MEASURED_RIGHT = 47  # of 51, measured at first contact (README)
 SECOND_MEASURED_RIGHT = 54  # of 57, measured at first contact on 2026-12-01, main at a1c3eeb (README)
 THIRD_MEASURED_RIGHT = 43  # of 58, measured at first contact on 2026-12-01, main at 54b5c83 (README)
+FOURTH_MEASURED_RIGHT = 34  # of 41, measured at first contact on 2026-12-01, main at f5fdb2d (README)
 
 
 def explain(text: str) -> list[str] | None:
@@ -28,10 +29,11 @@ def test_no_held_out_source_is_a_tuning_source_or_another_sets() -> None:
         for name in ("wordings.jsonl", "wordings_more.jsonl")
         for e in entries(HELDOUT.parent / name)
     }
-    sets = [{e["source"] for e in entries(file)} for file in (FIRST, SECOND, THIRD)]
-    for held_out in sets:
+    sets = [{e["source"] for e in entries(file)} for file in (FIRST, SECOND, THIRD, FOURTH)]
+    for i, held_out in enumerate(sets):
         assert not held_out & tuning
-    assert not sets[0] & sets[1] and not sets[0] & sets[2] and not sets[1] & sets[2]
+        for other in sets[i + 1 :]:
+            assert not held_out & other
 
 
 def test_the_held_out_set_is_whole() -> None:
@@ -62,3 +64,13 @@ def test_the_third_held_out_set_is_whole() -> None:
 def test_first_contact_on_the_third_set_does_not_fall_below_what_was_measured() -> None:
     right, total, wrong = score(explain, THIRD)
     assert right >= THIRD_MEASURED_RIGHT, f"{right}/{total} right; wrong: {wrong}"
+
+
+def test_the_fourth_held_out_set_is_whole() -> None:
+    assert len(entries(FOURTH)) == 26
+    assert sum(1 for _ in cases(FOURTH)) == 41
+
+
+def test_first_contact_on_the_fourth_set_does_not_fall_below_what_was_measured() -> None:
+    right, total, wrong = score(explain, FOURTH)
+    assert right >= FOURTH_MEASURED_RIGHT, f"{right}/{total} right; wrong: {wrong}"
