@@ -132,9 +132,9 @@ def own_names(task: TaskFacts, names: dict[str, str]) -> None:
 def _shift(iso: str, seconds: int) -> str:
     try:
         moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    except ValueError:
+        return (moment + timedelta(seconds=seconds)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (ValueError, OverflowError):  # not a time, or one at the calendar's edge (year 1, year 9999)
         return iso
-    return (moment + timedelta(seconds=seconds)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _service_names(service: ServiceFacts, names: dict[str, str]) -> None:

@@ -60,3 +60,19 @@ def test_a_service_and_its_stopped_tasks_rank_as_their_findings() -> None:
         tasks = parse_document({"tasks": TASKS[index % len(TASKS) :][:3]}).tasks
         obs = replace(service, tasks=tasks)
         assert as_ranked(obs) == as_found(obs)
+
+
+@pytest.mark.parametrize("stopped_at", ["0001-01-01T00:00:00", "9999-12-31T23:59:59Z"])
+def test_a_stop_time_at_the_calendars_edge_is_explained_not_a_traceback(stopped_at: str) -> None:
+    task = {
+        "taskArn": "arn:aws:ecs:us-east-1:123456789012:task/prod/0123456789abcdef0123456789abcdef",
+        "group": "service:web-api",
+        "lastStatus": "STOPPED",
+        "stopCode": "EssentialContainerExited",
+        "stoppedReason": "Essential container in task exited",
+        "stoppedAt": stopped_at,
+        "containers": [{"name": "app", "exitCode": 137, "reason": "OutOfMemoryError: Container killed"}],
+    }
+    diagnosis = diagnose(parse_document({"tasks": [task]}))
+    assert diagnosis.top is not None and diagnosis.top.category == "oom"
+    assert diagnosis.timeline.newest_failure_at == stopped_at
