@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from diagnosis.classify import Sighting
 from diagnosis.models import ServiceFacts, TaskFacts
 from diagnosis.rules.exit import failed_container
+from diagnosis.secret_reference import parse_reference
 
 _DANGLING = re.compile(r"(:\s*|\(\s*\)|``)+$")
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -37,6 +38,9 @@ HINTS: dict[str, str] = {
     "secret_arn": "the ARN of the container's secrets[].valueFrom or environmentFiles[].value (for an SSM "
     "parameter NAME: arn:aws:ssm:REGION:ACCOUNT:parameter/NAME)",
     "secret_s3_url": "the s3://BUCKET/KEY of the container's environmentFiles[].value",
+    "secret_json_key": "the JSON key in the secret's ARN:json-key:version-stage:version-id reference",
+    "secret_version_stage": "the version stage in the secret's ARN:json-key:version-stage:version-id reference",
+    "secret_version_id": "the version ID in the secret's ARN:json-key:version-stage:version-id reference",
     "log_group": "the awslogs-group in the container's logConfiguration",
     "log_stream": "awslogs-stream-prefix/CONTAINER/TASK_ID, from the container's logConfiguration",
     "since": "the time the task started (its startedAt), or a span such as 1h",
@@ -76,13 +80,18 @@ def fill(template: str, names: Mapping[str, str], drop_empty: bool = False, as_v
 
 def names_for(group: Sequence[Sighting], context: Mapping[str, str]) -> dict[str, str]:
     names: dict[str, str] = {}
+    secrets: dict[str, None] = {}  # every secret the sightings name, in order (one task's, another's)
     for sighting in group:
         for key, value in sighting.match.names.items():
             names.setdefault(key, value)
+        said = sighting.match.names
+        secrets.update(dict.fromkeys((said.get("secrets") or said.get("secret") or "").split()))
         if sighting.task is not None:
             _task_names(sighting.task, names)
         if sighting.service is not None:
             _service_names(sighting.service, names)
+    if len(secrets) > 1:
+        names["secrets"] = " ".join(secrets)
     if names.get("role"):  # the role an error names is the one to look at
         names.setdefault("role_name", names["role"].rsplit("/", 1)[-1])
     _keep_first(names, **context)
@@ -176,26 +185,70 @@ def derive(names: dict[str, str]) -> None:
 def secret_store_of(reference: str) -> str:
     """The store a secret reference is in: Secrets Manager references are ARNs, SSM ones an ARN or a
     parameter name (as in secrets[].valueFrom), environment files S3 object ARNs ("s3")."""
-    return reference.split(":")[2] if reference.startswith("arn:") and reference.count(":") > 2 else "ssm"
+    return parse_reference(reference).store
+
+
+# The names of one secret (`secret_names`): each secret the input names fills the steps said once per secret
+# (`Step.per_secret`) with its own.
+SECRET_NAMES = frozenset(
+    {
+        "secret",
+        "secret_store",
+        "secret_arn",
+        "secret_s3_url",
+        "secret_json_key",
+        "secret_version_stage",
+        "secret_version_id",
+    }
+)
+
+
+def secret_names(reference: str, names: Mapping[str, str]) -> dict[str, str]:
+    """The names of the secret `reference`: the ID its store knows it by (a Secrets Manager ARN without
+    `:json-key:version-stage:version-id`), its store, the ARN IAM acts on (an SSM parameter named without
+    its ARN: in the task's region and account), and the JSON key or version the reference asks for."""
+    ref = parse_reference(reference)
+    found = {
+        "secret": ref.secret_id,
+        "secret_store": ref.store if ref.store in ("ssm", "secretsmanager", "s3") else "",
+        "secret_arn": ref.arn(names.get("region", ""), names.get("account", "")),
+        "secret_json_key": ref.json_key,
+        "secret_version_stage": ref.version_stage,
+        "secret_version_id": ref.version_id,
+    }
+    if ref.store == "s3" and ":::" in reference:  # an environment file: arn:aws:s3:::BUCKET/KEY
+        found["secret_s3_url"] = "s3://" + reference.split(":::", 1)[1]
+    return {key: value for key, value in found.items() if value}
+
+
+def each_secret(names: Mapping[str, str]) -> list[Mapping[str, str]]:
+    """The names once per secret the input names (`secrets`, the first being `secret`), each with only its
+    own secret's names; the names as they are when it names one or none."""
+    listed = names.get("secrets", "").split()
+    if len(listed) < 2:
+        return [names]
+    shared = {key: value for key, value in names.items() if key not in SECRET_NAMES}
+    return [{**shared, **secret_names(reference, shared)} for reference in listed]
 
 
 def _secret_names(names: dict[str, str]) -> None:
     """Which secret the steps act on, its store and its ARN. The store a message said picks among the task
     definition's references (`secret_in_<store>`, read live); then the reference decides the store, since
-    the steps act on that reference (an environment file: an S3 object ARN)."""
+    the steps act on that reference (an environment file: an S3 object ARN). `secrets` lists every secret
+    named, that one first."""
     secret = names.get("secret", "")
     said = names.get("secret_store", "")
     if said and secret and secret_store_of(secret) != said and names.get(f"secret_in_{said}"):
         secret = names["secret"] = names[f"secret_in_{said}"]
     if not secret:
         return
-    store = secret_store_of(secret)
-    if store in ("ssm", "secretsmanager", "s3"):
-        names["secret_store"] = store
-    if store == "s3" and ":::" in secret:  # an environment file: arn:aws:s3:::BUCKET/KEY
-        names.setdefault("secret_s3_url", "s3://" + secret.split(":::", 1)[1])
-    if secret.startswith("arn:"):
-        names.setdefault("secret_arn", secret)
-    elif names.get("secret_store") == "ssm" and names.get("region") and names.get("account"):
-        path = secret if secret.startswith("/") else "/" + secret
-        names.setdefault("secret_arn", f"arn:aws:ssm:{names['region']}:{names['account']}:parameter{path}")
+    own = secret_names(secret, names)
+    listed, ids = [secret], {own["secret"]}
+    for other in names.get("secrets", "").split():  # as written: a JSON key or version is the secret's own
+        other_id = parse_reference(other).secret_id
+        if other_id not in ids:
+            listed.append(other)
+            ids.add(other_id)
+    names["secrets"] = " ".join(listed)
+    for key, value in own.items():
+        names[key] = value if key in ("secret", "secret_store") else names.get(key) or value

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from functools import lru_cache
 
 from diagnosis.actions import KINDS, Action, earlier_revision, service_of
 from diagnosis.knowledge import CategoryInfo, Step
 from diagnosis.models import Remediation
-from diagnosis.names import HINTS, PLACEHOLDER, fill, variable
+from diagnosis.names import HINTS, PLACEHOLDER, SECRET_NAMES, each_secret, fill, variable
 from diagnosis.redact import redact
 
 _ARN_REGION = re.compile(r"\barn:aws[\w-]*:(?!iam:|s3:)[\w-]+:([a-z]{2}(?:-gov)?-[a-z]+-\d):")
@@ -41,15 +42,34 @@ def _steps(
     knowledge: CategoryInfo, names: Mapping[str, str], context: Mapping[str, str]
 ) -> list[Remediation]:
     region = context.get("region", "")
-    return [rendered(step, names, region) for step in kept_steps(knowledge, names)]
+    secrets = each_secret(names)
+    said: dict[tuple[str, str | None], Remediation] = {}
+    for step in kept_steps(knowledge, names, each=True):
+        for own in secrets if step.per_secret else (names,):
+            if step.fits(own):
+                remediation = rendered(_for_one(step) if len(secrets) > 1 else step, own, region)
+                said.setdefault((remediation.step, remediation.command), remediation)
+    return list(said.values())
 
 
-def kept_steps(knowledge: CategoryInfo, names: Mapping[str, str]) -> list[Step]:
-    """The steps rendered for these names (`with_rollback`), in order."""
+def _for_one(step: Step) -> Step:
+    """A step about one secret, among several: it says which ("For /prod/db: check …"); a step about their
+    store (its endpoint) is said once."""
+    if not step.per_secret or SECRET_NAMES.isdisjoint(placeholders(step)):
+        return step
+    return replace(step, text="For {secret}: " + step.text[:1].lower() + step.text[1:])
+
+
+def kept_steps(knowledge: CategoryInfo, names: Mapping[str, str], each: bool = False) -> list[Step]:
+    """The steps rendered for these names (`with_rollback`), in order. `each`: a step said once per secret
+    (`Step.per_secret`) is kept when it fits any of the secrets the names list (`names.each_secret`); the
+    caller renders it for each one it fits."""
+    secrets = each_secret(names) if each else [names]
     return [
         step
-        for step in knowledge.steps_for(names)
-        if not _nothing_to_go_back_to(step.text + (step.command or ""), names)
+        for step in knowledge.steps
+        if any(step.fits(own) for own in (secrets if step.per_secret else [names]))
+        and not _nothing_to_go_back_to(step.text + (step.command or ""), names)
     ]
 
 
@@ -91,7 +111,8 @@ def _step(text: str, command: str | None, region: str, values: tuple[tuple[str, 
     if filled and filled.startswith("aws ") and " --region " not in filled:
         arn_region = _ARN_REGION.search(filled)  # a resource in another region is asked there
         if arn_region or region:
-            filled += f" --region {arn_region.group(1) if arn_region else region}"
+            aws, pipe, rest = filled.partition(" | ")  # the region is the aws command's, not a filter's
+            filled = f"{aws} --region {arn_region.group(1) if arn_region else region}{pipe}{rest}"
     step = fill(text, names, as_variable=True) + _to_fill_in([key for key, value in values if not value])
     return Remediation(step=step, command=redact(filled) if filled else None)
 

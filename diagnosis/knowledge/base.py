@@ -21,14 +21,20 @@ class Step:
     """One remediation step; `command` is an AWS CLI template filled with names from the evidence.
 
     `when` = (name, value): the step fits only when that name has that value ("" = nothing read it), so a
-    cause whose fix depends on what the input says (which secret store) lists one step per case."""
+    cause whose fix depends on what the input says (which secret store) lists one step per case; `needs`: it
+    fits only when that name was read. `per_secret`: it is said once per secret the input names, filled
+    with that secret's names (`names.each_secret`), so a message naming two secrets gets both looked at."""
 
     text: str
     command: str | None = None
     when: tuple[str, str] | None = None
+    needs: str = ""
+    per_secret: bool = False
 
     def fits(self, names: Mapping[str, str]) -> bool:
-        return self.when is None or names.get(self.when[0], "") == self.when[1]
+        return (self.when is None or names.get(self.when[0], "") == self.when[1]) and (
+            not self.needs or bool(names.get(self.needs))
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,17 +16,18 @@ from diagnosis.knowledge.base import (
 
 # Where a secret lives decides how to look at it: the rule and `names.derive` say which store
 # (`secret_store`: "ssm", "secretsmanager", "s3" for an environment file, or "" when nothing said), and only
-# that store's steps are shown.
+# that store's steps are shown, once per secret the input names (`Step.per_secret`).
 _EXISTS = {  # store: (what it is, how it must exist, the command that shows it)
     "ssm": (
         "an SSM parameter",
-        "exists, in the same region, with the name or ARN the task definition uses (this shows its "
-        "metadata, not its value)",
+        "exists with the name or ARN the task definition uses (one in another region only by its ARN; "
+        "this shows its metadata, not its value)",
         "aws ssm get-parameter --name {secret} --query 'Parameter.[Name,Type,Version,LastModifiedDate]'",
     ),
     "secretsmanager": (
         "a Secrets Manager secret",
-        "exists, in the same region, with the ARN the task definition uses",
+        "exists with the ARN the task definition uses (the ARN without the :json-key:version-stage:version-id "
+        "that may follow it)",
         "aws secretsmanager describe-secret --secret-id {secret}",
     ),
     "s3": (
@@ -41,6 +42,31 @@ _ENDPOINT = {
     "s3": "an s3 gateway VPC endpoint",
     "": "a secretsmanager / ssm interface VPC endpoint",
 }
+_VERSIONS = "aws secretsmanager describe-secret --secret-id {secret} --query VersionIdsToStages"
+# What the reference asks of a Secrets Manager secret beyond the secret itself (`…:json-key:stage:id`).
+_PART_STEPS = (
+    Step(
+        "Check that the secret's value is a JSON object with the key {secret_json_key}, which the reference "
+        "asks for (this prints true or false, never the value; it needs jq).",
+        "aws secretsmanager get-secret-value --secret-id {secret} --query SecretString --output text "
+        "| jq --arg key {secret_json_key} 'has($key)'",
+        needs="secret_json_key",
+        per_secret=True,
+    ),
+    Step(
+        "Check that a version of the secret carries the staging label {secret_version_stage}, which the "
+        "reference asks for (version IDs and their labels).",
+        _VERSIONS,
+        needs="secret_version_stage",
+        per_secret=True,
+    ),
+    Step(
+        "Check that the secret has the version {secret_version_id}, which the reference asks for.",
+        _VERSIONS,
+        needs="secret_version_id",
+        per_secret=True,
+    ),
+)
 
 
 def _secret_steps(store: str, read: str) -> tuple[Step, ...]:
@@ -48,21 +74,25 @@ def _secret_steps(store: str, read: str) -> tuple[Step, ...]:
     when = ("secret_store", store)
     if store:
         what, how, command = _EXISTS[store]
-        exists: tuple[Step, ...] = (Step(f"Check that {what} {how}.", command, when),)
+        exists: tuple[Step, ...] = (Step(f"Check that {what} {how}.", command, when, per_secret=True),)
     else:
         exists = tuple(
-            Step(f"If it is {what}: check it {how}.", cmd, when)
+            Step(f"If it is {what}: check it {how}.", cmd, when, per_secret=True)
             for what, how, cmd in (_EXISTS["ssm"], _EXISTS["secretsmanager"])
         )
     return (
         *exists,
+        *(_PART_STEPS if store == "secretsmanager" else ()),
         Step(
             "Check the execution role may read it (and decrypt it with its KMS key).",
             "aws iam simulate-principal-policy --policy-source-arn {execution_role_arn} --action-names "
             f"{read} kms:Decrypt --resource-arns {{secret_arn}}",
             when,
+            per_secret=True,
         ),
-        Step(f"On a timeout: give the subnets a NAT route or {_ENDPOINT[store]}.", when=when),
+        Step(
+            f"On a timeout: give the subnets a NAT route or {_ENDPOINT[store]}.", when=when, per_secret=True
+        ),
     )
 
 

@@ -7,6 +7,7 @@ import re
 
 from diagnosis.rules.base import Match, execution_role_names, found
 from diagnosis.rules.words import NETWORK_WORDS, SECRET_WORDS
+from diagnosis.secret_reference import parse_reference
 from diagnosis.signals import Message
 
 
@@ -70,13 +71,28 @@ def resource_initialization(msg: Message) -> Match | None:
 # "Fetching secret data from SSM Parameter Store", "failed to download env files" (S3), or names the ARN or
 # the API action.
 _SSM_SAYS = ("from ssm", "ssm parameter", "parameter store", "arn:aws:ssm:", "ssm:getparameter")
-_ASM_SAYS = ("from asm", "arn:aws:secretsmanager:", "secretsmanager:getsecretvalue", "secrets manager")
+_ASM_SAYS = (
+    "from asm",
+    "arn:aws:secretsmanager:",
+    "secretsmanager:getsecretvalue",
+    "secrets manager",
+    "json key",
+    "staging label",
+)
 _S3_SAYS = ("env file", "environment file", "arn:aws:s3:::", "s3:getobject")
-_PARAMETER = re.compile(r"(?i)invalid (?:ssm )?parameters?: ([^\s,;]+)")
+# The secrets a message names: every Secrets Manager, SSM or S3 ARN (the ECS agent joins the errors of several
+# secrets with ";"), and the parameter names of "invalid ssm parameters: /a,/b" (the agent joins them with
+# ","; a name or an ARN, further ones after a comma, or after a space when they start with "/").
+_REFERENCE = re.compile(r"\barn:aws[\w-]*:(?:secretsmanager|ssm|s3):[^\s\"',;)\]]+")
+_PARAMETERS = re.compile(r"(?i)invalid (?:ssm )?parameters?: ?([^\s,;]+(?:(?:\s*,\s*|\s+(?=/))[^\s,;]+)*)")
+_DENIED_ON = re.compile(r"perform:?\s+([a-z0-9-]+:[A-Za-z]+)\s+on resource:?\s+([^\s\"',;)\]]+)")
+_JSON_KEY = re.compile(r"did not contain json key (\S+?)[.;,]?(?:\s|$)")
+_VERSION = re.compile(r"secret value for (staging label|VersionId): ?([\w.-]+)")
 
 
 def _secret_names(msg: Message) -> dict[str, str]:
-    """The execution role, the store the secret is in, and an SSM parameter named without its ARN."""
+    """The execution role, the store the secret is in, and every secret the message names (`secrets`, the
+    first also as `secret`), with the JSON key a message says the value lacks."""
     names = execution_role_names(msg)
     said = [
         store
@@ -85,18 +101,50 @@ def _secret_names(msg: Message) -> dict[str, str]:
     ]
     if len(said) == 1:
         names["secret_store"] = said[0]
-    ssm = "ssm" in said
-    parameter = _PARAMETER.search(msg.text) if ssm and not msg.secret else None
-    if parameter:
-        names["secret"] = parameter.group(1).rstrip(".")
+    secrets = _named_secrets(msg)
+    if secrets:
+        names["secret"], names["secrets"] = secrets[0], " ".join(secrets)
+    key = _JSON_KEY.search(msg.text) if "json key" in msg.lower else None
+    if key and len(secrets) < 2 and ";" not in msg.text:  # which secret lacks it: the one named, if alone
+        names["secret_json_key"] = key.group(1)
     return names
+
+
+def _named_secrets(msg: Message) -> list[str]:
+    """The references the message names, in order, each secret once (by its ID: an ARN quoted twice, or with
+    and without its JSON key, is one secret)."""
+    found: list[tuple[int, str]] = []
+    if "arn:aws" in msg.text:
+        found += [(m.start(), m.group(0).rstrip(".:")) for m in _REFERENCE.finditer(msg.text)]
+    if "parameter" in msg.lower:
+        for listed in _PARAMETERS.finditer(msg.text):
+            names = re.split(r"\s*,\s*|\s+", listed.group(1))
+            found += [(listed.start(1), name.rstrip(".")) for name in names if name.rstrip(".")]
+    secrets: dict[str, str] = {}
+    for _, reference in sorted(found, key=lambda item: item[0]):
+        secrets.setdefault(parse_reference(reference).secret_id, reference)
+    return list(secrets.values())
 
 
 def _secret_clue(msg: Message) -> str:
     if msg.has(*NETWORK_WORDS):
         return "ECS could not reach Secrets Manager / SSM to fetch a secret (timed out): no route or endpoint"
+    role = msg.acting_role.rsplit("/", 1)[-1]
+    who = f"the execution role {role}" if role else "the execution role"
+    denied = _DENIED_ON.search(msg.text) if "perform" in msg.text else None
+    if denied:
+        return f"{who} is not allowed {denied.group(1)} on {denied.group(2)} (AccessDenied)"
+    if msg.has("access to kms is not allowed", "kmsaccessdenied", "kms:decrypt"):
+        return f"{who} may not decrypt the secret with its KMS key (kms:Decrypt: AccessDenied)"
     if msg.has("accessdenied", "access denied", "not authorized"):
-        return "the execution role may not read a referenced secret (AccessDenied)"
+        return f"{who} may not read a referenced secret (AccessDenied)"
+    key = _JSON_KEY.search(msg.text) if "json key" in msg.lower else None
+    if key:
+        return f"the secret's value has no JSON key {key.group(1)}, which the reference asks for"
+    version = _VERSION.search(msg.text) if "secret value for" in msg.text else None
+    if version:
+        what = "labelled" if version.group(1) == "staging label" else "with the ID"
+        return f"the secret has no version {what} {version.group(2)}, which the reference asks for"
     if msg.has("not found", "does not exist", "invalid", "parameternotfound", "resourcenotfound"):
         return "a referenced secret or parameter does not exist"
     return "ECS could not fetch the secrets or environment files the task definition references"

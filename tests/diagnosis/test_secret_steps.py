@@ -159,3 +159,156 @@ def test_an_environment_file_is_looked_at_in_s3() -> None:
     )
     assert "an s3 gateway VPC endpoint" in fix
     assert "secretsmanager" not in fix and "aws ssm " not in fix
+
+
+# --- several secrets in one input: each is looked at in its own store, by its own name -----------------
+
+# The ECS agent joins the invalid parameters of one GetParameters call with "," (amazon-ecs-agent
+# agent/ssm/ssm.go: `invalid parameters: %s`, strings.Join(…, ",")), under "Fetching secret data from SSM
+# Parameter Store in REGION" (agent/taskresource/ssmsecret); Fargate words it "invalid ssm parameters".
+TWO_PARAMETERS = (
+    "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval "
+    "failed: unable to retrieve secrets from ssm: service call has been retried 1 time(s): invalid ssm "
+    "parameters: /prod/api/DB_PASSWORD,/prod/api/API_KEY"
+)
+AGENT_PARAMETERS = (
+    "Fetching secret data from SSM Parameter Store in eu-west-3: invalid parameters: "
+    "arn:aws:ssm:eu-west-3:123456789012:parameter/shop/db,arn:aws:ssm:eu-west-3:123456789012:parameter/shop/mq"
+)
+# The agent fetches each Secrets Manager secret apart and joins their errors with ";"
+# (agent/taskresource/asmsecret/asmsecret.go, strings.Join(terminalReasons, ";")).
+TWO_SECRETS = (
+    "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval "
+    "failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch "
+    "secret arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-Ab12Cd from secrets manager: "
+    "AccessDeniedException: User is not authorized to perform: secretsmanager:GetSecretValue;failed to fetch "
+    "secret arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/mq-Zx98Yw from secrets manager: "
+    "ResourceNotFoundException: Secrets Manager can't find the specified secret."
+)
+SHOP_TASK = "arn:aws:ecs:us-east-1:123456789012:task/shop/{}"
+
+
+def test_every_parameter_an_invalid_parameters_list_names_is_looked_at() -> None:
+    fix = fix_of(TWO_PARAMETERS)
+    for name in ("/prod/api/DB_PASSWORD", "/prod/api/API_KEY"):
+        assert f"$ aws ssm get-parameter --name {name} --query" in fix
+        assert f"For {name}: check the execution role may read it" in fix
+    assert fix.count("an ssm interface VPC endpoint") == 1, "the store's endpoint is said once"
+    assert "secretsmanager" not in fix
+
+
+def test_parameters_the_agent_names_by_arn_are_simulated_each_on_its_own_arn() -> None:
+    fix = fix_of(AGENT_PARAMETERS)
+    for name in ("shop/db", "shop/mq"):
+        arn = f"arn:aws:ssm:eu-west-3:123456789012:parameter/{name}"
+        assert f"$ aws ssm get-parameter --name {arn} --query" in fix
+        assert f"--action-names ssm:GetParameters kms:Decrypt --resource-arns {arn} --region eu-west-3" in fix
+
+
+def test_every_secret_of_errors_the_agent_joins_is_described() -> None:
+    fix = fix_of(TWO_SECRETS)
+    for name in ("prod/db-Ab12Cd", "prod/mq-Zx98Yw"):
+        arn = f"arn:aws:secretsmanager:us-east-1:123456789012:secret:{name}"
+        assert f"$ aws secretsmanager describe-secret --secret-id {arn} --region us-east-1" in fix
+        assert f"--action-names secretsmanager:GetSecretValue kms:Decrypt --resource-arns {arn}" in fix
+    assert "aws ssm " not in fix
+
+
+def test_a_parameter_and_a_secret_each_get_their_own_stores_steps() -> None:
+    """Two tasks of one paste, one failing on an SSM parameter, one on a Secrets Manager secret: both are
+    looked at, each with its store's commands and actions, none with the other's."""
+    parameter = "/prod/api/DB_PASSWORD"
+    secret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-Ab12Cd"
+    text = (
+        f"Task {SHOP_TASK.format('0f1e2d3c4b5a69788796a5b4c3d2e1f0')} stopped: {FROM_SSM}\n"
+        f"Task {SHOP_TASK.format('1f1e2d3c4b5a69788796a5b4c3d2e1f0')} stopped: {FROM_ASM}\n"
+    )
+    steps = [r for r in explain(text).findings[0].remediations if r.command]
+    ssm = [r.command or "" for r in steps if parameter in r.step]
+    asm = [r.command or "" for r in steps if secret in r.step]
+    assert len(ssm) == 2 and ssm[0].startswith(f"aws ssm get-parameter --name {parameter} ")
+    assert ssm[1].startswith("aws iam simulate-principal-policy") and (
+        f"--action-names ssm:GetParameters kms:Decrypt --resource-arns arn:aws:ssm:us-east-1:123456789012:"
+        f"parameter{parameter} " in ssm[1]
+    )
+    assert len(asm) == 2 and asm[0].startswith(f"aws secretsmanager describe-secret --secret-id {secret} ")
+    assert f"--action-names secretsmanager:GetSecretValue kms:Decrypt --resource-arns {secret} " in asm[1]
+    assert not any("secretsmanager" in command for command in ssm)
+    assert not any("ssm:" in command or "aws ssm" in command for command in asm)
+
+
+def test_a_secret_name_holding_a_token_is_redacted_in_every_step() -> None:
+    """The steps quote the names the input holds, through the same redaction as everything else."""
+    token = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"
+    text = TWO_PARAMETERS.replace("/prod/api/API_KEY", f"/prod/api/{token}")
+    rendered = to_text(explain(text))
+    assert token not in rendered
+    assert "$ aws ssm get-parameter --name /prod/api/DB_PASSWORD" in rendered
+
+
+# --- what a Secrets Manager reference asks for: ARN[:json-key[:version-stage[:version-id]]] ---------------
+
+# How ECS reads `valueFrom` (amazon-ecs-agent agent/taskresource/asmsecret/asmsecret.go,
+# getASMParametersFromInput): the secret is the ARN's first seven parts, then json-key, version-stage,
+# version-id. Secrets Manager's own words for a missing version (GetSecretValue), as quoted in public notes:
+# "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT".
+STAGE_MISSING = (
+    "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval "
+    "failed: unable to retrieve secret from asm: service call has been retried 5 time(s): failed to fetch "
+    "secret arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-Ab12Cd:password:AWSPREVIOUS: from "
+    "secrets manager: ResourceNotFoundException: Secrets Manager can't find the specified secret value for "
+    "staging label: AWSPREVIOUS"
+)
+# agent/asm/asm.go: `retrieved secret from Secrets Manager did not contain json key %s`.
+KEY_MISSING = (
+    "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval "
+    "failed: unable to retrieve secret from asm: service call has been retried 1 time(s): retrieved secret "
+    "from Secrets Manager did not contain json key SUPABASE_SECRET_KEY"
+)
+
+
+def test_the_secret_is_described_by_its_arn_without_the_key_and_version() -> None:
+    diagnosis = explain(STAGE_MISSING)
+    fix = fix_of(STAGE_MISSING)
+    secret = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-Ab12Cd"
+    assert f"$ aws secretsmanager describe-secret --secret-id {secret} --region eu-west-1\n" in fix
+    assert f"--resource-arns {secret} --region eu-west-1" in fix
+    assert ":password:AWSPREVIOUS" not in fix, "no command is given the reference's suffix"
+    assert "has no version labelled AWSPREVIOUS" in diagnosis.findings[0].summary
+    assert "carries the staging label AWSPREVIOUS" in fix
+    assert f"$ aws secretsmanager describe-secret --secret-id {secret} --query VersionIdsToStages" in fix
+    assert "the key password, which the reference asks for" in fix
+
+
+def test_a_json_key_the_value_lacks_is_said_and_checked_without_printing_the_value() -> None:
+    diagnosis = explain(KEY_MISSING)
+    assert "has no JSON key SUPABASE_SECRET_KEY" in diagnosis.findings[0].summary
+    fix = fix_of(KEY_MISSING)
+    command = (
+        "$ aws secretsmanager get-secret-value --secret-id $SECRET --query SecretString --output text "
+        "| jq --arg key SUPABASE_SECRET_KEY 'has($key)'"
+    )
+    assert command in fix, "the value goes only to jq, which prints true or false"
+    assert "aws ssm " not in fix
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (
+            PARAMETER_DENIED,
+            "the execution role ecsTaskExecutionRole is not allowed ssm:GetParameters on "
+            "arn:aws:ssm:us-east-1:123456789012:parameter/prod/db-password",
+        ),
+        (
+            # GiamPy5/terraform-aws-directus#10: a customer-managed key the execution role may not use
+            "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval "
+            "failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to "
+            "fetch secret arn:aws:secretsmanager:eu-central-1:123456789012:secret:algo-dev-EaPYTy from secrets "
+            "manager: AccessDeniedException: Access to KMS is not allowed status code: 400",
+            "may not decrypt the secret with its KMS key (kms:Decrypt",
+        ),
+    ],
+)
+def test_a_refusal_names_the_action_and_the_resource(text: str, said: str) -> None:
+    assert said in explain(text).findings[0].summary
