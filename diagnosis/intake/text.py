@@ -88,7 +88,9 @@ _EXIT = lazy(r"(?i)\b(?:exit(?:ed)?(?:\s+with)?[ _]?(?:code|status code)|exitcod
 _TASK_ARN = lazy(r"arn:aws[\w-]*:ecs:[a-z0-9-]+:\d{12}:task/[\w-]+(?:/[0-9a-f-]{32,36})?")
 # The console's and alert bots' labels: `Stopped reason  …`, `Stop code: …`, `Exit code | 137`.
 _LABELS = {
-    "stopped": r"(?:task )?stop(?:ped)?[ _]?reason",
+    # a bot's or a script's key=value line: `stopCode=… exitCode=137 reason=…` (only with `=`, so the
+    # "Reason: …" of a placement event stays that event's)
+    "stopped": r"(?:task )?stop(?:ped)?[ _]?reason|reason(?==)",
     "container": r"(?:status|container)[ _]?reason",
     "code": r"stop[ _]?code",
     "exit": r"exit[ _]?code",
@@ -177,6 +179,7 @@ class _Reader:
         self.pending_arn = ""
         self.last = ""  # the last message read, and how to add a line that continues it
         self.grow: Callable[[str], None] | None = None
+        self.task_lines: list[str] = []  # lines naming a task and nothing else of ECS (an agent's log)
 
     def read(self, text: str, grow: Callable[[str], None]) -> None:
         self.last, self.grow = text, grow
@@ -296,6 +299,8 @@ class _Reader:
                 self.current.task_arn = arn.group(0)
             else:
                 self.pending_arn = arn.group(0)
+            if start < 0 and not exits and not codes:
+                self.task_lines.append(text)
         return start >= 0 or bool(exits) or bool(codes) or arn is not None
 
 
@@ -328,6 +333,12 @@ def scan(text: str) -> Scan:
         if not read and not reader.continues(line):
             unread_lines.append(line)
     result = reader.scan
+    if result.messages == 0:
+        # The ECS agent's log names the task, then the error in its own words ("Task engine [arn…]: error
+        # transitioning container [web] to [RUNNING]: …"): the task is not the message, the error may be.
+        for line in reader.task_lines:
+            if _specific(line):
+                reader.stopped(line)
     if result.messages == 0:
         kept = []
         for line in unread_lines:  # no ECS structure anywhere: a bare clause a rule reads specifically

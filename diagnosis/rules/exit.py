@@ -70,6 +70,8 @@ def oom(msg: Message) -> Match | None:
             "memory usage",
         )
         or msg.lower.strip() == "oom"
+        # The ECS agent's own log line: "process within container … died due to OOM"
+        or (msg.word("oom") and msg.has("died", "killed", "due to"))
     ):
         return found("oom", 0.95, "ECS reported the container was killed for exceeding its memory (OOM)", msg)
     return None

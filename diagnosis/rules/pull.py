@@ -3,9 +3,18 @@
 
 from __future__ import annotations
 
+from diagnosis.lazy_regex import lazy
 from diagnosis.rules.base import Match, execution_role_names, found
 from diagnosis.rules.words import AUTH_WORDS, NETWORK_WORDS, NOT_FOUND_WORDS, PULL_WORDS, SECRET_WORDS
 from diagnosis.signals import Message
+
+# An image index holds one manifest descriptor per platform; a runtime that finds none for the task's says
+# so in its own words ("no matching manifest for linux/arm64", "failed to find a descriptor for platform",
+# "Manifest does not contain descriptor matching platform").
+_NO_VARIANT = lazy(
+    r"(?i)\b(?:no|not|failed to find|does not contain)\b[^.;]{0,40}?\b(?:descriptor|manifest)s?\b"
+    r"[^.;]{0,30}?\bplatform"
+)
 
 
 def platform_mismatch(msg: Message) -> Match | None:
@@ -16,13 +25,12 @@ def platform_mismatch(msg: Message) -> Match | None:
         )
     if msg.has(
         "no matching manifest for",
-        "descriptor matching platform",
         "does not match the detected host platform",
         "no match for platform",
         "image platform",
         "image's platform",
         "platform mismatch",
-    ):
+    ) or (msg.has("platform") and _NO_VARIANT.search(msg.text)):
         return found("image_platform_mismatch", 0.92, "the image has no variant for the task's platform", msg)
     return None
 

@@ -255,6 +255,14 @@ def _start_detail(msg: Message) -> str:
 
 
 def invalid_definition(msg: Message) -> Match | None:
+    if msg.has("image reference", "reference format") and msg.has("normalize", "invalid", "parse"):
+        return found(
+            "invalid_task_definition_or_parameter",
+            0.75,
+            "the container's `image` in the task definition is not a valid image reference",
+            msg,
+            ("image_not_found",),
+        )
     if msg.has(
         "unable to assume",
         "trust relationship",

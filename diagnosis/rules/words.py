@@ -27,6 +27,10 @@ NETWORK_WORDS = (
     "requesterror",
     "unable to connect",
     "could not connect",
+    "could not reach",
+    "unable to reach",
+    "cannot reach",
+    "unreachable",
     "eof",
 )
 
@@ -101,6 +105,7 @@ PULL_WORDS = (
     "failed to copy",
     "failed to pull",
     "ref pull",
+    "registry endpoint",  # the Docker daemon's pull: "Could not reach any registry endpoint"
     # Last, and alone not a pull cause (rules/pull.py): the ECS agent's log wrapper "Error while pulling
     # container …: <the daemon's error>", whose tail says why.
     "while pulling",

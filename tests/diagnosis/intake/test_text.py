@@ -224,3 +224,73 @@ def test_the_agent_s_pull_wrapper_alone_claims_no_missing_image(tail: str) -> No
         return  # refused as not read: also no false cause
     assert "image_not_found" not in found
     assert "image_pull_auth" not in found and "image_pull_network" not in found
+
+
+# A script's or a bot's one-line summary in key=value form puts the reason under `reason=`, after the codes
+# (a Step Functions failure summary, stored index file 56802145928; AWS Batch's, 61373620955; ecs-cli relaying
+# a RunTask failure, aws/amazon-ecs-cli#184).
+@pytest.mark.parametrize(
+    ("line", "category", "reason"),
+    [
+        (
+            "error=States.TaskFailed task=portfolio-pipeline-demo-ibkr exitCode=1 "
+            "reason=Essential container in task exited",
+            "app_error",
+            "Essential container in task exited",
+        ),
+        (
+            "attempt 1: exit=1  reason=OutOfMemoryError: container killed due to memory usage",
+            "oom",
+            "OutOfMemoryError: container killed due to memory usage",
+        ),
+        (
+            "Couldn't run containers. reason=RESOURCE:MEMORY",
+            "placement_insufficient_resources",
+            "RESOURCE:MEMORY",
+        ),
+    ],
+)
+def test_a_key_value_line_s_reason_is_read_and_quoted(line: str, category: str, reason: str) -> None:
+    result = explain(line)
+    assert result.findings[0].category == category
+    assert reason in " ".join(e.fact for e in result.findings[0].evidence)
+
+
+def test_a_placement_event_s_own_reason_stays_the_event_s() -> None:
+    event = (
+        "(service web) was unable to place a task because no container instance met all of its requirements. "
+        "Reason: No Container Instances were found in your cluster."
+    )
+    assert categories(event) == ["placement_constraint_or_no_instances"]
+    assert explain(event).stats.input_kind == "plain text (1 ECS message)"
+
+
+# The ECS agent's task engine logs a failed transition as "Task engine [%s]: error transitioning container
+# [%s] to [%s]: %v" (agent/engine/docker_task_engine.go, stored index file 3972558163): the task ARN is no
+# message, the daemon's error after it is (here the missing log group of wordings.jsonl w039).
+def test_an_agent_line_naming_the_task_reads_the_error_it_logs() -> None:
+    log = (
+        f"2018-07-17T08:41:11Z [INFO] Task engine [{TASK}]: error transitioning container [web] to [RUNNING]: "
+        "API error (500): failed to initialize logging driver: failed to create Cloudwatch log stream: "
+        "ResourceNotFoundException: The specified log group does not exist. status code: 400\n"
+        f"2018-07-17T08:41:11Z [INFO] Managed task [{TASK}]: Cgroup resource set up for task complete"
+    )
+    result = explain(log)
+    assert [f.category for f in result.findings] == ["log_driver_init"]
+    assert result.target.task == "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+
+
+def test_an_agent_line_naming_a_task_and_no_error_is_still_refused() -> None:
+    with pytest.raises(InputError):
+        read_input(
+            f"2018-07-17T08:41:11Z [INFO] Managed task [{TASK}]: Cgroup resource set up for task complete"
+        )
+
+
+def test_the_agent_s_oom_event_line_is_read_as_oom() -> None:
+    """The agent logs the daemon's OOM event (aws/amazon-ecs-agent#448, wordings_more.jsonl h039)."""
+    line = (
+        "2016-07-12T23:25:08Z [INFO] process within container "
+        "7fb0ade6e5e85cd8b47a9daf9261055aae30c93b044a6367a1db9bed0da37ca1 died due to OOM"
+    )
+    assert categories(line) == ["oom"]
