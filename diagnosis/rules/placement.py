@@ -51,12 +51,11 @@ def placement(msg: Message) -> Match | None:
         "resource:memory",
         "resource:ports",
         "resource:gpu",
-        "placement",
         "closest matching container instance",
         "closest matching container-instance",
         "already using a port",
         '"attribute"',
-    )
+    ) or msg.word("placement")  # a whole word: a "replacement task" is no placement failure
     if not unplaced:
         return None
     if msg.has("internal error"):

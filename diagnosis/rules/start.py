@@ -186,6 +186,10 @@ def volume(msg: Message) -> Match | None:
         "failed to mount",
         "ebs volume",
         "volume attachment",
+        # a Docker volume plugin (the ECS volume plugin for EFS, a third-party driver) failing to create it
+        "volumedriver.create",
+        "volume-plugin",
+        "mounting volume failed",
     ):
         return found("volume_mount", 0.9, "the task's volume could not be created or mounted", msg)
     return None

@@ -98,3 +98,12 @@ def test_pull_rate_limit_is_not_a_quota() -> None:
 
 def test_placement_rule_ignores_unrelated_text() -> None:
     assert placement.placement(Message("OutOfMemoryError: Container killed due to memory usage")) is None
+
+
+def test_a_word_holding_placement_is_no_placement_failure() -> None:
+    """'replacement' holds the letters of 'placement' (the developer guide's task-maintenance page)."""
+    assert (
+        placement.placement(Message("Amazon ECS doesn't launch a replacement task when a task is stopped."))
+        is None
+    )
+    assert placement.placement(Message("Task placement failed: no instance in the cluster")) is not None

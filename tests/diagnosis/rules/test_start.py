@@ -636,3 +636,16 @@ def test_the_service_linked_role_of_a_refused_network_interface_is_no_execution_
     assert match is not None and match.category == "eni_or_subnet"
     assert "execution_role_arn" not in match.names
     assert Message(text).role == "arn:aws:iam::123456789012:role/AWSServiceRoleForECS"
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        # the ECS volume plugin (amazon-ecs-init#301), before and after it added the mount's stderr
+        "Error response from daemon: create efsvolume0: VolumeDriver.Create: mounting volume failed: exit status 32",
+        "Error response from daemon: create efsvolume0: VolumeDriver.Create: mounting volume failed: mount.nfs4: "
+        "Connection reset by peer",
+    ],
+)
+def test_a_docker_volume_plugin_s_error_is_a_volume_failure(reason: str) -> None:
+    assert category(reason) == "volume_mount"
