@@ -79,7 +79,7 @@ def check_secrets(evidence: LiveEvidence, category: str) -> list[CheckResult]:
                 tuple(
                     EvidenceItem(source=_secret_source(ref), fact=f"{ref} does not exist") for ref in missing
                 ),
-                {"secret": missing[0]},
+                {"secret": missing[0], "secrets": " ".join(missing)},
             )
         ]
     if present:
@@ -89,8 +89,7 @@ def check_secrets(evidence: LiveEvidence, category: str) -> list[CheckResult]:
                 "secret_exists",
                 "inconclusive",
                 "every referenced secret exists: " + ", ".join(present),
-                names={"secret": present[0]},
-            )
+            )  # which to look at, the references as written say (checks/naming.py: with their JSON key)
         ]
     return []
 

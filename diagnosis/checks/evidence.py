@@ -12,8 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from diagnosis.models import EvidenceItem, Gap
+from diagnosis.secret_reference import SecretReference, parse_reference
 
 Outcome = Literal["confirms", "refutes", "inconclusive"]
+# `LiveEvidence.secrets` of an SSM parameter in another account: not asked (DescribeParameters lists only
+# the caller's own parameters, so an empty answer would prove nothing).
+OTHER_ACCOUNT = "OtherAccount"
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,8 @@ class LiveEvidence:
     ecr: dict[str, list[str] | str | None] = field(
         default_factory=dict
     )  # repository -> existing tags | error
-    secrets: dict[str, str | None] = field(default_factory=dict)  # reference -> "exists" | error code
+    # secret ID (`secret_refs`) -> "exists" | error code | OTHER_ACCOUNT
+    secrets: dict[str, str | None] = field(default_factory=dict)
     log_groups: list[str] | None = None
     # (role, IAM action, resource ARN) -> allowed | explicitDeny | implicitDeny; what is absent was not simulated
     simulation: dict[tuple[str, str, str], str] = field(default_factory=dict)
@@ -169,17 +174,21 @@ def log_stream(task: dict[str, Any], definitions: dict[str, dict[str, Any]]) -> 
 
 
 def secret_refs(definitions: dict[str, dict[str, Any]]) -> list[str]:
-    """Secrets Manager ARNs (without JSON key suffixes) and SSM parameters the task definitions reference: in
-    `secrets`, in the log configuration's `secretOptions` and as `repositoryCredentials`."""
-    refs: list[str] = []
+    """The secrets and parameters the task definitions reference, each once by the ID its store knows it by
+    (a Secrets Manager ARN without `:json-key:version-stage:version-id`): in `secrets`, in the log
+    configuration's `secretOptions` and as `repositoryCredentials`."""
+    return list(dict.fromkeys(ref.secret_id for ref in references_of(definitions)))
+
+
+def references_of(definitions: dict[str, dict[str, Any]]) -> list[SecretReference]:
+    """Every reference of `secret_refs` as written, with the JSON key or version it asks for."""
+    refs: dict[str, SecretReference] = {}
     for definition in definitions.values():
         for container in definition.get("containerDefinitions", []):
             options = container.get("logConfiguration") or {}
             credentials = (container.get("repositoryCredentials") or {}).get("credentialsParameter")
             references = [*container.get("secrets", []), *(options.get("secretOptions") or [])]
             for ref in [*(str(r.get("valueFrom", "")) for r in references), str(credentials or "")]:
-                if ":secretsmanager:" in ref:
-                    ref = ":".join(ref.split(":")[:7])  # drop :json-key:version-stage:version-id
                 if ref and ref not in refs:
-                    refs.append(ref)
-    return refs
+                    refs[ref] = parse_reference(ref)
+    return list(refs.values())

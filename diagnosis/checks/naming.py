@@ -10,7 +10,8 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from diagnosis.checks.evidence import LiveEvidence, log_stream, secret_refs
+from diagnosis.checks.evidence import LiveEvidence, log_stream, references_of
+from diagnosis.checks.secrets import MISSING
 from diagnosis.checks.taskdef import container_of, definition_of
 from diagnosis.checks.volumes import efs_volumes
 from diagnosis.names import secret_store_of
@@ -31,12 +32,12 @@ def names_read(evidence: LiveEvidence, category: str) -> dict[str, str]:
     names |= {"execution_role_arn": role, "execution_role": _last(role), "role_name": _last(role)}
     names |= _log_names(evidence, category, task, container)
     names["health_command"] = _health_command(container)
-    refs = secret_refs({revision: definition}) if definition else []
-    names["secret"] = next((r for r in refs if evidence.secrets.get(r, "exists") != "exists"), "") or (
-        refs[0] if refs else ""
-    )
+    refs = references_of({revision: definition}) if definition else []
+    missing = [r.reference for r in refs if evidence.secrets.get(r.secret_id) in MISSING]
+    names["secret"] = (missing or [r.reference for r in refs] or [""])[0]
+    names["secrets"] = " ".join(missing)  # the ones to look at; none missing: the first (secret)
     for ref in refs:  # the first reference in each store: the store a message says picks one (names.py)
-        names.setdefault(f"secret_in_{secret_store_of(ref)}", ref)
+        names.setdefault(f"secret_in_{secret_store_of(ref.reference)}", ref.reference)
     volumes = efs_volumes(definition) if definition else []
     names["efs"] = str(volumes[0]["fileSystemId"]) if volumes else ""
     names |= _network_names(evidence)

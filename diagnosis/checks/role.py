@@ -16,14 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from diagnosis.checks.evidence import CheckResult, LiveEvidence, Outcome, secret_refs
-from diagnosis.checks.secrets import customer_managed, key_manager
+from diagnosis.checks.secrets import MISSING, customer_managed, key_manager
 from diagnosis.checks.taskdef import definition_of
 from diagnosis.models import EvidenceItem
 
 SOURCE = "iam:SimulatePrincipalPolicy"
 ECR_IMAGE = re.compile(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?/([^:@]+)")
 KEY_ID = re.compile(r"^(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
-MISSING = ("ResourceNotFoundException", "ParameterNotFound")
 # The references each cause involves; a cause not listed involves every secret and parameter.
 SECRET_KINDS: dict[str, tuple[str, ...]] = {
     "image_pull_auth": ("repositoryCredentials",),
@@ -81,7 +80,7 @@ def needed(evidence: LiveEvidence, category: str) -> list[Permission]:
     _, _, definition = execution_role(evidence, category)
     if not definition:
         return []
-    where = _where(evidence, category)
+    where = task_place(evidence, category)
     found: list[Permission] = []
     if category == "image_pull_auth":
         found += _images(definition, where)
@@ -92,7 +91,7 @@ def needed(evidence: LiveEvidence, category: str) -> list[Permission]:
     return list(dict.fromkeys(found))
 
 
-def _where(evidence: LiveEvidence, category: str) -> Where:
+def task_place(evidence: LiveEvidence, category: str) -> Where:
     """Partition, region and account of the task (from its ARNs), for the ARNs built from bare names."""
     task = evidence.task_for(category) or {}
     _, definition = definition_of(evidence, category)

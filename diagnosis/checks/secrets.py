@@ -1,15 +1,22 @@
 """Secrets: for each secret or parameter the failing task references, whether it exists (or is scheduled for
 deletion), which role fetches it, through which network path, and whether a customer-managed KMS key
-encrypts it (then the role needs kms:Decrypt on that key)."""
+encrypts it (then the role needs kms:Decrypt on that key); for a Secrets Manager reference
+`ARN:json-key:version-stage:version-id`, whether the version it asks for exists (DescribeSecret's version
+labels; the JSON key would need the value, which is never read); for one in another account, what that
+needs (a resource policy, and a customer-managed key: the AWS managed key decrypts in its own account only)."""
 
 from __future__ import annotations
 
-from diagnosis.checks.evidence import CheckResult, LiveEvidence, Outcome, secret_refs
+from typing import Any
+
+from diagnosis.checks.evidence import OTHER_ACCOUNT, CheckResult, LiveEvidence, Outcome, references_of
 from diagnosis.checks.network import _default_route, _endpoint_services, _route_table
 from diagnosis.checks.taskdef import definition_of
 from diagnosis.models import EvidenceItem
+from diagnosis.secret_reference import SecretReference, parse_reference
 
 AWS_MANAGED = ("alias/aws/", "aws/")
+MISSING = ("ResourceNotFoundException", "ParameterNotFound")  # what DescribeSecret / DescribeParameters said
 
 
 def customer_managed(key: str | None) -> bool:
@@ -24,10 +31,11 @@ def check_secret_access(evidence: LiveEvidence, category: str) -> list[CheckResu
     revision, definition = definition_of(evidence, category)
     if not definition:
         return []
-    refs = secret_refs({revision: definition})
-    if not refs:
+    uses = references_of({revision: definition})
+    if not uses:
         return []
     role = str(definition.get("executionRoleArn") or "")
+    account = _task_account(evidence, category, definition)
     problems: list[str] = []
     facts: list[str] = []
     names: dict[str, str] = {}
@@ -37,10 +45,26 @@ def check_secret_access(evidence: LiveEvidence, category: str) -> list[CheckResu
         names["role_name"] = names["execution_role"] = role.rsplit("/", 1)[-1]
     else:
         problems.append(f"task definition {revision} has no execution role, which ECS needs to fetch secrets")
-    for ref in refs:
-        problems_, facts_ = _secret(evidence, ref, role)
+    # the references a problem is about, as written (the missing ones first, which secret_exists states):
+    # the steps look at those
+    wrong = [use.reference for use in uses if evidence.secrets.get(use.secret_id) in MISSING]
+    for secret in dict.fromkeys(use.secret_id for use in uses):
+        problems_, facts_ = _secret(evidence, secret, role, account)
         problems += problems_
         facts += facts_
+        wrong += [use.reference for use in uses if use.secret_id == secret and problems_]
+    for use in uses:
+        problem = _version(evidence, use)
+        problems += [problem] if problem else []
+        wrong += [use.reference] if problem else []
+        if use.json_key and evidence.secrets.get(use.secret_id) == "exists":
+            facts.append(
+                f"{use.reference} asks for the JSON key {use.json_key} of the secret's value, which is not "
+                "read (ecs-why never reads a secret's value): whether it holds the key is not checked"
+            )
+    if wrong:
+        names["secret"], names["secrets"] = wrong[0], " ".join(dict.fromkeys(wrong))
+    refs = [use.reference for use in uses]
     path = network_path(evidence, "secretsmanager" if any(":secretsmanager:" in r for r in refs) else "ssm")
     if path:
         facts.append(path)
@@ -52,22 +76,63 @@ def check_secret_access(evidence: LiveEvidence, category: str) -> list[CheckResu
             "secret_access",
             outcome,
             "; ".join(lines),
-            tuple(EvidenceItem(source=_source(refs[0]), fact=line) for line in lines),
+            tuple(EvidenceItem(source=_source(line), fact=line) for line in lines),
             names,
         )
     ]
 
 
-def _secret(evidence: LiveEvidence, ref: str, role: str) -> tuple[list[str], list[str]]:
+def _task_account(evidence: LiveEvidence, category: str, definition: dict[str, Any]) -> str:
+    """The account the task runs in, from its ARN or its task definition's."""
+    task = evidence.task_for(category) or {}
+    for arn in (task.get("taskArn"), task.get("taskDefinitionArn"), definition.get("taskDefinitionArn")):
+        parts = str(arn or "").split(":")
+        if len(parts) > 5 and parts[4]:
+            return parts[4]
+    return ""
+
+
+def _version(evidence: LiveEvidence, use: SecretReference) -> str:
+    """The version a reference asks for (`…:version-stage:version-id`), when the secret's versions were read
+    and none is it."""
+    versions = (evidence.secret_details.get(use.secret_id) or {}).get("VersionIdsToStages")
+    if not isinstance(versions, dict) or not (use.version_stage or use.version_id):
+        return ""
+    labels = sorted({str(label) for stages in versions.values() for label in stages or []})
+    if use.version_stage and use.version_stage not in labels:
+        return (
+            f"the secret {use.secret_id} has no version labelled {use.version_stage}, which {use.reference} "
+            f"asks for (its versions carry {', '.join(labels) or 'no label'})"
+        )
+    if use.version_id and use.version_id not in versions:
+        return (
+            f"the secret {use.secret_id} has no version {use.version_id}, which {use.reference} asks for "
+            f"({len(versions)} version(s) exist)"
+        )
+    return ""
+
+
+def _secret(evidence: LiveEvidence, ref: str, role: str, account: str) -> tuple[list[str], list[str]]:
     kind = "secret" if ":secretsmanager:" in ref else "parameter"
     state = evidence.secrets.get(ref)
     details = evidence.secret_details.get(ref) or {}
-    where = ref.split(":")[3] if ref.startswith("arn:") and len(ref.split(":")) > 3 else evidence.region
+    parsed = parse_reference(ref)
+    where = parsed.region or evidence.region
+    other = parsed.account if parsed.account and account and parsed.account != account else ""
     facts: list[str] = []
     problems: list[str] = []
-    if state in ("ResourceNotFoundException", "ParameterNotFound"):
+    if state in MISSING:
         return problems, facts  # secret_exists says so; this check says how the others are reached
+    if state == OTHER_ACCOUNT:
+        return problems, [
+            f"the parameter {ref} is in account {other}, the task in {account}: not read (DescribeParameters "
+            "lists only this account's parameters)"
+        ]
     if state != "exists":
+        if other and kind == "secret":
+            return problems, [
+                f"the secret {ref} is in account {other}, the task in {account} (not read: {state})"
+            ]
         return problems, [f"{kind} {ref} (not read)"]
     if details.get("DeletedDate"):
         problems.append(
@@ -77,6 +142,18 @@ def _secret(evidence: LiveEvidence, ref: str, role: str) -> tuple[list[str], lis
     fact, problem = _encryption(evidence, f"{kind} {ref}", key, role)
     facts += [fact] if fact else []
     problems += [problem] if problem else []
+    if other and kind == "secret" and not problem:
+        if customer_managed(key) and key_manager(evidence, key) != "AWS":
+            facts.append(
+                f"the secret is in account {other}, the task in {account}: its resource policy must let the "
+                f"execution role read it, and the key policy of {key} let the role decrypt"
+            )
+        else:
+            problems.append(
+                f"the secret {ref} is in account {other}, the task in {account}, and is encrypted with the AWS "
+                "managed key, which no other account can decrypt with: encrypt it with a customer-managed KMS "
+                "key whose key policy lets the execution role decrypt"
+            )
     if where and evidence.region and where != evidence.region:
         facts.append(f"the {kind} is in {where}, the task in {evidence.region}")
     return problems, facts
@@ -129,5 +206,12 @@ def network_path(evidence: LiveEvidence, service: str) -> str:
     return f"{subnet_id} has no route to {service}: no {service} VPC endpoint and no NAT"
 
 
-def _source(ref: str) -> str:
-    return "secretsmanager:DescribeSecret" if ":secretsmanager:" in ref else "ssm:DescribeParameters"
+def _source(line: str) -> str:
+    """The API a line of this check read."""
+    if ":secretsmanager:" in line:
+        return "secretsmanager:DescribeSecret"
+    if "parameter" in line:
+        return "ssm:DescribeParameters"
+    if " reaches " in line or " no route " in line:
+        return "ec2:DescribeRouteTables"
+    return "ecs:DescribeTaskDefinition"

@@ -66,6 +66,7 @@ class Call:
     what: str = ""
     expect: frozenset[str] = frozenset()  # error codes that are an answer (e.g. ResourceNotFoundException)
     max_items: int = 0  # > 0: follow the pages (botocore's paginator) up to this many items, merged
+    region: str = ""  # "" the diagnosis's region; else where the resource is (a secret in another region)
 
 
 class Aws:
@@ -95,13 +96,14 @@ class Aws:
         self.gaps: list[Gap] = []
         self.log: list[str] = []  # "service:Operation" per call, for the IAM policy test and the benchmark
 
-    def client(self, service: str) -> Any:
+    def client(self, service: str, region: str = "") -> Any:
+        key = f"{service}@{region}" if region and region != self.region else service
         with self._lock:
-            if service not in self._clients:
-                client = self._session.client(service, region_name=self.region, config=self._config)  # type: ignore[call-overload]
+            if key not in self._clients:
+                client = self._session.client(service, region_name=region or self.region, config=self._config)  # type: ignore[call-overload]
                 client.meta.events.register("before-call", self._count)
-                self._clients[service] = client
-            return self._clients[service]
+                self._clients[key] = client
+            return self._clients[key]
 
     def _count(self, model: Any = None, **_: Any) -> None:
         with self._lock:
@@ -116,7 +118,7 @@ class Aws:
         if not calls:
             return {}
         for call in calls.values():  # create clients here, not in the worker threads
-            self.client(call.service)
+            self.client(call.service, call.region)
         self.rounds += 1
         if self._on_round is not None:
             self._on_round(self.rounds, [call.operation for call in calls.values()])
@@ -125,7 +127,7 @@ class Aws:
 
     def submit(self, call: Call) -> Future[Outcome]:
         """One call in the background, outside any round (a page's tasks described as the pages arrive)."""
-        self.client(call.service)
+        self.client(call.service, call.region)
         return self._pool.submit(self.call, call)
 
     def waited_for(self, rounds: int) -> None:
@@ -146,7 +148,7 @@ class Aws:
             self.gaps.extend(outcome.gaps)
 
     def _call(self, call: Call) -> Outcome:
-        client = self.client(call.service)
+        client = self.client(call.service, call.region)
         operation = getattr(client, call.operation)
         action = (
             f"{iam_prefix(client.meta.service_model)}:{client.meta.method_to_api_mapping[call.operation]}"

@@ -208,10 +208,11 @@ def ecr_images(definition: dict[str, Any], region: str) -> list[tuple[str, str]]
 
 
 def secret_details(evidence: LiveEvidence, kind: str, ref: str, data: dict[str, Any]) -> None:
-    """The KMS key and deletion date of a secret, the type and key of a parameter (never a value)."""
+    """The KMS key, deletion date and version labels of a secret, the type and key of a parameter (never a
+    value)."""
     if kind == "secret":
         evidence.secret_details[ref] = {
-            k: data[k] for k in ("ARN", "Name", "KmsKeyId", "DeletedDate") if k in data
+            k: data[k] for k in ("ARN", "Name", "KmsKeyId", "DeletedDate", "VersionIdsToStages") if k in data
         }
         return
     parameters = data.get("Parameters") or []

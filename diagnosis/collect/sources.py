@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from diagnosis.checks import needs, role
-from diagnosis.checks.evidence import LiveEvidence, TaskLog, log_stream, task_id
+from diagnosis.checks.evidence import OTHER_ACCOUNT, LiveEvidence, TaskLog, log_stream, task_id
 from diagnosis.checks.secrets import customer_managed
 from diagnosis.checks.taskdef import definition_of
 from diagnosis.collect import exec as exec_sources
@@ -23,6 +23,7 @@ from diagnosis.collect.aws import Call, Outcome, first
 from diagnosis.collect.plan import Plan, Source, ignore, nothing
 from diagnosis.collect.service_tasks import Core
 from diagnosis.models import Gap
+from diagnosis.secret_reference import parse_reference
 
 MAX_SECRETS, MAX_SIMULATIONS = 4, 2  # simulations: one per execution role
 
@@ -303,28 +304,40 @@ ECR = Source(_plan_ecr, _absorb_ecr)
 
 
 def _plan_secrets(plan: Plan) -> dict[str, Call]:
-    """The secrets and parameters that the task each wanting cause explains references (for that cause)."""
-    refs: list[str] = []
+    """The secrets and parameters that the task each wanting cause explains references (for that cause),
+    each asked in its own region. A parameter of another account is not asked: DescribeParameters lists the
+    caller's own, so its absence would prove nothing (`OTHER_ACCOUNT`)."""
+    refs: dict[str, str] = {}  # reference -> the account of the task that references it
     for category in sorted(plan.wanted.get(needs.SECRETS.name, set())):
         definition = definition_of(plan.evidence, category)[1]
-        refs += [r for r in role.secret_references(definition, category) if r not in refs]
+        account = role.task_place(plan.evidence, category).account
+        refs.update({r: account for r in role.secret_references(definition, category) if r not in refs})
     calls: dict[str, Call] = {}
-    for ref in refs[:MAX_SECRETS]:
-        if ":secretsmanager:" in ref:
+    for ref, account in list(refs.items())[:MAX_SECRETS]:
+        parsed = parse_reference(ref)
+        region = parsed.region if parsed.region != plan.evidence.region else ""
+        if parsed.store == "secretsmanager":
             calls[f"secret:{ref}"] = Call(
                 "secretsmanager",
                 "describe_secret",
                 {"SecretId": ref},
                 "secret",
                 frozenset({"ResourceNotFoundException"}),
+                region=region,
             )
+        elif parsed.account and account and parsed.account != account:
+            plan.evidence.secrets[ref] = OTHER_ACCOUNT
         else:
-            name = ref.split(":parameter", 1)[-1] if ref.startswith("arn:") else ref
             calls[f"param:{ref}"] = Call(
                 "ssm",
                 "describe_parameters",
-                {"ParameterFilters": [{"Key": "Name", "Option": "Equals", "Values": [name]}]},
+                {
+                    "ParameterFilters": [
+                        {"Key": "Name", "Option": "Equals", "Values": [parsed.parameter_name]}
+                    ]
+                },
                 "SSM parameter",
+                region=region,
             )
     return calls
 

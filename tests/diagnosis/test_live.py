@@ -112,8 +112,8 @@ def test_a_denied_log_read_degrades_to_a_gap(world: World) -> None:
     real_client = aws_module.Aws.client
     stubbers: list[Stubber] = []
 
-    def client(self: Any, service: str) -> Any:
-        made = real_client(self, service)
+    def client(self: Any, service: str, region: str = "") -> Any:
+        made = real_client(self, service, region)
         if service == "logs" and not stubbers:
             stub = Stubber(made)
             stub.add_client_error(

@@ -7,12 +7,17 @@ definition full of secrets goes through the whole live path (moto), and its JSON
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
+from diagnosis.collect import aws as aws_module
 from diagnosis.live import diagnose_live
-from tests.builders.moto_world import World, moto_session
+from diagnosis.models import Diagnosis, Finding
+from tests.builders.moto_world import ACCOUNT, REGION, World, moto_session
+from tests.fakes.iam_simulator import IamSimulator
 
 SECRETS = {
     "password": "Hunter2Secret!x9",
@@ -95,3 +100,152 @@ def test_a_task_definition_full_of_secrets_leaks_nothing(world: World, family: s
     # … and no secret value survived, in any field
     leaked = [name for name, value in SECRETS.items() if value in output]
     assert leaked == []
+
+
+# --- what a task's secret references ask for, read live (moto: ecs, secretsmanager, ssm, kms; IAM's
+# simulation, which moto lacks, by tests/fakes/iam_simulator.py) ----------------------------------------
+
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/ecsTaskExecutionRole"
+VALUE = '{"password": "Xq7-never-shown-9Lm", "user": "shop"}'
+# The stopped reason ECS gives when it does not name the secret (resource-initialization-error.html)
+UNSAID = "ResourceInitializationError: unable to pull secrets or registry auth"
+
+
+@contextmanager
+def simulated_iam(grants: dict[str, list[tuple[str, str]]]) -> Iterator[list[str]]:
+    """Every client the diagnosis makes records the operations it calls; its IAM client answers
+    SimulatePrincipalPolicy from `grants`."""
+    real = aws_module.Aws.client
+    called: list[str] = []
+
+    def client(self: Any, service: str, region: str = "") -> Any:
+        made = real(self, service, region)
+        if not getattr(made, "_recorded", False):
+            made._recorded = True
+            made.meta.events.register("before-call", lambda model, **_: called.append(model.name))
+            if service == "iam":
+                IamSimulator(made, grants)
+        return made
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(aws_module.Aws, "client", client)
+        yield called
+
+
+def seed_secrets(world: World, references: list[dict[str, str]], reason: str = UNSAID) -> None:
+    cluster = world.cluster("shop")
+    td = world.task_definition(family="orders", secrets=references)
+    world.service(cluster, "orders", td)
+    for _ in range(2):
+        world.task(cluster, "orders", td, "TaskFailedToStart", reason)
+
+
+def finding_of(
+    world: World, grants: dict[str, list[tuple[str, str]]]
+) -> tuple[Diagnosis, list[str], Finding]:
+    """The diagnosis of the orders service, the operations it called, and its secrets finding."""
+    with simulated_iam(grants) as called:
+        diagnosis = diagnose_live(world.session, "orders", cluster="shop", cache={})
+    [finding] = [f for f in diagnosis.findings if f.category == "secrets_retrieval"]
+    return diagnosis, called, finding
+
+
+def test_a_version_stage_the_secret_lacks_and_a_missing_parameter_each_get_their_steps(world: World) -> None:
+    secret = world.session.client("secretsmanager").create_secret(Name="prod/db", SecretString=VALUE)["ARN"]
+    seed_secrets(
+        world,
+        [
+            {"name": "DB_PASSWORD", "valueFrom": f"{secret}:password:AWSPREVIOUS:"},
+            {"name": "API_KEY", "valueFrom": "/prod/api-key"},
+        ],
+    )
+    diagnosis, called, finding = finding_of(world, {ROLE: [("*", "*")]})
+    checks = {c.name: c.detail or "" for c in finding.checks}
+    assert "/prod/api-key" in checks["secret_exists"]
+    assert (
+        f"the secret {secret} has no version labelled AWSPREVIOUS, which {secret}:password:AWSPREVIOUS: asks "
+        "for (its versions carry AWSCURRENT)" in checks["secret_access"]
+    )
+    assert (
+        "asks for the JSON key password of the secret's value, which is not read" in checks["secret_access"]
+    )
+    commands = [r.command or "" for r in finding.remediations]
+    assert (
+        "aws ssm get-parameter --name /prod/api-key --query 'Parameter.[Name,Type,Version,LastModifiedDate]' "
+        f"--region {REGION}" in commands
+    )
+    assert (
+        f"aws secretsmanager describe-secret --secret-id {secret} --query VersionIdsToStages --region {REGION}"
+        in commands
+    )
+    assert not any(":password:" in c for c in commands), "every command names the secret by its own ARN"
+    # the value was never asked for, and appears nowhere
+    assert "GetSecretValue" not in called and "GetParameters" not in called and "GetParameter" not in called
+    assert "never-shown" not in diagnosis.model_dump_json()
+
+
+def test_a_role_that_may_not_read_the_secret_is_named_with_the_action_and_the_resource(world: World) -> None:
+    kms = world.session.client("kms")
+    key = kms.create_key(Description="orders")["KeyMetadata"]["Arn"]
+    sm = world.session.client("secretsmanager")
+    secret = sm.create_secret(Name="prod/db", SecretString=VALUE, KmsKeyId=key)["ARN"]
+    world.session.client("ssm").put_parameter(Name="/prod/flag", Value="on", Type="String")
+    seed_secrets(
+        world,
+        [{"name": "DB", "valueFrom": f"{secret}:password::"}, {"name": "FLAG", "valueFrom": "/prod/flag"}],
+    )
+    grants = {ROLE: [("ssm:GetParameters", "*"), ("kms:Decrypt", "*")]}
+    _, _, finding = finding_of(world, grants)
+    role = {c.name: c for c in finding.checks}["execution_role"]
+    assert role.outcome == "confirms"
+    assert f"the execution role {ROLE} is not allowed secretsmanager:GetSecretValue on {secret}" in (
+        role.detail or ""
+    )
+    flag = f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/prod/flag"
+    assert f"is allowed kms:Decrypt on {key}; ssm:GetParameters on {flag}" in (role.detail or "")
+    # …and without kms:Decrypt on the customer-managed key, that is named too
+    _, _, finding = finding_of(
+        world, {ROLE: [("secretsmanager:GetSecretValue", "*"), ("ssm:GetParameters", "*")]}
+    )
+    role = {c.name: c for c in finding.checks}["execution_role"]
+    assert f"is not allowed kms:Decrypt on {key} (KMS key {key} of {secret}: implicitDeny)" in (
+        role.detail or ""
+    )
+
+
+def test_a_parameter_in_another_region_is_read_there(world: World) -> None:
+    """By ARN, a parameter may live in another region (specifying-sensitive-data.html): it is asked there,
+    so it is not said to be missing."""
+    west = world.session.client("ssm", region_name="us-west-2")
+    west.put_parameter(Name="/shared/flag", Value="on", Type="String")
+    arn = f"arn:aws:ssm:us-west-2:{ACCOUNT}:parameter/shared/flag"
+    seed_secrets(world, [{"name": "FLAG", "valueFrom": arn}, {"name": "GONE", "valueFrom": "/prod/gone"}])
+    _, _, finding = finding_of(world, {ROLE: [("*", "*")]})
+    checks = {c.name: c.detail or "" for c in finding.checks}
+    assert "/prod/gone" in checks["secret_exists"] and arn not in checks["secret_exists"]
+    assert f"the parameter is in us-west-2, the task in {REGION}" in checks["secret_access"]
+
+
+def test_a_secret_in_another_region_is_described_there(world: World) -> None:
+    west = world.session.client("secretsmanager", region_name="eu-west-1")
+    secret = west.create_secret(Name="shared/db", SecretString=VALUE)["ARN"]
+    seed_secrets(world, [{"name": "DB", "valueFrom": secret + ":password::"}])
+    _, _, finding = finding_of(world, {ROLE: [("*", "*")]})
+    checks = {c.name: c.detail or "" for c in finding.checks}
+    assert checks["secret_exists"].startswith("every referenced secret exists")
+    assert f"the secret is in eu-west-1, the task in {REGION}" in checks["secret_access"]
+    describe = next(r.command or "" for r in finding.remediations if "describe-secret" in (r.command or ""))
+    assert describe == f"aws secretsmanager describe-secret --secret-id {secret} --region eu-west-1"
+
+
+def test_a_parameter_of_another_account_is_not_called_missing(world: World) -> None:
+    """DescribeParameters lists only the caller's own parameters: another account's is not read, and says so."""
+    other = "arn:aws:ssm:us-east-1:444455556666:parameter/shared/db"
+    seed_secrets(world, [{"name": "DB", "valueFrom": other}])
+    _, called, finding = finding_of(world, {ROLE: [("*", "*")]})
+    checks = {c.name: c for c in finding.checks}
+    assert checks["secret_exists"].outcome != "confirms", "not read is not missing"
+    assert f"the parameter {other} is in account 444455556666, the task in {ACCOUNT}: not read" in (
+        checks["secret_access"].detail or ""
+    )
+    assert "DescribeParameters" not in called

@@ -63,7 +63,7 @@ def test_missing_secret_is_named() -> None:
     assert result.outcome == "confirms"
     assert SECRET in result.detail
     assert PARAM not in result.detail
-    assert result.names == {"secret": SECRET}
+    assert result.names == {"secret": SECRET, "secrets": SECRET}
 
 
 def test_missing_parameter_is_named() -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from diagnosis.checks.evidence import LiveEvidence
 from diagnosis.checks.secrets import check_secret_access, customer_managed
-from tests.builders.secrets_evidence import PARAM, ROLE, SECRET, evidence
+from tests.builders.secrets_evidence import PARAM, ROLE, SECRET, TD, evidence
 
 
 @pytest.mark.parametrize(
@@ -127,3 +128,87 @@ def test_a_key_that_does_not_exist_confirms_and_an_unread_one_is_said() -> None:
     )
     assert unread.outcome == "inconclusive"
     assert f"encrypted with the KMS key {ALIAS} (not described: AccessDeniedException)" in unread.detail
+
+
+# --- what a reference asks of its secret (ARN:json-key:version-stage:version-id), and other accounts ------
+
+VERSIONS = {"VersionIdsToStages": {"0f1e-v1": ["AWSCURRENT"], "9a8b-v0": ["AWSPREVIOUS"]}}
+
+
+def with_reference(
+    value_from: str, states: dict[str, str], details: dict[str, dict[str, object]]
+) -> LiveEvidence:
+    ev = evidence(states, details)
+    ev.task_definitions[TD]["containerDefinitions"][0]["secrets"] = [{"name": "DB", "valueFrom": value_from}]
+    return ev
+
+
+@pytest.mark.parametrize(
+    ("suffix", "said"),
+    [
+        (
+            ":password:AWSPENDING:",
+            f"the secret {SECRET} has no version labelled AWSPENDING, which {SECRET}:password:AWSPENDING: asks "
+            "for (its versions carry AWSCURRENT, AWSPREVIOUS)",
+        ),
+        (
+            "::AWSCURRENT:7c6d-gone",
+            f"the secret {SECRET} has no version 7c6d-gone, which {SECRET}::AWSCURRENT:7c6d-gone asks for "
+            "(2 version(s) exist)",
+        ),
+    ],
+)
+def test_a_version_the_secret_lacks_confirms_and_names_the_reference(suffix: str, said: str) -> None:
+    [result] = check_secret_access(
+        with_reference(SECRET + suffix, {SECRET: "exists"}, {SECRET: VERSIONS}), "secrets_retrieval"
+    )
+    assert result.outcome == "confirms"
+    assert said in result.detail
+    assert result.names["secret"] == SECRET + suffix, "the steps look at the reference as written"
+
+
+def test_versions_that_exist_and_a_json_key_are_said_not_judged() -> None:
+    [result] = check_secret_access(
+        with_reference(SECRET + ":password:AWSPREVIOUS:", {SECRET: "exists"}, {SECRET: VERSIONS}),
+        "secrets_retrieval",
+    )
+    assert result.outcome == "inconclusive"
+    assert "has no version" not in result.detail
+    assert "asks for the JSON key password of the secret's value, which is not read" in result.detail
+
+
+OTHER = "arn:aws:secretsmanager:ca-central-1:444455556666:secret:shared/db-Zz9Yy8"
+
+
+def test_a_secret_of_another_account_under_the_aws_managed_key_cannot_be_decrypted() -> None:
+    [result] = check_secret_access(
+        with_reference(OTHER, {OTHER: "exists"}, {OTHER: {"ARN": OTHER}}), "secrets_retrieval"
+    )
+    assert result.outcome == "confirms"
+    assert (
+        f"the secret {OTHER} is in account 444455556666, the task in 121212121212, and is encrypted with the AWS "
+        "managed key, which no other account can decrypt with" in result.detail
+    )
+
+
+def test_a_secret_of_another_account_under_its_own_key_needs_both_policies() -> None:
+    key = "arn:aws:kms:ca-central-1:444455556666:key/1a2b3c4d-0000-1111-2222-333344445555"
+    read = {key: {"Arn": key, "KeyManager": "CUSTOMER", "KeyState": "Enabled"}}
+    ev = with_reference(OTHER, {OTHER: "exists"}, {OTHER: {"KmsKeyId": key}})
+    ev.kms_keys = read
+    [result] = check_secret_access(ev, "secrets_retrieval")
+    assert result.outcome == "inconclusive"
+    assert (
+        f"its resource policy must let the execution role read it, and the key policy of {key} let"
+        in result.detail
+    )
+
+
+def test_an_unread_secret_of_another_account_says_where_it_is() -> None:
+    [result] = check_secret_access(
+        with_reference(OTHER, {OTHER: "AccessDeniedException"}, {}), "secrets_retrieval"
+    )
+    assert (
+        f"the secret {OTHER} is in account 444455556666, the task in 121212121212 (not read: AccessDeniedException)"
+        in result.detail
+    )
