@@ -4,12 +4,15 @@ request ID and the outcome. Shared by `/ecs-why audit` and `ecs-why audit`."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from bot.remediation import why_not
 from bot.store import Store
+from bot.why_not_says import why_not_says
 
 DEFAULT_SINCE = "7d"
 AUDIT_TARGET = re.compile(r"^[A-Za-z0-9][\w-]{0,254}(/[A-Za-z0-9][\w-]{0,254})?$")  # name or cluster/name
@@ -49,7 +52,7 @@ class Entry:
     changes: list[tuple[str, str, str]]
     aws_request_id: str | None
     rule: str | None
-    detail: str | None  # the error of a failure, why an approval was refused
+    detail: str | None  # the error of a failure, why it could not be planned, why an approval was refused
 
 
 def read(store: Store, since: timedelta, service: str = "", limit: int = 1000) -> list[dict[str, Any]]:
@@ -67,7 +70,7 @@ def entry(record: dict[str, Any]) -> Entry:
     asked_by = str(record.get("requested_by") or user)
     approved_by = record.get("approved_by") or (user if event == "approved" else None)
     changes = [tuple(str(x) for x in c) for c in record.get("changes") or [] if len(c) == 3]
-    detail = record.get("error") or record.get("why")
+    detail = record.get("error") or _why_not(record.get("why_not")) or record.get("why")
     if event == "rejected":
         detail = f"rejected by {user}"
     return Entry(
@@ -83,6 +86,16 @@ def entry(record: dict[str, Any]) -> Entry:
         rule=record.get("rule"),
         detail=str(detail) if detail else None,
     )
+
+
+def _why_not(recorded: Any) -> str | None:
+    """A `why_not` code and its fields, worded; one a newer version wrote is shown as it is recorded."""
+    if not recorded:
+        return None
+    reason = why_not.read(recorded)
+    if reason is None:
+        return json.dumps(recorded, sort_keys=True, ensure_ascii=False)
+    return why_not_says(reason)
 
 
 def _target(record: dict[str, Any]) -> str:

@@ -1,7 +1,9 @@
 """What a click that changes nothing is told, in one wording for the fix button, the confirm and the
 approval buttons: refused (a guardrail, expired, cannot be planned) or the state store down. The guardrails
 say why as a code (bot/guardrails/reasons.py), a button or request that is gone by its class
-(bot/remediation: Expired and its kinds); the sentences are written here."""
+(bot/remediation: Expired and its kinds), a change that cannot be planned by its reason
+(bot/remediation/why_not.py); the sentences are written here, but for the last, which the terminal's
+`ecs-why audit` says too (bot/why_not_says.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ from bot.remediation.approvals import (
 )
 from bot.remediation.executor import Applied, Expired, Refused, Replayed, UnreadableButton
 from bot.remediation.follow import Followed
+from bot.remediation.kinds import PlanError
+from bot.why_not_says import why_not_says
 from handlers.render.text import escape, who
 from handlers.replies import Respond
 
@@ -71,6 +75,8 @@ def outcome_says(applied: Applied | None) -> str:
         return "nothing was done"
     if applied.duplicate:
         return "this change was already applied (or is being applied); nothing was done twice"
+    if applied.why_not is not None:
+        return f"the change was not made: {why_not_says(applied.why_not)}"
     if not applied.ok or applied.plan is None:
         return f"the change failed: {applied.error or 'no reason given'}; nothing else was changed"
     changes = "; ".join(f"{what} {before} → {after}" for what, before, after in applied.plan.changes)
@@ -81,7 +87,8 @@ def followed_says(followed: Followed) -> str:
     """How the deployment a change started ended, as a plain sentence, not yet escaped."""
     service = followed.service
     if followed.state == "UNFOLLOWED":
-        return f"I could not follow the deployment of {service}: {followed.error}"
+        why = why_not_says(followed.why_not) if followed.why_not is not None else followed.error
+        return f"I could not follow the deployment of {service}: {why}"
     if followed.state == "MISSING":
         return f"I stopped following {service}: the service no longer exists"
     if followed.state == "STILL_GOING":
@@ -95,6 +102,8 @@ def refusal(exc: Exception) -> str:
         return f"🚫 {escape(guardrail_says(exc.reason))}; allowed: {who(exc.allowed)}"
     if isinstance(exc, Expired):
         return f"🚫 {escape(gone_says(exc))}"
+    if isinstance(exc, PlanError):
+        return f"🚫 {escape(why_not_says(exc.reason))}"
     return f"🚫 {escape(str(exc))}"
 
 

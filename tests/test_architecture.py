@@ -196,25 +196,37 @@ def guardrail_sentences(path: Path) -> list[str]:
     return [f"line {line}: {text!r}" for line, text in sorted(found)]
 
 
-# What a click that changes nothing is told, by kind: a guardrail's Reason, or a button or request gone.
+# What a click that changes nothing is told, by kind: a guardrail's Reason, a button or request gone, or
+# a change that cannot be planned (PlanError takes a reason of bot/remediation/why_not.py).
 REFUSALS = {"Refused", "Expired", "Replayed", "UnreadableButton", "ApprovalExpired", "AlreadyAsked"}
-REFUSALS |= {"AlreadyDecided", "ApprovalGone", "UnreadableApproval"}
+REFUSALS |= {"AlreadyDecided", "ApprovalGone", "UnreadableApproval", "PlanError"}
+
+
+def _written(node: ast.AST) -> bool:
+    """A string written here, or one built from one (`f"…" + "…"`); what a call returns is not written here."""
+    if _text_of(node) is not None:
+        return True
+    return isinstance(node, ast.BinOp) and (_written(node.left) or _written(node.right))
 
 
 def worded_refusals(path: Path) -> list[str]:
     """A refusal raised with a string written there: a sentence bot wrote for Slack instead of a code and
-    its fields (handlers/refusals.py words them)."""
+    its fields (handlers/refusals.py and bot/why_not_says.py word them)."""
     return [
         f"line {node.lineno}"
         for node in ast.walk(ast.parse(path.read_text()))
         if isinstance(node, ast.Call)
         and isinstance(node.func, ast.Name)
         and node.func.id in REFUSALS
-        and any(_text_of(arg) is not None for arg in node.args)
+        and any(_written(arg) for arg in [*node.args, *(k.value for k in node.keywords)])
     ]
 
 
-@pytest.mark.parametrize(("module", "path"), modules("bot/guardrails"), ids=lambda v: str(v))
+@pytest.mark.parametrize(
+    ("module", "path"),
+    [*modules("bot/guardrails"), *(m for m in modules("bot/remediation") if m[0].endswith(".why_not"))],
+    ids=lambda v: str(v),
+)
 def test_the_guardrails_say_why_as_a_code_not_a_sentence(module: str, path: Path) -> None:
     found = guardrail_sentences(path)
     assert not found, f"{module} writes sentences (return a Reason; handlers/refusals.py words it): {found}"
@@ -235,17 +247,22 @@ def test_the_sentence_checkers_see_a_violation(tmp_path: Path) -> None:
         'raise Refused(f"rule {rule} does not let you", ())\n'
         'raise Refused("nope", ())\n'
         'raise Expired("this button has expired")\n'
+        'raise PlanError(f"{service} is managed by {owner}" + ", and code-only allows no API change")\n'
+        'raise PlanError(reason="the grace period is already long")\n'
     )
-    assert [f.split(":")[0] for f in guardrail_sentences(bad)] == ["line 3", "line 4", "line 5", "line 7"]
-    assert worded_refusals(bad) == ["line 5", "line 6", "line 7"]
+    assert [f.split(":")[0] for f in guardrail_sentences(bad)] == [
+        "line 3", "line 4", "line 5", "line 7", "line 8", "line 8", "line 9",
+    ]  # fmt: skip
+    assert worded_refusals(bad) == ["line 5", "line 6", "line 7", "line 8", "line 9"]
     fine = tmp_path / "rules.py"
     fine.write_text(
         'DEFAULT = "default"\nKEY = f"{cluster}/{service}"\n'
         'raise ValueError(f"rule {name!r} names nobody: set users")\n'
         "raise Refused(Reason(Why.DENIED, rule), ())\nraise Replayed\nraise UnreadableButton(str(exc))\n"
+        "raise PlanError(GraceAlreadyLong(service=p.service, before=before, asked=p.seconds))\n"
     )
     assert guardrail_sentences(fine) == [] and worded_refusals(fine) == []
-    assert len(modules("bot/guardrails")) >= 3
+    assert len(modules("bot/guardrails")) >= 3 and (ROOT / "bot" / "remediation" / "why_not.py").is_file()
 
 
 # Slack's own markup, as a string of the bot would carry it to Slack: mentions and special mentions,

@@ -29,6 +29,8 @@ from bot.remediation.planning import (
 )
 from bot.remediation.reporting import aws_message, change_fields, log_change, request_id
 from bot.remediation.scope import change_policy
+from bot.remediation.why_not import CodeOnly, WhyNot
+from bot.remediation.why_not import record as why_not_record
 from bot.store import Store
 from bot.store.records import PendingAction, Unreadable
 
@@ -87,8 +89,9 @@ class Applied:
     """What a confirmed click did; handlers/refusals.outcome_says words it."""
 
     ok: bool
-    error: str = ""  # why the change failed: AWS's or the planner's words, redacted
+    error: str = ""  # why the change failed: AWS's words, redacted
     plan: Plan | None = None
+    why_not: WhyNot | None = None  # or why it could not be planned, as a code (bot/why_not_says.py words it)
     duplicate: bool = False
     decision: Decision | None = None
     needs_approval: bool = False  # guardrail mode approve: nothing was done, a second person must approve
@@ -184,7 +187,20 @@ class Remediator:
         pending, decision = authorised.pending, authorised.decision
         if decision.mode == "approve":
             if approved_by is None:
-                plan = self._plan(pending, user)
+                try:
+                    plan = self._plan(pending, user)
+                except PlanError as exc:  # nothing to ask a second person for
+                    self.store.audit(
+                        {
+                            "event": "failed",
+                            "user": user,
+                            "key": key,
+                            **change_fields(pending),
+                            **decision.record(),
+                            "why_not": why_not_record(exc.reason),
+                        }
+                    )
+                    return Applied(False, why_not=exc.reason, pending=pending)
                 return Applied(False, plan=plan, decision=decision, needs_approval=True, pending=pending)
             if approved_by == user or not self.policy.may_approve(approved_by, decision):
                 self.store.audit(
@@ -221,14 +237,16 @@ class Remediator:
                 same_outcome(plan, approved_changes)
             owner = plan.ownership.owner
             if owner is not None and self.code_only and props(plan):
-                raise PlanError(
-                    f"{plan.params.get('service')} is managed by {owner.label} {owner.name}".rstrip()
-                    + ", and ECS_WHY_MANAGED_SERVICES=code-only allows no API change: commit the code change "
-                    "the confirmation shows"
-                )
+                service = str(plan.params.get("service", ""))
+                raise PlanError(CodeOnly(service=service, owner=owner.label, name=owner.name))
             ecs = clients(self.sessions, pending, user, change_policy(plan), "ecs")[0]
             extra = plan.prepare(ecs) if plan.prepare else {}
             answer = getattr(ecs, plan.operation)(**plan.params, **extra)
+        except PlanError as exc:  # nothing was called: release the claim, audit why as its code
+            self.store.release(f"applied:{key}")
+            self.store.audit({**record, "event": "failed", "why_not": why_not_record(exc.reason)})
+            log_change(user, kind, pending.target, "failed", exc, approved_by, decision.rule)
+            return Applied(False, why_not=exc.reason, pending=pending)
         except Exception as exc:  # any failure: release the claim so a retry can work, and audit it
             self.store.release(f"applied:{key}")
             message = aws_message(exc)
@@ -259,7 +277,7 @@ class Remediator:
         try:
             ecs = reader(self.sessions, pending, user)
         except PlanError as exc:  # no credentials to follow with: say so, the change is made
-            notify(Followed(pending.action.params.service, "UNFOLLOWED", error=aws_message(exc)))
+            notify(Followed(pending.action.params.service, "UNFOLLOWED", why_not=exc.reason))
             return
         follow_deployment(ecs, pending.action.params, notify, timeout_seconds, interval_seconds)
 

@@ -11,18 +11,21 @@ from typing import Any, Literal
 from botocore.exceptions import BotoCoreError, ClientError
 
 from bot.remediation.reporting import aws_message
+from bot.remediation.why_not import WhyNot
 from diagnosis.actions import ServiceParams
 
 
 @dataclass(frozen=True)
 class Followed:
     """How the deployment a change started ended, as far as it was followed (handlers word it): COMPLETED,
-    FAILED, MISSING (the service is gone), STILL_GOING after `minutes`, or UNFOLLOWED (`error`: why not)."""
+    FAILED, MISSING (the service is gone), STILL_GOING after `minutes`, or UNFOLLOWED (why not: AWS's
+    `error`, or `why_not` when it could not be read at all, e.g. no credentials)."""
 
     service: str
     state: Literal["COMPLETED", "FAILED", "MISSING", "STILL_GOING", "UNFOLLOWED"]
     error: str = ""
     minutes: int = 0
+    why_not: WhyNot | None = None
 
 
 def follow_deployment(

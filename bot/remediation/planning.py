@@ -17,7 +17,9 @@ from bot.remediation.iac import who_manages
 from bot.remediation.kinds import PLANNERS, Plan, PlanError
 from bot.remediation.reporting import aws_message
 from bot.remediation.scope import read_policy
+from bot.remediation.why_not import ChangedSinceApproval, NoCredentials, NoPlanner
 from bot.store.records import PendingAction
+from diagnosis.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +35,7 @@ def clients(
     try:
         session = sessions(user, target.account_alias, target.region, policy)
     except SessionError as exc:
-        raise PlanError(f"no credentials for this change: {exc}") from None
+        raise PlanError(NoCredentials(problem=redact(str(exc)))) from None
     region = target.region or session.region_name
     return [session.client(n, region_name=region) for n in names]  # type: ignore[call-overload]
 
@@ -56,7 +58,7 @@ def plan_change(
     action = pending.action
     planner = PLANNERS.get(action.kind)
     if planner is None:  # every kind has one (tests/bot/remediation/test_kinds.py)
-        raise PlanError(f"no planner for {action.kind!r}")
+        raise PlanError(NoPlanner(kind=action.kind))
     ecs, cloudformation, cloudtrail = clients(
         sessions, pending, user, reads(pending), "ecs", "cloudformation", "cloudtrail"
     )
@@ -87,8 +89,5 @@ def same_outcome(plan: Plan, approved: Sequence[Sequence[str]]) -> None:
     now = [(str(what), str(after)) for what, _before, after in plan.changes]
     then = [(str(c[0]), str(c[-1])) for c in approved]
     if now != then:
-        shown = "; ".join(f"{what} → {after}" for what, after in now)
-        raise PlanError(
-            f"the service changed since the request: it would now be {shown}, not what was approved; "
-            "nothing was changed. Ask for the change again to get a new request"
-        )
+        service = str(plan.params.get("service", ""))
+        raise PlanError(ChangedSinceApproval(service=service, now=tuple(now)))

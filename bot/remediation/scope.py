@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.remediation.kinds import READS, Plan, PlanError
+from bot.remediation.why_not import NoServiceNamed, PlanUnscoped
 from bot.store.records import FixTarget
 from diagnosis.actions import ServiceParams
 
@@ -22,7 +23,7 @@ def change_policy(plan: Plan) -> dict[str, Any]:
     """The plan's one write call on its one service; for a new revision, registering it and passing the
     roles it keeps, to ECS tasks only."""
     if not plan.resource:
-        raise PlanError(f"the {plan.kind} plan names no service, so its change cannot be scoped")
+        raise PlanError(PlanUnscoped(kind=plan.kind))
     statements: list[dict[str, Any]] = [
         _allow("TheChange", [iam_action("ecs", plan.operation)], plan.resource)
     ]
@@ -43,7 +44,7 @@ def read_policy(kind: str, where: ServiceParams, target: FixTarget) -> dict[str,
     cluster = where.cluster.rsplit("/", 1)[-1]
     service = where.service.rsplit("/", 1)[-1]
     if not cluster or not service:
-        raise PlanError(f"the {kind} action names no cluster and service")
+        raise PlanError(NoServiceNamed(kind=kind))
     region = target.region or "*"
     account = target.account or "*"
     statements = [

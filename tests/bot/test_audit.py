@@ -33,6 +33,17 @@ APPLIED = {
 }
 
 
+NOT_PLANNED = {
+    "event": "failed",
+    "user": "U0ASKER",
+    "kind": "raise_grace_period",
+    "target": WEB,
+    "rule": "prod-two",
+    "why_not": {"code": "grace_already_long", "service": "web", "before": 300, "asked": 190},
+}
+GRACE_SAID = "the grace period of web is already 300 s (asked for 190 s)"
+
+
 def seed(store: Store) -> None:
     store.audit(
         {
@@ -101,6 +112,16 @@ def test_an_entry_says_who_asked_who_approved_what_changed_and_the_request_id() 
     assert (rejected.approved_by, rejected.detail) == (None, "rejected by U0B")
 
 
+def test_why_a_change_was_not_planned_is_read_from_its_code_and_older_records_as_written() -> None:
+    assert entry(NOT_PLANNED).detail == GRACE_SAID
+    written_before = {**NOT_PLANNED, "why_not": None, "error": "PlanError: the grace period is already 300 s"}
+    assert entry(written_before).detail == "PlanError: the grace period is already 300 s"
+    newer = entry({**NOT_PLANNED, "why_not": {"code": "from_a_newer_version", "service": "web"}})
+    assert newer.detail is not None and "from_a_newer_version" in newer.detail and "web" in newer.detail
+    aws = entry({**NOT_PLANNED, "why_not": None, "error": "AccessDeniedException: not allowed"})
+    assert aws.detail == "AccessDeniedException: not allowed"
+
+
 def test_a_service_filter_that_names_no_service_is_refused(store: Store) -> None:
     with pytest.raises(AuditQueryError, match="not a service name"):
         read(store, timedelta(days=1), "<!channel>")
@@ -128,6 +149,9 @@ def test_the_slack_answer_mentions_people_and_keeps_aws_values_plain() -> None:
     assert "<@U0ASKER>" in text and "approved by <@U0APPROVER>" in text
     assert "<!here>" not in text and "<!channel>" not in text
     assert "10 s → *190 s*" in text and "`prod-two`" in text
+    evil_why = {**NOT_PLANNED, "why_not": {"code": "service_gone", "cluster": "prod", "service": "<!here>"}}
+    said = json.dumps(audit_message([entry(evil_why)], "web", "7d").blocks, ensure_ascii=False)
+    assert "service prod/&lt;!here&gt; no longer exists" in said
     many = audit_message([entry(APPLIED)] * 60, "web", "7d")
     assert len(many.blocks) <= 50 and "20 more" in json.dumps(many.blocks, ensure_ascii=False)
 
@@ -167,6 +191,16 @@ def test_ecs_why_audit_in_a_terminal(store: Store, redis_url: str) -> None:
         "request 8d1f-req",
     ):
         assert part in applied, applied
+
+
+def test_ecs_why_audit_in_a_terminal_says_why_a_change_was_not_planned(store: Store, redis_url: str) -> None:
+    store.audit(NOT_PLANNED)
+    text = run_audit("web", redis_url=redis_url)
+    assert text.returncode == 0, text.stderr
+    (failed,) = text.stdout.splitlines()
+    assert " failed " in failed and failed.endswith(GRACE_SAID), failed
+    as_json = run_audit("web", "--json", redis_url=redis_url)
+    assert json.loads(as_json.stdout)["why_not"] == NOT_PLANNED["why_not"], "machine-readable as recorded"
 
 
 def test_ecs_why_audit_says_what_is_wrong(redis_url: str) -> None:

@@ -13,6 +13,7 @@ from bot.guardrails.policy import Decision
 from bot.guardrails.reasons import Reason, Why
 from bot.remediation.executor import Authorised, Expired, Refused
 from bot.remediation.kinds import PlanError
+from bot.remediation.why_not import NoSteadyRevision
 from bot.store import StoreUnavailable
 from handlers import actions
 from handlers.grammar import Command
@@ -106,7 +107,10 @@ def test_a_fix_button_opens_its_confirmation_modal(monkeypatch: pytest.MonkeyPat
             "🚫 guardrail rule freeze denies rollback on prod/&lt;web&gt;; allowed: <@U9>",
         ),
         (Expired(), "🚫 this button has expired or was already used; re-run the diagnosis for fresh buttons"),
-        (PlanError("nothing to roll back to"), "🚫 nothing to roll back to"),
+        (
+            PlanError(NoSteadyRevision(service="<web>")),
+            "🚫 &lt;web&gt; has no earlier revision that was steady to roll back to",
+        ),
         (StoreUnavailable("down"), STORE_DOWN),
     ],
 )

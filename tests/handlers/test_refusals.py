@@ -17,6 +17,8 @@ from bot.remediation.approvals import (
 )
 from bot.remediation.executor import Applied, Expired, Refused, Replayed, UnreadableButton
 from bot.remediation.follow import Followed
+from bot.remediation.kinds import PlanError
+from bot.remediation.why_not import NoCredentials, OtherFamily, ServiceGone
 from handlers.refusals import followed_says, guardrail_says, outcome_says, refusal
 from tests.builders.remediation import grace_plan
 
@@ -75,6 +77,13 @@ def test_what_is_gone_is_said_with_what_to_do_instead(gone: Expired, said: str) 
     assert refusal(gone) == f"🚫 {said}"
 
 
+def test_a_change_that_cannot_be_planned_is_said_from_its_code_escaped() -> None:
+    """bot raises the code and its fields (tests/test_architecture.py); the one wording is
+    bot/why_not_says.py (tests/bot/test_why_not_says.py), escaped here for mrkdwn."""
+    refused = PlanError(OtherFamily(service="web", target="other:1", family="<!here>"))
+    assert refusal(refused) == "🚫 other:1 is not a revision of &lt;!here&gt;, the family web runs"
+
+
 @pytest.mark.parametrize(
     ("applied", "said"),
     [
@@ -89,6 +98,10 @@ def test_what_is_gone_is_said_with_what_to_do_instead(gone: Expired, said: str) 
         (
             Applied(False, duplicate=True),
             "this change was already applied (or is being applied); nothing was done twice",
+        ),
+        (
+            Applied(False, why_not=ServiceGone(cluster="prod", service="web")),
+            "the change was not made: service prod/web no longer exists",
         ),
         (None, "nothing was done"),
     ],
@@ -110,6 +123,11 @@ def test_what_a_confirmed_change_did_is_said_in_one_sentence(applied: Applied | 
         (
             Followed("web-api", "UNFOLLOWED", error="ClusterNotFoundException: no such cluster"),
             "I could not follow the deployment of web-api: ClusterNotFoundException: no such cluster",
+        ),
+        (
+            Followed("web-api", "UNFOLLOWED", why_not=NoCredentials(problem="unknown account 'staging'")),
+            "I could not follow the deployment of web-api: no credentials for this change: "
+            "unknown account 'staging'",
         ),
     ],
 )

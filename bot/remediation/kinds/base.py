@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from bot.remediation.iac import Ownership
+from bot.remediation.why_not import NoServiceArn, ServiceGone, WhyNot
 from diagnosis.actions import ServiceParams
 
 Client = Any  # a boto3 ECS client
@@ -35,7 +36,15 @@ class Plan:
 
 
 class PlanError(Exception):
-    """The change cannot be planned (the service is gone, nothing to roll back to, …)."""
+    """The change cannot be planned (the service is gone, nothing to roll back to, …): `reason` says why as
+    a code and its fields (bot/remediation/why_not.py), never a sentence; bot/why_not_says.py words it."""
+
+    def __init__(self, reason: WhyNot) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return self.reason.code
 
 
 @dataclass(frozen=True)
@@ -68,12 +77,12 @@ class Planner(Generic[P]):
 def describe_service(ecs: Client, p: ServiceParams) -> dict[str, Any]:
     services = ecs.describe_services(cluster=p.cluster, services=[p.service]).get("services", [])
     if not services or services[0].get("status") == "INACTIVE":
-        raise PlanError(f"service {p.cluster}/{p.service} no longer exists")
+        raise PlanError(ServiceGone(cluster=p.cluster, service=p.service))
     return dict(services[0])
 
 
-def service_arn(service: dict[str, Any]) -> str:
+def service_arn(service: dict[str, Any], p: ServiceParams) -> str:
     arn = str(service.get("serviceArn") or "")
     if not arn.startswith("arn:"):
-        raise PlanError("ECS did not name the service's ARN, so its change cannot be scoped to it")
+        raise PlanError(NoServiceArn(service=p.service))
     return arn

@@ -11,6 +11,7 @@ from bot.remediation.kinds.base import (
     describe_service,
     service_arn,
 )
+from bot.remediation.why_not import CircuitBreakerAlreadyOn
 from diagnosis.actions import ServiceParams
 
 
@@ -19,7 +20,7 @@ def plan_enable_circuit_breaker(ecs: Client, p: ServiceParams) -> Plan:
     config = dict(service.get("deploymentConfiguration") or {})
     breaker = config.get("deploymentCircuitBreaker") or {}
     if breaker.get("enable") and breaker.get("rollback"):
-        raise PlanError("the deployment circuit breaker is already on, with rollback")
+        raise PlanError(CircuitBreakerAlreadyOn(service=p.service))
     config["deploymentCircuitBreaker"] = {"enable": True, "rollback": True}
     before = f"enable={bool(breaker.get('enable'))}, rollback={bool(breaker.get('rollback'))}"
     return Plan(
@@ -30,7 +31,7 @@ def plan_enable_circuit_breaker(ecs: Client, p: ServiceParams) -> Plan:
         "'deploymentCircuitBreaker={enable=true,rollback=true}'",
         "update_service",
         {"cluster": p.cluster, "service": p.service, "deploymentConfiguration": config},
-        resource=service_arn(service),
+        resource=service_arn(service, p),
     )
 
 

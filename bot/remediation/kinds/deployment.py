@@ -16,7 +16,7 @@ def plan_force_new_deployment(ecs: Client, p: ServiceParams) -> Plan:
         f"aws ecs update-service --cluster {p.cluster} --service {p.service} --force-new-deployment",
         "update_service",
         {"cluster": p.cluster, "service": p.service, "forceNewDeployment": True},
-        resource=service_arn(service),
+        resource=service_arn(service, p),
     )
 
 

@@ -11,6 +11,7 @@ from bot.remediation.kinds.base import (
     describe_service,
     service_arn,
 )
+from bot.remediation.why_not import ExecAlreadyOn
 from diagnosis.actions import ServiceParams
 
 
@@ -18,7 +19,7 @@ def plan_enable_execute_command(ecs: Client, p: ServiceParams) -> Plan:
     """ECS Exec on, and a new deployment: a task takes enableExecuteCommand when it starts."""
     service = describe_service(ecs, p)
     if service.get("enableExecuteCommand") is True:
-        raise PlanError(f"ECS Exec is already on for {p.service}; a new deployment gives it to older tasks")
+        raise PlanError(ExecAlreadyOn(service=p.service))
     revision = str(service.get("taskDefinition", "")).rsplit("/", 1)[-1]
     running = service.get("runningCount", 0)
     return Plan(
@@ -41,7 +42,7 @@ def plan_enable_execute_command(ecs: Client, p: ServiceParams) -> Plan:
             "enableExecuteCommand": True,
             "forceNewDeployment": True,
         },
-        resource=service_arn(service),
+        resource=service_arn(service, p),
     )
 
 

@@ -11,6 +11,7 @@ from bot.remediation.kinds.base import (
     describe_service,
     service_arn,
 )
+from bot.remediation.why_not import GraceAlreadyLong
 from diagnosis.actions import GraceParams
 
 
@@ -18,7 +19,7 @@ def plan_raise_grace_period(ecs: Client, p: GraceParams) -> Plan:
     service = describe_service(ecs, p)
     before = service.get("healthCheckGracePeriodSeconds", 0) or 0
     if before >= p.seconds:
-        raise PlanError(f"the grace period is already {before} s (asked for {p.seconds} s)")
+        raise PlanError(GraceAlreadyLong(service=p.service, before=before, asked=p.seconds))
     return Plan(
         "raise_grace_period",
         f"Raise the health check grace period of {p.service}",
@@ -27,7 +28,7 @@ def plan_raise_grace_period(ecs: Client, p: GraceParams) -> Plan:
         f"--health-check-grace-period-seconds {p.seconds}",
         "update_service",
         {"cluster": p.cluster, "service": p.service, "healthCheckGracePeriodSeconds": p.seconds},
-        resource=service_arn(service),
+        resource=service_arn(service, p),
     )
 
 

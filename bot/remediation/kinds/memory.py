@@ -14,8 +14,10 @@ from bot.remediation.kinds.base import (
     describe_service,
     service_arn,
 )
+from bot.remediation.why_not import NoTaskMemory
 from diagnosis.actions import MemoryParams
 from diagnosis.checks.resources import next_memory
+from diagnosis.checks.revisions import short
 
 
 def plan_increase_memory(ecs: Client, p: MemoryParams) -> Plan:
@@ -24,7 +26,7 @@ def plan_increase_memory(ecs: Client, p: MemoryParams) -> Plan:
     fargate = "FARGATE" in (definition.get("requiresCompatibilities") or [])
     size = next_memory(definition, fargate)
     if size is None:
-        raise PlanError("the task definition sets no task memory to raise; set container memory by hand")
+        raise PlanError(NoTaskMemory(service=p.service, task_definition=short(p.task_definition)))
     cpu, memory = size
     before_memory, before_cpu = str(definition.get("memory")), str(definition.get("cpu"))
     changes = [("task memory", f"{before_memory} MiB", f"{memory} MiB")]
@@ -46,7 +48,7 @@ def plan_increase_memory(ecs: Client, p: MemoryParams) -> Plan:
         "update_service",
         {"cluster": p.cluster, "service": p.service},
         prepare=register,
-        resource=service_arn(service),
+        resource=service_arn(service, p),
         registers=True,
         passes=tuple(dict.fromkeys(r for r in (definition.get(k) for k in ROLE_FIELDS) if r)),
     )

@@ -13,6 +13,13 @@ from bot.remediation.kinds.base import (
     describe_service,
     service_arn,
 )
+from bot.remediation.why_not import (
+    AlreadyRunsTarget,
+    NoSteadyRevision,
+    OtherFamily,
+    TargetGone,
+    TargetNotActive,
+)
 from diagnosis.actions import RollbackParams
 from diagnosis.checks.revisions import correlate, same, short
 
@@ -24,17 +31,17 @@ def plan_rollback(ecs: Client, p: RollbackParams) -> Plan:
     current = str(service.get("taskDefinition", ""))
     target = p.to_task_definition or _correlated_target(ecs, service, p.from_task_definition)
     if target and same(target, current):
-        raise PlanError(f"{p.service} already runs {short(current)}: there is nothing to roll back")
+        raise PlanError(AlreadyRunsTarget(service=p.service, current=short(current)))
     if not target:
-        raise PlanError("no earlier revision that was steady to roll back to")
+        raise PlanError(NoSteadyRevision(service=p.service))
     definition = _definition(ecs, target)
+    if not definition:
+        raise PlanError(TargetGone(target=short(target)))
     if definition.get("status") != "ACTIVE":
-        raise PlanError(
-            f"{short(target)} is {definition.get('status') or 'gone'}: register it again to roll back"
-        )
+        raise PlanError(TargetNotActive(target=short(target), status=str(definition.get("status"))))
     family = current.rsplit("/", 1)[-1].rpartition(":")[0]
     if definition.get("family") != family:
-        raise PlanError(f"{short(target)} is not a revision of {family}, the family {p.service} runs")
+        raise PlanError(OtherFamily(service=p.service, target=short(target), family=family))
     target = str(definition.get("taskDefinitionArn") or target)
     short_now, short_target = short(current), short(target)
     return Plan(
@@ -44,7 +51,7 @@ def plan_rollback(ecs: Client, p: RollbackParams) -> Plan:
         f"aws ecs update-service --cluster {p.cluster} --service {p.service} --task-definition {short_target}",
         "update_service",
         {"cluster": p.cluster, "service": p.service, "taskDefinition": target},
-        resource=service_arn(service),
+        resource=service_arn(service, p),
     )
 
 

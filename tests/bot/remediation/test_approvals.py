@@ -15,6 +15,7 @@ from bot.guardrails.reasons import Reason, Why
 from bot.guardrails.rules import Rule
 from bot.remediation.approvals import AlreadyAsked, AlreadyDecided, ApprovalExpired, Approvals
 from bot.remediation.executor import Refused, Remediator
+from bot.remediation.why_not import ChangedSinceApproval, GraceAlreadyLong
 from bot.store import Store
 from bot.store.records import ApprovalRequest
 from tests.builders.ecs_service import CLUSTER, SERVICE, Ecs
@@ -218,8 +219,23 @@ def test_an_approval_applies_nothing_when_the_change_would_now_end_elsewhere(sto
     approval = store.put_approval(request, 600)  # what the approver saw: a request ending at 250 s
     decided = approvals.decide(APPROVER, approval.id, "approved")
     assert decided.applied is not None and not decided.applied.ok
-    assert "changed since the request" in decided.applied.error and "190 s" in decided.applied.error
+    assert decided.applied.why_not == ChangedSinceApproval(
+        service="web", now=(("healthCheckGracePeriodSeconds", "190 s"),)
+    )
     assert grace(ecs) == 10
+
+
+def test_a_change_that_cannot_be_planned_asks_nobody_for_approval(store: Store, ecs: Ecs) -> None:
+    """Under an approve rule, a plan refused at confirm is no request: said as its code, and audited."""
+    remediator, _ = guarded(store, TWO_PERSON)
+    key = offer(remediator)
+    ecs.service().health_check_grace_period_seconds = 300
+    result = remediator.apply(ASKER, key)
+    assert not result.ok and not result.needs_approval
+    assert result.why_not == GraceAlreadyLong(service=SERVICE, before=300, asked=190)
+    (failed,) = store.audit_log()
+    assert failed["event"] == "failed" and failed["rule"] == "prod-two" and failed["user"] == ASKER
+    assert failed["why_not"]["code"] == "grace_already_long"
 
 
 def test_an_approval_still_applies_when_only_the_before_moved(store: Store, ecs: Ecs) -> None:

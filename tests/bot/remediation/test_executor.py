@@ -20,6 +20,7 @@ from bot.remediation.executor import (
     Replayed,
     UnreadableButton,
 )
+from bot.remediation.why_not import GraceAlreadyLong
 from bot.store import Store
 from diagnosis.actions import parse
 from tests.builders.ecs_service import CLUSTER, REGION, SERVICE, Ecs
@@ -220,8 +221,14 @@ def test_a_plan_error_at_confirm_releases_and_audits(store: Store, ecs: Ecs) -> 
     r = remediator(store)
     key = offer(r, grace_action(5))  # lower than the current 10 s
     result = r.apply(OPERATOR, key)
-    assert not result.ok and "already 10 s" in result.error
-    assert events(store) == ["failed"]
+    assert not result.ok and result.why_not == GraceAlreadyLong(service=SERVICE, before=10, asked=5)
+    assert not result.error, "no sentence: the reason is the code and its fields"
+    (failed,) = store.audit_log()
+    assert failed["event"] == "failed" and "error" not in failed
+    assert failed["why_not"] == {"code": "grace_already_long", "service": SERVICE, "before": 10, "asked": 5}
+    assert failed["kind"] == "raise_grace_period" and failed["rule"] == "ECS_WHY_OPERATORS"
+    ecs.service().health_check_grace_period_seconds = 1
+    assert r.apply(OPERATOR, key).ok, "the claim was released: a retry can apply it"
 
 
 @pytest.mark.parametrize(

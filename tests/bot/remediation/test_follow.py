@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import threading
 
+import boto3
 import pytest
 
 from bot.authz import Operators
+from bot.aws_session import SessionError
 from bot.remediation.executor import Remediator
 from bot.remediation.follow import Followed, deployment_state
+from bot.remediation.why_not import NoCredentials
 from bot.store import Store
 from bot.store.records import PendingAction
 from tests.builders.ecs_service import SERVICE, Ecs
@@ -78,6 +81,20 @@ def test_follow_reports_an_aws_error(store: Store, ecs: Ecs) -> None:
     pending = moved(store_pending(r, key), cluster="no-such-cluster")
     (said,) = follow(r, pending, timeout=0.1)
     assert said.service == SERVICE and said.state == "UNFOLLOWED" and "ClusterNotFound" in said.error
+
+
+def test_follow_without_credentials_says_why_as_a_code(store: Store, ecs: Ecs) -> None:
+    """The change is made, but the session to follow it cannot be: the thread is told why, not a traceback."""
+
+    def no_session(*args: object) -> boto3.Session:
+        raise SessionError("unknown account 'staging'")
+
+    r = remediator(store)
+    key = offer(r)
+    r.sessions = no_session
+    assert follow(r, key, timeout=0.1) == [
+        Followed(SERVICE, "UNFOLLOWED", why_not=NoCredentials(problem="unknown account 'staging'"))
+    ]
 
 
 def test_deployment_state() -> None:

@@ -19,6 +19,7 @@ from bot.remediation.as_code import code_change
 from bot.remediation.executor import Remediator
 from bot.remediation.iac import Owner, owner_from_agent, owner_from_tags, stack_owner, who_manages
 from bot.remediation.kinds import Plan
+from bot.remediation.why_not import CodeOnly
 from bot.settings import ConfigError, load_settings
 from bot.store import Store
 from tests.builders.ecs_service import ACCOUNT, REGION
@@ -268,11 +269,16 @@ def test_code_only_refuses_an_api_change_to_a_managed_service(session: boto3.Ses
     _, shown = r.plan("U0OP", grace)
     assert shown.ownership.owner is not None and shown.ownership.owner.name == "web-stack"
     result = r.apply("U0OP", grace)
-    assert (
-        not result.ok
-        and "managed by CloudFormation web-stack" in result.error
-        and "code-only" in result.error
+    assert not result.ok and result.why_not == CodeOnly(
+        service="web", owner="CloudFormation", name="web-stack"
     )
+    failed = store.audit_log()[0]
+    assert failed["event"] == "failed" and failed["why_not"] == {
+        "code": "code_only",
+        "service": "web",
+        "owner": "CloudFormation",
+        "name": "web-stack",
+    }
     ecs = session.client("ecs")
     assert not ecs.describe_services(cluster="prod", services=["web"])["services"][0].get(
         "healthCheckGracePeriodSeconds"

@@ -3,6 +3,7 @@ that plan changes in ECS."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, get_args, get_type_hints
 
 import pytest
@@ -15,6 +16,19 @@ from bot.remediation.kinds.exec_command import plan_enable_execute_command
 from bot.remediation.kinds.grace import plan_raise_grace_period
 from bot.remediation.kinds.memory import plan_increase_memory
 from bot.remediation.kinds.rollback import plan_rollback
+from bot.remediation.why_not import (
+    AlreadyRunsTarget,
+    CircuitBreakerAlreadyOn,
+    ExecAlreadyOn,
+    GraceAlreadyLong,
+    NoSteadyRevision,
+    NoTaskMemory,
+    OtherFamily,
+    ServiceGone,
+    TargetGone,
+    TargetNotActive,
+    WhyNot,
+)
 from diagnosis.actions import KINDS, GraceParams, MemoryParams, RollbackParams, ServiceParams, parse
 from diagnosis.models import ActionKind
 from tests.builders.ecs_service import CLUSTER, SERVICE, TD, Ecs, register
@@ -26,6 +40,13 @@ def apply(client: Any, plan: Any) -> None:
 
 
 WHERE = {"cluster": CLUSTER, "service": SERVICE}
+
+
+def why_not(plan: Callable[[], object]) -> WhyNot:
+    """The reason a planner refused with: a code and its fields, never a sentence."""
+    with pytest.raises(PlanError) as refused:
+        plan()
+    return refused.value.reason
 
 
 def test_every_kind_has_a_planner() -> None:
@@ -63,8 +84,8 @@ def test_raise_grace_period_from_unset(ecs: Ecs) -> None:
 
 
 def test_raise_grace_period_refuses_to_lower(ecs: Ecs) -> None:
-    with pytest.raises(PlanError, match="already 10 s"):
-        plan_raise_grace_period(ecs.client, GraceParams(**{**WHERE, "seconds": 10}))
+    refused = why_not(lambda: plan_raise_grace_period(ecs.client, GraceParams(**{**WHERE, "seconds": 10})))
+    assert refused == GraceAlreadyLong(service=SERVICE, before=10, asked=10)
 
 
 def test_params_are_typed() -> None:
@@ -81,8 +102,10 @@ def test_params_are_typed() -> None:
 
 
 def test_a_missing_service_cannot_be_planned(ecs: Ecs) -> None:
-    with pytest.raises(PlanError, match="no longer exists"):
-        plan_force_new_deployment(ecs.client, ServiceParams(**{"cluster": CLUSTER, "service": "gone"}))
+    gone = ServiceParams(**{"cluster": CLUSTER, "service": "gone"})
+    assert why_not(lambda: plan_force_new_deployment(ecs.client, gone)) == ServiceGone(
+        cluster=CLUSTER, service="gone"
+    )
 
 
 def test_force_new_deployment(ecs: Ecs) -> None:
@@ -130,8 +153,10 @@ def test_increase_memory_on_ec2_doubles(ecs: Ecs) -> None:
 
 def test_increase_memory_at_the_largest_fargate_size(ecs: Ecs) -> None:
     register(ecs.client, memory="122880", cpu="16384")  # :3
-    with pytest.raises(PlanError):
-        plan_increase_memory(ecs.client, MemoryParams(**WHERE, task_definition=f"{TD}:3"))
+    largest = MemoryParams(**WHERE, task_definition=f"{TD}:3")
+    assert why_not(lambda: plan_increase_memory(ecs.client, largest)) == NoTaskMemory(
+        service=SERVICE, task_definition="web:3"
+    )
 
 
 def test_rollback_to_the_last_completed_deployment(ecs: Ecs) -> None:
@@ -174,8 +199,9 @@ def test_rollback_without_history_goes_to_the_previous_revision(ecs: Ecs) -> Non
 def test_rollback_with_nothing_to_roll_back_to(ecs: Ecs) -> None:
     ecs.client.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=f"{TD}:1")
     ecs.service().deployments = [ecs.deployment(1, "PRIMARY", "COMPLETED", 5)]
-    with pytest.raises(PlanError, match="no earlier revision"):
-        plan_rollback(ecs.client, RollbackParams(**WHERE))
+    assert why_not(lambda: plan_rollback(ecs.client, RollbackParams(**WHERE))) == NoSteadyRevision(
+        service=SERVICE
+    )
 
 
 def test_rollback_goes_to_the_revision_the_diagnosis_named(ecs: Ecs) -> None:
@@ -195,21 +221,27 @@ def test_rollback_refuses_a_deregistered_or_foreign_revision(ecs: Ecs) -> None:
     register(ecs.client)  # :3
     ecs.client.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=f"{TD}:3")
     ecs.client.deregister_task_definition(taskDefinition="web:1")
-    with pytest.raises(PlanError, match="web:1 is INACTIVE"):
-        plan_rollback(ecs.client, RollbackParams(**{**WHERE, "to_task_definition": "web:1"}))
+    to_inactive = RollbackParams(**{**WHERE, "to_task_definition": "web:1"})
+    assert why_not(lambda: plan_rollback(ecs.client, to_inactive)) == TargetNotActive(
+        target="web:1", status="INACTIVE"
+    )
     ecs.client.register_task_definition(
         family="other", containerDefinitions=[{"name": "x", "image": "busybox", "memory": 64}]
     )
-    with pytest.raises(PlanError, match="not a revision of web"):
-        plan_rollback(ecs.client, RollbackParams(**{**WHERE, "to_task_definition": "other:1"}))
+    to_missing = RollbackParams(**{**WHERE, "to_task_definition": "web:9"})
+    assert why_not(lambda: plan_rollback(ecs.client, to_missing)) == TargetGone(target="web:9")
+    to_other = RollbackParams(**{**WHERE, "to_task_definition": "other:1"})
+    assert why_not(lambda: plan_rollback(ecs.client, to_other)) == OtherFamily(
+        service=SERVICE, target="other:1", family="web"
+    )
 
 
 def test_rollback_offered_without_a_target_skips_a_deregistered_previous_revision(ecs: Ecs) -> None:
     """A button from a pasted message: the planner asks the correlation, which never picks an INACTIVE one."""
     ecs.client.deregister_task_definition(taskDefinition="web:1")
     ecs.service().deployments = [ecs.deployment(2, "PRIMARY", "IN_PROGRESS", 5)]
-    with pytest.raises(PlanError, match="no earlier revision"):
-        plan_rollback(ecs.client, RollbackParams(**{**WHERE, "from_task_definition": "web:2"}))
+    from_web2 = RollbackParams(**{**WHERE, "from_task_definition": "web:2"})
+    assert why_not(lambda: plan_rollback(ecs.client, from_web2)) == NoSteadyRevision(service=SERVICE)
 
 
 def test_no_rollback_after_the_circuit_breaker_rolled_back(ecs: Ecs) -> None:
@@ -217,8 +249,8 @@ def test_no_rollback_after_the_circuit_breaker_rolled_back(ecs: Ecs) -> None:
     rollback = ecs.deployment(2, "PRIMARY", "COMPLETED", 2)
     rollback["rolloutStateReason"] = "ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/1."
     ecs.service().deployments = [rollback, ecs.deployment(3, "ACTIVE", "FAILED", 9)]
-    with pytest.raises(PlanError, match="no earlier revision"):
-        plan_rollback(ecs.client, RollbackParams(**{**WHERE, "from_task_definition": "web:3"}))
+    from_web3 = RollbackParams(**{**WHERE, "from_task_definition": "web:3"})
+    assert why_not(lambda: plan_rollback(ecs.client, from_web3)) == NoSteadyRevision(service=SERVICE)
 
 
 def test_rollback_planning_reads_only_what_its_session_policy_allows(ecs: Ecs) -> None:
@@ -233,10 +265,10 @@ def test_rollback_planning_reads_only_what_its_session_policy_allows(ecs: Ecs) -
 def test_rollback_to_the_revision_it_already_runs_says_so(ecs: Ecs) -> None:
     # the diagnosis offered web:1, and someone rolled back by hand before the click
     ecs.client.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=f"{TD}:1")
-    with pytest.raises(PlanError, match="already runs web:1"):
-        plan_rollback(
-            ecs.client, RollbackParams(**WHERE, from_task_definition="web:2", to_task_definition="web:1")
-        )
+    back = RollbackParams(**WHERE, from_task_definition="web:2", to_task_definition="web:1")
+    assert why_not(lambda: plan_rollback(ecs.client, back)) == AlreadyRunsTarget(
+        service=SERVICE, current="web:1"
+    )
 
 
 def test_enable_circuit_breaker(ecs: Ecs) -> None:
@@ -250,8 +282,9 @@ def test_enable_circuit_breaker(ecs: Ecs) -> None:
     apply(ecs.client, plan)
     breaker = ecs.described()["deploymentConfiguration"]["deploymentCircuitBreaker"]
     assert breaker == {"enable": True, "rollback": True}
-    with pytest.raises(PlanError, match="already on"):
-        plan_enable_circuit_breaker(ecs.client, ServiceParams(**WHERE))
+    assert why_not(lambda: plan_enable_circuit_breaker(ecs.client, ServiceParams(**WHERE))) == (
+        CircuitBreakerAlreadyOn(service=SERVICE)
+    )
 
 
 def test_enable_circuit_breaker_with_no_configuration(ecs: Ecs) -> None:
@@ -273,5 +306,6 @@ def test_enable_execute_command_turns_it_on_with_a_new_deployment(ecs: Ecs) -> N
     )
     apply(ecs.client, plan)
     assert ecs.described()["enableExecuteCommand"] is True
-    with pytest.raises(PlanError, match="already on"):
-        plan_enable_execute_command(ecs.client, ServiceParams(**WHERE))
+    assert why_not(lambda: plan_enable_execute_command(ecs.client, ServiceParams(**WHERE))) == (
+        ExecAlreadyOn(service=SERVICE)
+    )

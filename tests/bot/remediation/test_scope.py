@@ -25,6 +25,7 @@ from bot.authz import Operators
 from bot.remediation.executor import Remediator
 from bot.remediation.kinds import PLANNERS, READS, Plan, PlanError
 from bot.remediation.scope import WITHOUT_RESOURCES, change_policy, read_policy
+from bot.remediation.why_not import PlanUnscoped
 from bot.store import Store
 from bot.store.records import FixTarget
 from diagnosis.actions import ServiceParams
@@ -280,8 +281,9 @@ def test_a_new_revision_passes_its_roles_to_ecs_tasks_only() -> None:
 
 
 def test_a_plan_without_its_service_cannot_be_scoped() -> None:
-    with pytest.raises(PlanError, match="cannot be scoped"):
+    with pytest.raises(PlanError) as refused:
         change_policy(Plan("rollback", "t", [], "cli", "update_service", {}))
+    assert refused.value.reason == PlanUnscoped(kind="rollback")
 
 
 def test_the_read_policy_of_an_unknown_account_still_names_the_service() -> None:
