@@ -41,6 +41,7 @@ HINTS: dict[str, str] = {
     "secret_json_key": "the JSON key in the secret's ARN:json-key:version-stage:version-id reference",
     "secret_version_stage": "the version stage in the secret's ARN:json-key:version-stage:version-id reference",
     "secret_version_id": "the version ID in the secret's ARN:json-key:version-stage:version-id reference",
+    "denied_policy": "an IAM policy document allowing the refused action on its resource",
     "log_group": "the awslogs-group in the container's logConfiguration",
     "log_stream": "awslogs-stream-prefix/CONTAINER/TASK_ID, from the container's logConfiguration",
     "since": "the time the task started (its startedAt), or a span such as 1h",

@@ -249,6 +249,13 @@ CATEGORIES = (
             *_secret_steps("s3", "s3:GetObject"),
             *_secret_steps("", "secretsmanager:GetSecretValue ssm:GetParameters"),
             Step(
+                "Allow the execution role what it was refused (an inline policy; a customer-managed KMS key's "
+                "key policy must also let the role decrypt).",
+                "aws iam put-role-policy --role-name {execution_role} --policy-name ecs-secrets-access "
+                "--policy-document '{denied_policy}'",
+                needs="denied_policy",
+            ),
+            Step(
                 "Then start a new deployment.",
                 "aws ecs update-service --cluster {cluster} --service {service} --force-new-deployment",
             ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from diagnosis.policy import allow_policy
 from diagnosis.rules.base import Match, execution_role_names, found
 from diagnosis.rules.words import NETWORK_WORDS, SECRET_WORDS
 from diagnosis.secret_reference import parse_reference
@@ -104,6 +105,9 @@ def _secret_names(msg: Message) -> dict[str, str]:
     secrets = _named_secrets(msg)
     if secrets:
         names["secret"], names["secrets"] = secrets[0], " ".join(secrets)
+    denied = _DENIED_ON.search(msg.text) if "perform" in msg.text else None
+    if denied:
+        names["denied_policy"] = allow_policy([(denied.group(1), denied.group(2))])
     key = _JSON_KEY.search(msg.text) if "json key" in msg.lower else None
     if key and len(secrets) < 2 and ";" not in msg.text:  # which secret lacks it: the one named, if alone
         names["secret_json_key"] = key.group(1)

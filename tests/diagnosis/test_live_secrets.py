@@ -201,6 +201,12 @@ def test_a_role_that_may_not_read_the_secret_is_named_with_the_action_and_the_re
     assert f"the execution role {ROLE} is not allowed secretsmanager:GetSecretValue on {secret}" in (
         role.detail or ""
     )
+    grant = (
+        "aws iam put-role-policy --role-name ecsTaskExecutionRole --policy-name ecs-secrets-access "
+        '--policy-document \'{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":'
+        f'"secretsmanager:GetSecretValue","Resource":"{secret}"}}]}}\''
+    )
+    assert any((r.command or "").startswith(grant) for r in finding.remediations), "the fix grants just that"
     flag = f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/prod/flag"
     assert f"is allowed kms:Decrypt on {key}; ssm:GetParameters on {flag}" in (role.detail or "")
     # …and without kms:Decrypt on the customer-managed key, that is named too

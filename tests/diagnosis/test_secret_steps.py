@@ -312,3 +312,16 @@ def test_a_json_key_the_value_lacks_is_said_and_checked_without_printing_the_val
 )
 def test_a_refusal_names_the_action_and_the_resource(text: str, said: str) -> None:
     assert said in explain(text).findings[0].summary
+
+
+def test_the_fix_for_a_refusal_grants_exactly_the_refused_action_on_its_resource() -> None:
+    fix = fix_of(PARAMETER_DENIED)
+    policy = (
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ssm:GetParameters","Resource":'
+        '"arn:aws:ssm:us-east-1:123456789012:parameter/prod/db-password"}]}'
+    )
+    assert (
+        "$ aws iam put-role-policy --role-name ecsTaskExecutionRole --policy-name ecs-secrets-access "
+        f"--policy-document '{policy}'" in fix
+    )
+    assert "put-role-policy" not in fix_of(FROM_SSM), "nothing was refused: nothing to grant"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from diagnosis.checks.evidence import LiveEvidence
+from diagnosis.checks.role import check_role
 from diagnosis.checks.secrets import check_secret_access, customer_managed
 from tests.builders.secrets_evidence import PARAM, ROLE, SECRET, TD, evidence
 
@@ -212,3 +215,26 @@ def test_an_unread_secret_of_another_account_says_where_it_is() -> None:
         f"the secret {OTHER} is in account 444455556666, the task in 121212121212 (not read: AccessDeniedException)"
         in result.detail
     )
+
+
+@pytest.mark.parametrize(("decision", "granted"), [("implicitDeny", True), ("explicitDeny", False)])
+def test_the_role_check_grants_what_no_policy_allows_and_not_what_one_denies(
+    decision: str, granted: bool
+) -> None:
+    """An Allow does not undo an explicit Deny: only the implicitly denied pairs become the policy to add."""
+    simulation = {
+        (ROLE, "secretsmanager:GetSecretValue", SECRET): decision,
+        (ROLE, "ssm:GetParameters", PARAM): "allowed",
+    }
+    ev = evidence({SECRET: "exists", PARAM: "exists"}, {}, simulation=simulation)
+    [result] = check_role(ev, "secrets_retrieval")
+    assert result.outcome == "confirms"
+    assert (
+        f"the execution role {ROLE} is not allowed secretsmanager:GetSecretValue on {SECRET}" in result.detail
+    )
+    policy = result.names.get("denied_policy", "")
+    assert bool(policy) is granted
+    if granted:
+        assert json.loads(policy)["Statement"] == [
+            {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": SECRET}
+        ]

@@ -1,0 +1,22 @@
+"""The inline IAM policy that grants what a role was refused: one statement per resource, its actions, as
+compact JSON for `aws iam put-role-policy --policy-document '…'`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+
+def allow_policy(refused: Iterable[tuple[str, str]]) -> str:
+    """A policy document allowing each (action, resource) pair ("" when there is none)."""
+    by_resource: dict[str, list[str]] = {}
+    for action, resource in refused:
+        if action and resource and action not in by_resource.setdefault(resource, []):
+            by_resource[resource].append(action)
+    if not by_resource:
+        return ""
+    statements = [
+        {"Effect": "Allow", "Action": actions[0] if len(actions) == 1 else actions, "Resource": resource}
+        for resource, actions in by_resource.items()
+    ]
+    return json.dumps({"Version": "2012-10-17", "Statement": statements}, separators=(",", ":"))
