@@ -246,7 +246,8 @@ def write_history(
     desired: int,
     running: int,
 ) -> None:
-    """Leave the service where its story ends: its deployments, counts and events (newest first, as ECS)."""
+    """Leave the service where its story ends: its deployments, counts and events (the latest 100, newest
+    first, as ECS's DescribeServices shows them)."""
     service_obj.deployments = deployments
     service_obj.task_definition = revision_arn
     service_obj.desired_count = desired
@@ -255,5 +256,5 @@ def write_history(
     ordered = sorted(events, key=lambda e: e[0], reverse=True)
     service_obj.events = [
         {"id": stable_uuid(service_obj.name, "event", i, message), "createdAt": when, "message": message}
-        for i, (when, message) in enumerate(ordered)
+        for i, (when, message) in enumerate(ordered[:100])
     ]

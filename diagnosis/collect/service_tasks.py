@@ -2,28 +2,25 @@
 
 Round 1: describe-services with list-tasks STOPPED (its first page) and RUNNING, at once. Round 2:
 describe-tasks in batches of 100 with the task definitions of the deployments (and the revision before), at
-once; beside it, the later pages of stopped tasks, one after another, each described as it arrives. Task
-definitions are immutable per revision, so they are cached by ARN and cost no call the second time.
+once; beside it, the later pages of stopped tasks, one after another, each described and parsed as it
+arrives (`stopped_pages.py`). Task definitions are immutable per revision, so they are cached by ARN and
+cost no call the second time; each task is parsed once per task definition read (`Parsed`).
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, MutableMapping
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from diagnosis.collect.aws import Aws, Call, Outcome, first
+from diagnosis.collect import stopped_pages
+from diagnosis.collect.aws import Aws, Call, first
+from diagnosis.collect.stopped_pages import StoppedPages, list_stopped
 from diagnosis.collect.target import TargetSpec, unknown_service
-from diagnosis.models import Gap, Observations
+from diagnosis.models import Gap, Observations, ServiceFacts, TaskFacts
 from diagnosis.parse import service_facts, task_facts
 
-# Stopped tasks read per diagnosis: every one ECS still keeps (about an hour's worth), paged through (each
-# page after the first one more sequential call, see _Listing) and described 100 at a time, up to this bound
-# (a crash loop of ~15 a minute); running tasks: 100.
-MAX_STOPPED = 1000
-MAX_RUNNING = 100
+MAX_RUNNING = 100  # running tasks read per diagnosis; the stopped: up to MAX_STOPPED (stopped_pages.py)
 
 _PROCESS_CACHE: dict[str, dict[str, Any]] = {}
 
@@ -37,6 +34,7 @@ class Core:
     tasks: list[dict[str, Any]] = field(default_factory=list)
     task_definitions: dict[str, dict[str, Any]] = field(default_factory=dict)
     observations: Observations = field(default_factory=lambda: Observations(kind="live"))
+    parsed: Parsed = field(default_factory=lambda: Parsed(), repr=False, compare=False)
 
 
 def collect_core(
@@ -52,7 +50,7 @@ def collect_core(
     cache = _PROCESS_CACHE if cache is None else cache
     cluster = spec.cluster or "default"
     core = Core(spec=spec)
-    listing: _Listing | None = None
+    listing: StoppedPages | None = None
     if spec.service:
         listed = {"cluster": cluster, "serviceName": spec.service}
         first_round = aws.round(
@@ -60,7 +58,7 @@ def collect_core(
                 "service": Call(
                     "ecs", "describe_services", {"cluster": cluster, "services": [spec.service]}, "service"
                 ),
-                "stopped": _list_stopped(listed, None, MAX_STOPPED),
+                "stopped": list_stopped(listed, None, stopped_pages.MAX_STOPPED),
                 "running": Call(
                     "ecs",
                     "list_tasks",
@@ -75,7 +73,7 @@ def collect_core(
             raise unknown_service(aws, spec.service, [cluster])
         core.service = services[0] if services else None
         stopped = first_round["stopped"].data or {}
-        listing = _Listing(aws, cluster, listed, aws.rounds)
+        listing = StoppedPages(aws, cluster, listed, aws.rounds, lambda tasks: core.parsed.each(tasks, cache))
         stopped_arns = listing.page(stopped)
         listing.follow(len(stopped_arns))
         task_arns = [*stopped_arns, *(first_round["running"].data or {}).get("taskArns", [])[:MAX_RUNNING]]
@@ -99,12 +97,12 @@ def collect_core(
             early(_assembled(core, tasks, wanted, cache))
         if listing is not None:
             tasks += listing.tasks()
-            if listing.more:  # stopped at MAX_STOPPED: say that more are in ECS
+            if listing.more:  # stopped at the bound: say that more are in ECS
+                bound = stopped_pages.MAX_STOPPED
                 aws.gaps.append(
                     Gap(
                         what="stopped tasks",
-                        reason=f"more than {MAX_STOPPED} stopped tasks: the first {MAX_STOPPED} ECS listed "
-                        "were read",
+                        reason=f"more than {bound} stopped tasks: the first {bound} ECS listed were read",
                     )
                 )
     finally:
@@ -128,88 +126,12 @@ def _assembled(
     spec = core.spec
     if spec.service:
         tasks = service_tasks(tasks, spec.service, wanted)
-    read = Core(spec=spec, service=core.service, tasks=tasks)
+    read = Core(spec=spec, service=core.service, tasks=tasks, parsed=core.parsed)
     read.task_definitions = {
         arn: cache[arn] for arn in {*wanted, *(t.get("taskDefinitionArn", "") for t in tasks)} if arn in cache
     }
     read.observations = observations(read)
     return read
-
-
-def _list_stopped(listed: dict[str, Any], token: str | None, room: int) -> Call:
-    params = {**listed, "desiredStatus": "STOPPED", "maxResults": max(1, min(100, room))}
-    if token:
-        params["nextToken"] = token
-    return Call("ecs", "list_tasks", params, "stopped tasks", frozenset({"ServiceNotFoundException"}))
-
-
-class _Listing:
-    """The stopped tasks' pages after the first, asked one after another in a thread of their own (each
-    needs the previous page's token) while rounds 2–4 run; each page's tasks are described as it arrives.
-    A chain of N more pages is N + 1 more sequential rounds (the last page's describe-tasks)."""
-
-    def __init__(self, aws: Aws, cluster: str, listed: dict[str, Any], rounds: int) -> None:
-        self.aws, self.cluster, self.listed, self.rounds = aws, cluster, listed, rounds
-        self.first = 0  # stopped tasks of the first page (described in round 2)
-        self.arns: list[str] = []  # those of the later pages, in their order
-        self.token: str | None = None
-        self.more = False  # ECS holds more than MAX_STOPPED
-        self._described: list[Future[Outcome]] = []
-        self._seen: set[str] = set()  # every ARN listed so far: a page that overlaps the one before adds none
-        self._thread: threading.Thread | None = None
-
-    def page(self, answer: dict[str, Any]) -> list[str]:
-        """A page's task ARNs not listed before, up to the bound; notes its token, and whether the bound cut
-        it. The list can shift while it is paged (tasks stop meanwhile), so a task may be on two pages."""
-        read = self.first + len(self.arns)
-        arns = [arn for arn in dict.fromkeys(answer.get("taskArns", [])) if arn not in self._seen]
-        self.token = answer.get("nextToken")
-        self.more = len(arns) > MAX_STOPPED - read or (bool(self.token) and read + len(arns) >= MAX_STOPPED)
-        if self.more:
-            self.token = None
-        kept = arns[: MAX_STOPPED - read]
-        self._seen.update(kept)
-        return kept
-
-    def follow(self, first: int) -> None:
-        """Round 1 read the first page (`first` tasks): start reading the others, if any."""
-        self.first = first
-        if self.token:
-            self._thread = threading.Thread(target=self._follow, daemon=True, name="stopped-task-pages")
-            self._thread.start()
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None
-
-    def _follow(self) -> None:
-        try:
-            while self.token:
-                read = self.first + len(self.arns)
-                outcome = self.aws.call(_list_stopped(self.listed, self.token, MAX_STOPPED - read))
-                self.rounds += 1
-                page = self.page(outcome.data or {})
-                if page:
-                    self.arns += page
-                    describe = {"cluster": self.cluster, "tasks": page}
-                    self._described.append(
-                        self.aws.submit(Call("ecs", "describe_tasks", describe, "stopped tasks"))
-                    )
-        except RuntimeError:  # the clients were closed under it (the diagnosis ended): nothing left to read
-            self.token = None
-
-    def join(self) -> None:
-        if self._thread is not None:
-            self._thread.join()
-
-    def tasks(self) -> list[dict[str, Any]]:
-        """Every later page's tasks, once the last page is listed and described."""
-        self.join()
-        described = [t for future in self._described for t in first(future.result(), "tasks")]
-        if self._described:
-            self.rounds += 1  # the last page's describe-tasks
-        self.aws.waited_for(self.rounds)
-        return described
 
 
 def service_tasks(tasks: list[dict[str, Any]], service: str, definitions: set[str]) -> list[dict[str, Any]]:
@@ -285,18 +207,50 @@ def _store_task_definitions(results: dict[str, Any], cache: MutableMapping[str, 
 
 def observations(core: Core) -> Observations:
     """Parse the raw documents, adding what only the task definition knows (essential, image)."""
-    tasks = []
-    for raw in core.tasks:
-        definition = core.task_definitions.get(raw.get("taskDefinitionArn", ""), {})
-        by_name = {c.get("name"): c for c in definition.get("containerDefinitions", [])}
-        containers = [
-            {
-                **c,
-                "essential": by_name.get(c.get("name"), {}).get("essential", c.get("essential")),
-                "image": c.get("image") or by_name.get(c.get("name"), {}).get("image", ""),
-            }
-            for c in raw.get("containers", [])
-        ]
-        tasks.append(task_facts({**raw, "containers": containers}))
-    services = (service_facts(core.service),) if core.service else ()
-    return Observations(kind="live", tasks=tuple(tasks), services=services)
+    parsed = core.parsed
+    tasks = tuple(
+        parsed.task(raw, core.task_definitions.get(raw.get("taskDefinitionArn", ""))) for raw in core.tasks
+    )
+    services = (parsed.service(core.service),) if core.service else ()
+    return Observations(kind="live", tasks=tasks, services=services)
+
+
+class Parsed:
+    """Each raw document parsed once (with its task definition, immutable per ARN): a big service's core is
+    parsed from its first page, then from every page, and again as each wave brings task definitions; the
+    later pages are parsed as they are described, while the chain of pages waits for AWS."""
+
+    def __init__(self) -> None:
+        self._tasks: dict[int, tuple[dict[str, Any], dict[str, Any] | None, TaskFacts]] = {}
+        self._service: tuple[dict[str, Any], ServiceFacts] | None = None
+
+    def task(self, raw: dict[str, Any], definition: dict[str, Any] | None) -> TaskFacts:
+        known = self._tasks.get(id(raw))
+        if known is not None and known[0] is raw and known[1] is definition:
+            return known[2]
+        facts = _task_facts(raw, definition or {})
+        self._tasks[id(raw)] = (raw, definition, facts)  # holding `raw` keeps its id from being reused
+        return facts
+
+    def each(self, tasks: list[dict[str, Any]], definitions: MutableMapping[str, dict[str, Any]]) -> None:
+        """Parse these tasks now, with the task definitions read so far (one read later is parsed again)."""
+        for raw in tasks:
+            self.task(raw, definitions.get(raw.get("taskDefinitionArn", "")))
+
+    def service(self, raw: dict[str, Any]) -> ServiceFacts:
+        if self._service is None or self._service[0] is not raw:
+            self._service = (raw, service_facts(raw))
+        return self._service[1]
+
+
+def _task_facts(raw: dict[str, Any], definition: dict[str, Any]) -> TaskFacts:
+    by_name = {c.get("name"): c for c in definition.get("containerDefinitions", [])}
+    containers = [
+        {
+            **c,
+            "essential": by_name.get(c.get("name"), {}).get("essential", c.get("essential")),
+            "image": c.get("image") or by_name.get(c.get("name"), {}).get("image", ""),
+        }
+        for c in raw.get("containers", [])
+    ]
+    return task_facts({**raw, "containers": containers})

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from diagnosis.collect import service_tasks
+from diagnosis.collect import service_tasks, stopped_pages
 from diagnosis.collect.aws import Aws
 from diagnosis.collect.service_tasks import collect_core
 from diagnosis.collect.target import TargetSpec, UnknownTarget
@@ -149,7 +149,7 @@ def test_every_stopped_task_is_paged_and_described_in_one_round(world: World, st
 def test_more_stopped_tasks_than_the_bound_are_read_to_it_and_said(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(service_tasks, "MAX_STOPPED", 5)
+    monkeypatch.setattr(stopped_pages, "MAX_STOPPED", 5)
     cluster = world.cluster()
     td = world.task_definition()
     world.service(cluster, "web", td)
@@ -203,7 +203,7 @@ def test_one_page_of_stopped_tasks_starts_nothing_early(world: World) -> None:
 
 
 def test_the_bound_holds_across_pages_and_is_said(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(service_tasks, "MAX_STOPPED", 5)
+    monkeypatch.setattr(stopped_pages, "MAX_STOPPED", 5)
     cluster = world.cluster()
     td = world.task_definition()
     world.service(cluster, "web", td)
@@ -214,3 +214,32 @@ def test_the_bound_holds_across_pages_and_is_said(world: World, monkeypatch: pyt
     assert [t["taskArn"] for t in core.tasks] == stopped[:5]
     assert [g.reason for g in aws.gaps] == ["more than 5 stopped tasks: the first 5 ECS listed were read"]
     assert aws.log.count("ecs:ListTasks") == 1 + 2  # 3, then the 2 the bound leaves room for
+
+
+def test_later_pages_are_parsed_again_once_their_task_definition_is_read(world: World) -> None:
+    """The later pages are parsed as they arrive, with the task definitions read so far: a task of a
+    revision read only with the evidence wave gets what its definition says (essential) once it is read."""
+    cluster = world.cluster()
+    td = world.task_definition()
+    other = world.task_definition(family="batch")  # no deployment names it: not read in round 2
+    world.service(cluster, "web", td)
+    world.oom_tasks(cluster, "web", td, 4)
+    late = set(world.oom_tasks(cluster, "web", other, 3))  # listed last: on the later pages
+    cache: dict[str, Any] = {}
+    with ecs_pages(world.session, size=3):
+        core = collect_core(Aws(world.session), TargetSpec(cluster=cluster, service="web"), cache=cache)
+
+    def essential() -> dict[str, bool | None]:
+        return {t.task_arn: t.containers[0].essential for t in core.observations.tasks}
+
+    assert len(essential()) == 7
+    assert {arn: e for arn, e in essential().items() if arn not in late} == dict.fromkeys(
+        set(essential()) - late, True
+    )
+    assert {essential()[arn] for arn in late} == {None}  # describe-tasks does not say; its definition does
+    wave = Aws(world.session)
+    service_tasks.absorb_task_definitions(
+        core, wave.round(service_tasks.missing_task_definitions(core, cache)), cache
+    )
+    assert wave.log == ["ecs:DescribeTaskDefinition"]
+    assert set(essential().values()) == {True}
