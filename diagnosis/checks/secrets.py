@@ -93,17 +93,21 @@ def _task_account(evidence: LiveEvidence, category: str, definition: dict[str, A
 
 
 def _version(evidence: LiveEvidence, use: SecretReference) -> str:
-    """The version a reference asks for (`…:version-stage:version-id`), when the secret's versions were read
-    and none is it."""
-    versions = (evidence.secret_details.get(use.secret_id) or {}).get("VersionIdsToStages")
-    if not isinstance(versions, dict) or not (use.version_stage or use.version_id):
+    """The version a reference asks for (`…:version-stage:version-id`; neither: AWSCURRENT, the secret's
+    current value), when the secret's versions were read and none is it. A described secret without
+    VersionIdsToStages has no version at all (created without a value)."""
+    details = evidence.secret_details.get(use.secret_id) or {}
+    versions = details.get("VersionIdsToStages", {} if details.get("ARN") else None)
+    if not isinstance(versions, dict):
         return ""
+    stage = use.version_stage or ("" if use.version_id else "AWSCURRENT")
     labels = sorted({str(label) for stages in versions.values() for label in stages or []})
-    if use.version_stage and use.version_stage not in labels:
-        return (
-            f"the secret {use.secret_id} has no version labelled {use.version_stage}, which {use.reference} "
-            f"asks for (its versions carry {', '.join(labels) or 'no label'})"
+    if stage and stage not in labels:
+        asks = f"which {use.reference} asks for" if use.version_stage else "the version ECS reads by default"
+        carry = (
+            f"its versions carry {', '.join(labels)}" if labels else "it has no version: it never had a value"
         )
+        return f"the secret {use.secret_id} has no version labelled {stage}, {asks} ({carry})"
     if use.version_id and use.version_id not in versions:
         return (
             f"the secret {use.secret_id} has no version {use.version_id}, which {use.reference} asks for "

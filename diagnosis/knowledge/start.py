@@ -54,8 +54,9 @@ _PART_STEPS = (
         per_secret=True,
     ),
     Step(
-        "Check that a version of the secret carries the staging label {secret_version_stage}, which the "
-        "reference asks for (version IDs and their labels).",
+        "Check that a version of the secret carries the staging label {secret_version_stage}, which ECS asks "
+        "for (version IDs and their labels; a secret created without a value has none: aws secretsmanager "
+        "put-secret-value gives it one).",
         _VERSIONS,
         needs="secret_version_stage",
         per_secret=True,

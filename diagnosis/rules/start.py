@@ -108,9 +108,16 @@ def _secret_names(msg: Message) -> dict[str, str]:
     denied = _DENIED_ON.search(msg.text) if "perform" in msg.text else None
     if denied:
         names["denied_policy"] = allow_policy([(denied.group(1), denied.group(2))])
-    key = _JSON_KEY.search(msg.text) if "json key" in msg.lower else None
-    if key and len(secrets) < 2 and ";" not in msg.text:  # which secret lacks it: the one named, if alone
-        names["secret_json_key"] = key.group(1)
+    if (
+        len(secrets) < 2 and ";" not in msg.text
+    ):  # which secret lacks the key or version: the one named, alone
+        key = _JSON_KEY.search(msg.text) if "json key" in msg.lower else None
+        version = _VERSION.search(msg.text) if "secret value for" in msg.text else None
+        if key:
+            names["secret_json_key"] = key.group(1)
+        if version:
+            label = version.group(1) == "staging label"
+            names["secret_version_stage" if label else "secret_version_id"] = version.group(2)
     return names
 
 
@@ -146,6 +153,8 @@ def _secret_clue(msg: Message) -> str:
     if key:
         return f"the secret's value has no JSON key {key.group(1)}, which the reference asks for"
     version = _VERSION.search(msg.text) if "secret value for" in msg.text else None
+    if version and version.group(2) == "AWSCURRENT":
+        return "the secret has no current value (no version labelled AWSCURRENT, which ECS reads by default)"
     if version:
         what = "labelled" if version.group(1) == "staging label" else "with the ID"
         return f"the secret has no version {what} {version.group(2)}, which the reference asks for"

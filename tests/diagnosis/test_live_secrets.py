@@ -255,3 +255,16 @@ def test_a_parameter_of_another_account_is_not_called_missing(world: World) -> N
         checks["secret_access"].detail or ""
     )
     assert "DescribeParameters" not in called
+
+
+def test_a_secret_that_never_had_a_value_is_named(world: World) -> None:
+    """Created without a value, a secret has no version: DescribeSecret shows no VersionIdsToStages."""
+    secret = world.session.client("secretsmanager").create_secret(Name="prod/empty")["ARN"]
+    seed_secrets(world, [{"name": "DB", "valueFrom": secret}])
+    _, _, finding = finding_of(world, {ROLE: [("*", "*")]})
+    access = {c.name: c for c in finding.checks}["secret_access"]
+    assert access.outcome == "confirms"
+    assert (
+        f"the secret {secret} has no version labelled AWSCURRENT, the version ECS reads by default (it has no "
+        "version: it never had a value)" in (access.detail or "")
+    )

@@ -275,7 +275,7 @@ def test_the_secret_is_described_by_its_arn_without_the_key_and_version() -> Non
     assert f"--resource-arns {secret} --region eu-west-1" in fix
     assert ":password:AWSPREVIOUS" not in fix, "no command is given the reference's suffix"
     assert "has no version labelled AWSPREVIOUS" in diagnosis.findings[0].summary
-    assert "carries the staging label AWSPREVIOUS" in fix
+    assert "carries the staging label AWSPREVIOUS, which ECS asks for" in fix
     assert f"$ aws secretsmanager describe-secret --secret-id {secret} --query VersionIdsToStages" in fix
     assert "the key password, which the reference asks for" in fix
 
@@ -325,3 +325,20 @@ def test_the_fix_for_a_refusal_grants_exactly_the_refused_action_on_its_resource
         f"--policy-document '{policy}'" in fix
     )
     assert "put-role-policy" not in fix_of(FROM_SSM), "nothing was refused: nothing to grant"
+
+
+def test_a_secret_without_a_current_value_is_said_so_and_its_versions_looked_at() -> None:
+    """A secret created without a value (Terraform's aws_secretsmanager_secret alone) has no AWSCURRENT
+    version; GetSecretValue says "can't find the specified secret value for staging label: AWSCURRENT"."""
+    text = (
+        "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval "
+        "failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch "
+        "secret arn:aws:secretsmanager:us-east-1:123456789012:secret:youspeak/database-url-staging-Qw12Er from "
+        "secrets manager: ResourceNotFoundException: Secrets Manager can't find the specified secret value for "
+        "staging label: AWSCURRENT"
+    )
+    assert "has no current value (no version labelled AWSCURRENT" in explain(text).findings[0].summary
+    fix = fix_of(text)
+    secret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:youspeak/database-url-staging-Qw12Er"
+    assert "carries the staging label AWSCURRENT, which ECS asks for" in fix
+    assert f"$ aws secretsmanager describe-secret --secret-id {secret} --query VersionIdsToStages" in fix

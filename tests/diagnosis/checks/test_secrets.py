@@ -238,3 +238,12 @@ def test_the_role_check_grants_what_no_policy_allows_and_not_what_one_denies(
         assert json.loads(policy)["Statement"] == [
             {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": SECRET}
         ]
+
+
+def test_a_described_secret_without_versions_has_no_current_value() -> None:
+    ev = with_reference(SECRET, {SECRET: "exists"}, {SECRET: {"ARN": SECRET}})
+    [result] = check_secret_access(ev, "secrets_retrieval")
+    assert result.outcome == "confirms" and "has no version labelled AWSCURRENT" in result.detail
+    undescribed = with_reference(SECRET, {SECRET: "exists"}, {})
+    [result] = check_secret_access(undescribed, "secrets_retrieval")
+    assert "AWSCURRENT" not in result.detail, "versions not read: nothing said of them"
