@@ -4,7 +4,6 @@ workers that run accepted requests, and the web app that serves Slack (POST /sla
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
 import threading
@@ -43,7 +42,7 @@ from bot.remediation.executor import Remediator
 from bot.services import Services
 from bot.settings import ConfigError, Settings
 from bot.slack_guard import MAX_BODY, TOO_LARGE, Refusal, RefusalLog, check_payload, check_signature
-from bot.store import Store, StoreUnavailable
+from bot.store import Store
 from handlers import register_all
 from handlers.notifier import SlackNotifier
 from handlers.unanswered import tell_unanswered
@@ -235,48 +234,25 @@ class WebApp:
 
     def slack_request(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         """Signature (bytes, before any parsing), then shape, then Bolt; refusals are 4xx and one log line."""
-        refusal, body = self._refusal(environ)
+        refusal = self._refusal(environ)
         if refusal is not None:
             self.refusals.refused(refusal)
             return _reply(start_response, refusal.status, (refusal.reason + "\n").encode())
-        if self._redelivered(environ, body):
-            return _reply(start_response, "200 OK", b"")
         return self.slack(environ, start_response)  # type: ignore[arg-type]
 
-    def _refusal(self, environ: dict[str, Any]) -> tuple[Refusal | None, bytes]:
+    def _refusal(self, environ: dict[str, Any]) -> Refusal | None:
         length = str(environ.get("CONTENT_LENGTH") or "0")
         if not length.isdigit() or int(length) > MAX_BODY:
-            return TOO_LARGE, b""
+            return TOO_LARGE
         body = environ["wsgi.input"].read(int(length)) if int(length) else b""
         environ["wsgi.input"] = io.BytesIO(body)
         headers = {
             "x-slack-request-timestamp": str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")),
             "x-slack-signature": str(environ.get("HTTP_X_SLACK_SIGNATURE", "")),
         }
-        refusal = check_signature(headers, body, self._secret) or check_payload(
+        return check_signature(headers, body, self._secret) or check_payload(
             str(environ.get("CONTENT_TYPE", "")), body
         )
-        return refusal, body
-
-    def _redelivered(self, environ: dict[str, Any], body: bytes) -> bool:
-        """A Slack re-delivery (X-Slack-Retry-Num) of a request this app already received: answer 200 and do
-        nothing, so it is not answered twice. Every request's body is remembered an hour (its hash); a
-        retry of one that never arrived is handled as new, and so is anything while Redis is down."""
-        digest = hashlib.sha256(body).hexdigest()
-        try:
-            first = self.services.store.first_time(f"slack-request:{digest}", 3600)
-        except StoreUnavailable:
-            return False
-        retry = environ.get("HTTP_X_SLACK_RETRY_NUM")
-        if retry is not None and not first:
-            log.info(
-                "ignored a Slack re-delivery (X-Slack-Retry-Num %s, %s)",
-                str(retry)[:8],
-                str(environ.get("HTTP_X_SLACK_RETRY_REASON", "?"))[:40],
-                extra={"slack_retry": str(retry)[:8]},
-            )
-            return True
-        return False
 
     def readiness(self) -> list[str]:
         problems = ["shutting down: finishing accepted requests"] if self.draining.is_set() else []

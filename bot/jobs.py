@@ -14,6 +14,12 @@ Inside a job, wrap each externally visible step whose repetition would show (a S
 `once(step)`: when the job runs again, a step that already happened returns its recorded result
 instead of happening twice (`handlers.replies.post` does this for every message).
 
+Only the first delivery of an HTTP request writes its job: Slack sends the same body again (with
+X-Slack-Retry-Num) when an ack was late, and the job and the body's delivery key are written in one
+atomic Redis call, so an ack waits for one round trip and two deliveries at once give one job. An ack
+that answered the whole request (a usage text, a typo's error) calls `answered_by_ack(context)`, and
+no job is queued for it.
+
 Where Redis cannot take the job, it runs in this process right away (not durable, but answered).
 A job that ends without its answer (given up, refused by the app) is told to the asking user by the
 `tell` the composition root passes (handlers/unanswered.py says it in Slack).
@@ -22,6 +28,7 @@ A job that ends without its answer (given up, refused by the app) is told to the
 from __future__ import annotations
 
 import copy
+import hashlib
 import itertools
 import json
 import logging
@@ -37,7 +44,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from slack_bolt import App, BoltRequest
+from slack_bolt import App, BoltContext, BoltRequest
 from slack_bolt.lazy_listener import LazyListenerRunner
 
 from bot.store import Store, StoreUnavailable
@@ -47,6 +54,8 @@ MAX_ATTEMPTS = 3
 KEPT_HEADERS = ("content-type", "x-slack-retry-num", "x-slack-retry-reason", "x-slack-request-timestamp")
 Unanswered = Literal["gave_up", "refused"]  # after MAX_ATTEMPTS runs; the app answered HTTP 4xx/5xx
 Tell = Callable[[BoltRequest, Unanswered], None]
+ANSWERED_BY_ACK = "ecs_why_answered_by_ack"  # set in the request's context by `answered_by_ack`
+DELIVERY_TTL = 3600  # seconds a request's delivery key is kept: Slack retries within minutes
 
 
 class HandedBack(BaseException):
@@ -120,16 +129,43 @@ class DurableLazyRunner(LazyListenerRunner):
         runner._build_lazy_request = lazy_request  # type: ignore[method-assign,assignment]
 
     def start(self, function: Callable[..., None], request: BoltRequest) -> None:
+        if request.context.get(ANSWERED_BY_ACK):
+            return
         job = job_from_request(request)
         try:
-            self.store.enqueue_job(job)
+            entry = self.store.enqueue_job(job, once=delivery_key(request), once_ttl=DELIVERY_TTL)
         except StoreUnavailable as error:
             self._outage.failed(error, "running the request in this process, without a durable copy")
             assert self._app is not None, "Bolt calls start only once install() made this its runner"
             self.local.submit(self._app.dispatch, request_from_job(job))
             return
         self._outage.recovered()
+        if entry is None:
+            retry = request.headers.get("x-slack-retry-num") or ["none"]
+            reason = request.headers.get("x-slack-retry-reason") or ["?"]
+            log.info(
+                "ignored a Slack re-delivery (X-Slack-Retry-Num %s, %s)",
+                str(retry[0])[:8],
+                str(reason[0])[:40],
+                extra={"slack_retry": str(retry[0])[:8]},
+            )
+            return
         self.wake.set()
+
+
+def answered_by_ack(context: BoltContext) -> None:
+    """Say from an ack that it answered the whole request (a usage text, a typo's error): its lazy
+    listener would do nothing, so no job is queued for it (no Redis round trip before the ack)."""
+    context[ANSWERED_BY_ACK] = True
+
+
+def delivery_key(request: BoltRequest) -> str | None:
+    """What makes an HTTP request's job once-only: its body's hash (Slack re-sends the same bytes, with
+    X-Slack-Retry-Num, when an ack was late) and the lazy function. Socket Mode requests have none."""
+    if request.mode == "socket_mode":
+        return None
+    digest = hashlib.sha256(request.raw_body.encode()).hexdigest()
+    return f"slack-request:{digest}:{request.lazy_function_name}"
 
 
 def lazy_request(request: BoltRequest, lazy_function_name: str) -> BoltRequest:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import metrics
+from bot.jobs import answered_by_ack
 from bot.services import Services
 from handlers.audit import audit_and_respond
 from handlers.bind import bind
@@ -29,15 +30,18 @@ def read(services: Services, text: str) -> Command:
     return parsed
 
 
-def ack_command(services: Services, ack: Ack, command: dict[str, Any]) -> None:
+def ack_command(services: Services, ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+    """A typo's error and the usage are the whole answer (no job is queued); the rest is `run_command`."""
     metrics.REQUESTS.labels("command").inc()
     with metrics.ACK_SECONDS.time():
         try:
             parsed = read(services, command.get("text", ""))
         except CommandError as exc:
+            answered_by_ack(context)
             ack(text=f"⚠️ {escape(str(exc))}\n\n{USAGE}")
             return
         if parsed.verb == "help":
+            answered_by_ack(context)
             ack(text=USAGE)
         else:
             ack()  # a diagnosis says "diagnosing…" in the channel: the message that becomes the answer
@@ -47,7 +51,7 @@ def run_command(services: Services, command: dict[str, Any], client: WebClient, 
     try:
         parsed = read(services, command.get("text", ""))
     except CommandError:
-        return  # already answered by the ack
+        return  # answered by the ack (a job queued by an older version that did not say so)
     channel, user = command["channel_id"], command["user_id"]
     if parsed.verb == "diagnose":
         placeholder = diagnosing(client, parsed, channel, user)

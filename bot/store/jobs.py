@@ -18,9 +18,17 @@ from typing import Any, cast
 
 from redis.exceptions import ResponseError
 
-from bot.store.base import StoreBase, dumps, guarded, loads_dict
+from bot.store.base import StoreBase, check_ttl, dumps, guarded, loads_dict
 
 JOBS_MAXLEN = 100_000
+# The job, only if its delivery key is new: the first delivery of a request is queued and a re-delivery is
+# not, in the same round trip as the job's write (atomic, so two deliveries at once give one job).
+_ENQUEUE_ONCE_LUA = """
+if redis.call('SET', KEYS[2], '1', 'NX', 'EX', tonumber(ARGV[3])) then
+  return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'job', ARGV[2])
+end
+return false
+"""
 LEDGER_TTL = 24 * 3600
 GROUP = "workers"
 
@@ -44,11 +52,19 @@ class JobsMixin(StoreBase):
                 raise
 
     @guarded
-    def enqueue_job(self, job: dict[str, Any]) -> str:
-        """Append a job (a dict with a string `id`); returns the stream entry id."""
+    def enqueue_job(self, job: dict[str, Any], once: str | None = None, once_ttl: int = 3600) -> str | None:
+        """Append a job (a dict with a string `id`); returns the stream entry id.
+
+        With `once` (a delivery's key): only if that key was not seen within `once_ttl` seconds, else
+        nothing is written and None is returned. The key is the one `first_time(once, …)` sets."""
         if not isinstance(job.get("id"), str):
             raise ValueError("a job needs a string id")
-        return str(self.redis.xadd(self._jobs(), {"job": dumps(job)}, maxlen=JOBS_MAXLEN, approximate=True))
+        stored = dumps(job)
+        if once is None:
+            return str(self.redis.xadd(self._jobs(), {"job": stored}, maxlen=JOBS_MAXLEN, approximate=True))
+        keys = [self._jobs(), self.key("dedupe", once)]
+        entry = self.script(_ENQUEUE_ONCE_LUA)(keys=keys, args=[JOBS_MAXLEN, stored, check_ttl(once_ttl)])
+        return None if entry is None else str(entry)
 
     @guarded
     def take_jobs(self, consumer: str, count: int = 1, block_ms: int | None = None) -> list[Entry]:

@@ -202,6 +202,33 @@ def test_a_slack_redelivery_is_not_answered_twice(
     assert store.pending_jobs() == 2
 
 
+def test_a_retry_that_arrives_before_the_first_delivery_is_queued_gives_one_job(
+    slack: FakeSlackApi, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slack retries an ack it did not get in 3 s: the retry may be queued while the first is still
+    acknowledging; whichever writes the job first wins and the other queues nothing."""
+    app = build_web_app(settings(slack, monkeypatch), store, start_workers=False)
+    request = slash_command("web --cluster prod")
+    retry = {**sign(request.body, SECRET), "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    assert call(app, "/slack/events", "POST", request.body, retry)[0] == 200
+    assert call(app, "/slack/events", "POST", request.body, sign(request.body, SECRET))[0] == 200
+    assert store.pending_jobs() == 1
+
+
+def test_help_and_a_typo_are_answered_by_the_ack_alone_and_queue_no_job(
+    slack: FakeSlackApi, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = build_web_app(settings(slack, monkeypatch), store, start_workers=False)
+    for text, says in [("help", "/ecs-why"), ("web --clutser prod", "unknown option --clutser")]:
+        request = slash_command(text)
+        status, body = call(app, "/slack/events", "POST", request.body, sign(request.body, SECRET))
+        assert status == 200 and says in body
+    assert store.pending_jobs() == 0
+    request = slash_command("web --cluster prod")
+    assert call(app, "/slack/events", "POST", request.body, sign(request.body, SECRET)) == (200, "")
+    assert store.pending_jobs() == 1, "a diagnosis is a job"
+
+
 def test_the_job_workers_tell_the_user_of_a_job_that_went_unanswered(app: WebApp) -> None:
     """The composition root gives the workers Slack's way to say it (handlers/unanswered.py)."""
     assert app.workers is not None and app.workers.tell is tell_unanswered

@@ -184,6 +184,45 @@ def test_drain_lets_a_running_job_finish_within_the_grace(store: Store, slack: F
     assert store.pending_jobs() == 0
 
 
+def deliver(app: App, body: bytes, retry: str | None = None) -> int:
+    headers = {"content-type": "application/x-www-form-urlencoded"}
+    if retry is not None:
+        headers["x-slack-retry-num"] = retry
+    return app.dispatch(BoltRequest(body=body.decode(), headers=headers)).status
+
+
+def test_the_same_request_delivered_eight_times_at_once_is_one_job(store: Store, slack: FakeSlackApi) -> None:
+    app = Recorder(slack).app(store)
+    body = slash_command("web --cluster prod").body
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(lambda i: deliver(app, body, str(i) if i else None), range(8)))
+    assert statuses == [200] * 8
+    assert store.pending_jobs() == 1
+    assert deliver(app, slash_command("web --cluster prod").body) == 200
+    assert store.pending_jobs() == 2, "another request with the same text is its own job"
+
+
+def test_each_lazy_function_of_one_request_is_its_own_job(store: Store, slack: FakeSlackApi) -> None:
+    app = App(
+        client=WebClient(token="xoxb-test", base_url=slack.url),
+        signing_secret="unused",
+        process_before_response=True,
+        token_verification_enabled=False,
+        request_verification_enabled=False,
+    )
+    DurableLazyRunner(store, ThreadPoolExecutor(1)).install(app)
+
+    def first(command: dict[str, Any]) -> None: ...
+
+    def second(command: dict[str, Any]) -> None: ...
+
+    app.command("/ecs-why")(ack=lambda ack: ack(), lazy=[first, second])
+    body = slash_command("web").body
+    assert deliver(app, body) == deliver(app, body, retry="1") == 200
+    jobs = store.take_jobs("test/1/b00t/0", count=10)
+    assert sorted(job["lazy"] for _, job in jobs) == ["first", "second"]
+
+
 def test_with_redis_down_the_request_runs_in_this_process(
     redis_server_factory: Callable[[], Any], slack: FakeSlackApi
 ) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 from unittest.mock import MagicMock
 
 import pytest
+from slack_bolt import BoltContext
 
 from diagnosis.collect.target import UnknownTarget
 from handlers.commands import COMMAND, ack_command, run_command
@@ -22,14 +23,14 @@ def command_payload(text: str) -> dict[str, Any]:
 def test_ack_answers_help(text: str) -> None:
     svc = services()
     ack = MagicMock()
-    ack_command(svc, ack=ack, command=command_payload(text))
+    ack_command(svc, ack=ack, command=command_payload(text), context=BoltContext())
     ack.assert_called_once_with(text=USAGE)
 
 
 def test_ack_answers_an_error_with_the_valid_flags() -> None:
     svc = services()
     ack = MagicMock()
-    ack_command(svc, ack=ack, command=command_payload("web --clutser prod"))
+    ack_command(svc, ack=ack, command=command_payload("web --clutser prod"), context=BoltContext())
     text = ack.call_args.kwargs["text"]
     assert "unknown option --clutser" in text and "--cluster" in text and USAGE in text
 
@@ -37,7 +38,7 @@ def test_ack_answers_an_error_with_the_valid_flags() -> None:
 def test_a_bad_target_is_refused_in_the_ack_escaped_and_never_diagnosing() -> None:
     svc = services()
     ack = MagicMock()
-    ack_command(svc, ack=ack, command=command_payload("'<!here>' --cluster prod"))
+    ack_command(svc, ack=ack, command=command_payload("'<!here>' --cluster prod"), context=BoltContext())
     text = ack.call_args.kwargs["text"]
     assert text.startswith("⚠️ '&lt;!here&gt;' is not a target") and "Diagnosing" not in text
 
@@ -53,7 +54,7 @@ def test_a_bad_target_is_refused_in_the_ack_escaped_and_never_diagnosing() -> No
 def test_the_whole_command_is_checked_before_the_ack(typed: str, says: str) -> None:
     svc = services()
     ack = MagicMock()
-    ack_command(svc, ack=ack, command=command_payload(typed))
+    ack_command(svc, ack=ack, command=command_payload(typed), context=BoltContext())
     ack.assert_called_once()
     assert says in ack.call_args.kwargs["text"]
     slack = client()
@@ -65,7 +66,7 @@ def test_the_whole_command_is_checked_before_the_ack(typed: str, says: str) -> N
 def test_diagnosing_is_one_message_that_becomes_the_answer() -> None:
     svc = services()
     ack = MagicMock()
-    ack_command(svc, ack=ack, command=command_payload("web —cluster prod."))
+    ack_command(svc, ack=ack, command=command_payload("web —cluster prod."), context=BoltContext())
     ack.assert_called_once_with()
     slack, respond = client(), MagicMock()
     run_command(svc, command=command_payload("web —cluster prod."), client=slack, respond=respond)
@@ -90,14 +91,14 @@ def test_an_unknown_target_turns_the_diagnosing_message_into_the_error() -> None
 def test_ack_of_a_subscription_command_is_empty() -> None:
     svc = services()
     ack = MagicMock()
-    ack_command(svc, ack=ack, command=command_payload("subscriptions"))
+    ack_command(svc, ack=ack, command=command_payload("subscriptions"), context=BoltContext())
     ack.assert_called_once_with()
 
 
 def test_the_slash_command_does_its_work_lazily() -> None:
     svc = services()
     ack = MagicMock()
-    ack_command(svc, ack=ack, command=command_payload("web --cluster prod"))
+    ack_command(svc, ack=ack, command=command_payload("web --cluster prod"), context=BoltContext())
     svc.diagnoser.run.assert_not_called()
     slack = client()
     run_command(svc, command=command_payload("web --cluster prod"), client=slack, respond=MagicMock())
@@ -109,7 +110,7 @@ def test_an_account_alias_of_the_settings_is_accepted() -> None:
     svc = services()
     svc.settings.accounts = [MagicMock(alias="prod-acct")]
     ack = MagicMock()
-    ack_command(svc, ack=ack, command=command_payload("web --account prod-acct"))
+    ack_command(svc, ack=ack, command=command_payload("web --account prod-acct"), context=BoltContext())
     ack.assert_called_once_with()
     run_command(svc, command=command_payload("web --account prod-acct"), client=client(), respond=MagicMock())
     svc.diagnoser.run.assert_called_once_with(Command("diagnose", "web", account="prod-acct"))
