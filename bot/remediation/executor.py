@@ -165,8 +165,7 @@ class Remediator:
                 "stage": "click",
                 "user": user,
                 "key": key,
-                "kind": authorised.pending.action.kind,
-                "params": authorised.pending.action.params.model_dump(mode="json"),
+                **change_fields(authorised.pending),
                 **authorised.decision.record(),
             }
         )
@@ -210,8 +209,7 @@ class Remediator:
                         "user": approved_by,
                         "requested_by": user,
                         "key": key,
-                        "kind": pending.action.kind,
-                        "target": pending.target.to_json(),
+                        **change_fields(pending),
                         **decision.record(),
                     }
                 )

@@ -14,7 +14,8 @@ from diagnosis.redact import redact
 
 
 def change_fields(pending: PendingAction) -> dict[str, Any]:
-    """The fields of an audit record that say which change on which service."""
+    """The fields of every audit record about a change (shown, refused, applied, failed) that say which
+    change on which service: its kind, its parameters and the button's target."""
     return {
         "kind": pending.action.kind,
         "params": pending.action.params.model_dump(mode="json"),

@@ -4,6 +4,7 @@ in-process and a real Store on redis-server."""
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
@@ -125,6 +126,26 @@ def test_someone_the_rule_does_not_name_cannot_approve(store: Store, ecs: Ecs) -
     assert refused.value.reason == Reason(Why.NOT_AN_APPROVER, "prod-two", "raise_grace_period", "prod/web")
     assert grace(ecs) == 10
     assert approvals.decide(APPROVER, request.id, "approved").applied.ok, "refusal released the verdict"
+
+
+def test_every_record_about_the_change_names_its_kind_parameters_and_service(store: Store, ecs: Ecs) -> None:
+    """Shown, refused at approval, applied: one set of fields says which change on which service, so a
+    reader of the audit log (or `jq`) finds them all by the same keys."""
+    _, approvals, request = asked(store, TWO_PERSON)
+    with pytest.raises(Refused):
+        approvals.decide(OUTSIDER, request.id, "approved")
+    approvals.decide(APPROVER, request.id, "approved")
+    by_event = {(r["event"], r.get("stage")): r for r in store.audit_log()}
+    about = {("confirmation_shown", "click"), ("refused", "approval"), ("applied", None)}
+    assert about <= set(by_event)
+    change = {"kind", "params", "target"}
+    assert len({json.dumps({k: by_event[e][k] for k in change}, sort_keys=True) for e in about}) == 1
+    assert by_event[("refused", "approval")]["params"] == {
+        "cluster": CLUSTER,
+        "service": SERVICE,
+        "seconds": 190,
+    }
+    assert by_event[("confirmation_shown", "click")]["target"]["service"] == SERVICE
 
 
 def test_an_approval_after_expiry_is_refused_and_says_when(store: Store, ecs: Ecs) -> None:
