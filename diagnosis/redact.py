@@ -15,9 +15,10 @@ lists trigger substrings it cannot match without, and all triggers are compiled 
 regex: a string with none of them (most ECS stopped reasons) costs one `str.lower()` and one regex scan
 (about 1-4 µs) and comes back as the same object. Otherwise the same regex, searched again from each
 place it matched, lists the triggers present, and only the rules with one of their own triggers run; the
-key=value and generic-token rules, whose trigger words ECS text holds often ("secrets manager", "web-api"),
-also need a finer necessary condition first (a secret-looking key right before `=` or `:`; a whole trigger
-word). The answer for a text is memoised, since a failing service repeats the same reason on every task.
+key=value, generic-token, 40-character-key and vendor-token rules, whose trigger words ECS text holds
+often ("secrets manager", "web-api", "aws"), also need a finer necessary condition first (a secret-looking
+key right before `=` or `:`; a run of the value's characters long enough; a vendor's own prefix). The
+answer for a text is memoised, since a failing service repeats the same reason on every task.
 
 Idempotence: after a text changed, the rules are applied again until nothing changes (at most a few
 rounds, and only for the rare texts that held a secret), so `redact(redact(x)) == redact(x)`.
@@ -28,6 +29,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import string
 from collections.abc import Callable
 from typing import Annotated, Any, overload
 
@@ -454,11 +456,49 @@ _GENERIC_HEADS = (
 
 
 def _may_hold_generic(text: str) -> bool:
-    """False only when `_GENERIC` cannot match an ASCII `text`."""
+    """False only when `_GENERIC` cannot match an ASCII `text`: it needs a head word and a value of 20
+    characters of its alphabet in a row."""
     if not text.isascii():
-        return True
+        return True  # case-insensitive `[a-z]` also matches the Kelvin sign and the long s
     lowered = text.lower()
-    return any(head in lowered for head in _GENERIC_HEADS)
+    return any(head in lowered for head in _GENERIC_HEADS) and _has_run(text, _GENERIC_VALUE_RUN)
+
+
+class _Run:
+    """A run of `length` characters of one ASCII class, as a search for a byte string in the text mapped
+    through a 256-byte table (members to 1, the rest to 0): a few C calls instead of a regex scan that
+    starts at every position."""
+
+    __slots__ = ("needle", "table")
+
+    def __init__(self, members: str, length: int) -> None:
+        self.table = bytes(1 if chr(b) in members else 0 for b in range(256))
+        self.needle = b"\x01" * length
+
+
+def _has_run(text: str, run: _Run) -> bool:
+    """True when an ASCII `text` holds `run` (a necessary condition of a rule that needs such a value)."""
+    return run.needle in text.encode("ascii").translate(run.table)
+
+
+_ALNUM = string.ascii_letters + string.digits
+_KEY40_RUN = _Run(_ALNUM + "/+", 40)  # `_KEY40`'s value
+_GENERIC_VALUE_RUN = _Run(_ALNUM + "+/_-", 20)  # `_GENERIC`'s value (case-insensitive: both cases)
+# `_VENDOR_TOKEN`'s prefixes, case-sensitive as it is; its triggers stand for the words near a Twilio key.
+_VENDOR_PREFIXES = (
+    "xox", "xapp-", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "k_live_", "AIza",
+    "pypi-AgEIcHlwaS5vcmc", "SK",
+)  # fmt: skip
+
+
+def _may_hold_key40(text: str) -> bool:
+    """False only when `_KEY40` cannot match: an ASCII text with no 40 key characters in a row."""
+    return not text.isascii() or _has_run(text, _KEY40_RUN)
+
+
+def _may_hold_vendor(text: str) -> bool:
+    """False only when `_VENDOR_TOKEN` cannot match: none of its (case-sensitive) prefixes is in the text."""
+    return any(prefix in text for prefix in _VENDOR_PREFIXES)
 
 
 def _sub(pattern: re.Pattern[str], repl: _Repl) -> Callable[[str], str]:
@@ -469,6 +509,8 @@ def _sub(pattern: re.Pattern[str], repl: _Repl) -> Callable[[str], str]:
 
 
 _redact_generic = _sub(_GENERIC, _generic)
+_redact_key40 = _sub(_KEY40, _key40)
+_redact_vendor = _sub(_VENDOR_TOKEN, _prefixed_token)
 
 # Each rule: the substrings (of the lowercased text) without which it cannot match, and what it does.
 # fmt: off
@@ -489,9 +531,9 @@ _RULES: tuple[tuple[tuple[str, ...], Callable[[str], str]], ...] = (
     (("iqoj", "fqog", "fwog"), _sub(_SESSION_TOKEN, _prefixed_token)),
     (("xox", "xapp-", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "k_live_", "aiza",
       "pypi-", "twilio", "auth", "token", "secret", "key"),
-     _sub(_VENDOR_TOKEN, _prefixed_token)),
+     _redact_vendor),
     (("bot", "telegram"), _sub(_BOT_TOKEN, _prefixed_token)),
-    (("aws", "secret", "access", "key", "token", "credential"), _sub(_KEY40, _key40)),
+    (("aws", "secret", "access", "key", "token", "credential"), _redact_key40),
     (("secret", "token", "pass", "api"), _redact_generic),
 )
 # fmt: on
@@ -528,10 +570,17 @@ _MAX_ROUNDS = 4
 _CACHE_MAX_LEN = 2048
 
 
-# Finer necessary conditions for the two rules whose trigger words ECS text holds most ("secrets manager",
-# "registry auth", "web-api"); a rule runs only when its precheck allows it on the text as it is then.
+# Finer necessary conditions for the rules whose trigger words ECS text holds most ("secrets manager",
+# "registry auth", "web-api", the "aws" of every command and ARN); a rule runs only when its precheck
+# allows it on the text as it is then.
 _PRECHECKS: tuple[Callable[[str], bool] | None, ...] = tuple(
-    {_redact_pairs: _may_hold_pairs, _redact_generic: _may_hold_generic}.get(rule) for _, rule in _RULES
+    {
+        _redact_pairs: _may_hold_pairs,
+        _redact_generic: _may_hold_generic,
+        _redact_key40: _may_hold_key40,
+        _redact_vendor: _may_hold_vendor,
+    }.get(rule)
+    for _, rule in _RULES
 )
 
 
