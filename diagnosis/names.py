@@ -41,6 +41,7 @@ HINTS: dict[str, str] = {
     "secret_json_key": "the JSON key in the secret's ARN:json-key:version-stage:version-id reference",
     "secret_version_stage": "the version stage in the secret's ARN:json-key:version-stage:version-id reference",
     "secret_version_id": "the version ID in the secret's ARN:json-key:version-stage:version-id reference",
+    "secret_account": "the account in the secret's ARN",
     "denied_policy": "an IAM policy document allowing the refused action on its resource",
     "log_group": "the awslogs-group in the container's logConfiguration",
     "log_stream": "awslogs-stream-prefix/CONTAINER/TASK_ID, from the container's logConfiguration",
@@ -200,6 +201,7 @@ SECRET_NAMES = frozenset(
         "secret_json_key",
         "secret_version_stage",
         "secret_version_id",
+        "secret_account",
     }
 )
 
@@ -216,6 +218,8 @@ def secret_names(reference: str, names: Mapping[str, str]) -> dict[str, str]:
         "secret_json_key": ref.json_key,
         "secret_version_stage": ref.version_stage,
         "secret_version_id": ref.version_id,
+        # another account than the task's (known when the task's account is)
+        "secret_account": ref.account if ref.account != names.get("account", ref.account) else "",
     }
     if ref.store == "s3" and ":::" in reference:  # an environment file: arn:aws:s3:::BUCKET/KEY
         found["secret_s3_url"] = "s3://" + reference.split(":::", 1)[1]

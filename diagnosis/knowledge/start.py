@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from diagnosis.knowledge.base import (
     CANNOT_PULL,
     DESCRIBE_TASK_DEF,
@@ -70,6 +72,26 @@ _PART_STEPS = (
 )
 
 
+# A secret of another account than the task's (secrets-envvar-secrets-manager.html: by its full ARN).
+_OTHER_ACCOUNT = {
+    "secretsmanager": Step(
+        "It is in account {secret_account}, not the task's: ECS reads it only when its resource policy lets the "
+        "execution role read it and a customer-managed KMS key whose key policy lets the role decrypt encrypts "
+        "it (the AWS managed key decrypts only in its own account). Run this in that account.",
+        "aws secretsmanager get-resource-policy --secret-id {secret}",
+        needs="secret_account",
+        per_secret=True,
+    ),
+    "ssm": Step(
+        "It is in account {secret_account}, not the task's: the execution role reads it only if that account "
+        "shares it with the task's account (AWS RAM shares advanced-tier parameters) and the task definition "
+        "names it by its full ARN.",
+        needs="secret_account",
+        per_secret=True,
+    ),
+}
+
+
 def _secret_steps(store: str, read: str) -> tuple[Step, ...]:
     """The steps for a secret in `store` ("" when the input does not say: both secret stores' ways)."""
     when = ("secret_store", store)
@@ -84,6 +106,7 @@ def _secret_steps(store: str, read: str) -> tuple[Step, ...]:
     return (
         *exists,
         *(_PART_STEPS if store == "secretsmanager" else ()),
+        *((replace(_OTHER_ACCOUNT[store], when=when),) if store in _OTHER_ACCOUNT else ()),
         Step(
             "Check the execution role may read it (and decrypt it with its KMS key).",
             "aws iam simulate-principal-policy --policy-source-arn {execution_role_arn} --action-names "

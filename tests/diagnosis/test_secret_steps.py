@@ -342,3 +342,34 @@ def test_a_secret_without_a_current_value_is_said_so_and_its_versions_looked_at(
     secret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:youspeak/database-url-staging-Qw12Er"
     assert "carries the staging label AWSCURRENT, which ECS asks for" in fix
     assert f"$ aws secretsmanager describe-secret --secret-id {secret} --query VersionIdsToStages" in fix
+
+
+@pytest.mark.parametrize(
+    ("reason", "says", "command"),
+    [
+        (
+            # GiamPy5/terraform-aws-directus#10's wording, with the secret in another account than the task
+            "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval "
+            "failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to "
+            "fetch secret arn:aws:secretsmanager:us-east-1:444455556666:secret:shared/db-Ab12Cd from secrets "
+            "manager: AccessDeniedException: Access to KMS is not allowed status code: 400",
+            "It is in account 444455556666, not the task's: ECS reads it only when its resource policy",
+            "$ aws secretsmanager get-resource-policy --secret-id "
+            "arn:aws:secretsmanager:us-east-1:444455556666:secret:shared/db-Ab12Cd --region us-east-1",
+        ),
+        (
+            "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval "
+            "failed: unable to retrieve secrets from ssm: service call has been retried 1 time(s): invalid ssm "
+            "parameters: arn:aws:ssm:us-east-1:444455556666:parameter/shared/db",
+            "It is in account 444455556666, not the task's: the execution role reads it only if that account "
+            "shares it",
+            "$ aws ssm get-parameter --name arn:aws:ssm:us-east-1:444455556666:parameter/shared/db",
+        ),
+    ],
+)
+def test_a_secret_of_another_account_says_what_that_needs(reason: str, says: str, command: str) -> None:
+    task = SHOP_TASK.format("0f1e2d3c4b5a69788796a5b4c3d2e1f0")
+    fix = fix_of(f"Task {task} stopped: {reason}")
+    assert says in fix and command in fix
+    same_account = fix_of(f"Task {task} stopped: {reason.replace('444455556666', '123456789012')}")
+    assert "not the task's" not in same_account

@@ -13,6 +13,7 @@ from diagnosis.prevent.rules.fixes import task_fix
 from diagnosis.prevent.rules.images import parse_image
 from diagnosis.prevent.rules.logging import awslogs
 from diagnosis.prevent.values import as_str
+from diagnosis.secret_reference import parse_reference
 
 
 def secret_refs(subject: Subject) -> Iterator[tuple[str, str]]:
@@ -65,7 +66,7 @@ def location(subject: Subject) -> Iterator[Violation]:
                 "policy that lets the execution role read it, a customer managed KMS key for another "
                 "account, and a way out to that region (this region's VPC endpoints do not reach it)",
                 Fix(
-                    cli=f"aws secretsmanager get-resource-policy --secret-id {ref}"
+                    cli=f"aws secretsmanager get-resource-policy --secret-id {parse_reference(ref).secret_id}"
                     if ":secretsmanager:" in ref
                     else None
                 ),
@@ -80,11 +81,13 @@ def permission(subject: Subject) -> Iterator[Violation]:
     for container, ref in secret_refs(subject):
         action = "secretsmanager:GetSecretValue" if ":secretsmanager:" in ref else "ssm:GetParameters"
         if not grants(actions, action):
+            secret = parse_reference(ref).secret_id  # IAM acts on the secret, not on its :json-key:stage:id
             yield Violation(
                 f"container {container} reads {ref}, but the execution role is not allowed {action}",
                 Fix(
-                    cloudformation=f"ExecutionRole: Policies: allow {action} on {ref}",
-                    terraform=f'aws_iam_role_policy for the execution role: Action = ["{action}"], Resource = "{ref}"',
+                    cloudformation=f"ExecutionRole: Policies: allow {action} on {secret}",
+                    terraform="aws_iam_role_policy for the execution role: "
+                    f'Action = ["{action}"], Resource = "{secret}"',
                 ),
                 container=container,
             )

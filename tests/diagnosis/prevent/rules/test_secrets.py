@@ -42,3 +42,16 @@ def test_an_execution_role_that_may_not_read_the_secret_is_an_error() -> None:
     assert "secretsmanager:GetSecretValue" in found.fact
     allowed = {"execution": frozenset({"secretsmanager:GetSecretValue"})}
     assert results(subject(definition, role_actions=allowed), "secret_permission") == []
+
+
+def test_the_fixes_name_the_secret_without_its_json_key_and_version() -> None:
+    """valueFrom ARN:json-key:version-stage:version-id: IAM and Secrets Manager know the secret by the ARN alone."""
+    elsewhere = "arn:aws:secretsmanager:us-east-1:999988887777:secret:db-AbCdEf"
+    definition = taskdef(
+        container(secrets=[{"name": "DB", "valueFrom": elsewhere + ":password:AWSCURRENT:"}])
+    )
+    [found] = results(subject(definition, region="eu-west-1"), "secret_location")
+    assert found.fix.cli == f"aws secretsmanager get-resource-policy --secret-id {elsewhere}"
+    roles = {"execution": frozenset({"ecr:GetAuthorizationToken"})}
+    [denied] = results(subject(definition, role_actions=roles), "secret_permission")
+    assert f'Resource = "{elsewhere}"' in (denied.fix.terraform or "")
