@@ -1,12 +1,14 @@
 """CLI startup: `ecs-why explain FILE` and `ecs-why --help`, each a whole process, wall and CPU time.
 
 Target (issue 16): each under 150 ms wall, the median of 5 runs, on this machine.
-Run: .venv/bin/python bench/cli_startup.py [--runs N] [--importtime]
+Run: .venv/bin/python bench/cli_startup.py [--runs N] [--importtime] [--instructions]
 
 Each command runs once to warm the caches (the page cache), then N times; the median is the figure (the
 machine is shared: a wide min–max says it was busy, and the CPU time, the process's own user + system time,
 moves less with the load than the wall). `--importtime` also prints the modules that cost `explain` the
-most (`python -X importtime`, self time, the lowest of 3 runs), the list to cut from.
+most (`python -X importtime`, self time, the lowest of 3 runs), the list to cut from. `--instructions` also
+counts each command's instructions once under valgrind's callgrind: a figure the machine's load does not
+move, to compare two trees by on a busy machine.
 
 Bytecode: an installed ecs-why (pip install, the image) carries its modules' bytecode; an editable checkout
 run with PYTHONDONTWRITEBYTECODE=1 (the image's setting, often a developer's) has none and compiles every
@@ -22,6 +24,7 @@ import importlib.util
 import os
 import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -32,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "diagnosis" / "examples" / "stopped-tasks.json"
 TARGET_MS = 150.0
-_ENTRY = "import sys; from bot.cli import main; sys.argv[0] = 'ecs-why'; main()"
+_ENTRY = "import sys; from bot.cli_start import main; sys.argv[0] = 'ecs-why'; main()"
 _IMPORT = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
 
 
@@ -78,6 +81,22 @@ def measure(argv: list[str], runs: int) -> tuple[list[float], list[float]]:
     return list(walls), list(cpus)
 
 
+def instructions(argv: list[str]) -> int | None:
+    """The instructions one whole process runs (callgrind's count), or None without valgrind."""
+    if shutil.which("valgrind") is None:
+        return None
+    done = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    return int(found[1]) if found else None
+
+
 def importtime(args: list[str], top: int = 15) -> list[tuple[float, float, str]]:
     """(self ms, cumulative ms, module) of the costliest imports of one command, the lowest of 3 runs."""
     selfs: dict[str, list[int]] = defaultdict(list)
@@ -106,6 +125,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--importtime", action="store_true", help="also list explain's costliest imports")
     parser.add_argument("--as-is", action="store_true", help="do not compile stale bytecode first")
+    parser.add_argument("--instructions", action="store_true", help="also count instructions (callgrind)")
     options = parser.parse_args()
     stale = stale_bytecode()
     if stale and not options.as_is:
@@ -125,6 +145,11 @@ def main() -> None:
             f"  ecs-why {label:<13} wall {wall:6.1f} ms (min {min(walls):.1f}, max {max(walls):.1f})  "
             f"cpu {statistics.median(cpus):6.1f} ms  {'met' if wall < TARGET_MS else 'NOT met'}"
         )
+        if options.instructions:
+            count = instructions(command(*args))
+            print(
+                f"  {'':<21} {f'{count / 1e6:,.0f} M instructions' if count else 'no valgrind: not counted'}"
+            )
     if options.importtime:
         print("explain's costliest imports (self ms, cumulative ms):")
         for own, total, module in importtime(cases["explain FILE"]):

@@ -1,8 +1,9 @@
 """The `ecs-why` command line: the composition root for terminals and CI.
 
 Every command turns bad input into one line on standard error and exit status 2, never a traceback.
-Each command imports what it uses inside its body: `explain` and `--help` start in a blink because they
-never load boto3, Slack, Redis or the settings (tests/bot/test_cli_imports.py guards it).
+Each command imports what it uses inside its body: `--help` starts in a blink because it never loads
+boto3, Slack, Redis or the settings (tests/bot/test_cli_imports.py guards it). The console entry point
+(bot/cli_start.py) runs `explain` itself, without typer, from the grammar this app declares for it.
 """
 
 from __future__ import annotations
@@ -10,17 +11,16 @@ from __future__ import annotations
 import copy
 import os
 import sys
-from enum import StrEnum
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from typer.main import get_command_name
 
 from bot.cli_audit import register as register_audit
-from bot.cli_aws import fail, load
+from bot.cli_aws import load
 from bot.cli_check import register as register_check
 from bot.cli_exec import register as register_exec
+from bot.cli_start import EXPLAIN, FORMAT_FLAGS, STDIN, Format, explain_input, fail
 
 if TYPE_CHECKING:
     from diagnosis.models import Diagnosis
@@ -56,18 +56,12 @@ def _options(
     """Why did my ECS task stop? Diagnoses stopped Amazon ECS tasks and services."""
 
 
-class Format(StrEnum):
-    text = "text"
-    json = "json"
-    markdown = "markdown"
+FormatOption = Annotated[Format, typer.Option(*FORMAT_FLAGS, help="text, json or markdown.")]
 
 
-FormatOption = Annotated[Format, typer.Option("--format", "-f", help="text, json or markdown.")]
-
-
-@app.command(short_help="Explain stopped tasks from what you paste (no AWS).")
+@app.command(EXPLAIN, short_help="Explain stopped tasks from what you paste (no AWS).")
 def explain(
-    file: Annotated[str, typer.Argument(help="A file (text or JSON), or - for standard input.")] = "-",
+    file: Annotated[str, typer.Argument(help="A file (text or JSON), or - for standard input.")] = STDIN,
     output_format: FormatOption = Format.text,
 ) -> None:
     """Explain stopped tasks from what you paste: a stopped reason or service event (bare, in prose, console
@@ -75,16 +69,7 @@ def explain(
 
     Needs no AWS access. Exit status 0 when it diagnosed, 2 when nothing in the input is about ECS.
     """
-    from bot.terminal import print_diagnosis
-    from diagnosis.engine import diagnose as run_engine
-    from diagnosis.intake import InputError, read_input
-
-    text = _read_input(file)
-    try:
-        intake = read_input(text)
-    except InputError as exc:
-        fail(str(exc))
-    print_diagnosis(run_engine(intake.observations, gaps=intake.gaps), output_format.value)
+    explain_input(file, output_format.value)  # `ecs-why explain` runs it without typer (bot/cli_start.py)
 
 
 @app.command(short_help="Diagnose a service or task live, from the account.")
@@ -275,23 +260,6 @@ def one_line(name: str, result: Diagnosis) -> str:
     if top is None:
         return f"  {name:<10} healthy — {result.summary.split(': ', 1)[-1]}"
     return f"  {name:<10} {top.category:<22} {top.confidence:>4.0%}  {top.title}\n  {'':<10} {top.summary}\n"
-
-
-def _read_input(file: str) -> str:
-    if file == "-":
-        if sys.stdin.isatty():
-            fail(
-                "no input: pass a file, or pipe text or JSON in (aws ecs describe-tasks … | ecs-why explain -)"
-            )
-        return sys.stdin.read()
-    path = Path(file)
-    if not path.is_file():
-        fail(f"{file}: no such file; pass a file (text or JSON) or - for standard input")
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"{file}: cannot read it ({exc.__class__.__name__}); pass a UTF-8 text or JSON file")
-    return ""
 
 
 def for_command(args: list[str]) -> typer.Typer:

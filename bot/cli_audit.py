@@ -29,7 +29,8 @@ def audit(
     Reads the audit stream in REDIS_URL, newest first. Exit status 2 on unusable input or no Redis.
     """
     from bot.audit import AuditQueryError, entry, read
-    from bot.cli_aws import fail, load
+    from bot.cli_aws import load
+    from bot.cli_start import fail
     from bot.store import Store, StoreUnavailable
     from diagnosis.live import parse_since
 

@@ -1,5 +1,5 @@
-"""What the terminal's commands share: the settings (`load`) and the one-line failure (`fail`); and, for the
-AWS ones (`diagnose`, `check SERVICE`, `exec-check`), the Diagnoser they run through (the same `reach` as
+"""What the terminal's commands share: the settings (`load`; the one-line failure `fail` is bot/cli_start.py's);
+and, for the AWS ones (`diagnose`, `check SERVICE`, `exec-check`), the Diagnoser they run through (the same `reach` as
 Slack's: account, session, region) and every way of not getting there said in one line with exit 2
 (`aws_errors`: no region, no credentials, a target, account or region that does not work)."""
 
@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import typer
+
+from bot.cli_start import fail
 
 if TYPE_CHECKING:
     from bot.diagnoser import Diagnoser
@@ -19,12 +21,6 @@ if TYPE_CHECKING:
 NO_CREDENTIALS = (
     "no AWS credentials: set AWS_PROFILE, or the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables"
 )
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    """One line on standard error, then exit: what went wrong and what to do instead."""
-    typer.echo(f"ecs-why: {message}", err=True)
-    raise typer.Exit(code)
 
 
 def load(check: Callable[[Settings], None] | None = None) -> Settings:

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.cli_aws import fail, load
+from bot.cli_aws import load
+from bot.cli_start import fail
 
 if TYPE_CHECKING:
     from diagnosis.prevent.model import CheckReport

@@ -24,7 +24,7 @@ PROBE = f"""
 import atexit, json, sys
 atexit.register(lambda: sys.stderr.write({MARK!r} + json.dumps(sorted(sys.modules))))
 sys.argv = ["ecs-why", *sys.argv[1:]]
-from bot.cli import main
+from bot.cli_start import main
 main()
 """
 
@@ -97,6 +97,9 @@ def test_explain_loads_only_the_offline_engine(output_format: str) -> None:
     modules, result = imported_by("explain", str(EXAMPLE), "--format", output_format)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip()
+    # typer's app is for the other lines (bot/cli_start.py): it would build pydantic adapters for the arguments
+    assert not packages(modules) & {"typer", "click"}, "explain went through typer"
+    assert not loaded(modules, {"bot.cli", "bot.cli_aws", "bot.cli_check", "bot.cli_exec", "bot.cli_audit"})
     assert {"diagnosis.engine", "diagnosis.intake", "diagnosis.prevent.catch"} <= modules  # it did diagnose
     assert not loaded(modules, NOT_FOR_EXPLAIN), f"explain imported {loaded(modules, NOT_FOR_EXPLAIN)}"
     checks = set(loaded(modules, {"diagnosis.checks"})) - CHECKS_REGISTRY
@@ -131,9 +134,13 @@ def test_diagnose_loads_aws_but_no_slack_or_redis(tmp_path: Path) -> None:
     assert result.returncode == 2 and "region" in result.stderr  # stopped early, before any AWS call
     assert {"boto3", "botocore"} <= packages(modules)
     unwanted = {"slack_bolt", "slack_sdk", "redis", "fakeredis", "moto", "waitress", "prometheus_client"}
+    unwanted |= {"handlers", "rich", "yaml"}  # no Slack rendering; colour only on a terminal; no check config
     assert not packages(modules) & unwanted, (
         f"`ecs-why diagnose` imported {sorted(packages(modules) & unwanted)}"
     )
+    # nor what only other commands run: the prevention rules (check), the store (no REDIS_URL), the fixes
+    others = {"diagnosis.prevent.rules", "diagnosis.prevent.run", "bot.store", "bot.remediation", "bot.app"}
+    assert not loaded(modules, others), f"`ecs-why diagnose` imported {loaded(modules, others)}"
 
 
 # The regexes of a module are compiled at their first use (diagnosis/lazy_regex.py): a pasted JSON document
@@ -147,7 +154,7 @@ def patterns():
     return declared, still_lazy
 atexit.register(lambda: sys.stderr.write({MARK!r} + json.dumps(patterns())))
 sys.argv = ["ecs-why", *sys.argv[1:]]
-from bot.cli import main
+from bot.cli_start import main
 main()
 """
 

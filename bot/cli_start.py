@@ -1,0 +1,132 @@
+"""The `ecs-why` console entry point: `explain` runs from here without loading typer; every other command
+line goes to the typer app (bot/cli.py), which defines the grammar.
+
+typer turns each parameter's value into its type through a pydantic TypeAdapter, so a command run through
+typer imports pydantic's validators and builds adapters (about a tenth of `ecs-why explain FILE`). `explain`
+takes at most a file and one `--format`: when the arguments are exactly that, `explain_line` reads them
+here, from the names, choices and defaults typer's app is declared with (this module's constants); any
+other line, including help, a mistake or an option `explain` does not have, is typer's to answer.
+tests/bot/test_cli_start.py checks that typer's `explain` has exactly these parameters and that both paths
+answer a set of command lines alike; tests/bot/test_cli_imports.py checks that `explain` never loads typer.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sys
+from collections.abc import Sequence
+from enum import StrEnum
+from pathlib import Path
+from typing import NoReturn
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+# explain's grammar, declared on the typer app from these (bot/cli.py): `explain [FILE] [--format FORMAT]`
+EXPLAIN = "explain"
+STDIN = "-"  # FILE's default
+FORMAT_FLAGS = ("--format", "-f")
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """One line on standard error, then exit: what went wrong and what to do instead."""
+    sys.stderr.write(f"ecs-why: {message}\n")
+    sys.stderr.flush()
+    raise SystemExit(code)
+
+
+def explain_input(file: str, output_format: str) -> None:
+    """`ecs-why explain`: diagnose what the file (or standard input, `-`) holds and print it."""
+    from bot.terminal import print_diagnosis
+    from diagnosis.engine import diagnose
+    from diagnosis.intake import InputError, read_input
+
+    text = _read_input(file)
+    try:
+        intake = read_input(text)
+    except InputError as exc:
+        fail(str(exc))
+    print_diagnosis(diagnose(intake.observations, gaps=intake.gaps), output_format)
+
+
+def _read_input(file: str) -> str:
+    if file == STDIN:
+        if sys.stdin.isatty():
+            fail(
+                "no input: pass a file, or pipe text or JSON in (aws ecs describe-tasks … | ecs-why explain -)"
+            )
+        return sys.stdin.read()
+    path = Path(file)
+    if not path.is_file():
+        fail(f"{file}: no such file; pass a file (text or JSON) or - for standard input")
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"{file}: cannot read it ({exc.__class__.__name__}); pass a UTF-8 text or JSON file")
+
+
+def explain_line(args: Sequence[str]) -> tuple[str, Format] | None:
+    """(file, format) when the arguments are `explain`, at most one file and at most one `--format`/`-f`
+    with one of its choices (`--format X`, `-f X`, `--format=X`), read as typer reads them; None for any
+    other line (typer answers it: help, an error, another command)."""
+    if not args or args[0] != EXPLAIN:
+        return None
+    file: str | None = None
+    chosen: str | None = None
+    rest = iter(args[1:])
+    for token in rest:
+        if token == STDIN or not token.startswith("-"):
+            if file is not None:
+                return None  # typer: "Got unexpected extra argument"
+            file = token
+            continue
+        if token.startswith(FORMAT_FLAGS[0] + "="):
+            value: str | None = token.partition("=")[2]
+        elif token in FORMAT_FLAGS:
+            value = next(rest, None)
+        else:
+            return None  # --help, --, an option explain does not have
+        if chosen is not None or value not in set(Format):
+            return None
+        chosen = value
+    return (STDIN if file is None else file), Format(chosen or Format.text)
+
+
+def _completing() -> bool:
+    """Whether the shell asks for completions (`_ECS_WHY_COMPLETE=…`, as typer's app reads it)."""
+    return any(name.startswith("_") and name.endswith("_COMPLETE") for name in os.environ)
+
+
+def run_explain(file: str, output_format: Format) -> None:
+    """`explain_input` as typer's runner would end it: exit 0; a closed pipe exits 1 quietly; Ctrl-C 130."""
+    try:
+        explain_input(file, output_format.value)
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+    except OSError as exc:
+        if exc.errno != errno.EPIPE:
+            raise
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # what is left unflushed goes nowhere
+        raise SystemExit(1) from None
+    raise SystemExit(0)
+
+
+def main() -> None:
+    # ecs-why uses no pydantic plugin, and looking for one reads every installed package's metadata
+    # (about 20 ms at each start); a value the user set wins.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    line = None if _completing() else explain_line(sys.argv[1:])
+    if line is not None:
+        run_explain(*line)
+    from bot.cli import main as run_typer
+
+    run_typer()
+
+
+if __name__ == "__main__":
+    main()
