@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from diagnosis.collect import stopped_pages
@@ -35,6 +36,7 @@ class Core:
     task_definitions: dict[str, dict[str, Any]] = field(default_factory=dict)
     observations: Observations = field(default_factory=lambda: Observations(kind="live"))
     parsed: Parsed = field(default_factory=lambda: Parsed(), repr=False, compare=False)
+    read_at: datetime = field(default_factory=lambda: datetime.now(UTC))  # when round 1 was asked
 
 
 def collect_core(
@@ -126,7 +128,7 @@ def _assembled(
     spec = core.spec
     if spec.service:
         tasks = service_tasks(tasks, spec.service, wanted)
-    read = Core(spec=spec, service=core.service, tasks=tasks, parsed=core.parsed)
+    read = Core(spec=spec, service=core.service, tasks=tasks, parsed=core.parsed, read_at=core.read_at)
     read.task_definitions = {
         arn: cache[arn] for arn in {*wanted, *(t.get("taskDefinitionArn", "") for t in tasks)} if arn in cache
     }

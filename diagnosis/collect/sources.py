@@ -86,19 +86,17 @@ LOGS = Source(_plan_logs, _absorb_logs)
 
 
 def _plan_memory(plan: Plan) -> dict[str, Call]:
+    """The memory around the kills (`kills_window`), asked over a window anchored on when the diagnosis
+    began reading: the same call whether planned from a big service's first page of stopped tasks or from
+    every page (ECS keeps stopped tasks about an hour), so what was read ahead is used, not read again
+    (diagnosis/collect/cause_evidence.py); the answer is trimmed to the kills' window as it is absorbed."""
     core, service = plan.core, plan.core.service
     if not service:
         return {}
-    stops: list[datetime] = [t["stoppedAt"] for t in core.tasks if isinstance(t.get("stoppedAt"), datetime)]
-    end = max(stops) + timedelta(minutes=5) if stops else datetime.now(UTC)
-    # from an hour before the first stop, and at least 2 h before the last: the window planned from a big
-    # service's first page of stopped tasks then holds when the later pages bring older stops (ECS keeps
-    # them about an hour), and the evidence read ahead is used (diagnosis/collect/cause_evidence.py)
-    start = (
-        min(min(stops), max(stops) - timedelta(hours=1)) - timedelta(hours=1)
-        if stops
-        else end - timedelta(hours=3)
-    )
+    at = core.read_at.replace(second=0, microsecond=0)
+    start, end = kills_window(core.tasks) or (at - timedelta(hours=3), at)
+    start = min(start, at - timedelta(hours=3)).replace(second=0, microsecond=0)
+    end = max(end, at + timedelta(minutes=5)).replace(second=0, microsecond=0) + timedelta(minutes=1)
     dims = [
         {"Name": "ClusterName", "Value": core.spec.cluster or ""},
         {"Name": "ServiceName", "Value": service.get("serviceName", "")},
@@ -124,9 +122,32 @@ def _plan_memory(plan: Plan) -> dict[str, Call]:
     }
 
 
+def kills_window(tasks: list[dict[str, Any]]) -> tuple[datetime, datetime] | None:
+    """From an hour before the first stop (at least 2 h before the last) to 5 minutes after the last; None
+    when no task says when it stopped."""
+    stops: list[datetime] = [t["stoppedAt"] for t in tasks if isinstance(t.get("stoppedAt"), datetime)]
+    if not stops:
+        return None
+    return min(min(stops), max(stops) - timedelta(hours=1)) - timedelta(hours=1), max(stops) + timedelta(
+        minutes=5
+    )
+
+
 def _absorb_memory(evidence: LiveEvidence, results: Mapping[str, Outcome]) -> None:
+    window = kills_window(evidence.tasks)
     for outcome in results.values():
-        evidence.memory = (outcome.data or {}).get("MetricDataResults", []) if outcome.ok else None
+        found = (outcome.data or {}).get("MetricDataResults", []) if outcome.ok else None
+        evidence.memory = found if found is None or window is None else [_within(r, *window) for r in found]
+
+
+def _within(result: dict[str, Any], start: datetime, end: datetime) -> dict[str, Any]:
+    """The samples of one metric inside the window (those without a readable time are kept)."""
+    pairs = [
+        (at, value)
+        for at, value in zip(result.get("Timestamps", []), result.get("Values", []), strict=False)
+        if not isinstance(at, datetime) or start <= at <= end
+    ]
+    return {**result, "Timestamps": [at for at, _ in pairs], "Values": [value for _, value in pairs]}
 
 
 MEMORY = Source(_plan_memory, _absorb_memory)

@@ -85,6 +85,7 @@ def test_a_newer_failure_on_a_later_page_has_its_own_evidence_read(world: World)
     assert "Metaspace" in oom and arns[-1].rsplit("/", 1)[-1] in oom
     assert "first page" not in oom and arns[2].rsplit("/", 1)[-1] not in oom
     assert sent["GetLogEvents"] == 2  # the first page's newest, read ahead, then the newest of all
+    assert sent["GetMetricData"] == 1, "the memory read ahead covers the later pages' kills: not read again"
     assert diagnosis.stats.rounds == 1 + 2 + 1 + 1  # one round after the pages: only what changed
     assert diagnosis.stats.tasks_stopped == 7
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from diagnosis.checks import needs_of
@@ -9,7 +10,7 @@ from diagnosis.checks.evidence import LiveEvidence
 from diagnosis.collect.aws import Outcome
 from diagnosis.collect.plan import Plan
 from diagnosis.collect.service_tasks import Core
-from diagnosis.collect.sources import KMS, MAX_SIMULATIONS, SIMULATION
+from diagnosis.collect.sources import KMS, MAX_SIMULATIONS, MEMORY, SIMULATION
 from diagnosis.collect.target import TargetSpec
 from tests.builders import execution_role as built
 from tests.builders.execution_role import (
@@ -189,3 +190,36 @@ def test_kms_describes_the_keys_of_the_task_s_own_secrets_unless_named_aws_manag
         "alias/ledger": {"Arn": KEY, "KeyManager": "CUSTOMER", "KeyState": "Enabled"},
         "alias/gone": "NotFoundException",
     }
+
+
+def test_memory_is_asked_the_same_from_any_page_and_trimmed_to_the_kills() -> None:
+    """A big service's memory read planned from its first page of stopped tasks is the call planned from
+    every page (so the read ahead is used), and the check sees only the samples around the kills."""
+    read_at = datetime(2026, 3, 1, 12, 0, 30, tzinfo=UTC)
+    stops = [
+        {"taskArn": f"t{n}", "lastStatus": "STOPPED", "stoppedAt": read_at - timedelta(minutes=50 - 5 * n)}
+        for n in range(10)
+    ]  # one every 5 minutes, the last 5 minutes before the diagnosis
+    service = {"serviceName": "ledger"}
+
+    def memory_call(tasks: list[dict[str, Any]]) -> Any:
+        core = Core(TargetSpec(cluster="prod", service="ledger"), service, tasks, read_at=read_at)
+        evidence = LiveEvidence(region=REGION, service=service, tasks=tasks)
+        return MEMORY.plan(Plan(core, evidence, needs_of(["oom"]), ["oom"]))["memory"]
+
+    whole = memory_call(stops)
+    assert memory_call(stops[:3]) == whole == memory_call(stops[-3:])  # oldest first, newest first
+    assert whole.params["StartTime"] <= stops[0]["stoppedAt"] - timedelta(hours=1)
+    assert whole.params["EndTime"] >= stops[-1]["stoppedAt"] + timedelta(minutes=5)
+
+    minutes = [whole.params["StartTime"] + timedelta(minutes=m) for m in range(0, 200, 10)]
+    answer = {"MetricDataResults": [{"Id": "m0", "Timestamps": minutes, "Values": list(range(len(minutes)))}]}
+    evidence = LiveEvidence(region=REGION, service=service, tasks=stops)
+    MEMORY.absorb(evidence, {"memory": Outcome(data=answer)})
+    [kept] = evidence.memory or []
+    first, last = stops[0]["stoppedAt"], stops[-1]["stoppedAt"]
+    assert kept["Timestamps"] == [
+        t for t in minutes if last - timedelta(hours=2) <= t <= last + timedelta(minutes=5)
+    ]
+    assert first - timedelta(hours=1) > last - timedelta(hours=2)  # the window reaches 2 h before the last
+    assert kept["Values"] == [minutes.index(t) for t in kept["Timestamps"]]
