@@ -108,6 +108,11 @@ def test_another_cause_on_top_after_the_later_pages_gets_its_own_checks(world: W
     assert "ECONNREFUSED" in crash and crashes[-1].rsplit("/", 1)[-1] in crash
     assert "OutOfMemoryError" in log_check(diagnosis, "oom")
     assert diagnosis.stats.tasks_stopped == 8
+    crashed, oom = diagnosis.findings[:2]  # each cause counts its own tasks, from every page
+    assert (len(crashed.tasks), len(oom.tasks)) == (5, 3)
+    assert crashed.summary.startswith("5 of 8 stopped tasks") and oom.summary.startswith(
+        "3 of 8 stopped tasks"
+    )
 
 
 def test_a_task_on_two_pages_is_counted_once(world: World) -> None:
