@@ -9,25 +9,28 @@ in the input is about ECS.
 
 from __future__ import annotations
 
+import ast
 import bisect
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from diagnosis.intake.shapes import Found, read_document
 from diagnosis.intake.text import anchor, scan
 from diagnosis.models import Gap, Observations
 from diagnosis.parse import InputError, parse_document
 
-__all__ = ["ACCEPTS", "InputError", "Intake", "read_input", "read_json", "split_json"]
+__all__ = ["ACCEPTS", "InputError", "Intake", "python_literal", "read_input", "read_json", "split_json"]
 
 ACCEPTS = (
     "a stopped reason, container reason or service event message as text (bare, in prose, or copied from "
     "the console), or ECS JSON (describe-tasks / describe-services output or any part of it, a --query "
     "projection, an EventBridge event or its detail, a CloudTrail record, a Step Functions task failure, "
-    "JSON Lines)"
+    "JSON Lines), or boto3's response printed from Python"
 )
 _MAX_JSON_FAILURES = 500
+_MAX_LITERAL = 1_000_000  # characters: a printed response, not a dump to parse at any size
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +52,46 @@ def read_input(text: str) -> Intake:
     try:
         doc = json.loads(text)
     except (ValueError, RecursionError):
-        return _read_text(text)
+        doc = python_literal(text)
+        if doc is None:
+            return _read_text(text)
+        try:
+            return read_json(doc)
+        except InputError:
+            return _read_text(text)  # a literal of another shape: its text may still hold a message
     return read_json(doc)
+
+
+# boto3's responses printed from Python (`print(response)`, a REPL, a test's fixture): single quotes, True /
+# False / None, trailing commas, `datetime(2015, 1, 1, …, tzinfo=tzlocal())` for times (boto3's documented
+# response syntax), often after `name = `.
+_ASSIGNED = re.compile(r"\A\s*[A-Za-z_][\w.]*\s*=\s*(?=[{\[])")
+_DATETIME = re.compile(
+    r"\b(?:datetime\.)?datetime\(\s*(\d{4}(?:\s*,\s*\d+){0,6})[^()]*(?:\([^()]*\)[^()]*)*\)"
+)
+
+
+def python_literal(text: str) -> object | None:
+    """The dict or list a Python literal of boto3's response shapes holds, or None when the text is not one."""
+    body = _ASSIGNED.sub("", text, count=1).strip()
+    if len(body) > _MAX_LITERAL or body[:1] not in ("{", "[") or ("'" not in body and ",\n" not in body):
+        return None  # not a literal, or JSON that failed to parse for another reason
+    body = _DATETIME.sub(lambda m: repr(_iso(m.group(1))), body)
+    try:
+        doc = ast.literal_eval(body)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    return doc if isinstance(doc, (dict, list)) else None
+
+
+def _iso(args: str) -> str:
+    """`datetime(y, m, d[, H, M, S, µs])`'s arguments as ISO 8601; as given when they name no date."""
+    p = [int(part) for part in args.split(",")]
+    p += [1] * (3 - len(p)) + [0] * (7 - max(len(p), 3))
+    try:
+        return datetime(p[0], p[1], p[2], p[3], p[4], p[5], p[6]).isoformat()
+    except (ValueError, OverflowError):
+        return args
 
 
 def read_json(doc: object) -> Intake:

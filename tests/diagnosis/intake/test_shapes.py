@@ -8,7 +8,7 @@ import json
 import pytest
 
 from diagnosis.engine import diagnose
-from diagnosis.intake import InputError, read_input
+from diagnosis.intake import InputError, python_literal, read_input
 from diagnosis.models import Diagnosis
 
 TASK = "arn:aws:ecs:us-east-1:123456789012:task/prod/0f1e2d3c4b5a69788796a5b4c3d2e1f0"
@@ -210,3 +210,84 @@ def test_lists_starting_a_line_inside_text_are_read() -> None:
     text = "here is the --query output:\n" + json.dumps([[TASK, "STOPPED", OOM]], indent=2) + "\nthanks"
     result = explain(text)
     assert result.findings[0].category == "oom"
+
+
+# boto3's responses printed from Python: a Lambda's sample EventBridge event (stored index file 52569939307),
+# a test's describe_tasks stub (Airflow's ECS operator tests, stored index file 342853644), and boto3's documented
+# response syntax for times, `datetime(2015, 1, 1)`.
+PY_EVENT = """SAMPLE_EVENT = {
+    'source': 'aws.ecs',
+    'detail-type': 'ECS Task State Change',
+    'detail': {
+        'taskArn': 'arn:aws:ecs:us-east-1:123456789012:task/prod-cluster/abc123def456',
+        'clusterArn': 'arn:aws:ecs:us-east-1:123456789012:cluster/prod-cluster',
+        'lastStatus': 'STOPPED',
+        'desiredStatus': 'STOPPED',
+        'group': 'service:my-api',
+        'stopCode': 'EssentialContainerExited',
+        'stoppedReason': 'Essential container in task exited',
+        'stoppedAt': '2025-01-15T10:30:00Z',
+        'containers': [
+            {
+                'name': 'app',
+                'lastStatus': 'STOPPED',
+                'exitCode': 137,
+                'reason': 'OOMKilled',
+            },
+            {
+                'name': 'otel-collector',
+                'lastStatus': 'STOPPED',
+                'exitCode': 0,
+            },
+        ],
+    }
+}"""
+PY_STUB = """{
+            'tasks': [
+                {
+                    'stopCode': 'TaskFailedToStart',
+                    'stoppedReason': 'Task failed to start',
+                    'containers': [{'name': 'foo', 'lastStatus': 'STOPPED'}],
+                }
+            ]
+        }"""
+
+
+def test_a_python_literal_of_an_event_is_read_as_the_event() -> None:
+    intake = read_input(PY_EVENT)
+    assert intake.kind == "ECS Task State Change event"
+    result = diagnose(intake.observations, gaps=intake.gaps)
+    assert [f.category for f in result.findings] == ["oom"]
+    assert (result.target.service, result.target.task) == ("my-api", "abc123def456")
+
+
+def test_a_python_literal_of_a_describe_tasks_response_is_read_as_one() -> None:
+    assert read_input(PY_STUB).kind == "describe-tasks response"
+
+
+def test_boto3_s_datetime_values_are_read_as_times() -> None:
+    doc = python_literal(
+        "{'lastStatus': 'STOPPED', 'stoppedReason': 'Task stopped by user', "
+        "'stoppingAt': datetime(2021, 9, 12, 8, 33, 28, 648000, tzinfo=tzlocal()), 'stoppedAt': datetime(2015, 1, 1)}"
+    )
+    assert doc == {
+        "lastStatus": "STOPPED",
+        "stoppedReason": "Task stopped by user",
+        "stoppingAt": "2021-09-12T08:33:28.648000",
+        "stoppedAt": "2015-01-01T00:00:00",
+    }
+
+
+@pytest.mark.parametrize(
+    "text", ["{'a': 1}", "[print('x')]", "{'message': 'CannotPullContainerError: not found'"]
+)
+def test_a_literal_of_no_ecs_shape_is_left_to_the_text_reader(text: str) -> None:
+    try:
+        found = read_input(text).kind
+    except InputError:
+        return
+    assert "response" not in found and "event" not in found
+
+
+def test_a_datetime_naming_no_date_is_kept_as_written() -> None:
+    assert python_literal("{'stoppedAt': datetime(2021, 13, 40)}") == {"stoppedAt": "2021, 13, 40"}
