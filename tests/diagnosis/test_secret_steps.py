@@ -373,3 +373,16 @@ def test_a_secret_of_another_account_says_what_that_needs(reason: str, says: str
     assert says in fix and command in fix
     same_account = fix_of(f"Task {task} stopped: {reason.replace('444455556666', '123456789012')}")
     assert "not the task's" not in same_account
+
+
+def test_one_stopped_reason_naming_a_parameter_and_a_secret_covers_both() -> None:
+    """The two stores' errors in one reason (as a console copy or an alert joins them)."""
+    secret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-Ab12Cd"
+    text = f"{FROM_SSM}; {FROM_ASM}"
+    fix = fix_of(text)
+    assert "For /prod/api/DB_PASSWORD: check that an SSM parameter exists" in fix
+    assert "$ aws ssm get-parameter --name /prod/api/DB_PASSWORD --query" in fix
+    assert f"For {secret}: check that a Secrets Manager secret exists" in fix
+    assert f"$ aws secretsmanager describe-secret --secret-id {secret} --region us-east-1" in fix
+    assert "an ssm interface VPC endpoint" in fix and "a secretsmanager interface VPC endpoint" in fix
+    assert "If it is" not in fix, "each secret's store is known"
