@@ -94,7 +94,10 @@ def test_a_button_stored_before_the_upgrade_is_applied_once_by_the_new_version(
             f"<@{OPERATOR}> applied" in applied.params["text"] and f"→ {seconds} s" in applied.params["text"]
         )
         assert grace(endpoint) == seconds
-        assert send(second, confirm, SECRET)[0] == 200  # resubmitted: nothing is done twice
+        # submitted again (its own trigger_id, as Slack sends a new submission; the same bytes again are a
+        # re-delivery, answered 200 and queued once): nothing is done twice, and the operator is told
+        again = view_submission("ecs_why_confirm", view["private_metadata"], user_id=OPERATOR)
+        assert send(second, again, SECRET)[0] == 200
         slack.wait_for(
             "chat.postEphemeral", lambda c: "already applied" in c.params.get("text", ""), timeout=30
         )
