@@ -20,7 +20,7 @@ from bot.cli_audit import register as register_audit
 from bot.cli_aws import load
 from bot.cli_check import register as register_check
 from bot.cli_exec import register as register_exec
-from bot.cli_start import EXPLAIN, FORMAT_FLAGS, STDIN, Format, explain_input, fail
+from bot.cli_start import EXPLAIN, FORMAT_FLAGS, STDIN, Format, explain_input, fail, no_pydantic_plugins
 
 if TYPE_CHECKING:
     from diagnosis.models import Diagnosis
@@ -280,9 +280,8 @@ def for_command(args: list[str]) -> typer.Typer:
 
 
 def main() -> None:
-    # ecs-why uses no pydantic plugin, and looking for one reads every installed package's metadata
-    # (about 20 ms at each start); a value the user set wins.
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    """Every command line through typer (`python -m bot.cli`); the console script starts at bot/cli_start.py."""
+    no_pydantic_plugins()
     for_command(sys.argv[1:])()
 
 

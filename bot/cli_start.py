@@ -116,16 +116,20 @@ def run_explain(file: str, output_format: Format) -> None:
     raise SystemExit(0)
 
 
-def main() -> None:
-    # ecs-why uses no pydantic plugin, and looking for one reads every installed package's metadata
-    # (about 20 ms at each start); a value the user set wins.
+def no_pydantic_plugins() -> None:
+    """ecs-why uses no pydantic plugin, and looking for one reads every installed package's metadata at the
+    first model (tens of ms at each start); a value the user set wins."""
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+
+
+def main() -> None:
+    no_pydantic_plugins()
     line = None if _completing() else explain_line(sys.argv[1:])
     if line is not None:
         run_explain(*line)
-    from bot.cli import main as run_typer
+    from bot.cli import for_command
 
-    run_typer()
+    for_command(sys.argv[1:])()
 
 
 if __name__ == "__main__":

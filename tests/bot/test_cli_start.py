@@ -8,6 +8,7 @@ here until the fast path reads it too.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -152,3 +153,31 @@ def test_lines_the_fast_path_leaves_get_typers_answer() -> None:
         fast = console(*args)
         whole = CliRunner().invoke(app, args, prog_name="ecs-why")
         assert (fast.returncode, fast.stdout + fast.stderr) == (whole.exit_code, whole.output)
+
+
+PLUGINS_PROBE = """
+import atexit, os, sys
+atexit.register(lambda: sys.stderr.write("PLUGINS " + repr(os.environ.get("PYDANTIC_DISABLE_PLUGINS"))))
+sys.argv = ["ecs-why", *sys.argv[1:]]
+from bot.cli_start import main
+main()
+"""
+
+
+@pytest.mark.parametrize(("given", "seen"), [(None, "'__all__'"), ("observer", "'observer'")])
+def test_pydantic_plugins_are_off_unless_the_user_says_which(given: str | None, seen: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    if given is not None:
+        env["PYDANTIC_DISABLE_PLUGINS"] = given
+    for args in ([EXPLAIN, EXAMPLE], ["--version"]):  # the fast path and typer's
+        result = subprocess.run(
+            [sys.executable, "-c", PLUGINS_PROBE, *args],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0 and result.stdout.strip(), result.stderr
+        assert result.stderr.endswith(f"PLUGINS {seen}")
