@@ -9,8 +9,8 @@ from diagnosis.rules.words import AUTH_WORDS, NETWORK_WORDS, NOT_FOUND_WORDS, PU
 from diagnosis.signals import Message
 
 # An image index holds one manifest descriptor per platform; a runtime that finds none for the task's says
-# so in its own words ("no matching manifest for linux/arm64", "failed to find a descriptor for platform",
-# "Manifest does not contain descriptor matching platform").
+# so in its own words: docker's "no matching manifest for", Fargate's "failed to find a descriptor for ..."
+# (wordings_more.jsonl h043), containerd's "Manifest does not contain descriptor matching platform".
 _NO_VARIANT = lazy(
     r"(?i)\b(?:no|not|failed to find|does not contain)\b[^.;]{0,40}?\b(?:descriptor|manifest)s?\b"
     r"[^.;]{0,30}?\bplatform"

@@ -265,16 +265,18 @@ def test_a_python_literal_of_a_describe_tasks_response_is_read_as_one() -> None:
     assert read_input(PY_STUB).kind == "describe-tasks response"
 
 
+# A describe_tasks task as Python prints boto3's response (dict repr: single quotes, datetime(...) with
+# dateutil's tzlocal()); the values are made up, no held-out text's.
 def test_boto3_s_datetime_values_are_read_as_times() -> None:
     doc = python_literal(
-        "{'lastStatus': 'STOPPED', 'stoppedReason': 'Task stopped by user', "
-        "'stoppingAt': datetime(2021, 9, 12, 8, 33, 28, 648000, tzinfo=tzlocal()), 'stoppedAt': datetime(2015, 1, 1)}"
+        "{'lastStatus': 'STOPPED', 'stoppedReason': 'Scaling activity initiated by (deployment ecs-svc/123)', "
+        "'stoppingAt': datetime(2023, 2, 27, 17, 4, 9, 125000, tzinfo=tzlocal()), 'stoppedAt': datetime(2023, 2, 27)}"
     )
     assert doc == {
         "lastStatus": "STOPPED",
-        "stoppedReason": "Task stopped by user",
-        "stoppingAt": "2021-09-12T08:33:28.648000",
-        "stoppedAt": "2015-01-01T00:00:00",
+        "stoppedReason": "Scaling activity initiated by (deployment ecs-svc/123)",
+        "stoppingAt": "2023-02-27T17:04:09.125000",
+        "stoppedAt": "2023-02-27T00:00:00",
     }
 
 

@@ -266,14 +266,21 @@ def test_a_placement_event_s_own_reason_stays_the_event_s() -> None:
 
 
 # The ECS agent's task engine logs a failed transition as "Task engine [%s]: error transitioning container
-# [%s] to [%s]: %v" (agent/engine/docker_task_engine.go, stored index file 3972558163): the task ARN is no
-# message, the daemon's error after it is (here the missing log group of wordings.jsonl w039).
+# [%s] to [%s]: %v" and a container it did not know of as "Task engine [%s]: found container potentially
+# created while we were down: %s" (agent/engine/docker_task_engine.go, stored index file 3972558163): the task
+# ARN is no message, the daemon's error after it is (here the logging driver's of wordings.jsonl w055).
+AGENT_UNKNOWN_CONTAINER = (
+    f"2020-03-04T19:52:06Z [DEBUG] Task engine [{TASK}]: found container potentially created while we were down: "
+    "ecs-worker-3-app-b2c4e8f0a1d3c5e7f901"
+)
+
+
 def test_an_agent_line_naming_the_task_reads_the_error_it_logs() -> None:
     log = (
-        f"2018-07-17T08:41:11Z [INFO] Task engine [{TASK}]: error transitioning container [web] to [RUNNING]: "
-        "API error (500): failed to initialize logging driver: failed to create Cloudwatch log stream: "
-        "ResourceNotFoundException: The specified log group does not exist. status code: 400\n"
-        f"2018-07-17T08:41:11Z [INFO] Managed task [{TASK}]: Cgroup resource set up for task complete"
+        f"2020-03-04T19:52:05Z [ERROR] Task engine [{TASK}]: error transitioning container [app] to [CREATED]: "
+        "Error response from daemon: failed to initialize logging driver: CredentialsEndpointError: failed to load "
+        "credentials caused by: RequestError: send request failed caused by: Get http://169.254.170.2/v2/credentials/\n"
+        + AGENT_UNKNOWN_CONTAINER
     )
     result = explain(log)
     assert [f.category for f in result.findings] == ["log_driver_init"]
@@ -282,9 +289,7 @@ def test_an_agent_line_naming_the_task_reads_the_error_it_logs() -> None:
 
 def test_an_agent_line_naming_a_task_and_no_error_is_still_refused() -> None:
     with pytest.raises(InputError):
-        read_input(
-            f"2018-07-17T08:41:11Z [INFO] Managed task [{TASK}]: Cgroup resource set up for task complete"
-        )
+        read_input(AGENT_UNKNOWN_CONTAINER)
 
 
 def test_the_agent_s_oom_event_line_is_read_as_oom() -> None:
