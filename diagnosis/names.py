@@ -7,6 +7,7 @@ A name nothing read stays visible as what to fill in: in a remediation it become
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -43,6 +44,8 @@ HINTS: dict[str, str] = {
     "secret_version_id": "the version ID in the secret's ARN:json-key:version-stage:version-id reference",
     "secret_account": "the account in the secret's ARN",
     "denied_policy": "an IAM policy document allowing the refused action on its resource",
+    "denied_policy_name": "a name for the inline policy no other policy of the role has",
+    "denied_by": "what refused the action (an explicit deny, a permissions boundary, an SCP, a resource policy)",
     "log_group": "the awslogs-group in the container's logConfiguration",
     "log_stream": "awslogs-stream-prefix/CONTAINER/TASK_ID, from the container's logConfiguration",
     "since": "the time the task started (its startedAt), or a span such as 1h",
@@ -64,14 +67,22 @@ def variable(name: str) -> str:
     return "$" + name.upper()
 
 
-def fill(template: str, names: Mapping[str, str], drop_empty: bool = False, as_variable: bool = False) -> str:
+def fill(
+    template: str,
+    names: Mapping[str, str],
+    drop_empty: bool = False,
+    as_variable: bool = False,
+    quoted: bool = False,
+) -> str:
     """Fill `{name}` placeholders. An unknown name vanishes from a title (`drop_empty`), becomes a shell
-    variable in a remediation (`as_variable`), else `<name>` (which `ecs-why check` treats as unfilled)."""
+    variable in a remediation (`as_variable`), else `<name>` (which `ecs-why check` treats as unfilled).
+    `quoted`: a shell command's template, each value one shell word (a pasted `$(rm …)` stays text; a plain
+    name prints as it is)."""
 
     def repl(m: re.Match[str]) -> str:
         value = names.get(m.group(1), "")
         if value:
-            return value
+            return shlex.quote(value) if quoted else value
         return "" if drop_empty else variable(m.group(1)) if as_variable else f"<{m.group(1)}>"
 
     text = PLACEHOLDER.sub(repl, template)

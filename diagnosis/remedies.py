@@ -107,7 +107,7 @@ def _step(text: str, command: str | None, region: str, values: tuple[tuple[str, 
     """One rendered step; cached, since a batch of tasks renders the same steps with the same names. A name
     nothing read is left as a shell variable, and the step says what to set it to."""
     names = dict(values)
-    filled = fill(command, names, as_variable=True) if command else None
+    filled = fill(command, names, as_variable=True, quoted=True) if command else None
     if filled and filled.startswith("aws ") and " --region " not in filled:
         arn_region = _ARN_REGION.search(filled)  # a resource in another region is asked there
         if arn_region or region:

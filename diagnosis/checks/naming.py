@@ -74,13 +74,14 @@ def _network_names(evidence: LiveEvidence) -> dict[str, str]:
 
 
 def _health_command(container: dict[str, Any]) -> str:
-    """The healthCheck as one shell-quoted string: `CMD-SHELL x` runs x, `CMD a b` runs a b."""
+    """The healthCheck as one shell string (a command quotes it as one word): `CMD-SHELL x` runs x, `CMD a b`
+    runs a b."""
     command = [str(p) for p in (container.get("healthCheck") or {}).get("command") or []]
     if not command:
         return ""
     words = command[1:] if command[0] in ("CMD", "CMD-SHELL") else command
     shell = " ".join(words) if command[0] == "CMD-SHELL" else shlex.join(words)
-    return shlex.quote(redact(shell))
+    return redact(shell)
 
 
 def _last(arn: str) -> str:

@@ -19,7 +19,7 @@ from diagnosis.checks.evidence import CheckResult, LiveEvidence, Outcome, secret
 from diagnosis.checks.secrets import MISSING, customer_managed, key_manager
 from diagnosis.checks.taskdef import definition_of
 from diagnosis.models import EvidenceItem
-from diagnosis.policy import allow_policy
+from diagnosis.policy import grant_names
 
 SOURCE = "iam:SimulatePrincipalPolicy"
 ECR_IMAGE = re.compile(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?/([^:@]+)")
@@ -202,9 +202,9 @@ def check_role(evidence: LiveEvidence, category: str) -> list[CheckResult]:
         lines.append(f"not simulated (check by hand that the execution role {role} may): {listed(unknown)}")
     # The inline policy that grants what no policy allows (an explicit Deny is not undone by an Allow): the
     # secrets steps show it (the ECR steps attach the managed policy instead).
-    grant = allow_policy((p.action, p.resource) for p, d in denied if d == "implicitDeny")
+    grant = grant_names((p.action, p.resource) for p, d in denied if d == "implicitDeny")
     if grant and category == "secrets_retrieval":
-        names = {**names, "denied_policy": grant}
+        names = {**names, **grant}
     # Only the role's policies were simulated: a key policy can grant kms:Decrypt without them.
     proven = [d for p, d in denied if d == "explicitDeny" or p.action != "kms:Decrypt"]
     outcome: Outcome = "confirms" if proven else "inconclusive" if denied or unknown else "refutes"

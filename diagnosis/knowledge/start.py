@@ -275,9 +275,14 @@ CATEGORIES = (
             Step(
                 "Allow the execution role what it was refused (an inline policy; a customer-managed KMS key's "
                 "key policy must also let the role decrypt).",
-                "aws iam put-role-policy --role-name {execution_role} --policy-name ecs-secrets-access "
-                "--policy-document '{denied_policy}'",
+                "aws iam put-role-policy --role-name {execution_role} --policy-name {denied_policy_name} "
+                "--policy-document {denied_policy}",
                 needs="denied_policy",
+            ),
+            Step(
+                "The refusal comes from {denied_by}, which an Allow in the execution role's own policies "
+                "cannot override: change that policy (or boundary) to let the role read the secret.",
+                needs="denied_by",
             ),
             Step(
                 "Then start a new deployment.",

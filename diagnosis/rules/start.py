@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from diagnosis.policy import allow_policy
+from diagnosis.policy import grant_names
 from diagnosis.rules.base import Match, execution_role_names, found
 from diagnosis.rules.words import NETWORK_WORDS, SECRET_WORDS
 from diagnosis.secret_reference import parse_reference
@@ -87,6 +87,12 @@ _S3_SAYS = ("env file", "environment file", "arn:aws:s3:::", "s3:getobject")
 _REFERENCE = re.compile(r"\barn:aws[\w-]*:(?:secretsmanager|ssm|s3):[^\s\"',;)\]]+")
 _PARAMETERS = re.compile(r"(?i)invalid (?:ssm )?parameters?: ?([^\s,;]+(?:(?:\s*,\s*|\s+(?=/))[^\s,;]+)*)")
 _DENIED_ON = re.compile(r"perform:?\s+([a-z0-9-]+:[A-Za-z]+)\s+on resource:?\s+([^\s\"',;)\]]+)")
+# What refused it, when the message says (IAM's wording): only "no identity-based policy allows" (or no reason)
+# is mended by an Allow; an explicit Deny, a permissions boundary, an SCP or a resource policy is not.
+_BLOCKED_BY = re.compile(
+    r"(?:with an (explicit deny) in an?|because no) (identity-based policy|permissions boundary|service control "
+    r"policy|resource-based policy|session policy|VPC endpoint policy)"
+)
 _JSON_KEY = re.compile(r"did not contain json key (\S+?)[.;,]?(?:\s|$)")
 _VERSION = re.compile(r"secret value for (staging label|VersionId): ?([\w.-]+)")
 
@@ -107,7 +113,13 @@ def _secret_names(msg: Message) -> dict[str, str]:
         names["secret"], names["secrets"] = secrets[0], " ".join(secrets)
     denied = _DENIED_ON.search(msg.text) if "perform" in msg.text else None
     if denied:
-        names["denied_policy"] = allow_policy([(denied.group(1), denied.group(2))])
+        blocked = _BLOCKED_BY.search(msg.text, denied.end())
+        if blocked is None or (blocked.group(1) is None and blocked.group(2) == "identity-based policy"):
+            names |= grant_names([(denied.group(1), denied.group(2))])
+        else:
+            why = "an explicit deny" if blocked.group(1) else "no Allow"
+            article = "an" if blocked.group(2)[0] in "aeiou" else "a"
+            names["denied_by"] = f"{why} in {article} {blocked.group(2)}"
     if (
         len(secrets) < 2 and ";" not in msg.text
     ):  # which secret lacks the key or version: the one named, alone

@@ -4,6 +4,8 @@ not say, both secret stores' ways are shown."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from diagnosis.engine import diagnose
@@ -321,9 +323,9 @@ def test_the_fix_for_a_refusal_grants_exactly_the_refused_action_on_its_resource
         '"arn:aws:ssm:us-east-1:123456789012:parameter/prod/db-password"}]}'
     )
     assert (
-        "$ aws iam put-role-policy --role-name ecsTaskExecutionRole --policy-name ecs-secrets-access "
-        f"--policy-document '{policy}'" in fix
-    )
+        "$ aws iam put-role-policy --role-name ecsTaskExecutionRole --policy-name ecs-secrets-access-"
+    ) in fix
+    assert f" --policy-document '{policy}'" in fix
     assert "put-role-policy" not in fix_of(FROM_SSM), "nothing was refused: nothing to grant"
 
 
@@ -386,3 +388,49 @@ def test_one_stopped_reason_naming_a_parameter_and_a_secret_covers_both() -> Non
     assert f"$ aws secretsmanager describe-secret --secret-id {secret} --region us-east-1" in fix
     assert "an ssm interface VPC endpoint" in fix and "a secretsmanager interface VPC endpoint" in fix
     assert "If it is" not in fix, "each secret's store is known"
+
+
+def test_a_pasted_name_is_one_shell_word_in_every_command() -> None:
+    """A name a paste carries (`$(rm -rf ~)`) is quoted where it fills a command, so running the step cannot
+    run it; a plain name prints as it is."""
+    rendered = to_text(explain(FROM_SSM.replace("/prod/api/DB_PASSWORD", "/prod/$(touch${IFS}x)")))
+    assert "aws ssm get-parameter --name '/prod/$(touch${IFS}x)'" in rendered
+    assert "--name /prod/$(" not in rendered
+    assert "aws ssm get-parameter --name /prod/api/DB_PASSWORD " in to_text(explain(FROM_SSM))
+
+
+@pytest.mark.parametrize(
+    ("reason", "blocked_by"),
+    [
+        ("with an explicit deny in an identity-based policy", "an explicit deny in an identity-based policy"),
+        ("with an explicit deny in a service control policy", "an explicit deny in a service control policy"),
+        (
+            "because no permissions boundary allows the ssm:GetParameters action",
+            "no Allow in a permissions boundary",
+        ),
+        ("with an explicit deny in a resource-based policy", "an explicit deny in a resource-based policy"),
+    ],
+)
+def test_a_refusal_an_allow_cannot_mend_gets_no_allow_fix(reason: str, blocked_by: str) -> None:
+    """An Allow never overrides an explicit Deny (nor a boundary or SCP that allows nothing): the Fix says
+    what blocks the read instead of offering put-role-policy."""
+    fix = fix_of(PARAMETER_DENIED.replace(" status code", f" {reason} status code"))
+    assert "put-role-policy" not in fix
+    assert f"The refusal comes from {blocked_by}" in fix
+
+
+def test_a_refusal_no_identity_policy_allows_gets_the_allow_fix() -> None:
+    reason = " because no identity-based policy allows the ssm:GetParameters action status code"
+    assert "put-role-policy" in fix_of(PARAMETER_DENIED.replace(" status code", reason))
+
+
+def test_a_second_grant_does_not_replace_the_first() -> None:
+    """put-role-policy replaces a policy of the same name: each grant is put under a name of its own, and
+    the same grant again under the same name (it replaces only itself)."""
+    other = PARAMETER_DENIED.replace("prod/db-password", "prod/api-key")
+    name = re.compile(r"--policy-name (\S+)")
+    first, second = name.search(fix_of(PARAMETER_DENIED)), name.search(fix_of(other))
+    assert first and second and first.group(1) != second.group(1)
+    assert re.fullmatch(r"[\w+=,.@-]{1,128}", first.group(1))
+    again = name.search(fix_of(PARAMETER_DENIED))
+    assert again and again.group(1) == first.group(1)

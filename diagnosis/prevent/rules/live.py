@@ -107,7 +107,7 @@ def confirmed(subject: Subject, uses: Sequence[Use], action: ActionFor | None = 
             derive(names)  # e.g. which store a secret is in, so the fix is that store's command
             steps = info(result.recategorize or use.category).steps_for(names)
             command = next((s.command for s in steps if s.command), None)
-            cli = fill(command, names) if command else None
+            cli = fill(command, names, quoted=True) if command else None
             yield Violation(
                 result.detail,
                 Fix(cli=cli if cli and "<" not in cli else None),

@@ -7,6 +7,8 @@ import pytest
 from diagnosis.checks.naming import names_read
 from diagnosis.engine import diagnose
 from diagnosis.intake import read_input
+from diagnosis.knowledge import info
+from diagnosis.remedies import steps
 from tests.builders.live import How, Place, complete_evidence, partial
 
 PLACES = [Place(), Place(service="thumbs", cluster="batch", execution_role="ecsTaskExecutionRole",
@@ -37,7 +39,9 @@ def test_the_secret_named_is_the_one_that_is_missing() -> None:
 
 def test_the_health_check_is_quoted_for_a_shell() -> None:
     names = names_read(complete_evidence(How(), Place(port=9000)), "container_health_check")
-    assert names["health_command"] == "'curl -fs http://localhost:9000/health || exit 1'"
+    assert names["health_command"] == "curl -fs http://localhost:9000/health || exit 1"
+    commands = [r.command or "" for r in steps(info("container_health_check"), names, {})]
+    assert any(" -c 'curl -fs http://localhost:9000/health || exit 1'" in c for c in commands), commands
 
 
 def test_nothing_read_names_nothing_but_the_service_revision() -> None:
