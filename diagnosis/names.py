@@ -98,7 +98,9 @@ def names_for(group: Sequence[Sighting], context: Mapping[str, str]) -> dict[str
         for key, value in sighting.match.names.items():
             names.setdefault(key, value)
         said = sighting.match.names
-        secrets.update(dict.fromkeys((said.get("secrets") or said.get("secret") or "").split()))
+        secrets.update(
+            dict.fromkeys(_secrets_only((said.get("secrets") or said.get("secret") or "").split()))
+        )
         if sighting.task is not None:
             _task_names(sighting.task, names)
         if sighting.service is not None:
@@ -247,11 +249,19 @@ def each_secret(names: Mapping[str, str]) -> list[Mapping[str, str]]:
     return [{**shared, **secret_names(reference, shared)} for reference in listed]
 
 
+def _secrets_only(references: Sequence[str]) -> list[str]:
+    """The references that are secrets ECS fetches (an SSM parameter, a Secrets Manager secret, an environment
+    file): a message's other ARNs (its KMS key) are not looked up as secrets."""
+    return [r for r in references if parse_reference(r).store in ("ssm", "secretsmanager", "s3")]
+
+
 def _secret_names(names: dict[str, str]) -> None:
     """Which secret the steps act on, its store and its ARN. The store a message said picks among the task
     definition's references (`secret_in_<store>`, read live); then the reference decides the store, since
     the steps act on that reference (an environment file: an S3 object ARN). `secrets` lists every secret
     named, that one first."""
+    if names.get("secret") and not _secrets_only([names["secret"]]):  # a KMS key's ARN is not a secret
+        del names["secret"]
     secret = names.get("secret", "")
     said = names.get("secret_store", "")
     if said and secret and secret_store_of(secret) != said and names.get(f"secret_in_{said}"):
@@ -260,7 +270,9 @@ def _secret_names(names: dict[str, str]) -> None:
         return
     own = secret_names(secret, names)
     listed, ids = [secret], {own["secret"]}
-    for other in names.get("secrets", "").split():  # as written: a JSON key or version is the secret's own
+    for other in _secrets_only(
+        names.get("secrets", "").split()
+    ):  # as written: a JSON key or version is the secret's own
         other_id = parse_reference(other).secret_id
         if other_id not in ids:
             listed.append(other)

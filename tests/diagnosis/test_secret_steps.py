@@ -434,3 +434,18 @@ def test_a_second_grant_does_not_replace_the_first() -> None:
     assert re.fullmatch(r"[\w+=,.@-]{1,128}", first.group(1))
     again = name.search(fix_of(PARAMETER_DENIED))
     assert again and again.group(1) == first.group(1)
+
+
+def test_a_kms_key_a_refusal_names_is_not_looked_up_as_a_secret() -> None:
+    key = "arn:aws:kms:us-east-1:123456789012:key/1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d"
+    rendered = to_text(
+        explain(
+            "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval "
+            f"failed: unable to retrieve secrets from ssm: AccessDeniedException: User: {ROLE} is not authorized "
+            f"to perform: kms:Decrypt on resource: {key} because no identity-based policy allows the "
+            "kms:Decrypt action"
+        )
+    )
+    assert f"--name {key}" not in rendered
+    assert f"--secret-id {key}" not in rendered
+    assert "aws ssm get-parameter --name $SECRET" in rendered
