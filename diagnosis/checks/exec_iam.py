@@ -5,13 +5,13 @@ which to ask for, so the collector and the checks agree on them."""
 
 from __future__ import annotations
 
-import json
 import shlex
 from typing import Any
 
 from diagnosis.checks import needs
 from diagnosis.checks.evidence import LiveEvidence
 from diagnosis.checks.exec import ExecCheck, ExecFacts, Outcome
+from diagnosis.policy import allow_policy
 
 CHANNELS = (
     "ssmmessages:CreateControlChannel",
@@ -88,20 +88,10 @@ def _role_name(arn: str) -> str:
     return arn.rsplit("/", 1)[-1]
 
 
-def _policy(actions: tuple[str, ...] | list[str], resource: str = "*") -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": resource}],
-        },
-        separators=(",", ":"),
-    )
-
-
 def _put_policy(role: str, name: str, actions: list[str], resource: str = "*") -> str:
     return (
         f"aws iam put-role-policy --role-name {shlex.quote(_role_name(role))} --policy-name {name} "
-        f"--policy-document {shlex.quote(_policy(actions, resource))}"
+        f"--policy-document {shlex.quote(allow_policy((action, resource) for action in actions))}"
     )
 
 
