@@ -64,8 +64,9 @@ _PART_STEPS = (
         per_secret=True,
     ),
     Step(
-        "Check that the secret has the version {secret_version_id}, which the reference asks for.",
-        _VERSIONS,
+        "Check that the secret has the version {secret_version_id}, which the reference asks for (with the "
+        "versions no staging label marks, which describe-secret does not list).",
+        "aws secretsmanager list-secret-version-ids --secret-id {secret} --include-deprecated",
         needs="secret_version_id",
         per_secret=True,
     ),

@@ -449,3 +449,15 @@ def test_a_kms_key_a_refusal_names_is_not_looked_up_as_a_secret() -> None:
     assert f"--name {key}" not in rendered
     assert f"--secret-id {key}" not in rendered
     assert "aws ssm get-parameter --name $SECRET" in rendered
+
+
+def test_a_version_id_is_looked_for_among_every_version_labelled_or_not() -> None:
+    secret = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-Ab12Cd"
+    fix = fix_of(
+        "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval "
+        f"failed: unable to retrieve secret from asm: failed to fetch secret {secret}::AWSCURRENT:7c6d-v9 from "
+        "secrets manager: ResourceNotFoundException: Secrets Manager can't find the specified secret value "
+        "for VersionId: 7c6d-v9"
+    )
+    assert "the version 7c6d-v9, which the reference asks for" in fix
+    assert f"$ aws secretsmanager list-secret-version-ids --secret-id {secret} --include-deprecated" in fix

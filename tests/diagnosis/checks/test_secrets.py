@@ -154,11 +154,6 @@ def with_reference(
             f"the secret {SECRET} has no version labelled AWSPENDING, which {SECRET}:password:AWSPENDING: asks "
             "for (its versions carry AWSCURRENT, AWSPREVIOUS)",
         ),
-        (
-            "::AWSCURRENT:7c6d-gone",
-            f"the secret {SECRET} has no version 7c6d-gone, which {SECRET}::AWSCURRENT:7c6d-gone asks for "
-            "(2 version(s) exist)",
-        ),
     ],
 )
 def test_a_version_the_secret_lacks_confirms_and_names_the_reference(suffix: str, said: str) -> None:
@@ -168,6 +163,19 @@ def test_a_version_the_secret_lacks_confirms_and_names_the_reference(suffix: str
     assert result.outcome == "confirms"
     assert said in result.detail
     assert result.names["secret"] == SECRET + suffix, "the steps look at the reference as written"
+
+
+def test_a_version_id_no_label_marks_is_said_not_judged_missing() -> None:
+    """DescribeSecret lists only labelled versions: an ID it does not list may be an unlabelled version."""
+    reference = SECRET + "::AWSCURRENT:7c6d-unlabelled"
+    [result] = check_secret_access(
+        with_reference(reference, {SECRET: "exists"}, {SECRET: VERSIONS}), "secrets_retrieval"
+    )
+    assert result.outcome != "confirms", "an unlabelled version still exists: not proof it is missing"
+    assert f"the secret {SECRET} has no labelled version 7c6d-unlabelled, which {reference} asks for" in (
+        result.detail
+    )
+    assert result.names["secret"] == reference
 
 
 def test_versions_that_exist_and_a_json_key_are_said_not_judged() -> None:
