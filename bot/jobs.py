@@ -14,9 +14,10 @@ Inside a job, wrap each externally visible step whose repetition would show (a S
 `once(step)`: when the job runs again, a step that already happened returns its recorded result
 instead of happening twice (`handlers.replies.post` does this for every message).
 
-Only the first delivery of an HTTP request writes its job: Slack sends the same body again (with
-X-Slack-Retry-Num) when an ack was late, and the job and the body's delivery key are written in one
-atomic Redis call, so an ack waits for one round trip and two deliveries at once give one job. An ack
+A Slack re-delivery of an HTTP request (the same body with X-Slack-Retry-Num, sent when an ack was
+late) writes no second job: the job and the body's delivery key are written in one atomic Redis call,
+so an ack waits for one round trip, and a re-delivery that arrives first leaves the late original
+nothing to queue. An ack
 that answered the whole request (a usage text, a typo's error) calls `answered_by_ack(context)`, and
 no job is queued for it.
 
@@ -133,7 +134,9 @@ class DurableLazyRunner(LazyListenerRunner):
             return
         job = job_from_request(request)
         try:
-            entry = self.store.enqueue_job(job, once=delivery_key(request), once_ttl=DELIVERY_TTL)
+            entry = self.store.enqueue_job(
+                job, once=delivery_key(request), once_ttl=DELIVERY_TTL, retry=_retried(request)
+            )
         except StoreUnavailable as error:
             self._outage.failed(error, "running the request in this process, without a durable copy")
             assert self._app is not None, "Bolt calls start only once install() made this its runner"
@@ -157,6 +160,10 @@ def answered_by_ack(context: BoltContext) -> None:
     """Say from an ack that it answered the whole request (a usage text, a typo's error): its lazy
     listener would do nothing, so no job is queued for it (no Redis round trip before the ack)."""
     context[ANSWERED_BY_ACK] = True
+
+
+def _retried(request: BoltRequest) -> bool:
+    return bool(request.headers.get("x-slack-retry-num"))
 
 
 def delivery_key(request: BoltRequest) -> str | None:

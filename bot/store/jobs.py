@@ -21,13 +21,19 @@ from redis.exceptions import ResponseError
 from bot.store.base import StoreBase, check_ttl, dumps, guarded, loads_dict
 
 JOBS_MAXLEN = 100_000
-# The job, only if its delivery key is new: the first delivery of a request is queued and a re-delivery is
-# not, in the same round trip as the job's write (atomic, so two deliveries at once give one job).
+# The job and its delivery key in one round trip, atomic. A re-delivery (ARGV[4] = '1') is queued only if
+# nothing took the key; a delivery that is not one is queued unless a re-delivery of it was queued first
+# (the same body sent again without the retry header is new, as a resubmitted form is).
 _ENQUEUE_ONCE_LUA = """
-if redis.call('SET', KEYS[2], '1', 'NX', 'EX', tonumber(ARGV[3])) then
-  return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'job', ARGV[2])
+local taken = redis.call('GET', KEYS[2])
+if ARGV[4] == '1' then
+  if taken then return false end
+  redis.call('SET', KEYS[2], 'retry', 'EX', tonumber(ARGV[3]))
+else
+  if taken == 'retry' then return false end
+  redis.call('SET', KEYS[2], '1', 'EX', tonumber(ARGV[3]))
 end
-return false
+return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'job', ARGV[2])
 """
 LEDGER_TTL = 24 * 3600
 GROUP = "workers"
@@ -52,18 +58,22 @@ class JobsMixin(StoreBase):
                 raise
 
     @guarded
-    def enqueue_job(self, job: dict[str, Any], once: str | None = None, once_ttl: int = 3600) -> str | None:
+    def enqueue_job(
+        self, job: dict[str, Any], once: str | None = None, once_ttl: int = 3600, retry: bool = False
+    ) -> str | None:
         """Append a job (a dict with a string `id`); returns the stream entry id.
 
-        With `once` (a delivery's key): only if that key was not seen within `once_ttl` seconds, else
-        nothing is written and None is returned. The key is the one `first_time(once, …)` sets."""
+        With `once` (a delivery's key, kept `once_ttl` seconds): a `retry` is written only if the key
+        is new, and any delivery is not written after a retry of it was; then None is returned."""
         if not isinstance(job.get("id"), str):
             raise ValueError("a job needs a string id")
         stored = dumps(job)
         if once is None:
             return str(self.redis.xadd(self._jobs(), {"job": stored}, maxlen=JOBS_MAXLEN, approximate=True))
         keys = [self._jobs(), self.key("dedupe", once)]
-        entry = self.script(_ENQUEUE_ONCE_LUA)(keys=keys, args=[JOBS_MAXLEN, stored, check_ttl(once_ttl)])
+        entry = self.script(_ENQUEUE_ONCE_LUA)(
+            keys=keys, args=[JOBS_MAXLEN, stored, check_ttl(once_ttl), int(retry)]
+        )
         return None if entry is None else str(entry)
 
     @guarded

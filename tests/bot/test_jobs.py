@@ -202,6 +202,20 @@ def test_the_same_request_delivered_eight_times_at_once_is_one_job(store: Store,
     assert store.pending_jobs() == 2, "another request with the same text is its own job"
 
 
+def test_the_same_body_sent_again_without_the_retry_header_is_new_but_not_after_its_retry(
+    store: Store, slack: FakeSlackApi
+) -> None:
+    """A resubmitted form is the same bytes without X-Slack-Retry-Num: it is answered again (the fix
+    says "already applied"). A late original whose re-delivery was queued first queues nothing."""
+    app = Recorder(slack).app(store)
+    body = slash_command("web").body
+    assert deliver(app, body) == deliver(app, body) == 200
+    assert store.pending_jobs() == 2
+    late = slash_command("orders").body
+    assert deliver(app, late, retry="1") == deliver(app, late) == 200
+    assert store.pending_jobs() == 3
+
+
 def test_each_lazy_function_of_one_request_is_its_own_job(store: Store, slack: FakeSlackApi) -> None:
     app = App(
         client=WebClient(token="xoxb-test", base_url=slack.url),
