@@ -17,6 +17,7 @@ import boto3
 from moto.server import ThreadedMotoServer
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
+from bot.aws_session import new_session
 from bot.demo.scenarios import DEFAULT_ACCOUNT, DEFAULT_REGION, Sandbox, seed
 from bot.diagnoser import Diagnoser
 from bot.settings import Settings
@@ -28,7 +29,7 @@ DUMMY_SECRET = "testing"  # noqa: S105 - moto's dummy credentials, not a secret
 
 def sandbox_session(region: str = DEFAULT_REGION) -> boto3.Session:
     """A session with moto's dummy credentials (never the user's); pass endpoint_url to its clients."""
-    return boto3.Session(
+    return new_session(
         aws_access_key_id=DUMMY_KEY_ID,
         aws_secret_access_key=DUMMY_SECRET,
         region_name=region,

@@ -5,12 +5,15 @@ region wins (`--region`, then the account's `regions`, then AWS_REGION)."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
+from datetime import UTC, timedelta
 from typing import Any
 
 import boto3
 import pytest
 from botocore.stub import Stubber
+from botocore.utils import parse_timestamp
 from moto import mock_aws
 
 from bot import aws_session
@@ -237,3 +240,42 @@ def test_sessions_share_one_model_loader_and_keep_their_own_credentials(
     model = loader.load_service_model("ecs", "service-2")
     assert later[-1]._session.get_component("data_loader").load_service_model("ecs", "service-2") is model
     assert later[3].get_credentials().access_key == "AKIA3" and first.region_name == "eu-west-1"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        1_700_000_000,
+        1_700_000_000.125,
+        "1700000000.5",
+        "2023-11-14T22:13:20.125Z",
+        "Tue, 14 Nov 2023 22:13:20 GMT",
+    ],
+)
+def test_a_timestamp_is_the_instant_botocore_reads_in_utc(value: object) -> None:
+    parsed = aws_session.utc_timestamp(value)
+    assert parsed == parse_timestamp(value), "the same instant as botocore's own parser"
+    assert parsed.utcoffset() == timedelta(0)
+
+
+def test_a_timestamp_out_of_the_platform_s_range_falls_back_to_botocore_s_own_errors() -> None:
+    with pytest.raises(RuntimeError, match="Unable to calculate"):
+        aws_session.utc_timestamp(10.0**20)
+
+
+def test_a_session_s_clients_read_aws_timestamps_in_utc(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a diagnosis reads: the JSON APIs' epoch timestamps (describe-tasks, describe-secret), as UTC
+    datetimes whatever the local time zone."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        with mock_aws():
+            secrets = session_for(settings(), region="eu-west-1").client("secretsmanager")
+            secrets.create_secret(Name="db", SecretString="x")
+            created = secrets.describe_secret(SecretId="db")["CreatedDate"]
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    assert created.tzinfo is UTC
