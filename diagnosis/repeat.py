@@ -162,7 +162,7 @@ def _own_steps_of(
     kept = kept_steps(knowledge, names)
     by_hand = [r for r in finding.remediations if r.action is None]
     if (
-        any(s.when and s.when[0] in OWN_NAMES for s in knowledge.steps)
+        any(not OWN_NAMES.isdisjoint(s.decided_by) for s in knowledge.steps)
         or finding.remediations[: len(kept)] != by_hand
     ):
         return None

@@ -20,21 +20,27 @@ TASKDEF_PARAMS = DEV_GUIDE + "task_definition_parameters.html"
 class Step:
     """One remediation step; `command` is an AWS CLI template filled with names from the evidence.
 
-    `when` = (name, value): the step fits only when that name has that value ("" = nothing read it), so a
-    cause whose fix depends on what the input says (which secret store) lists one step per case; `needs`: it
-    fits only when that name was read. `per_secret`: it is said once per secret the input names, filled
-    with that secret's names (`names.each_secret`), so a message naming two secrets gets both looked at."""
+    It fits only what was read: `when` = (name, value) pairs that must all hold ("" = nothing read it), so a
+    cause whose fix depends on what the input says (which secret store, which version) lists one step per
+    case; `needs`: names that must all have been read. `per_secret`: it is said once per secret the input
+    names, filled with that secret's names (`names.each_secret`), so a message naming two secrets gets both
+    looked at."""
 
     text: str
     command: str | None = None
-    when: tuple[str, str] | None = None
-    needs: str = ""
+    when: tuple[tuple[str, str], ...] = ()
+    needs: tuple[str, ...] = ()
     per_secret: bool = False
 
     def fits(self, names: Mapping[str, str]) -> bool:
-        return (self.when is None or names.get(self.when[0], "") == self.when[1]) and (
-            not self.needs or bool(names.get(self.needs))
+        return all(names.get(name, "") == value for name, value in self.when) and all(
+            names.get(name) for name in self.needs
         )
+
+    @property
+    def decided_by(self) -> frozenset[str]:
+        """The names whether it fits depends on (`when`, `needs`)."""
+        return frozenset((*(name for name, _ in self.when), *self.needs))
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,29 +45,43 @@ _ENDPOINT = {
     "": "a secretsmanager / ssm interface VPC endpoint",
 }
 _VERSIONS = "aws secretsmanager describe-secret --secret-id {secret} --query VersionIdsToStages"
+# What a reference may name of the version ECS reads (`…:version-stage:version-id`), and GetSecretValue's
+# option for it: ECS passes both when both are named (amazon-ecs-agent getASMParametersFromInput).
+_VERSION_OPTIONS = {"secret_version_stage": "--version-stage", "secret_version_id": "--version-id"}
+_NAMED_VERSIONS = ((), ("secret_version_stage",), ("secret_version_id",), tuple(_VERSION_OPTIONS))
+
+
+def _json_key_step(named: tuple[str, ...]) -> Step:
+    """The JSON key's check when the reference names exactly these of the version names: it reads the
+    version ECS reads (none named: AWSCURRENT, get-secret-value's default too)."""
+    options = "".join(f" {_VERSION_OPTIONS[name]} {{{name}}}" for name in named)
+    return Step(
+        "Check that the value of the version ECS reads is a JSON object with the key {secret_json_key}, "
+        "which the reference asks for (this prints true or false, never the value; it needs jq).",
+        f"aws secretsmanager get-secret-value --secret-id {{secret}}{options} --query SecretString --output "
+        "text | jq --arg key {secret_json_key} 'has($key)'",
+        when=tuple((name, "") for name in _VERSION_OPTIONS if name not in named),
+        needs=("secret_json_key", *named),
+        per_secret=True,
+    )
+
+
 # What the reference asks of a Secrets Manager secret beyond the secret itself (`…:json-key:stage:id`).
 _PART_STEPS = (
-    Step(
-        "Check that the secret's value is a JSON object with the key {secret_json_key}, which the reference "
-        "asks for (this prints true or false, never the value; it needs jq).",
-        "aws secretsmanager get-secret-value --secret-id {secret} --query SecretString --output text "
-        "| jq --arg key {secret_json_key} 'has($key)'",
-        needs="secret_json_key",
-        per_secret=True,
-    ),
+    *(_json_key_step(named) for named in _NAMED_VERSIONS),
     Step(
         "Check that a version of the secret carries the staging label {secret_version_stage}, which ECS asks "
         "for (version IDs and their labels; a secret created without a value has none: aws secretsmanager "
         "put-secret-value gives it one).",
         _VERSIONS,
-        needs="secret_version_stage",
+        needs=("secret_version_stage",),
         per_secret=True,
     ),
     Step(
         "Check that the secret has the version {secret_version_id}, which the reference asks for (with the "
         "versions no staging label marks, which describe-secret does not list).",
         "aws secretsmanager list-secret-version-ids --secret-id {secret} --include-deprecated",
-        needs="secret_version_id",
+        needs=("secret_version_id",),
         per_secret=True,
     ),
 )
@@ -80,14 +94,14 @@ _OTHER_ACCOUNT = {
         "execution role read it and a customer-managed KMS key whose key policy lets the role decrypt encrypts "
         "it (the AWS managed key decrypts only in its own account). Run this in that account.",
         "aws secretsmanager get-resource-policy --secret-id {secret}",
-        needs="secret_account",
+        needs=("secret_account",),
         per_secret=True,
     ),
     "ssm": Step(
         "It is in account {secret_account}, not the task's: the execution role reads it only if that account "
         "shares it with the task's account (AWS RAM shares advanced-tier parameters) and the task definition "
         "names it by its full ARN.",
-        needs="secret_account",
+        needs=("secret_account",),
         per_secret=True,
     ),
 }
@@ -95,7 +109,7 @@ _OTHER_ACCOUNT = {
 
 def _secret_steps(store: str, read: str) -> tuple[Step, ...]:
     """The steps for a secret in `store` ("" when the input does not say: both secret stores' ways)."""
-    when = ("secret_store", store)
+    when = (("secret_store", store),)
     if store:
         what, how, command = _EXISTS[store]
         exists: tuple[Step, ...] = (Step(f"Check that {what} {how}.", command, when, per_secret=True),)
@@ -278,12 +292,12 @@ CATEGORIES = (
                 "key policy must also let the role decrypt).",
                 "aws iam put-role-policy --role-name {execution_role} --policy-name {denied_policy_name} "
                 "--policy-document {denied_policy}",
-                needs="denied_policy",
+                needs=("denied_policy",),
             ),
             Step(
                 "The refusal comes from {denied_by}, which an Allow in the execution role's own policies "
                 "cannot override: change that policy (or boundary) to let the role read the secret.",
-                needs="denied_by",
+                needs=("denied_by",),
             ),
             Step(
                 "Then start a new deployment.",

@@ -461,3 +461,41 @@ def test_a_version_id_is_looked_for_among_every_version_labelled_or_not() -> Non
     )
     assert "the version 7c6d-v9, which the reference asks for" in fix
     assert f"$ aws secretsmanager list-secret-version-ids --secret-id {secret} --include-deprecated" in fix
+
+
+@pytest.mark.parametrize(
+    ("suffix", "version"),
+    [
+        (":password::", ""),  # neither: ECS reads AWSCURRENT, as get-secret-value does by default
+        (":password:AWSPREVIOUS:", " --version-stage AWSPREVIOUS"),
+        (":password::7c6d-v9", " --version-id 7c6d-v9"),
+        (":password:AWSPENDING:7c6d-v9", " --version-stage AWSPENDING --version-id 7c6d-v9"),
+    ],
+)
+def test_the_json_key_is_looked_for_in_the_version_the_reference_asks_for(suffix: str, version: str) -> None:
+    """ECS reads the JSON key from the version the valueFrom names (getASMParametersFromInput passes both
+    VersionStage and VersionId to GetSecretValue): the check reads that same version, once."""
+    secret = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-Ab12Cd"
+    fix = fix_of(
+        "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval "
+        f"failed: unable to retrieve secret from asm: failed to fetch secret {secret}{suffix} from secrets "
+        "manager: ResourceNotFoundException: Secrets Manager can't find the specified secret."
+    )
+    reads = [line for line in fix.splitlines() if "get-secret-value" in line]
+    assert reads == [
+        f"     $ aws secretsmanager get-secret-value --secret-id {secret}{version} --query SecretString "
+        "--output text --region eu-west-1 | jq --arg key password 'has($key)'"
+    ]
+
+
+def test_live_the_json_key_is_looked_for_in_the_version_the_task_definition_names() -> None:
+    """A "did not contain json key" message names no secret: live, the task definition's valueFrom says
+    which secret, and which version of it ECS read."""
+    secret = "arn:aws:secretsmanager:eu-west-3:123456789012:secret:prod/db-Ab12Cd"
+    read = {"secret": f"{secret}:SUPABASE_SECRET_KEY:AWSPREVIOUS:"}
+    fix = to_text(diagnose(read_input(KEY_MISSING).observations, names_read=lambda _category: read))
+    assert (
+        f"$ aws secretsmanager get-secret-value --secret-id {secret} --version-stage AWSPREVIOUS --query "
+        "SecretString --output text --region eu-west-3 | jq --arg key SUPABASE_SECRET_KEY 'has($key)'"
+    ) in fix
+    assert fix.count("get-secret-value") == 1
