@@ -1,7 +1,8 @@
 """First contact on the held-out set (tests/diagnosis/data/heldout/): real reasons and whole documents from
 public sources, never tuned on. Each reason is also pasted framed in prose and as the JSON shapes people
-paste (a task fragment, a --query projection). Four sets, gathered at different times: `FIRST` (issue 10),
-`SECOND` (session 4), `THIRD` (session 5) and `FOURTH` (session 6); each has its own floor in test_heldout.py."""
+paste (a task fragment, a --query projection). Five sets, gathered at different times: `FIRST` (issue 10),
+`SECOND` (session 4), `THIRD` (session 5), `FOURTH` (session 6) and `FIFTH` (session 7); each has its own floor in
+test_heldout.py."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ FIRST = HELDOUT / "documents.jsonl"
 SECOND = HELDOUT / "documents_2.jsonl"
 THIRD = HELDOUT / "documents_3.jsonl"
 FOURTH = HELDOUT / "documents_4.jsonl"
+FIFTH = HELDOUT / "documents_5.jsonl"
 PROSE = "hey team, prod started failing right after this morning's deploy:\n{}\nanyone seen this before?"
 
 # explain(text) -> (categories of the findings, in order) or None when the input was refused

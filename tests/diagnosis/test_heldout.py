@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from diagnosis.engine import diagnose
 from diagnosis.intake import InputError, read_input
-from tests.diagnosis.heldout import FIRST, FOURTH, HELDOUT, SECOND, THIRD, cases, entries, score
+from tests.diagnosis.heldout import FIFTH, FIRST, FOURTH, HELDOUT, SECOND, THIRD, cases, entries, score
 
 MEASURED_RIGHT = 47  # of 51, measured at first contact (README)
 SECOND_MEASURED_RIGHT = 54  # of 57, measured at first contact on 2026-12-01, main at a1c3eeb (README)
@@ -29,7 +29,7 @@ def test_no_held_out_source_is_a_tuning_source_or_another_sets() -> None:
         for name in ("wordings.jsonl", "wordings_more.jsonl")
         for e in entries(HELDOUT.parent / name)
     }
-    sets = [{e["source"] for e in entries(file)} for file in (FIRST, SECOND, THIRD, FOURTH)]
+    sets = [{e["source"] for e in entries(file)} for file in (FIRST, SECOND, THIRD, FOURTH, FIFTH)]
     for i, held_out in enumerate(sets):
         assert not held_out & tuning
         for other in sets[i + 1 :]:
@@ -74,3 +74,8 @@ def test_the_fourth_held_out_set_is_whole() -> None:
 def test_first_contact_on_the_fourth_set_does_not_fall_below_what_was_measured() -> None:
     right, total, wrong = score(explain, FOURTH)
     assert right >= FOURTH_MEASURED_RIGHT, f"{right}/{total} right; wrong: {wrong}"
+
+
+def test_the_fifth_held_out_set_is_whole() -> None:
+    assert len(entries(FIFTH)) == 35
+    assert sum(1 for _ in cases(FIFTH)) == 38
