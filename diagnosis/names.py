@@ -37,7 +37,7 @@ HINTS: dict[str, str] = {
     "role_name": "the name of the role the error names (else the task definition's executionRoleArn)",
     "secret": "the container's secrets[].valueFrom (an ARN, or an SSM parameter's name)",
     "secret_arn": "the ARN of the container's secrets[].valueFrom or environmentFiles[].value (for an SSM "
-    "parameter NAME: arn:aws:ssm:REGION:ACCOUNT:parameter/NAME)",
+    "parameter NAME: arn:PARTITION:ssm:REGION:ACCOUNT:parameter/NAME, PARTITION as in the task's ARN)",
     "secret_s3_url": "the s3://BUCKET/KEY of the container's environmentFiles[].value",
     "secret_json_key": "the JSON key in the secret's ARN:json-key:version-stage:version-id reference",
     "secret_version_stage": "the version stage in the secret's ARN:json-key:version-stage:version-id reference",

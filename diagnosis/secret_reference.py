@@ -39,23 +39,34 @@ class SecretReference:
             return "/" + self.secret_id.split(":parameter/", 1)[-1].lstrip("/")
         return self.secret_id
 
-    def arn(self, region: str = "", account: str = "", partition: str = "aws") -> str:
-        """The ARN IAM acts on (an SSM parameter named without its ARN: in the task's region and account);
-        "" when the name alone does not say it and no region or account is given."""
+    def arn(self, region: str = "", account: str = "", partition: str = "") -> str:
+        """The ARN IAM acts on (an SSM parameter named without its ARN: in the task's region and account, and
+        the partition of that region unless the task's ARN said it); "" when the name alone does not say it
+        and no region or account is given."""
         if self.secret_id.startswith("arn:"):
             return self.secret_id
         if self.store == "ssm" and region and account:
-            return f"arn:{partition}:ssm:{region}:{account}:parameter/{self.secret_id.lstrip('/')}"
+            where = partition or partition_of(region)
+            return f"arn:{where}:ssm:{region}:{account}:parameter/{self.secret_id.lstrip('/')}"
         return ""
 
-    def elsewhere(self, region: str, account: str) -> str:
-        """How the reference's place differs from the task's: "in account A", "in region R", both, or ""."""
-        parts = []
-        if self.account and account and self.account != account:
-            parts.append(f"account {self.account}")
-        if self.region and region and self.region != region:
-            parts.append(f"region {self.region}")
-        return " and ".join(parts)
+
+# The partitions whose regions do not name them "aws", by their regions' prefix (botocore's partitions.json
+# regionRegex; tests hold this to botocore's own answer, which explain does not load botocore to ask).
+_PARTITIONS = (
+    ("cn-", "aws-cn"),
+    ("us-gov-", "aws-us-gov"),
+    ("us-iso-", "aws-iso"),
+    ("us-isob-", "aws-iso-b"),
+    ("us-isof-", "aws-iso-f"),
+    ("eu-isoe-", "aws-iso-e"),
+    ("eusc-", "aws-eusc"),
+)
+
+
+def partition_of(region: str) -> str:
+    """The partition a region is in (`aws-cn` for cn-north-1): the second part of the ARNs made there."""
+    return next((partition for prefix, partition in _PARTITIONS if region.startswith(prefix)), "aws")
 
 
 def parse_reference(reference: str) -> SecretReference:

@@ -20,6 +20,7 @@ from diagnosis.checks.secrets import MISSING, customer_managed, key_manager
 from diagnosis.checks.taskdef import definition_of
 from diagnosis.models import EvidenceItem
 from diagnosis.policy import grant_names
+from diagnosis.secret_reference import parse_reference
 
 SOURCE = "iam:SimulatePrincipalPolicy"
 ECR_IMAGE = re.compile(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?/([^:@]+)")
@@ -146,7 +147,7 @@ def _secret(evidence: LiveEvidence, ref: str, where: Where) -> list[Permission]:
         arn = str(details.get("ARN") or ref)
         found = [Permission("secretsmanager:GetSecretValue", arn, f"secret {ref}")]
     else:
-        arn = ref if ref.startswith("arn:") else where.arn("ssm", "parameter/" + ref.lstrip("/"))
+        arn = parse_reference(ref).arn(where.region, where.account, where.partition) or ref
         found = [Permission("ssm:GetParameters", arn, f"parameter {ref}")]
     key = str(details.get("KmsKeyId") or details.get("KeyId") or "")
     parts = arn.split(":")

@@ -3,9 +3,10 @@ secrets-envvar-secrets-manager, secrets-envvar-ssm-paramstore)."""
 
 from __future__ import annotations
 
+import boto3
 import pytest
 
-from diagnosis.secret_reference import parse_reference
+from diagnosis.secret_reference import parse_reference, partition_of
 
 SECRET = "arn:aws:secretsmanager:us-west-2:111122223333:secret:prod/db-AbCdEf"
 
@@ -55,12 +56,27 @@ def test_an_ssm_parameter_by_name_or_by_arn() -> None:
     assert by_arn.arn("us-east-1", "999999999999") == by_arn.secret_id
 
 
-def test_where_a_reference_lives_beside_the_task() -> None:
-    ref = parse_reference("arn:aws:ssm:eu-west-1:444455556666:parameter/shared/db")
-    assert ref.elsewhere("eu-west-1", "444455556666") == ""
-    assert ref.elsewhere("us-east-1", "444455556666") == "region eu-west-1"
-    assert ref.elsewhere("us-east-1", "123456789012") == "account 444455556666 and region eu-west-1"
-    assert parse_reference("/prod/db").elsewhere("us-east-1", "123456789012") == ""
+@pytest.mark.parametrize(
+    ("region", "arn"),
+    [
+        ("eu-west-3", "arn:aws:ssm:eu-west-3:123456789012:parameter/prod/db"),
+        ("cn-north-1", "arn:aws-cn:ssm:cn-north-1:123456789012:parameter/prod/db"),
+        ("us-gov-west-1", "arn:aws-us-gov:ssm:us-gov-west-1:123456789012:parameter/prod/db"),
+    ],
+)
+def test_a_parameter_named_without_its_arn_is_in_its_regions_partition(region: str, arn: str) -> None:
+    assert parse_reference("/prod/db").arn(region, "123456789012") == arn
+
+
+def test_every_region_botocore_knows_is_in_the_partition_botocore_says() -> None:
+    session = boto3.session.Session()
+    regions = [
+        region
+        for partition in session.get_available_partitions()
+        for region in session.get_available_regions("ssm", partition_name=partition)
+    ]
+    assert len(regions) > 30
+    assert {r: partition_of(r) for r in regions} == {r: session.get_partition_for_region(r) for r in regions}
 
 
 def test_an_environment_file_is_an_s3_object() -> None:

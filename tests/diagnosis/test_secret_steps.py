@@ -109,6 +109,21 @@ def test_a_parameter_named_without_its_arn_is_simulated_by_its_arn() -> None:
 
 
 @pytest.mark.parametrize(
+    ("region", "partition"),
+    [("cn-northwest-1", "aws-cn"), ("us-gov-east-1", "aws-us-gov"), ("eu-west-3", "aws")],
+)
+def test_a_parameter_named_without_its_arn_is_simulated_in_its_partition(region: str, partition: str) -> None:
+    text = (
+        f"Task arn:{partition}:ecs:{region}:123456789012:task/shop/0f1e2d3c4b5a69788796a5b4c3d2e1f0 stopped\n"
+        f"Stopped reason: {FROM_SSM}"
+    )
+    arn = f"arn:{partition}:ssm:{region}:123456789012:parameter/prod/api/DB_PASSWORD"
+    assert f"--action-names ssm:GetParameters kms:Decrypt --resource-arns {arn} --region {region}" in fix_of(
+        text
+    )
+
+
+@pytest.mark.parametrize(
     ("reference", "command"),
     [
         ("/prod/api/DB_PASSWORD", "$ aws ssm get-parameter --name /prod/api/DB_PASSWORD"),

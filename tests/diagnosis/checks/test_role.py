@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from diagnosis.checks.role import Permission, check_role, needed
+from diagnosis.names import secret_names
 from tests.builders.execution_role import (
     ACCOUNT,
     IMAGE,
@@ -42,6 +43,19 @@ def test_secrets_need_their_full_arns_the_parameter_arn_and_the_customer_managed
         ("ssm:GetParameters", PARAM),  # a bare name becomes its ARN in the task's region and account
         ("kms:Decrypt", KEY),
     }
+
+
+@pytest.mark.parametrize(("partition", "region"), [("aws-cn", "cn-north-1"), ("aws-us-gov", "us-gov-west-1")])
+def test_a_parameter_named_without_its_arn_is_simulated_where_the_steps_simulate_it(
+    partition: str, region: str
+) -> None:
+    """The check simulates the ARN the step's simulate-principal-policy names: one ARN, in the task's partition."""
+    td = definition(arn=f"arn:{partition}:ecs:{region}:{ACCOUNT}:task-definition/ledger:12")
+    simulated = {r for a, r in pairs(needed(evidence(td), "secrets_retrieval")) if a == "ssm:GetParameters"}
+    in_steps = secret_names(PARAM_NAME, {"region": region, "account": ACCOUNT})["secret_arn"]
+    assert (
+        simulated == {in_steps} == {f"arn:{partition}:ssm:{region}:{ACCOUNT}:parameter/ledger/feature-flags"}
+    )
 
 
 def test_registry_credentials_and_log_secret_options_count_and_aws_managed_keys_do_not() -> None:
