@@ -1,7 +1,8 @@
 """Alert lifecycle: open → acknowledged → resolved, per group (service + cause + channel).
 
 One hash `alert:<group key>` per group, kept after the group's counting window ends (an alert lives
-until the service is steady again), and a set `alerts:open` of the unresolved ones for the resolver.
+until the service is steady again), a set `alerts:open` of the unresolved ones for the resolver, and the
+cluster's index `cluster:<cluster>:alerts` (bot/store/cluster_index.py) for summaries.
 Every transition is one HSETNX: the first replica (or click) wins, a second one changes nothing, so two
 replicas never post a recovery twice and a double click acknowledges once.
 """
@@ -11,7 +12,8 @@ from __future__ import annotations
 from fnmatch import fnmatchcase
 from typing import Literal, cast
 
-from bot.store.base import StoreBase, check_ttl, dumps, guarded, loads, loads_hash
+from bot.store.base import check_ttl, dumps, guarded, loads, loads_hash
+from bot.store.cluster_index import ClusterIndexMixin, cluster_index_key, cluster_of_alert
 from bot.store.records import AlertRecord, Notice, Recovery, ResolvedAlert, read_each, read_stored
 
 ALERT_TTL_SECONDS = 30 * 24 * 3600
@@ -22,7 +24,7 @@ _Mark = Literal["acked_by", "resolved", "escalated_at"]
 _With = Literal["acked_at", "resolved_at"]
 
 
-class AlertsMixin(StoreBase):
+class AlertsMixin(ClusterIndexMixin):
     """Each alert is an `AlertRecord`, each resolution remembered a `ResolvedAlert`."""
 
     def _alert_key(self, gkey: str) -> str:
@@ -32,12 +34,13 @@ class AlertsMixin(StoreBase):
     def alert_open(self, gkey: str, channel: str, ts: str, notice: Notice) -> None:
         """A new alert for the group, its message `ts` posted from `notice`: replaces a resolved one
         (the notice's `previous_ts` links the new message to the last)."""
+        now = self.now()
         alert = AlertRecord(
             ts=ts,
             channel=channel,
             notice=notice,
             count=notice.count,
-            opened_at=self.now(),
+            opened_at=now,
             previous_ts=notice.previous_ts,
             previous_resolved=notice.previous_resolved,
         )
@@ -48,6 +51,12 @@ class AlertsMixin(StoreBase):
         pipe.hset(key, mapping={field: dumps(value) for field, value in opened.items()})
         pipe.expire(key, check_ttl(ALERT_TTL_SECONDS))
         pipe.sadd(self.key("alerts", "open"), gkey)
+        cluster = cluster_of_alert(gkey)
+        if cluster is not None:  # the cluster's index, for summaries: the alert's entry expires with it
+            index = cluster_index_key(self, cluster, "alerts")
+            pipe.zadd(index, {gkey: now + ALERT_TTL_SECONDS}, gt=True)
+            pipe.zremrangebyscore(index, "-inf", now)
+            pipe.expire(index, check_ttl(ALERT_TTL_SECONDS))
         pipe.execute()
 
     @guarded
@@ -122,18 +131,11 @@ class AlertsMixin(StoreBase):
     def alerts_in(self, region: str | None, cluster: str, pattern: str = "*") -> dict[str, AlertRecord]:
         """Every alert (open, acknowledged or resolved, in any channel) of a cluster's services whose names
         match the glob `pattern`, by group key (`account:region:cluster:service:cause|channel`).
-        A SCAN: for summaries, not for the event path."""
-        match = self.key("alert", "*", region or "*", cluster, pattern, "*|*")
+        Two round trips however many alerts this or any other cluster has (the cluster's index)."""
         keys = []
-        for key in cast(list[str], self.redis.scan_iter(match=match, count=1000)):
-            gkey = key[len(self.key("alert")) + 1 :]
+        for gkey in self.indexed("alerts", cluster):
             parts = gkey.partition("|")[0].split(":")
-            if (
-                len(parts) == 5
-                and parts[2] == cluster
-                and region in (None, parts[1])
-                and fnmatchcase(parts[3], pattern)
-            ):
+            if region in (None, parts[1]) and fnmatchcase(parts[3], pattern):
                 keys.append(gkey)
         pipe = self.redis.pipeline(transaction=False)
         for gkey in keys:

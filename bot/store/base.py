@@ -99,6 +99,11 @@ def check_ttl(seconds: float) -> int:
     return ttl
 
 
+def glob_escape(text: str) -> str:
+    """`text` matched literally in a SCAN pattern (a prefix may hold `*`, `?`, `[`)."""
+    return "".join("\\" + c if c in "*?[]\\" else c for c in text)
+
+
 def arn_name(value: str) -> str:
     """`arn:aws:ecs:…:cluster/prod` → `prod`; a plain name stays as it is."""
     return value.rsplit("/", 1)[-1] if value.startswith("arn:") else value

@@ -6,15 +6,11 @@ import logging
 from collections.abc import Iterator, MutableMapping
 from typing import Any, cast
 
-from bot.store.base import StoreBase, StoreUnavailable, dumps, guarded, loads_dict
+from bot.store.base import StoreBase, StoreUnavailable, dumps, glob_escape, guarded, loads_dict
 
 log = logging.getLogger(__name__)
 
 TASK_DEFINITION_TTL = 7 * 24 * 3600
-
-
-def _glob_escape(text: str) -> str:
-    return "".join("\\" + c if c in "*?[]\\" else c for c in text)
 
 
 class TaskDefinitionCache(MutableMapping[str, dict[str, Any]]):
@@ -51,7 +47,7 @@ class TaskDefinitionCache(MutableMapping[str, dict[str, Any]]):
     @guarded
     def __iter__(self) -> Iterator[str]:
         # SCAN walks the whole keyspace: fine for `len()` in a test or a debug page, not for a hot path.
-        match = _glob_escape(self._prefix) + "*"
+        match = glob_escape(self._prefix) + "*"
         keys = cast(list[str], list(self._store.redis.scan_iter(match=match, count=1000)))
         return iter([k[len(self._prefix) :] for k in keys])
 

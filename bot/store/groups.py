@@ -30,9 +30,10 @@ _MAX_ATTEMPTS = 100
 # each of its channels' groups, count the task once (dedupe key), open the group or bump it, and say what the
 # caller must do (post, or nothing); then record the stop in the history when no channel waits for a post
 # (a task whose post may fail is not "done" for the poller yet).
-# KEYS, per stop: history index, history records, then per group: dedupe key, group key, mute key.
+# KEYS, per stop: history index, history records, the cluster's index, then per group: dedupe key, group key,
+#       mute key.
 # ARGV: opened_at (JSON), then per stop: its group count, member ttl, window ttl, latest_task (JSON),
-#       history? (1/0), the 6 history arguments, the opening stop's fields of a group (`title`, `summary`)
+#       history? (1/0), the 9 history arguments, the opening stop's fields of a group (`title`, `summary`)
 #       as one JSON object (each stored JSON-encoded, read only to open a group), then per group: its
 #       channel and its key (JSON, stored as `fingerprint`). The hash is a `GroupRecord`.
 # Returns, per stop: history (0 not written, 1 written but already stored, 2 stored), 6 values per group.
@@ -45,17 +46,17 @@ while a <= #ARGV do
   local latest, flag, waiting = ARGV[a + 3], #out + 1, false
   out[flag] = 0
   for g = 1, groups do
-    local dedupe, group, mute = KEYS[k + 3 * g], KEYS[k + 3 * g + 1], KEYS[k + 3 * g + 2]
+    local dedupe, group, mute = KEYS[k + 3 * g + 1], KEYS[k + 3 * g + 2], KEYS[k + 3 * g + 3]
     local fresh = redis.call('SET', dedupe, '1', 'NX', 'EX', member_ttl) and 1 or 0
     local opened = 0
     if fresh == 1 then
       if redis.call('HINCRBY', group, 'count', 1) > 1 then
         redis.call('HSET', group, 'latest_task', latest)
       else  -- no group was open: this stop opens it
-        local at = a + 12 + 2 * (g - 1)
+        local at = a + 15 + 2 * (g - 1)
         local fields = {'channel', ARGV[at], 'fingerprint', ARGV[at + 1], 'latest_task', latest,
           'opened_at', opened_at, 'window_seconds', tostring(window)}
-        for field, value in pairs(cjson.decode(ARGV[a + 11])) do
+        for field, value in pairs(cjson.decode(ARGV[a + 14])) do
           fields[#fields + 1] = field
           fields[#fields + 1] = cjson.encode(value)
         end
@@ -72,10 +73,10 @@ while a <= #ARGV do
     end
   end
   if ARGV[a + 4] == '1' and not waiting then
-    out[flag] = 1 + record_stop(KEYS[k + 1], KEYS[k + 2], ARGV[a + 5], ARGV[a + 6], ARGV[a + 7], ARGV[a + 8],
-      tonumber(ARGV[a + 9]), tonumber(ARGV[a + 10]))
+    out[flag] = 1 + record_stop(KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], ARGV[a + 5], ARGV[a + 6], ARGV[a + 7],
+      ARGV[a + 8], tonumber(ARGV[a + 9]), tonumber(ARGV[a + 10]), ARGV[a + 11], ARGV[a + 12], ARGV[a + 13])
   end
-  k, a = k + 2 + 3 * groups, a + 12 + 2 * groups
+  k, a = k + 3 + 3 * groups, a + 15 + 2 * groups
 end
 return out
 """
@@ -200,7 +201,7 @@ class GroupsMixin(StoreBase):
         if stop.history is not None:
             history_keys, history_args = history_write(self, *stop.history)
         else:
-            history_keys, history_args = [self.key("history", "-")] * 2, ["", "", 0, 0, 1, 1]
+            history_keys, history_args = [self.key("history", "-")] * 3, ["", "", 0, 0, 1, 1, "", 0, 0]
         shared = dumps({"summary": stop.notice.summary, "title": stop.notice.title})
         keys += history_keys
         per_group = []

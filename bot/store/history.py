@@ -5,9 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from fnmatch import fnmatchcase
-from typing import cast
 
 from bot.store.base import StoreBase, guarded, loads_dict
+from bot.store.cluster_index import (
+    INDEX_MEMBER_LUA,
+    ClusterIndexMixin,
+    cluster_index_key,
+    cluster_of_service,
+)
 from bot.store.records import StopRecord, read_stored
 
 DAY = 24 * 3600
@@ -30,10 +35,14 @@ def epoch_of(value: object, default: float) -> float:
     return default
 
 
-# `record_stop(index, records, arn, record, score, cutoff, keep, ttl)` → 1 when kept. Shared with the event
-# script (bot/store/groups.py), which records the stop in the same round trip as its dedupe and group counts.
-RECORD_STOP_LUA = """
-local function record_stop(index, records, arn, record, score, cutoff, keep, ttl)
+# `record_stop(index, records, services, arn, record, score, cutoff, keep, ttl, service, expires, now)` → 1 when
+# kept. Shared with the event script (bot/store/groups.py), which records the stop in the same round trip as
+# its dedupe and group counts. `services` is the cluster's index (bot/store/cluster_index.py): `service` is
+# indexed there until `expires`, when its history expires (`service` empty: a key of no cluster, not indexed).
+RECORD_STOP_LUA = (
+    INDEX_MEMBER_LUA
+    + """
+local function record_stop(index, records, services, arn, record, score, cutoff, keep, ttl, service, expires, now)
   local added = redis.call('HSETNX', records, arn, record)
   redis.call('ZADD', index, 'NX', score, arn)
   local dropped = redis.call('ZRANGEBYSCORE', index, '-inf', '(' .. cutoff)
@@ -46,13 +55,16 @@ local function record_stop(index, records, arn, record, score, cutoff, keep, ttl
   end
   redis.call('EXPIRE', index, ttl)
   redis.call('EXPIRE', records, ttl)
+  if service ~= '' then index_member(services, service, expires, now, ttl) end
   return added
 end
 """
+)
 _RECORD_ONE = (
     RECORD_STOP_LUA
     + """
-return record_stop(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]))
+return record_stop(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]),
+  tonumber(ARGV[6]), ARGV[7], ARGV[8], ARGV[9])
 """
 )
 
@@ -60,25 +72,33 @@ return record_stop(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumbe
 def history_write(
     store: StoreBase, service_key: str, record: StopRecord, retention_days: int, max_records: int
 ) -> tuple[list[str], list[str | int | float]]:
-    """The keys and arguments of `RECORD_STOP_LUA`'s `record_stop` for a record (checked first)."""
+    """The keys and arguments of `RECORD_STOP_LUA`'s `record_stop` for a record (checked first): 3 keys,
+    9 arguments."""
     if retention_days <= 0 or max_records <= 0:
         raise ValueError("retention_days and max_records must be positive")
     now = store.now()
     score = epoch_of(record.stopped_at, now)
-    keys = [store.key("history", service_key, "index"), store.key("history", service_key, "records")]
-    cutoff = now - retention_days * DAY
+    index = store.key("history", service_key, "index")
+    cluster = cluster_of_service(service_key)
+    services = index if cluster is None else cluster_index_key(store, cluster, "services")  # unused when None
+    cutoff, ttl = now - retention_days * DAY, retention_days * DAY + 60
     data = record.model_dump_json(by_alias=True)  # the JSON of `to_json()`, serialised in Rust
-    return keys, [record.task_arn, data, repr(score), repr(cutoff), max_records, retention_days * DAY + 60]
+    indexed = [service_key if cluster is not None else "", repr(now + ttl), repr(now)]
+    return (
+        [index, store.key("history", service_key, "records"), services],
+        [record.task_arn, data, repr(score), repr(cutoff), max_records, ttl, *indexed],
+    )
 
 
 def _read(text: str | None) -> StopRecord | None:
     return read_stored(StopRecord, loads_dict(text))  # not ours (no task ARN): skipped, never half-read
 
 
-class HistoryMixin(StoreBase):
+class HistoryMixin(ClusterIndexMixin):
     """Keys per service: `history:<service_key>:index` (ZSET task ARN → stoppedAt epoch) and
     `history:<service_key>:records` (hash task ARN → record JSON). Both expire `retention_days` after
-    the last write, so a service that stops failing leaves nothing behind."""
+    the last write, so a service that stops failing leaves nothing behind; so does its entry in the cluster's
+    index `cluster:<cluster>:services`, written by the same script."""
 
     @guarded
     def record_stop(
@@ -120,17 +140,10 @@ class HistoryMixin(StoreBase):
     @guarded
     def history_services(self, region: str | None, cluster: str, pattern: str = "*") -> list[str]:
         """The service keys with stored history in a cluster (any account; `region` None: any region)
-        whose service name matches the glob `pattern` (`*`, `web-*`), sorted. A SCAN: for summaries,
-        not for the event path."""
-        match = self.key("history", "*", region or "*", cluster, pattern, "index")
-        found = set()
-        for key in cast(list[str], self.redis.scan_iter(match=match, count=1000)):
-            parts = key[len(self.key("history")) + 1 : -len(":index")].split(":")
-            if (
-                len(parts) == 4
-                and parts[2] == cluster
-                and region in (None, parts[1])
-                and fnmatchcase(parts[3], pattern)
-            ):
-                found.add(":".join(parts))
-        return sorted(found)
+        whose service name matches the glob `pattern` (`*`, `web-*`), sorted. One round trip however
+        many services this or any other cluster has (the cluster's index)."""
+        return [
+            key
+            for key in self.indexed("services", cluster)
+            if region in (None, key.split(":")[1]) and fnmatchcase(key.split(":")[3], pattern)
+        ]

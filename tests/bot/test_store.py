@@ -32,6 +32,7 @@ from tests.builders.stored_groups import (
     old_alert,
     store_old_group,
 )
+from tests.fakes.redis_requests import redis_requests
 
 NewStore = Callable[..., Store]
 TARGET = {"account": "111122223333", "region": "eu-west-1", "cluster": "prod", "service": "web-api"}
@@ -309,10 +310,103 @@ def test_a_record_stored_by_an_older_version_still_reads(s: Store) -> None:
         137,
     )
     assert (record.summary, record.fingerprint, record.confidence) == ("", "", 0.0)
-    assert StopRecord.model_validate({**old, "stoppedAt": 1776592800}).stopped_at.startswith("2026-04-19T10:00")
+    assert StopRecord.model_validate({**old, "stoppedAt": 1776592800}).stopped_at.startswith(
+        "2026-04-19T10:00"
+    )
     assert {k: v for k, v in record.to_json().items() if k in old} == {
         k: v for k, v in old.items() if k != "removed_field"
     }, "written back as it was stored"
+
+
+WEB, API = "1:eu-west-1:prod:web", "1:us-east-1:prod:api"  # service keys of one cluster in two regions
+
+
+def test_the_cluster_index_lists_each_service_while_its_history_lives(replicas: NewStore) -> None:
+    clock = [time.time()]
+    day = 86400
+    a, b = replicas(clock=lambda: clock[0]), replicas(clock=lambda: clock[0])
+    assert a.index_stored_state() == 0, "nothing of an older version: a walk of Redis's own TTLs, done now"
+    a.record_stop(WEB, _stop(1, clock[0]), 1, 100)
+    a.record_stop(API, _stop(2, clock[0]), 1, 100)
+    a.record_stop("svc", _stop(3, clock[0]), 1, 100)  # a key of no cluster: not indexed
+    index = a.key("cluster", "prod", "services")
+    assert b.history_services(None, "prod") == [WEB, API] and b.history_services(None, "staging") == []
+    assert b.history_services("us-east-1", "prod") == [API] and b.history_services(None, "prod", "w*") == [
+        WEB
+    ]
+    assert a.redis.zscore(index, WEB) == pytest.approx(clock[0] + day + 60), "until its history expires"
+    assert day < a.redis.ttl(index) <= day + 60
+    assert a.redis.keys(a.key("cluster", "*")) == [index]
+    clock[0] += day / 2
+    a.record_stop(API, _stop(4, clock[0]), 1, 100)  # api's history lives on, web's expires first
+    clock[0] += day * 0.7
+    assert b.history_services(None, "prod") == [API]
+    assert a.redis.zrange(index, 0, -1) == [API], "the expired entry is dropped, not only skipped"
+    clock[0] += day
+    assert b.history_services(None, "prod") == [] and a.redis.zcard(index) == 0
+
+
+def test_the_cluster_index_lists_each_alert_while_it_lives(replicas: NewStore) -> None:
+    clock = [time.time()]
+    a, b = replicas(clock=lambda: clock[0]), replicas(clock=lambda: clock[0])
+    assert a.index_stored_state() == 0, "nothing of an older version: a walk of Redis's own TTLs, done now"
+    web, api = f"{WEB}:oom|C1", f"{API}:oom|C2"
+    a.alert_open(web, "C1", "1.1", STOP_NOTICE)
+    clock[0] += 86400
+    a.alert_open(api, "C2", "1.2", STOP_NOTICE)
+    a.alert_open("fp|C1", "C1", "1.3", STOP_NOTICE)  # a group key of no cluster: not indexed
+    assert b.alert_acknowledge(web, "U7", "t1")
+    assert {k: v.acked_by for k, v in b.alerts_in(None, "prod").items()} == {web: "U7", api: ""}
+    assert list(b.alerts_in("us-east-1", "prod")) == [api] and b.alerts_in(None, "prod", "x*") == {}
+    index = a.key("cluster", "prod", "alerts")
+    assert a.redis.zscore(index, api) == pytest.approx(clock[0] + 30 * 86400), "until the alert expires"
+    clock[0] += 29.5 * 86400
+    assert list(b.alerts_in(None, "prod")) == [api] and a.redis.zrange(index, 0, -1) == [api]
+
+
+def test_state_an_older_version_stored_is_indexed_once(
+    replicas: NewStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """History and alerts written without the index (what an older version leaves) are found by the first
+    read, which walks the keyspace once; later reads never walk it, and an entry a new write made is not
+    shortened by a walk."""
+    a, b = replicas(), replicas()
+    now = time.time()
+    old_index, old_records = a.key("history", WEB, "index"), a.key("history", WEB, "records")
+    a.redis.zadd(old_index, {"arn:1": now - 60})
+    a.redis.hset(old_records, "arn:1", _stop(1, now - 60).model_dump_json(by_alias=True))
+    gkey = store_old_group(a, "C1", "1700000000.000100")  # an alert of 123456789012:us-east-1:prod:web-api
+    for key, ttl in ((old_index, 7 * 86400), (old_records, 7 * 86400), (a.key("alert", gkey), 3 * 86400)):
+        a.redis.expire(key, ttl)
+    a.record_stop(API, _stop(2, now), 30, 100)  # a new replica's write, before anyone read
+    assert a.redis.keys(a.key("cluster", "*")) == [a.key("cluster", "prod", "services")], "the new write only"
+
+    assert b.history_services(None, "prod") == [WEB, API] and list(b.alerts_in(None, "prod")) == [gkey]
+    assert [_n(r) for r in b.history(WEB, 0)] == [1]
+    services = a.key("cluster", "prod", "services")
+    assert a.redis.zscore(services, WEB) == pytest.approx(now + 7 * 86400, abs=5), (
+        "as long as the old key lives"
+    )
+    assert a.redis.zscore(services, API) == pytest.approx(now + 30 * 86400 + 60, abs=5), "not shortened"
+    assert a.redis.ttl(services) > 30 * 86400
+    assert a.redis.zscore(a.key("cluster", "prod", "alerts"), gkey) == pytest.approx(now + 3 * 86400, abs=5)
+
+    sent = redis_requests(monkeypatch, b.redis)
+    assert b.history_services(None, "prod") == [WEB, API]
+    assert sent == ["pipeline of 3"], "one round trip, no walk: the first read left its marker"
+    assert b.index_stored_state() == 3, "walking again (after a rollout, say) changes nothing"
+    assert a.redis.zscore(services, API) == pytest.approx(now + 30 * 86400 + 60, abs=5)
+
+
+def test_the_events_script_indexes_the_service_in_its_one_round_trip(
+    s: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s.count_stops([_stop_count(1)])  # the script loaded
+    sent = redis_requests(monkeypatch, s.redis)
+    stop = replace(_stop_count(2), groups=[], history=(WEB, _stop(2, time.time()), 30, 100))
+    ((_, recorded),) = s.count_stops([stop])
+    assert recorded and sent == ["pipeline of 1"]
+    assert s.redis.zrange(s.key("cluster", "prod", "services"), 0, -1) == [WEB]
 
 
 STOP_GROUPS = [("fp|C1", "C1", "fp"), ("fp|C2", "C2", "fp")]
@@ -331,22 +425,38 @@ def _count(store: Store, n: int, history: bool = True, said: Notice = STOP_NOTIC
 def test_count_stop_opens_each_group_once_and_holds_history_until_posted(replicas: NewStore) -> None:
     a, b = replicas(), replicas()
     counted, recorded = _count(a, 1)
-    assert [(c.fresh, c.opened, c.count, c.ts, c.muted) for c in counted] == [(True, True, 1, None, False)] * 2
+    assert [(c.fresh, c.opened, c.count, c.ts, c.muted) for c in counted] == [
+        (True, True, 1, None, False)
+    ] * 2
     assert recorded is False and a.history("svc", 0) == [], "a group waits for its message: not done yet"
     group = b.group_get("fp|C2")
     assert group is not None
-    assert (group.key, group.channel, group.count, group.latest_task, group.ts) == ("fp|C2", "C2", 1, _arn(1), "")
+    assert (group.key, group.channel, group.count, group.latest_task, group.ts) == (
+        "fp|C2",
+        "C2",
+        1,
+        _arn(1),
+        "",
+    )
     assert (group.title, group.summary) == ("Out of memory", "The container used all its memory.")
     assert group.opened_at == counted[0].opened_at and group.window_seconds == 3600
     assert 3590 <= a.redis.ttl("ecs-why:group:fp|C1") <= 3600
     assert b.group_shown("fp|C1", 1, ts="1.1") and b.group_shown("fp|C2", 1, ts="1.2")
     counted, recorded = _count(b, 2, said=STOP_NOTICE.model_copy(update={"title": "Out of memory: worker"}))
-    assert [(c.fresh, c.opened, c.count, c.ts) for c in counted] == [(True, False, 2, "1.1"), (True, False, 2, "1.2")]
+    assert [(c.fresh, c.opened, c.count, c.ts) for c in counted] == [
+        (True, False, 2, "1.1"),
+        (True, False, 2, "1.2"),
+    ]
     assert recorded is True and [_n(r) for r in a.history("svc", 0)] == [2], "recorded in the same round trip"
     counted, _ = _count(a, 2)  # a redelivery
     assert [(c.fresh, c.count) for c in counted] == [(False, 2)] * 2
     group = a.group_get("fp|C1")
-    assert group is not None and (group.count, group.shown, group.ts, group.latest_task) == (2, 1, "1.1", _arn(2))
+    assert group is not None and (group.count, group.shown, group.ts, group.latest_task) == (
+        2,
+        1,
+        "1.1",
+        _arn(2),
+    )
     assert group.title == "Out of memory", "the group keeps its first stop's title"
 
 
@@ -363,7 +473,9 @@ def test_count_stop_counts_every_stop_once_across_replicas(replicas: NewStore) -
         results = [counted for counted, _ in pool.map(count, range(40))]
     assert sum(c.opened for counted in results for c in counted) == 2, "one group per channel"
     assert sum(c.fresh for counted in results for c in counted) == 40, "each stop counted once per channel"
-    assert sorted(c.count for counted in results for c in counted if c.fresh) == sorted(list(range(1, 21)) * 2)
+    assert sorted(c.count for counted in results for c in counted if c.fresh) == sorted(
+        list(range(1, 21)) * 2
+    )
     assert [_group_count(stores[0], g) for g, _, _ in STOP_GROUPS] == [20, 20]
 
 
@@ -380,7 +492,9 @@ def test_count_stop_says_muted_and_a_muted_stop_is_done(s: Store) -> None:
 
 def test_group_shown_without_an_open_group_changes_nothing(s: Store) -> None:
     assert s.group_shown("gone", 2, ts="1.2") is False
-    assert s.group_get("gone") is None and s.redis.exists("ecs-why:group:gone") == 0, "no group without a window"
+    assert s.group_get("gone") is None and s.redis.exists("ecs-why:group:gone") == 0, (
+        "no group without a window"
+    )
 
 
 def test_group_shown_keeps_the_count_and_the_window_ends(replicas: NewStore) -> None:
@@ -397,7 +511,9 @@ def test_group_shown_keeps_the_count_and_the_window_ends(replicas: NewStore) -> 
     time.sleep(0.05)
     assert a.group_get("fp|C1") is None
     counted, _ = _count(b, 3, history=False)
-    assert (counted[0].opened, counted[0].count, counted[0].ts) == (True, 1, None), "a new window, a new group"
+    assert (counted[0].opened, counted[0].count, counted[0].ts) == (True, 1, None), (
+        "a new window, a new group"
+    )
 
 
 NOTICE_ALERT = {"ts": "1700000000.000100", "channel": "C1", "notice": NOTICE, "count": 3, "opened_at": 2e9}
@@ -412,38 +528,71 @@ def test_a_group_and_alert_stored_by_an_older_version_still_read(s: Store) -> No
     s.redis.hset(s.key("group", "broken"), mapping={"count": '"many"'})
     group = s.group_get(gkey)
     assert group is not None
-    assert (group.key, group.channel, group.count, group.shown, group.ts) == (gkey, "C1", 2, 2, "1700000000.000100")
+    assert (group.key, group.channel, group.count, group.shown, group.ts) == (
+        gkey,
+        "C1",
+        2,
+        2,
+        "1700000000.000100",
+    )
     assert (group.title, group.opened_at, group.window_seconds) == (TITLE, GROUP_OPENED_AT, 3600)
     opened = s.group_get("older")
-    assert opened is not None and (opened.latest_task, opened.ts, opened.count, opened.title) == ("", "", 1, "")
+    assert opened is not None and (opened.latest_task, opened.ts, opened.count, opened.title) == (
+        "",
+        "",
+        1,
+        "",
+    )
     assert s.group_get("broken") is None, "not a group of ours: read as none open"
     alert = s.alert_get(gkey)
     assert alert is not None
-    assert (alert.ts, alert.channel, alert.count, alert.opened_at) == ("1700000000.000100", "C1", 2, ALERT_OPENED_AT)
+    assert (alert.ts, alert.channel, alert.count, alert.opened_at) == (
+        "1700000000.000100",
+        "C1",
+        2,
+        ALERT_OPENED_AT,
+    )
     assert alert.notice == Notice.model_validate(NOTICE) and alert.notice.label == "prod/web-api"
-    assert (alert.as_shown.acked_by, alert.as_shown.acked_at, alert.resolved) == ("U7", "2033-05-18T03:40:00", None)
+    assert (alert.as_shown.acked_by, alert.as_shown.acked_at, alert.resolved) == (
+        "U7",
+        "2033-05-18T03:40:00",
+        None,
+    )
     assert s.alert_acknowledge(gkey, "U8", "2033-05-18T03:41:00") is False, "acknowledged once"
 
     said = "recovered at 04:33 UTC after 3 failures in 1 min"  # the older version stored only its sentence
     s.redis.hset(s.key("alert", gkey), mapping={"resolved": json.dumps(said), "resolved_at": "2000003600.0"})
-    s.redis.zadd(s.key("alerts", "resolved"), {json.dumps({**NOTICE_ALERT, "resolved": said, "gkey": gkey}): 1})
+    s.redis.zadd(
+        s.key("alerts", "resolved"), {json.dumps({**NOTICE_ALERT, "resolved": said, "gkey": gkey}): 1}
+    )
     alert = s.alert_get(gkey)
     assert alert is not None and alert.resolved == Recovery(said=said, at=2_000_003_600.0)
     (remembered,) = s.resolutions(0)
-    assert (remembered.gkey, remembered.resolved, remembered.notice.service) == (gkey, Recovery(said=said), "web-api")
-    assert s.alert_resolve(gkey, Recovery(at=2_000_003_700.0)) is False, "resolved once, whichever version did it"
+    assert (remembered.gkey, remembered.resolved, remembered.notice.service) == (
+        gkey,
+        Recovery(said=said),
+        "web-api",
+    )
+    assert s.alert_resolve(gkey, Recovery(at=2_000_003_700.0)) is False, (
+        "resolved once, whichever version did it"
+    )
 
 
 def test_each_alert_transition_happens_once_and_reads_back(replicas: NewStore) -> None:
     a, b = replicas(), replicas()
-    assert a.alert_acknowledge("fp|C1", "U7", "2026-05-18T10:01:00+00:00") is False, "no alert: nothing written"
+    assert a.alert_acknowledge("fp|C1", "U7", "2026-05-18T10:01:00+00:00") is False, (
+        "no alert: nothing written"
+    )
     assert a.redis.exists(a.key("alert", "fp|C1")) == 0
     a.alert_open("fp|C1", "C1", "1.2", STOP_NOTICE)
     alert = b.alert_get("fp|C1")
     assert alert is not None and (alert.acked_by, alert.resolved, alert.escalated_at) == ("", None, None)
     assert alert.opened_at is not None and alert.count == STOP_NOTICE.count
     assert (a.alert_escalate("fp|C1", 100.0), b.alert_escalate("fp|C1", 101.0)) == (True, False)
-    assert (b.alert_acknowledge("fp|C1", "U7", "t1"), a.alert_acknowledge("fp|C1", "U8", "t2")) == (True, False)
+    assert (b.alert_acknowledge("fp|C1", "U7", "t1"), a.alert_acknowledge("fp|C1", "U8", "t2")) == (
+        True,
+        False,
+    )
     a.alert_shown("fp|C1", 9)
     recovery = Recovery(at=200.0, failures=9, lasted_seconds=60.0)
     assert (a.alert_resolve("fp|C1", recovery), b.alert_resolve("fp|C1", Recovery(at=201.0))) == (True, False)

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import pytest
-import redis
 from slack_sdk import WebClient
 
 from bot.aws_session import SessionError
@@ -21,11 +20,14 @@ from bot.events.pipeline import Pipeline
 from bot.inquiry import Asked, Inquiry
 from bot.settings import Settings
 from bot.store import Store
+from bot.store.groups import StopCount
 from bot.store.records import StopRecord
 from bot.summary import Scope, build_summary, summary_scope
 from handlers.notifier import SlackNotifier
 from tests.bot.events.conftest import FAST
 from tests.bot.events.shapes import REGION, ago, event, fingerprint, target, task_detail
+from tests.builders.alert_notice import notice
+from tests.fakes.redis_requests import redis_requests
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_api import slack_api as slack_api  # the fixture
 
@@ -159,44 +161,52 @@ def test_overlapping_scopes_count_each_stop_once(stored: Stored) -> None:
     assert len(summary.still_failing) == 1 and len(summary.recovered) == 1
 
 
-def _round_trips(monkeypatch: pytest.MonkeyPatch, client: redis.Redis) -> list[str]:
-    """Every request `client` sends to Redis from now on: a command, or a pipeline (however many commands
-    it holds). Only this client's: a thread another test left running may use Redis meanwhile."""
-    import redis.client
-
-    sent: list[str] = []
-    command, execute = redis.Redis.execute_command, redis.client.Pipeline.execute
-
-    def one(self: redis.Redis, *args: Any, **options: Any) -> Any:
-        if self is client:
-            sent.append(str(args[0]))
-        return command(self, *args, **options)
-
-    def pipelined(self: redis.client.Pipeline, raise_on_error: bool = True) -> Any:
-        if self.command_stack and self.connection_pool is client.connection_pool:  # empty: nothing sent
-            sent.append(f"pipeline of {len(self.command_stack)}")
-        return execute(self, raise_on_error)
-
-    monkeypatch.setattr(redis.Redis, "execute_command", one)
-    monkeypatch.setattr(redis.client.Pipeline, "execute", pipelined)
-    return sent
+def _seed(store: Store, cluster: str, services: int) -> None:
+    """One OOM a minute ago for each of `services` services of `cluster`, through the events script."""
+    now = time.time()
+    stops = []
+    for i in range(services):
+        arn = f"arn:aws:ecs:{REGION}:123456789012:task/{cluster}/{i:032x}"
+        record = StopRecord.model_validate({"taskArn": arn, "stoppedAt": now - 60, "category": "oom"})
+        skey = f"123456789012:{REGION}:{cluster}:svc{i}"
+        stops.append(StopCount(arn, notice(cluster=cluster), [], 60, 60, (skey, record, 7, 100)))
+    for start in range(0, len(stops), 500):
+        store.count_stops(stops[start : start + 500])
 
 
-def test_a_cluster_summary_asks_redis_as_often_for_60_services_as_for_3(
+def test_a_cluster_summary_asks_redis_as_often_for_200_services_as_for_3_beside_thousands_of_others(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    now = time.time()
-    sizes = {"small": 3, "large": 60}
-    for cluster, services in sizes.items():
-        for i in range(services):
-            arn = f"arn:aws:ecs:{REGION}:123456789012:task/{cluster}/{i:032x}"
-            record = StopRecord.model_validate({"taskArn": arn, "stoppedAt": now - 60, "category": "oom"})
-            store.record_stop(f"123456789012:{REGION}:{cluster}:svc{i}", record, 7, 100)
-    sent = _round_trips(monkeypatch, store.redis)
+    sizes = {"small": 3, "large": 200}
+    for cluster, services in {**sizes, **{f"other{n}": 600 for n in range(5)}}.items():
+        _seed(store, cluster, services)
+    assert store.redis.dbsize() > 6000, "a SCAN would walk this in 7 calls or more"
+    sent = redis_requests(monkeypatch, store.redis)
+    build_summary(store, [Scope("small")], "24h")
+    assert "SCAN" in sent, "the first summary on a Redis without the marker indexes older versions' state"
     asked = {}
     for cluster, services in sizes.items():
         sent.clear()
         summary = build_summary(store, [Scope(cluster, region=REGION)], "24h")
         assert len(summary.services) == services and summary.failures == services
         asked[cluster] = [request.split(" of ")[0] for request in sent]
-    assert asked["small"] and asked["small"] == asked["large"]
+    assert asked["small"] == asked["large"], "the same requests, only bigger pipelines"
+    assert "SCAN" not in asked["small"] and len(asked["small"]) <= 5
+
+
+def test_state_an_older_version_stored_is_summarised_after_the_upgrade(
+    stored: Stored, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the cluster indexes (what a version before them leaves in Redis), the same summary: the
+    first walks the keyspace once to index it, the next does not."""
+    store = stored.store
+    scopes = [Scope("prod", region=REGION)]
+    summary = build_summary(store, scopes, "24h", channel="C1")
+    assert summary.services and summary.still_failing and summary.recovered
+    store.redis.delete(*store.redis.keys(store.key("cluster", "*")), store.key("clusters", "indexed"))
+    sent = redis_requests(monkeypatch, store.redis)
+    assert build_summary(store, scopes, "24h", channel="C1") == summary
+    assert "SCAN" in sent
+    sent.clear()
+    assert build_summary(store, scopes, "24h", channel="C1") == summary
+    assert sent and "SCAN" not in sent
