@@ -79,6 +79,8 @@ class LiveEvidence:
     access_points: dict[str, dict[str, Any] | str] = field(default_factory=dict)  # fsap-… -> description
     vpc_security_groups: list[dict[str, Any]] | None = None  # the VPC's security groups, with their rules
     secret_details: dict[str, dict[str, Any]] = field(default_factory=dict)  # reference -> its metadata
+    # reference -> the call that read its state and metadata (secretsmanager:DescribeSecret); absent: not asked
+    secret_sources: dict[str, str] = field(default_factory=dict)
     # ECS Exec (`exec-check`): the cluster as describe-clusters shows it with CONFIGURATIONS (None: not read),
     # and simulated decisions per purpose ("channels", "execution_channels", "kms", "logs", "s3"):
     # action -> allowed | explicitDeny | implicitDeny; a purpose maps to None when its simulation failed.

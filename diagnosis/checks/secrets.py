@@ -17,6 +17,9 @@ from diagnosis.secret_reference import SecretReference, parse_reference
 
 AWS_MANAGED = ("alias/aws/", "aws/")
 MISSING = ("ResourceNotFoundException", "ParameterNotFound")  # what DescribeSecret / DescribeParameters said
+TASK_DEFINITION = "ecs:DescribeTaskDefinition"  # where the references (and their ARNs' parts) were read
+DESCRIBE_KEY = "kms:DescribeKey"  # what `LiveEvidence.kms_keys` holds
+Said = tuple[str, str]  # (the call that read it, the fact): each fact carries its own source
 
 
 def customer_managed(key: str | None) -> bool:
@@ -36,15 +39,20 @@ def check_secret_access(evidence: LiveEvidence, category: str) -> list[CheckResu
         return []
     role = str(definition.get("executionRoleArn") or "")
     account = _task_account(evidence, category, definition)
-    problems: list[str] = []
-    facts: list[str] = []
+    problems: list[Said] = []
+    facts: list[Said] = []
     names: dict[str, str] = {}
     if role:
-        facts.append(f"the execution role {role} fetches them")
+        facts.append((TASK_DEFINITION, f"the execution role {role} fetches them"))
         names["execution_role_arn"] = role
         names["role_name"] = names["execution_role"] = role.rsplit("/", 1)[-1]
     else:
-        problems.append(f"task definition {revision} has no execution role, which ECS needs to fetch secrets")
+        problems.append(
+            (
+                TASK_DEFINITION,
+                f"task definition {revision} has no execution role, which ECS needs to fetch secrets",
+            )
+        )
     # the references a problem is about, as written (the missing ones first, which secret_exists states):
     # the steps look at those
     wrong = [use.reference for use in uses if evidence.secrets.get(use.secret_id) in MISSING]
@@ -62,8 +70,11 @@ def check_secret_access(evidence: LiveEvidence, category: str) -> list[CheckResu
         wrong += [use.reference] if unlabelled else []
         if use.json_key and evidence.secrets.get(use.secret_id) == "exists":
             facts.append(
-                f"{use.reference} asks for the JSON key {use.json_key} of the secret's value, which is not "
-                "read (ecs-why never reads a secret's value): whether it holds the key is not checked"
+                (
+                    TASK_DEFINITION,
+                    f"{use.reference} asks for the JSON key {use.json_key} of the secret's value, which is not "
+                    "read (ecs-why never reads a secret's value): whether it holds the key is not checked",
+                )
             )
     if wrong:
         names["secret"], names["secrets"] = wrong[0], " ".join(dict.fromkeys(wrong))
@@ -78,8 +89,8 @@ def check_secret_access(evidence: LiveEvidence, category: str) -> list[CheckResu
             category,
             "secret_access",
             outcome,
-            "; ".join(lines),
-            tuple(EvidenceItem(source=_source(line), fact=line) for line in lines),
+            "; ".join(fact for _, fact in lines),
+            tuple(EvidenceItem(source=source, fact=fact) for source, fact in lines),
             names,
         )
     ]
@@ -95,14 +106,14 @@ def _task_account(evidence: LiveEvidence, category: str, definition: dict[str, A
     return ""
 
 
-def _version(evidence: LiveEvidence, use: SecretReference) -> str:
+def _version(evidence: LiveEvidence, use: SecretReference) -> Said | None:
     """The version a reference asks for (`…:version-stage:version-id`; neither: AWSCURRENT, the secret's
     current value), when the secret's versions were read and none is it. A described secret without
     VersionIdsToStages has no version at all (created without a value)."""
     details = evidence.secret_details.get(use.secret_id) or {}
     versions = details.get("VersionIdsToStages", {} if details.get("ARN") else None)
     if not isinstance(versions, dict):
-        return ""
+        return None
     stage = use.version_stage or ("" if use.version_id else "AWSCURRENT")
     labels = sorted({str(label) for stages in versions.values() for label in stages or []})
     if stage and stage not in labels:
@@ -110,66 +121,95 @@ def _version(evidence: LiveEvidence, use: SecretReference) -> str:
         carry = (
             f"its versions carry {', '.join(labels)}" if labels else "it has no version: it never had a value"
         )
-        return f"the secret {use.secret_id} has no version labelled {stage}, {asks} ({carry})"
-    return ""
+        return _read_by(evidence, use.secret_id), (
+            f"the secret {use.secret_id} has no version labelled {stage}, {asks} ({carry})"
+        )
+    return None
 
 
-def _unlabelled(evidence: LiveEvidence, use: SecretReference) -> str:
+def _unlabelled(evidence: LiveEvidence, use: SecretReference) -> Said | None:
     """A version ID DescribeSecret does not list: it lists only versions with a staging label, so an
     unlabelled one may still exist (list-secret-version-ids --include-deprecated shows it): said, not proof."""
     versions = (evidence.secret_details.get(use.secret_id) or {}).get("VersionIdsToStages")
     if not use.version_id or not isinstance(versions, dict) or use.version_id in versions:
-        return ""
-    return (
+        return None
+    return _read_by(evidence, use.secret_id), (
         f"the secret {use.secret_id} has no labelled version {use.version_id}, which {use.reference} asks for "
         f"({len(versions)} labelled version(s); an unlabelled version is not listed, so it may still exist)"
     )
 
 
-def _secret(evidence: LiveEvidence, ref: str, role: str, account: str) -> tuple[list[str], list[str]]:
+def _read_by(evidence: LiveEvidence, ref: str) -> str:
+    """The call that read a reference's state and metadata, as the collector recorded it."""
+    return evidence.secret_sources.get(ref, "")
+
+
+def _secret(evidence: LiveEvidence, ref: str, role: str, account: str) -> tuple[list[Said], list[Said]]:
     kind = "secret" if ":secretsmanager:" in ref else "parameter"
     state = evidence.secrets.get(ref)
     details = evidence.secret_details.get(ref) or {}
     parsed = parse_reference(ref)
     where = parsed.region or evidence.region
     other = parsed.account if parsed.account and account and parsed.account != account else ""
-    facts: list[str] = []
-    problems: list[str] = []
+    read_by = _read_by(evidence, ref)
+    facts: list[Said] = []
+    problems: list[Said] = []
     if state in MISSING:
         return problems, facts  # secret_exists says so; this check says how the others are reached
     if state == OTHER_ACCOUNT:
         return problems, [
-            f"the parameter {ref} is in account {other}, the task in {account}: not read (DescribeParameters "
-            "lists only this account's parameters)"
+            (
+                TASK_DEFINITION,
+                f"the parameter {ref} is in account {other}, the task in {account}: not read (DescribeParameters "
+                "lists only this account's parameters)",
+            )
         ]
+    if state is None:  # not asked
+        return problems, [(TASK_DEFINITION, f"{kind} {ref} (not read)")]
     if state != "exists":
         if other and kind == "secret":
             return problems, [
-                f"the secret {ref} is in account {other}, the task in {account} (not read: {state})"
+                (
+                    read_by,
+                    f"the secret {ref} is in account {other}, the task in {account} (not read: {state})",
+                )
             ]
-        return problems, [f"{kind} {ref} (not read)"]
+        return problems, [(read_by, f"{kind} {ref} (not read: {state})")]
     if details.get("DeletedDate"):
         problems.append(
-            f"the {kind} {ref} is scheduled for deletion ({details['DeletedDate']}): it cannot be read"
+            (
+                read_by,
+                f"the {kind} {ref} is scheduled for deletion ({details['DeletedDate']}): it cannot be read",
+            )
         )
     key = str(details.get("KmsKeyId") or details.get("KeyId") or "")
+    # what is said of its key: the key as the secret names it, and kms:DescribeKey's answer when it was asked
+    keyed = ", ".join(
+        dict.fromkeys(s for s in (read_by, DESCRIBE_KEY if key in evidence.kms_keys else "") if s)
+    )
     fact, problem = _encryption(evidence, f"{kind} {ref}", key, role)
-    facts += [fact] if fact else []
-    problems += [problem] if problem else []
+    facts += [(keyed, fact)] if fact else []
+    problems += [(keyed, problem)] if problem else []
     if other and kind == "secret" and not problem:
         if customer_managed(key) and key_manager(evidence, key) != "AWS":
             facts.append(
-                f"the secret is in account {other}, the task in {account}: its resource policy must let the "
-                f"execution role read it, and the key policy of {key} let the role decrypt"
+                (
+                    keyed,
+                    f"the secret is in account {other}, the task in {account}: its resource policy must let the "
+                    f"execution role read it, and the key policy of {key} let the role decrypt",
+                )
             )
         else:
             problems.append(
-                f"the secret {ref} is in account {other}, the task in {account}, and is encrypted with the AWS "
-                "managed key, which no other account can decrypt with: encrypt it with a customer-managed KMS "
-                "key whose key policy lets the execution role decrypt"
+                (
+                    keyed,
+                    f"the secret {ref} is in account {other}, the task in {account}, and is encrypted with the "
+                    "AWS managed key, which no other account can decrypt with: encrypt it with a customer-managed "
+                    "KMS key whose key policy lets the execution role decrypt",
+                )
             )
     if where and evidence.region and where != evidence.region:
-        facts.append(f"the {kind} is in {where}, the task in {evidence.region}")
+        facts.append((TASK_DEFINITION, f"the {kind} is in {where}, the task in {evidence.region}"))
     return problems, facts
 
 
@@ -204,28 +244,23 @@ def _encryption(evidence: LiveEvidence, what: str, key: str, role: str) -> tuple
     )
 
 
-def network_path(evidence: LiveEvidence, service: str) -> str:
+def network_path(evidence: LiveEvidence, service: str) -> Said | None:
     """How the task's first subnet reaches the service's endpoint: a VPC endpoint, a NAT, or nothing."""
     if not evidence.subnets or not evidence.network_read:
-        return ""
+        return None
     subnet = evidence.subnets[0]
     subnet_id = subnet.get("SubnetId", "")
     if service in _endpoint_services(evidence.endpoints or [], evidence.region):
-        return f"{subnet_id} reaches {service} through its VPC endpoint (private DNS)"
+        return (
+            "ec2:DescribeVpcEndpoints",
+            f"{subnet_id} reaches {service} through its VPC endpoint (private DNS)",
+        )
     route = _default_route(_route_table(subnet, evidence.route_tables))
     if route.startswith("nat-"):
-        return f"{subnet_id} reaches {service} through the NAT gateway {route}"
+        return "ec2:DescribeRouteTables", f"{subnet_id} reaches {service} through the NAT gateway {route}"
     if route:
-        return f"{subnet_id} reaches {service} through {route}"
-    return f"{subnet_id} has no route to {service}: no {service} VPC endpoint and no NAT"
-
-
-def _source(line: str) -> str:
-    """The API a line of this check read."""
-    if ":secretsmanager:" in line:
-        return "secretsmanager:DescribeSecret"
-    if "parameter" in line:
-        return "ssm:DescribeParameters"
-    if " reaches " in line or " no route " in line:
-        return "ec2:DescribeRouteTables"
-    return "ecs:DescribeTaskDefinition"
+        return "ec2:DescribeRouteTables", f"{subnet_id} reaches {service} through {route}"
+    return (
+        "ec2:DescribeRouteTables, ec2:DescribeVpcEndpoints",
+        f"{subnet_id} has no route to {service}: no {service} VPC endpoint and no NAT",
+    )

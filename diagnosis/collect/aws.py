@@ -50,6 +50,7 @@ class Outcome:
     error: str | None = None
     # what this call could not read (also in `Aws.gaps`, unless held); not part of the answer
     gaps: tuple[Gap, ...] = field(default=(), compare=False)
+    source: str = field(default="", compare=False)  # the call that answered, e.g. secretsmanager:DescribeSecret
 
     @property
     def ok(self) -> bool:
@@ -158,8 +159,8 @@ class Aws:
                 pages = client.get_paginator(call.operation).paginate(
                     **call.params, PaginationConfig={"MaxItems": call.max_items}
                 )
-                return Outcome(data=pages.build_full_result())
-            return Outcome(data=operation(**call.params))
+                return Outcome(data=pages.build_full_result(), source=action)
+            return Outcome(data=operation(**call.params), source=action)
         except ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code", "Error"))
             if code in DENIED:
@@ -168,7 +169,7 @@ class Aws:
                 return _failed(call, f"throttled by AWS after retries ({action})", None, action, code)
             if code not in call.expect:
                 return _failed(call, f"{action} failed ({code})", None, action, code)
-            return Outcome(error=code)
+            return Outcome(error=code, source=action)
         except NoCredentialsError:
             return _failed(
                 call,
@@ -192,7 +193,7 @@ def _failed(call: Call, reason: str, iam_action: str | None, action: str, code: 
     gap = Gap(
         what=call.what or call.operation, reason=reason, iam_action=iam_action, call=action, error_code=code
     )
-    return Outcome(error=code, gaps=(gap,))
+    return Outcome(error=code, gaps=(gap,), source=action)
 
 
 def iam_prefix(service_model: Any) -> str:

@@ -366,6 +366,7 @@ def _plan_secrets(plan: Plan) -> dict[str, Call]:
 def _absorb_secrets(evidence: LiveEvidence, results: Mapping[str, Outcome]) -> None:
     for key, outcome in results.items():
         kind, _, ref = key.partition(":")
+        evidence.secret_sources[ref] = outcome.source
         if outcome.ok:
             facts.secret_details(evidence, kind, ref, outcome.data or {})
         if kind == "secret":

@@ -385,6 +385,10 @@ def complete_evidence(how: How = How(), place: Place = Place()) -> LiveEvidence:
         images={place.service: [place.tag]},
         ecr={place.service: ["3.4.0", place.tag]},
         secrets={place.secret: "exists", place.parameter: "exists"},
+        secret_sources={
+            place.secret: "secretsmanager:DescribeSecret",
+            place.parameter: "ssm:DescribeParameters",
+        },
         log_groups=[place.log_group],
         simulation={"secretsmanager:GetSecretValue": "allowed", "ssm:GetParameters": "allowed"},
         trail=[],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from diagnosis.checks.evidence import LiveEvidence
+from diagnosis.checks.evidence import OTHER_ACCOUNT, LiveEvidence
 
 TD = "arn:aws:ecs:ca-central-1:121212121212:task-definition/payroll:5"
 SECRET = "arn:aws:secretsmanager:ca-central-1:121212121212:secret:payroll/db-AbC123"
@@ -24,6 +24,12 @@ def evidence(states: dict[str, str], details: dict[str, dict[str, Any]], **extra
         tasks=[{"taskDefinitionArn": TD, "lastStatus": "STOPPED", "stopCode": "TaskFailedToStart"}],
         task_definitions={TD: definition},
         secrets=states,
+        # the call the collector makes for each (diagnosis/collect/sources.py), as it records it
+        secret_sources={
+            ref: "secretsmanager:DescribeSecret" if ":secretsmanager:" in ref else "ssm:DescribeParameters"
+            for ref, state in states.items()
+            if state != OTHER_ACCOUNT
+        },
         secret_details=details,
         **extra,
     )

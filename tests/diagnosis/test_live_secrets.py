@@ -271,3 +271,27 @@ def test_a_secret_that_never_had_a_value_is_named(world: World) -> None:
         f"the secret {secret} has no version labelled AWSCURRENT, the version ECS reads by default (it has no "
         "version: it never had a value)" in (access.detail or "")
     )
+
+
+def test_every_fact_of_the_secrets_check_names_a_call_the_diagnosis_made(world: World) -> None:
+    """Each evidence item says which call read it: never one that was not made (another account's parameter
+    is not asked), and a key's state is what kms:DescribeKey said, not DescribeSecret."""
+    kms = world.session.client("kms")
+    made = kms.create_key(Description="orders")["KeyMetadata"]
+    kms.disable_key(KeyId=made["KeyId"])
+    key = made["Arn"]
+    sm = world.session.client("secretsmanager")
+    secret = sm.create_secret(Name="prod/db", SecretString=VALUE, KmsKeyId=key)["ARN"]
+    other = "arn:aws:ssm:us-east-1:444455556666:parameter/shared/db"
+    seed_secrets(world, [{"name": "DB", "valueFrom": secret}, {"name": "SHARED", "valueFrom": other}])
+    _, called, finding = finding_of(world, {ROLE: [("*", "*")]})
+    by_fact = {item.fact: item.source for item in finding.facts}
+    assert len(by_fact) >= 5
+    for fact, source in by_fact.items():
+        for read_by in source.split(", "):  # "ec2:DescribeRouteTables/DescribeVpcEndpoints": both
+            for operation in read_by.split(":", 1)[1].split("/"):
+                assert operation in called, f"{fact!r} names {read_by}, which was not called"
+    [disabled] = [source for fact, source in by_fact.items() if "is Disabled" in fact]
+    assert "kms:DescribeKey" in disabled.split(", ")
+    [shared] = [source for fact, source in by_fact.items() if other in fact]
+    assert shared == "ecs:DescribeTaskDefinition", "the reference is all that was read of it"

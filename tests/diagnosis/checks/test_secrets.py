@@ -255,3 +255,56 @@ def test_a_described_secret_without_versions_has_no_current_value() -> None:
     undescribed = with_reference(SECRET, {SECRET: "exists"}, {})
     [result] = check_secret_access(undescribed, "secrets_retrieval")
     assert "AWSCURRENT" not in result.detail, "versions not read: nothing said of them"
+
+
+def sources(result: object) -> dict[str, str]:
+    return {item.fact: item.source for item in getattr(result, "evidence", ())}
+
+
+def test_each_fact_names_the_call_that_read_it() -> None:
+    """A key's state is kms:DescribeKey's answer (the key's name, DescribeSecret's); a route is the route
+    table's; a reference nobody asked about was read only from its task definition."""
+    read = {ALIAS: {"Arn": KEY_ARN, "KeyManager": "CUSTOMER", "KeyState": "Disabled"}}
+    ev = evidence(
+        {SECRET: "exists"},  # the parameter was not asked (a diagnosis asks about only so many)
+        {SECRET: {"KmsKeyId": ALIAS}},
+        kms_keys=read,
+        subnets=[{"SubnetId": "subnet-0p", "VpcId": "vpc-9"}],
+        route_tables=[
+            {
+                "VpcId": "vpc-9",
+                "Associations": [{"SubnetId": "subnet-0p"}],
+                "Routes": [{"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-0abc"}],
+            }
+        ],
+        network_read=True,
+        endpoints=[],
+    )
+    [result] = check_secret_access(ev, "secrets_retrieval")
+    said = sources(result)
+    assert said[
+        f"the KMS key {ALIAS} ({KEY_ARN}) that encrypts the secret {SECRET} is Disabled: it cannot decrypt"
+    ] == ("secretsmanager:DescribeSecret, kms:DescribeKey")
+    assert (
+        said["subnet-0p reaches secretsmanager through the NAT gateway nat-0abc"] == "ec2:DescribeRouteTables"
+    )
+    assert said[f"parameter {PARAM} (not read)"] == "ecs:DescribeTaskDefinition"
+    assert said[f"the execution role {ROLE} fetches them"] == "ecs:DescribeTaskDefinition"
+
+
+def test_a_parameter_under_the_aws_managed_key_is_what_describe_parameters_said() -> None:
+    ev = evidence(
+        {SECRET: "ResourceNotFoundException", PARAM: "exists"},
+        {PARAM: {"KeyId": "alias/aws/ssm"}},
+        subnets=[{"SubnetId": "subnet-0q", "VpcId": "vpc-9"}],
+        network_read=True,
+        endpoints=[{"ServiceName": "com.amazonaws.ca-central-1.secretsmanager", "PrivateDnsEnabled": True}],
+    )
+    [result] = check_secret_access(ev, "secrets_retrieval")
+    said = sources(result)
+    assert (
+        said[f"the parameter {PARAM} exists, encrypted with the AWS managed key"] == "ssm:DescribeParameters"
+    )
+    assert said["subnet-0q reaches secretsmanager through its VPC endpoint (private DNS)"] == (
+        "ec2:DescribeVpcEndpoints"
+    )
