@@ -11,14 +11,14 @@ ARNs), account IDs, image references and digests, task IDs, UUIDs, log group nam
 
 Speed: `redact` runs on every stopped reason and log line, and the engine must explain over ten
 thousand task documents per second on one core, while nearly every string holds no secret. So each rule
-lists trigger substrings it cannot match without, and all triggers are compiled into one regex that
-looks for each at its rarest character: a string with none of them (most ECS stopped reasons) costs one
-`str.lower()` and one regex scan and comes back as the same object. Otherwise the same regex, searched
-again from each place it matched, lists the triggers present, and only the rules with one of their own triggers run; the
-key=value, generic-token, 40-character-key and vendor-token rules, whose trigger words ECS text holds
-often ("secrets manager", "web-api", "aws"), also need a finer necessary condition first (a secret-looking
-key right before `=` or `:`; a run of the value's characters long enough; a vendor's own prefix). The
-answer for a text is memoised, since a failing service repeats the same reason on every task.
+lists trigger substrings it cannot match without, and one Aho-Corasick automaton (ahocorasick_rs) finds
+every trigger of every rule in one pass over the lowered text, in compiled code: a string with none of them (most ECS
+stopped reasons) costs one `str.lower()` and that pass, and comes back as the same object. Otherwise only
+the rules one of whose own triggers is present run; the key=value, generic-token, 40-character-key and
+vendor-token rules, whose trigger words ECS text holds often ("secrets manager", "web-api", "aws"), also
+need a finer necessary condition first (a secret-looking key right before `=` or `:`; a run of the
+value's characters long enough; a vendor's own prefix). The answer for a text is memoised, since a
+failing service repeats the same reason on every task.
 
 Idempotence: after a text changed, the rules are applied again until nothing changes (at most a few
 rounds, and only for the rare texts that held a secret), so `redact(redact(x)) == redact(x)`.
@@ -28,11 +28,13 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 import re
 import string
 from collections.abc import Callable
 from typing import Annotated, Any, overload
 
+import ahocorasick_rs
 from pydantic import AfterValidator
 
 from diagnosis.lazy_regex import lazy
@@ -539,140 +541,64 @@ _RULES: tuple[tuple[tuple[str, ...], Callable[[str], str]], ...] = (
 # fmt: on
 
 
-# Characters from the most common in ECS texts and English prose to the least; one not listed is rarer still.
-_COMMON_FIRST = " etaoinsrhld-cum:wfgypb.vk"
-
-
-def _anchor(word: str) -> int:
-    """Where a trigger is looked for: at its rarest character, so that the scan stops at few places."""
-    rank = [_COMMON_FIRST.find(ch) if ch in _COMMON_FIRST else len(_COMMON_FIRST) for ch in word]
-    return rank.index(max(rank))
-
-
-def _anchored_pattern(words: list[str]) -> str:
-    """One regex for many literals, each found at its rarest character (`_anchor`): `re` skips, in C, every
-    place whose character anchors none, and most places do not (a scan from each literal's first character
-    stopped at half the places of a text). From an anchor on, the rest of each literal is a trie (one
-    character rejects a place), and a look-behind over the whole literal ends each branch."""
-    trie: dict[str, Any] = {}
-    for word in words:
-        at = _anchor(word)
-        node = trie
-        for ch in word[at:]:
-            node = node.setdefault(ch, {})
-        node.setdefault("", []).append(f"(?<={re.escape(word)})" if at else "")
-
-    def build(node: dict[str, Any]) -> str:
-        branches = [
-            re.escape(ch) + build(child) if ch else _either(child)
-            for ch, child in sorted(node.items(), reverse=True)
-        ]
-        return _either(branches)
-
-    return build(trie)
-
-
-def _either(branches: list[str]) -> str:
-    """The alternation of regexes; one matching the empty string, when one of them does (a literal that
-    ends at its anchor needs no look-behind)."""
-    if "" in branches:
-        return ""
-    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-
-
-def _minimal(words: set[str]) -> list[str]:
-    """Drop every trigger that contains a shorter one: finding "pass" is enough to also cover "--pass"."""
-    return sorted(w for w in words if not any(o != w and o in w for o in words))
-
-
-_MINIMAL_TRIGGERS = _minimal({t for triggers, _ in _RULES for t in triggers})
-_ANY_TRIGGER = re.compile(_anchored_pattern(_MINIMAL_TRIGGERS))
-# For each anchor character, the triggers anchored at it, and how far into each it stands.
-_AT_ANCHOR: dict[str, list[tuple[str, int]]] = {}
-for _word in _MINIMAL_TRIGGERS:
-    _AT_ANCHOR.setdefault(_word[_anchor(_word)], []).append((_word, _anchor(_word)))
+# Finer necessary conditions for the rules whose trigger words ECS text holds most ("secrets manager",
+# "registry auth", "web-api", the "aws" of every command and ARN); a rule runs only when its precheck
+# allows it on the text as it is then.
+_PRECHECKS: dict[Callable[[str], str], Callable[[str], bool]] = {
+    _redact_pairs: _may_hold_pairs,
+    _redact_generic: _may_hold_generic,
+    _redact_key40: _may_hold_key40,
+    _redact_vendor: _may_hold_vendor,
+}
+_GATED = tuple((rule, _PRECHECKS.get(rule)) for _, rule in _RULES)
 _MAX_ROUNDS = 4
 _CACHE_MAX_LEN = 2048
 
 
-# Finer necessary conditions for the rules whose trigger words ECS text holds most ("secrets manager",
-# "registry auth", "web-api", the "aws" of every command and ARN); a rule runs only when its precheck
-# allows it on the text as it is then.
-_PRECHECKS: tuple[Callable[[str], bool] | None, ...] = tuple(
-    {
-        _redact_pairs: _may_hold_pairs,
-        _redact_generic: _may_hold_generic,
-        _redact_key40: _may_hold_key40,
-        _redact_vendor: _may_hold_vendor,
-    }.get(rule)
-    for _, rule in _RULES
-)
+def _trigger_opens() -> dict[str, int]:
+    """Each trigger of every rule, with the bit set of the rules it opens."""
+    opens: dict[str, int] = {}
+    for i, (triggers, _) in enumerate(_RULES):
+        for trigger in triggers:
+            opens[trigger] = opens.get(trigger, 0) | 1 << i
+    return opens
 
 
-class _Gate:
-    """When a rule may match, from the minimal triggers found in the lowered text: one of its triggers that
-    is minimal itself was found (no substring search needed), or one found lies inside a longer trigger
-    of its own ("pass" in "--pass") and that longer one is in the text."""
-
-    __slots__ = ("exact", "longer", "precheck", "rule")
-
-    def __init__(
-        self, triggers: tuple[str, ...], rule: Callable[[str], str], precheck: Callable[[str], bool] | None
-    ):
-        self.rule, self.precheck = rule, precheck
-        self.exact = frozenset(t for t in triggers if t in _MINIMAL_TRIGGERS)
-        self.longer = tuple(t for t in triggers if t not in _MINIMAL_TRIGGERS)
-
-    def opens(self, found: set[str], lowered: str) -> bool:
-        return not self.exact.isdisjoint(found) or any(t in lowered for t in self.longer)
+_OPENS = _trigger_opens()
+# Every trigger in one Aho-Corasick automaton (ahocorasick_rs: the Rust aho-corasick crate): one pass over a
+# text finds them all, overlapping ones too ("pass" in "--pass"), at a few instructions a character.
+_TRIGGERS = ahocorasick_rs.AhoCorasick(list(_OPENS), store_patterns=True)
 
 
-_GATE_LIST = tuple(_Gate(ts, rule, check) for (ts, rule), check in zip(_RULES, _PRECHECKS, strict=True))
-# For each minimal trigger, the gates (in rule order) it may open: a rule none of whose triggers holds a
-# trigger found cannot match, so a text with one or two triggers runs through one or two gates, not all.
-_GATES_BY_TRIGGER: dict[str, tuple[int, ...]] = {
-    m: tuple(i for i, (ts, _) in enumerate(_RULES) if any(m in t for t in ts)) for m in _MINIMAL_TRIGGERS
-}
+def _rules_opened(lowered: str) -> int:
+    """The bit set of the rules one of whose triggers is in `lowered` (0 for most texts); the matches are
+    folded in C (`reduce` over `map`), with no Python frame per match."""
+    found = _TRIGGERS.find_matches_as_strings(lowered, overlapping=True)
+    return functools.reduce(operator.or_, map(_OPENS.__getitem__, found), 0) if found else 0
 
 
-def _triggers_in(lowered: str, match: re.Match[str] | None = None) -> set[str]:
-    """Every minimal trigger in `lowered`, overlapping ones too: each place the scan stops at is the anchor
-    of one trigger at least, and every trigger anchored there is checked (each search starts one character
-    on). `match`: the first place, when a search found it already."""
-    found: set[str] = set()
-    if match is None:
-        match = _ANY_TRIGGER.search(lowered)
-    while match is not None:
-        at = match.start()
-        for trigger, offset in _AT_ANCHOR[lowered[at]]:
-            if at >= offset and lowered.startswith(trigger, at - offset):
-                found.add(trigger)
-        match = _ANY_TRIGGER.search(lowered, at + 1)
-    return found
-
-
-def _apply_rules(text: str, lowered: str, found: set[str]) -> str:
-    """One round: every rule, in order, whose gate the text as it was at the round's start opens."""
-    gates = {i for trigger in found for i in _GATES_BY_TRIGGER[trigger]}
-    for i in sorted(gates) if len(gates) > 1 else gates:
-        gate = _GATE_LIST[i]
-        if gate.opens(found, lowered) and (gate.precheck is None or gate.precheck(text)):
-            text = gate.rule(text)
+def _apply_rules(text: str, opened: int) -> str:
+    """One round: every rule, in order, that a trigger in the text as it was at the round's start opened
+    and whose precheck the text as it is now passes."""
+    while opened:
+        lowest = opened & -opened
+        rule, precheck = _GATED[lowest.bit_length() - 1]
+        if precheck is None or precheck(text):
+            text = rule(text)
+        opened ^= lowest
     return text
 
 
 def _changed(text: str) -> str | None:
-    """The redacted text, or None when nothing needed hiding (most texts: one scan for a trigger).
+    """The redacted text, or None when nothing needed hiding (most texts: one pass for a trigger).
     A text that changed goes through the rules again until it is stable (idempotence)."""
-    lowered = text.lower()
-    first = _ANY_TRIGGER.search(lowered)
-    if first is None:
+    opened = _rules_opened(text.lower())
+    if not opened:
         return None
-    before, out = text, _apply_rules(text, lowered, _triggers_in(lowered, first))
+    before, out = text, _apply_rules(text, opened)
     rounds = 1
     while out != before and rounds < _MAX_ROUNDS:
-        lowered = out.lower()
-        before, out = out, _apply_rules(out, lowered, _triggers_in(lowered))
+        before, out = out, _apply_rules(out, _rules_opened(out.lower()))
         rounds += 1
     return None if out == text else out
 

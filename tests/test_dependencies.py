@@ -29,6 +29,7 @@ DEMO = REPO / "bot" / "demo"
 # What the image's venv holds, by name: the runtime lock for Linux and the image's Python (3.11, latest
 # patch). Adding a runtime dependency changes this list on purpose: say here why the image needs it.
 IMAGE_CLOSURE = {
+    "ahocorasick-rs",  # redaction's trigger scan (diagnosis/redact.py)
     "annotated-doc",
     "annotated-types",
     "boto3",
