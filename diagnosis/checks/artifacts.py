@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 
 from diagnosis.checks.evidence import CheckResult, LiveEvidence, log_stream
+from diagnosis.checks.role import secret_references
+from diagnosis.checks.taskdef import definition_of
 from diagnosis.models import EvidenceItem
 
 
@@ -83,12 +85,16 @@ def check_secrets(evidence: LiveEvidence, category: str) -> list[CheckResult]:
             )
         ]
     if present:
+        # a reference not asked about (a diagnosis asks about so many; a gap says so) is not said to exist
+        _, definition = definition_of(evidence, category)
+        unread = [r for r in secret_references(definition, category) if r not in evidence.secrets]
+        said = "every referenced secret exists: " if not unread else "the referenced secrets read exist: "
         return [
             CheckResult(
                 category,
                 "secret_exists",
                 "inconclusive",
-                "every referenced secret exists: " + ", ".join(present),
+                said + ", ".join(present) + (f" (not read: {', '.join(unread)})" if unread else ""),
             )  # which to look at, the references as written say (checks/naming.py: with their JSON key)
         ]
     return []

@@ -326,18 +326,24 @@ ECR = Source(_plan_ecr, _absorb_ecr)
 
 def _plan_secrets(plan: Plan) -> dict[str, Call]:
     """The secrets and parameters that the task each wanting cause explains references (for that cause),
-    each asked in its own region. A parameter of another account is not asked: DescribeParameters lists the
-    caller's own, so its absence would prove nothing (`OTHER_ACCOUNT`)."""
+    each asked in its own region, at most MAX_SECRETS of them (the others are a gap). A parameter of another
+    account is not asked: DescribeParameters lists the caller's own, so its absence would prove nothing
+    (`OTHER_ACCOUNT`)."""
     refs: dict[str, str] = {}  # reference -> the account of the task that references it
     for category in sorted(plan.wanted.get(needs.SECRETS.name, set())):
         definition = definition_of(plan.evidence, category)[1]
         account = role.task_place(plan.evidence, category).account
         refs.update({r: account for r in role.secret_references(definition, category) if r not in refs})
     calls: dict[str, Call] = {}
-    for ref, account in list(refs.items())[:MAX_SECRETS]:
+    unasked: list[str] = []
+    for ref, account in refs.items():
         parsed = parse_reference(ref)
         region = parsed.region if parsed.region != plan.evidence.region else ""
-        if parsed.store == "secretsmanager":
+        if parsed.store != "secretsmanager" and parsed.account and account and parsed.account != account:
+            plan.evidence.secrets[ref] = OTHER_ACCOUNT
+        elif len(calls) >= MAX_SECRETS:
+            unasked.append(ref)
+        elif parsed.store == "secretsmanager":
             calls[f"secret:{ref}"] = Call(
                 "secretsmanager",
                 "describe_secret",
@@ -346,8 +352,6 @@ def _plan_secrets(plan: Plan) -> dict[str, Call]:
                 frozenset({"ResourceNotFoundException"}),
                 region=region,
             )
-        elif parsed.account and account and parsed.account != account:
-            plan.evidence.secrets[ref] = OTHER_ACCOUNT
         else:
             calls[f"param:{ref}"] = Call(
                 "ssm",
@@ -360,6 +364,13 @@ def _plan_secrets(plan: Plan) -> dict[str, Call]:
                 "SSM parameter",
                 region=region,
             )
+    if unasked:
+        plan.evidence.gaps.append(
+            Gap(
+                what=f"whether {', '.join(unasked)} exist",
+                reason=f"not read: a diagnosis reads at most {MAX_SECRETS} of a task's secrets and parameters",
+            )
+        )
     return calls
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from diagnosis.collect import aws as aws_module
+from diagnosis.collect.sources import MAX_SECRETS
 from diagnosis.live import diagnose_live
 from diagnosis.models import Diagnosis, Finding
 from tests.builders.moto_world import ACCOUNT, REGION, World, moto_session
@@ -295,3 +296,23 @@ def test_every_fact_of_the_secrets_check_names_a_call_the_diagnosis_made(world: 
     assert "kms:DescribeKey" in disabled.split(", ")
     [shared] = [source for fact, source in by_fact.items() if other in fact]
     assert shared == "ecs:DescribeTaskDefinition", "the reference is all that was read of it"
+
+
+def test_references_beyond_what_a_diagnosis_reads_are_said_as_a_gap(world: World) -> None:
+    """A diagnosis asks about at most MAX_SECRETS references: the others are named as not read, never
+    silently dropped (nor called missing)."""
+    ssm = world.session.client("ssm")
+    names = [f"/prod/flag-{n}" for n in range(MAX_SECRETS + 2)]
+    for name in names:
+        ssm.put_parameter(Name=name, Value="on", Type="String")
+    seed_secrets(world, [{"name": f"FLAG{n}", "valueFrom": name} for n, name in enumerate(names)])
+    diagnosis, called, finding = finding_of(world, {ROLE: [("*", "*")]})
+    assert called.count("DescribeParameters") == MAX_SECRETS
+    unread = names[MAX_SECRETS:]
+    [gap] = [g for g in diagnosis.gaps if all(name in g.what for name in unread)]
+    assert f"at most {MAX_SECRETS}" in gap.reason
+    assert not any(name in gap.what for name in names[:MAX_SECRETS])
+    checks = {c.name: c.detail or "" for c in finding.checks}
+    assert all(f"parameter {name} (not read" in checks["secret_access"] for name in unread)
+    assert not checks["secret_exists"].startswith("every referenced secret exists"), "not all were read"
+    assert f"(not read: {', '.join(unread)})" in checks["secret_exists"]
