@@ -185,10 +185,17 @@ def recategorized(sighting: Sighting, result: CheckResult) -> Sighting:
     return replace(sighting, match=new)
 
 
-def _rank(finding: Finding | Cause, is_primary: bool) -> tuple[int, int, int, float]:
-    """Primary causes before side observations, failures before normal lifecycle stops, then the causes
-    that explain more tasks, then the surer ones."""
-    return (0 if is_primary else 1, 0 if finding.failure else 1, -finding.task_count, -finding.confidence)
+def _rank(finding: Finding | Cause, is_primary: bool) -> tuple[int, int, int, int, float]:
+    """Primary causes before side observations, a named cause before `other` (a stop no rule could name:
+    an uninformative reason on many tasks does not outrank the cause that one of them names), failures
+    before normal lifecycle stops, then the causes that explain more tasks, then the surer ones."""
+    return (
+        0 if is_primary else 1,
+        1 if finding.category == "other" else 0,
+        0 if finding.failure else 1,
+        -finding.task_count,
+        -finding.confidence,
+    )
 
 
 def infer_target(obs: Observations) -> Target:

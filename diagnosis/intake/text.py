@@ -54,7 +54,7 @@ ERROR_TYPES = (
 ECS_PHRASES = (
     r"essential container in task exited",
     r"task failed (?:elb|container) health checks?",
-    r"task failed to start",
+    r"tasks? failed to start",
     r"task (?:was |is being |is )?stopped by",
     r"scaling activity initiated by",
     r"timeout waiting for (?:network interface|eni|ebs volume|the volume|volume)",
@@ -65,6 +65,8 @@ ECS_PHRASES = (
     r"(?:ecs )?deployment circuit breaker",
     r"(?:was |is )?unable to place a task",
     r"\(service [^)\s,]+(?:,[^)]*)?\)",
+    # a target health event whose "(service …)" was cut off or elided: "(port 3000) is unhealthy in (target-group …"
+    r"is unhealthy in \((?:target-group|elb)\b",
     r"\bservice \(?[A-Za-z0-9_-]+\)? (?:was unable|is unable|has started|has stopped|has reached|"
     r"deregistered|registered|has begun|failed|operations are|is unhealthy|\(port \d+\) is unhealthy)",
     r"pull image manifest has been retried",
@@ -100,7 +102,8 @@ _LABEL = lazy(
     r"(?:\s*[:|=]\s*|\t\s*|\s{2,}|\s*$)"
 )
 _LEAD_LABEL = lazy(r"(?i)^(?:reason|message|error)\s*[:|=]\s*")
-_NOISE = lazy(r"^[\s>*•·\-–—`'\"]+|[\s`*'\"…]+$")
+# Markup round a line: quote marks, bullets, backticks, bold, and a code comment's markers ("# …", "// …").
+_NOISE = lazy(r"^(?:[\s>*•·\-–—`'\"#]|//)+|[\s`*'\"…]+$")
 GENERIC_REASONS = ("essential container in task exited", "task failed to start")
 
 
@@ -170,6 +173,9 @@ def _specific(text: str) -> bool:
 # "… met all of its requirements." then "The closest matching (container-instance …) …" or "Reason: …".
 _PLACEMENT_END = "met all of its requirements."
 _PLACEMENT_DETAIL = lazy(r"(?i)^(?:the closest matching\b|reason: )")
+# A target health event ends with "due to (reason …)"; a wrapped copy puts that on the next line, before or
+# after "due to": "… is unhealthy in (target-group …)" then "due to (reason Health checks failed)".
+_HEALTH_REASON = lazy(r"(?i)^(?:due to\s*)?\(reason\b")
 
 
 class _Reader:
@@ -187,9 +193,12 @@ class _Reader:
     def continues(self, line: str) -> bool:
         """A line that ends the last message (the detail of a placement event put on a line of its own):
         added to it, so the event is read whole."""
-        if self.grow is None or not self.last.lower().endswith(_PLACEMENT_END):
+        if self.grow is None:
             return False
-        if not _PLACEMENT_DETAIL.match(line):
+        last = self.last.lower()
+        placement = last.endswith(_PLACEMENT_END) and _PLACEMENT_DETAIL.match(line)
+        health = "is unhealthy in (" in last and "(reason" not in last and _HEALTH_REASON.match(line)
+        if not (placement or health):
             return False
         self.grow(line)
         self.last, self.grow = line, None

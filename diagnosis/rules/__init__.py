@@ -13,6 +13,7 @@ MESSAGE_RULES: tuple[MessageRule, ...] = (
     platform.storage,
     pull.platform_mismatch,
     pull.rate_limit,
+    exit.runtime_heap,
     exit.oom,
     health.container_health,
     health.load_balancer_health,

@@ -57,6 +57,48 @@ SIGNALS = {
 }
 
 
+# A language runtime's own memory limit, in its own words: the process reports it and exits with an error
+# (the JVM's -Xmx / MaxMetaspaceSize, Node's --max-old-space-size); the cgroup did not kill it. The JVM's
+# OutOfMemoryError names the pool it ran out of (its documented detail messages), also when a log reader
+# keeps only the class's short name.
+_RUNTIME_HEAP = ("java.lang.outofmemoryerror", "javascript heap out of memory", "system.outofmemoryexception")
+_JVM_POOLS = (
+    "java heap space",
+    "metaspace",
+    "gc overhead limit exceeded",
+    "unable to create new native thread",
+    "unable to create native thread",
+    "requested array size exceeds vm limit",
+    "direct buffer memory",
+    "compressed class space",
+    "permgen space",
+)
+_KILLED_FOR_MEMORY = (
+    "container killed",
+    "killed due to memory",
+    "oom-kill",
+    "oomkill",
+    "oom killed",
+    "oom_kill",
+)
+
+
+def runtime_heap(msg: Message) -> Match | None:
+    """The runtime's heap error is the application's failure (its logs and heap settings hold the fix); an
+    OOM kill by ECS is only the alternative, unless the same message says the container was killed."""
+    jvm_pool = msg.has("outofmemoryerror") and msg.has(*_JVM_POOLS)
+    if (msg.has(*_RUNTIME_HEAP) or jvm_pool) and not msg.has(*_KILLED_FOR_MEMORY):
+        return found(
+            "app_error",
+            0.8,
+            "the application's runtime ran out of its own memory limit (heap or metaspace) and exited with an "
+            "error: raise that limit or find the leak; ECS did not kill the container for memory",
+            msg,
+            ("oom",),
+        )
+    return None
+
+
 def oom(msg: Message) -> Match | None:
     if (
         msg.has(

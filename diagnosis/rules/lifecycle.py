@@ -121,11 +121,15 @@ INFORMATIONAL = (
 )
 
 
+# A service event starts with its service: "(service web) …", or in the console's older wording "service web …".
+SERVICE_EVENT_STARTS = ("(service", "service ")
+
+
 def is_informational(msg: Message) -> bool:
     """Routine service events and generic stop reasons that name no cause by themselves."""
     lower = msg.lower.strip().rstrip(".")
     return lower in ("essential container in task exited", "task failed to start", "stopped") or (
-        lower.startswith("(service")
+        lower.startswith(SERVICE_EVENT_STARTS)
         and msg.has(*INFORMATIONAL[:-2])
         and not msg.has("unhealthy", "fail", "unable")
     )

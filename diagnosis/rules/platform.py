@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from diagnosis.rules.base import Match, found
+from diagnosis.rules.pull import UNPACKABLE_MEDIA
 from diagnosis.signals import Message
 
 
@@ -30,7 +31,7 @@ def storage(msg: Message) -> Match | None:
         )
     if msg.has(
         "failed to extract layer", "failed to register layer", "applylayer", "error processing tar file"
-    ):
+    ) and not msg.has(*UNPACKABLE_MEDIA):  # a layer no runtime can unpack is not a full disk
         return found(
             "storage_exhausted",
             0.6,

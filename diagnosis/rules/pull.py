@@ -17,8 +17,24 @@ _NO_VARIANT = lazy(
 )
 
 
+# containerd's words for a manifest whose layers are not an image: an index's attestation (provenance, SBOM)
+# manifest, platform "unknown/unknown", taken for the image ("… application/vnd.in-toto+json: no processor
+# for media-type: unknown").
+UNPACKABLE_MEDIA = ("no processor for media-type", "vnd.in-toto", "unsupported media type application/vnd")
+
+
 def platform_mismatch(msg: Message) -> Match | None:
     """The image was built for another CPU architecture or OS than the task runs on."""
+    if msg.has(*UNPACKABLE_MEDIA):
+        return found(
+            "image_platform_mismatch",
+            0.75,
+            "the runtime took a manifest that is not an image (an attestation, platform unknown/unknown) for "
+            "the task's: push the image for the task's platform without attestations "
+            "(docker build --provenance=false --platform …)",
+            msg,
+            ("other",),
+        )
     if msg.has("exec format error"):
         return found(
             "image_platform_mismatch", 0.9, "the kernel refused the binary: `exec format error`", msg

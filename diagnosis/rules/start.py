@@ -196,6 +196,7 @@ def network_interface(msg: Message) -> Match | None:
         "network namespace",
         "cni setup",
         "eni provisioning",
+        "attach network interface",  # "Unable to attach network interface to unused device index."
     ):
         return found("eni_or_subnet", 0.88, "no network interface (ENI) or free IP address for the task", msg)
     return None

@@ -76,3 +76,25 @@ def test_a_stop_time_at_the_calendars_edge_is_explained_not_a_traceback(stopped_
     diagnosis = diagnose(parse_document({"tasks": [task]}))
     assert diagnosis.top is not None and diagnosis.top.category == "oom"
     assert diagnosis.timeline.newest_failure_at == stopped_at
+
+
+def _tuning(wording_id: str) -> dict[str, Any]:
+    row = next(r for r in (*rows("wordings.jsonl"), *rows("wordings_more.jsonl")) if r["id"] == wording_id)
+    return as_document(row)
+
+
+@pytest.mark.parametrize("named", ["w022", "h023"])  # a host stopped (normal stop), an OOM kill (failure)
+def test_a_cause_one_task_names_ranks_before_other_on_many(named: str) -> None:
+    """Three tasks stopped with an uninformative reason ("Task failed to start", w081: `other`) and one whose
+    reason names its cause: the named cause is the answer, `other` comes after it."""
+    tasks = [_tuning("w081")] * 3 + [_tuning(named)]
+    batch = [{**task, "taskArn": f"{task['taskArn'][:-6]}{i:06d}"} for i, task in enumerate(tasks)]
+    obs = parse_document({"tasks": batch})
+    found = [f.category for f in diagnose(obs).findings]
+    assert found[-1] == "other" and found[0] == _tuning_category(named)
+    assert as_ranked(obs) == as_found(obs)
+
+
+def _tuning_category(wording_id: str) -> str:
+    rows_ = (*rows("wordings.jsonl"), *rows("wordings_more.jsonl"))
+    return str(next(r for r in rows_ if r["id"] == wording_id)["category"])

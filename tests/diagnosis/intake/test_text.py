@@ -157,6 +157,37 @@ def test_only_a_placement_event_s_own_detail_continues_it() -> None:
     assert categories(copy) == ["image_not_found"]
 
 
+# A target health event ends "due to (reason …)", and copies wrap it before or after "due to" (public write-ups:
+# stored index files 57373037252 and 58841766827, ids elided by their authors).
+HEALTH_WRAPPED = (
+    "(task d977478a...) (port 8000) is unhealthy in (target-group ...-blue)\n"
+    "                   due to (reason Health checks failed)",
+    "(task xxx) is unhealthy in (target-group ...)\ndue to (reason Request timed out).",
+    "(task xxx) is unhealthy in (target-group ...) due to\n(reason Request timed out).",
+)
+
+
+@pytest.mark.parametrize("copy", HEALTH_WRAPPED)
+@pytest.mark.parametrize("marker", ["", "# ", "  #   ", "// ", "> ", " * "])  # a code comment, a quote
+def test_a_target_health_event_wrapped_over_two_lines_is_read_whole(copy: str, marker: str) -> None:
+    text = "\n".join(marker + line for line in copy.splitlines())
+    result = explain(text)
+    assert [f.category for f in result.findings] == ["elb_health_check"]
+    assert not result.gaps, "the wrapped reason is read as the event's"
+    assert "(reason" in " ".join(e.fact for e in result.findings[0].evidence)
+
+
+def test_only_a_target_health_event_s_own_reason_continues_it() -> None:
+    copy = PULL_NOT_FOUND + "\ndue to (reason Health checks failed)"
+    assert categories(copy) == ["image_not_found"]
+
+
+def test_a_deploy_tool_s_tasks_failed_to_start_is_read_not_refused() -> None:
+    # a runbook's deploy log line (stored index file 31593980613): the plural of ECS's "task failed to start",
+    # which names no cause: read as `other`, not refused
+    assert categories("[ERROR] Deployment failed: tasks failed to start") == ["other"]
+
+
 # The ECS agent logs a failed pull in its own words (agent/engine/task_manager.go), then the daemon's error;
 # each version worded it differently. The daemon's error, not the agent's wrapper, says why.
 ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com"

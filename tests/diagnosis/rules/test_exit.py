@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from diagnosis.models import ContainerFacts, TaskFacts
@@ -35,6 +38,48 @@ def test_oom_reasons(text: str) -> None:
     assert match is not None
     assert match.category == "oom"
     assert match.confidence >= 0.9
+
+
+def _tuning(wording_id: str) -> str:
+    """A tuning wording's container reason (tests/diagnosis/data/wordings*.jsonl)."""
+    data = Path(__file__).parents[1] / "data"
+    rows = [
+        json.loads(line)
+        for name in ("wordings.jsonl", "wordings_more.jsonl")
+        for line in (data / name).read_text().splitlines()
+    ]
+    return str(next(r for r in rows if r["id"] == wording_id)["container_reason"])
+
+
+@pytest.mark.parametrize("wording", ["w093", "h045"])  # Node's heap limit, the JVM's
+def test_a_runtimes_own_heap_error_is_the_applications_not_an_oom_kill(wording: str) -> None:
+    match = read_message(_tuning(wording))
+    assert match is not None and match.category == "app_error"
+    assert "oom" in match.alternatives and "did not kill the container" in match.clue
+
+
+# The JVM's detail messages name the pool; a log reader may keep only the class's short name
+# ('Exception in thread "main" java.lang.OutOfMemoryError: GC overhead limit exceeded': a public Java
+# example, stored index file 7811201260).
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Exception in thread "main" java.lang.OutOfMemoryError: GC overhead limit exceeded',
+        "OutOfMemoryError: GC overhead limit exceeded",
+        "OutOfMemoryError: unable to create new native thread",
+    ],
+)
+def test_the_jvms_out_of_memory_names_its_pool_and_is_the_applications(text: str) -> None:
+    match = read_message(text)
+    assert match is not None and match.category == "app_error" and "oom" in match.alternatives
+
+
+def test_a_runtime_heap_error_the_container_was_killed_for_is_an_oom_kill() -> None:
+    text = (
+        "OutOfMemoryError: Container killed due to memory usage (java.lang.OutOfMemoryError: Java heap space)"
+    )
+    match = read_message(text)
+    assert match is not None and match.category == "oom"
 
 
 def test_oom_rule_ignores_placement_memory_wording() -> None:

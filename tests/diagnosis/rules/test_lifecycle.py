@@ -99,6 +99,23 @@ def test_informational_or_generic_messages_name_no_cause(text: str) -> None:
     assert read_message(text) is None
 
 
+# The console's older wording, without parentheses round the service (a public deployment guide's list of
+# routine events, stored index file 20534574142): the same routine events, naming no cause either.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "service service-name has reached a steady state.",
+        "service service-name has stopped 1 running tasks: task ",
+        "service service-name has begun draining connections on 1 tasks.",
+        "service service-name deregistered 1 targets in target-group service-name-alb",
+        "service service-name registered 1 targets in target-group service-name-alb ",
+        "service service-name has started 1 tasks: task [task uuid].",
+    ],
+)
+def test_routine_events_in_the_older_wording_name_no_cause(text: str) -> None:
+    assert read_message(text) is None
+
+
 def test_unhealthy_event_is_never_informational() -> None:
     msg = Message("(service web-api) has stopped 1 running tasks: (task abc) which are unhealthy")
     assert not lifecycle.is_informational(msg)

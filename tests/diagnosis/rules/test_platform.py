@@ -54,3 +54,19 @@ def test_agent_or_docker_daemon(text: str) -> None:
 def test_platform_rules_are_specific() -> None:
     assert platform.storage(Message("OutOfMemoryError: Container killed due to memory usage")) is None
     assert platform.runtime(Message("Task failed ELB health checks")) is None
+
+
+# containerd unpacking an image index's attestation manifest as if it were the image (containerd/containerd#8243:
+# "unpacking unknown/unknown sha256:… failed to extract layer …"): no disk is full, the image is pushed wrong.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ctr: failed to extract layer sha256:09a85f55824bc820d92dc7578e2a0afe1d19cdc5dbdbd1b994891ee1ae5bb0b8: "
+        "failed to get stream processor for application/vnd.in-toto+json: no processor for media-type: unknown",
+        "unsupported media type application/vnd.in-toto+json",
+    ],
+)
+def test_a_layer_no_runtime_can_unpack_is_the_images_not_a_full_disk(text: str) -> None:
+    match = read_message(text)
+    assert match is not None and match.category == "image_platform_mismatch"
+    assert "provenance=false" in match.clue
