@@ -12,8 +12,12 @@ Pure string work: a stopped reason quotes the same forms (its trailing `::` some
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+# The agent's words when a secret's value lacks the JSON key a reference asks for (amazon-ecs-agent
+# agent/asm/asm.go: "retrieved secret from Secrets Manager did not contain json key %s"): they name no secret.
+_MISSING_JSON_KEY = re.compile(r"did not contain json key (\S+?)[.;,]?(?:\s|$)")
 # arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME-AbCdEf — the parts up to the secret's own ID
 _SECRET_PARTS = 7
 
@@ -67,6 +71,12 @@ _PARTITIONS = (
 def partition_of(region: str) -> str:
     """The partition a region is in (`aws-cn` for cn-north-1): the second part of the ARNs made there."""
     return next((partition for prefix, partition in _PARTITIONS if region.startswith(prefix)), "aws")
+
+
+def missing_json_key(text: str) -> str:
+    """The JSON key a stopped reason says a secret's value lacks ("" when it says none)."""
+    found = _MISSING_JSON_KEY.search(text)
+    return found.group(1) if found else ""
 
 
 def parse_reference(reference: str) -> SecretReference:

@@ -12,10 +12,11 @@ from typing import Any
 
 from diagnosis.checks.evidence import LiveEvidence, log_stream, references_of
 from diagnosis.checks.secrets import MISSING
-from diagnosis.checks.taskdef import container_of, definition_of
+from diagnosis.checks.taskdef import container_of, definition_of, reasons
 from diagnosis.checks.volumes import efs_volumes
 from diagnosis.names import secret_store_of
 from diagnosis.redact import redact
+from diagnosis.secret_reference import missing_json_key
 
 
 def names_read(evidence: LiveEvidence, category: str) -> dict[str, str]:
@@ -34,8 +35,11 @@ def names_read(evidence: LiveEvidence, category: str) -> dict[str, str]:
     names["health_command"] = _health_command(container)
     refs = references_of({revision: definition}) if definition else []
     missing = [r.reference for r in refs if evidence.secrets.get(r.secret_id) in MISSING]
-    names["secret"] = (missing or [r.reference for r in refs] or [""])[0]
-    names["secrets"] = " ".join(missing)  # the ones to look at; none missing: the first (secret)
+    # a JSON key the stopped reason says the value lacks (naming no secret): the references asking for it
+    key = missing_json_key(reasons(evidence, category))
+    asking = [r.reference for r in refs if key and r.json_key == key]
+    names["secret"] = (missing or asking or [r.reference for r in refs] or [""])[0]
+    names["secrets"] = " ".join(missing or asking)  # the ones to look at; none: the first (secret)
     for ref in refs:  # the first reference in each store: the store a message says picks one (names.py)
         names.setdefault(f"secret_in_{secret_store_of(ref.reference)}", ref.reference)
     volumes = efs_volumes(definition) if definition else []

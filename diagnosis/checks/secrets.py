@@ -11,9 +11,9 @@ from typing import Any
 
 from diagnosis.checks.evidence import OTHER_ACCOUNT, CheckResult, LiveEvidence, Outcome, references_of
 from diagnosis.checks.network import _default_route, _endpoint_services, _route_table
-from diagnosis.checks.taskdef import definition_of
+from diagnosis.checks.taskdef import definition_of, reasons
 from diagnosis.models import EvidenceItem
-from diagnosis.secret_reference import SecretReference, parse_reference
+from diagnosis.secret_reference import SecretReference, missing_json_key, parse_reference
 
 AWS_MANAGED = ("alias/aws/", "aws/")
 MISSING = ("ResourceNotFoundException", "ParameterNotFound")  # what DescribeSecret / DescribeParameters said
@@ -76,6 +76,16 @@ def check_secret_access(evidence: LiveEvidence, category: str) -> list[CheckResu
                     "read (ecs-why never reads a secret's value): whether it holds the key is not checked",
                 )
             )
+    key = missing_json_key(reasons(evidence, category))
+    asking = [use.reference for use in uses if key and use.json_key == key]
+    if len(asking) > 1:  # checks/naming.py names each of them to the steps
+        facts.append(
+            (
+                TASK_DEFINITION,
+                f"the stopped reason names the JSON key {key} but no secret: {', '.join(asking)} ask for it, so "
+                "any of them may lack it",
+            )
+        )
     if wrong:
         names["secret"], names["secrets"] = wrong[0], " ".join(dict.fromkeys(wrong))
     refs = [use.reference for use in uses]

@@ -8,7 +8,7 @@ import re
 from diagnosis.policy import grant_names
 from diagnosis.rules.base import Match, execution_role_names, found
 from diagnosis.rules.words import NETWORK_WORDS, SECRET_WORDS
-from diagnosis.secret_reference import parse_reference
+from diagnosis.secret_reference import missing_json_key, parse_reference
 from diagnosis.signals import Message
 
 
@@ -93,7 +93,6 @@ _BLOCKED_BY = re.compile(
     r"(?:with an (explicit deny) in an?|because no) (identity-based policy|permissions boundary|service control "
     r"policy|resource-based policy|session policy|VPC endpoint policy)"
 )
-_JSON_KEY = re.compile(r"did not contain json key (\S+?)[.;,]?(?:\s|$)")
 _VERSION = re.compile(r"secret value for (staging label|VersionId): ?([\w.-]+)")
 
 
@@ -123,10 +122,10 @@ def _secret_names(msg: Message) -> dict[str, str]:
     if (
         len(secrets) < 2 and ";" not in msg.text
     ):  # which secret lacks the key or version: the one named, alone
-        key = _JSON_KEY.search(msg.text) if "json key" in msg.lower else None
+        key = missing_json_key(msg.text) if "json key" in msg.lower else ""
         version = _VERSION.search(msg.text) if "secret value for" in msg.text else None
         if key:
-            names["secret_json_key"] = key.group(1)
+            names["secret_json_key"] = key
         if version:
             label = version.group(1) == "staging label"
             names["secret_version_stage" if label else "secret_version_id"] = version.group(2)
@@ -161,9 +160,9 @@ def _secret_clue(msg: Message) -> str:
         return f"{who} may not decrypt the secret with its KMS key (kms:Decrypt: AccessDenied)"
     if msg.has("accessdenied", "access denied", "not authorized"):
         return f"{who} may not read a referenced secret (AccessDenied)"
-    key = _JSON_KEY.search(msg.text) if "json key" in msg.lower else None
+    key = missing_json_key(msg.text) if "json key" in msg.lower else ""
     if key:
-        return f"the secret's value has no JSON key {key.group(1)}, which the reference asks for"
+        return f"the secret's value has no JSON key {key}, which the reference asks for"
     version = _VERSION.search(msg.text) if "secret value for" in msg.text else None
     if version and version.group(2) == "AWSCURRENT":
         return "the secret has no current value (no version labelled AWSCURRENT, which ECS reads by default)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from diagnosis.checks.evidence import OTHER_ACCOUNT, LiveEvidence
+from diagnosis.secret_reference import parse_reference
 
 TD = "arn:aws:ecs:ca-central-1:121212121212:task-definition/payroll:5"
 SECRET = "arn:aws:secretsmanager:ca-central-1:121212121212:secret:payroll/db-AbC123"
@@ -33,3 +34,12 @@ def evidence(states: dict[str, str], details: dict[str, dict[str, Any]], **extra
         secret_details=details,
         **extra,
     )
+
+
+def stopped_for(reason: str, *references: str) -> LiveEvidence:
+    """The payroll task stopped with this reason, its definition's secrets these references (each exists)."""
+    ev = evidence(dict.fromkeys((parse_reference(r).secret_id for r in references), "exists"), {})
+    ev.tasks[0]["stoppedReason"] = reason
+    secrets = [{"name": f"S{n}", "valueFrom": r} for n, r in enumerate(references)]
+    ev.task_definitions[TD]["containerDefinitions"][0]["secrets"] = secrets
+    return ev

@@ -9,7 +9,9 @@ from diagnosis.engine import diagnose
 from diagnosis.intake import read_input
 from diagnosis.knowledge import info
 from diagnosis.remedies import steps
+from diagnosis.report import to_text
 from tests.builders.live import How, Place, complete_evidence, partial
+from tests.builders.secrets_evidence import stopped_for
 
 PLACES = [Place(), Place(service="thumbs", cluster="batch", execution_role="ecsTaskExecutionRole",
                          log_group="/apps/thumbs", subnets=("subnet-9f8e",), vpc="vpc-77aa", revision=23)]  # fmt: skip
@@ -79,3 +81,36 @@ def test_the_store_a_message_says_picks_the_secret_the_steps_act_on(store: str) 
     assert wanted in fix and other not in fix
     denied = "ssm:GetParameters" if store == "ssm" else "secretsmanager:GetSecretValue"
     assert denied in fix
+
+
+# The agent's words when the value lacks the key (amazon-ecs-agent agent/asm/asm.go): they name no secret.
+NO_KEY = (
+    "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval "
+    "failed: unable to retrieve secret from asm: service call has been retried 1 time(s): retrieved secret "
+    "from Secrets Manager did not contain json key {key}"
+)
+DB = "arn:aws:secretsmanager:ca-central-1:121212121212:secret:payroll/db-AbC123"
+API = "arn:aws:secretsmanager:ca-central-1:121212121212:secret:payroll/api-Zx98Yw"
+
+
+def test_a_missing_json_key_is_tied_to_the_reference_that_asks_for_it() -> None:
+    ev = stopped_for(
+        NO_KEY.format(key="token"), "/payroll/flag", f"{DB}:password::", f"{API}:token:AWSPREVIOUS:"
+    )
+    names = names_read(ev, "secrets_retrieval")
+    assert names["secret"] == f"{API}:token:AWSPREVIOUS:"
+    observations = read_input(NO_KEY.format(key="token")).observations
+    fix = to_text(diagnose(observations, names_read=lambda _category: names))
+    assert f"get-secret-value --secret-id {API} --version-stage AWSPREVIOUS --query SecretString" in fix
+    assert DB not in fix and "/payroll/flag" not in fix and "aws ssm " not in fix
+
+
+def test_a_json_key_several_references_ask_for_names_each_of_them() -> None:
+    ev = stopped_for(NO_KEY.format(key="password"), "/payroll/flag", f"{DB}:password::", f"{API}:password::")
+    names = names_read(ev, "secrets_retrieval")
+    assert names["secrets"].split() == [f"{DB}:password::", f"{API}:password::"]
+    observations = read_input(NO_KEY.format(key="password")).observations
+    fix = to_text(diagnose(observations, names_read=lambda _category: names))
+    for secret in (DB, API):
+        assert f"For {secret}: check that the value of the version ECS reads is a JSON object" in fix
+        assert f"get-secret-value --secret-id {secret} --query SecretString" in fix

@@ -9,7 +9,7 @@ import pytest
 from diagnosis.checks.evidence import LiveEvidence
 from diagnosis.checks.role import check_role
 from diagnosis.checks.secrets import check_secret_access, customer_managed
-from tests.builders.secrets_evidence import PARAM, ROLE, SECRET, TD, evidence
+from tests.builders.secrets_evidence import PARAM, ROLE, SECRET, TD, evidence, stopped_for
 
 
 @pytest.mark.parametrize(
@@ -308,3 +308,20 @@ def test_a_parameter_under_the_aws_managed_key_is_what_describe_parameters_said(
     assert said["subnet-0q reaches secretsmanager through its VPC endpoint (private DNS)"] == (
         "ec2:DescribeVpcEndpoints"
     )
+
+
+def test_a_json_key_several_references_ask_for_says_which_could_be_meant() -> None:
+    reason = (
+        "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval "
+        "failed: retrieved secret from Secrets Manager did not contain json key password"
+    )
+    other = SECRET.replace("payroll/db-AbC123", "payroll/api-Zx98Yw")
+    [result] = check_secret_access(
+        stopped_for(reason, PARAM, f"{SECRET}:password::", f"{other}:password::"), "secrets_retrieval"
+    )
+    assert (
+        f"the stopped reason names the JSON key password but no secret: {SECRET}:password::, {other}:password:: "
+        "ask for it" in result.detail
+    )
+    [alone] = check_secret_access(stopped_for(reason, PARAM, f"{SECRET}:password::"), "secrets_retrieval")
+    assert "names the JSON key" not in alone.detail, "one reference asks for it: it is the one"
