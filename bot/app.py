@@ -14,7 +14,7 @@ from functools import partial
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from slack_bolt import App, BoltRequest
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -132,7 +132,7 @@ def build_bolt_app(settings: Settings, services: Services, client: WebClient) ->
     first (see bot.slack_guard), and jobs, run later from Redis, carry requests older than its 5 minutes.
     """
     local = ThreadPoolExecutor(max_workers=4, thread_name_prefix="slack-work")
-    app = App(
+    app = LoggedApp(
         client=client,
         signing_secret="verified-by-WebApp",  # noqa: S106 - not a secret: Bolt needs a value
         process_before_response=True,
@@ -141,36 +141,44 @@ def build_bolt_app(settings: Settings, services: Services, client: WebClient) ->
         request_verification_enabled=False,
     )
     DurableLazyRunner(services.store, local, services.wake).install(app)
-    app.use(log_request)
     register_all(app, services)
     return app
 
 
-def log_request(request: BoltRequest, body: dict[str, Any], next: Callable[[], Any]) -> None:
-    """One log line per Slack request once it is acknowledged: kind, user, channel, target, ack time.
+class LoggedApp(App):
+    """Bolt's app, which says each Slack request once it is acknowledged (HTTP and Socket Mode alike).
 
-    A job (the request again, run for its lazy listener) is not a second request: its diagnosis or
-    change has its own line."""
-    if request.lazy_only:
-        next()
-        return
-    started = time.perf_counter()
-    try:
-        next()
-    finally:
-        user = body.get("user_id") or (body.get("user") or {}).get("id")
-        channel = body.get("channel_id") or (body.get("channel") or {}).get("id")
-        actions = body.get("actions") or [{}]
-        view = body.get("view") or {}
-        log_record(
-            "request",
-            kind=_request_kind(body),
-            user=user,
-            channel=channel,
-            target=(body.get("text") or "").strip()[:200] or None,
-            action=actions[0].get("action_id") or view.get("callback_id") or body.get("callback_id"),
-            ack_ms=round((time.perf_counter() - started) * 1000, 1),
-        )
+    Bolt's middleware runs before the listeners (its `next()` only lets the chain go on), so a middleware
+    cannot see the ack; `dispatch` returns it. A job (the request again, run for its lazy listener) is not
+    a second request: its diagnosis or change has its own line."""
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        if req.lazy_only:
+            return super().dispatch(req)
+        started = time.perf_counter()
+        try:
+            return super().dispatch(req)
+        finally:
+            seconds = time.perf_counter() - started
+            metrics.ACK_SECONDS.observe(seconds)
+            log_request(req.body, seconds)
+
+
+def log_request(body: dict[str, Any], seconds: float) -> None:
+    """One log line per Slack request: kind, user, channel, target, action, ack time."""
+    user = body.get("user_id") or (body.get("user") or {}).get("id")
+    channel = body.get("channel_id") or (body.get("channel") or {}).get("id")
+    actions = body.get("actions") or [{}]
+    view = body.get("view") or {}
+    log_record(
+        "request",
+        kind=_request_kind(body),
+        user=user,
+        channel=channel,
+        target=(body.get("text") or "").strip()[:200] or None,
+        action=actions[0].get("action_id") or view.get("callback_id") or body.get("callback_id"),
+        ack_ms=round(seconds * 1000, 1),
+    )
 
 
 def _request_kind(body: dict[str, Any]) -> str:

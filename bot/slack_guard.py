@@ -57,10 +57,13 @@ def check_payload(content_type: str, body: bytes) -> Refusal | None:
     `payload` (if any) is a JSON object: what Bolt parses without raising."""
     try:
         text = body.decode("utf-8")
-        if content_type.split(";")[0].strip().lower() == "application/json":
-            return None if isinstance(json.loads(text), dict) else MALFORMED
-        fields = parse_qs(text, keep_blank_values=True, strict_parsing=bool(text))
-        payload = fields.get("payload")
+        if content_type.split(";")[0].strip().lower() == "application/json" or text.startswith("{"):
+            return None if isinstance(json.loads(text), dict) else MALFORMED  # Bolt reads both as JSON
+        if text and not all("=" in field for field in text.split("&")):
+            return MALFORMED  # what parse_qs(strict_parsing=True) refuses: a field without "="
+        if "payload" not in text:
+            return None  # Bolt decodes a `payload` field only when its raw body says "payload"
+        payload = parse_qs(text, keep_blank_values=True).get("payload")
         if payload is not None and not isinstance(json.loads(payload[0]), dict):
             return MALFORMED
     except ValueError:  # UnicodeDecodeError and JSONDecodeError are ValueErrors

@@ -21,6 +21,7 @@ from handlers.subscriptions import run_subscription_command
 from handlers.summary import post_summary
 
 COMMAND = "/ecs-why"
+COMMANDS = metrics.REQUESTS.labels("command")
 
 
 def read(services: Services, text: str) -> Command:
@@ -32,19 +33,18 @@ def read(services: Services, text: str) -> Command:
 
 def ack_command(services: Services, ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     """A typo's error and the usage are the whole answer (no job is queued); the rest is `run_command`."""
-    metrics.REQUESTS.labels("command").inc()
-    with metrics.ACK_SECONDS.time():
-        try:
-            parsed = read(services, command.get("text", ""))
-        except CommandError as exc:
-            answered_by_ack(context)
-            ack(text=f"⚠️ {escape(str(exc))}\n\n{USAGE}")
-            return
-        if parsed.verb == "help":
-            answered_by_ack(context)
-            ack(text=USAGE)
-        else:
-            ack()  # a diagnosis says "diagnosing…" in the channel: the message that becomes the answer
+    COMMANDS.inc()
+    try:
+        parsed = read(services, command.get("text", ""))
+    except CommandError as exc:
+        answered_by_ack(context)
+        ack(text=f"⚠️ {escape(str(exc))}\n\n{USAGE}")
+        return
+    if parsed.verb == "help":
+        answered_by_ack(context)
+        ack(text=USAGE)
+    else:
+        ack()  # a diagnosis says "diagnosing…" in the channel: the message that becomes the answer
 
 
 def run_command(services: Services, command: dict[str, Any], client: WebClient, respond: Respond) -> None:

@@ -146,9 +146,19 @@ def check_command(command: Command, accounts: Collection[str]) -> None:
         raise CommandError(f"unknown account {command.account!r}; known accounts: {known}")
 
 
+_SHLEX_SPACE = re.compile("[ \t\r\n]+")  # what shlex splits on
+
+
+def split_words(text: str) -> list[str]:
+    """`shlex.split`, which walks the text a character at a time only when it has quotes or escapes."""
+    if "'" in text or '"' in text or "\\" in text:
+        return shlex.split(text)
+    return [word for word in _SHLEX_SPACE.split(text) if word]
+
+
 def parse_command(text: str) -> Command:
     try:
-        words = shlex.split(text.strip())
+        words = split_words(text.strip())
     except ValueError as exc:
         raise CommandError(f"cannot read the command ({exc}); quote values with spaces") from None
     if not words or words[0] in ("help", "-h", "--help"):

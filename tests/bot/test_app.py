@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import redis
 
+from bot import metrics
 from bot.app import WebApp, build_web_app
 from bot.settings import Settings
 from bot.store import Store
@@ -180,7 +181,7 @@ def test_a_hundred_refusals_log_one_short_line(app: WebApp, caplog: pytest.LogCa
 
 
 @pytest.mark.parametrize(
-    "body", [b"payload=%7Bbroken", b"payload=%5B1%5D", b"\xff\xfe binary", b"a=b&&&=;;"]
+    "body", [b"payload=%7Bbroken", b"payload=%5B1%5D", b"\xff\xfe binary", b"a=b&&&=;;", b"{=1}"]
 )
 def test_signed_but_malformed_payloads_are_400(app: WebApp, body: bytes) -> None:
     assert call(app, "/slack/events", "POST", body, sign(body, SECRET))[0] == 400
@@ -256,3 +257,25 @@ def test_each_slack_request_is_logged_once_not_again_when_its_job_runs(
     assert [line for line in lines if line.startswith("request ")] == [
         next(line for line in lines if line.startswith("request kind=command"))
     ], lines
+
+
+def test_the_request_line_and_the_ack_histogram_time_the_whole_ack(
+    slack: FakeSlackApi, store: Store, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """ack_ms and ecs_why_slack_ack_seconds include queueing the job (here made to take 50 ms)."""
+    app = build_web_app(settings(slack, monkeypatch), store, start_workers=False)
+    enqueue = store.enqueue_job
+
+    def slow_enqueue(*args: Any, **kwargs: Any) -> str | None:
+        time.sleep(0.05)
+        return enqueue(*args, **kwargs)
+
+    monkeypatch.setattr(store, "enqueue_job", slow_enqueue)
+    acks = metrics.REGISTRY.get_sample_value("ecs_why_slack_ack_seconds_count") or 0
+    caplog.set_level("INFO", logger="ecs_why.activity")
+    request = slash_command("web --cluster prod")
+    assert call(app, "/slack/events", "POST", request.body, sign(request.body, SECRET)) == (200, "")
+    lines = [r for r in caplog.records if r.getMessage().startswith("request kind=")]
+    assert len(lines) == 1 and lines[0].ecs_why_fields["ack_ms"] >= 50, [r.getMessage() for r in lines]
+    assert metrics.REGISTRY.get_sample_value("ecs_why_slack_ack_seconds_count") == acks + 1
+    assert store.pending_jobs() == 1

@@ -3,12 +3,14 @@ and `Command.text()` (what a button carries) parsing back to the same command.""
 
 from __future__ import annotations
 
+import shlex
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from diagnosis.knowledge import CATALOG
-from handlers.grammar import ALLOWED, USAGE, VERBS, Command, CommandError, parse_command
+from handlers.grammar import ALLOWED, USAGE, VERBS, Command, CommandError, parse_command, split_words
 
 
 @pytest.mark.parametrize("text", ["", "   ", "help", "-h", "--help", "help web-api"])
@@ -226,3 +228,22 @@ def test_exec_check_reads_its_flags_and_refuses_others() -> None:
         parse_command("exec-check web --since 1h")
     with pytest.raises(CommandError, match="is not a target"):
         check_command(parse_command("exec-check 'web api!'"), set())
+
+
+TYPED = st.sampled_from(["web", "--cluster", " ", "\t", "\n", "\u00a0", "\u2003", "'", '"', "\\", "a b", "é"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(TYPED, max_size=10).map("".join))
+def test_words_are_split_as_shlex_splits_them(text: str) -> None:
+    """A command without quotes skips shlex's character walk and reads the same words (non-ASCII spaces
+    included, which shlex keeps inside a word)."""
+    try:
+        expected: list[str] | str = shlex.split(text)
+    except ValueError as error:
+        expected = str(error)
+    try:
+        got: list[str] | str = split_words(text)
+    except ValueError as error:
+        got = str(error)
+    assert got == expected
