@@ -26,6 +26,8 @@ _CONSOLE = re.compile(r"/ecs/(?:v2/)?clusters/([\w-]+)/services/([\w-]+)")
 
 def unslack(text: str) -> str:
     """The command a person meant, from the text Slack delivered."""
+    if text.isascii() and "<" not in text and "&" not in text and "`" not in text:
+        return _TRAILING.sub("", text.strip())  # no smart punctuation, wrapper or entity to undo
     text = text.translate(_INVISIBLE).translate(_SPACES)
     text = _LINK.sub(_unwrap, text)
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

@@ -61,9 +61,12 @@ def _default(value: object) -> object:
     raise TypeError(f"cannot store a {type(value).__name__} as JSON")
 
 
+_ENCODER = json.JSONEncoder(default=_default, separators=(",", ":"), sort_keys=True)  # json.dumps builds one a call
+
+
 def dumps(value: object) -> str:
     """JSON for a stored value (datetimes as ISO text, enums by value, sets as sorted lists)."""
-    return json.dumps(value, default=_default, separators=(",", ":"), sort_keys=True)
+    return _ENCODER.encode(value)
 
 
 def json_text(text: str) -> str:

@@ -4,6 +4,8 @@ as the command the person meant (`read_command`), and the whole command is check
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from handlers.grammar import Command, CommandError, check_command, read_command
 from handlers.unslack import unslack
@@ -113,3 +115,13 @@ def test_a_wrong_summary_is_refused_before_the_ack(typed: str, says: str) -> Non
     with pytest.raises(CommandError) as info:
         check_command(read_command(typed), set())
     assert says in str(info.value)
+
+
+TYPED = st.sampled_from(["web", "--cluster", " ", "-", ".", "!", ")", "'", '"', "<", ">", "|", "&", "amp;", "`", "a"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(TYPED, max_size=12).map("".join))
+def test_an_invisible_space_slack_inserted_changes_nothing(text: str) -> None:
+    """Plain ASCII text takes a shorter path; a zero-width space (non-ASCII) makes it take the whole one."""
+    assert unslack(text) == unslack(text + "\u200b") == unslack("\u200b" + text)
