@@ -2,8 +2,9 @@
 
 Subscriptions (to services, or to a cluster's services by pattern), pending button actions (TTL), the
 append-only audit log, stopped-task history per service, failure groups, their alerts' lifecycle and
-mutes, approval requests, which target a thread is about, dedupe and once-only claims, the task
-definition cache, the poller cursor and the job stream, all as JSON under one key prefix. Every method
+mutes, each cluster's index of its history and alerts (for summaries), approval requests, which target a
+thread is about, dedupe and once-only claims, the task definition cache, the poller cursor and the job
+stream, all as JSON under one key prefix. Every method
 raises `StoreUnavailable` when Redis cannot be reached, so callers degrade and back off instead of crashing.
 
 With no `REDIS_URL`, `Store.from_url(None)` gives an in-process Redis (fakeredis) shared by the whole

@@ -9,6 +9,7 @@ replicas never post a recovery twice and a double click acknowledges once.
 
 from __future__ import annotations
 
+import math
 from fnmatch import fnmatchcase
 from typing import Literal, cast
 
@@ -54,9 +55,9 @@ class AlertsMixin(ClusterIndexMixin):
         cluster = cluster_of_alert(gkey)
         if cluster is not None:  # the cluster's index, for summaries: the alert's entry expires with it
             index = cluster_index_key(self, cluster, "alerts")
-            pipe.zadd(index, {gkey: now + ALERT_TTL_SECONDS}, gt=True)
+            pipe.zadd(index, {gkey: math.ceil(now + ALERT_TTL_SECONDS)}, gt=True)
             pipe.zremrangebyscore(index, "-inf", now)
-            pipe.expire(index, check_ttl(ALERT_TTL_SECONDS))
+            pipe.expire(index, check_ttl(ALERT_TTL_SECONDS + 1))
         pipe.execute()
 
     @guarded

@@ -4,9 +4,10 @@ whatever else Redis holds (a SCAN walks the whole keyspace, every cluster's keys
 `cluster:<cluster>:services` holds the service keys with stored history and `cluster:<cluster>:alerts` the
 group keys of the alerts, each scored by when its state expires (epoch seconds). The script or transaction
 that writes the state writes its index entry too: no extra round trip, no drift. An entry lives as long as
-its state: a read drops the expired ones, a write does too, and the index key expires with its longest-lived
-entry. What a version without the indexes stored is indexed once: a read that finds no `clusters:indexed`
-marker walks the keyspace (SCAN), indexes what it finds and sets the marker (docs/upgrading.md).
+its state (up to an hour more): a read drops the expired ones, a write does too, and the index key expires
+with its longest-lived entry. What a version without the indexes stored is indexed once: a read that finds
+no `clusters:indexed` marker walks the keyspace (SCAN), indexes what it finds and sets the marker
+(docs/upgrading.md).
 """
 
 from __future__ import annotations
@@ -18,14 +19,25 @@ from bot.store.base import StoreBase, glob_escape, guarded
 
 Kind = Literal["services", "alerts"]
 
-# `index_member(index, member, expires, now, ttl)`: the member stays until `expires` (never shortened by a
-# write that comes late), expired members go, and the index lives at least `ttl` more seconds. Shared with
-# the history script (bot/store/history.py), which indexes the service in the round trip of its stop.
-INDEX_MEMBER_LUA = """
+# Seconds an entry may outlive its state: a write rewrites the entry only when its state would outlive it,
+# then for this much longer, so most writes cost one ZSCORE. (An entry outliving its state costs a summary
+# nothing: it reads no history for that service.) Scores are whole seconds: Redis compares those without
+# parsing text, which a small index (a listpack) does for every member it passes.
+INDEX_SLACK_SECONDS = 3600
+
+# `index_member(index, member, expires, now, ttl)`: the member stays at least until `expires` (whole epoch
+# seconds; never shortened by a write that comes late), expired members go, and the index key lives as long
+# as its entries (`ttl`: seconds the state lives from now). Shared with the history script
+# (bot/store/history.py), which indexes the service in the round trip of its stop.
+INDEX_MEMBER_LUA = f"""
 local function index_member(index, member, expires, now, ttl)
-  redis.call('ZADD', index, 'GT', expires, member)
+  local known = redis.call('ZSCORE', index, member)
+  if known and tonumber(known) >= tonumber(expires) then return end
+  redis.call('ZADD', index, string.format('%d', tonumber(expires) + {INDEX_SLACK_SECONDS}), member)
   redis.call('ZREMRANGEBYSCORE', index, '-inf', now)
-  if redis.call('TTL', index) < ttl then redis.call('EXPIRE', index, ttl) end
+  if redis.call('TTL', index) < ttl + {INDEX_SLACK_SECONDS} then
+    redis.call('EXPIRE', index, ttl + {INDEX_SLACK_SECONDS})
+  end
 end
 """
 
@@ -38,7 +50,7 @@ local left = redis.call('PTTL', KEYS[1])
 if left == -2 then return 0 end
 if left == -1 then left = 366 * 86400 * 1000 end
 local ttl = math.ceil(left / 1000)
-index_member(KEYS[2], ARGV[1], string.format('%.17g', tonumber(ARGV[2]) + left / 1000), ARGV[2], ttl)
+index_member(KEYS[2], ARGV[1], string.format('%d', math.ceil(tonumber(ARGV[2]) + left / 1000)), ARGV[2], ttl)
 return 1
 """
 )

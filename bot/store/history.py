@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from fnmatch import fnmatchcase
@@ -38,7 +39,8 @@ def epoch_of(value: object, default: float) -> float:
 # `record_stop(index, records, services, arn, record, score, cutoff, keep, ttl, service, expires, now)` → 1 when
 # kept. Shared with the event script (bot/store/groups.py), which records the stop in the same round trip as
 # its dedupe and group counts. `services` is the cluster's index (bot/store/cluster_index.py): `service` is
-# indexed there until `expires`, when its history expires (`service` empty: a key of no cluster, not indexed).
+# indexed there until `expires` (whole seconds), when its history expires (`service` empty: a key of no
+# cluster, not indexed).
 RECORD_STOP_LUA = (
     INDEX_MEMBER_LUA
     + """
@@ -83,7 +85,7 @@ def history_write(
     services = index if cluster is None else cluster_index_key(store, cluster, "services")  # unused when None
     cutoff, ttl = now - retention_days * DAY, retention_days * DAY + 60
     data = record.model_dump_json(by_alias=True)  # the JSON of `to_json()`, serialised in Rust
-    indexed = [service_key if cluster is not None else "", repr(now + ttl), repr(now)]
+    indexed: list[str | int] = [service_key if cluster is not None else "", math.ceil(now + ttl), repr(now)]
     return (
         [index, store.key("history", service_key, "records"), services],
         [record.task_arn, data, repr(score), repr(cutoff), max_records, ttl, *indexed],
