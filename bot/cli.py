@@ -137,8 +137,8 @@ def serve(
 
     settings = load(lambda s: check_serve_settings(s, socket_mode))
     setup_logging(settings.log_level, settings.log_format)
-    # Acks are short and wait on the GIL behind busy diagnosis threads: switch threads more often.
-    sys.setswitchinterval(0.001)
+    if not settings.diagnosis_workers:  # diagnoses run in this process: acks must not wait long behind them
+        sys.setswitchinterval(0.001)  # (in worker processes they do not: Python's 5 ms costs acks less CPU)
     web = build_web_app(settings)
     if socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
