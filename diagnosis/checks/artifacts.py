@@ -79,7 +79,8 @@ def check_secrets(evidence: LiveEvidence, category: str) -> list[CheckResult]:
                 "confirms",
                 detail,
                 tuple(
-                    EvidenceItem(source=_secret_source(ref), fact=f"{ref} does not exist") for ref in missing
+                    EvidenceItem(source=evidence.secret_sources.get(ref, ""), fact=f"{ref} does not exist")
+                    for ref in missing
                 ),
                 {"secret": missing[0], "secrets": " ".join(missing)},
             )
@@ -98,10 +99,6 @@ def check_secrets(evidence: LiveEvidence, category: str) -> list[CheckResult]:
             )  # which to look at, the references as written say (checks/naming.py: with their JSON key)
         ]
     return []
-
-
-def _secret_source(ref: str) -> str:
-    return "secretsmanager:DescribeSecret" if ":secretsmanager:" in ref else "ssm:DescribeParameters"
 
 
 def log_group_of(evidence: LiveEvidence, category: str) -> str:

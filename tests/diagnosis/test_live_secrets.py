@@ -284,9 +284,11 @@ def test_every_fact_of_the_secrets_check_names_a_call_the_diagnosis_made(world: 
     sm = world.session.client("secretsmanager")
     secret = sm.create_secret(Name="prod/db", SecretString=VALUE, KmsKeyId=key)["ARN"]
     other = "arn:aws:ssm:us-east-1:444455556666:parameter/shared/db"
-    seed_secrets(world, [{"name": "DB", "valueFrom": secret}, {"name": "SHARED", "valueFrom": other}])
+    references = [secret, other, "/prod/gone"]
+    seed_secrets(world, [{"name": f"S{n}", "valueFrom": r} for n, r in enumerate(references)])
     _, called, finding = finding_of(world, {ROLE: [("*", "*")]})
     by_fact = {item.fact: item.source for item in finding.facts}
+    assert by_fact["/prod/gone does not exist"] == "ssm:DescribeParameters"
     assert len(by_fact) >= 5
     for fact, source in by_fact.items():
         for read_by in source.split(", "):  # "ec2:DescribeRouteTables/DescribeVpcEndpoints": both
