@@ -21,6 +21,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from diagnosis.contract import to_json
 from diagnosis.engine import diagnose
 from diagnosis.parse import parse_document
 
@@ -78,7 +79,7 @@ def run(batch: list[dict], per_call: int, first: int, repeat: int = 7, cold: boo
                         cache.cache_clear()
                 chunk = docs[i : i + per_call]
                 doc = chunk[0] if per_call == 1 else {"tasks": chunk}
-                diagnose(parse_document(doc)).model_dump_json()
+                to_json(diagnose(parse_document(doc)))
         rates.append(rounds * len(batch) / (time.process_time() - start))
     return statistics.median(rates)
 

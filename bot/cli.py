@@ -222,6 +222,7 @@ def demo(
     """
     try:
         from bot.demo.sandbox import forget_the_users_aws, running_sandbox, sandbox_diagnoser, sandbox_env
+        from diagnosis.contract import to_json
     except ImportError as exc:  # the runtime image carries no moto: the sandbox is the [demo] extra
         missing = (exc.name or "moto").split(".")[0]
         fail(f"the demo needs the [demo] extra ({missing} is missing): pip install 'ecs-why[demo]'")
@@ -241,7 +242,7 @@ def demo(
             with aws_errors(ValueError):
                 result = diagnoser.run(Asked(name, cluster=sandbox.sandbox.cluster))
             if output_format is Format.json:  # JSON Lines: one diagnosis a line, as it finishes
-                typer.echo(result.model_dump_json())
+                typer.echo(to_json(result))
             elif service or output_format is not Format.text:
                 print_diagnosis(result, output_format.value)
             else:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from bot.cli_aws import load
-from bot.cli_start import fail
+from bot.cli_start import InputHelp, fail, read_input_file
 
 if TYPE_CHECKING:
     from diagnosis.prevent.model import CheckReport
@@ -106,7 +106,7 @@ def check(
             from diagnosis.prevent.rules import OFFLINE
             from diagnosis.prevent.run import check_files
 
-            documents = [(_name(target), _read(target)) for target in targets]
+            documents = [(_name(target), read_input_file(target, CHECK_INPUT)) for target in targets]
             report, rules = check_files(documents, accepted), OFFLINE
     except (InputError, IgnoreError) as exc:
         fail(str(exc))
@@ -166,21 +166,11 @@ def _name(target: str) -> str:
     return "" if target == "-" else target
 
 
-def _read(target: str) -> str:
-    if target == "-":
-        if sys.stdin.isatty():
-            fail(
-                "no input: pass a file, or pipe one in (aws ecs describe-task-definition … | ecs-why check -)"
-            )
-        return sys.stdin.read()
-    path = Path(target)
-    if not path.is_file():
-        fail(f"{target}: no such file; pass a task definition, a CloudFormation template or a Terraform plan")
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"{target}: cannot read it ({exc.__class__.__name__}); pass a UTF-8 JSON or YAML file")
-    return ""
+CHECK_INPUT = InputHelp(
+    no_input="pass a file, or pipe one in (aws ecs describe-task-definition … | ecs-why check -)",
+    no_file="pass a task definition, a CloudFormation template or a Terraform plan",
+    unreadable="pass a UTF-8 JSON or YAML file",
+)
 
 
 def register(app: typer.Typer) -> None:

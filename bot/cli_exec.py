@@ -35,12 +35,13 @@ def exec_check(
     from bot.cli_aws import aws_errors, load, terminal_diagnoser
     from bot.inquiry import Asked
     from bot.terminal import print_exec
+    from diagnosis.contract import to_json
 
     diagnoser = terminal_diagnoser(load(), profile)  # the same reach as `/ecs-why exec-check`
     with aws_errors():
         report = run_exec_check(diagnoser, Asked(service, cluster, region, account))
     if as_json:
-        sys.stdout.write(report.model_dump_json(indent=2) + "\n")
+        sys.stdout.write(to_json(report, indent=2) + "\n")
     else:
         print_exec(report, plugin=shutil.which("session-manager-plugin") is not None)
     raise typer.Exit(1 if report.failed else 0)

@@ -18,7 +18,7 @@ import sys
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import NoReturn
+from typing import NamedTuple, NoReturn
 
 
 class Format(StrEnum):
@@ -46,7 +46,7 @@ def explain_input(file: str, output_format: str) -> None:
     from diagnosis.engine import diagnose
     from diagnosis.intake import InputError, read_input
 
-    text = _read_input(file)
+    text = read_input_file(file, EXPLAIN_INPUT)
     try:
         intake = read_input(text)
     except InputError as exc:
@@ -54,20 +54,35 @@ def explain_input(file: str, output_format: str) -> None:
     print_diagnosis(diagnose(intake.observations, gaps=intake.gaps), output_format)
 
 
-def _read_input(file: str) -> str:
+class InputHelp(NamedTuple):
+    """What a command that reads a file (or standard input, `-`) says to do instead when it cannot."""
+
+    no_input: str  # standard input is a terminal: how to pass or pipe the input
+    no_file: str  # the file does not exist: what the command reads
+    unreadable: str  # the file cannot be read, or is not UTF-8: what it should be
+
+
+EXPLAIN_INPUT = InputHelp(
+    no_input="pass a file, or pipe text or JSON in (aws ecs describe-tasks … | ecs-why explain -)",
+    no_file="pass a file (text or JSON) or - for standard input",
+    unreadable="pass a UTF-8 text or JSON file",
+)
+
+
+def read_input_file(file: str, says: InputHelp) -> str:
+    """The text of the file, or of standard input for `-` (never a terminal's: it would wait for a paste
+    nobody announced); a file that is missing, unreadable or not UTF-8 ends the command with `says`'s line."""
     if file == STDIN:
         if sys.stdin.isatty():
-            fail(
-                "no input: pass a file, or pipe text or JSON in (aws ecs describe-tasks … | ecs-why explain -)"
-            )
+            fail(f"no input: {says.no_input}")
         return sys.stdin.read()
     path = Path(file)
     if not path.is_file():
-        fail(f"{file}: no such file; pass a file (text or JSON) or - for standard input")
+        fail(f"{file}: no such file; {says.no_file}")
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        fail(f"{file}: cannot read it ({exc.__class__.__name__}); pass a UTF-8 text or JSON file")
+        fail(f"{file}: cannot read it ({exc.__class__.__name__}); {says.unreadable}")
 
 
 def explain_line(args: Sequence[str]) -> tuple[str, Format] | None:

@@ -11,6 +11,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, MutableMapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -224,7 +225,7 @@ def with_history(diagnosis: Diagnosis, store: Store, since: timedelta) -> Diagno
         records = store.history(key, (datetime.now(UTC) - since).timestamp())
     except StoreUnavailable:
         gap = Gap(what="stored history", reason="the state store (Redis) is unreachable")
-        return diagnosis.model_copy(update={"gaps": [*diagnosis.gaps, gap]})
+        return replace(diagnosis, gaps=[*diagnosis.gaps, gap])
     counts = Counter(r.category for r in records)
     hours = since.total_seconds() / 3600
     window = f"{hours:.0f}h" if hours < 48 else f"{hours / 24:.0f}d"
@@ -233,8 +234,8 @@ def with_history(diagnosis: Diagnosis, store: Store, since: timedelta) -> Diagno
         count = counts.get(finding.category, 0)
         if count:
             fact = f"stored history: {finding.category} {count} time{'s' if count != 1 else ''} in the last {window}"
-            finding = finding.model_copy(
-                update={"evidence": [EvidenceItem(source="ecs-why history", fact=fact), *finding.evidence]}
+            finding = replace(
+                finding, evidence=[EvidenceItem(source="ecs-why history", fact=fact), *finding.evidence]
             )
         findings.append(finding)
-    return diagnosis.model_copy(update={"findings": findings})
+    return replace(diagnosis, findings=findings)

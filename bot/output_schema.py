@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from diagnosis.actions import OMITTED_WHEN_UNSET
+from diagnosis.contract import json_schema
 from diagnosis.models import SCHEMA_VERSION, Diagnosis
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "diagnosis.schema.json"
@@ -39,7 +40,7 @@ def _every_field_present(node: Any) -> None:
 
 
 def schema() -> dict[str, Any]:
-    generated = Diagnosis.model_json_schema(mode="serialization")
+    generated = json_schema(Diagnosis)
     _every_field_present(generated)
     generated["properties"]["schema_version"]["const"] = SCHEMA_VERSION
     return {

@@ -32,7 +32,9 @@ def _rich_style(role: str, text: str) -> str:
 
 def render(diagnosis: Diagnosis, output_format: str, tty: bool = False) -> str:
     if output_format == "json":
-        return diagnosis.model_dump_json(indent=2) + "\n"
+        from diagnosis.contract import to_json  # pydantic: only for JSON
+
+        return to_json(diagnosis, indent=2) + "\n"
     if output_format == "markdown":
         return to_markdown(diagnosis)
     return to_text(diagnosis, _rich_style if tty else plain)

@@ -3,8 +3,8 @@ its label, its risk and when it applies. The diagnosis offers a button by buildi
 it read (`applies`); the bot plans and applies the same model (bot/remediation/kinds/ holds each kind's
 planner, keyed by the kinds listed here).
 
-Adding a button: a params model (or `ServiceParams`), a class below with its `kind`, `RISK`, `title` and
-`applies`, its entry in `Action` and `KINDS`, then its planner module in bot/remediation/kinds/
+Adding a button: a params dataclass (or `ServiceParams`), a class below with its `kind`, `params`, `RISK`,
+`title` and `applies`, its entry in `Action` and `KINDS`, then its planner module in bot/remediation/kinds/
 (tests/bot/remediation/test_kinds.py checks that `KINDS`, `ActionKind` and the planners list the same kinds).
 Which causes offer it: their `actions` in diagnosis/knowledge/ (or `FOR_EVERY_FAILURE`).
 """
@@ -12,24 +12,29 @@ Which causes offer it: their `actions` in diagnosis/knowledge/ (or `FOR_EVERY_FA
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, ClassVar, Generic, Literal, TypeVar, get_args
-
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar, Generic, Literal, TypeVar, get_args
 
 from diagnosis.checks import NO_ROLLBACK
+from diagnosis.output import Out, bounds
 from diagnosis.redact import RedactedText
 
 Risk = Literal["low", "medium", "high"]
 OMITTED_WHEN_UNSET = "x-omitted-when-unset"  # a field the JSON leaves out when unset (bot/output_schema.py)
+DISCRIMINATED: dict[str, Any] = {"discriminator": "kind"}  # the metadata of a field holding an `Action`
+_NAME = bounds(min_length=1, max_length=255)  # an ECS cluster's or service's name
 
 
-class ServiceParams(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServiceParams(Out):
     """The service a change is made on: every button changes one service."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    cluster: str = field(metadata=_NAME)
+    service: str = field(metadata=_NAME)
 
-    cluster: str = Field(min_length=1, max_length=255)
-    service: str = Field(min_length=1, max_length=255)
+    def service_fields(self) -> dict[str, str]:
+        """The service's fields, to build a kind's own parameters on."""
+        return {"cluster": self.cluster, "service": self.service}
 
 
 def service_of(cluster: str | None, service: str | None) -> ServiceParams | None:
@@ -37,33 +42,41 @@ def service_of(cluster: str | None, service: str | None) -> ServiceParams | None
     empty, or longer than ECS allows."""
     try:
         return ServiceParams(cluster=cluster or "", service=service or "")
-    except ValidationError:
+    except ValueError:  # OutOfBounds
         return None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class GraceParams(ServiceParams):
-    seconds: int = Field(ge=0, le=2_147_483_647)
+    seconds: int = field(metadata=bounds(ge=0, le=2_147_483_647))
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MemoryParams(ServiceParams):
-    task_definition: str = Field(min_length=1)
+    task_definition: str = field(metadata=bounds(min_length=1))
 
 
+def _unset(value: object) -> bool:
+    return value is None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RollbackParams(ServiceParams):
     from_task_definition: str = ""  # the failing revision the diagnosis saw
     # The revision the correlation named; absent when offered without one (the planner asks it at click).
-    to_task_definition: str | None = Field(
-        default=None, exclude_if=lambda value: value is None, json_schema_extra={OMITTED_WHEN_UNSET: True}
+    to_task_definition: str | None = field(
+        default=None, metadata={"exclude_if": _unset, "json_schema_extra": {OMITTED_WHEN_UNSET: True}}
     )
 
 
 P = TypeVar("P", bound=ServiceParams)
 
 
-class _Action(BaseModel, Generic[P]):
-    """A change the bot can apply itself after a confirmation: the JSON is {kind, params, risk, label}."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Action(Out, Generic[P]):
+    """A change the bot can apply itself after a confirmation: the JSON is {kind, params, risk, label}.
+    Each kind declares its `kind` Literal and its `params` type again (pydantic reads a stdlib dataclass's
+    own annotations, not the type its generic base was given)."""
 
     kind: str  # each kind's Literal, the discriminator of `Action`
     params: P
@@ -90,8 +103,10 @@ class _Action(BaseModel, Generic[P]):
         return cls(params=params, risk=cls.RISK, label=label or cls.title(params))  # type: ignore[call-arg,return-value]  # kind: each class's default
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RaiseGracePeriod(_Action[GraceParams]):
     kind: Literal["raise_grace_period"] = "raise_grace_period"
+    params: GraceParams
 
     @classmethod
     def title(cls, params: GraceParams) -> str:
@@ -100,11 +115,13 @@ class RaiseGracePeriod(_Action[GraceParams]):
     @classmethod
     def applies(cls, where: ServiceParams, names: Mapping[str, str]) -> Action | None:
         seconds = int(names.get("grace_period", "120"))
-        return cls.offer(GraceParams(**where.model_dump(), seconds=seconds))
+        return cls.offer(GraceParams(**where.service_fields(), seconds=seconds))
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ForceNewDeployment(_Action[ServiceParams]):
     kind: Literal["force_new_deployment"] = "force_new_deployment"
+    params: ServiceParams
 
     @classmethod
     def title(cls, params: ServiceParams) -> str:
@@ -115,8 +132,10 @@ class ForceNewDeployment(_Action[ServiceParams]):
         return cls.offer(where)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class IncreaseMemory(_Action[MemoryParams]):
     kind: Literal["increase_memory"] = "increase_memory"
+    params: MemoryParams
     RISK: ClassVar[Risk] = "medium"  # a new revision, and a deployment replacing every task
 
     @classmethod
@@ -127,11 +146,13 @@ class IncreaseMemory(_Action[MemoryParams]):
     def applies(cls, where: ServiceParams, names: Mapping[str, str]) -> Action | None:
         if not names.get("task_def"):
             return None
-        return cls.offer(MemoryParams(**where.model_dump(), task_definition=names["task_def"]))
+        return cls.offer(MemoryParams(**where.service_fields(), task_definition=names["task_def"]))
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Rollback(_Action[RollbackParams]):
     kind: Literal["rollback"] = "rollback"
+    params: RollbackParams
     RISK: ClassVar[Risk] = "medium"
 
     @classmethod
@@ -144,15 +165,17 @@ class Rollback(_Action[RollbackParams]):
         if not names.get("task_def") or not back_to:
             return None
         params = RollbackParams(
-            **where.model_dump(),
+            **where.service_fields(),
             from_task_definition=names.get("failing_task_def", names["task_def"]),
             to_task_definition=names.get("rollback_to"),
         )
         return cls.offer(params, label=f"Roll back to {back_to}")
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class EnableCircuitBreaker(_Action[ServiceParams]):
     kind: Literal["enable_circuit_breaker"] = "enable_circuit_breaker"
+    params: ServiceParams
 
     @classmethod
     def title(cls, params: ServiceParams) -> str:
@@ -165,8 +188,10 @@ class EnableCircuitBreaker(_Action[ServiceParams]):
         return cls.offer(where) if names.get("circuit_breaker") == "off" else None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class EnableExecuteCommand(_Action[ServiceParams]):
     kind: Literal["enable_execute_command"] = "enable_execute_command"
+    params: ServiceParams
     RISK: ClassVar[Risk] = "medium"  # the new deployment replaces every running task
 
     @classmethod
@@ -178,15 +203,15 @@ class EnableExecuteCommand(_Action[ServiceParams]):
         return cls.offer(where)
 
 
-Action = Annotated[
+# A field holding one is declared with `DISCRIMINATED` metadata (pydantic picks the kind by `kind`).
+Action = (
     RaiseGracePeriod
     | ForceNewDeployment
     | IncreaseMemory
     | Rollback
     | EnableCircuitBreaker
-    | EnableExecuteCommand,
-    Field(discriminator="kind"),
-]
+    | EnableExecuteCommand
+)
 ActionKind = Literal[
     "raise_grace_period",
     "force_new_deployment",
@@ -198,14 +223,14 @@ ActionKind = Literal[
 
 # The registry: each kind once, with its definition (the planners are keyed by the same kinds).
 KINDS: dict[str, type[_Action[ServiceParams]]] = {
-    str(cls.model_fields["kind"].default): cls for cls in get_args(get_args(Action)[0])
+    str(next(f.default for f in fields(cls) if f.name == "kind")): cls for cls in get_args(Action)
 }
-
-ACTION = TypeAdapter[Action](Action)
 
 
 def parse(action: object) -> Action:
     """A stored action (a button's pending action) back as its typed model; pydantic.ValidationError if not."""
+    from diagnosis.contract import ACTION  # pydantic: only where JSON is read
+
     return ACTION.validate_python(action)
 
 

@@ -10,12 +10,12 @@ raises (`TargetError`).
 from __future__ import annotations
 
 from collections.abc import MutableMapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import boto3
-from pydantic import Field
 
-from diagnosis.actions import Action, EnableExecuteCommand, service_of
+from diagnosis.actions import DISCRIMINATED, Action, EnableExecuteCommand, service_of
 from diagnosis.checks import exec as readiness
 from diagnosis.checks import exec_iam
 from diagnosis.checks.evidence import LiveEvidence
@@ -24,7 +24,8 @@ from diagnosis.collect.cause_evidence import gather
 from diagnosis.collect.plan import Plan
 from diagnosis.collect.reading import Reading, reading
 from diagnosis.collect.service_tasks import Core
-from diagnosis.models import Gap, RedactedText, Target, _Out
+from diagnosis.models import Gap, RedactedText, Target
+from diagnosis.output import Out
 
 Status = Literal["pass", "fail", "unknown"]
 CATEGORY = "ecs_exec"  # the collector's plan is keyed by the category that wants a need
@@ -42,7 +43,8 @@ EXEC: tuple[ExecCheck, ...] = (
 )
 
 
-class ExecResult(_Out):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExecResult(Out):
     name: str
     title: str
     status: Status  # unknown: could not check (iam_action names the call that failed, when one did)
@@ -62,19 +64,21 @@ class ExecResult(_Out):
         )
 
 
-class ExecStats(_Out):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExecStats(Out):
     api_calls: int = 0
     rounds: int = 0
     elapsed_ms: float = 0.0
 
 
-class ExecReport(_Out):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExecReport(Out):
     target: Target
     results: list[ExecResult]
     command: RedactedText | None = None  # the execute-command line, when a task runs
-    action: Action | None = None  # "Enable ECS Exec", when the service has it off
-    gaps: list[Gap] = Field(default_factory=list)
-    stats: ExecStats = ExecStats()
+    action: Action | None = field(default=None, metadata=DISCRIMINATED)  # "Enable ECS Exec", when it is off
+    gaps: list[Gap] = field(default_factory=list)
+    stats: ExecStats = field(default_factory=ExecStats)
 
     @property
     def failed(self) -> list[ExecResult]:

@@ -1,19 +1,20 @@
 """The domain's data: what was observed (facts) and what it means (findings).
 
 Facts are plain frozen dataclasses, built once per input and read by many rules, so they stay cheap.
-The output types are pydantic models: they are the public JSON contract of `explain` and `diagnose`.
+The output types are the public JSON contract of `explain` and `diagnose`: frozen dataclasses too
+(diagnosis/output.py), which redact their texts when built; diagnosis/contract.py writes and reads their JSON.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from diagnosis.actions import DISCRIMINATED
 from diagnosis.actions import Action as Action
 from diagnosis.actions import ActionKind as ActionKind
+from diagnosis.output import Out, about, bounds, hidden
 from diagnosis.redact import RedactedText as RedactedText
 
 # ---------------------------------------------------------------------------------------------------
@@ -154,11 +155,8 @@ class Observations:
 # ---------------------------------------------------------------------------------------------------
 
 
-class _Out(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Target(_Out):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Target(Out):
     account: str | None = None
     region: str | None = None
     cluster: str | None = None
@@ -177,22 +175,29 @@ class Target(_Out):
 EvidenceKind = Literal["fact", "log"]
 
 
-class EvidenceItem(_Out):
-    source: RedactedText = Field(description="The API or document the fact came from, e.g. ecs:DescribeTasks")
-    fact: RedactedText = Field(description="What was observed, redacted (for a log line: the line itself)")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EvidenceItem(Out):
+    source: RedactedText = field(
+        metadata=about("The API or document the fact came from, e.g. ecs:DescribeTasks")
+    )
+    fact: RedactedText = field(
+        metadata=about("What was observed, redacted (for a log line: the line itself)")
+    )
     task: str | None = None
-    kind: EvidenceKind = Field(
-        default="fact", description="fact: what AWS or the input showed; log: a line the container wrote"
+    kind: EvidenceKind = field(
+        default="fact", metadata=about("fact: what AWS or the input showed; log: a line the container wrote")
     )
 
 
-class Remediation(_Out):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Remediation(Out):
     step: RedactedText
     command: RedactedText | None = None
-    action: Action | None = None
+    action: Action | None = field(default=None, metadata=DISCRIMINATED)
 
 
-class Check(_Out):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Check(Out):
     """A live check that would confirm or refute a finding (run by `diagnose`)."""
 
     name: str
@@ -202,29 +207,31 @@ class Check(_Out):
     detail: RedactedText | None = None
 
 
-class Prevention(_Out):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Prevention(Out):
     """The `ecs-why check` rule that would have caught this cause before the deploy (docs/check.md)."""
 
     rule: str
-    live: bool = Field(description="The rule needs the account (ecs-why check SERVICE)")
-    fact: RedactedText | None = Field(default=None, description="What the check would have failed on")
+    live: bool = field(metadata=about("The rule needs the account (ecs-why check SERVICE)"))
+    fact: RedactedText | None = field(default=None, metadata=about("What the check would have failed on"))
 
 
-class Finding(_Out):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finding(Out):
     category: str
     family: str
     failure: bool
-    confidence: float = Field(ge=0.0, le=1.0)
+    confidence: float = field(metadata=bounds(ge=0.0, le=1.0))
     title: RedactedText
     summary: RedactedText
     why: str = ""
-    tasks: list[str] = Field(default_factory=list)
+    tasks: list[str] = field(default_factory=list)
     task_count: int = 0
-    evidence: list[EvidenceItem] = Field(default_factory=list)
-    remediations: list[Remediation] = Field(default_factory=list)
-    docs: list[str] = Field(default_factory=list)
-    checks: list[Check] = Field(default_factory=list)
-    alternatives: list[str] = Field(default_factory=list, description="Other categories this could be")
+    evidence: list[EvidenceItem] = field(default_factory=list)
+    remediations: list[Remediation] = field(default_factory=list)
+    docs: list[str] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    alternatives: list[str] = field(default_factory=list, metadata=about("Other categories this could be"))
     fingerprint: str = ""
     prevention: Prevention | None = None
 
@@ -254,7 +261,8 @@ class Finding(_Out):
         return [r.action for r in self.remediations if r.action is not None]
 
 
-class Gap(_Out):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Gap(Out):
     """Evidence that could not be read, and why (AccessDenied names the missing IAM action)."""
 
     what: RedactedText
@@ -262,11 +270,12 @@ class Gap(_Out):
     iam_action: str | None = None
     # For the process's metrics (AWS errors by action and code), not part of the output: the AWS call that
     # failed, as its IAM action (ecs:DescribeServices), and AWS's error code (or the exception's name).
-    call: str | None = Field(default=None, exclude=True)
-    error_code: str | None = Field(default=None, exclude=True)
+    call: str | None = field(default=None, metadata=hidden())
+    error_code: str | None = field(default=None, metadata=hidden())
 
 
-class Stats(_Out):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Stats(Out):
     input_kind: str = ""
     tasks_seen: int = 0
     tasks_stopped: int = 0
@@ -276,7 +285,8 @@ class Stats(_Out):
     elapsed_ms: float = 0.0
 
 
-class Timeline(_Out):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Timeline(Out):
     """When: the newest failure, since when the service has been failing, its tasks now."""
 
     newest_failure_at: str | None = None
@@ -288,16 +298,18 @@ class Timeline(_Out):
 SCHEMA_VERSION = 1  # of the JSON output (docs/output.md); raised only when a field is renamed or removed
 
 
-class Diagnosis(_Out):
-    schema_version: int = Field(
-        default=SCHEMA_VERSION, description="Version of this JSON contract: a change of it breaks readers."
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Diagnosis(Out):
+    schema_version: int = field(
+        default=SCHEMA_VERSION,
+        metadata=about("Version of this JSON contract: a change of it breaks readers."),
     )
     target: Target
     summary: RedactedText
-    findings: list[Finding] = Field(default_factory=list)
-    gaps: list[Gap] = Field(default_factory=list)
-    stats: Stats = Field(default_factory=Stats)
-    timeline: Timeline = Field(default_factory=Timeline)
+    findings: list[Finding] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
+    stats: Stats = field(default_factory=Stats)
+    timeline: Timeline = field(default_factory=Timeline)
 
     @property
     def top(self) -> Finding | None:

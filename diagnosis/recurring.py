@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
+from typing import Any
 
 from diagnosis.classify import Sighting
 from diagnosis.findings import build_finding, evidence_of
@@ -52,9 +53,9 @@ def finding(
         return with_prevention(build_finding(category, group, stopped_total, context))
     template, shared_names, first = _of_shape(_Shape(category, group, stopped_total, context))
     tasks = [s.task for s in group if s.task is not None]
-    update: dict[str, object] = {"tasks": sorted({t.task_id for t in tasks if t.task_id})}
+    update: dict[str, Any] = {"tasks": sorted({t.task_id for t in tasks if t.task_id})}
     if len(group) == 1 and len(template.evidence) == 1:  # one line, about this task
-        update["evidence"] = [template.evidence[0].model_copy(update={"task": tasks[0].task_id})]
+        update["evidence"] = [replace(template.evidence[0], task=tasks[0].task_id)]
     else:
         update["evidence"] = evidence_of(group)
     if named_by_steps(category) and first is not group:  # e.g. the log window from this task's start
@@ -63,7 +64,7 @@ def finding(
             own_names(task, names)
         offered = [r for r in template.remediations if r.action is not None]  # they act on the service
         update["remediations"] = [*steps(info(category), names, context), *offered]
-    return template.model_copy(update=update)
+    return replace(template, **update)
 
 
 def shared_names(

@@ -32,10 +32,9 @@ import operator
 import re
 import string
 from collections.abc import Callable
-from typing import Annotated, Any, overload
+from typing import Any, TypeAlias, overload
 
 import ahocorasick_rs
-from pydantic import AfterValidator
 
 from diagnosis.lazy_regex import lazy
 
@@ -624,10 +623,11 @@ def redact(text: str) -> str:
 # ---------------------------------------------------------------------------------------------------
 
 
-# Text that can only exist redacted: every output field that may quote AWS, a task definition or a log has
-# this type, so no path (a new check copying a command, a health check, a log line) can skip redaction.
-# `redact` is idempotent and memoised, so text redacted earlier costs one cache hit.
-RedactedText = Annotated[str, AfterValidator(redact)]
+# Text that can only exist redacted: every output field that may quote AWS, a task definition or a log is
+# annotated so, and an output type redacts each such field when it is built (diagnosis/output.py `Out`),
+# by code or from JSON, so no path (a new check copying a command, a health check, a log line) can skip
+# redaction. `redact` is idempotent and memoised, so text redacted earlier costs one cache hit.
+RedactedText: TypeAlias = str
 
 
 @overload

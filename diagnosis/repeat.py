@@ -15,24 +15,23 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cached_property, lru_cache
 from typing import Any, TypeVar
-
-from pydantic import BaseModel
 
 from diagnosis import recurring
 from diagnosis.classify import Sighting
 from diagnosis.knowledge import Step, info
 from diagnosis.models import Diagnosis, Finding, Gap, Observations, Target, TaskFacts, Timeline, task_shape
 from diagnosis.names import OWN_NAMES, own_names
+from diagnosis.output import Out
 from diagnosis.redact import redact
 from diagnosis.remedies import kept_steps, placeholders, rendered, with_rollback
 
 Build = Callable[[Observations, tuple[Gap, ...]], Diagnosis]
 Summarise = Callable[[Target, list[Finding], int, Observations, tuple[Gap, ...]], str]
 TimelineOf = Callable[[Observations, list[Finding], Target], Timeline]
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound=Out)
 
 
 def applies(obs: Observations) -> bool:
@@ -196,12 +195,21 @@ def _own_finding(finding: Finding, task: TaskFacts, first: Diagnosis, plan: _Par
 _set = object.__setattr__
 
 
+_NAMES: dict[type[Out], tuple[str, ...]] = {}
+
+
+def _names(cls: type[Out]) -> tuple[str, ...]:
+    names = _NAMES.get(cls)
+    if names is None:
+        names = _NAMES[cls] = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]  # a dataclass
+    return names
+
+
 def _copy(model: M, **update: Any) -> M:
-    """`model.model_copy(update=update)` for the fields this module sets (its own typed values), without
-    pydantic's general copy (extra fields and private attributes, which these frozen models have none of)."""
+    """`dataclasses.replace(model, **update)` for the fields this module sets, without building the type
+    again: `model` was redacted and bounded when built, and each update is a value built so too (an output
+    type, a redacted summary) or a task's own ID, which no output type redacts."""
     copied = object.__new__(type(model))
-    _set(copied, "__dict__", {**model.__dict__, **update})
-    _set(copied, "__pydantic_extra__", None)
-    _set(copied, "__pydantic_fields_set__", model.__pydantic_fields_set__ | update.keys())
-    _set(copied, "__pydantic_private__", None)
+    for name in _names(type(model)):
+        _set(copied, name, update[name] if name in update else getattr(model, name))
     return copied

@@ -7,6 +7,7 @@ message itself says, with stored history, instead of "nothing found"."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -98,7 +99,7 @@ def explain(intake: Intake, commands: list[Command], services: Services) -> Diag
                 "after about an hour), or it could not be read",
             )
         )
-    diagnosis = diagnosis.model_copy(update={"target": target, "gaps": gaps})
+    diagnosis = replace(diagnosis, target=target, gaps=gaps)
     return with_history(diagnosis, services.store, parse_since(services.settings.since_default))
 
 
@@ -117,4 +118,4 @@ def _completed(target: Target, commands: list[Command]) -> Target:
             update.setdefault("cluster", parts[0])
             update.setdefault("service", parts[1])
     missing = {k: v for k, v in update.items() if not getattr(target, k)}
-    return target.model_copy(update=missing) if missing else target
+    return replace(target, **missing) if missing else target

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -27,8 +28,8 @@ LOG_SOURCE = "logs:GetLogEvents /ecs/web-api ecs/app/0f1e"
 def with_evidence(*evidence: EvidenceItem) -> Diagnosis:
 
     base = build("app_error")
-    top = base.findings[0].model_copy(update={"evidence": list(evidence)})
-    return base.model_copy(update={"findings": [top]})
+    top = replace(base.findings[0], evidence=list(evidence))
+    return replace(base, findings=[top])
 
 
 def logged() -> Diagnosis:
@@ -216,15 +217,13 @@ def full() -> Diagnosis:
     base = logged()
     top = base.findings[0]
     checks = [
-        top.checks[0].model_copy(update={"outcome": "confirms", "detail": "the last error line: " + LINE}),
+        replace(top.checks[0], outcome="confirms", detail="the last error line: " + LINE),
         *top.checks[1:],
     ]
     timeline = Timeline(
         newest_failure_at="2026-04-19T14:02:11Z", failing_since="2026-04-19T13:37:40Z", running=1, desired=3
     )
-    return base.model_copy(
-        update={"findings": [top.model_copy(update={"checks": checks})], "timeline": timeline}
-    )
+    return replace(base, findings=[replace(top, checks=checks)], timeline=timeline)
 
 
 def _texts(node: object) -> list[str]:
@@ -291,7 +290,7 @@ def test_text_and_markdown_list_the_fixes_offered_with_their_risk(renderer: str)
 @pytest.mark.parametrize("renderer", ["text", "markdown"])
 def test_no_fixes_offered_section_when_none_is_offered(renderer: str) -> None:
     top = full().findings[0]
-    bare = full().model_copy(update={"findings": [top.model_copy(update={"remediations": top.steps})]})
+    bare = replace(full(), findings=[replace(top, remediations=top.steps)])
     assert "Fixes offered" not in RENDERERS[renderer](bare)
 
 

@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 from bot import metrics
 from bot.logs import record as log_record
 from bot.store.records import FixTarget, PendingAction
+from diagnosis.contract import to_python
 from diagnosis.redact import redact
 
 
@@ -18,7 +19,7 @@ def change_fields(pending: PendingAction) -> dict[str, Any]:
     change on which service: its kind, its parameters and the button's target."""
     return {
         "kind": pending.action.kind,
-        "params": pending.action.params.model_dump(mode="json"),
+        "params": to_python(pending.action.params, mode="json"),
         "target": pending.target.to_json(),
     }
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,7 +42,7 @@ def prevention_for(finding: Finding) -> Prevention | None:
 
 def with_prevention(finding: Finding) -> Finding:
     prevention = prevention_for(finding)
-    return finding.model_copy(update={"prevention": prevention}) if prevention else finding
+    return replace(finding, prevention=prevention) if prevention else finding
 
 
 def sentence(prevention: Prevention) -> str:

@@ -14,7 +14,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from diagnosis.checks.evidence import LiveEvidence
-from diagnosis.models import Action, Gap, Target
+from diagnosis.contract import Action
+from diagnosis.models import Gap, Target
 
 Severity = Literal["error", "warning"]
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.builders.cli_process import ROOT, python_c
+
 EXAMPLE = ROOT / "diagnosis" / "examples" / "stopped-tasks.json"
 HEAVY = {"boto3", "botocore", "slack_bolt", "slack_sdk", "redis", "fakeredis", "moto", "waitress"}
 HEAVY |= {"pydantic_settings", "prometheus_client", "s3transfer", "urllib3"}
@@ -32,15 +32,7 @@ main()
 def imported_by(
     *args: str, env: dict[str, str] | None = None
 ) -> tuple[set[str], subprocess.CompletedProcess[str]]:
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE, *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    result = python_c(PROBE, *args, env=env)
     assert MARK in result.stderr, result.stderr
     return set(json.loads(result.stderr.rsplit(MARK, 1)[1])), result
 
@@ -106,6 +98,21 @@ def test_explain_loads_only_the_offline_engine(output_format: str) -> None:
     assert not checks, f"explain imported the live checks {sorted(checks)}"
 
 
+# pydantic writes and reads the output's JSON (diagnosis/contract.py); the output types themselves are plain
+# dataclasses, so text and Markdown never load it (nor its plugin loader's importlib.metadata).
+PYDANTIC = {"pydantic", "pydantic_core", "annotated_types", "typing_extensions", "importlib.metadata"}
+
+
+@pytest.mark.parametrize("output_format", ["text", "markdown", "json"])
+def test_explain_loads_pydantic_only_to_write_json(output_format: str) -> None:
+    modules, result = imported_by("explain", str(EXAMPLE), "--format", output_format)
+    assert result.returncode == 0 and result.stdout.strip(), result.stderr
+    if output_format == "json":
+        assert {"pydantic", "diagnosis.contract"} <= modules  # the probe sees an import where there is one
+    else:
+        assert not loaded(modules, PYDANTIC | {"diagnosis.contract"}), f"explain imported {loaded(modules, PYDANTIC)}"
+
+
 @pytest.mark.parametrize("args", [("--help",), ("explain", "--help"), ("check", "--help")], ids=" ".join)
 def test_help_is_plain_text_that_loads_no_rich_and_no_engine(args: tuple[str, ...]) -> None:
     modules, result = imported_by(*args)
@@ -164,14 +171,7 @@ def test_explain_of_a_json_document_compiles_none_of_the_prose_readers_patterns(
     prose.write_text("Stopped reason: CannotPullContainerError: pull access denied for web-api\n")
     still_lazy: dict[str, set[str]] = {}
     for name, path in (("json", EXAMPLE), ("prose", prose)):
-        result = subprocess.run(
-            [sys.executable, "-c", LAZY_PROBE, "explain", str(path)],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            timeout=60,
-            check=False,
-        )
+        result = python_c(LAZY_PROBE, "explain", str(path))
         assert result.returncode == 0 and result.stdout.strip(), result.stderr
         declared, lazy = json.loads(result.stderr.rsplit(MARK, 1)[1])
         still_lazy[name] = set(lazy)

@@ -11,7 +11,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 
 import pytest
 import typer.main
@@ -20,7 +19,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app, for_command
 from bot.cli_start import EXPLAIN, FORMAT_FLAGS, STDIN, Format, explain_line
-from tests.builders.cli_process import ROOT, run
+from tests.builders.cli_process import ROOT, python_c, run
 
 EXAMPLE = str(ROOT / "diagnosis" / "examples" / "stopped-tasks.json")
 
@@ -107,16 +106,7 @@ def timeless(text: str) -> str:
 
 def console(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """The `ecs-why` console script's entry point, as a user runs it."""
-    entry = "import sys; from bot.cli_start import main; sys.argv[0] = 'ecs-why'; main()"
-    return subprocess.run(
-        [sys.executable, "-c", entry, *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-        check=False,
-    )
+    return python_c("import sys; from bot.cli_start import main; sys.argv[0] = 'ecs-why'; main()", *args, stdin=stdin)
 
 
 @pytest.mark.parametrize(
@@ -170,14 +160,6 @@ def test_pydantic_plugins_are_off_unless_the_user_says_which(given: str | None, 
     if given is not None:
         env["PYDANTIC_DISABLE_PLUGINS"] = given
     for args in ([EXPLAIN, EXAMPLE], ["--version"]):  # the fast path and typer's
-        result = subprocess.run(
-            [sys.executable, "-c", PLUGINS_PROBE, *args],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            env=env,
-            timeout=120,
-            check=False,
-        )
+        result = python_c(PLUGINS_PROBE, *args, env=env)
         assert result.returncode == 0 and result.stdout.strip(), result.stderr
         assert result.stderr.endswith(f"PLUGINS {seen}")

@@ -13,6 +13,7 @@ import pytest
 
 from bot.output_schema import DOC, schema, text
 from bot.terminal import render
+from diagnosis.contract import to_python
 from diagnosis.engine import diagnose
 from diagnosis.models import SCHEMA_VERSION
 from diagnosis.parse import parse_text
@@ -75,7 +76,7 @@ def test_every_fix_button_validates_against_the_schema() -> None:
     from diagnosis.actions import KINDS
 
     with_buttons = [
-        d.model_dump(mode="json")
+        to_python(d, mode="json")
         for d in (diagnose(parse_text(p.read_text())) for p in EXAMPLES)
         if any(r.action for f in d.findings for r in f.remediations)
     ]

@@ -13,6 +13,7 @@ from diagnosis.checks.exec_iam import CHANNELS, LOG_ACTIONS
 from diagnosis.collect.aws import Aws
 from diagnosis.collect.reading import Reading
 from diagnosis.collect.target import TargetError, TargetSpec
+from diagnosis.contract import to_python
 from diagnosis.exec_check import check_with, exec_check
 from tests.builders.moto_world import ACCOUNT, REGION, World, moto_session
 from tests.fakes.iam_simulator import IamSimulator
@@ -106,7 +107,7 @@ def test_a_service_without_the_prerequisites_fails_and_offers_the_enable_button(
     assert status["task_role"] == "fail" and status["network_path"] == "fail"
     assert status["managed_agent"] == "unknown"
     assert report.action is not None and report.action.kind == "enable_execute_command"
-    assert report.action.params.model_dump() == {"cluster": "tools", "service": "shell"}
+    assert to_python(report.action.params) == {"cluster": "tools", "service": "shell"}
     assert "4 of 9 checks fail" in report.summary()
     assert "iam:SimulatePrincipalPolicy" not in aws.log, "no task role: nothing to simulate"
 

@@ -16,6 +16,7 @@ import pytest
 
 from diagnosis.collect import aws as aws_module
 from diagnosis.collect.sources import MAX_SECRETS
+from diagnosis.contract import to_json
 from diagnosis.live import diagnose_live
 from diagnosis.models import Diagnosis, Finding
 from tests.builders.moto_world import ACCOUNT, REGION, World, moto_session
@@ -92,7 +93,7 @@ def _deployment(arn: str, status: str, rollout: str, created: object) -> dict[st
 def test_a_task_definition_full_of_secrets_leaks_nothing(world: World, family: str, group: str) -> None:
     seed(world, family, group)
     diagnosis = diagnose_live(world.session, family, cluster="payments", cache={})
-    output = diagnosis.model_dump_json()
+    output = to_json(diagnosis)
     checks = {c.name: c for f in diagnosis.findings for c in f.checks}
     # the checks did quote the changed command, health check and log line (the test is not vacuous) …
     assert checks["revision_diff"].outcome == "confirms"
@@ -183,7 +184,7 @@ def test_a_version_stage_the_secret_lacks_and_a_missing_parameter_each_get_their
     assert not any(":password:" in c for c in commands), "every command names the secret by its own ARN"
     # the value was never asked for, and appears nowhere
     assert "GetSecretValue" not in called and "GetParameters" not in called and "GetParameter" not in called
-    assert "never-shown" not in diagnosis.model_dump_json()
+    assert "never-shown" not in to_json(diagnosis)
 
 
 def test_a_role_that_may_not_read_the_secret_is_named_with_the_action_and_the_resource(world: World) -> None:

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from diagnosis.contract import from_json, to_json
 from diagnosis.engine import diagnose
 from diagnosis.models import Diagnosis
 from diagnosis.parse import InputError, parse_text
@@ -43,7 +44,7 @@ def outcome(text: str) -> Diagnosis | None:
         return None
     result = diagnose(obs)
     assert isinstance(result, Diagnosis)
-    Diagnosis.model_validate_json(result.model_dump_json())  # serialisable, within the model's bounds
+    from_json(Diagnosis, to_json(result))  # serialisable, within the model's bounds
     return result
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from diagnosis.contract import to_python
 from diagnosis.engine import diagnose
 from diagnosis.parse import parse_document
 from tests.builders.recurring_stops import as_task, task_documents
@@ -18,7 +19,7 @@ def _built_each_time(obs: Any) -> dict[str, Any]:
 
 
 def _comparable(diagnosis: Any) -> dict[str, Any]:
-    return diagnosis.model_dump(exclude={"stats": {"elapsed_ms"}})
+    return to_python(diagnosis, exclude={"stats": {"elapsed_ms"}})
 
 
 DOCUMENTS = task_documents()

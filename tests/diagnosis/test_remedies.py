@@ -6,6 +6,7 @@ import pytest
 
 from diagnosis.actions import earlier_revision
 from diagnosis.checks import NO_ROLLBACK
+from diagnosis.contract import to_python
 from diagnosis.knowledge import info
 from diagnosis.remedies import remediations
 
@@ -44,7 +45,7 @@ def test_the_rollback_goes_where_the_revision_correlation_says(target: str) -> N
         if r.action and r.action.kind == "rollback"
     ]
     assert action.label == f"Roll back to {target}"
-    assert action.model_dump()["params"]["to_task_definition"] == target
+    assert to_python(action)["params"]["to_task_definition"] == target
 
 
 def test_no_rollback_when_the_correlation_found_nothing_to_go_back_to() -> None:

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from diagnosis import repeat
+from diagnosis.contract import to_python
 from diagnosis.engine import diagnose
 from diagnosis.models import TASK_SHAPE_FIELDS, ContainerFacts, Gap, Observations, TaskFacts
 from diagnosis.parse import parse_document
@@ -28,7 +29,7 @@ def _fresh(obs: Observations, gaps: tuple[Gap, ...] = ()) -> dict[str, Any]:
 
 
 def _comparable(diagnosis: Any) -> dict[str, Any]:
-    return diagnosis.model_dump(mode="json", exclude={"stats": {"elapsed_ms"}})
+    return to_python(diagnosis, mode="json", exclude={"stats": {"elapsed_ms"}})
 
 
 def test_every_task_of_a_shape_gets_what_a_fresh_diagnosis_gives() -> None:

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from bot.store.records.base import Record, omitted
-from diagnosis.actions import Action
+from diagnosis.contract import Action
 
 Verdict = Literal["approved", "rejected"]
 

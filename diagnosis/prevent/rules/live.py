@@ -132,7 +132,7 @@ def _grace_action(names: dict[str, str]) -> Action | None:
     where = service_of(names.get("cluster"), names.get("service"))
     if not (seconds and where):
         return None
-    return RaiseGracePeriod.offer(GraceParams(**where.model_dump(), seconds=seconds))
+    return RaiseGracePeriod.offer(GraceParams(**where.service_fields(), seconds=seconds))
 
 
 def free_addresses(subject: Subject) -> Iterator[Violation]:

@@ -92,7 +92,7 @@ def grace_period(subject: Subject) -> Iterator[Violation]:
         ),
         resource=subject.service_resource,
         action=(
-            RaiseGracePeriod.offer(GraceParams(**where.model_dump(), seconds=seconds))
+            RaiseGracePeriod.offer(GraceParams(**where.service_fields(), seconds=seconds))
             if (where := _where(subject))
             else None
         ),

@@ -4,6 +4,7 @@ once. Against moto in-process and a real Store on redis-server."""
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 import boto3
 import pytest
@@ -41,8 +42,8 @@ def store_pending(r: Remediator, key: str) -> PendingAction:
 
 def moved(pending: PendingAction, **where: str) -> PendingAction:
     """The same pending action, on another cluster or service."""
-    params = pending.action.params.model_copy(update=where)
-    return pending.model_copy(update={"action": pending.action.model_copy(update={"params": params})})
+    params = replace(pending.action.params, **where)
+    return pending.model_copy(update={"action": replace(pending.action, params=params)})
 
 
 @pytest.mark.parametrize("rollout", ["COMPLETED", "FAILED"])

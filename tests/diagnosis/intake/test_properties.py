@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from diagnosis.contract import to_json
 from diagnosis.engine import diagnose
 from diagnosis.intake import InputError, read_input
 from tests.builders.json_strategies import JSON_VALUES
@@ -58,7 +59,7 @@ def test_arbitrary_text_is_read_or_refused_in_one_line(text: str) -> None:
         message = str(exc)
         assert message and "\n" not in message
         return
-    diagnose(intake.observations, gaps=intake.gaps).model_dump_json()
+    to_json(diagnose(intake.observations, gaps=intake.gaps))
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -71,7 +72,7 @@ def test_arbitrary_json_in_text_is_read_or_refused(value: object, prose: str) ->
             message = str(exc)
             assert "\n" not in message
             continue
-        diagnose(intake.observations, gaps=intake.gaps).model_dump_json()
+        to_json(diagnose(intake.observations, gaps=intake.gaps))
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

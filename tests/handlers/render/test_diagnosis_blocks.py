@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -160,12 +161,10 @@ def test_at_most_four_fix_buttons_with_unique_action_ids() -> None:
 def test_more_log_lines_is_offered_when_the_log_was_read() -> None:
     diagnosis = build("oom")
     top = diagnosis.findings[0]
-    logged = top.model_copy(
-        update={
-            "evidence": [*top.evidence, EvidenceItem(source="logs:GetLogEvents g s", fact="boom", kind="log")]
-        }
+    logged = replace(
+        top, evidence=[*top.evidence, EvidenceItem(source="logs:GetLogEvents g s", fact="boom", kind="log")]
     )
-    with_log = diagnosis.model_copy(update={"findings": [logged, *diagnosis.findings[1:]]})
+    with_log = replace(diagnosis, findings=[logged, *diagnosis.findings[1:]])
     ids = [e["action_id"] for b in headline(with_log, "prod/web", []).blocks if b["type"] == "actions"
            for e in b["elements"]]  # fmt: skip
     assert MORE_LOGS in ids
@@ -176,8 +175,8 @@ def test_more_log_lines_is_offered_when_the_log_was_read() -> None:
 
 def test_a_title_with_backticks_makes_a_plain_header() -> None:
     diagnosis = build("oom")
-    top = diagnosis.findings[0].model_copy(update={"title": "Container `app` ran   out of memory"})
-    first = thread(diagnosis.model_copy(update={"findings": [top]}))[0]
+    top = replace(diagnosis.findings[0], title="Container `app` ran   out of memory")
+    first = thread(replace(diagnosis, findings=[top]))[0]
     header = next(b for b in first.blocks if b["type"] == "header")
     assert header["text"] == {
         "type": "plain_text",

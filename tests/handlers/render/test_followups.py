@@ -62,10 +62,8 @@ def test_diff_shows_the_revision_check_or_says_there_is_none() -> None:
     assert "No diff" in none
     detail = "failures began with revision web:8; revision web:7 was steady. Changed: app memory: 512 → 256"
     top = diagnosis.findings[0]
-    check = top.checks[0].model_copy(
-        update={"name": "revision_diff", "outcome": "confirms", "detail": detail}
-    )
-    with_diff = diagnosis.model_copy(update={"findings": [top.model_copy(update={"checks": [check]})]})
+    check = replace(top.checks[0], name="revision_diff", outcome="confirms", detail=detail)
+    with_diff = replace(diagnosis, findings=[replace(top, checks=[check])])
     message = diff_message(with_diff)
     assert "512 → 256" in message.blocks[0]["text"]["text"]
     check_golden("followup_diff", message)

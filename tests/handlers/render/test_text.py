@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -120,10 +121,8 @@ def hostile_diagnosis() -> Diagnosis:
         EvidenceItem(source="logs:GetLogEvents", fact=f"line {i} {PAYLOAD}", kind="log") for i in range(3)
     ]
     evidence = [*top.evidence, EvidenceItem(source=f"ecs {PAYLOAD}", fact=PAYLOAD), *logs]
-    finding = top.model_copy(
-        update={"evidence": evidence, "summary": top.summary + " " + PAYLOAD, "why": PAYLOAD}
-    )
-    return base.model_copy(update={"findings": [finding], "summary": PAYLOAD})
+    finding = replace(top, evidence=evidence, summary=top.summary + " " + PAYLOAD, why=PAYLOAD)
+    return replace(base, findings=[finding], summary=PAYLOAD)
 
 
 def all_messages(diagnosis: Diagnosis) -> list[dict[str, Any]]:
@@ -182,7 +181,7 @@ def test_many_long_log_lines_are_cut_and_the_block_closed() -> None:
     diagnosis = hostile_diagnosis()
     top = diagnosis.findings[0]
     logs = [EvidenceItem(source="logs", fact=f"{i} {'x' * 200} ``` <!here>", kind="log") for i in range(100)]
-    diagnosis = diagnosis.model_copy(update={"findings": [top.model_copy(update={"evidence": logs})]})
+    diagnosis = replace(diagnosis, findings=[replace(top, evidence=logs)])
     for message in all_messages(diagnosis):
         check_limits(message)
         for block in message["blocks"]:
