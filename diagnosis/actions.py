@@ -12,11 +12,11 @@ Which causes offer it: their `actions` in diagnosis/knowledge/ (or `FOR_EVERY_FA
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import field, fields
 from typing import Any, ClassVar, Generic, Literal, TypeVar, get_args
 
 from diagnosis.checks import NO_ROLLBACK
-from diagnosis.output import Out, bounds
+from diagnosis.output import Out, bounds, output_type
 from diagnosis.redact import RedactedText
 
 Risk = Literal["low", "medium", "high"]
@@ -25,7 +25,7 @@ DISCRIMINATED: dict[str, Any] = {"discriminator": "kind"}  # the metadata of a f
 _NAME = bounds(min_length=1, max_length=255)  # an ECS cluster's or service's name
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@output_type
 class ServiceParams(Out):
     """The service a change is made on: every button changes one service."""
 
@@ -46,12 +46,12 @@ def service_of(cluster: str | None, service: str | None) -> ServiceParams | None
         return None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@output_type
 class GraceParams(ServiceParams):
     seconds: int = field(metadata=bounds(ge=0, le=2_147_483_647))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@output_type
 class MemoryParams(ServiceParams):
     task_definition: str = field(metadata=bounds(min_length=1))
 
@@ -60,7 +60,7 @@ def _unset(value: object) -> bool:
     return value is None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@output_type
 class RollbackParams(ServiceParams):
     from_task_definition: str = ""  # the failing revision the diagnosis saw
     # The revision the correlation named; absent when offered without one (the planner asks it at click).
@@ -72,7 +72,7 @@ class RollbackParams(ServiceParams):
 P = TypeVar("P", bound=ServiceParams)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@output_type
 class _Action(Out, Generic[P]):
     """A change the bot can apply itself after a confirmation: the JSON is {kind, params, risk, label}.
     Each kind declares its `kind` Literal and its `params` type again (pydantic reads a stdlib dataclass's
@@ -103,7 +103,7 @@ class _Action(Out, Generic[P]):
         return cls(params=params, risk=cls.RISK, label=label or cls.title(params))  # type: ignore[call-arg,return-value]  # kind: each class's default
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@output_type
 class RaiseGracePeriod(_Action[GraceParams]):
     kind: Literal["raise_grace_period"] = "raise_grace_period"
     params: GraceParams
@@ -118,7 +118,7 @@ class RaiseGracePeriod(_Action[GraceParams]):
         return cls.offer(GraceParams(**where.service_fields(), seconds=seconds))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@output_type
 class ForceNewDeployment(_Action[ServiceParams]):
     kind: Literal["force_new_deployment"] = "force_new_deployment"
     params: ServiceParams
@@ -132,7 +132,7 @@ class ForceNewDeployment(_Action[ServiceParams]):
         return cls.offer(where)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@output_type
 class IncreaseMemory(_Action[MemoryParams]):
     kind: Literal["increase_memory"] = "increase_memory"
     params: MemoryParams
@@ -149,7 +149,7 @@ class IncreaseMemory(_Action[MemoryParams]):
         return cls.offer(MemoryParams(**where.service_fields(), task_definition=names["task_def"]))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@output_type
 class Rollback(_Action[RollbackParams]):
     kind: Literal["rollback"] = "rollback"
     params: RollbackParams
@@ -172,7 +172,7 @@ class Rollback(_Action[RollbackParams]):
         return cls.offer(params, label=f"Roll back to {back_to}")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@output_type
 class EnableCircuitBreaker(_Action[ServiceParams]):
     kind: Literal["enable_circuit_breaker"] = "enable_circuit_breaker"
     params: ServiceParams
@@ -188,7 +188,7 @@ class EnableCircuitBreaker(_Action[ServiceParams]):
         return cls.offer(where) if names.get("circuit_breaker") == "off" else None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@output_type
 class EnableExecuteCommand(_Action[ServiceParams]):
     kind: Literal["enable_execute_command"] = "enable_execute_command"
     params: ServiceParams

@@ -10,7 +10,7 @@ raises (`TargetError`).
 from __future__ import annotations
 
 from collections.abc import MutableMapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Literal
 
 import boto3
@@ -25,7 +25,7 @@ from diagnosis.collect.plan import Plan
 from diagnosis.collect.reading import Reading, reading
 from diagnosis.collect.service_tasks import Core
 from diagnosis.models import Gap, RedactedText, Target
-from diagnosis.output import Out
+from diagnosis.output import Out, output_type
 
 Status = Literal["pass", "fail", "unknown"]
 CATEGORY = "ecs_exec"  # the collector's plan is keyed by the category that wants a need
@@ -43,7 +43,7 @@ EXEC: tuple[ExecCheck, ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@output_type
 class ExecResult(Out):
     name: str
     title: str
@@ -64,14 +64,14 @@ class ExecResult(Out):
         )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@output_type
 class ExecStats(Out):
     api_calls: int = 0
     rounds: int = 0
     elapsed_ms: float = 0.0
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@output_type
 class ExecReport(Out):
     target: Target
     results: list[ExecResult]

@@ -14,7 +14,7 @@ from typing import Literal
 from diagnosis.actions import DISCRIMINATED
 from diagnosis.actions import Action as Action
 from diagnosis.actions import ActionKind as ActionKind
-from diagnosis.output import Out, about, bounds, hidden
+from diagnosis.output import Out, about, bounds, hidden, output_type
 from diagnosis.redact import RedactedText as RedactedText
 
 # ---------------------------------------------------------------------------------------------------
@@ -155,7 +155,7 @@ class Observations:
 # ---------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@output_type
 class Target(Out):
     account: str | None = None
     region: str | None = None
@@ -175,7 +175,7 @@ class Target(Out):
 EvidenceKind = Literal["fact", "log"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@output_type
 class EvidenceItem(Out):
     source: RedactedText = field(
         metadata=about("The API or document the fact came from, e.g. ecs:DescribeTasks")
@@ -189,14 +189,14 @@ class EvidenceItem(Out):
     )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@output_type
 class Remediation(Out):
     step: RedactedText
     command: RedactedText | None = None
     action: Action | None = field(default=None, metadata=DISCRIMINATED)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@output_type
 class Check(Out):
     """A live check that would confirm or refute a finding (run by `diagnose`)."""
 
@@ -207,7 +207,7 @@ class Check(Out):
     detail: RedactedText | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@output_type
 class Prevention(Out):
     """The `ecs-why check` rule that would have caught this cause before the deploy (docs/check.md)."""
 
@@ -216,7 +216,7 @@ class Prevention(Out):
     fact: RedactedText | None = field(default=None, metadata=about("What the check would have failed on"))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@output_type
 class Finding(Out):
     category: str
     family: str
@@ -261,7 +261,7 @@ class Finding(Out):
         return [r.action for r in self.remediations if r.action is not None]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@output_type
 class Gap(Out):
     """Evidence that could not be read, and why (AccessDenied names the missing IAM action)."""
 
@@ -274,7 +274,7 @@ class Gap(Out):
     error_code: str | None = field(default=None, metadata=hidden())
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@output_type
 class Stats(Out):
     input_kind: str = ""
     tasks_seen: int = 0
@@ -285,7 +285,7 @@ class Stats(Out):
     elapsed_ms: float = 0.0
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@output_type
 class Timeline(Out):
     """When: the newest failure, since when the service has been failing, its tasks now."""
 
@@ -298,7 +298,7 @@ class Timeline(Out):
 SCHEMA_VERSION = 1  # of the JSON output (docs/output.md); raised only when a field is renamed or removed
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@output_type
 class Diagnosis(Out):
     schema_version: int = field(
         default=SCHEMA_VERSION,

@@ -3,7 +3,6 @@ compact JSON for `aws iam put-role-policy --policy-document '…'`, and the name
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable
 
@@ -30,5 +29,7 @@ def grant_names(refused: Iterable[tuple[str, str]]) -> dict[str, str]:
     document = allow_policy(refused)
     if not document:
         return {}
+    import hashlib  # its OpenSSL costs every start (tens of ms); only a refused read needs it
+
     digest = hashlib.sha256(document.encode()).hexdigest()[:12]
     return {"denied_policy": document, "denied_policy_name": f"ecs-secrets-access-{digest}"}

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any, TypeVar
 
@@ -24,7 +24,7 @@ from diagnosis.classify import Sighting
 from diagnosis.knowledge import Step, info
 from diagnosis.models import Diagnosis, Finding, Gap, Observations, Target, TaskFacts, Timeline, task_shape
 from diagnosis.names import OWN_NAMES, own_names
-from diagnosis.output import Out
+from diagnosis.output import Out, field_names
 from diagnosis.redact import redact
 from diagnosis.remedies import kept_steps, placeholders, rendered, with_rollback
 
@@ -195,21 +195,11 @@ def _own_finding(finding: Finding, task: TaskFacts, first: Diagnosis, plan: _Par
 _set = object.__setattr__
 
 
-_NAMES: dict[type[Out], tuple[str, ...]] = {}
-
-
-def _names(cls: type[Out]) -> tuple[str, ...]:
-    names = _NAMES.get(cls)
-    if names is None:
-        names = _NAMES[cls] = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]  # a dataclass
-    return names
-
-
 def _copy(model: M, **update: Any) -> M:
     """`dataclasses.replace(model, **update)` for the fields this module sets, without building the type
     again: `model` was redacted and bounded when built, and each update is a value built so too (an output
     type, a redacted summary) or a task's own ID, which no output type redacts."""
     copied = object.__new__(type(model))
-    for name in _names(type(model)):
+    for name in field_names(type(model)):
         _set(copied, name, update[name] if name in update else getattr(model, name))
     return copied

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from diagnosis.models import Finding, Prevention
@@ -88,4 +87,6 @@ def _q(text: str) -> str:
 
 
 if __name__ == "__main__":
+    from pathlib import Path
+
     Path(__file__).with_name("index.py").write_text(index_source())

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import types
 import typing
-from dataclasses import fields, replace
+from dataclasses import FrozenInstanceError, fields, replace
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 import pytest
@@ -15,7 +15,7 @@ from pydantic import ValidationError
 import diagnosis.actions
 import diagnosis.exec_check
 import diagnosis.models
-from diagnosis.actions import ServiceParams, service_of
+from diagnosis.actions import RollbackParams, ServiceParams, service_of
 from diagnosis.contract import from_json, from_python, to_json, to_python
 from diagnosis.models import Finding
 from diagnosis.output import Out, OutOfBounds
@@ -103,3 +103,14 @@ def test_an_output_type_whose_annotations_are_evaluated_is_refused() -> None:
     )
     with pytest.raises(TypeError, match="from __future__ import annotations"):
         exec(compile(code, "<no future annotations>", "exec", dont_inherit=True), {})
+
+
+def test_an_output_type_is_a_value_that_cannot_change() -> None:
+    where = ServiceParams(cluster="prod", service="web")
+    same, other = ServiceParams(cluster="prod", service="web"), ServiceParams(cluster="prod", service="api")
+    assert where == same and hash(where) == hash(same) and len({where, same, other}) == 2
+    assert where != other and where != {"cluster": "prod", "service": "web"}
+    assert ServiceParams(cluster="prod", service="web") != RollbackParams(cluster="prod", service="web")
+    assert repr(where) == "ServiceParams(cluster='prod', service='web')"
+    with pytest.raises(FrozenInstanceError):
+        where.cluster = "dev"  # type: ignore[misc]
