@@ -63,9 +63,9 @@ def check_payload(content_type: str, body: bytes) -> Refusal | None:
             return MALFORMED  # what parse_qs(strict_parsing=True) refuses: a field without "="
         if "payload" not in text:
             return None  # Bolt decodes a `payload` field only when its raw body says "payload"
-        payload = parse_qs(text, keep_blank_values=True).get("payload")
-        if payload is not None and not isinstance(json.loads(payload[0]), dict):
-            return MALFORMED
+        payloads = parse_qs(text, keep_blank_values=True).get("payload", [])
+        if not all(isinstance(json.loads(payload), dict) for payload in payloads):
+            return MALFORMED  # every one: Bolt reads the last of repeated fields
     except ValueError:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         return MALFORMED
     return None

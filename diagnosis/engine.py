@@ -186,13 +186,14 @@ def recategorized(sighting: Sighting, result: CheckResult) -> Sighting:
 
 
 def _rank(finding: Finding | Cause, is_primary: bool) -> tuple[int, int, int, int, float]:
-    """Primary causes before side observations, a named cause before `other` (a stop no rule could name:
-    an uninformative reason on many tasks does not outrank the cause that one of them names), failures
-    before normal lifecycle stops, then the causes that explain more tasks, then the surer ones."""
+    """Primary causes before side observations, failures before normal lifecycle stops (a routine
+    scheduler stop beside a failing deploy is never the answer), a named cause before `other` (a stop no
+    rule could name: an uninformative reason on many tasks does not outrank the failure that one of them
+    names), then the causes that explain more tasks, then the surer ones."""
     return (
         0 if is_primary else 1,
-        1 if finding.category == "other" else 0,
         0 if finding.failure else 1,
+        1 if finding.category == "other" else 0,
         -finding.task_count,
         -finding.confidence,
     )

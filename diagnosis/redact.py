@@ -572,7 +572,11 @@ _TRIGGERS = ahocorasick_rs.AhoCorasick(list(_OPENS), store_patterns=True)
 def _rules_opened(lowered: str) -> int:
     """The bit set of the rules one of whose triggers is in `lowered` (0 for most texts); the matches are
     folded in C (`reduce` over `map`), with no Python frame per match."""
-    found = _TRIGGERS.find_matches_as_strings(lowered, overlapping=True)
+    try:
+        found = _TRIGGERS.find_matches_as_strings(lowered, overlapping=True)
+    except UnicodeEncodeError:  # a lone surrogate (json.loads keeps "\udcff"): no trigger holds one
+        lowered = lowered.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        found = _TRIGGERS.find_matches_as_strings(lowered, overlapping=True)
     return functools.reduce(operator.or_, map(_OPENS.__getitem__, found), 0) if found else 0
 
 

@@ -65,7 +65,7 @@ ECS_PHRASES = (
     r"(?:ecs )?deployment circuit breaker",
     r"(?:was |is )?unable to place a task",
     r"\(service [^)\s,]+(?:,[^)]*)?\)",
-    # a target health event whose "(service …)" was cut off or elided: "(port 3000) is unhealthy in (target-group …"
+    # a target health event whose "(service …)" was cut off or elided: "(port N) is unhealthy in (target-group …"
     r"is unhealthy in \((?:target-group|elb)\b",
     r"\bservice \(?[A-Za-z0-9_-]+\)? (?:was unable|is unable|has started|has stopped|has reached|"
     r"deregistered|registered|has begun|failed|operations are|is unhealthy|\(port \d+\) is unhealthy)",

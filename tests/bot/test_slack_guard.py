@@ -69,3 +69,10 @@ def test_a_form_with_a_field_that_is_not_name_value_is_refused(body: str) -> Non
 )
 def test_what_slack_sends_is_let_through(request_: SlackRequest) -> None:
     assert check_payload(request_.content_type, request_.body) is None
+
+
+@pytest.mark.parametrize("body", ["payload=%7B%7D&payload=%5B1%5D", "payload=%5B1%5D&payload=%7B%7D"])
+def test_a_repeated_payload_field_is_refused_unless_each_is_an_object(body: str) -> None:
+    """Bolt reads the last of repeated fields: a door that checked only the first let a list through."""
+    assert check_payload(FORM, body.encode()) == MALFORMED
+    assert check_payload(FORM, b"payload=%7B%7D&payload=%7B%7D") is None

@@ -83,15 +83,27 @@ def _tuning(wording_id: str) -> dict[str, Any]:
     return as_document(row)
 
 
-@pytest.mark.parametrize("named", ["w022", "h023"])  # a host stopped (normal stop), an OOM kill (failure)
-def test_a_cause_one_task_names_ranks_before_other_on_many(named: str) -> None:
-    """Three tasks stopped with an uninformative reason ("Task failed to start", w081: `other`) and one whose
-    reason names its cause: the named cause is the answer, `other` comes after it."""
+def _beside_three_uninformative(named: str) -> Observations:
+    """Three tasks stopped with an uninformative reason ("Task failed to start", w081: `other`, a failure)
+    and one whose reason names its cause."""
     tasks = [_tuning("w081")] * 3 + [_tuning(named)]
     batch = [{**task, "taskArn": f"{task['taskArn'][:-6]}{i:06d}"} for i, task in enumerate(tasks)]
-    obs = parse_document({"tasks": batch})
+    return parse_document({"tasks": batch})
+
+
+def test_a_failure_one_task_names_ranks_before_other_on_many() -> None:
+    obs = _beside_three_uninformative("h023")  # an OOM kill
     found = [f.category for f in diagnose(obs).findings]
-    assert found[-1] == "other" and found[0] == _tuning_category(named)
+    assert found[0] == _tuning_category("h023") and found[-1] == "other"
+    assert as_ranked(obs) == as_found(obs)
+
+
+def test_a_normal_stop_never_outranks_a_failure_however_named() -> None:
+    """A host stopped (w022, a normal stop) beside a failing deploy: the failures are the answer."""
+    obs = _beside_three_uninformative("w022")
+    findings = diagnose(obs).findings
+    assert [f.category for f in findings] == ["other", _tuning_category("w022")]
+    assert findings[0].failure and not findings[1].failure
     assert as_ranked(obs) == as_found(obs)
 
 

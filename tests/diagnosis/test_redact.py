@@ -544,3 +544,13 @@ _keyish_texts = st.lists(st.one_of(_fragments, _near_misses, st.text(max_size=6)
 def test_the_quick_paths_hide_what_every_rule_hides(text: str) -> None:
     """The one-scan trigger search and the prechecks skip only rules that would have changed nothing."""
     assert redact(text) == _every_triggered_rule(text)
+
+
+@pytest.mark.parametrize("lone", [chr(0xDCFF), chr(0xD800), chr(0xDFFF)])
+def test_a_text_holding_a_lone_surrogate_is_still_redacted(lone: str) -> None:
+    """json.loads keeps a lone surrogate ("\\udcff" in a Slack body, an SQS event, a log line): redaction
+    neither raises on it nor lets the secret beside it through."""
+    plain = f"CannotPullContainerError {lone} pull access denied"
+    assert redact(plain) is plain
+    leaked = redact(f"{lone} password=hunter2-very-secret {lone}")
+    assert "hunter2" not in leaked and leaked.startswith(lone) and leaked.endswith(lone)
