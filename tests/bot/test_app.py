@@ -279,3 +279,34 @@ def test_the_request_line_and_the_ack_histogram_time_the_whole_ack(
     assert len(lines) == 1 and lines[0].ecs_why_fields["ack_ms"] >= 50, [r.getMessage() for r in lines]
     assert metrics.REGISTRY.get_sample_value("ecs_why_slack_ack_seconds_count") == acks + 1
     assert store.pending_jobs() == 1
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [slash_command("help", channel_name="payload-team"), slash_command("help", user_name="payload-bot")],
+)
+def test_a_command_whose_fields_hold_the_word_payload_is_answered(app: WebApp, request_: Any) -> None:
+    """slack-bolt reads a form that holds "payload" anywhere as a `payload` field; finding none, as {}."""
+    status, body = call(app, "/slack/events", "POST", request_.body, sign(request_.body, SECRET))
+    assert status == 200 and "subscribe" in body
+
+
+def test_a_service_named_payload_is_diagnosed(app: WebApp, slack: FakeSlackApi) -> None:
+    asked: list[str] = []
+
+    class Recording:
+        def run(self, *args: Any, **kwargs: Any) -> Any:
+            asked.append(repr((args, kwargs)))
+            raise RuntimeError("no AWS here")
+
+        def close(self) -> None:
+            return None
+
+    app.services.diagnoser = Recording()  # type: ignore[assignment]
+    request = slash_command("payload-api --cluster prod", response_url=slack.response_url("payload"))
+    assert call(app, "/slack/events", "POST", request.body, sign(request.body, SECRET))[0] == 200
+    deadline = time.monotonic() + 30
+    while not asked or app.services.store.pending_jobs() or (app.workers and app.workers.busy):
+        assert time.monotonic() < deadline, "the job did not run"
+        time.sleep(0.05)
+    assert "payload-api" in asked[0]
