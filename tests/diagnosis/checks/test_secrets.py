@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -26,21 +27,27 @@ def test_customer_managed(key: str | None, expected: bool) -> None:
     assert customer_managed(key) is expected
 
 
+# The task's subnet reaches the internet through a NAT gateway, and the VPC has no endpoints (all read).
+BEHIND_NAT: dict[str, Any] = {
+    "subnets": [{"SubnetId": "subnet-0p", "VpcId": "vpc-9"}],
+    "route_tables": [
+        {
+            "VpcId": "vpc-9",
+            "Associations": [{"SubnetId": "subnet-0p"}],
+            "Routes": [{"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-0abc"}],
+        }
+    ],
+    "network_read": True,
+    "endpoints": [],
+}
+
+
 def test_states_role_kms_and_path() -> None:
     key = "arn:aws:kms:ca-central-1:121212121212:key/1a2b3c4d-0000-1111-2222-333344445555"
     ev = evidence(
         {SECRET: "exists", PARAM: "exists"},
         {SECRET: {"KmsKeyId": key}, PARAM: {"KeyId": "alias/aws/ssm"}},
-        subnets=[{"SubnetId": "subnet-0p", "VpcId": "vpc-9"}],
-        route_tables=[
-            {
-                "VpcId": "vpc-9",
-                "Associations": [{"SubnetId": "subnet-0p"}],
-                "Routes": [{"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-0abc"}],
-            }
-        ],
-        network_read=True,
-        endpoints=[],
+        **BEHIND_NAT,
         kms_keys={key: {"Arn": key, "KeyManager": "CUSTOMER", "KeyState": "Enabled"}},
     )
     [result] = check_secret_access(ev, "secrets_retrieval")
@@ -269,16 +276,7 @@ def test_each_fact_names_the_call_that_read_it() -> None:
         {SECRET: "exists"},  # the parameter was not asked (a diagnosis asks about only so many)
         {SECRET: {"KmsKeyId": ALIAS}},
         kms_keys=read,
-        subnets=[{"SubnetId": "subnet-0p", "VpcId": "vpc-9"}],
-        route_tables=[
-            {
-                "VpcId": "vpc-9",
-                "Associations": [{"SubnetId": "subnet-0p"}],
-                "Routes": [{"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-0abc"}],
-            }
-        ],
-        network_read=True,
-        endpoints=[],
+        **BEHIND_NAT,
     )
     [result] = check_secret_access(ev, "secrets_retrieval")
     said = sources(result)
