@@ -8,6 +8,7 @@ import json
 import pytest
 
 from handlers.extract import MAX_TARGETS, find_in_message, find_targets, message_text
+from tests.bot.events.shapes import event, task_detail
 
 TASK = "arn:aws:ecs:us-east-1:123456789012:task/prod/0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 OLD_TASK = "arn:aws:ecs:us-east-1:123456789012:task/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
@@ -15,27 +16,10 @@ SERVICE = "arn:aws:ecs:us-east-1:123456789012:service/prod/web-api"
 OLD_SERVICE = "arn:aws:ecs:us-east-1:123456789012:service/web-api"
 GOV_TASK = "arn:aws-us-gov:ecs:us-gov-west-1:123456789012:task/prod/0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 
-EVENT = {
-    "version": "0",
-    "id": "9bcdac79-b31f-4d3d-9410-fbd727c29fab",
-    "detail-type": "ECS Task State Change",
-    "source": "aws.ecs",
-    "account": "123456789012",
-    "time": "2026-04-19T10:58:44Z",
-    "region": "us-east-1",
-    "resources": [TASK],
-    "detail": {
-        "taskArn": TASK,
-        "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/prod",
-        "group": "service:web-api",
-        "taskDefinitionArn": "arn:aws:ecs:us-east-1:123456789012:task-definition/web-api:42",
-        "lastStatus": "STOPPED",
-        "desiredStatus": "STOPPED",
-        "stopCode": "EssentialContainerExited",
-        "stoppedReason": "Essential container in task exited",
-        "containers": [{"name": "app", "exitCode": 1, "lastStatus": "STOPPED"}],
-    },
-}
+# A stopped task's "ECS Task State Change" event as EventBridge delivers it (made by the shared builder, so no
+# held-out sample event is seen here: set 1's x17 has this shape).
+EVENT = event(task_detail(1, cause="app_error"))
+EVENT_TASK = EVENT["detail"]["taskArn"]
 
 
 def targets(text: str) -> list[str]:
@@ -103,16 +87,16 @@ def explained_tasks(text: str) -> list[str]:
 
 def test_json_event_in_a_code_fence() -> None:
     text = "Alert from EventBridge:\n```\n" + json.dumps(EVENT, indent=2) + "\n```"
-    assert explained_tasks(text) == [TASK]
+    assert explained_tasks(text) == [EVENT_TASK]
 
 
 def test_json_inline_and_fence_without_newlines() -> None:
-    assert explained_tasks("```" + json.dumps(EVENT) + "```") == [TASK]
+    assert explained_tasks("```" + json.dumps(EVENT) + "```") == [EVENT_TASK]
 
 
 def test_broken_json_is_skipped_not_fatal() -> None:
     text = '{not json} {"tasks": [' + json.dumps(EVENT["detail"]) + "]} {also bad"
-    assert explained_tasks(text) == [TASK]
+    assert explained_tasks(text) == [EVENT_TASK]
 
 
 def test_json_arrays_and_scalars_hold_nothing_to_explain() -> None:
@@ -157,7 +141,7 @@ def test_image_reference_is_not_a_target() -> None:
 
 def test_arn_inside_pasted_json_is_not_diagnosed_twice() -> None:
     found = find_in_message("```" + json.dumps(EVENT) + "```")
-    assert found.explained is not None and found.explained.observations.tasks[0].task_arn == TASK
+    assert found.explained is not None and found.explained.observations.tasks[0].task_arn == EVENT_TASK
     assert found.commands == []
 
 
