@@ -35,7 +35,8 @@ HINTS: dict[str, str] = {
     "execution_role": "the name of the task definition's executionRoleArn",
     "execution_role_arn": "the task definition's executionRoleArn",
     "role_name": "the name of the role the error names (else the task definition's executionRoleArn)",
-    "secret": "the container's secrets[].valueFrom (an ARN, or an SSM parameter's name)",
+    "secret": "the secret the container's secrets[].valueFrom names (an SSM parameter's name or ARN; a Secrets "
+    "Manager secret's ARN without the :json-key:version-stage:version-id that may follow it)",
     "secret_arn": "the ARN of the container's secrets[].valueFrom or environmentFiles[].value (for an SSM "
     "parameter NAME: arn:PARTITION:ssm:REGION:ACCOUNT:parameter/NAME, PARTITION as in the task's ARN)",
     "secret_s3_url": "the s3://BUCKET/KEY of the container's environmentFiles[].value",

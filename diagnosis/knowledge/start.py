@@ -107,6 +107,20 @@ _OTHER_ACCOUNT = {
 }
 
 
+# The agent's "did not contain json key K" names no secret (diagnosis/secret_reference.py): when nothing else
+# said which, the task definition does: the valueFrom whose 8th ':' part is K (its first 7 are the secret's ARN).
+_WHICH_ASKS = Step(
+    "Find the secret that lacks the key {secret_json_key} (the error does not name it): it is the one whose "
+    "valueFrom in the task definition asks for that key. This prints that secret's ARN: set $SECRET to it for "
+    "the steps below.",
+    "aws ecs describe-task-definition --task-definition {task_def} --query "
+    "'taskDefinition.containerDefinitions[].secrets[].valueFrom' --output json | jq -r --arg key "
+    '{secret_json_key} \'.[] | split(":") | select(.[7] == $key) | .[:7] | join(":")\'',
+    when=(("secret_store", "secretsmanager"), ("secret", "")),
+    needs=("secret_json_key",),
+)
+
+
 def _secret_steps(store: str, read: str) -> tuple[Step, ...]:
     """The steps for a secret in `store` ("" when the input does not say: both secret stores' ways)."""
     when = (("secret_store", store),)
@@ -119,6 +133,7 @@ def _secret_steps(store: str, read: str) -> tuple[Step, ...]:
             for what, how, cmd in (_EXISTS["ssm"], _EXISTS["secretsmanager"])
         )
     return (
+        *((_WHICH_ASKS,) if store == "secretsmanager" else ()),
         *exists,
         *(_PART_STEPS if store == "secretsmanager" else ()),
         *((replace(_OTHER_ACCOUNT[store], when=when),) if store in _OTHER_ACCOUNT else ()),

@@ -4,8 +4,13 @@ not say, both secret stores' ways are shown."""
 
 from __future__ import annotations
 
+import json
 import re
+import shlex
+import subprocess
+from itertools import pairwise
 
+import jmespath
 import pytest
 
 from diagnosis.engine import diagnose
@@ -514,3 +519,69 @@ def test_live_the_json_key_is_looked_for_in_the_version_the_task_definition_name
         "SecretString --output text --region eu-west-3 | jq --arg key SUPABASE_SECRET_KEY 'has($key)'"
     ) in fix
     assert fix.count("get-secret-value") == 1
+
+
+def _run_as_a_user_would(command: str, task_definition: dict[str, object]) -> str:
+    """What the step's command prints for this task definition: its --query (the AWS CLI's JMESPath) on
+    describe-task-definition's answer, piped into its jq filter."""
+    aws, jq = command.removeprefix("$ ").split(" | ", 1)
+    query = shlex.split(aws)[shlex.split(aws).index("--query") + 1]
+    listed = jmespath.search(query, {"taskDefinition": task_definition})
+    ran = subprocess.run(
+        shlex.split(jq), input=json.dumps(listed), capture_output=True, text=True, check=True
+    )
+    return ran.stdout
+
+
+def test_a_json_key_error_that_names_no_secret_says_how_to_find_it() -> None:
+    """The agent's "did not contain json key K" names no secret: with no task definition read, the first step
+    finds the secret whose valueFrom asks for K (its ARN without `:K:stage:id`, as describe-secret takes it),
+    and every step that then needs it says to set $SECRET to it; none is handed a raw valueFrom."""
+    lines = fix_of(KEY_MISSING).splitlines()
+    assert lines[0].startswith(
+        "  1. Find the secret that lacks the key SUPABASE_SECRET_KEY (the error does not"
+    )
+    assert "set $SECRET to it" in lines[0]
+    steps = pairwise(lines)
+    asks = [
+        step for step, command in steps if re.match(r"  \d\. ", step) and re.search(r"\$SECRET\b", command)
+    ]
+    assert len(asks) == 2, "describe-secret and the JSON key's check act on the secret found"
+    assert all("set $SECRET to the secret the container's secrets[].valueFrom names" in step for step in asks)
+    assert all("without the :json-key:version-stage:version-id" in step for step in asks)
+    secret = "arn:aws:secretsmanager:eu-west-3:123456789012:secret:prod/supabase-Ab12Cd"
+    definition = {
+        "containerDefinitions": [
+            {"name": "web", "secrets": [{"name": "DB", "valueFrom": f"{secret}:DB_URL::"}]},
+            {"name": "sidecar"},
+            {
+                "name": "api",
+                "secrets": [
+                    {"name": "P", "valueFrom": "/prod/api/SUPABASE_SECRET_KEY"},
+                    {"name": "K", "valueFrom": f"{secret}:SUPABASE_SECRET_KEY:AWSPREVIOUS:"},
+                ],
+            },
+        ]
+    }
+    assert _run_as_a_user_would(lines[1].strip(), definition) == secret + "\n"
+
+
+def test_the_task_definition_a_stopped_task_names_is_the_one_to_search() -> None:
+    task = {
+        "taskArn": "arn:aws:ecs:eu-west-3:123456789012:task/prod/0123456789abcdef0123456789abcdef",
+        "taskDefinitionArn": "arn:aws:ecs:eu-west-3:123456789012:task-definition/api:7",
+        "lastStatus": "STOPPED",
+        "stopCode": "TaskFailedToStart",
+        "stoppedReason": KEY_MISSING,
+    }
+    fix = fix_of(json.dumps({"tasks": [task]}))
+    assert "$ aws ecs describe-task-definition --task-definition api:7 --query " in fix
+    assert "$TASK_DEF" not in fix
+
+
+def test_a_json_key_error_that_names_its_secret_is_not_searched_for() -> None:
+    secret = "arn:aws:secretsmanager:eu-west-3:123456789012:secret:prod/supabase-Ab12Cd"
+    text = KEY_MISSING.replace("from asm: ", f"from asm: {secret}: ")
+    fix = fix_of(text)
+    assert "Find the secret" not in fix and "$SECRET" not in fix
+    assert f"describe-secret --secret-id {secret} --region eu-west-3" in fix
