@@ -30,7 +30,7 @@ class SecretReference:
     json_key: str = ""
     version_stage: str = ""
     version_id: str = ""
-    partition: str = ""
+    partition: str = ""  # "" likewise (below): the task's own (another one's secret cannot be read at all)
     region: str = ""  # "" for an SSM parameter named without its ARN: the task's own region
     account: str = ""  # "" likewise: the task's own account
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from diagnosis.checks.evidence import LiveEvidence
 from diagnosis.contract import Action
 from diagnosis.models import Gap, Target
+from diagnosis.secret_reference import partition_of
 
 Severity = Literal["error", "warning"]
 
@@ -49,10 +50,26 @@ class Subject:
         return [c for c in found if isinstance(c, dict)] if isinstance(found, list) else []
 
     @property
+    def partition(self) -> str:
+        """The partition the task's ARNs are in (aws, aws-cn, aws-us-gov, …): as its task definition's ARN
+        says, else its region, else its roles' ARNs; "" when none is known."""
+        own = _partition_in(self.task_definition.get("taskDefinitionArn"))
+        if own or self.region:
+            return own or partition_of(self.region)
+        roles = (_partition_in(self.task_definition.get(key)) for key in ("executionRoleArn", "taskRoleArn"))
+        return next((partition for partition in roles if partition), "")
+
+    @property
     def fargate(self) -> bool:
         compat = self.task_definition.get("requiresCompatibilities") or []
         launch = (self.service or {}).get("launchType")
         return launch == "FARGATE" or (isinstance(compat, list) and "FARGATE" in compat)
+
+
+def _partition_in(arn: object) -> str:
+    """The partition an ARN names ("" for what is not an ARN)."""
+    parts = arn.split(":") if isinstance(arn, str) and arn.startswith("arn:") else []
+    return parts[1] if len(parts) > 5 else ""
 
 
 @dataclass(frozen=True)

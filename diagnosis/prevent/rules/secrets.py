@@ -1,5 +1,5 @@
 """Secrets and what fetches them: an execution role wherever ECS pulls or fetches on the task's behalf,
-secrets in the task's own account and region, and the role's permission to read them."""
+secrets in the task's own partition, account and region, and the role's permission to read them."""
 
 from __future__ import annotations
 
@@ -43,31 +43,39 @@ def execution_role(subject: Subject) -> Iterator[Violation]:
             needs.append("send its awslogs")
     if needs:
         account = subject.account or "ACCOUNT_ID"
+        role = f"arn:{subject.partition or 'aws'}:iam::{account}:role/ecsTaskExecutionRole"
         yield Violation(
             f"the task definition has no executionRoleArn, but ECS needs one to {' and '.join(needs)}",
-            task_fix(subject, ("executionRoleArn", f"arn:aws:iam::{account}:role/ecsTaskExecutionRole")),
+            task_fix(subject, ("executionRoleArn", role)),
         )
 
 
 def location(subject: Subject) -> Iterator[Violation]:
     for container, ref in secret_refs(subject):
-        parts = ref.split(":")
-        if not ref.startswith("arn:") or len(parts) < 6:
+        parsed = parse_reference(ref)
+        if not parsed.partition:  # an SSM parameter by its name: in the task's own region and account
             continue
-        region, account = parts[3], parts[4]
+        if subject.partition and parsed.partition != subject.partition:
+            yield Violation(
+                f"container {container} reads {ref} from partition {parsed.partition}, but the task runs in "
+                f"{subject.partition}: no role reads across partitions, so the secret must be in the task's",
+                container=container,
+                severity="error",
+            )
+            continue
         away = []
-        if subject.region and region and region != subject.region:
-            away.append(f"region {region} (the task runs in {subject.region})")
-        if subject.account and account and account != subject.account:
-            away.append(f"account {account} (the task runs in {subject.account})")
+        if subject.region and parsed.region and parsed.region != subject.region:
+            away.append(f"region {parsed.region} (the task runs in {subject.region})")
+        if subject.account and parsed.account and parsed.account != subject.account:
+            away.append(f"account {parsed.account} (the task runs in {subject.account})")
         if away:
             yield Violation(
                 f"container {container} reads {ref} from another {' and '.join(away)}: it needs a resource "
                 "policy that lets the execution role read it, a customer managed KMS key for another "
                 "account, and a way out to that region (this region's VPC endpoints do not reach it)",
                 Fix(
-                    cli=f"aws secretsmanager get-resource-policy --secret-id {parse_reference(ref).secret_id}"
-                    if ":secretsmanager:" in ref
+                    cli=f"aws secretsmanager get-resource-policy --secret-id {parsed.secret_id}"
+                    if parsed.store == "secretsmanager"
                     else None
                 ),
                 container=container,
@@ -109,7 +117,8 @@ RULES = (
         "Secret in another region or account",
         "warning",
         "A secret or parameter of another account or region is readable only with a resource policy, a "
-        "customer managed KMS key (another account) and a network path to that region's endpoint.",
+        "customer managed KMS key (another account) and a network path to that region's endpoint; one of "
+        "another partition (aws-cn, aws-us-gov, …) not at all.",
         ("secrets_retrieval",),
         location,
     ),

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from tests.builders.prevent import container, results, rule_ids, subject, taskdef
 
 SECRET = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-password-AbCdEf"
@@ -55,3 +57,39 @@ def test_the_fixes_name_the_secret_without_its_json_key_and_version() -> None:
     roles = {"execution": frozenset({"ecr:GetAuthorizationToken"})}
     [denied] = results(subject(definition, role_actions=roles), "secret_permission")
     assert f'Resource = "{elsewhere}"' in (denied.fix.terraform or "")
+
+
+@pytest.mark.parametrize(
+    ("where", "partition"),
+    [
+        ({"taskDefinitionArn": "arn:aws-cn:ecs:cn-north-1:111122223333:task-definition/web:3"}, "aws-cn"),
+        ({"taskRoleArn": "arn:aws-us-gov:iam::111122223333:role/web-task"}, "aws-us-gov"),
+        ({}, "aws"),
+    ],
+)
+def test_the_execution_role_to_add_is_in_the_task_s_partition(where: dict[str, str], partition: str) -> None:
+    definition = taskdef(
+        container(secrets=[{"name": "DB", "valueFrom": SECRET}]), executionRoleArn=None, **where
+    )
+    [found] = results(definition, "execution_role")
+    assert f'execution_role_arn = "arn:{partition}:iam::' in (found.fix.terraform or "")
+    assert f'.executionRoleArn = "arn:{partition}:iam::' in (found.fix.cli or "")
+
+
+def test_the_region_alone_says_the_partition() -> None:
+    definition = taskdef(container(secrets=[{"name": "DB", "valueFrom": "/prod/db"}]), executionRoleArn=None)
+    [found] = results(subject(definition, region="us-gov-west-1", account="111122223333"), "execution_role")
+    assert "arn:aws-us-gov:iam::111122223333:role/ecsTaskExecutionRole" in (found.fix.cli or "")
+
+
+def test_a_secret_of_another_partition_cannot_be_read_at_all() -> None:
+    definition = taskdef(
+        container(secrets=[{"name": "DB", "valueFrom": SECRET}]),
+        taskDefinitionArn="arn:aws-cn:ecs:cn-north-1:111122223333:task-definition/web:3",
+    )
+    [found] = results(subject(definition), "secret_location")
+    assert found.severity == "error"
+    assert "from partition aws, but the task runs in aws-cn: no role reads across partitions" in found.fact
+    china = SECRET.replace(":aws:", ":aws-cn:").replace("eu-west-1", "cn-north-1")
+    same = taskdef(container(secrets=[{"name": "DB", "valueFrom": china}]))
+    assert "secret_location" not in rule_ids(subject(same, region="cn-north-1"))
