@@ -216,7 +216,10 @@ _KV_VALUE = lazy(
         \\{1,3}"(?:(?!\\{1,3}")[^\r\n])*\\{1,3}"   # \"value\" (JSON inside a JSON string)
       | "(?:[^"\\\r\n]|\\.)*"
       | '(?:[^'\\\r\n]|\\.)*'
-      | [^\s,;&"'<>\\]+                              # bare value, up to a space , ; & or quote
+      | (?:[^\s,;&"'<>\\]++|[,;&](?![A-Za-z_][\w.\-]*+=|\s|\Z))+
+                                                   # bare value, up to a space or quote, or a , ; & that
+                                                   # ends it: before the next key= (a query string), a
+                                                   # space or the end (Tr0ub&3 is one password)
     """,
     re.VERBOSE,
 )

@@ -110,17 +110,24 @@ def _walk(value: object, found: Found, depth: int) -> None:
 
 
 def _string(text: str, found: Found, depth: int) -> None:
-    stripped = text.strip()
-    if stripped[:1] in "{[":
-        try:
-            inner = json.loads(stripped)
-        except (ValueError, RecursionError):
-            inner = None
-        if isinstance(inner, (Mapping, list)):
-            _walk(inner, found, depth + 1)
-            return
+    inner = _json_text(text)
+    if inner is not None:
+        _walk(inner, found, depth + 1)
+        return
     if is_ecs_message(text):
         found.add_scan(scan(text), "ECS message in a JSON string")
+
+
+def _json_text(text: str) -> Mapping[str, Any] | list[Any] | None:
+    """The object or list a string holds as JSON, or None when it holds none."""
+    stripped = text.strip()
+    if stripped[:1] not in ("{", "["):
+        return None
+    try:
+        inner = json.loads(stripped)
+    except (ValueError, RecursionError):
+        return None
+    return inner if isinstance(inner, (Mapping, list)) else None
 
 
 def _object(doc: dict[str, Any], found: Found, depth: int) -> None:
@@ -167,7 +174,12 @@ def _read_object(doc: dict[str, Any], found: Found, depth: int) -> None:
         return
     if isinstance(doc.get("failures"), list):
         _failures(doc["failures"], found)
-    scalars = [(k, v) for k, v in doc.items() if _scalar(v) or _scalar_list(v)]
+    # An envelope's payload, JSON as a string (SNS `Message`, SQS `body`, a log's `message`): read as the
+    # document it holds, not as one long stopped reason beside the envelope's other fields.
+    wrapped = {k for k, v in doc.items() if isinstance(v, str) and _json_text(v)}
+    for key in wrapped:
+        _string(doc[key], found, depth + 1)
+    scalars = [(k, v) for k, v in doc.items() if k not in wrapped and (_scalar(v) or _scalar_list(v))]
     if scalars and _record(scalars, found):
         return
     for key, value in doc.items():

@@ -61,6 +61,13 @@ POSITIVE: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
         ("Sup3rS3cret",),
         ("user=app", "password=[REDACTED]", "&ssl=true", "Driver.java:285"),
     ),
+    # a , ; or & inside a bare value is part of it unless the next key= or a space follows
+    (
+        'exec: "/app/start --password=Tr0ub4dor&3 --db-pass=a;b,c --port 80": executable file not found',
+        ("Tr0ub4dor", "&3", "a;b", ",c"),
+        ("--password=[REDACTED] --db-pass=[REDACTED] --port 80", "executable file not found"),
+    ),
+    ("login failed: password=hunter2, retrying", ("hunter2",), ("password=[REDACTED], retrying",)),
     (
         "java.sql.SQLRecoverableException: IO Error: jdbc:oracle:thin:scott/tiger@//db.internal:1521/ORCL",
         ("tiger",),

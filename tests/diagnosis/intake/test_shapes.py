@@ -101,6 +101,36 @@ def test_list_of_events() -> None:
     assert result.stats.tasks_stopped == 2
 
 
+def sns(message: object) -> dict[str, object]:
+    """An SNS notification as an HTTP/email subscriber or SQS receives it: the payload is a JSON string."""
+    return {
+        "Type": "Notification",
+        "MessageId": "95df01b4-ee98-5cb9-9903-4c221d41eb5e",
+        "TopicArn": "arn:aws:sns:us-east-1:123456789012:ecs-stops",
+        "Subject": None,
+        "Message": json.dumps(message),
+        "Timestamp": "2026-04-19T10:58:45.000Z",
+    }
+
+
+@pytest.mark.parametrize(
+    "wrapped",
+    [
+        sns(EVENT),
+        {"Records": [{"EventSource": "aws:sns", "Sns": sns(EVENT)}]},  # a Lambda subscribed to the topic
+        {"Records": [{"messageId": "1", "body": json.dumps(sns(EVENT)), "eventSource": "aws:sqs"}]},
+        {"Messages": [{"MessageId": "1", "Body": json.dumps(EVENT)}]},  # aws sqs receive-message
+    ],
+    ids=["sns", "lambda-sns", "sqs-of-sns", "sqs-receive-message"],
+)
+def test_an_event_inside_an_envelope_is_read_as_the_event(wrapped: object) -> None:
+    bare, result = explain(EVENT), explain(wrapped)
+    assert result.stats.input_kind == "ECS Task State Change event"
+    assert result.findings == bare.findings
+    assert result.target == bare.target
+    assert not any(e.fact.count("detail-type") for f in result.findings for e in f.evidence)
+
+
 def test_describe_services_failures_become_gaps() -> None:
     doc = {
         "services": [],
