@@ -127,7 +127,7 @@ def build_summary(
         if failures:
             services[skey] = failures
     resolved: dict[str, tuple[str, AlertRecord]] = {}  # the latest recovery of each, even if it failed again
-    for record in store.resolutions(start):
+    for record in store.resolutions((scope.cluster for scope in scopes), start):
         if any(scope.holds(record.gkey) for scope in scopes):
             _keep(resolved, record.gkey, record, channel)
     still = sorted(_states(store, unresolved), key=lambda s: (-s.count, s.name, s.category))

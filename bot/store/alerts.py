@@ -1,8 +1,9 @@
 """Alert lifecycle: open → acknowledged → resolved, per group (service + cause + channel).
 
 One hash `alert:<group key>` per group, kept after the group's counting window ends (an alert lives
-until the service is steady again), a set `alerts:open` of the unresolved ones for the resolver, and the
-cluster's index `cluster:<cluster>:alerts` (bot/store/cluster_index.py) for summaries.
+until the service is steady again), a set `alerts:open` of the unresolved ones for the resolver, and for
+summaries the cluster's index `cluster:<cluster>:alerts` (bot/store/cluster_index.py) and its resolutions
+`cluster:<cluster>:resolved`.
 Every transition is one HSETNX: the first replica (or click) wins, a second one changes nothing, so two
 replicas never post a recovery twice and a double click acknowledges once.
 """
@@ -10,6 +11,7 @@ replicas never post a recovery twice and a double click acknowledges once.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from fnmatch import fnmatchcase
 from typing import Literal, cast
 
@@ -113,9 +115,13 @@ class AlertsMixin(ClusterIndexMixin):
 
     @guarded
     def alert_resolved(self, resolution: ResolvedAlert) -> None:
-        """Remember a resolution (kept 30 days) for summaries: the alert record itself is replaced when
-        the group fails again."""
-        key, now = self.key("alerts", "resolved"), self.now()
+        """Remember a resolution (kept 30 days) for summaries, in its cluster's `cluster:<cluster>:resolved`:
+        the alert record itself is replaced when the group fails again. (A group key that names no cluster
+        is in no summary's scope: not remembered.)"""
+        cluster = cluster_of_alert(resolution.gkey)
+        if cluster is None:
+            return
+        key, now = self.key("cluster", cluster, "resolved"), self.now()
         pipe = self.redis.pipeline(transaction=True)
         pipe.zadd(key, {dumps(resolution.model_dump(mode="json")): now})
         pipe.zremrangebyscore(key, "-inf", now - ALERT_TTL_SECONDS)
@@ -123,10 +129,20 @@ class AlertsMixin(ClusterIndexMixin):
         pipe.execute()
 
     @guarded
-    def resolutions(self, since_epoch: float) -> list[ResolvedAlert]:
-        """The resolutions remembered since `since_epoch`, oldest first (unreadable ones skipped)."""
-        rows = cast(list[str], self.redis.zrangebyscore(self.key("alerts", "resolved"), since_epoch, "+inf"))
-        return read_each(ResolvedAlert, map(loads, rows))
+    def resolutions(self, clusters: Iterable[str], since_epoch: float) -> list[ResolvedAlert]:
+        """The resolutions of these clusters remembered since `since_epoch`, oldest first (unreadable ones
+        skipped): one round trip, reading no other cluster's. Those a version before the per-cluster sets
+        remembered in the set all clusters shared (`alerts:resolved`, gone 30 days after an old pod last
+        wrote to it: docs/upgrading.md) are read too, for these clusters alone."""
+        wanted = set(clusters)
+        pipe = self.redis.pipeline(transaction=False)
+        for cluster in sorted(wanted):
+            pipe.zrangebyscore(self.key("cluster", cluster, "resolved"), since_epoch, "+inf", withscores=True)
+        pipe.zrangebyscore(self.key("alerts", "resolved"), since_epoch, "+inf", withscores=True)
+        answered = cast(list[list[tuple[str, float]]], pipe.execute())
+        rows = sorted((row for rows in answered for row in rows), key=lambda row: row[1])
+        read = read_each(ResolvedAlert, (loads(raw) for raw, _ in rows))
+        return [resolution for resolution in read if cluster_of_alert(resolution.gkey) in wanted]
 
     @guarded
     def alerts_in(self, region: str | None, cluster: str, pattern: str = "*") -> dict[str, AlertRecord]:

@@ -581,7 +581,7 @@ def test_a_group_and_alert_stored_by_an_older_version_still_read(s: Store) -> No
     )
     alert = s.alert_get(gkey)
     assert alert is not None and alert.resolved == Recovery(said=said, at=2_000_003_600.0)
-    (remembered,) = s.resolutions(0)
+    (remembered,) = s.resolutions(["prod"], 0)
     assert (remembered.gkey, remembered.resolved, remembered.notice.service) == (
         gkey,
         Recovery(said=said),

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 import pytest
 from slack_sdk import WebClient
 
+import bot.store.alerts
 from bot.aws_session import SessionError
 from bot.events.grouping import group_key
 from bot.events.ingest import parse_event
@@ -20,8 +21,9 @@ from bot.events.pipeline import Pipeline
 from bot.inquiry import Asked, Inquiry
 from bot.settings import Settings
 from bot.store import Store
+from bot.store.base import loads
 from bot.store.groups import StopCount
-from bot.store.records import StopRecord
+from bot.store.records import Recovery, ResolvedAlert, StopRecord
 from bot.summary import Scope, build_summary, summary_scope
 from handlers.notifier import SlackNotifier
 from tests.bot.events.conftest import FAST
@@ -197,12 +199,17 @@ def test_a_cluster_summary_asks_redis_as_often_for_200_services_as_for_3_beside_
 def test_state_an_older_version_stored_is_summarised_after_the_upgrade(
     stored: Stored, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Without the cluster indexes (what a version before them leaves in Redis), the same summary: the
-    first walks the keyspace once to index it, the next does not."""
+    """Without the cluster indexes, its resolutions in the one set every cluster shared (what a version
+    before them leaves in Redis), the same summary: the first walks the keyspace once to index it, the next
+    does not."""
     store = stored.store
     scopes = [Scope("prod", region=REGION)]
     summary = build_summary(store, scopes, "24h", channel="C1")
     assert summary.services and summary.still_failing and summary.recovered
+    for cluster in ("prod", "staging"):
+        resolved = store.redis.zrange(store.key("cluster", cluster, "resolved"), 0, -1, withscores=True)
+        if resolved:
+            store.redis.zadd(store.key("alerts", "resolved"), dict(resolved))
     store.redis.delete(*store.redis.keys(store.key("cluster", "*")), store.key("clusters", "indexed"))
     sent = redis_requests(monkeypatch, store.redis)
     assert build_summary(store, scopes, "24h", channel="C1") == summary
@@ -210,3 +217,29 @@ def test_state_an_older_version_stored_is_summarised_after_the_upgrade(
     sent.clear()
     assert build_summary(store, scopes, "24h", channel="C1") == summary
     assert sent and "SCAN" not in sent
+
+
+def test_a_summary_reads_only_its_own_clusters_recoveries(
+    stored: Stored, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Recoveries are remembered per cluster (like its indexes): a summary of prod reads prod's two (one per
+    channel), however many every other cluster had in the last 30 days."""
+    store = stored.store
+    for n in range(300):
+        fp = f"123456789012:{REGION}:batch:job{n}:oom"
+        store.alert_resolved(
+            ResolvedAlert(
+                ts=f"1700000000.{n:06}",
+                channel="C1",
+                notice=notice(fingerprint=fp, cluster="batch", service=f"job{n}"),
+                resolved=Recovery(at=store.now()),
+                resolved_at=store.now(),
+                gkey=group_key(fp, "C1"),
+            )
+        )
+    read: list[str] = []
+    monkeypatch.setattr(bot.store.alerts, "loads", lambda raw: read.append(raw) or loads(raw))
+    summary = build_summary(store, [Scope("prod", region=REGION)], "24h", channel="C1")
+    assert [(s.name, s.category) for s in summary.recovered] == [("prod/web-api", "app_error")]
+    assert len(read) == 2, "prod's recoveries in C1 and C2, and no other cluster's"
+    assert len(build_summary(store, [Scope("batch")], "24h", channel="C1").recovered) == 300

@@ -164,7 +164,7 @@ def test_the_recovery_counts_every_failure_of_its_group(store: Store, slack: Fak
     alert = store.alert_get(GKEY)
     assert alert is not None and alert.resolved is not None and alert.resolved_at == world.now
     assert (alert.resolved.at, alert.resolved.failures) == (world.now, 3)
-    (remembered,) = store.resolutions(0)
+    (remembered,) = store.resolutions(["prod"], 0)
     assert (remembered.gkey, remembered.count, remembered.resolved) == (GKEY, 3, alert.resolved)
 
 
