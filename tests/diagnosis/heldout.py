@@ -1,8 +1,9 @@
 """First contact on the held-out set (tests/diagnosis/data/heldout/): real reasons and whole documents from
 public sources, never tuned on. Each reason is also pasted framed in prose and as the JSON shapes people
-paste (a task fragment, a --query projection). Five sets, gathered at different times: `FIRST` (issue 10),
-`SECOND` (session 4), `THIRD` (session 5), `FOURTH` (session 6) and `FIFTH` (session 7); each has its own floor in
-test_heldout.py. `leaks` finds a held-out text whose wording is also in a tuning file or another set."""
+paste (a task fragment, a --query projection). Six sets, gathered at different times: `FIRST` (issue 10),
+`SECOND` (session 4), `THIRD` (session 5), `FOURTH` (session 6), `FIFTH` (session 7) and `SIXTH`
+(session 8); each has its own floor in test_heldout.py. `leaks` finds a held-out text whose wording is also
+in a tuning file or another set."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ SECOND = HELDOUT / "documents_2.jsonl"
 THIRD = HELDOUT / "documents_3.jsonl"
 FOURTH = HELDOUT / "documents_4.jsonl"
 FIFTH = HELDOUT / "documents_5.jsonl"
-SETS = (FIRST, SECOND, THIRD, FOURTH, FIFTH)
+SIXTH = HELDOUT / "documents_6.jsonl"
+SETS = (FIRST, SECOND, THIRD, FOURTH, FIFTH, SIXTH)
 PROSE = "hey team, prod started failing right after this morning's deploy:\n{}\nanyone seen this before?"
 
 # explain(text) -> (categories of the findings, in order) or None when the input was refused
@@ -59,7 +61,10 @@ def cases(file: Path = FIRST) -> Iterator[tuple[str, str, dict]]:
 
 def right(entry: dict, found: list[str] | None) -> bool:
     """What a user would check: the first finding names the cause (or, for "none", nothing is claimed and
-    the input is not refused); every cause a multi-message document holds is found."""
+    the input is not refused; for "refuse", a text with nothing about ECS is refused); every cause a
+    multi-message document holds is found."""
+    if entry["category"] == "refuse":
+        return found is None
     if found is None:
         return False
     if entry["category"] == "none":

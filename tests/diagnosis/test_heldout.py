@@ -20,6 +20,7 @@ from tests.diagnosis.heldout import (
     HELDOUT,
     SECOND,
     SETS,
+    SIXTH,
     THIRD,
     cases,
     entries,
@@ -158,3 +159,9 @@ def test_the_fifth_held_out_set_is_whole() -> None:
 def test_first_contact_on_the_fifth_set_does_not_fall_below_what_was_measured() -> None:
     right, total, wrong = score(explain, FIFTH)
     assert right >= FIFTH_MEASURED_RIGHT, f"{right}/{total} right; wrong: {wrong}"
+
+
+def test_the_sixth_held_out_set_is_whole() -> None:
+    assert len(entries(SIXTH)) == 45
+    assert sum(1 for _ in cases(SIXTH)) == 45
+    assert {e["category"] for e in entries(SIXTH)} >= {"refuse", "none"}
