@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from diagnosis.lazy_regex import lazy
 from diagnosis.models import ContainerFacts, TaskFacts
 from diagnosis.rules.base import Match, found
 from diagnosis.signals import Message
@@ -99,7 +100,16 @@ def runtime_heap(msg: Message) -> Match | None:
     return None
 
 
+# Docker's own `OOMKilled` field named, not stated true: a `docker inspect --format '{{.State.OOMKilled}}'`
+# template, a `.State.OOMKilled` path, or the field stated false. None of them says the kernel killed anything.
+_OOM_FIELD = lazy(
+    r"(?i)\{\{[^{}]*\boomkilled\b[^{}]*\}\}|\.state\.oomkilled\b|\boomkilled\b[\"']?\s*[:=]\s*[\"']?false\b"
+)
+
+
 def oom(msg: Message) -> Match | None:
+    if "oomkilled" in msg.lower and _OOM_FIELD.search(msg.text):
+        msg = Message(_OOM_FIELD.sub(" ", msg.text))
     if (
         msg.has(
             "outofmemory",

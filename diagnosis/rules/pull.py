@@ -65,9 +65,16 @@ def rate_limit(msg: Message) -> Match | None:
     return None
 
 
+# A pull in the runtime's own log shapes: the ECS agent's failed transition to PULLED ("Error transitioning
+# container … nextState=\"PULLED\" error=…") and the Docker daemon's call to a registry's API root
+# (`Get "https://HOST/v2/": …`, the first request of every pull).
+_PULL_SHAPES = lazy(r'(?i)\bnextstate=\\*"?pulled\b|\bget \\*"?https?://[^\s"\\/]+/v2/\\*"?:')
+
+
 def image_pull(msg: Message) -> Match | None:
     """CannotPullContainerError and friends, told apart by the clause that says why."""
-    if not (msg.typed("cannotpullcontainererror") or msg.has(*PULL_WORDS)):
+    shaped = bool(_PULL_SHAPES.search(msg.text))
+    if not (msg.typed("cannotpullcontainererror") or msg.has(*PULL_WORDS) or shaped):
         return None
     auth = msg.has(*AUTH_WORDS) or msg.status(401, 403)
     not_found = msg.has(*NOT_FOUND_WORDS) or msg.status(404)
@@ -121,7 +128,7 @@ def image_pull(msg: Message) -> Match | None:
         )
     if not (msg.error_types or msg.has("fail", "error", "retried", "unable", "cannot", "could not")):
         return None  # a pull under way (the agent's "Pulling image … Downloading"), not a failed one
-    if not msg.typed("cannotpullcontainererror") and not msg.has(*PULL_WORDS[:-1]):
+    if not (msg.typed("cannotpullcontainererror") or shaped or msg.has(*PULL_WORDS[:-1])):
         return (
             None  # only the agent's "Error while pulling container X: …" wrapper: its tail says no pull cause
         )

@@ -135,3 +135,40 @@ def test_ebs_volume_attachment_timeout(text: str) -> None:
 )
 def test_registry_auth_token_refused_is_a_pull_auth_failure(text: str) -> None:
     assert category(text) == "image_pull_auth"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "$ docker inspect 3f2a1b --format '{{.State.ExitCode}} {{.State.OOMKilled}}'",
+        "jq '.[0].State.OOMKilled' inspect.json printed the container's state",
+        'docker inspect web: {"Status": "exited", "OOMKilled": false, "ExitCode": 1}',
+        "State.OOMKilled=false ExitCode=1 Error=",
+    ],
+)
+def test_dockers_oomkilled_field_named_or_false_is_no_oom(text: str) -> None:
+    assert category(text) != "oom"
+
+
+def test_dockers_oomkilled_field_stated_true_is_an_oom() -> None:
+    assert category('docker inspect web: {"Status": "exited", "OOMKilled": true, "ExitCode": 137}') == "oom"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the ECS agent's log of a failed transition to PULLED: the daemon's error is a registry timeout
+        'level=error msg="Error transitioning container" container="app" nextState="PULLED" '
+        'error="Error response from daemon: Get \\"https://123456789012.dkr.ecr.us-east-1.amazonaws.com/v2/\\": '
+        'net/http: request canceled while waiting for connection (Client.Timeout exceeded while awaiting headers)"',
+        # the Docker daemon's first call of a pull, to the registry's API root
+        "Error response from daemon: Get https://registry-1.docker.io/v2/: dial tcp: lookup registry-1.docker.io "
+        "on 10.0.0.2:53: no such host",
+    ],
+)
+def test_a_pull_in_the_agents_or_daemons_log_words_is_a_pull(text: str) -> None:
+    assert category(text) == "image_pull_network"
+
+
+def test_an_applications_own_v2_api_call_is_no_pull() -> None:
+    assert category("GET https://api.internal/v2/users: 500 internal error") != "image_pull_network"
