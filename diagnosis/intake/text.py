@@ -79,6 +79,9 @@ ECS_PHRASES = (
     # The ECS agent's own log line for a failed pull, in every agent version's wording (task_manager.go):
     # "Error while pulling container X, will try to run anyway: …", "msg=\"Error while pulling image; …\"".
     r"error while pulling (?:container|image)",
+    # The ECS agent's own reason for a secret it could not fetch (EC2 launch type, ssmsecret/asmsecret resources):
+    # "Fetching secret data from SSM Parameter Store in eu-west-1: invalid parameters: …".
+    r"fetching secret data from (?:ssm parameter store|aws secrets manager|secrets manager)",
 )
 _ANCHOR = lazy(r"(?i)\b(?:" + "|".join(ERROR_TYPES) + r")\b|" + "|".join(f"(?:{p})" for p in ECS_PHRASES))
 # Case matters: EventBridge event names and run-task failure reasons are upper case.
@@ -176,6 +179,17 @@ _PLACEMENT_DETAIL = lazy(r"(?i)^(?:the closest matching\b|reason: )")
 # A target health event ends with "due to (reason …)"; a wrapped copy puts that on the next line, before or
 # after "due to": "… is unhealthy in (target-group …)" then "due to (reason Health checks failed)".
 _HEALTH_REASON = lazy(r"(?i)^(?:due to\s*)?\(reason\b")
+# ECS's newer placement event names its cause after "The reason for failure is …" (RunTask's "Reason: …" too); a
+# hard-wrapped copy breaks the line right there, and the cause runs on until a sentence ends.
+_CAUSE_CUT = lazy(r"(?i)(?:\bthe reason for failure is|\breason:)$")
+_CAUSE_LINES = 3
+# Kubernetes' own objects. A text about pods and kubectl that has no ECS structure and never names ECS is
+# Kubernetes', not ECS's, even when a bare clause in it ("OOMKilled …", "Back-off pulling image …") reads like a
+# stop cause: its lines are not offered to the rules.
+_KUBERNETES = lazy(
+    r"(?i)\b(?:kubectl|kubelet|pods?|namespaces?|crashloopbackoff|imagepullbackoff|errimagepull|k8s|kubernetes)\b"
+)
+_ECS_WORD = lazy(r"(?i)\b(?:ecs|fargate|task definitions?|taskdefinition)\b")
 
 
 class _Reader:
@@ -186,22 +200,31 @@ class _Reader:
         self.last = ""  # the last message read, and how to add a line that continues it
         self.grow: Callable[[str], None] | None = None
         self.task_lines: list[str] = []  # lines naming a task and nothing else of ECS (an agent's log)
+        self.cause_lines = 0  # lines a cut-off "The reason for failure is" may still take
 
     def read(self, text: str, grow: Callable[[str], None]) -> None:
         self.last, self.grow = text, grow
+        self.cause_lines = _CAUSE_LINES if _CAUSE_CUT.search(text.rstrip()) else 0
 
     def continues(self, line: str) -> bool:
-        """A line that ends the last message (the detail of a placement event put on a line of its own):
-        added to it, so the event is read whole."""
+        """A line that ends the last message (the detail of a placement event put on a line of its own, the
+        cause a wrapped "The reason for failure is" left for the next lines): added to it, so the event is
+        read whole."""
         if self.grow is None:
             return False
         last = self.last.lower()
         placement = last.endswith(_PLACEMENT_END) and _PLACEMENT_DETAIL.match(line)
         health = "is unhealthy in (" in last and "(reason" not in last and _HEALTH_REASON.match(line)
-        if not (placement or health):
+        cause = self.cause_lines > 0
+        if not (placement or health or cause):
             return False
         self.grow(line)
-        self.last, self.grow = line, None
+        self.cause_lines = (
+            self.cause_lines - 1 if cause and not line.rstrip().endswith((".", "!", "?")) else 0
+        )
+        self.last = line
+        if not self.cause_lines:
+            self.grow = None
         return True
 
     def new(self) -> Record:
@@ -342,6 +365,9 @@ def scan(text: str) -> Scan:
         if not read and not reader.continues(line):
             unread_lines.append(line)
     result = reader.scan
+    if _KUBERNETES.search(text) is not None and _ECS_WORD.search(text) is None:
+        result.unread = len(unread_lines)
+        return result
     if result.messages == 0:
         # The ECS agent's log names the task, then the error in its own words ("Task engine [arn…]: error
         # transitioning container [web] to [RUNNING]: …"): the task is not the message, the error may be.

@@ -53,6 +53,8 @@ def placement(msg: Message) -> Match | None:
         "resource:gpu",
         "closest matching container instance",
         "closest matching container-instance",
+        # RunTask's own error when the cluster has no instance (InvalidParameterException, failures[].reason)
+        "no container instances were found",
         "already using a port",
         '"attribute"',
     ) or msg.word("placement")  # a whole word: a "replacement task" is no placement failure

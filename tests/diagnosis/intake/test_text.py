@@ -331,3 +331,72 @@ def test_the_agent_s_oom_event_line_is_read_as_oom() -> None:
         "7fb0ade6e5e85cd8b47a9daf9261055aae30c93b044a6367a1db9bed0da37ca1 died due to OOM"
     )
     assert categories(line) == ["oom"]
+
+
+# The console's newer placement event names its cause after "The reason for failure is" (a public Terraform comment
+# quotes it whole: stored index file 38575765192, tuning wording h049); a terminal or a timeline copy wraps the line
+# there, with a time column and a hanging indent.
+NEWER_PLACEMENT = (
+    "service app-service was unable to place a task because no container instance met all of its requirements. "
+    "The reason for failure is",
+    "No Container Instances were found in your cluster. For more information, see the Troubleshooting",
+    "section of the Amazon ECS Developer Guide",
+)
+
+
+@pytest.mark.parametrize("column", ["", "18:59:51  ", "  "])
+def test_a_cause_wrapped_after_the_reason_for_failure_is_is_read_whole(column: str) -> None:
+    indent = " " * len(column)
+    text = "\n".join([column + NEWER_PLACEMENT[0], *(indent + line for line in NEWER_PLACEMENT[1:])])
+    result = explain(text)
+    assert [f.category for f in result.findings] == ["placement_constraint_or_no_instances"]
+    assert "No Container Instances were found" in " ".join(e.fact for e in result.findings[0].evidence)
+    assert not result.gaps, "the wrapped cause is read as the event's"
+
+
+def test_a_wrapped_cause_stops_where_its_sentence_ends() -> None:
+    text = "\n".join(
+        [NEWER_PLACEMENT[0], "No Container Instances were found in your cluster.", "we rolled back at 19:05"]
+    )
+    result = explain(text)
+    assert [f.category for f in result.findings] == ["placement_constraint_or_no_instances"]
+    assert [g.reason for g in result.gaps] == ["1 line held no ECS message"]
+
+
+def test_only_a_cut_cause_takes_the_next_line() -> None:
+    result = explain(PULL_NOT_FOUND + "\nNo route to the registry, the NAT was deleted")
+    assert [f.category for f in result.findings] == ["image_not_found"]
+    assert [g.reason for g in result.gaps] == ["1 line held no ECS message"]
+
+
+# The ECS agent's own reason for a secret it could not fetch (tuning wording h050, a public walkthrough's
+# describe-tasks | jq output: stored index file 7939201186) is an ECS message wherever it stands in a paste.
+AGENT_SECRET = (
+    "Fetching secret data from SSM Parameter Store in eu-west-1: invalid parameters: /demo/dev/MY_INVALID_PARAMETER"
+)
+
+
+def test_the_agent_s_secret_fetch_reason_is_read_beside_other_messages() -> None:
+    text = f"first deploy:\n{PULL_NOT_FOUND}\n\nsecond deploy, stopped reason was\n{AGENT_SECRET}"
+    assert sorted(categories(text)) == ["image_not_found", "secrets_retrieval"]
+
+
+# Kubernetes' texts (public incident fixtures of Kubernetes tools: stored index files 56968434144, 56884627694) name
+# pods, kubectl and OOMKilled; with no ECS structure and no word of ECS they are not ECS's to explain.
+KUBERNETES = (
+    "OOMKilled observed on report-worker pods during peak load window.\n"
+    "Worker pods are terminated by the kernel due to memory exhaustion, causing job delays and retries.",
+    "OOMKilled indicates the container exceeded its memory allocation.\nkubectl edit deployment <deployment-name>",
+)
+
+
+@pytest.mark.parametrize("text", KUBERNETES)
+def test_a_kubernetes_text_is_refused(text: str) -> None:
+    with pytest.raises(InputError, match="nothing in the input is about ECS"):
+        read_input(text)
+
+
+def test_an_ecs_message_among_kubernetes_words_is_still_read() -> None:
+    text = "the pods on EKS are fine, but the ECS task stopped:\nOutOfMemoryError: Container killed due to memory usage"
+    assert categories(text) == ["oom"]
+    assert categories("OOMKilled on the ECS task after the deploy") == ["oom"]
