@@ -17,7 +17,7 @@ from typing import Any
 from diagnosis.collect import stopped_pages
 from diagnosis.collect.aws import Aws, Call, first
 from diagnosis.collect.stopped_pages import StoppedPages, list_stopped
-from diagnosis.collect.target import TargetSpec, unknown_service
+from diagnosis.collect.target import TargetSpec, task_not_found, unknown_service
 from diagnosis.models import Gap, Observations, ServiceFacts, TaskFacts
 from diagnosis.parse import service_facts, task_facts
 
@@ -110,6 +110,9 @@ def collect_core(
     finally:
         if listing is not None:
             listing.join()
+    described = [o for key, o in results.items() if key.startswith("tasks")]
+    if spec.task and not tasks and all(o.ok for o in described):  # ECS answered: it has no such task
+        raise task_not_found(spec.task, [cluster])
     # A task listed running in round 1 and stopped on a later page is one task: its latest description.
     tasks = list({t.get("taskArn") or str(id(t)): t for t in tasks}.values())
     if listing is not None:  # as listed: the stopped page by page, then the running

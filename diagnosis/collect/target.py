@@ -101,10 +101,7 @@ def resolve(aws: Aws, spec: TargetSpec, default_clusters: list[str], suggest: bo
         )
         hits = [c for c, outcome in found.items() if first(outcome, "tasks")]
         if not hits:
-            raise UnknownTarget(
-                f"task {spec.task} was not found in {', '.join(clusters)} (ECS forgets stopped "
-                "tasks after about an hour; `ecs-why history` keeps them)"
-            )
+            raise task_not_found(spec.task, clusters)
         arns = [str(t.get("taskArn", "")) for t in first(found[hits[0]], "tasks")]
         return replace(spec, cluster=hits[0], account=spec.account or _account(arns))
     service = spec.service or ""
@@ -194,6 +191,14 @@ def _arn(region: str, spec: TargetSpec) -> str:
     if not spec.account:
         return f"{spec.cluster}/{name}"
     return f"arn:aws:ecs:{region}:{spec.account}:{kind}/{spec.cluster}/{name}"
+
+
+def task_not_found(task: str, clusters: list[str]) -> UnknownTarget:
+    """A task ECS does not return (a typed ID or ARN alike): it forgets stopped tasks after about an hour."""
+    return UnknownTarget(
+        f"task {task} was not found in {', '.join(clusters)} (ECS forgets stopped tasks after about an "
+        "hour; `ecs-why history` keeps them)"
+    )
 
 
 def unknown_service(aws: Aws, service: str, clusters: list[str]) -> UnknownTarget:

@@ -21,6 +21,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.diagnoser import outcome
 from diagnosis.models import Action, Diagnosis, Finding, Gap
 from diagnosis.prevent.catch import sentence
 from diagnosis.report import by_source, fix_label
@@ -51,9 +52,12 @@ def headline(diagnosis: Diagnosis, command: str, fixes: list[tuple[Action, str]]
     target = escape(diagnosis.target.label())
     top = diagnosis.findings[0] if diagnosis.findings else None
     if top is None:
-        text = f"ecs-why {target}: no stop cause found"
+        read = outcome(diagnosis) != "unreadable"  # nothing read is not healthy: no green check for it
+        text = f"ecs-why {target}: " + ("no stop cause found" if read else "nothing could be read")
+        summary = diagnosis.summary.removeprefix(f"{diagnosis.target.label()}: ")  # the subject once
+        mark = "✅" if read else "⚠️"
         body: list[Block] = [
-            SectionBlock(text=MarkdownTextObject(text=cut(f"✅ *{target}*: {escape(diagnosis.summary)}")))
+            SectionBlock(text=MarkdownTextObject(text=cut(f"{mark} *{target}*: {escape(summary)}")))
         ]
     else:
         mark = "🔴" if top.failure else "🔵"

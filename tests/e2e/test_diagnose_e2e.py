@@ -194,6 +194,29 @@ def test_unknown_service_is_a_usage_error(endpoint: str) -> None:
     assert any(name in result.stderr for name in EXPECTED_CATEGORIES), "name the services that do exist"
 
 
+FORGOTTEN = "f" * 32  # a task ID ECS does not have (it forgets stopped tasks after about an hour)
+
+
+@pytest.mark.parametrize(
+    "target", [FORGOTTEN, f"arn:aws:ecs:us-east-1:123456789012:task/{CLUSTER}/{FORGOTTEN}"]
+)
+def test_a_forgotten_task_says_not_found_and_where_to_look(endpoint: str, target: str) -> None:
+    """A task ARN ECS no longer has gets the task ID's answer: not found, and `ecs-why history` keeps it."""
+    result = _diagnose(endpoint, target)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.strip() == (
+        f"ecs-why: task {FORGOTTEN} was not found in {CLUSTER} (ECS forgets stopped tasks after about an "
+        "hour; `ecs-why history` keeps them)"
+    )
+
+
+def test_a_service_arn_that_does_not_exist_is_named_with_the_closest(endpoint: str) -> None:
+    result = _diagnose(endpoint, f"arn:aws:ecs:us-east-1:123456789012:service/{CLUSTER}/checkuot")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith(f"ecs-why: no service named checkuot in {CLUSTER}; closest:")
+    assert f"{CLUSTER}/checkout" in result.stderr and "held no task" not in result.stderr
+
+
 def test_service_is_found_without_cluster(endpoint: str, sandbox: Sandbox) -> None:
     result = _diagnose(endpoint, "checkout", "--format", "json")
     assert result.returncode == 1, result.stderr

@@ -18,7 +18,7 @@ import pytest
 
 from diagnosis.engine import diagnose
 from diagnosis.knowledge import CATALOG
-from diagnosis.models import Diagnosis, EvidenceItem, Gap
+from diagnosis.models import Diagnosis, EvidenceItem, Gap, Observations, Target
 from diagnosis.parse import parse_document
 from handlers.grammar import Command
 from handlers.render.diagnosis import FIX, MORE_LOGS, RERUN, Message, headline, log_message, thread
@@ -144,6 +144,18 @@ def test_no_finding_headline() -> None:
     blocks = rendered["headline"]["blocks"]
     ids = [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
     assert ids == [RERUN]
+
+
+def test_nothing_read_is_a_warning_not_a_green_check() -> None:
+    """ECS could not be read (a cluster that is not there, access denied): no ✅, the subject said once."""
+    gap = Gap(what="stopped tasks", reason="ecs:DescribeTasks failed (ClusterNotFoundException)")
+    task = Target(region="us-east-1", cluster="gone", task="f" * 32)
+    diagnosis = diagnose(Observations(kind="live"), target=task, gaps=[gap])
+    head = render(diagnosis)["headline"]
+    section = head["blocks"][0]["text"]["text"]
+    assert section.startswith(f"⚠️ *task {'f' * 32} in gone*: nothing could be read"), section
+    assert "✅" not in section and section.count("f" * 32) == 1
+    assert "no stop cause found" not in head["text"]
 
 
 def test_at_most_four_fix_buttons_with_unique_action_ids() -> None:
