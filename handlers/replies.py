@@ -114,18 +114,22 @@ def publish(
     respond: Respond | None = None,
     thread_ts: str | None = None,
     placeholder: str | None = None,
+    from_message: bool = False,
 ) -> str | None:
     """Headline (with buttons) then the thread. `placeholder`: the ts of the "diagnosing…" message, which
     becomes the headline in place. Falls back to the response URL where it cannot post, and tells the
     user there when Slack still refuses after the client's retries (the answer is never lost silently).
-    With the state store down the answer comes without fix buttons, and says so."""
+    With the state store down the answer comes without fix buttons, and says so. `from_message`: what a
+    message says, explained (no live target was read): no Re-run, and "this message" where it names none."""
     try:
         fixes = fixes_for(services, diagnosis, command, channel, user)
         note = None
     except StoreUnavailable:
         log.warning("fix buttons left out: the state store (Redis) is unreachable")
         fixes, note = [], NO_FIXES
-    top = headline(diagnosis, command.text(), fixes)
+    named = any((diagnosis.target.cluster, diagnosis.target.service, diagnosis.target.task))
+    subject = "this message" if from_message and not named else None
+    top = headline(diagnosis, None if from_message else command.text(), fixes, subject)
     if note is not None:
         top = Message(text=top.text, blocks=[*top.blocks, _context(note)])
     try:
@@ -147,7 +151,8 @@ def publish(
         tell_failed(respond, error, "my answer could not be posted here", top)
         return None
     try:  # follow-ups in this thread (`@ecs-why logs`) are about this target, from the moment it shows
-        services.store.remember_thread(channel, thread_ts or ts, command.text())
+        if named or not from_message:
+            services.store.remember_thread(channel, thread_ts or ts, command.text())
     except StoreUnavailable:
         log.warning("could not remember the thread %s: follow-ups there will ask for the target", ts)
     try:

@@ -68,6 +68,7 @@ def answer(services: Services, shortcut: dict[str, Any], client: WebClient, resp
             user,
             respond,
             thread_ts,
+            from_message=True,
         )
         answered += 1
     if not answered:

@@ -47,9 +47,13 @@ def _blocks(blocks: list[Block]) -> list[dict[str, Any]]:
     return [b.to_dict() for b in blocks[:MAX_BLOCKS]]
 
 
-def headline(diagnosis: Diagnosis, command: str, fixes: list[tuple[Action, str]]) -> Message:
-    """The channel message: what stopped the tasks, how sure, and the buttons (fixes carry a pending key)."""
-    target = escape(diagnosis.target.label())
+def headline(
+    diagnosis: Diagnosis, command: str | None, fixes: list[tuple[Action, str]], subject: str | None = None
+) -> Message:
+    """The channel message: what stopped the tasks, how sure, and the buttons (fixes carry a pending key).
+    `command`: what Re-run and More log lines run; None where no target was read (a pasted message), so
+    no button that cannot work. `subject`: what the answer is about when the target names nothing."""
+    target = escape(subject or diagnosis.target.label())
     top = diagnosis.findings[0] if diagnosis.findings else None
     if top is None:
         read = outcome(diagnosis) != "unreadable"  # nothing read is not healthy: no green check for it
@@ -85,10 +89,12 @@ def headline(diagnosis: Diagnosis, command: str, fixes: list[tuple[Action, str]]
         _button(fix_label(action), f"{FIX}:{i}", key, style="primary" if i == 0 else None)
         for i, (action, key) in enumerate(fixes[:4])
     ]
-    buttons.append(_button("Re-run", RERUN, command))
-    if top is not None and top.log_lines:  # only a log that was read and had lines has more
+    if command is not None:
+        buttons.append(_button("Re-run", RERUN, command))
+    if command is not None and top is not None and top.log_lines:  # a log that was read and had lines
         buttons.append(_button("More log lines", MORE_LOGS, command))
-    body.append(ActionsBlock(elements=buttons[:25]))
+    if buttons:
+        body.append(ActionsBlock(elements=buttons[:25]))
     body.append(
         ContextBlock(
             elements=[

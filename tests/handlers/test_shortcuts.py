@@ -4,6 +4,7 @@ and a note that ECS no longer knows the task."""
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 from unittest.mock import MagicMock
@@ -12,6 +13,7 @@ from bot.store import Store, service_key
 from bot.store.records import StopRecord
 from handlers.extract import find_in_message
 from handlers.grammar import Command
+from handlers.render.diagnosis import MORE_LOGS, RERUN
 from handlers.shortcuts import answer, explain
 from tests.builders.listener_mocks import client
 from tests.builders.listener_mocks import services as mocked_services
@@ -79,3 +81,18 @@ def test_a_message_with_nothing_to_diagnose_is_told_so_only_to_the_user() -> Non
     slack.chat_postMessage.assert_not_called()
     kwargs = respond.call_args.kwargs
     assert kwargs["response_type"] == "ephemeral" and kwargs["text"].startswith("I found nothing to diagnose")
+
+
+def test_a_pasted_stop_names_this_message_and_offers_no_button_that_cannot_work() -> None:
+    """No target in the message: the answer is about "this message", with no Re-run of 'the input'."""
+    svc, slack, respond = services(Store.from_url(None, prefix=f"t{time.time_ns()}")), client(), MagicMock()
+    svc.remediator.offer.side_effect = lambda pending: "key"
+    pasted = "Task stopped: Essential container in task exited & exit code 1"
+    answer(svc, shortcut=shortcut(pasted), client=slack, respond=respond)
+    svc.diagnoser.run.assert_not_called()
+    head = slack.chat_postMessage.call_args_list[0].kwargs
+    shown = json.dumps(head["blocks"], ensure_ascii=False)
+    assert "on *this message*" in shown and "the input" not in shown + head["text"]
+    buttons = [e for b in head["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert all(b["action_id"] not in (RERUN, MORE_LOGS) for b in buttons), buttons
+    assert "the input" not in json.dumps([c.kwargs for c in slack.chat_postMessage.call_args_list])
