@@ -10,18 +10,22 @@ from slack_sdk import WebClient
 from bot import metrics
 from bot.jobs import answered_by_ack
 from bot.services import Services
+from diagnosis.intake import InputError, read_input
 from handlers.audit import audit_and_respond
 from handlers.bind import bind
 from handlers.check import check_and_publish
 from handlers.exec_check import exec_check_and_publish
 from handlers.grammar import USAGE, Command, CommandError, check_command, read_command
-from handlers.render.text import escape
+from handlers.render.text import cut, escape
 from handlers.run import diagnose_and_publish, diagnosing
+from handlers.shortcuts import answer_message
 from handlers.subscriptions import run_subscription_command
 from handlers.summary import post_summary
+from handlers.unslack import unslack
 
 COMMAND = "/ecs-why"
 COMMANDS = metrics.REQUESTS.labels("command")
+MAX_ERROR = 300  # characters of an error that echoes what was typed (a pasted log is not repeated whole)
 
 
 def read(services: Services, text: str) -> Command:
@@ -31,14 +35,27 @@ def read(services: Services, text: str) -> Command:
     return parsed
 
 
+def pasted(text: str) -> bool:
+    """The command's text is a stop reason, service event or alert pasted whole (the intake reads ECS in
+    it), not a target: it is explained as the message shortcut explains a message."""
+    try:
+        read_input(unslack(text))
+    except InputError:
+        return False
+    return True
+
+
 def ack_command(services: Services, ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     """A typo's error and the usage are the whole answer (no job is queued); the rest is `run_command`."""
     COMMANDS.inc()
     try:
         parsed = read(services, command.get("text", ""))
     except CommandError as exc:
+        if pasted(command.get("text", "")):
+            ack()  # explained by `run_command`, in the channel
+            return
         answered_by_ack(context)
-        ack(text=f"⚠️ {escape(str(exc))}\n\n{USAGE}")
+        ack(text=f"⚠️ {escape(cut(str(exc), MAX_ERROR))}\n\n{USAGE}")
         return
     if parsed.verb == "help":
         answered_by_ack(context)
@@ -48,11 +65,13 @@ def ack_command(services: Services, ack: Ack, command: dict[str, Any], context: 
 
 
 def run_command(services: Services, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    channel, user = command["channel_id"], command["user_id"]
     try:
         parsed = read(services, command.get("text", ""))
     except CommandError:
-        return  # answered by the ack (a job queued by an older version that did not say so)
-    channel, user = command["channel_id"], command["user_id"]
+        if pasted(command.get("text", "")):
+            explain_pasted(services, command.get("text", ""), client, respond, channel, user)
+        return  # otherwise answered by the ack
     if parsed.verb == "diagnose":
         placeholder = diagnosing(client, parsed, channel, user)
         if placeholder is None:  # not in this conversation: the answer comes through the response URL
@@ -68,6 +87,19 @@ def run_command(services: Services, command: dict[str, Any], client: WebClient, 
         post_summary(client, services, parsed, channel, respond)
     elif parsed.verb != "help":
         run_subscription_command(client, services, parsed, channel, user, respond)
+
+
+def explain_pasted(
+    services: Services, text: str, client: WebClient, respond: Respond, channel: str, user: str
+) -> None:
+    """`/ecs-why <a pasted stop reason>`: what it says, explained in the channel (and what it names, diagnosed)."""
+    if not answer_message(services, {"text": text}, client, respond, channel, user, None, "the pasted text"):
+        respond(
+            response_type="ephemeral",
+            text="⚠️ That reads as ECS text but names no stop cause I know. `/ecs-why` takes one target "
+            "(`/ecs-why web-api`); to explain a pasted reason or alert, post it and use the message "
+            "shortcut *Why did this stop?* on it, or run `ecs-why explain` in a terminal.",
+        )
 
 
 def register(app: App, services: Services) -> None:

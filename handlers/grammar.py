@@ -62,6 +62,7 @@ USAGE = """\
 • `/ecs-why exec-check web-api` — is it ready for ECS Exec, and the `aws ecs execute-command` line
 • `/ecs-why audit web-api --since 7d` — who changed what, who approved, the outcome (only you see it)
 • `/ecs-why summary prod --since 24h` — per service and cause: what failed, recovered, still fails
+• `/ecs-why CannotPullContainerError: …` — a pasted stopped reason or alert, explained here
 • Or use the message shortcut *Why did this stop?* on an alert or a pasted ARN."""
 
 
@@ -191,7 +192,8 @@ def parse_command(text: str) -> Command:
             positional.append(word)
         index += 1
     if len(positional) > 1:
-        raise CommandError(f"one target at a time, got {' '.join(positional)}; e.g. `/ecs-why web-api`")
+        got = shown(" ".join(positional))
+        raise CommandError(f"one target at a time, got {got}; e.g. `/ecs-why web-api`")
     target = positional[0] if positional else ""
     needs_target = verb in ("diagnose", "subscribe", "history", "check", "exec-check", "summary") or (
         verb == "unsubscribe" and "--all" not in flags
@@ -214,6 +216,11 @@ def parse_command(text: str) -> Command:
         only,
         "--all" in flags,
     )
+
+
+def shown(typed: str, limit: int = 60) -> str:
+    """What a person typed, echoed back in an error: a short prefix (a pasted log is not repeated whole)."""
+    return typed if len(typed) <= limit else typed[:limit].rstrip() + "…"
 
 
 def _example(flag: str) -> str:

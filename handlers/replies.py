@@ -114,13 +114,14 @@ def publish(
     respond: Respond | None = None,
     thread_ts: str | None = None,
     placeholder: str | None = None,
-    from_message: bool = False,
+    pasted: str | None = None,
 ) -> str | None:
     """Headline (with buttons) then the thread. `placeholder`: the ts of the "diagnosing…" message, which
     becomes the headline in place. Falls back to the response URL where it cannot post, and tells the
     user there when Slack still refuses after the client's retries (the answer is never lost silently).
-    With the state store down the answer comes without fix buttons, and says so. `from_message`: what a
-    message says, explained (no live target was read): no Re-run, and "this message" where it names none."""
+    With the state store down the answer comes without fix buttons, and says so. `pasted`: the answer
+    explains a message or pasted text (no live target was read): no Re-run, and this name (e.g. "this
+    message") for its subject where it names no service or task."""
     try:
         fixes = fixes_for(services, diagnosis, command, channel, user)
         note = None
@@ -128,8 +129,8 @@ def publish(
         log.warning("fix buttons left out: the state store (Redis) is unreachable")
         fixes, note = [], NO_FIXES
     named = any((diagnosis.target.cluster, diagnosis.target.service, diagnosis.target.task))
-    subject = "this message" if from_message and not named else None
-    top = headline(diagnosis, None if from_message else command.text(), fixes, subject)
+    subject = pasted if pasted and not named else None
+    top = headline(diagnosis, None if pasted else command.text(), fixes, subject)
     if note is not None:
         top = Message(text=top.text, blocks=[*top.blocks, _context(note)])
     try:
@@ -151,7 +152,7 @@ def publish(
         tell_failed(respond, error, "my answer could not be posted here", top)
         return None
     try:  # follow-ups in this thread (`@ecs-why logs`) are about this target, from the moment it shows
-        if named or not from_message:
+        if named or not pasted:
             services.store.remember_thread(channel, thread_ts or ts, command.text())
     except StoreUnavailable:
         log.warning("could not remember the thread %s: follow-ups there will ask for the target", ts)

@@ -40,6 +40,26 @@ def answer(services: Services, shortcut: dict[str, Any], client: WebClient, resp
     channel = shortcut["channel"]["id"]
     user = shortcut["user"]["id"]
     thread_ts = message.get("thread_ts") or message.get("ts")
+    if not answer_message(services, message, client, respond, channel, user, thread_ts):
+        respond(
+            response_type="ephemeral",
+            text="I found nothing to diagnose in that message: no stop reason or service event, no task "
+            "or service ARN, no cluster/service name I could find, no ECS JSON. Try `/ecs-why SERVICE`.",
+        )
+
+
+def answer_message(
+    services: Services,
+    message: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    channel: str,
+    user: str,
+    thread_ts: str | None,
+    subject: str = "this message",
+) -> bool:
+    """Explain what a message (or a pasted text) says and diagnose what it names; False when nothing was
+    answered. `subject`: what the answer calls the text where it names no service or task."""
     found = find_in_message(message)
     explained = explain(found.explained, found.commands, services) if found.explained else None
     answered = 0
@@ -68,15 +88,10 @@ def answer(services: Services, shortcut: dict[str, Any], client: WebClient, resp
             user,
             respond,
             thread_ts,
-            from_message=True,
+            pasted=subject,
         )
         answered += 1
-    if not answered:
-        respond(
-            response_type="ephemeral",
-            text="I found nothing to diagnose in that message: no stop reason or service event, no task "
-            "or service ARN, no cluster/service name I could find, no ECS JSON. Try `/ecs-why SERVICE`.",
-        )
+    return answered > 0
 
 
 def register(app: App, services: Services) -> None:

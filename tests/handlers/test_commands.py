@@ -3,12 +3,14 @@ the whole command checked; the work (a diagnosis that is one message becoming th
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from unittest.mock import MagicMock
 
 import pytest
 from slack_bolt import BoltContext
 
+from bot.store import Store
 from diagnosis.collect.target import UnknownTarget
 from handlers.commands import COMMAND, ack_command, run_command
 from handlers.grammar import USAGE, Command
@@ -122,3 +124,40 @@ def test_a_command_the_bot_cannot_post_for_says_diagnosing_through_the_response_
     slack.conversations_join.side_effect = slack_error("method_not_supported_for_channel_type")
     run_command(svc, command=command_payload("web --cluster prod"), client=slack, respond=respond)
     assert respond.call_args_list[0].kwargs == {"response_type": "ephemeral", "text": "🔎 Diagnosing web…"}
+
+
+PULL = (
+    "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref "
+    "docker.io/library/foo:bar: not found"
+)
+
+
+def test_a_pasted_stop_reason_is_explained_in_the_channel_not_refused() -> None:
+    """`/ecs-why <a stopped reason>`: explained as the shortcut explains it, in the job, never "one target"."""
+    svc, ack, context = services(), MagicMock(), BoltContext()
+    svc.settings.since_default, svc.store = "24h", Store.from_url(None, prefix=f"t{time.time_ns()}")
+    ack_command(svc, ack=ack, command=command_payload(PULL), context=context)
+    ack.assert_called_once_with()  # queued as any other command: the answer comes from the job
+    slack, respond = client(), MagicMock()
+    run_command(svc, command=command_payload(PULL), client=slack, respond=respond)
+    svc.diagnoser.run.assert_not_called()
+    head = slack.chat_postMessage.call_args_list[0].kwargs
+    shown = str(head["blocks"])
+    assert "`image_not_found`" in shown and "on *the pasted text*" in shown, shown
+    assert "one target at a time" not in shown and "Re-run" not in shown
+    respond.assert_not_called()
+
+
+@pytest.mark.parametrize(
+    ("typed", "never"),
+    [
+        ("lorem ipsum " * 250, "lorem ipsum " * 10),  # a 3,000-character argument is not echoed whole
+        ("<!channel> web", "<!channel>"),  # a mention typed in the command is not echoed as markup
+    ],
+)
+def test_an_error_echoes_only_a_short_prefix_of_what_was_typed(typed: str, never: str) -> None:
+    ack = MagicMock()
+    ack_command(services(), ack=ack, command=command_payload(typed), context=BoltContext())
+    text = ack.call_args.kwargs["text"]
+    assert text.startswith("⚠️ one target at a time, got ") and never not in text
+    assert len(text.removesuffix(USAGE)) < 200
