@@ -20,7 +20,16 @@ from bot.cli_audit import register as register_audit
 from bot.cli_aws import load
 from bot.cli_check import register as register_check
 from bot.cli_exec import register as register_exec
-from bot.cli_start import EXPLAIN, FORMAT_FLAGS, STDIN, Format, explain_input, fail, no_pydantic_plugins
+from bot.cli_start import (
+    EXPLAIN,
+    FORMAT_FLAGS,
+    STDIN,
+    Format,
+    explain_input,
+    fail,
+    needs_values,
+    no_pydantic_plugins,
+)
 
 if TYPE_CHECKING:
     from diagnosis.models import Diagnosis
@@ -97,6 +106,7 @@ def diagnose(
     from bot.inquiry import Asked
     from bot.terminal import Progress, print_diagnosis
 
+    needs_values(cluster=cluster, region=region, profile=profile, account=account, since=since)
     settings = load()
     store = None
     if settings.redis_url:  # a shared store holds history beyond ECS's hour

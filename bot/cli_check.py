@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from bot.cli_aws import load
-from bot.cli_start import InputHelp, fail, read_input_file
+from bot.cli_start import InputHelp, fail, needs_values, read_input_file
 
 if TYPE_CHECKING:
     from diagnosis.prevent.model import CheckReport
@@ -85,6 +85,9 @@ def check(
     from diagnosis.parse import InputError
     from diagnosis.prevent.run import IgnoreError, parse_ignores
 
+    needs_values(
+        task_definition=task_definition, cluster=cluster, region=region, profile=profile, account=account
+    )
     try:
         settings = load_config(config)
     except ConfigFileError as exc:

@@ -13,6 +13,8 @@ from typing import Annotated
 
 import typer
 
+from bot.cli_start import needs_values
+
 
 def exec_check(
     service: Annotated[str, typer.Argument(help="Service name, cluster/service or service ARN.")],
@@ -37,6 +39,7 @@ def exec_check(
     from bot.terminal import print_exec
     from diagnosis.contract import to_json
 
+    needs_values(cluster=cluster, region=region, profile=profile, account=account)
     diagnoser = terminal_diagnoser(load(), profile)  # the same reach as `/ecs-why exec-check`
     with aws_errors():
         report = run_exec_check(diagnoser, Asked(service, cluster, region, account))

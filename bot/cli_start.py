@@ -39,6 +39,25 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise SystemExit(code)
 
 
+def needs_values(**options: str | None) -> None:
+    """An option given an empty value (`--cluster "$CLUSTER"` with the variable unset) is an error, not
+    the option left out: an empty --cluster would otherwise search every cluster."""
+    for name, value in options.items():
+        if value is not None and not value.strip():
+            flag = "--" + name.replace("_", "-")
+            fail(f"{flag} needs a value, e.g. {flag} {EXAMPLES.get(name, 'VALUE')}")
+
+
+EXAMPLES = {
+    "cluster": "prod",
+    "region": "eu-west-1",
+    "profile": "default",
+    "account": "payments",
+    "since": "24h",
+    "task_definition": "web:42",
+}
+
+
 def explain_input(file: str, output_format: str) -> None:
     """`ecs-why explain`: diagnose what the file (or standard input, `-`) holds and print it."""
     from bot.terminal import print_diagnosis

@@ -186,7 +186,7 @@ def parse_command(text: str) -> Command:
             elif index + 1 < len(words) and not words[index + 1].startswith("--"):
                 index += 1
                 values[name] = words[index]
-            else:
+            if name in FLAGS_WITH_VALUE and not values.get(name, "").strip():  # none, `--cluster ""`
                 raise CommandError(f"{name} needs a value, e.g. {name} {_example(name)}")
         else:
             positional.append(word)

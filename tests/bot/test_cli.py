@@ -229,3 +229,15 @@ def test_a_command_runs_in_an_app_that_builds_no_other_command() -> None:
     assert names == ["explain"]
     assert for_command(["explian"]) is app and for_command(["--help"]) is app and for_command([]) is app
     assert len(app.registered_commands) > 1  # the whole app is left whole
+
+
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [("diagnose", "--cluster"), ("diagnose", "--since"), ("check", "--region"), ("exec-check", "--account")],
+)
+def test_an_empty_option_value_is_refused_not_ignored(command: str, option: str) -> None:
+    """`--cluster "$CLUSTER"` with the variable unset: exit 2 saying so, never a search of every cluster."""
+    result = run(command, "web", option, "")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith(f"ecs-why: {option} needs a value, e.g. {option} ")
+    assert len(result.stderr.strip().splitlines()) == 1

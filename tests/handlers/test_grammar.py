@@ -247,3 +247,10 @@ def test_words_are_split_as_shlex_splits_them(text: str) -> None:
     except ValueError as error:
         got = str(error)
     assert got == expected
+
+
+@pytest.mark.parametrize("typed", ['web --cluster ""', "web --cluster=", "web --since ' '", "web --region="])
+def test_an_empty_value_is_no_value(typed: str) -> None:
+    """`--cluster "$CLUSTER"` with the variable unset is refused, not read as "every cluster"."""
+    with pytest.raises(CommandError, match=r"^--(cluster|since|region) needs a value, e\.g\. "):
+        parse_command(typed)
