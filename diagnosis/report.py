@@ -193,7 +193,21 @@ def _fenced(lines: list[str]) -> list[str]:
     return [fence + "text", *lines, fence]
 
 
+_QUOTED = re.compile(r"`([^`\n]+)`")  # a name the engine's wording quotes: `checkout`, `memory`
+
+
 def _md(text: str) -> str:
+    """Free text (the engine's wording with AWS's words in it): what it quotes in backticks is inline code,
+    everything else escaped, so neither can format (a code span shows its content as it is)."""
+    parts: list[str] = []
+    last = 0
+    for quoted in _QUOTED.finditer(text):
+        parts += [_escaped(text[last : quoted.start()]), _code(quoted.group(1))]
+        last = quoted.end()
+    return "".join([*parts, _escaped(text[last:])])
+
+
+def _escaped(text: str) -> str:
     """Escape the characters Markdown would interpret in free text from AWS."""
     for ch in "\\`*_[]<>#|":
         text = text.replace(ch, "\\" + ch)
@@ -201,5 +215,7 @@ def _md(text: str) -> str:
 
 
 def _code(text: str) -> str:
-    fence = "``" if "`" in text else "`"
-    return f"{fence}{text}{fence}" if fence == "`" else f"{fence} {text} {fence}"
+    """A code span no backtick in the text can close early: its fence is longer than any run in it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    return f"{fence}{text}{fence}" if not longest else f"{fence} {text} {fence}"

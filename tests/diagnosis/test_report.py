@@ -66,3 +66,15 @@ def test_text_puts_the_answer_first() -> None:
     first = text.splitlines()[0]
     assert "checkout-api" in first and "Out of memory" in first
     assert "7 of 10 stopped tasks" in text
+
+
+def test_markdown_shows_quoted_names_as_code_and_escapes_the_rest() -> None:
+    """`checkout` in a heading is inline code (no literal backslash before a backtick); a backtick from AWS
+    opens no span that could end early, and what is outside a span is escaped."""
+    markdown = to_markdown(diagnose(parse_text(EXAMPLE.read_text())))
+    assert "### 1. Out of memory: `checkout` was killed" in markdown
+    assert "\\`" not in markdown
+    doc = dict(CORPUS["s09"], stoppedReason="CannotStartContainerError: `` ` *x* [a](http://evil) ` <b>`")
+    hostile = to_markdown(diagnose(parse_document(doc)))
+    outside_code = re.sub(r"(`+)(?!`).*?(?<!`)\1(?!`)", "", hostile, flags=re.S)
+    assert "[a](http://evil)" not in outside_code and "<b>" not in outside_code and "*x*" not in outside_code
