@@ -56,13 +56,15 @@ def headline(
     target = escape(subject or diagnosis.target.label())
     top = diagnosis.findings[0] if diagnosis.findings else None
     if top is None:
-        read = outcome(diagnosis) != "unreadable"  # nothing read is not healthy: no green check for it
-        text = f"ecs-why {target}: " + ("no stop cause found" if read else "nothing could be read")
-        summary = diagnosis.summary.removeprefix(f"{diagnosis.target.label()}: ")  # the subject once
-        mark = "✅" if read else "⚠️"
-        body: list[Block] = [
-            SectionBlock(text=MarkdownTextObject(text=cut(f"{mark} *{target}*: {escape(summary)}")))
-        ]
+        if outcome(diagnosis) == "unreadable":  # nothing read is not healthy: no green check for it
+            text = f"ecs-why {target}: nothing could be read"
+            gap = diagnosis.gaps[0]
+            said = f"⚠️ *{target}*: nothing could be read, so nothing was diagnosed ({escape(gap.what)}: "
+            said += f"{escape(gap.reason)})"
+        else:
+            text = f"ecs-why {target}: no stop cause found"
+            said = f"✅ *{target}*: {escape(diagnosis.summary)}"
+        body: list[Block] = [SectionBlock(text=MarkdownTextObject(text=cut(said)))]
     else:
         mark = "🔴" if top.failure else "🔵"
         count = f"{top.task_count} task{'s' if top.task_count != 1 else ''} · " if top.task_count else ""
