@@ -79,6 +79,12 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def usage_now() -> tuple[float, float, int]:
+    """(user CPU seconds, system CPU seconds, context switches) of this process so far, all threads."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime, usage.ru_stime, usage.ru_nvcsw + usage.ru_nivcsw
+
+
 def callgrind(on: bool) -> None:
     """Start or stop counting instructions (only when this process runs under callgrind)."""
     if os.environ.get("ACK_COST_CALLGRIND"):
@@ -125,11 +131,14 @@ def serve_and_measure(path: str, count: int) -> None:
                 if sender.stdout.readline().strip() != "READY":
                     raise SystemExit("the sender process did not start")
                 callgrind(True)
-                cpu, started = cpu_seconds(), time.perf_counter()
+                cpu, started, usage = cpu_seconds(), time.perf_counter(), usage_now()
                 sender.stdin.write("go\n")
                 sender.stdin.flush()
                 p50, p99 = sender.stdout.readline().split()
                 cpu, wall = cpu_seconds() - cpu, time.perf_counter() - started
+                user, system, switches = (
+                    after - before for after, before in zip(usage_now(), usage, strict=True)
+                )
                 callgrind(False)
                 sender.wait()
                 server.server.close()
@@ -142,7 +151,9 @@ def serve_and_measure(path: str, count: int) -> None:
     print(
         f"{count} {'/ecs-why commands' if path == 'slack' else 'GET /healthz'}, {SENDERS} at a time: serve's CPU "
         f"{cpu * 1000 / count:.3f} ms per {per}, wall {wall * 1000 / count:.3f} ms per {per}; "
-        f"latency p50 {p50} ms, p99 {p99} ms; load average {os.getloadavg()[0]:.1f}"
+        f"latency p50 {p50} ms, p99 {p99} ms; load average {os.getloadavg()[0]:.1f}\n"
+        f"  of which user {user * 1000 / count:.3f} ms, system {system * 1000 / count:.3f} ms; "
+        f"{switches / count:.1f} context switches per {per} (threads handing the GIL and the sockets over)"
     )
     if path == "slack":
         met = cpu * 1000 / count < TARGET_MS

@@ -8,8 +8,10 @@ Starts the real `ecs-why serve` (as tests/e2e/test_slack_e2e.py does): the moto 
 port, a fake Slack Web API whose chat.postMessage takes SLOW_POST seconds (so diagnoses are running and
 queued while the commands arrive), and a throwaway redis-server. Each round, SENDERS threads of a separate
 process (so their timings do not wait on this process's moto and fake Slack) send signed slash commands,
-half of them diagnoses; the bench then waits until every accepted job has finished (the job stream is
-empty and each diagnosis's headline is posted) and reads the PSS of serve and its descendants from
+half of them diagnoses (`--during N` first queues N diagnoses and waits until they are being
+answered, so that the burst's acks share serve with its job threads posting answers, not only with
+their start); the bench then waits until every accepted job has finished (the job stream is empty and
+each diagnosis's headline is posted) and reads the PSS of serve and its descendants from
 /proc/PID/smaps_rollup. It waits as long as the diagnoses make progress; it gives up only after STALL
 seconds with none.
 
@@ -17,11 +19,14 @@ What an ack's latency is made of: each round prints the CPU each process spent p
 burst (serve, its diagnosis workers, the senders, this process's moto and fake Slack, redis-server) and
 how busy the machine's cores were, its other users included. With 16 senders always waiting, an ack
 waits for the 15 before it: p50 is about 16 × serve's wall time per ack, and serve's wall time is its
-CPU only when it has a core whenever it needs one. `--load-nice 10` runs the senders, moto and the fake
-Slack at that niceness (in production they are Slack's and AWS's machines, not this one's cores).
+CPU only when it has a core whenever it needs one. It also prints serve's CPU per diagnosis outside
+the bursts: what its job threads spend (the request again, the posts, the answer's blocks) while the
+diagnosis itself runs in a worker process; under the GIL, an ack waits behind that. `--load-nice 10`
+runs the senders, moto and the fake Slack at that niceness (in production they are Slack's and AWS's
+machines, not this one's cores).
 
     .venv/bin/python bench/ack_latency.py [--diagnoses 500] [--round 100] [--senders 16] [--slow-post 0.5]
-        [--load-nice 0]
+        [--load-nice 0] [--during 0]
 """
 
 from __future__ import annotations
@@ -171,6 +176,14 @@ class Served:
     def queued(self) -> int:
         return int(self.redis.xlen("ecs-why:jobs"))  # finished jobs are deleted from the stream
 
+    def wait_answered(self, count: int, stall: float) -> None:
+        """Wait until `count` diagnoses are answered (giving up after `stall` seconds)."""
+        deadline = time.monotonic() + stall
+        while self.answered() < count:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"{self.answered()}/{count} diagnoses answered after {stall:.0f} s")
+            time.sleep(0.05)
+
     def settle(self, expected: int, stall: float) -> None:
         """Wait until `expected` diagnoses are answered and no job is left, as long as there is progress."""
         last, since = (-1, -1), time.monotonic()
@@ -226,6 +239,10 @@ def main() -> int:
     parser.add_argument("--warm-up", type=int, default=20, help="diagnoses before the first memory reading")
     parser.add_argument("--senders", type=int, default=16, help="concurrent senders")
     parser.add_argument("--slow-post", type=float, default=0.5, help="seconds each chat.postMessage takes")
+    parser.add_argument(
+        "--during", type=int, default=0,
+        help="diagnoses queued before each burst, so that they finish (serve posts them) during it",
+    )  # fmt: skip
     parser.add_argument("--stall", type=float, default=180, help="give up after this long without progress")
     parser.add_argument(
         "--load-nice", type=int, default=0, choices=range(20), metavar="0-19",
@@ -246,6 +263,7 @@ def main() -> int:
         rows: list[tuple[str, float, list[float], str]] = []
         acks: dict[str, list[float]] = {"diagnosis": [], "quick": []}
         round_p99: list[float] = []
+        serve_per_diagnosis: list[float] = []  # serve's CPU (its job threads) per diagnosis after a burst
         per_ack: list[dict[str, float]] = []
         try:
             warm = [DIAGNOSES[i % 2] for i in range(args.warm_up)]
@@ -255,6 +273,11 @@ def main() -> int:
             rows.append(("after warm-up", *tree_memory_mb(process.pid), load()))
             print(f"warm-up: {done} diagnoses; {load()}", flush=True)
             for r in range(rounds):
+                if args.during:  # diagnoses that run and finish while the burst's acks come
+                    lead = [DIAGNOSES[i % 2] for i in range(args.during)]
+                    senders_process.submit(fire, base, lead, url, 4, 10_000 * (r + 1) + 5_000).result()
+                    done += args.during
+                    served.wait_answered(done - args.during + 2, args.stall)
                 texts = [DIAGNOSES[i % 2] if i % 2 == 0 else QUICK[i // 2 % 2] for i in range(2 * args.round)]
                 started, before = time.perf_counter(), served.cpu(redis_server.process.pid)
                 results, senders_cpu = senders_process.submit(
@@ -274,7 +297,11 @@ def main() -> int:
                 round_p99.append(percentile(ms, 99))
                 in_flight = done + args.round - served.answered()
                 done += args.round
+                between = served.cpu(redis_server.process.pid)["serve"]
                 served.settle(done, args.stall)
+                serve_per_diagnosis.append(
+                    (served.cpu(redis_server.process.pid)["serve"] - between) * 1000 / max(1, in_flight)
+                )
                 ours = sum(v for k, v in spent.items() if k != "machine")
                 print(
                     f"round {r + 1}: {len(ms)} acks in {wall:.2f} s, p50 {percentile(ms, 50):.1f} ms, "
@@ -316,6 +343,10 @@ def main() -> int:
         "CPU per ack during the bursts (median of rounds): "
         + ", ".join(f"{k} {v:.2f} ms" for k, v in median.items() if k != "machine")
         + f"; {senders} senders queue on serve: {senders * median['serve']:.0f} ms when it has a core to itself"
+    )
+    print(
+        f"serve's CPU per diagnosis after the bursts (its job threads: the request again, the posts, the "
+        f"answer's blocks; the diagnosis itself runs in the workers): {statistics.median(serve_per_diagnosis):.1f} ms"
     )
     for label, pss, each, at in rows:
         split = ", ".join(f"{mb:.0f}" for mb in each)
