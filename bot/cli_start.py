@@ -12,6 +12,7 @@ answer a set of command lines alike; tests/bot/test_cli_imports.py checks that `
 
 from __future__ import annotations
 
+import codecs
 import errno
 import os
 import sys
@@ -64,12 +65,18 @@ def explain_input(file: str, output_format: str) -> None:
     from diagnosis.engine import diagnose
     from diagnosis.intake import InputError, read_input
 
-    text = read_input_file(file, EXPLAIN_INPUT)
+    text, unreadable = read_input_text(file, EXPLAIN_INPUT)
     try:
         intake = read_input(text)
     except InputError as exc:
         fail(str(exc))
-    print_diagnosis(diagnose(intake.observations, gaps=intake.gaps), output_format)
+    gaps = list(intake.gaps)
+    if unreadable:
+        from diagnosis.models import Gap
+
+        count = f"{unreadable} character{'s' if unreadable != 1 else ''}"
+        gaps.append(Gap(what="input", reason=f"{count} were not UTF-8 (shown as �); the rest was read"))
+    print_diagnosis(diagnose(intake.observations, gaps=gaps), output_format)
 
 
 class InputHelp(NamedTuple):
@@ -83,24 +90,63 @@ class InputHelp(NamedTuple):
 EXPLAIN_INPUT = InputHelp(
     no_input="pass a file, or pipe text or JSON in (aws ecs describe-tasks … | ecs-why explain -)",
     no_file="pass a file (text or JSON) or - for standard input",
-    unreadable="pass a UTF-8 text or JSON file",
+    unreadable="pass a text or JSON file (UTF-8, or UTF-16/32 with a BOM)",
 )
 
 
 def read_input_file(file: str, says: InputHelp) -> str:
     """The text of the file, or of standard input for `-` (never a terminal's: it would wait for a paste
-    nobody announced); a file that is missing, unreadable or not UTF-8 ends the command with `says`'s line."""
+    nobody announced), decoded by its BOM (UTF-8, UTF-16, UTF-32) or as UTF-8; a file that is missing,
+    unreadable or not in that encoding ends the command with `says`'s line."""
+    return read_input_text(file, says, strict=True)[0]
+
+
+def read_input_text(file: str, says: InputHelp, strict: bool = False) -> tuple[str, int]:
+    """`read_input_file`'s text, and how many characters were not in its encoding: each one shows as �
+    (not `strict`), since one stray byte of a log or a Latin-1 console copy must not refuse the rest."""
     if file == STDIN:
         if sys.stdin.isatty():
             fail(f"no input: {says.no_input}")
-        return sys.stdin.read()
-    if not os.path.isfile(file):  # os.path, not pathlib: pathlib's import is a tenth of explain's start
-        fail(f"{file}: no such file; {says.no_file}")
+        data = sys.stdin.buffer.read()  # bytes: the locale's encoding is not the input's
+        where = "standard input"
+    else:
+        if not os.path.isfile(file):  # os.path, not pathlib: pathlib's import is a tenth of explain's start
+            fail(f"{file}: no such file; {says.no_file}")
+        try:
+            with open(file, "rb") as opened:
+                data = opened.read()
+        except OSError as exc:
+            fail(f"{file}: cannot read it ({exc.__class__.__name__}); {says.unreadable}")
+        where = file
     try:
-        with open(file, encoding="utf-8") as opened:
-            return opened.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"{file}: cannot read it ({exc.__class__.__name__}); {says.unreadable}")
+        return decoded(data, strict)
+    except UnicodeDecodeError as exc:
+        fail(f"{where}: cannot read it ({exc.__class__.__name__}); {says.unreadable}")
+
+
+# Longest first: UTF-32 LE's BOM begins with UTF-16 LE's. PowerShell 5.1's `>` writes UTF-16 LE with a BOM.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_REPLACEMENT = "\ufffd"
+
+
+def decoded(data: bytes, strict: bool = False) -> tuple[str, int]:
+    """The text (by its BOM, else UTF-8) and the number of characters that were not in that encoding,
+    each replaced by U+FFFD; `strict` raises UnicodeDecodeError instead."""
+    codec = next((name for bom, name in _BOMS if data.startswith(bom)), "utf-8")
+    try:
+        return data.decode(codec), 0
+    except UnicodeDecodeError:
+        if strict:
+            raise
+    text = data.decode(codec, errors="replace")
+    already = data.count(_REPLACEMENT.encode("utf-8")) if codec.startswith("utf-8") else 0  # was U+FFFD
+    return text, max(1, text.count(_REPLACEMENT) - already)
 
 
 def explain_line(args: Sequence[str]) -> tuple[str, Format] | None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import codecs
 import functools
 import json
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -241,3 +244,37 @@ def test_an_empty_option_value_is_refused_not_ignored(command: str, option: str)
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stderr.startswith(f"ecs-why: {option} needs a value, e.g. {option} ")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+STOPPED = "Essential container in task exited\nExit code: 137\nOutOfMemoryError: Container killed due to memory usage\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "unreadable"),
+    [
+        (("Tâche arrêtée: " + STOPPED).encode("latin-1"), 3),  # Latin-1: â, ê, é are not UTF-8
+        (codecs.BOM_UTF16_LE + STOPPED.encode("utf-16-le"), 0),  # PowerShell 5.1's `>`
+        (codecs.BOM_UTF32_BE + STOPPED.encode("utf-32-be"), 0),
+        (codecs.BOM_UTF8 + STOPPED.encode(), 0),
+        (STOPPED.encode() + b"\xff trailing \xfe\n", 2),
+    ],
+)
+def test_explain_reads_any_encoding_and_says_what_was_not_utf8(
+    tmp_path: Path, data: bytes, unreadable: int
+) -> None:
+    """A BOM says the encoding; otherwise UTF-8, and a byte that is not is one gap, not a refusal."""
+    path = tmp_path / "pasted.txt"
+    path.write_bytes(data)
+    for args, stdin in ((["explain", str(path)], None), (["explain", "-"], data)):
+        result = subprocess.run(
+            [sys.executable, "-m", "bot.cli", *args, "--format", "json"],
+            input=stdin, capture_output=True, cwd=ROOT, timeout=300, check=False,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        doc = json.loads(result.stdout)
+        assert doc["findings"][0]["category"] == "oom"
+        said = [g["reason"] for g in doc["gaps"] if g["what"] == "input"]
+        if unreadable:
+            assert said == [f"{unreadable} characters were not UTF-8 (shown as �); the rest was read"]
+        else:
+            assert not said
