@@ -64,19 +64,41 @@ def explain_input(file: str, output_format: str) -> None:
     from bot.terminal import print_diagnosis
     from diagnosis.engine import diagnose
     from diagnosis.intake import InputError, read_input
+    from diagnosis.models import Gap
 
     text, unreadable = read_input_text(file, EXPLAIN_INPUT)
+    text, skipped = last_of_a_log(text)
     try:
         intake = read_input(text)
     except InputError as exc:
         fail(str(exc))
     gaps = list(intake.gaps)
     if unreadable:
-        from diagnosis.models import Gap
-
         count = f"{unreadable} character{'s' if unreadable != 1 else ''}"
         gaps.append(Gap(what="input", reason=f"{count} were not UTF-8 (shown as �); the rest was read"))
+    if skipped:
+        reason = (
+            f"{(len(text) + skipped) / 1e6:.1f} MB of text: only its last {MAX_TEXT / 1e6:g} MB were read "
+            f"(where a log's stop is); the first {skipped / 1e6:.1f} MB were not (pass the part that holds "
+            "the stop to read it)"
+        )
+        gaps.append(Gap(what="input", reason=reason))
     print_diagnosis(diagnose(intake.observations, gaps=gaps), output_format)
+
+
+# Pasted text is read line by line at about 1 MB per CPU second (an 18 MB log took 15-50 s), so of a whole
+# log only the last MAX_TEXT characters are read (a task's stop is at a log's end), and a gap says so. JSON
+# (one document: it starts with { or [) is read whole, since a document cut in two is no document.
+MAX_TEXT = 4_000_000
+
+
+def last_of_a_log(text: str) -> tuple[str, int]:
+    """The text, or a text longer than MAX_TEXT from the first line start of its last MAX_TEXT characters,
+    and how many characters were left out before it."""
+    if len(text) <= MAX_TEXT or text[:1000].lstrip()[:1] in ("{", "["):
+        return text, 0
+    start = text.find("\n", len(text) - MAX_TEXT) + 1
+    return text[start:], start
 
 
 class InputHelp(NamedTuple):

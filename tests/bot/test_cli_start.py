@@ -11,14 +11,17 @@ import json
 import os
 import re
 import subprocess
+from pathlib import Path
+from typing import Any
 
 import pytest
 import typer.main
 from typer.core import TyperCommand, TyperGroup
 from typer.testing import CliRunner
 
+from bot import cli_start
 from bot.cli import app, for_command
-from bot.cli_start import EXPLAIN, FORMAT_FLAGS, STDIN, Format, explain_line
+from bot.cli_start import EXPLAIN, FORMAT_FLAGS, STDIN, Format, explain_input, explain_line
 from tests.builders.cli_process import ROOT, python_c, run
 
 EXAMPLE = str(ROOT / "diagnosis" / "examples" / "stopped-tasks.json")
@@ -44,8 +47,8 @@ def test_typer_declares_explain_with_exactly_the_parameters_the_fast_path_reads(
     ]
     file, output_format = command.params
     assert not file.required and file.callback is None and output_format.callback is None
-    assert output_format.type_descriptor.choices == tuple(Format)  # type: ignore[attr-defined]
-    assert output_format.type_descriptor.case_sensitive  # type: ignore[attr-defined]
+    assert output_format.type_descriptor.choices == tuple(Format)
+    assert output_format.type_descriptor.case_sensitive
     # The app's own options come before the command name, where the fast path never looks; they are only
     # --version (eager: it exits) and help, so skipping the app's callback skips nothing `explain` needs.
     group = typer.main.get_command(app)
@@ -163,3 +166,39 @@ def test_pydantic_plugins_are_off_unless_the_user_says_which(given: str | None, 
         result = python_c(PLUGINS_PROBE, *args, env=env)
         assert result.returncode == 0 and result.stdout.strip(), result.stderr
         assert result.stderr.endswith(f"PLUGINS {seen}")
+
+
+ACCESS = "2024-03-11T10:00:00Z INFO GET /health 200 1ms\n"
+
+
+def explained(path: str, capsys: pytest.CaptureFixture[str]) -> Any:
+    explain_input(path, "json")
+    return json.loads(capsys.readouterr().out)
+
+
+def test_a_huge_log_is_read_from_its_end_and_says_what_was_left_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Past MAX_TEXT only a log's end is read (where the stop is), and a gap says how much was not."""
+    monkeypatch.setattr(cli_start, "MAX_TEXT", 20_000)
+    log = tmp_path / "service.log"
+    log.write_text(ACCESS * 2000 + "Essential container in task exited\nExit code: 137\n" + ACCESS * 5)
+    doc = explained(str(log), capsys)
+    assert [f["category"] for f in doc["findings"]][:1] == ["oom"]
+    said = [g["reason"] for g in doc["gaps"] if g["what"] == "input"]
+    assert len(said) == 1 and said[0].startswith("0.1 MB of text: only its last 0.02 MB were read")
+
+
+def test_a_big_json_document_is_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(cli_start, "MAX_TEXT", 2_000)
+    task = {"taskArn": "arn:aws:ecs:us-east-1:123456789012:task/prod/" + "a" * 32, "lastStatus": "STOPPED",
+            "stopCode": "EssentialContainerExited", "stoppedReason": "Essential container in task exited",
+            "containers": [{"name": "web", "exitCode": 137, "reason": "OutOfMemoryError: Container killed"}],
+            "overrides": {"containerOverrides": [{"name": "web", "command": ["x" * 5000]}]}}  # fmt: skip
+    path = tmp_path / "tasks.json"
+    path.write_text(json.dumps({"tasks": [task], "failures": []}))
+    doc = explained(str(path), capsys)
+    assert [f["category"] for f in doc["findings"]][:1] == ["oom"]
+    assert not [g for g in doc["gaps"] if g["what"] == "input"]
