@@ -8,10 +8,14 @@ finishes what it holds, then its processes exit.
 
 from __future__ import annotations
 
+import atexit
+import logging
 import os
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import suppress
 from multiprocessing import get_context
 from typing import Any, ParamSpec, TypeVar
 
@@ -73,3 +77,15 @@ def _start(nice: int, initializer: Callable[..., object] | None, initargs: tuple
     lower_priority(nice)
     if initializer is not None:
         initializer(*initargs)
+    atexit.register(_exit_now)  # registered last, so it runs first
+
+
+def _exit_now() -> None:
+    """A pool's process ends without the interpreter's teardown: it holds nothing to keep but its log lines,
+    flushed here. Tearing down boto3 and the engine costs 0.1-0.2 s of CPU, which a niced process waits
+    for behind every busier one: at load 12 a serve replica took 12-16 s to stop, waiting for its children."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(Exception):  # closed or broken: nothing more can be told
+            stream.flush()
+    os._exit(0)

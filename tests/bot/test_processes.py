@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import sys
+import types
+from pathlib import Path
 
 import pytest
 
@@ -45,3 +48,37 @@ def test_lower_priority_never_raises_a_process_priority() -> None:
         assert pool.submit(lower_priority, ours).result(timeout=60) == min(19, ours + 6)
     finally:
         pool.shutdown()
+
+
+class _TornDown:
+    """Writes its marker when the interpreter's teardown collects it (as it collects a loaded library)."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __del__(self) -> None:
+        Path(self.marker).write_text("torn down")
+
+
+def _leave_teardown_work(marker: str) -> int:
+    """What the interpreter's teardown would collect (a module's object), and a line not yet flushed."""
+    held = types.ModuleType("held_by_the_process")
+    held.thing = _TornDown(marker)  # type: ignore[attr-defined]
+    sys.modules[held.__name__] = held
+    print("said before the end", end="")  # stdout to a file is block-buffered: still in the buffer
+    return os.getpid()
+
+
+def test_a_pool_process_ends_without_the_interpreter_teardown_and_keeps_what_it_said(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Its teardown (of boto3, the engine) is CPU a niced process waits for behind every busier one: at load
+    12 a serve replica took 12-16 s to stop, waiting for its children. Nothing it said is lost."""
+    marker = tmp_path / "teardown"
+    pool = RecyclingPool(1, 10, nice=min(19, os.getpriority(os.PRIO_PROCESS, 0) + 5))
+    try:
+        pool.submit(_leave_teardown_work, str(marker)).result(timeout=60)
+    finally:
+        pool.shutdown(wait=True)
+    assert not marker.exists(), "the process ran the interpreter's teardown"
+    assert "said before the end" in capfd.readouterr().out
