@@ -78,9 +78,15 @@ class JobsMixin(StoreBase):
 
     @guarded
     def take_jobs(self, consumer: str, count: int = 1, block_ms: int | None = None) -> list[Entry]:
-        """New jobs for this consumer (they stay pending under its name until `finish_job`)."""
+        """New jobs for this consumer (they stay pending under its name until `finish_job`). None when the
+        stream or its group went while the read waited (deleted, flushed): the next read makes them again."""
         self.ensure_job_group()
-        reply = self.redis.xreadgroup(GROUP, consumer, {self._jobs(): ">"}, count=count, block=block_ms)
+        try:
+            reply = self.redis.xreadgroup(GROUP, consumer, {self._jobs(): ">"}, count=count, block=block_ms)
+        except ResponseError as error:
+            if not str(error).startswith(("UNBLOCKED", "NOGROUP")):
+                raise
+            return []
         rows = cast(list[tuple[str, list[tuple[str, dict[str, str]]]]], reply or [])
         return _entries([row for _, entries in rows for row in entries])
 

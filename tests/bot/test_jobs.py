@@ -315,3 +315,22 @@ def test_bolt_still_builds_each_lazy_request_through_the_method_the_runner_repla
     accept(app, "web --cluster prod")
     assert built == ["run_command"], "Bolt copied the lazy request itself: bot.jobs' replacement is unused"
     assert store.pending_jobs() == 1
+
+
+def test_a_read_whose_stream_is_deleted_meanwhile_finds_nothing_and_the_next_read_works(
+    redis_url: str,
+) -> None:
+    """A FLUSHDB (or the stream deleted) while a worker waits for jobs: Redis ends the wait with an error; the
+    worker thread reads on, it does not die with it."""
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    client.flushdb()
+    store = Store(client)
+    with ThreadPoolExecutor(1) as pool:
+        waiting = pool.submit(store.take_jobs, "w/1/b00t/0", 1, 5000)
+        wait_until(lambda: "xreadgroup" in client.execute_command("CLIENT", "LIST"))
+        client.delete(store.key("jobs"))
+        assert waiting.result(timeout=10) == []
+    store.enqueue_job({"id": "after", "lazy": "run_command"})
+    [(_entry, job)] = store.take_jobs("w/1/b00t/0")
+    assert job["id"] == "after"
+    client.close()
