@@ -247,6 +247,7 @@ class JobWorkers:
         self._draining = threading.Event()
         self._lock = threading.Lock()
         self._inflight: dict[str, tuple[str, dict[str, Any], _Ledger]] = {}
+        self._running: set[threading.Thread] = set()  # the threads running a job now
         self._outage = _OutageLog("job store")
         self._started: list[threading.Thread] = []
 
@@ -290,11 +291,15 @@ class JobWorkers:
         return handed
 
     def stop(self, wait: float = 3) -> None:
-        """Stop taking jobs and wait up to `wait` seconds for the threads (a running job is not cut)."""
+        """Stop taking jobs and wait up to `wait` seconds for the threads running one (a running job is not
+        cut). An idle thread is not waited for: its read of the stream (up to a second) cannot be woken, and
+        what it reads now it hands back."""
         self._stop.set()
         self.wake.set()
         deadline = time.monotonic() + wait
-        for thread in self._started:
+        with self._lock:
+            busy = list(self._running)
+        for thread in busy:
             thread.join(max(0.0, deadline - time.monotonic()))
 
     # ------------------------------------------------------------------ the loop
@@ -348,6 +353,9 @@ class JobWorkers:
                 if self.wake.wait(0.5):
                     self.wake.clear()
                 continue
+            if not self._taking():  # read while stopping (its read was under way): another worker runs them
+                self._hand_back(entries)
+                return
             for entry_id, job in entries:
                 self.run(consumer, entry_id, job)
 
@@ -356,11 +364,13 @@ class JobWorkers:
         ledger = _Ledger(str(job.get("id") or entry_id), self.store)
         with self._lock:
             self._inflight[entry_id] = (consumer, job, ledger)
+            self._running.add(threading.current_thread())
         try:
             self._execute(job, ledger)
         finally:
             with self._lock:
                 self._inflight.pop(entry_id, None)
+                self._running.discard(threading.current_thread())
             if not ledger.handed_back.is_set():
                 try:
                     self.store.finish_job(entry_id)
@@ -419,16 +429,22 @@ class JobWorkers:
     def _hand_back_all(self) -> int:
         with self._lock:
             running = list(self._inflight.items())
-        handed = 0
-        for entry_id, (_consumer, job, ledger) in running:
+        for _entry_id, (_consumer, _job, ledger) in running:
             ledger.handed_back.set()
+        handed = self._hand_back([(entry_id, job) for entry_id, (_consumer, job, _ledger) in running])
+        if handed:
+            log.info("handed %d unfinished job(s) back to the other workers", handed)
+        return handed
+
+    def _hand_back(self, entries: list[tuple[str, dict[str, Any]]]) -> int:
+        """Give jobs this process will not finish to the other workers now; how many were given."""
+        handed = 0
+        for entry_id, job in entries:
             try:
                 self.store.hand_back_job(entry_id, job)
                 handed += 1
             except StoreUnavailable as error:
                 self._outage.failed(error, "an unfinished job is taken again after the claim timeout")
-        if handed:
-            log.info("handed %d unfinished job(s) back to the other workers", handed)
         return handed
 
 

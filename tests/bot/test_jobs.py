@@ -184,6 +184,30 @@ def test_drain_lets_a_running_job_finish_within_the_grace(store: Store, slack: F
     assert store.pending_jobs() == 0
 
 
+def test_a_job_read_while_the_workers_stop_is_handed_back_not_run(
+    store: Store, slack: FakeSlackApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker's read of the stream that was under way when the process began to stop returns a job: it
+    goes to the other workers at once (this process is ending), and stopping waits for no idle reader."""
+    recorder = Recorder(slack)
+    app = recorder.app(store)
+    accept(app, "late")
+    workers = JobWorkers(app, store, threads=1, claim_timeout=600)
+    read = store.take_jobs
+
+    def stopped_meanwhile(consumer: str, count: int = 1, block_ms: int | None = None) -> list[Any]:
+        workers.stop(wait=0)  # SIGTERM arrives while the read is under way
+        return read(consumer, count, block_ms)
+
+    monkeypatch.setattr(store, "take_jobs", stopped_meanwhile)
+    workers.start()
+    taken: list[tuple[str, dict[str, Any]]] = []
+    wait_until(lambda: bool(recorder.runs or taken.extend(read("successor")) or taken))
+    assert recorder.runs == [], "not run by a process that is stopping"
+    [(_entry, job)] = taken
+    assert job["lazy"] == "run_command", "available to the next worker without waiting for the timeout"
+
+
 def deliver(app: App, body: bytes, retry: str | None = None) -> int:
     headers = {"content-type": "application/x-www-form-urlencoded"}
     if retry is not None:
