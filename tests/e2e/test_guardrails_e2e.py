@@ -80,10 +80,16 @@ def replicas(endpoint: str, own_redis: str, slack: FakeSlackApi, logs: Path) -> 
             bases.append(base)
         yield bases
     finally:
+        for process, _output in started:
+            process.terminate()  # both drain at once, as a rollout stops its pods
         for process, output in started:
-            process.terminate()
-            process.wait(timeout=10)
-            output.close()
+            try:
+                process.wait(timeout=10)  # an error of the test when slower: none is left running
+            finally:
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
+                output.close()
 
 
 def audit(url: str) -> list[dict[str, Any]]:
