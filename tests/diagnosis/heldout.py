@@ -85,8 +85,9 @@ def score(explain: Explain, file: Path = FIRST) -> tuple[int, int, list[str]]:
 
 RUN = 12  # words: a shared run this long is wording, not a coincidence of a few common words
 REPO = HELDOUT.parents[3]
-# Where tuning (and so leaking) happens: every test's data and code, and the rules. Not this set's own files.
-TUNING_ROOTS = (REPO / "tests", REPO / "diagnosis")
+# Where tuning (and so leaking) happens: every test's data and code, the rules, and whatever else ships text (the
+# bot's demo world, the handlers, benchmarks, docs). Not this set's own files.
+TUNING_ROOTS = tuple(REPO / d for d in ("tests", "diagnosis", "bot", "handlers", "bench", "docs"))
 TUNING_SUFFIXES = {".py", ".json", ".jsonl", ".md", ".txt", ".yaml"}
 _NOT_TUNING = {HELDOUT, Path(__file__), Path(__file__).parent / "test_heldout.py"}
 
