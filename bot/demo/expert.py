@@ -157,10 +157,10 @@ def _container_instances(world: World) -> None:
     left = ((1536, 1024), (980, 512))  # (memory MiB, cpu units) remaining on each
     for n, (instance, (memory, cpu)) in enumerate(zip(instances, left, strict=True)):
         document = json.dumps({"instanceId": instance["InstanceId"], "instanceType": "m5.large"})
-        arn = world.ecs.register_container_instance(cluster="demo", instanceIdentityDocument=document)[
+        arn = world.ecs.register_container_instance(cluster=world.cluster, instanceIdentityDocument=document)[
             "containerInstance"
         ]["containerInstanceArn"]
-        backend = world.ecs_backend.container_instances["demo"][arn.rsplit("/", 1)[-1]]
+        backend = world.ecs_backend.container_instances[world.cluster][arn.rsplit("/", 1)[-1]]
         backend.attributes["ecs.instance-type"] = "m5.large"
         for item in backend.registered_resources:
             item["integerValue"] = {"CPU": 2048, "MEMORY": 7680}.get(item["name"], item["integerValue"])

@@ -64,7 +64,9 @@ def stage(world: World, scenario: Scenario) -> None:
                 datums += [
                     datum
                     for at, used in _memory_samples(scenario.memory, spec.started, spec.stopped, world.now)
-                    for datum in memory_datums(name, launched.task_id, at, used, scenario.memory.limit)
+                    for datum in memory_datums(
+                        world.cluster, name, launched.task_id, at, used, scenario.memory.limit
+                    )
                 ]
             if target_group and not stopped:
                 targets.append({"Id": launched.ip, "Port": revision.port})

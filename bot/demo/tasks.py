@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.demo.model import CLUSTER
 from bot.demo.telemetry import LogLine, write_logs
 from bot.demo.world import World, awsvpc, hex_id, stable_uuid
 
@@ -47,7 +46,7 @@ class Launched:
 def launch(world: World, spec: Launch) -> Launched:
     """Run one task through the API, then write on the backend how it ran and ended."""
     response = world.ecs.run_task(
-        cluster=CLUSTER,
+        cluster=world.cluster,
         taskDefinition=spec.revision_arn,
         launchType="FARGATE",
         platformVersion="LATEST",
@@ -56,7 +55,7 @@ def launch(world: World, spec: Launch) -> Launched:
         networkConfiguration=awsvpc([spec.subnet], spec.security_group),
     )
     backend = world.ecs_backend
-    tasks = backend.tasks[CLUSTER]
+    tasks = backend.tasks[world.cluster]
     task = tasks.pop(response["tasks"][0]["taskArn"])
     world.tasks_launched += 1
     task.id = hex_id("task", spec.service, world.tasks_launched)
@@ -110,7 +109,7 @@ def _write_lifecycle(task: Any, spec: Launch) -> None:
 
 def _write_container(world: World, task: Any, spec: Launch, container_def: dict[str, Any], ip: str) -> None:
     container: dict[str, Any] = {
-        "containerArn": world.arn("ecs", f"container/{CLUSTER}/{task.id}/")
+        "containerArn": world.arn("ecs", f"container/{world.cluster}/{task.id}/")
         + stable_uuid("container", task.id),
         "taskArn": task.task_arn,
         "name": container_def["name"],

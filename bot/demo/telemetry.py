@@ -6,8 +6,6 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.demo.model import CLUSTER
-
 if TYPE_CHECKING:
     from bot.demo.world import World
 
@@ -29,10 +27,10 @@ def write_logs(
 
 
 def memory_datums(
-    service: str, task_id: str, at: datetime, used: float, reserved: float
+    cluster: str, service: str, task_id: str, at: datetime, used: float, reserved: float
 ) -> list[dict[str, Any]]:
     """MemoryUtilized and MemoryReserved (MiB) for the service and for the task, as Container Insights."""
-    service_dims = [{"Name": "ClusterName", "Value": CLUSTER}, {"Name": "ServiceName", "Value": service}]
+    service_dims = [{"Name": "ClusterName", "Value": cluster}, {"Name": "ServiceName", "Value": service}]
     task_dims = [*service_dims, {"Name": "TaskId", "Value": task_id}]
     return [
         {"MetricName": metric, "Dimensions": dims, "Timestamp": at, "Value": value, "Unit": "Megabytes"}

@@ -33,14 +33,21 @@ class World:
     """One moto account: its boto3 clients and backends, the seeding clock, and the IDs created so far."""
 
     def __init__(
-        self, session: boto3.Session, account: str, region: str, endpoint_url: str | None, now: datetime
+        self,
+        session: boto3.Session,
+        account: str,
+        region: str,
+        endpoint_url: str | None,
+        now: datetime,
+        cluster: str = CLUSTER,
     ) -> None:
         self.session = session
         self.account = account
         self.region = region
         self.endpoint_url = endpoint_url
         self.now = now.replace(microsecond=0)
-        self.sandbox = Sandbox(cluster=CLUSTER, region=region, account=account)
+        self.cluster = cluster  # where its services and tasks go (a test may seed a cluster of its own)
+        self.sandbox = Sandbox(cluster=cluster, region=region, account=account)
         self.ids = self.sandbox.ids
         self.registry = f"{account}.dkr.ecr.{region}.amazonaws.com"
         self.digests: dict[str, str] = {}  # "repo:tag" -> digest
@@ -157,7 +164,7 @@ def create_service(
             {"targetGroupArn": target_group[0], "containerName": service, "containerPort": target_group[1]}
         ]
     world.ecs.create_service(
-        cluster=CLUSTER,
+        cluster=world.cluster,
         serviceName=service,
         taskDefinition=revision_arn,
         desiredCount=desired,
@@ -166,7 +173,7 @@ def create_service(
         **balancing,
         **({"platformVersion": "LATEST"} if launch_type == "FARGATE" else {}),
     )
-    obj = world.ecs_backend._get_service(CLUSTER, service)
+    obj = world.ecs_backend._get_service(world.cluster, service)
     if capacity_providers:  # moto cannot create one with a strategy it has no providers for
         obj.capacity_provider_strategy = capacity_providers
         obj.launch_type = None
