@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import field, fields
 from typing import Any, ClassVar, Generic, Literal, TypeVar, get_args
 
-from diagnosis.checks import NO_ROLLBACK
+from diagnosis.checks import GRACE_IS_NOT_IT, NO_ROLLBACK
 from diagnosis.output import Out, bounds, output_type
 from diagnosis.redact import RedactedText
 
@@ -114,6 +114,8 @@ class RaiseGracePeriod(_Action[GraceParams]):
 
     @classmethod
     def applies(cls, where: ServiceParams, names: Mapping[str, str]) -> Action | None:
+        if names.get(GRACE_IS_NOT_IT):
+            return None
         seconds = int(names.get("grace_period", "120"))
         return cls.offer(GraceParams(**where.service_fields(), seconds=seconds))
 

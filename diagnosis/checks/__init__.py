@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 CheckFunction = Callable[["LiveEvidence", str], "list[CheckResult]"]
 NO_ROLLBACK = "none"  # names["rollback_to"] when the revision correlation found nothing to roll back to
+GRACE_IS_NOT_IT = "grace_is_not_it"  # in names when the target group check shows no grace period would help
 
 
 @dataclass(frozen=True)

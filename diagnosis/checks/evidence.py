@@ -139,10 +139,14 @@ def failed_task(
     return max(stopped, key=lambda t: str(t.get("stoppedAt") or t.get("createdAt") or ""))
 
 
+STOPPED_BY_ECS = 143  # SIGTERM: what the containers ECS stops exit with
+
+
 def essential_container(
     task: dict[str, Any], definitions: dict[str, dict[str, Any]]
 ) -> dict[str, Any] | None:
-    """The container definition of the container that failed (non-zero exit first, essential first)."""
+    """The container definition of the container that failed (essential first, then a non-zero exit that is
+    not ECS's SIGTERM: when one essential container exits, ECS stops the others, which exit 143)."""
     definition = definitions.get(task.get("taskDefinitionArn", ""), {})
     by_name = {c.get("name"): c for c in definition.get("containerDefinitions", [])}
     ranked = sorted(
@@ -150,6 +154,7 @@ def essential_container(
         key=lambda c: (
             by_name.get(c.get("name"), {}).get("essential", True) is False,
             c.get("exitCode") in (None, 0),
+            c.get("exitCode") == STOPPED_BY_ECS and not c.get("reason"),
             not c.get("reason"),
         ),
     )

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
+from diagnosis.checks import GRACE_IS_NOT_IT
 from diagnosis.checks.evidence import CheckResult, LiveEvidence
 from diagnosis.checks.logs import start_seconds
 from diagnosis.models import EvidenceItem
+
+CODES = re.compile(r"failed with these codes: \[([\d, ]+)\]", re.IGNORECASE)
 
 
 def suggested_grace(start: float | None, interval: int, threshold: int, current: int) -> int:
@@ -65,17 +69,34 @@ def check_load_balancer(evidence: LiveEvidence, category: str) -> list[CheckResu
             if t.get("TargetHealth", {}).get("State") == "unhealthy"
         }
     )
-    if reasons:
-        facts.append("unhealthy targets: " + "; ".join(r for r in reasons if r.strip(": ")))
+    unhealthy = "unhealthy targets: " + "; ".join(r for r in reasons if r.strip(": ")) if reasons else ""
+    if unhealthy:
+        facts.append(unhealthy)
+    codes = answered_codes(evidence, str(group.get("TargetGroupArn", "")))
+    if codes:
+        expected = str((group.get("Matcher") or {}).get("HttpCode") or "200")
+        problems.append(
+            f"the health check {group.get('HealthCheckPath', '/')} on {health_port} got HTTP {', '.join(codes)} "
+            f"where the target group expects {expected}: the application answers, but not on that path (or "
+            "it redirects or asks for authentication)"
+        )
     seconds = suggested_grace(start, interval, threshold, grace)
     names["grace_period"] = str(seconds)
     names["container_port"] = str(container_port or "")
     sg_problem = _ingress_problem(evidence, container_port)
     if sg_problem:
         problems.append(sg_problem)
+    started_in_time = start is not None and start <= max(grace, earliest)
+    if started_in_time or seconds <= grace or (start is None and problems):
+        # The app was up before the checks could fail it, or the check found what fails them: a longer
+        # grace period only delays the same failure (and a suggestion at or below it would lower it).
+        names[GRACE_IS_NOT_IT] = "yes"
     evidence_items = tuple(EvidenceItem(source=source, fact=f) for f in (*problems, *facts))
     if problems:
-        return [CheckResult(category, "target_group", "confirms", "; ".join(problems), evidence_items, names)]
+        detail = "; ".join(
+            [*problems, unhealthy] if unhealthy else problems
+        )  # what the targets say proves it
+        return [CheckResult(category, "target_group", "confirms", detail, evidence_items, names)]
     return [
         CheckResult(
             category,
@@ -86,6 +107,19 @@ def check_load_balancer(evidence: LiveEvidence, category: str) -> list[CheckResu
             names,
         )
     ]
+
+
+def answered_codes(evidence: LiveEvidence, target_group: str) -> list[str]:
+    """The HTTP codes the health checks got, from the target health and the service's events about this
+    target group ("Health checks failed with these codes: [404]"): the application did answer."""
+    texts = [str(t.get("TargetHealth", {}).get("Description", "")) for t in evidence.target_health]
+    texts += [
+        str(e.get("message", ""))
+        for e in (evidence.service or {}).get("events", [])
+        if not target_group or target_group in str(e.get("message", ""))
+    ]
+    codes = {code for text in texts for found in CODES.findall(text) for code in re.findall(r"\d{3}", found)}
+    return sorted(codes)
 
 
 def _network_mode(evidence: LiveEvidence) -> str:
@@ -124,4 +158,7 @@ def _ingress_problem(evidence: LiveEvidence, port: int) -> str:
             f"the task's security groups ({ids}) allow port {port} only from {', '.join(sources)}, not from "
             f"the load balancer's security group ({', '.join(sorted(lb_groups))})"
         )
-    return f"the task's security groups ({ids}) allow no inbound traffic on port {port}"
+    from_lb = (
+        f" from the load balancer's security group ({', '.join(sorted(lb_groups))})" if lb_groups else ""
+    )
+    return f"the task's security groups ({ids}) allow no inbound traffic on port {port}{from_lb}"

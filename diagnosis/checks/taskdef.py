@@ -18,6 +18,7 @@ from diagnosis.checks.evidence import (
     Outcome,
     essential_container,
 )
+from diagnosis.checks.heap import heap_facts
 from diagnosis.checks.logs import start_seconds
 from diagnosis.checks.resources import next_memory
 from diagnosis.models import EvidenceItem
@@ -32,6 +33,7 @@ COMMAND_CAUSES = {
     "app_error",
     "image_platform_mismatch",
 }
+HEAP_CAUSES = {"oom", "app_error"}
 HEALTH_DEFAULTS = {"interval": 30, "timeout": 5, "retries": 3, "startPeriod": 0}
 STOP_TIMEOUT_DEFAULT = 30
 
@@ -69,6 +71,10 @@ def check_task_definition(evidence: LiveEvidence, category: str) -> list[CheckRe
         names["container"] = str(container["name"])
     if category in MEMORY_CAUSES:
         facts += memory_facts(evidence, definition, names, next_size=category == "oom")
+    if category in HEAP_CAUSES:
+        log = [str(e.get("message", "")) for e in evidence.log_events_for(category)]
+        memory = as_int(container.get("memory")) or as_int(definition.get("memory"))
+        facts += heap_facts(container, memory, log)
     if category in COMMAND_CAUSES:
         log = [str(e.get("message", "")) for e in evidence.log_events_for(category)]
         code = exit_code(evidence, category, container)

@@ -155,10 +155,11 @@ def failed_container(task: TaskFacts) -> ContainerFacts | None:
     if len(exited) == 1:
         return exited[0]
 
-    def weight(c: ContainerFacts) -> tuple[int, int, int, int]:
+    def weight(c: ContainerFacts) -> tuple[int, int, int, int, int]:
         sidecar = _SIDECAR_NAME.search(c.name.lower()) is not None
         return (
             0 if c.essential is False else 1,
+            0 if c.exit_code == 143 and not c.reason else 1,  # SIGTERM: ECS stopped it after another exited
             0 if sidecar else 1,
             1 if c.reason else 0,
             1 if c.exit_code not in (None, 0) else 0,

@@ -214,3 +214,75 @@ def test_ingress_only_from_another_group_than_the_load_balancers_confirms() -> N
     assert "sg-bastion" in problem and "sg-alb" in problem
     ev.security_groups[0]["IpPermissions"][0]["UserIdGroupPairs"].append({"GroupId": "sg-alb"})
     assert _ingress_problem(ev, 8080) == ""
+
+
+def offers_grace_button(names: dict[str, str]) -> bool:
+    from diagnosis.actions import RaiseGracePeriod, ServiceParams
+
+    where = ServiceParams(cluster="prod", service="web")
+    return RaiseGracePeriod.applies(where, names) is not None
+
+
+def test_an_app_up_long_before_the_grace_period_ends_gets_no_grace_button() -> None:
+    """Up in 3 s with 120 s of grace: a longer grace period only delays the same failure (the button once
+    offered to 'raise' it to 10 s)."""
+    [result] = check_load_balancer(evidence(grace=120, logs=started(3.0)), "elb_health_check")
+    assert not offers_grace_button(result.names)
+
+
+def test_a_slow_start_past_the_grace_period_keeps_its_button() -> None:
+    [result] = check_load_balancer(evidence(grace=10, logs=started(95.0)), "elb_health_check")
+    assert offers_grace_button(result.names)
+    assert result.names["grace_period"] == "190"
+
+
+def test_no_start_time_and_nothing_wrong_found_keeps_the_button() -> None:
+    [result] = check_load_balancer(evidence(grace=10), "elb_health_check")
+    assert offers_grace_button(result.names)
+
+
+def test_health_check_codes_in_the_service_events_confirm_the_path_and_drop_the_grace_button() -> None:
+    ev = evidence(grace=60)
+    assert ev.service is not None
+    ev.service["events"] = [
+        {
+            "message": f"(service web) (task 0f1e) (port 8080) is unhealthy in (target-group {TG}) due to "
+            "(reason Health checks failed with these codes: [404])."
+        },
+        {"message": "(service web) (port 8080) is unhealthy in (target-group arn:other) due to (reason "
+         "Health checks failed with these codes: [502])."},
+    ]  # fmt: skip
+    [result] = check_load_balancer(ev, "elb_health_check")
+    assert result.outcome == "confirms"
+    assert "/health on traffic-port got HTTP 404 where the target group expects 200" in result.detail
+    assert "502" not in result.detail  # another target group's event
+    assert not offers_grace_button(result.names)  # the app answered: it was up
+
+
+def test_a_matcher_of_several_codes_is_quoted_as_the_target_group_has_it() -> None:
+    health = [
+        {
+            "TargetHealth": {
+                "State": "unhealthy",
+                "Description": "Health checks failed with these codes: [301]",
+            }
+        }
+    ]
+    [result] = check_load_balancer(
+        evidence(group(Matcher={"HttpCode": "200-299"}), grace=600, health=health), "elb_health_check"
+    )
+    assert "got HTTP 301 where the target group expects 200-299" in result.detail
+
+
+def test_no_ingress_at_all_names_the_load_balancers_group_it_should_admit() -> None:
+    from diagnosis.checks.health import _ingress_problem
+
+    ev = LiveEvidence(
+        security_groups=[{"GroupId": "sg-task", "IpPermissions": []}], load_balancer_groups=["sg-alb"]
+    )
+    assert _ingress_problem(ev, 8080) == (
+        "the task's security groups (sg-task) allow no inbound traffic on port 8080 from the load balancer's "
+        "security group (sg-alb)"
+    )
+    ev.load_balancer_groups = []
+    assert _ingress_problem(ev, 8080).endswith("allow no inbound traffic on port 8080")

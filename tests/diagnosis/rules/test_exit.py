@@ -221,6 +221,16 @@ def test_sidecar_sigterm_after_app_exit_0_is_not_the_cause() -> None:
     assert match.names["container"] == "app"
 
 
+def test_an_app_stopped_by_ecs_after_its_sidecar_exited_is_not_the_cause() -> None:
+    """An essential envoy exits 1; ECS then stops the app (143): the envoy's exit is the answer, not a normal
+    SIGTERM stop."""
+    match = exit_rules.from_exit_code(
+        task(ContainerFacts("worker", exit_code=143), ContainerFacts("envoy", exit_code=1))
+    )
+    assert match is not None
+    assert (match.category, match.names["container"]) == ("app_error", "envoy")
+
+
 def test_no_container_exited() -> None:
     assert exit_rules.failed_container(task(ContainerFacts("api"))) is None
 
