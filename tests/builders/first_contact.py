@@ -8,7 +8,7 @@ state (regular expressions, case-insensitive, read from the JSON output), the fi
 not offer, the gaps it must name where moto lacks the API, and that the log evidence is the newest
 stopped task's (the task the cause explains).
 
-First contact (the answers as committed in 31bcc26, before any run; `ecs-why diagnose`, JSON and text):
+First contact (the answers as committed in d553164, before any run; `ecs-why diagnose`, JSON and text):
 held-out 5/8, dev 6/9 (11/17). The harness first read only a gap's `iam_action`; shipping's and cron's gaps
 name iam:SimulatePrincipalPolicy and cloudtrail:LookupEvents in their reason, so they count as named.
 Misses: catalog, gateway, profile offered "Raise the health check grace period to 10 s" beside a 60 or
@@ -486,7 +486,7 @@ PRICING = Case(  # the awslogs group does not exist
 )
 
 
-# First contact scored these two against `oom` (commit 31bcc26). The taxonomy's `oom` is a container ECS
+# First contact scored these two against `oom` (commit d553164). The taxonomy's `oom` is a container ECS
 # killed at its memory limit; a runtime that exits on its own heap cap is the application's error, the
 # heap cap its fix (diagnosis/rules/exit.py `runtime_heap`), so the answer follows the taxonomy.
 HEAP_CATEGORY = "app_error"
@@ -920,7 +920,7 @@ def take_away(seeded: Seeded, cases: tuple[Case, ...] = CASES) -> None:
         world.ecr.delete_repository(repositoryName=case.service, force=True)
     backend.clusters.pop(world.cluster, None)  # moto keeps a deleted cluster, INACTIVE, in its list
     existing = {r["RoleName"] for r in world.iam.list_roles()["Roles"]}
-    roles = [f"{case.service}-task" for case in cases] + ["shipping-exec", "notify-exec"]
+    roles = [f"{case.service}-task" for case in cases] + ["shipping-exec", "notify-exec", "auth-exec"]
     for role in (r for r in roles if r in existing):
         for policy in world.iam.list_role_policies(RoleName=role)["PolicyNames"]:
             world.iam.delete_role_policy(RoleName=role, PolicyName=policy)
