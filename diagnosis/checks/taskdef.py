@@ -21,6 +21,7 @@ from diagnosis.checks.evidence import (
 from diagnosis.checks.heap import heap_facts
 from diagnosis.checks.logs import start_seconds
 from diagnosis.checks.resources import next_memory
+from diagnosis.checks.running import read_only_root, stop_timing_facts
 from diagnosis.models import EvidenceItem
 from diagnosis.redact import redact
 
@@ -34,6 +35,7 @@ COMMAND_CAUSES = {
     "image_platform_mismatch",
 }
 HEAP_CAUSES = {"oom", "app_error"}
+WRITE_CAUSES = {"app_error", "container_start_failure", "clean_exit"}
 HEALTH_DEFAULTS = {"interval": 30, "timeout": 5, "retries": 3, "startPeriod": 0}
 STOP_TIMEOUT_DEFAULT = 30
 
@@ -85,6 +87,11 @@ def check_task_definition(evidence: LiveEvidence, category: str) -> list[CheckRe
         facts, problems = facts + facts_, problems + problems_
     if category == "sigkill_stop_timeout":
         facts.append(stop_timeout_fact(container, names))
+        facts += stop_timing_facts(evidence.task_for(category))
+    if category in WRITE_CAUSES and container.get("readonlyRootFilesystem") is True:
+        log = [str(e.get("message", "")) for e in evidence.log_events_for(category)]
+        fact_, problem_ = read_only_root(container, log)
+        facts, problems = facts + fact_, problems + problem_
     if category == "elb_health_check":
         facts_, problems_ = port_facts(evidence, definition)
         facts, problems = facts + facts_, problems + problems_
