@@ -8,8 +8,8 @@ state (regular expressions, case-insensitive, read from the JSON output), the fi
 not offer, the gaps it must name where moto lacks the API, and that the log evidence is the newest
 stopped task's (the task the cause explains).
 
-First contact (the answers as committed in d553164, before any run; `ecs-why diagnose`, JSON and text):
-held-out 5/8, dev 6/9 (11/17). The harness first read only a gap's `iam_action`; shipping's and cron's gaps
+First contact (the answers as in the commit that added this file, before any run; `ecs-why diagnose`, JSON
+and text): held-out 5/8, dev 6/9 (11/17). The harness first read only a gap's `iam_action`; shipping's and cron's gaps
 name iam:SimulatePrincipalPolicy and cloudtrail:LookupEvents in their reason, so they count as named.
 Misses: catalog, gateway, profile offered "Raise the health check grace period to 10 s" beside a 60 or
 120 s grace period for an app up in under 4 s (the suggestion lowered it); gateway did not name the load
@@ -486,9 +486,9 @@ PRICING = Case(  # the awslogs group does not exist
 )
 
 
-# First contact scored these two against `oom` (commit d553164). The taxonomy's `oom` is a container ECS
-# killed at its memory limit; a runtime that exits on its own heap cap is the application's error, the
-# heap cap its fix (diagnosis/rules/exit.py `runtime_heap`), so the answer follows the taxonomy.
+# First contact scored these two against `oom` (this file as first committed). The taxonomy's `oom` is
+# a container ECS killed at its memory limit; a runtime that exits on its own heap cap is the
+# application's error, its heap cap the fix (diagnosis/rules/exit.py `runtime_heap`): the answer follows.
 HEAP_CATEGORY = "app_error"
 
 

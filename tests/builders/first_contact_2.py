@@ -4,11 +4,11 @@ have, a full ephemeral disk, a read-only root filesystem, and a secret's JSON ke
 
 Staged like tests/builders/first_contact.py (same cluster, `Answer`, `Case`, `seed_cases`, `take_away`).
 
-First contact (answers as committed in fc4a6fd, before any run): 4/6. drain was the deployment's normal
-stop first and the SIGKILL after stopTimeout second (the key wanted the kill first; the engine ranks it a
-side observation by design), without the stop's timing; uploader never named readonlyRootFilesystem.
-After the fixes (the stop timing and the read-only root stated) 6/6 against the answers below, with drain's
-answer following the engine's ranking: not a first-contact figure.
+First contact (the answers as in the commit that added this file, before any run): 4/6. drain was
+the deployment's normal stop first and the SIGKILL after stopTimeout second (the key wanted the kill
+first; the engine ranks it a side observation by design), without the stop's timing; uploader never named
+readonlyRootFilesystem. After the fixes (the stop timing and the read-only root stated) 6/6 against the
+answers below, drain's following the engine's ranking: not a first-contact figure.
 """
 
 from __future__ import annotations
@@ -59,8 +59,8 @@ DRAIN = Case(
         category="scaling_or_deployment",
         story="the old tasks ignored SIGTERM during the deployment and were SIGKILLed after stopTimeout",
     ),
-    # First contact scored this against `sigkill_stop_timeout` first (commit fc4a6fd); the engine ranks the
-    # deployment that stopped the task first and the kill after stopTimeout as its side finding, with
+    # First contact scored this against `sigkill_stop_timeout` first (this file as first committed); the
+    # engine ranks the deployment that stopped the task first and the kill after stopTimeout as its side finding, with
     # these facts (diagnosis/rules/exit.py `stop_timeout_kill`: a side observation by design); that side
     # finding is a failure, so the exit status is 1.
     Answer(
