@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from diagnosis.actions import DISCRIMINATED
 from diagnosis.actions import Action as Action
@@ -75,6 +75,31 @@ class TaskFacts:
 TASK_OWN_FIELDS = ("task_arn", "created_at", "started_at", "stopping_at", "stopped_at")
 TASK_SHAPE_FIELDS = tuple(f for f in TaskFacts.__slots__ if f not in TASK_OWN_FIELDS)
 task_shape = attrgetter(*TASK_SHAPE_FIELDS)  # a tuple, built in C
+
+
+_Facts = TypeVar("_Facts")
+
+
+def _draft_type(cls: type) -> Any:
+    """A plain class with the slots of the frozen dataclass `cls`: its objects are set by plain assignment
+    and then made `cls`es (`finished`)."""
+    slots = getattr(cls, "__slots__")  # noqa: B009 - a facts type has slots
+    return type(f"{cls.__name__}Draft", cls.__bases__, {"__slots__": slots, "__module__": cls.__module__})
+
+
+# A frozen dataclass's __init__ sets each field through object.__setattr__, ~1,100 instructions a field: a
+# task's facts cost ~35,000, more than reading the task. So the parser fills a draft (a plain class with the
+# same slots) by assignment and then makes it the frozen type (`finished`): the same object its __init__
+# builds, as equal, hashable and frozen. tests/diagnosis/test_parse.py holds each to that one.
+TaskDraft = _draft_type(TaskFacts)
+ContainerDraft = _draft_type(ContainerFacts)
+
+
+def finished(draft: Any, cls: type[_Facts]) -> _Facts:
+    """The draft, every slot of `cls` set, as a `cls` (a draft has `cls`'s layout, so it can be one)."""
+    draft.__class__ = cls
+    done: _Facts = draft
+    return done
 
 
 def without_own_fields(task: TaskFacts) -> TaskFacts:

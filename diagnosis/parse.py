@@ -11,16 +11,19 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from diagnosis.models import (
     ActionEvent,
+    ContainerDraft,
     ContainerFacts,
     DeploymentFacts,
     Observations,
     ServiceEvent,
     ServiceFacts,
+    TaskDraft,
     TaskFacts,
+    finished,
 )
 
 ACCEPTED_SHAPES = (
@@ -59,17 +62,17 @@ def parse_document(doc: object) -> Observations:
 
 def _parse(doc: object) -> Observations:
     if isinstance(doc, list):
-        if doc and all(isinstance(item, Mapping) and _is_task(item) for item in doc):
+        if doc and all(_is_task(item) for item in doc):
             return Observations(kind="task list", tasks=tuple(task_facts(t) for t in doc))
         if doc and all(isinstance(item, Mapping) and _is_service(item) for item in doc):
             return Observations(kind="service list", services=tuple(service_facts(s) for s in doc))
         raise InputError(f"the JSON is a list, but not of ECS tasks; expected {ACCEPTED_SHAPES}")
-    if not isinstance(doc, Mapping):
+    if not _is_mapping(doc):
         raise InputError(f"the JSON is {_kind(doc)}; expected {ACCEPTED_SHAPES}")
     if "detail-type" in doc and isinstance(doc.get("detail"), Mapping):
         return _parse_event(doc)
     if isinstance(doc.get("tasks"), list):
-        tasks = [t for t in doc["tasks"] if isinstance(t, Mapping)]
+        tasks = [t for t in doc["tasks"] if _is_mapping(t)]
         if not tasks and not doc["tasks"]:
             raise InputError("the describe-tasks response holds no tasks (`tasks` is empty)")
         if len(tasks) != len(doc["tasks"]) or not all(_is_task(t) for t in tasks):
@@ -122,7 +125,7 @@ def _parse_event(doc: Mapping[str, Any]) -> Observations:
 
 
 def _is_task(doc: Mapping[str, Any]) -> bool:
-    return isinstance(doc, Mapping) and (
+    return _is_mapping(doc) and (
         "taskArn" in doc
         or ("containers" in doc and ("lastStatus" in doc or "stoppedReason" in doc))
         or ("stoppedReason" in doc and "taskDefinitionArn" in doc)
@@ -137,46 +140,50 @@ def _is_service(doc: Mapping[str, Any]) -> bool:
 
 
 def task_facts(doc: Mapping[str, Any], region: str = "", account: str = "") -> TaskFacts:
-    task_arn = _s(doc.get("taskArn"), "taskArn")
+    get = doc.get
+    task = TaskDraft()  # filled field by field, then frozen (diagnosis/models.py `finished`)
+    task.task_arn = task_arn = _s(get("taskArn"), "taskArn")
     arn_region, arn_account = _region_account(task_arn)
-    group = _s(doc.get("group"), "group")
-    service = group.split(":", 1)[1] if group.startswith("service:") else ""
-    containers = tuple(
-        ContainerFacts(
-            name=_s(c.get("name"), "name"),
-            exit_code=_int_or_none(c.get("exitCode")),
-            reason=_s(c.get("reason"), "reason"),
-            last_status=_s(c.get("lastStatus"), "lastStatus"),
-            image=_s(c.get("image"), "image"),
-            essential=c["essential"] if isinstance(c.get("essential"), bool) else None,
-        )
-        for c in doc.get("containers") or []
-        if isinstance(c, Mapping)
-    )
-    return TaskFacts(
-        task_arn=task_arn,
-        cluster=_name_from_arn(_s(doc.get("clusterArn"), "clusterArn")) or _cluster_from_task_arn(task_arn),
-        service=service,
-        group=group,
-        task_definition_arn=_s(doc.get("taskDefinitionArn"), "taskDefinitionArn"),
-        launch_type=_s(doc.get("launchType"), "launchType"),
-        capacity_provider=_s(doc.get("capacityProviderName"), "capacityProviderName"),
-        last_status=_s(doc.get("lastStatus"), "lastStatus"),
-        desired_status=_s(doc.get("desiredStatus"), "desiredStatus"),
-        stop_code=_s(doc.get("stopCode"), "stopCode"),
-        stopped_reason=_s(doc.get("stoppedReason"), "stoppedReason"),
-        containers=containers,
-        created_at=_time(doc.get("createdAt")),
-        started_at=_time(doc.get("startedAt")),
-        stopping_at=_time(doc.get("stoppingAt")),
-        stopped_at=_time(doc.get("stoppedAt")),
-        cpu=_s(doc.get("cpu"), "cpu"),
-        memory=_s(doc.get("memory"), "memory"),
-        region=arn_region or region,
-        account=arn_account or account,
-        subnet_ids=_subnets(doc.get("attachments")),
-        platform_version=_s(doc.get("platformVersion"), "platformVersion"),
-    )
+    task.group = group = _s(get("group"), "group")
+    task.service = group.split(":", 1)[1] if group.startswith("service:") else ""
+    task.containers = tuple(_container(c) for c in get("containers") or [] if _is_mapping(c))
+    task.cluster = _name_from_arn(_s(get("clusterArn"), "clusterArn")) or _cluster_from_task_arn(task_arn)
+    task.task_definition_arn = _s(get("taskDefinitionArn"), "taskDefinitionArn")
+    task.launch_type = _s(get("launchType"), "launchType")
+    task.capacity_provider = _s(get("capacityProviderName"), "capacityProviderName")
+    task.last_status = _s(get("lastStatus"), "lastStatus")
+    task.desired_status = _s(get("desiredStatus"), "desiredStatus")
+    task.stop_code = _s(get("stopCode"), "stopCode")
+    task.stopped_reason = _s(get("stoppedReason"), "stoppedReason")
+    task.created_at = _time(get("createdAt"))
+    task.started_at = _time(get("startedAt"))
+    task.stopping_at = _time(get("stoppingAt"))
+    task.stopped_at = _time(get("stoppedAt"))
+    task.cpu = _s(get("cpu"), "cpu")
+    task.memory = _s(get("memory"), "memory")
+    task.region = arn_region or region
+    task.account = arn_account or account
+    task.subnet_ids = _subnets(get("attachments"))
+    task.platform_version = _s(get("platformVersion"), "platformVersion")
+    return finished(task, TaskFacts)
+
+
+def _container(doc: Mapping[str, Any]) -> ContainerFacts:
+    get = doc.get
+    container = ContainerDraft()
+    container.name = _s(get("name"), "name")
+    container.exit_code = _int_or_none(get("exitCode"))
+    container.reason = _s(get("reason"), "reason")
+    container.last_status = _s(get("lastStatus"), "lastStatus")
+    container.image = _s(get("image"), "image")
+    essential = get("essential")
+    container.essential = essential if isinstance(essential, bool) else None
+    return finished(container, ContainerFacts)
+
+
+def _is_mapping(value: object) -> TypeGuard[Mapping[str, Any]]:
+    """isinstance(value, Mapping), without the ABC check's Python frame for what JSON gives (a dict)."""
+    return type(value) is dict or isinstance(value, Mapping)
 
 
 def service_facts(doc: Mapping[str, Any]) -> ServiceFacts:
@@ -243,6 +250,8 @@ def service_facts(doc: Mapping[str, Any]) -> ServiceFacts:
 
 
 def _s(value: object, name: str = "") -> str:
+    if type(value) is str:
+        return value
     if value is None:
         return ""
     if isinstance(value, str):
@@ -272,6 +281,8 @@ def _int(value: object) -> int:
 
 
 def _int_or_none(value: object) -> int | None:
+    if type(value) is int:
+        return value
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import FrozenInstanceError, fields, replace
 from typing import Any
 
 import pytest
 
+from diagnosis.models import ContainerFacts, TaskFacts
 from diagnosis.parse import ACCEPTED_SHAPES, InputError, parse_document, parse_text
 
 ACCOUNT = "123456789012"
@@ -187,6 +189,25 @@ def test_container_fields() -> None:
     assert app.essential is True
     assert router.exit_code == 0  # a string exit code is read as a number
     assert router.essential is None  # describe-tasks does not say; unknown, not False
+
+
+def test_parsed_facts_are_what_their_own_constructor_builds() -> None:
+    """The parser fills drafts and freezes them (diagnosis/models.py `finished`): each is a true TaskFacts or
+    ContainerFacts, every field set, equal and hashed as the one built from the same values, and frozen."""
+    (task,) = parse_document(TASK).tasks
+    built = TaskFacts(
+        **{f.name: getattr(task, f.name) for f in fields(TaskFacts) if f.name != "containers"},
+        containers=tuple(
+            ContainerFacts(**{f.name: getattr(c, f.name) for f in fields(c)}) for c in task.containers
+        ),
+    )
+    assert type(task) is TaskFacts and all(type(c) is ContainerFacts for c in task.containers)
+    assert task == built and hash(task) == hash(built) and repr(task) == repr(built)
+    assert replace(task, stop_code="UserInitiated").containers == built.containers
+    with pytest.raises(FrozenInstanceError):
+        task.stop_code = "UserInitiated"  # type: ignore[misc]
+    with pytest.raises(FrozenInstanceError):
+        task.containers[0].exit_code = 0  # type: ignore[misc]
 
 
 def test_times_from_epoch_seconds_and_iso() -> None:
