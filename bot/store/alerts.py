@@ -33,6 +33,10 @@ class AlertsMixin(ClusterIndexMixin):
     def _alert_key(self, gkey: str) -> str:
         return self.key("alert", gkey)
 
+    def _resolved_key(self, cluster: str) -> str:
+        """The cluster's resolutions, each a `ResolvedAlert` scored by when it was remembered."""
+        return self.key("cluster", cluster, "resolved")
+
     @guarded
     def alert_open(self, gkey: str, channel: str, ts: str, notice: Notice) -> None:
         """A new alert for the group, its message `ts` posted from `notice`: replaces a resolved one
@@ -121,7 +125,7 @@ class AlertsMixin(ClusterIndexMixin):
         cluster = cluster_of_alert(resolution.gkey)
         if cluster is None:
             return
-        key, now = self.key("cluster", cluster, "resolved"), self.now()
+        key, now = self._resolved_key(cluster), self.now()
         pipe = self.redis.pipeline(transaction=True)
         pipe.zadd(key, {dumps(resolution.model_dump(mode="json")): now})
         pipe.zremrangebyscore(key, "-inf", now - ALERT_TTL_SECONDS)
@@ -137,7 +141,7 @@ class AlertsMixin(ClusterIndexMixin):
         wanted = set(clusters)
         pipe = self.redis.pipeline(transaction=False)
         for cluster in sorted(wanted):
-            pipe.zrangebyscore(self.key("cluster", cluster, "resolved"), since_epoch, "+inf", withscores=True)
+            pipe.zrangebyscore(self._resolved_key(cluster), since_epoch, "+inf", withscores=True)
         pipe.zrangebyscore(self.key("alerts", "resolved"), since_epoch, "+inf", withscores=True)
         answered = cast(list[list[tuple[str, float]]], pipe.execute())
         rows = sorted((row for rows in answered for row in rows), key=lambda row: row[1])
