@@ -11,18 +11,30 @@ import pytest
 
 from bot.app import build_web_app
 from bot.serving import GracefulServer
+from bot.settings import Settings
 from bot.store import Store
-from tests.bot.test_app import SECRET, settings
 from tests.conftest import _free_port
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_requests import send, slash_command
+
+SECRET = "serving-test-secret"
 
 
 @pytest.fixture
 def served(store: Store, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, int]]:
     """(base URL, request threads) of a GracefulServer as `ecs-why serve` builds it."""
     with FakeSlackApi() as slack:
-        web = build_web_app(settings(slack, monkeypatch), store, start_workers=False)  # jobs stay queued
+        for name in (
+            "SLACK_BOT_TOKEN",
+            "SLACK_SIGNING_SECRET",
+            "SLACK_APP_TOKEN",
+            "SLACK_API_URL",
+            "REDIS_URL",
+        ):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        settings = Settings(slack_bot_token="xoxb-test", slack_signing_secret=SECRET, slack_api_url=slack.url)
+        web = build_web_app(settings, store, start_workers=False)  # jobs stay queued
         port = _free_port()
         server = GracefulServer(web, "127.0.0.1", port, grace_seconds=1)
         runner = threading.Thread(target=server.server.run, daemon=True)
