@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from diagnosis.checks.evidence import CheckResult, LiveEvidence, Outcome
-from diagnosis.checks.taskdef import definition_of, runtime_platform
+from diagnosis.checks.taskdef import container_of, definition_of, runtime_platform
 from diagnosis.models import EvidenceItem
 from diagnosis.redact import redact
 
@@ -49,11 +49,14 @@ def platforms(image: dict[str, Any]) -> list[str] | None:
 def check_image_platform(evidence: LiveEvidence, category: str) -> list[CheckResult]:
     definition = definition_of(evidence, category)[1]
     wanted = runtime_platform(definition) if definition else ""
+    failed = str(container_of(evidence, category, definition).get("image", "")) if definition else ""
     facts: list[str] = []
     problems: list[str] = []
     for image, read in evidence.image_manifests.items():
         if not isinstance(read, dict):
             continue
+        if category != "image_platform_mismatch" and failed and not _names(failed, image):
+            continue  # another container's image: the one that failed is what this cause is about
         listed = platforms(read)
         if listed is None:
             facts.append(
@@ -87,6 +90,14 @@ def check_image_platform(evidence: LiveEvidence, category: str) -> list[CheckRes
             else None,
         )
     ]
+
+
+def _names(image: str, repository_tag: str) -> bool:
+    """Whether a container's image (`registry/repository:tag`, or `@sha256:…`) is the manifest key
+    `repository:tag` (or `repository:sha256:…`)."""
+    repository, _, ref = repository_tag.partition(":")
+    named = f"{repository}@{ref}" if ref.startswith("sha256:") else repository_tag
+    return image == named or image.endswith("/" + named)
 
 
 def _exec_format_lines(evidence: LiveEvidence, category: str) -> list[str]:

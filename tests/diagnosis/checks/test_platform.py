@@ -59,3 +59,23 @@ def test_an_unreadable_manifest_and_a_quiet_log_say_nothing() -> None:
         )
         == []
     )
+
+
+def test_an_app_error_speaks_of_the_failed_containers_image_only() -> None:
+    """An envoy sidecar exited 1 and ECS stopped the app (143): the app's manifest is not about the cause."""
+    single = {
+        "imageManifestMediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "imageManifest": "{}",
+    }
+    registry = "444455556666.dkr.ecr.us-west-2.amazonaws.com"
+    digest = "sha256:" + "ab" * 32
+    manifests = {"thumbnailer:2.1.0": single, f"envoy:{digest}": index(("linux", "amd64", None))}
+    ev = evidence("X86_64", manifests)
+    definition = ev.task_definitions[next(iter(ev.task_definitions))]
+    definition["containerDefinitions"] = [
+        {"name": "thumb", "image": f"{registry}/thumbnailer:2.1.0"},
+        {"name": "envoy", "image": f"{registry}/envoy@{digest}"},
+    ]
+    ev.tasks[0]["containers"] = [{"name": "thumb", "exitCode": 143}, {"name": "envoy", "exitCode": 1}]
+    [result] = check_image_platform(ev, "app_error")
+    assert result.detail == f"the image manifest of envoy:{digest} lists linux/amd64"
