@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from diagnosis.models import ActionEvent, ContainerFacts, Observations, ServiceFacts, TaskFacts, task_shape
 from diagnosis.rules import TASK_RULES, Match, read_message
+from diagnosis.rules.base import DEPLOYMENT_TROUBLE
 from diagnosis.rules.exit import failed_container, stop_timeout_kill
 
 GENERIC_REASONS = ("essential container in task exited", "task failed to start", "")
@@ -143,9 +144,16 @@ def service_sightings(service: ServiceFacts) -> Iterator[Sighting]:
         )
     for match, text, count, stale in counted.values():
         yield Sighting(match, "ecs:DescribeServices events", text, service=service, count=count, stale=stale)
-    if unexplained_stops and not counted and service.running < service.desired:
+    running, desired = service.running, service.desired
+    if (
+        unexplained_stops
+        and not counted
+        and running is not None
+        and desired is not None
+        and running < desired
+    ):
         clue = (
-            f"the service runs {service.running} of {service.desired} desired tasks and its events say tasks "
+            f"the service runs {running} of {desired} desired tasks and its events say tasks "
             "stopped without saying why; the stopped tasks' reasons will"
         )
         yield Sighting(
@@ -212,6 +220,7 @@ def _by_event_name(action: ActionEvent) -> Match | None:
             "other",
             0.3,
             "the deployment failed or tasks keep failing to start; the stopped tasks say why",
+            names={"reading": DEPLOYMENT_TROUBLE},
             secondary=True,
         )
     return None

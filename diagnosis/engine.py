@@ -233,7 +233,7 @@ def summarise(
     if not findings and gaps and not obs.tasks and not obs.services and not obs.actions:
         return f"{label}: nothing could be read, so nothing was diagnosed ({gaps[0].what}: {gaps[0].reason})."
     if not findings:
-        steady = any(s.running >= s.desired > 0 for s in obs.services)
+        steady = any(s.running is not None and s.desired and s.running >= s.desired for s in obs.services)
         if steady:
             return f"{label}: no failure found; the service is running its desired tasks."
         if obs.tasks and not stopped_total:

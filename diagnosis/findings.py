@@ -47,15 +47,16 @@ def build_finding(
     task_count = sum(1 for s in group if s.task is not None)
     event_count = sum(s.count for s in group if s.task is None)
     best = max(group, key=lambda s: s.match.confidence)
+    title, why = knowledge.worded(names)
     alternatives = sorted({a for s in group for a in s.match.alternatives if a != category})
     return Finding(
         category=category,
         family=knowledge.family,
         failure=knowledge.failure,
         confidence=confidence_of(group, results),
-        title=fill(knowledge.title, names, drop_empty=True),
+        title=fill(title, names, drop_empty=True),
         summary=_summary(best, task_count, event_count, stopped_total, group, alternatives, results),
-        why=knowledge.why,
+        why=why,
         tasks=tasks_of(group),
         task_count=task_count,
         evidence=[*_live_evidence(results), *evidence_of(group)][: MAX_EVIDENCE + 4],

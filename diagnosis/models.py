@@ -134,8 +134,8 @@ class ServiceFacts:
     arn: str = ""
     cluster: str = ""
     status: str = ""
-    desired: int = 0
-    running: int = 0
+    desired: int | None = None  # None: the input did not say (an event line), never "0 desired"
+    running: int | None = None
     pending: int = 0
     launch_type: str = ""
     task_definition_arn: str = ""

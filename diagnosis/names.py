@@ -204,6 +204,10 @@ def secret_store_of(reference: str) -> str:
     return parse_reference(reference).store
 
 
+# Names that say what kind of message was read (`Match.names`), never filled into a command: a step or a
+# category's wording (`Reading`) is chosen by them.
+KIND_NAMES = frozenset({"reading"})
+
 # The names of one secret (`secret_names`): each secret the input names fills the steps said once per secret
 # (`Step.per_secret`) with its own.
 SECRET_NAMES = frozenset(

@@ -52,7 +52,8 @@ class Found:
             self.tasks.append(task_facts(record.document()))
         for service, messages in found.events.items():
             events = [{"message": m} for m in messages]
-            self.services.append(service_facts({"serviceName": service, "events": events}))
+            named = {"serviceArn": service} if service.startswith("arn:") else {"serviceName": service}
+            self.services.append(service_facts({**named, "events": events}))
         if found.messages:
             self.kinds[kind] += 1
 

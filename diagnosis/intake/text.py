@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from diagnosis.lazy_regex import lazy
 from diagnosis.rules import read_message
+from diagnosis.rules.lifecycle import DEPLOYMENT_FAILURE_WORDS
 
 STOP_CODES = {
     code.lower(): code
@@ -63,6 +64,9 @@ ECS_PHRASES = (
     r"host ec2 \(instance",
     r"container killed due to memory",
     r"(?:ecs )?deployment circuit breaker",
+    # a deploy tool's word that an ECS service never became steady (CloudFormation, Terraform)
+    r"\bdid not stabili[sz]e\b",
+    r"waiting for (?:the )?ecs service\b",
     r"(?:was |is )?unable to place a task",
     r"\(service [^)\s,]+(?:,[^)]*)?\)",
     # a target health event whose "(service …)" was cut off or elided: "(port N) is unhealthy in (target-group …"
@@ -87,6 +91,7 @@ _ANCHOR = lazy(r"(?i)\b(?:" + "|".join(ERROR_TYPES) + r")\b|" + "|".join(f"(?:{p
 # Case matters: EventBridge event names and run-task failure reasons are upper case.
 _UPPER_ANCHOR = lazy(r"\bSERVICE_[A-Z_]{4,}\b|\bRESOURCE:[A-Z_]+\b")
 _SERVICE_NAME = lazy(r"(?i)\(service ([^)\s,]+)|\bservice \(?([A-Za-z0-9_-]+)\)? ")
+_SERVICE_ARN = lazy(r"arn:aws[\w-]*:ecs:[a-z0-9-]+:\d{12}:service/[\w-]+(?:/[\w-]+)?")
 _SERVICE_EVENT = lazy(r"(?i)^\(service |^service \(?[A-Za-z0-9_-]+\)? ")
 _STOP_CODE_WORD = lazy(r"\b(" + "|".join(STOP_CODES.values()) + r")\b", re.IGNORECASE)
 _EXIT = lazy(r"(?i)\b(?:exit(?:ed)?(?:\s+with)?[ _]?(?:code|status code)|exitcode)\b\W{0,3}(-?\d{1,3})\b")
@@ -271,11 +276,13 @@ class _Reader:
             record = self.new()
         record.stop_code = code
 
-    def message(self, text: str) -> None:
-        """An anchored message: a service event, a stop reason, or the container reason of a generic stop."""
-        if _SERVICE_EVENT.match(text):
-            name = _SERVICE_NAME.search(text)
-            service = (name.group(1) or name.group(2)) if name else ""
+    def message(self, text: str, line: str = "") -> None:
+        """An anchored message: a service event (a deployment's failure is one, whoever reported it: a
+        deploy tool's copy names no task), a stop reason, or the container reason of a generic stop."""
+        lower = text.lower()
+        if _SERVICE_EVENT.match(text) or any(w in lower for w in DEPLOYMENT_FAILURE_WORDS):
+            name, arn = _SERVICE_NAME.search(text), _SERVICE_ARN.search(line or text)  # named before it
+            service = (name.group(1) or name.group(2)) if name else arn.group(0) if arn else ""
             events = self.scan.events.setdefault(service, [])
             events.append(text)
             at = len(events) - 1
@@ -321,7 +328,7 @@ class _Reader:
         if start >= 0:
             message = text[start:]
             cut = [m.start() for m in exits if m.start() > start] + [len(message) + start]
-            self.message(clean(text[start : min(cut)]))
+            self.message(clean(text[start : min(cut)]), text)
         elif codes:
             self.stop_code(codes[0].group(1))
         for m in exits:

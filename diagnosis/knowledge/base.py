@@ -44,6 +44,17 @@ class Step:
 
 
 @dataclass(frozen=True, slots=True)
+class Reading:
+    """A category's own words for one kind of message it holds, chosen when the rule's match names it
+    (`names["reading"]`): `other` says a failed deployment's message is known, only its tasks' reasons are
+    missing, instead of "not recognised"."""
+
+    id: str
+    title: str
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
 class CategoryInfo:
     id: str
     family: str
@@ -53,6 +64,13 @@ class CategoryInfo:
     steps: tuple[Step, ...] = ()
     docs: tuple[str, ...] = (STOPPED_ERRORS,)
     actions: tuple[ActionKind, ...] = ()  # Action kinds the bot can apply for this cause
+    readings: tuple[Reading, ...] = ()
+
+    def worded(self, names: Mapping[str, str]) -> tuple[str, str]:
+        """(title, why) for what was read: the reading the match names, else the category's own."""
+        reading = names.get("reading", "")
+        chosen = next((r for r in self.readings if r.id == reading), None)
+        return (chosen.title, chosen.why) if chosen else (self.title, self.why)
 
     def steps_for(self, names: Mapping[str, str]) -> tuple[Step, ...]:
         """The steps that fit what was read (see `Step.when`), in order."""

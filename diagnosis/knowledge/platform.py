@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from diagnosis.knowledge.base import DEV_GUIDE, STOPPED_ERRORS, CategoryInfo, Step
+from diagnosis.knowledge.base import DEV_GUIDE, SERVICE_EVENTS, STOPPED_ERRORS, CategoryInfo, Reading, Step
+from diagnosis.rules.base import DEPLOYMENT_TROUBLE
 
 CATEGORIES = (
     CategoryInfo(
@@ -55,14 +56,39 @@ CATEGORIES = (
         "logs, the service events and the task definition are the next places to look.",
         (
             Step(
+                "Read why the deployment's tasks stopped: the service's newest events, then its stopped tasks "
+                "(ECS keeps them about an hour; `ecs-why diagnose CLUSTER/SERVICE` reads them all).",
+                "aws ecs describe-services --cluster {cluster} --services {service} "
+                "--query 'services[0].events[:10].message'",
+                when=(("reading", DEPLOYMENT_TROUBLE),),
+            ),
+            Step(
+                "List the service's stopped tasks, then describe one: its stopped reason and exit codes say why.",
+                "aws ecs list-tasks --cluster {cluster} --service-name {service} --desired-status STOPPED",
+                when=(("reading", DEPLOYMENT_TROUBLE),),
+            ),
+            Step(
                 "Read the service's recent events and the stopped task in full.",
                 "aws ecs describe-tasks --cluster {cluster} --tasks {task_id}",
+                when=(("reading", ""),),
             ),
             Step(
                 "Read the container logs of the stopped task.",
                 "aws logs tail {log_group} --log-stream-names {log_stream} --since {since}",
+                when=(("reading", ""),),
             ),
         ),
-        (STOPPED_ERRORS,),
+        (STOPPED_ERRORS, SERVICE_EVENTS),
+        readings=(
+            Reading(
+                DEPLOYMENT_TROUBLE,
+                "A deployment failed: why is in its stopped tasks, not in this message",
+                "ECS, or the tool that deployed (CloudFormation, CDK, Copilot, Terraform), says a deployment "
+                "failed, rolled back or never became steady when its new tasks keep stopping; the deployment "
+                "circuit breaker then rolls back to the last deployment that worked. That message never says "
+                "why the tasks stopped: their stopped reasons, exit codes and logs do. Diagnose the service "
+                "live, or paste one of its stopped tasks.",
+            ),
+        ),
     ),
 )

@@ -26,6 +26,10 @@ class Match:
     )
 
 
+# `Match.names["reading"]`: what kind of message a category holds, when its knowledge words it apart
+# (`Reading` in diagnosis/knowledge/base.py).
+DEPLOYMENT_TROUBLE = "deployment_trouble"  # a failed deployment's own message: the tasks hold the why
+
 MessageRule = Callable[[Message], Match | None]
 TaskRule = Callable[[TaskFacts], Match | None]
 

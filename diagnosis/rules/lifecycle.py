@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from diagnosis.rules.base import Match, found
+from diagnosis.rules.base import DEPLOYMENT_TROUBLE, Match, found
 from diagnosis.signals import Message
 
 
@@ -135,23 +135,32 @@ def is_informational(msg: Message) -> bool:
     )
 
 
+# A deployment's own failure, in ECS's words and in those of the tools that deploy (CloudFormation, CDK,
+# Copilot: "ECS Deployment Circuit Breaker was triggered"): about the service, never one task's stop.
+DEPLOYMENT_FAILURE_WORDS = (
+    "deployment failed",
+    "circuit breaker",
+    "unable to consistently start tasks",
+    "service_task_start_impaired",
+    "rolling back",
+    "rolled back",
+    "did not stabilize",
+    "did not stabilise",
+    "waiting for ecs service",
+    "waiting for the ecs service",
+)
+
+
 def deployment_trouble(msg: Message) -> Match | None:
     """A deployment failed or a service cannot keep tasks running: context, the tasks say why."""
-    if msg.has(
-        "deployment failed",
-        "circuit breaker",
-        "unable to consistently start tasks",
-        "failed to start",
-        "service_task_start_impaired",
-        "rolling back",
-        "rolled back",
-    ):
+    if msg.has(*DEPLOYMENT_FAILURE_WORDS, "failed to start"):
         match = found(
             "other",
             0.3,
             "the deployment failed or the service cannot keep tasks running; "
             "the stopped tasks' reasons name the cause",
             msg,
+            names={"reading": DEPLOYMENT_TROUBLE},
         )
         return Match(
             match.category, match.confidence, match.clue, match.alternatives, match.names, secondary=True

@@ -400,3 +400,50 @@ def test_an_ecs_message_among_kubernetes_words_is_still_read() -> None:
     text = "the pods on EKS are fine, but the ECS task stopped:\nOutOfMemoryError: Container killed due to memory usage"
     assert categories(text) == ["oom"]
     assert categories("OOMKilled on the ECS task after the deploy") == ["oom"]
+
+
+SERVICE_ARN = "arn:aws:ecs:us-east-1:123456789012:service/prod/web"
+BREAKER = (
+    "Resource handler returned message: \"Error occurred during operation 'ECS Deployment Circuit Breaker was "
+    "triggered'.\" (RequestToken: 0b9c3f1e-1111-2222-3333-444455556666, HandlerErrorCode: GeneralServiceException)"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "service"),
+    [
+        # a deploy tool's log repeats the failure (the resource line, then the stack's summary): one deployment
+        (
+            f"Web | 3/12 | UPDATE_FAILED | AWS::ECS::Service | Service {BREAKER}\n❌ Web failed: Error: {BREAKER}",
+            "",
+        ),
+        (
+            f"Error: waiting for ECS Service ({SERVICE_ARN}) create: timeout while waiting for state to become "
+            "'tfSTABLE' (last state: 'tfPENDING', timeout: 20m0s)",
+            "prod/web",
+        ),
+        (
+            f"Embedded stack was not successfully updated. Service {SERVICE_ARN} did not stabilize.",
+            "prod/web",
+        ),
+    ],
+    ids=["cloudformation-circuit-breaker", "terraform-never-stable", "cloudformation-did-not-stabilize"],
+)
+def test_a_deploy_tools_word_that_a_deployment_failed_is_the_services_not_a_stopped_task(
+    text: str, service: str
+) -> None:
+    result = explain(text)
+    (finding,) = result.findings
+    assert result.stats.tasks_stopped == 0 and finding.task_count == 0  # no task was counted
+    assert finding.title.startswith("A deployment failed")  # known, not "a reason ecs-why does not recognise"
+    assert result.target.label().startswith(service or "the input")
+    commands = " ".join(step.command or "" for step in finding.remediations)
+    assert "list-tasks" in commands and "--desired-status STOPPED" in commands
+    if service:
+        assert "--cluster prod --service-name web" in commands
+
+
+def test_a_service_event_line_states_no_task_counts() -> None:
+    result = explain("(service web) (deployment ecs-svc/123) deployment failed: tasks failed to start.")
+    assert (result.timeline.running, result.timeline.desired) == (None, None)  # it said nothing of counts
+    assert '"running":0' not in to_json(result).replace(" ", "")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from diagnosis.knowledge import CATALOG, Step
-from diagnosis.names import HINTS, SECRET_NAMES
+from diagnosis.names import HINTS, KIND_NAMES, SECRET_NAMES
 
 STEP = Step(
     "Read {secret_json_key} of version {secret_version_stage}.",
@@ -45,4 +45,12 @@ STEPS = [(category, step) for category, info in CATALOG.items() for step in info
 def test_every_step_fits_something_and_tests_only_known_names(category: str, step: Step) -> None:
     """A step whose conditions contradict (or name a name nothing sets) would never be said."""
     assert step.fits({**{name: "x" for name in step.needs}, **dict(step.when)})
-    assert step.decided_by <= set(HINTS) | SECRET_NAMES, category
+    assert step.decided_by <= set(HINTS) | SECRET_NAMES | KIND_NAMES, category
+
+
+def test_a_category_words_a_reading_its_match_names_and_else_its_own() -> None:
+    other = CATALOG["other"]
+    (deployment,) = other.readings
+    assert other.worded({"reading": deployment.id}) == (deployment.title, deployment.why)
+    assert other.worded({}) == (other.title, other.why)
+    assert other.worded({"reading": "something else"}) == (other.title, other.why)
