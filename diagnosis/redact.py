@@ -338,6 +338,14 @@ _CLI_FLAG = lazy(
 )
 # docker login -u AWS -p <token> (elsewhere -p is usually a port)
 _LOGIN_P = lazy(r"(?i)(?P<head>\blogin\b[^\r\n]*?[ \t]-p[ \t]+)(?P<val>(?!-)[^\s\"']+)")
+# A database or HTTP client's password on its command line: mysql's -pPASSWORD (glued: a bare -p prompts),
+# redis-cli's -a PASSWORD, curl's -u USER:PASSWORD.
+_CLIENT_PASSWORD = lazy(
+    r"(?i)(?P<head>\b(?:mysql|mysqldump|mysqladmin|mariadb(?:-dump)?)\b[^\r\n|;&]*?[ \t]-p"
+    r"|\bredis-cli\b[^\r\n|;&]*?[ \t](?:-a|--pass)[ \t]+"
+    r"|\bcurl\b[^\r\n|;&]*?[ \t](?:-u|--user)[ \t]*[\"']?[^\s:\"']+:)"
+    r"(?P<val>(?!-)[^\s\"']+)"
+)
 
 
 # "WARNING! Using --password via the CLI is insecure." is docker's own advice, not a password
@@ -379,7 +387,7 @@ def _access_key_id(m: re.Match[str]) -> str:
 _SESSION_TOKEN = lazy(r"(?<![A-Za-z0-9+/])(?P<prefix>IQoJ|FQoG|FwoG)[A-Za-z0-9+/=%_\-]{60,}")
 # Slack, GitHub, GitLab, Stripe, Google API keys, npm
 _VENDOR_TOKEN = lazy(
-    r"(?<![A-Za-z0-9_])(?P<prefix>xox[abposr]-|xapp-|gh[pousr]_|github_pat_|glpat-|[sr]k_live_|AIza"
+    r"(?<![A-Za-z0-9_])(?P<prefix>xox[abposr]-|xapp-|gh[pousr]_|github_pat_|glpat-|npm_|[sr]k_live_|AIza"
     r"|pypi-AgEIcHlwaS5vcmc|SK(?=[0-9a-f]{32}\b))"
     r"(?:(?<=-)[A-Za-z0-9_\-]{10,}|(?<=_)[A-Za-z0-9_]{20,}|(?<=a)[0-9A-Za-z_\-]{35}|(?<=c)[A-Za-z0-9_\-]{20,}"
     r"|(?<=K)[0-9a-f]{32})"
@@ -490,7 +498,7 @@ _KEY40_RUN = _Run(_ALNUM + "/+", 40)  # `_KEY40`'s value
 _GENERIC_VALUE_RUN = _Run(_ALNUM + "+/_-", 20)  # `_GENERIC`'s value (case-insensitive: both cases)
 # `_VENDOR_TOKEN`'s prefixes, case-sensitive as it is; its triggers stand for the words near a Twilio key.
 _VENDOR_PREFIXES = (
-    "xox", "xapp-", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "k_live_", "AIza",
+    "xox", "xapp-", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "npm_", "k_live_", "AIza",
     "pypi-AgEIcHlwaS5vcmc", "SK",
 )  # fmt: skip
 
@@ -529,11 +537,12 @@ _RULES: tuple[tuple[tuple[str, ...], Callable[[str], str]], ...] = (
     (("--pass", "--token", "--secret", "--api", "--client-secret", "--aws-secret", "--session-token",
       "--auth-token", "--access-token"), _sub(_CLI_FLAG, _flag_value)),
     (("login",), _sub(_LOGIN_P, _flag_value)),
+    (("mysql", "mariadb", "redis-cli", "curl"), _sub(_CLIENT_PASSWORD, _flag_value)),
     (("eyj",), _sub(_JWT, _jwt)),
     (("akia", "asia", "agpa", "aida", "aroa", "aipa", "anpa", "anva", "apka", "abia", "acca", "a3t"),
      _sub(_ACCESS_KEY_ID, _access_key_id)),
     (("iqoj", "fqog", "fwog"), _sub(_SESSION_TOKEN, _prefixed_token)),
-    (("xox", "xapp-", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "k_live_", "aiza",
+    (("xox", "xapp-", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "npm_", "k_live_", "aiza",
       "pypi-", "twilio", "auth", "token", "secret", "key"),
      _redact_vendor),
     (("bot", "telegram"), _sub(_BOT_TOKEN, _prefixed_token)),

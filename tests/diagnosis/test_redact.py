@@ -61,6 +61,23 @@ POSITIVE: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
         ("Sup3rS3cret",),
         ("user=app", "password=[REDACTED]", "&ssl=true", "Driver.java:285"),
     ),
+    # a client's password on its own command line, in an application's log
+    (
+        "Essential container in task exited; app log: mysql -usvc -pMyS3cretPw -h db",
+        ("MyS3cretPw",),
+        ("mysql -usvc -p[REDACTED] -h db",),
+    ),
+    ("entrypoint: redis-cli -a RedisAuth_42 ping", ("RedisAuth_42",), ("redis-cli -a [REDACTED] ping",)),
+    (
+        "healthcheck: curl -u admin:CurlPass_88 https://internal/api",
+        ("CurlPass_88",),
+        ("curl -u admin:[REDACTED]",),
+    ),
+    (
+        "npm ERR! 401 with token npm_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789",
+        ("AbCdEfGhIjKlMnOp",),
+        ("npm ERR! 401",),
+    ),
     # a , ; or & inside a bare value is part of it unless the next key= or a space follows
     (
         'exec: "/app/start --password=Tr0ub4dor&3 --db-pass=a;b,c --port 80": executable file not found',
@@ -334,6 +351,8 @@ NEGATIVE = [
     "password=${DB_PASSWORD} token=****",
     "",
     "plain text with nothing in it",
+    "mysql -u root -p -h db asked for a password",  # a bare -p prompts: no password on the line
+    "docker run -p 8080:80 web; curl -u admin https://x",  # a port; curl's user without a password
 ]
 
 
