@@ -101,7 +101,8 @@ def read_json(doc: object) -> Intake:
         if isinstance(doc, dict) and "detail-type" in doc:
             parse_document(doc)  # an event of another type: its own message says which types are read
         raise InputError(
-            f"the JSON holds no ECS task, service, event or stop reason; ecs-why takes {ACCEPTS}"
+            _definition_hint(json.dumps(doc)[:_MAX_LITERAL])
+            or f"the JSON holds no ECS task, service, event or stop reason; ecs-why takes {ACCEPTS}"
         )
     return _intake(found, found.kind() or "JSON", [])
 
@@ -124,7 +125,9 @@ def _read_text(text: str) -> Intake:
     lines = scan(rest)
     found.add_scan(lines, "text")
     if found.empty and not found.gaps:
-        raise InputError(f"nothing in the input is about ECS; ecs-why explain takes {ACCEPTS}")
+        raise InputError(
+            _definition_hint(text) or f"nothing in the input is about ECS; ecs-why explain takes {ACCEPTS}"
+        )
     parts = []
     if lines.messages:
         parts.append(f"plain text ({lines.messages} ECS message{'s' if lines.messages != 1 else ''})")
@@ -148,6 +151,20 @@ def _read_text(text: str) -> Intake:
             )
         )
     return _intake(found, ", ".join(parts), gaps)
+
+
+# What a task definition, CloudFormation template or `terraform show -json` holds: a plan, not a stop.
+_DEFINITION = re.compile(r"containerDefinitions|container_definitions|AWS::ECS::TaskDefinition")
+
+
+def _definition_hint(text: str) -> str:
+    """The refusal for a task definition or template given to explain: what reads it instead."""
+    if not _DEFINITION.search(text):
+        return ""
+    return (
+        "the input is a task definition or template, not a stopped task: `ecs-why check FILE` says what in it "
+        "would stop its tasks; ecs-why explain takes a stopped task, its reason or an event"
+    )
 
 
 def _intake(found: Found, kind: str, gaps: list[Gap]) -> Intake:

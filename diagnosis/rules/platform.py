@@ -44,26 +44,29 @@ def storage(msg: Message) -> Match | None:
 
 
 def runtime(msg: Message) -> Match | None:
-    if msg.typed(
-        "dockertimeouterror",
-        "cannotinspectcontainererror",
-        "cannotstopcontainererror",
-        "cannotdescribecontainererror",
-        "containerruntimeerror",
-        "dockerstateerror",
-        "cannotcreatecontainererror",
-        "dockerclientconfigerror",
-    ) or msg.has(
-        "docker daemon",
-        "cannot connect to the docker",
-        "agent disconnected",
-        "ecs agent",
-        "containerd",
-        "api error (500)",
-        "error response from daemon",
-        "is the docker daemon running",
-        "could not transition to",
-    ):
+    if (
+        msg.typed(
+            "dockertimeouterror",
+            "cannotinspectcontainererror",
+            "cannotstopcontainererror",
+            "cannotdescribecontainererror",
+            "containerruntimeerror",
+            "dockerstateerror",
+            "cannotcreatecontainererror",
+            "dockerclientconfigerror",
+        )
+        or msg.has(
+            "docker daemon",
+            "cannot connect to the docker",
+            "agent disconnected",
+            "ecs agent",
+            "api error (500)",
+            "error response from daemon",
+            "is the docker daemon running",
+            "could not transition to",
+        )
+        or msg.word("containerd")
+    ):  # the runtime, not `containerDefinitions`'s first letters
         return found(
             "agent_or_docker_daemon", 0.75, "the Docker daemon, container runtime or ECS agent failed", msg
         )

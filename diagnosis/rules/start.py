@@ -11,12 +11,34 @@ from diagnosis.rules.words import NETWORK_WORDS, SECRET_WORDS
 from diagnosis.secret_reference import missing_json_key, parse_reference
 from diagnosis.signals import Message
 
+# A secret's store named is no failure ("Rotated secret arn:…:secretsmanager:… successfully", a template's
+# AWS::SecretsManager::Secret): a fetch that failed says so, in an error type or one of these.
+_SECRET_FAILED = (
+    "fail",
+    "unable",
+    "error",
+    "denied",
+    "not authorized",
+    "notfound",
+    "not found",
+    "invalid",
+    "could not",
+    "cannot",
+    "retried",
+    "timeout",
+    "timed out",
+    "does not exist",
+    "did not contain",
+    "throttl",
+    "no such",
+)
+
 
 # Words that mean "the network never answered", whatever component said it.
 def resource_initialization(msg: Message) -> Match | None:
     """ResourceInitializationError: what ECS fetches or sets up before containers start."""
     typed = msg.typed("resourceinitializationerror")
-    if msg.has(*SECRET_WORDS):
+    if msg.has(*SECRET_WORDS) and (typed or msg.error_types or msg.has(*_SECRET_FAILED)):
         return found("secrets_retrieval", 0.9, _secret_clue(msg), msg, names=_secret_names(msg))
     if msg.has("ecr registry auth", "registry auth token", "registry credentials", "getauthorizationtoken"):
         return None  # fetching ECR credentials: a pull problem, read by image_pull

@@ -323,3 +323,32 @@ def test_a_literal_of_no_ecs_shape_is_left_to_the_text_reader(text: str) -> None
 
 def test_a_datetime_naming_no_date_is_kept_as_written() -> None:
     assert python_literal("{'stoppedAt': datetime(2021, 13, 40)}") == {"stoppedAt": "2021, 13, 40"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        json.dumps(
+            {
+                "family": "web",
+                "containerDefinitions": [
+                    {
+                        "name": "web",
+                        "image": "nginx",
+                        "secrets": [
+                            {
+                                "name": "DB",
+                                "valueFrom": "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf",
+                            }
+                        ],
+                    }
+                ],
+            }
+        ),
+        "Resources:\n  TaskDef:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n      ContainerDefinitions: []\n",
+    ],
+    ids=["register-task-definition JSON", "CloudFormation template"],
+)
+def test_a_task_definition_given_to_explain_is_refused_with_where_it_belongs(text: str) -> None:
+    with pytest.raises(InputError, match="ecs-why check FILE"):
+        read_input(text)

@@ -172,3 +172,20 @@ def test_a_pull_in_the_agents_or_daemons_log_words_is_a_pull(text: str) -> None:
 
 def test_an_applications_own_v2_api_call_is_no_pull() -> None:
     assert category("GET https://api.internal/v2/users: 500 internal error") != "image_pull_network"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Rotated secret arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf successfully at 10:00",
+        "Type: AWS::SecretsManager::Secret",
+        "valueFrom: arn:aws:ssm:us-east-1:123456789012:parameter/prod/db/password",
+    ],
+)
+def test_a_secret_named_without_a_failure_is_no_secrets_failure(text: str) -> None:
+    assert category(text) != "secrets_retrieval"
+
+
+def test_container_definitions_is_no_containerd_failure() -> None:
+    assert category("ContainerDefinitions:") is None
+    assert category("containerd: failed to create shim task: OCI runtime create failed") is not None
