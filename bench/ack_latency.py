@@ -277,7 +277,7 @@ def main() -> int:
                     lead = [DIAGNOSES[i % 2] for i in range(args.during)]
                     senders_process.submit(fire, base, lead, url, 4, 10_000 * (r + 1) + 5_000).result()
                     done += args.during
-                    served.wait_answered(done - args.during + 2, args.stall)
+                    served.wait_answered(done - args.during + min(2, args.during), args.stall)
                 texts = [DIAGNOSES[i % 2] if i % 2 == 0 else QUICK[i // 2 % 2] for i in range(2 * args.round)]
                 started, before = time.perf_counter(), served.cpu(redis_server.process.pid)
                 results, senders_cpu = senders_process.submit(

@@ -74,8 +74,8 @@ def explain_input(file: str, output_format: str) -> None:
         fail(str(exc))
     gaps = list(intake.gaps)
     if unreadable:
-        count = f"{unreadable} character{'s' if unreadable != 1 else ''}"
-        gaps.append(Gap(what="input", reason=f"{count} were not UTF-8 (shown as �); the rest was read"))
+        count = f"{unreadable} character{' was' if unreadable == 1 else 's were'}"
+        gaps.append(Gap(what="input", reason=f"{count} not readable text (shown as �); the rest was read"))
     if skipped:
         reason = (
             f"{(len(text) + skipped) / 1e6:.1f} MB of text: only its last {MAX_TEXT / 1e6:g} MB were read "
@@ -87,18 +87,31 @@ def explain_input(file: str, output_format: str) -> None:
 
 
 # Pasted text is read line by line at about 1 MB per CPU second (an 18 MB log took 15-50 s), so of a whole
-# log only the last MAX_TEXT characters are read (a task's stop is at a log's end), and a gap says so. JSON
-# (one document: it starts with { or [) is read whole, since a document cut in two is no document.
+# log only the last MAX_TEXT characters are read (a task's stop is at a log's end), and a gap says so. One
+# JSON document is read whole, since a document cut in two is no document; a log whose lines start with `[`
+# or `{` (timestamps, JSON Lines) is a log.
 MAX_TEXT = 4_000_000
 
 
 def last_of_a_log(text: str) -> tuple[str, int]:
     """The text, or a text longer than MAX_TEXT from the first line start of its last MAX_TEXT characters,
     and how many characters were left out before it."""
-    if len(text) <= MAX_TEXT or text[:1000].lstrip()[:1] in ("{", "["):
+    if len(text) <= MAX_TEXT or _one_json_document(text):
         return text, 0
     start = text.find("\n", len(text) - MAX_TEXT) + 1
     return text[start:], start
+
+
+def _one_json_document(text: str) -> bool:
+    if text[:1000].lstrip()[:1] not in ("{", "["):
+        return False
+    import json  # only for a text this long: explain's start stays light
+
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    return True
 
 
 class InputHelp(NamedTuple):

@@ -179,14 +179,15 @@ def parse_command(text: str) -> Command:
             if name not in ALLOWED[verb]:
                 valid = ", ".join(sorted(ALLOWED[verb])) or "none"
                 raise CommandError(f"unknown option {name} for `{verb}`; valid options: {valid}")
+            given = ""  # what this occurrence gives: a repeated flag left bare is refused too
             if name in FLAGS_ALONE:
                 flags.add(name)
             elif eq:
-                values[name] = inline
+                given = values[name] = inline
             elif index + 1 < len(words) and not words[index + 1].startswith("--"):
                 index += 1
-                values[name] = words[index]
-            if name in FLAGS_WITH_VALUE and not values.get(name, "").strip():  # none, `--cluster ""`
+                given = values[name] = words[index]
+            if name in FLAGS_WITH_VALUE and not given.strip():  # none, `--cluster ""`
                 raise CommandError(f"{name} needs a value, e.g. {name} {_example(name)}")
         else:
             positional.append(word)

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from diagnosis.intake.shapes import Found, read_document
 from diagnosis.intake.text import anchor, scan
-from diagnosis.models import Gap, Observations
+from diagnosis.models import Gap, Observations, TaskFacts
 from diagnosis.parse import InputError, parse_document
 
 __all__ = ["ACCEPTS", "InputError", "Intake", "python_literal", "read_input", "read_json", "split_json"]
@@ -167,9 +167,31 @@ def _definition_hint(text: str) -> str:
     )
 
 
+# How far a task's state changes have gone: of one task's events, the furthest is the one to read.
+_PROGRESS = {"STOPPED": 3, "DEPROVISIONING": 2, "STOPPING": 1}
+
+
+def one_per_task(tasks: list[TaskFacts]) -> tuple[TaskFacts, ...]:
+    """A task said more than once (its DEPROVISIONING then STOPPED events, EventBridge's at-least-once
+    delivery, a log archive holding both) is one task: its furthest state, where it was first said."""
+    kept: dict[str, TaskFacts] = {}
+    unnamed: list[TaskFacts] = []
+    for task in tasks:
+        if not task.task_arn:
+            unnamed.append(task)
+            continue
+        before = kept.get(task.task_arn)
+        if before is None or _PROGRESS.get(task.last_status, 0) >= _PROGRESS.get(before.last_status, 0):
+            kept[task.task_arn] = task
+    return (*kept.values(), *unnamed)
+
+
 def _intake(found: Found, kind: str, gaps: list[Gap]) -> Intake:
     observations = Observations(
-        kind=kind, tasks=tuple(found.tasks), services=tuple(found.services), actions=tuple(found.actions)
+        kind=kind,
+        tasks=one_per_task(found.tasks),
+        services=tuple(found.services),
+        actions=tuple(found.actions),
     )
     return Intake(observations, tuple(found.gaps) + tuple(gaps))
 

@@ -275,6 +275,7 @@ def test_explain_reads_any_encoding_and_says_what_was_not_utf8(
         assert doc["findings"][0]["category"] == "oom"
         said = [g["reason"] for g in doc["gaps"] if g["what"] == "input"]
         if unreadable:
-            assert said == [f"{unreadable} characters were not UTF-8 (shown as �); the rest was read"]
+            count = "1 character was" if unreadable == 1 else f"{unreadable} characters were"
+            assert said == [f"{count} not readable text (shown as �); the rest was read"]
         else:
             assert not said

@@ -202,3 +202,17 @@ def test_a_big_json_document_is_read_whole(
     doc = explained(str(path), capsys)
     assert [f["category"] for f in doc["findings"]][:1] == ["oom"]
     assert not [g for g in doc["gaps"] if g["what"] == "input"]
+
+
+def test_a_huge_log_whose_lines_start_with_a_bracket_is_read_from_its_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`[2024-03-11T10:00:00Z] …` lines open with a bracket, yet the text is a log, not one JSON document."""
+    monkeypatch.setattr(cli_start, "MAX_TEXT", 20_000)
+    log = tmp_path / "service.log"
+    line = "[2024-03-11T10:00:00Z] INFO GET /health 200 1ms\n"
+    log.write_text(line * 2000 + "Essential container in task exited\nExit code: 137\n")
+    doc = explained(str(log), capsys)
+    assert [f["category"] for f in doc["findings"]][:1] == ["oom"]
+    said = [g["reason"] for g in doc["gaps"] if g["what"] == "input"]
+    assert len(said) == 1 and "only its last 0.02 MB were read" in said[0]

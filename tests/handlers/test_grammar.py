@@ -105,6 +105,11 @@ def test_missing_value_at_the_end(flag: str) -> None:
         parse_command(f"web {flag}")
 
 
+def test_a_repeated_flag_left_without_a_value_is_refused() -> None:
+    with pytest.raises(CommandError, match="--cluster needs a value"):
+        parse_command("web --cluster prod --cluster")
+
+
 def test_missing_value_before_another_flag() -> None:
     with pytest.raises(CommandError, match="--cluster needs a value"):
         parse_command("web --cluster --region eu-west-1")

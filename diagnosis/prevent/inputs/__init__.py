@@ -56,12 +56,17 @@ def subjects_of(document: Any, file: str, lines: Sequence[str], start: int = 0) 
 
 
 def _load(text: str, where: str) -> Any:
+    too_deep = f"{where} is nested too deeply to be a task definition or template; pass {EXPECTED}"
     try:
         return json.loads(text)
     except ValueError:
         pass
+    except RecursionError:
+        raise InputError(too_deep) from None
     try:
         return cfn_yaml.load(text)
+    except RecursionError:
+        raise InputError(too_deep) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}" if mark is not None else ""

@@ -33,6 +33,11 @@ def explain(value: object) -> Diagnosis:
     return diagnose(intake.observations, gaps=intake.gaps)
 
 
+def event_of_task(n: int) -> dict[str, object]:
+    """EVENT, as another task's stop: its own task ARN."""
+    return {**EVENT, "detail": {**EVENT["detail"], "taskArn": f"{TASK[:-8]}{n:08x}"}}
+
+
 def test_task_fragment_without_task_arn() -> None:
     doc = {
         "stopCode": "EssentialContainerExited",
@@ -96,9 +101,18 @@ def test_task_state_change_detail_alone() -> None:
 
 
 def test_list_of_events() -> None:
-    result = explain([EVENT, EVENT])
+    result = explain([EVENT, event_of_task(1)])
     assert result.stats.input_kind == "2 × ECS Task State Change event"
     assert result.stats.tasks_stopped == 2
+
+
+def test_one_tasks_events_are_one_task() -> None:
+    """Its DEPROVISIONING then STOPPED change, and EventBridge's second delivery of the last (at least once)."""
+    deprovisioning = {**EVENT, "detail": {**EVENT["detail"], "lastStatus": "DEPROVISIONING"}}
+    result = explain([deprovisioning, EVENT, EVENT])
+    assert result.stats.input_kind == "3 × ECS Task State Change event"
+    assert (result.stats.tasks_seen, result.stats.tasks_stopped) == (1, 1)
+    assert result.findings[0].task_count == 1
 
 
 def sns(message: object) -> dict[str, object]:
@@ -200,13 +214,13 @@ def test_step_functions_failure_with_the_task_as_a_json_string() -> None:
 
 
 def test_json_lines() -> None:
-    result = explain(json.dumps(EVENT) + "\n" + json.dumps(EVENT["detail"]) + "\n")
+    result = explain(json.dumps(EVENT) + "\n" + json.dumps(event_of_task(1)["detail"]) + "\n")
     assert result.stats.tasks_stopped == 2
     assert result.stats.input_kind.startswith("JSON Lines")
 
 
 def test_cloudwatch_logs_archive_lines_with_timestamps() -> None:
-    lines = [f"2026-04-19T10:58:4{i}.000Z\t{json.dumps(EVENT)}" for i in range(3)]
+    lines = [f"2026-04-19T10:58:4{i}.000Z\t{json.dumps(event_of_task(i))}" for i in range(3)]
     result = explain("\n".join(lines))
     assert result.stats.tasks_stopped == 3 and result.gaps == []
     assert result.findings[0].category == "elb_health_check"
@@ -230,7 +244,10 @@ def test_json_with_nothing_of_ecs_is_refused(doc: object) -> None:
 
 
 def test_a_long_archive_of_event_lines_is_read_whole() -> None:
-    lines = [f"2026-04-19T10:{i // 60 % 60:02d}:{i % 60:02d}.000Z\t{json.dumps(EVENT)}" for i in range(2000)]
+    lines = [
+        f"2026-04-19T10:{i // 60 % 60:02d}:{i % 60:02d}.000Z\t{json.dumps(event_of_task(i))}"
+        for i in range(2000)
+    ]
     result = explain("\n".join(lines))
     assert result.stats.tasks_stopped == 2000 and result.gaps == []
     assert result.stats.input_kind == "JSON Lines (2000 × ECS Task State Change event)"

@@ -101,6 +101,19 @@ def test_a_terraform_plan_links_the_resources_through_the_configuration() -> Non
         ('{"services": []}', "no ECS task definition"),
         ('{"Resources": {"B": {"Type": "AWS::S3::Bucket"}}}', "no ECS task definition"),
         ("just words", "no ECS task definition"),
+        ('{"a":' * 1200 + "1" + "}" * 1200, "nested too deeply"),  # beyond json's recursion limit
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ("".join("  " * i + "- \n" for i in range(3000)), "nested too deeply"),  # YAML, as deep
+    ],
+    ids=[
+        "empty",
+        "broken",
+        "no task definition",
+        "template without one",
+        "prose",
+        "deep JSON object",
+        "deep JSON list",
+        "deep YAML",
     ],
 )
 def test_unusable_input_is_one_clear_error(text: str, says: str) -> None:
