@@ -312,11 +312,16 @@ class _Reader:
             for m in exits:
                 self.exit_code(int(m.group(1)))
         elif label == "code":
-            self.stop_code(value.split()[0])
+            if value.split()[0].strip().lower() in STOP_CODES:
+                self.stop_code(value.split()[0])
+            else:  # a word that only looks like the label ("Code: (service web) …"): its text is read
+                self.free(value)
         elif label == "exit":
             number = re.match(r"-?\d{1,3}\b", value)
             if number:
                 self.exit_code(int(number.group(0)))
+            else:
+                self.free(value)
 
     def free(self, text: str) -> bool:
         """Reads text outside any label; True when it held something of ECS."""

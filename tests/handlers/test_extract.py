@@ -58,7 +58,7 @@ def test_at_most_five_targets() -> None:
 
 
 def test_many_documents_are_all_explained() -> None:
-    text = " ".join(json.dumps(EVENT) for _ in range(8))
+    text = " ".join(json.dumps(event(task_detail(n, cause="app_error"))) for n in range(8))  # 8 tasks
     found = find_in_message(text)
     assert found.explained is not None
     assert len(found.explained.observations.tasks) == 8

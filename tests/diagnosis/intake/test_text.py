@@ -444,3 +444,10 @@ def test_a_service_event_line_states_no_task_counts() -> None:
     result = explain("(service web) (deployment ecs-svc/123) deployment failed: tasks failed to start.")
     assert (result.timeline.running, result.timeline.desired) == (None, None)  # it said nothing of counts
     assert '"running":0' not in to_json(result).replace(" ", "")
+
+
+@pytest.mark.parametrize("label", ["EXITCODE: ", "Exit code:\n", "Stop code - "])
+def test_a_label_whose_value_is_a_message_reads_the_message(label: str) -> None:
+    """Found by Hypothesis: a word that looks like a label ("EXITCODE:") before a service event refused it."""
+    event = PLACEMENT
+    assert explain(f"{label}{event}\n").findings[0].category == explain(event).findings[0].category
