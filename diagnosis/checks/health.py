@@ -73,12 +73,20 @@ def check_load_balancer(evidence: LiveEvidence, category: str) -> list[CheckResu
     if unhealthy:
         facts.append(unhealthy)
     codes = answered_codes(evidence, str(group.get("TargetGroupArn", "")))
-    if codes:
-        expected = str((group.get("Matcher") or {}).get("HttpCode") or "200")
+    wrong_path = [c for c in codes if not c.startswith("5")]  # 3xx/4xx: answered, elsewhere or not to this
+    failing = [c for c in codes if c.startswith("5")]  # 5xx: the endpoint itself fails, or is not ready yet
+    expected = str((group.get("Matcher") or {}).get("HttpCode") or "200")
+    checked = f"the health check {group.get('HealthCheckPath', '/')} on {health_port}"
+    if wrong_path:
         problems.append(
-            f"the health check {group.get('HealthCheckPath', '/')} on {health_port} got HTTP {', '.join(codes)} "
-            f"where the target group expects {expected}: the application answers, but not on that path (or "
-            "it redirects or asks for authentication)"
+            f"{checked} got HTTP {', '.join(wrong_path)} where the target group expects {expected}: the "
+            "application answers, but not on that path (or it redirects or asks for authentication)"
+        )
+    if failing:
+        facts.append(
+            f"{checked} got HTTP {', '.join(failing)} where the target group expects {expected}: the "
+            "application answers with a server error (it is failing, a dependency its check tests is "
+            "down, or it is not ready yet)"
         )
     seconds = suggested_grace(start, interval, threshold, grace)
     names["grace_period"] = str(seconds)

@@ -286,3 +286,19 @@ def test_no_ingress_at_all_names_the_load_balancers_group_it_should_admit() -> N
     )
     ev.load_balancer_groups = []
     assert _ingress_problem(ev, 8080).endswith("allow no inbound traffic on port 8080")
+
+
+def test_a_server_error_from_the_health_check_is_no_wrong_path_and_keeps_the_grace_button() -> None:
+    """A 503 is what an app still warming up answers: a longer grace period is a fix, the path is not wrong."""
+    health = [
+        {
+            "TargetHealth": {
+                "State": "unhealthy",
+                "Description": "Health checks failed with these codes: [503]",
+            }
+        }
+    ]
+    [result] = check_load_balancer(evidence(grace=0, health=health), "elb_health_check")
+    assert "not on that path" not in result.detail
+    assert any("got HTTP 503" in e.fact and "server error" in e.fact for e in result.evidence)
+    assert offers_grace_button(result.names)
