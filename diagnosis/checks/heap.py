@@ -11,7 +11,10 @@ from typing import Any
 
 OPTION_VARIABLES = ("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS", "JAVA_OPTS", "CATALINA_OPTS")
 NODE_VARIABLE = "NODE_OPTIONS"
-XMX = re.compile(r"(?<![\w-])-Xmx(\d+)([kKmMgG]?)(?![\w])")
+XMX = re.compile(r"(?<![\w-])(?:-Xmx|-XX:MaxHeapSize=)(\d+)([kKmMgG]?)(?![\w])")
+# Where the JVM reads its flags, first to last (a later one wins): JAVA_TOOL_OPTIONS, JDK_JAVA_OPTIONS, the
+# command line (where start scripts put JAVA_OPTS and CATALINA_OPTS), then _JAVA_OPTIONS.
+PRECEDENCE = ("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "JAVA_OPTS", "CATALINA_OPTS", "entryPoint", "command")
 RAM_PERCENTAGE = re.compile(r"-XX:MaxRAMPercentage=(\d+(?:\.\d+)?)")
 OLD_SPACE = re.compile(r"--max[-_]old[-_]space[-_]size=(\d+)")
 HEAP_ERROR = re.compile(
@@ -38,11 +41,16 @@ def heap_facts(container: dict[str, Any], memory_mib: int, log: Sequence[str]) -
                 f"heap is a quarter of its {memory_mib} MiB (about {default} MiB)"
             ]
         return []
-    mib, flag, where = cap
+    mib, flag, where, scales = cap
     fact = f"container {container.get('name', '')} caps its heap at {mib} MiB ({flag} in {where})"
     if memory_mib:
         fact += f", of the {memory_mib} MiB it runs in"
-    if error is not None:
+    if error is not None and scales:
+        fact += (
+            ": the runtime ran out of that heap, a share of the container's memory: more task memory raises "
+            "it, as does a higher percentage (or find the leak)"
+        )
+    elif error is not None:
         fact += (
             ": the runtime ran out of that heap, not of the container's memory, so raise the cap (or find "
             "the leak); more task memory alone does not change it"
@@ -61,14 +69,28 @@ def _settings(container: dict[str, Any]) -> list[tuple[str, str]]:
     return found
 
 
-def _cap(settings: list[tuple[str, str]], memory_mib: int) -> tuple[int, str, str] | None:
-    """(MiB, the flag, where it is set) of the first heap cap found."""
-    for where, text in settings:
-        if match := XMX.search(text):
-            mib = int(int(match[1]) * UNIT_MIB[match[2].lower()])
-            return mib, match[0], where
-        if match := OLD_SPACE.search(text):
-            return int(match[1]), match[0], where
-        if (match := RAM_PERCENTAGE.search(text)) and memory_mib:
-            return int(memory_mib * float(match[1]) / 100), match[0], where
+def _cap(settings: list[tuple[str, str]], memory_mib: int) -> tuple[int, str, str, bool] | None:
+    """(MiB, the flag, where it is set, whether it grows with the container's memory) of the cap the runtime
+    obeys: a heap size over a percentage, and of several the one the JVM reads last (`PRECEDENCE`, the last
+    flag of a line)."""
+    ordered = sorted(
+        settings, key=lambda s: PRECEDENCE.index(s[0]) if s[0] in PRECEDENCE else len(PRECEDENCE)
+    )
+
+    def last(pattern: re.Pattern[str]) -> tuple[re.Match[str], str] | None:
+        found = None
+        for where, text in ordered:
+            for match in pattern.finditer(text):
+                found = (match, where)
+        return found
+
+    if hit := last(XMX):
+        match, where = hit
+        return int(int(match[1]) * UNIT_MIB[match[2].lower()]), match[0], where, False
+    if memory_mib and (hit := last(RAM_PERCENTAGE)):
+        match, where = hit
+        return int(memory_mib * float(match[1]) / 100), match[0], where, True
+    if hit := last(OLD_SPACE):
+        match, where = hit
+        return int(match[1]), match[0], where, False
     return None

@@ -38,13 +38,29 @@ def container(env: dict[str, str] | None = None, **more: Any) -> dict[str, Any]:
             ["java", "-XX:MaxRAMPercentage=50", "-jar", "app.jar"],
             "1024 MiB (-XX:MaxRAMPercentage=50 in command)",
         ),
+        # the JVM's own precedence: a heap size over a percentage, the command line over JAVA_TOOL_OPTIONS,
+        # and the last of two flags
+        (
+            {"JAVA_TOOL_OPTIONS": "-XX:MaxRAMPercentage=75"},
+            ["java", "-Xmx512m", "-jar", "app.jar"],
+            "512 MiB (-Xmx512m in command)",
+        ),
+        ({"JAVA_OPTS": "-Xmx256m -Xmx1g"}, None, "1024 MiB (-Xmx1g in JAVA_OPTS)"),
+        (
+            {"JAVA_TOOL_OPTIONS": "-XX:MaxHeapSize=768m"},
+            None,
+            "768 MiB (-XX:MaxHeapSize=768m in JAVA_TOOL_OPTIONS)",
+        ),
     ],
 )
 def test_the_cap_is_read_where_it_is_set(env: dict[str, str], command: list[str] | None, said: str) -> None:
     c = container(env, **({"command": command} if command else {}))
     [fact] = heap_facts(c, 2048, [JVM_OOM])
     assert f"container app caps its heap at {said}, of the 2048 MiB it runs in" in fact
-    assert "more task memory alone does not change it" in fact
+    if "MaxRAMPercentage" in said:  # a share of the container's memory: more memory does raise it
+        assert "more task memory raises it" in fact and "does not change it" not in fact
+    else:
+        assert "more task memory alone does not change it" in fact
 
 
 def test_without_a_heap_error_the_cap_is_only_stated() -> None:
