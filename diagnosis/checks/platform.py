@@ -93,11 +93,22 @@ def check_image_platform(evidence: LiveEvidence, category: str) -> list[CheckRes
 
 
 def _names(image: str, repository_tag: str) -> bool:
-    """Whether a container's image (`registry/repository:tag`, or `@sha256:…`) is the manifest key
-    `repository:tag` (or `repository:sha256:…`)."""
+    """Whether a container's image (`registry/repository[:tag][@sha256:…]`) is the manifest key
+    `repository:tag` (or `repository:sha256:…`): no tag is `latest`, and a digest, when given, is what runs."""
     repository, _, ref = repository_tag.partition(":")
     named = f"{repository}@{ref}" if ref.startswith("sha256:") else repository_tag
+    path, at, digest = image.partition("@")
+    if at:  # repository:tag@sha256:…: the digest is pulled, the tag ignored
+        image = f"{_untagged(path)}@{digest}"
+    elif ":" not in path.rsplit("/", 1)[-1]:
+        image = f"{path}:latest"
     return image == named or image.endswith("/" + named)
+
+
+def _untagged(path: str) -> str:
+    """`registry/repository` of `registry/repository:tag` (a registry's :port is not a tag)."""
+    head, slash, last = path.rpartition("/")
+    return f"{head}{slash}{last.split(':', 1)[0]}"
 
 
 def _exec_format_lines(evidence: LiveEvidence, category: str) -> list[str]:

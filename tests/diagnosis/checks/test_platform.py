@@ -79,3 +79,24 @@ def test_an_app_error_speaks_of_the_failed_containers_image_only() -> None:
     ev.tasks[0]["containers"] = [{"name": "thumb", "exitCode": 143}, {"name": "envoy", "exitCode": 1}]
     [result] = check_image_platform(ev, "app_error")
     assert result.detail == f"the image manifest of envoy:{digest} lists linux/amd64"
+
+
+@pytest.mark.parametrize(
+    ("image", "key"),
+    [
+        ("{registry}/thumbnailer", "thumbnailer:latest"),  # no tag: the registry serves `latest`
+        ("{registry}/thumbnailer:2.1.0@{digest}", "thumbnailer:{digest}"),  # a digest given: it is what runs
+    ],
+    ids=["untagged", "tag-and-digest"],
+)
+def test_the_failed_containers_own_image_is_found_however_it_is_written(image: str, key: str) -> None:
+    registry, digest = "444455556666.dkr.ecr.us-west-2.amazonaws.com", "sha256:" + "cd" * 32
+    key = key.format(digest=digest)
+    ev = evidence("ARM64", {key: index(("linux", "amd64", None), media=LIST)})
+    definition = ev.task_definitions[next(iter(ev.task_definitions))]
+    definition["containerDefinitions"] = [
+        {"name": "thumb", "image": image.format(registry=registry, digest=digest)}
+    ]
+    ev.tasks[0]["containers"] = [{"name": "thumb", "exitCode": 1}]
+    [result] = check_image_platform(ev, "app_error")
+    assert f"the image manifest of {key} lists linux/amd64 only; the task runs linux/arm64" in result.detail
