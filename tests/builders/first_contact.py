@@ -2,7 +2,10 @@
 
 Seventeen services in a cluster of their own (`firstcontact`) of the demo account, built from the ECS
 developer guide's stopped-task error pages: the causes and variants the demo's services do not cover.
-`HELD_OUT` is the part whose first-contact figure is quoted; `DEV` is where defects are looked for.
+`HELD_OUT` was never tuned on before its one first-contact run; `DEV` is where defects are looked for.
+Both are spent now: fixes followed their first contact (mesh-worker's ranking, the heap cap, the grace
+period), and two answers were rewritten after it (reporting, render: to the taxonomy's `app_error`), so
+their cases test those fixes and a next first-contact figure needs new services.
 Each `Answer` says what a user checks: the category of the top finding, exit 1 or 0, the facts it must
 state (regular expressions, case-insensitive, read from the JSON output), the fix buttons it must and must
 not offer, the gaps it must name where moto lacks the API, and that the log evidence is the newest

@@ -8,7 +8,8 @@ First contact (the answers as in the commit that added this file, before any run
 the deployment's normal stop first and the SIGKILL after stopTimeout second (the key wanted the kill
 first; the engine ranks it a side observation by design), without the stop's timing; uploader never named
 readonlyRootFilesystem. After the fixes (the stop timing and the read-only root stated) 6/6 against the
-answers below, drain's following the engine's ranking: not a first-contact figure.
+answers below, drain's following the engine's ranking: not a first-contact figure. The set is spent: drain's
+answer was rewritten after its first contact, and fixes followed it.
 """
 
 from __future__ import annotations
