@@ -11,7 +11,8 @@ from __future__ import annotations
 import copy
 import os
 import sys
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from typer.main import get_command_name
@@ -33,6 +34,8 @@ from bot.cli_start import (
 
 if TYPE_CHECKING:
     from diagnosis.models import Diagnosis
+
+T = TypeVar("T")
 
 app = typer.Typer(
     name="ecs-why",
@@ -133,7 +136,9 @@ def diagnose(
 @app.command(short_help="Run the Slack bot (HTTP or Socket Mode).")
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "0.0.0.0",  # noqa: S104 - a container's port
-    port: Annotated[int, typer.Option(help="Port for /slack/events, /healthz, /readyz and /metrics.")] = 3000,
+    port: Annotated[
+        int, typer.Option(min=1, max=65535, help="Port for /slack/events, /healthz, /readyz and /metrics.")
+    ] = 3000,
     socket_mode: Annotated[
         bool, typer.Option("--socket-mode", help="Connect to Slack over Socket Mode.")
     ] = False,
@@ -155,17 +160,32 @@ def serve(
 
         token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
         SocketModeHandler(web.slack.app, token).connect()  # type: ignore[no-untyped-call]
+    server = listening(lambda: GracefulServer(web, host, port, settings.shutdown_grace_seconds), host, port)
     typer.echo(
         f"ecs-why: serving on http://{host}:{port} ({'Socket Mode' if socket_mode else 'HTTP mode'})",
         err=True,
     )
-    GracefulServer(web, host, port, settings.shutdown_grace_seconds).run()
+    server.run()
+
+
+def listening(bind: Callable[[], T], host: str, port: int) -> T:
+    """The server `bind` opens on host:port, or one line saying why it cannot (port taken, unknown host)."""
+    try:
+        return bind()
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}; pick a free --port or another --host")
+    except ValueError as exc:  # waitress: "Invalid host/port specified."
+        fail(
+            f"cannot listen on {host}:{port}: {str(exc).rstrip('.')}; --host must be an address or name of this machine"
+        )
 
 
 @app.command("diagnosis-worker", short_help="Run the Slack requests queued in Redis.")
 def diagnosis_worker(
     host: Annotated[str, typer.Option(help="Address of /healthz, /readyz and /metrics.")] = "0.0.0.0",  # noqa: S104 - a container's port
-    port: Annotated[int, typer.Option(help="Port of /healthz, /readyz and /metrics.")] = 9091,
+    port: Annotated[
+        int, typer.Option(min=1, max=65535, help="Port of /healthz, /readyz and /metrics.")
+    ] = 9091,
     threads: Annotated[int, typer.Option(min=1, max=64, help="Requests run at once.")] = 4,
 ) -> None:
     """Run accepted Slack requests (diagnoses, fixes) from the Redis job stream, apart from `serve`.
@@ -186,14 +206,17 @@ def diagnosis_worker(
         fail("SLACK_BOT_TOKEN: required (the bot token, xoxb-…) to post the answers")
     setup_logging(settings.log_level)
     web = build_web_app(settings.model_copy(update={"job_threads": threads}), slack=False)
+    server = listening(lambda: GracefulServer(web, host, port, settings.shutdown_grace_seconds), host, port)
     typer.echo(f"ecs-why diagnosis-worker: probes on http://{host}:{port}", err=True)
-    GracefulServer(web, host, port, settings.shutdown_grace_seconds).run()
+    server.run()
 
 
 @app.command(short_help="Post ECS failures to subscribed channels.")
 def worker(
     host: Annotated[str, typer.Option(help="Address of /healthz, /readyz and /metrics.")] = "0.0.0.0",  # noqa: S104 - a container's port
-    port: Annotated[int, typer.Option(help="Port of /healthz, /readyz and /metrics.")] = 9090,
+    port: Annotated[
+        int, typer.Option(min=1, max=65535, help="Port of /healthz, /readyz and /metrics.")
+    ] = 9090,
 ) -> None:
     """Post ECS failures to subscribed channels: consume ECS_WHY_SQS_QUEUE_URL, or poll ECS without one.
 

@@ -279,3 +279,29 @@ def test_explain_reads_any_encoding_and_says_what_was_not_utf8(
             assert said == [f"{count} not readable text (shown as �); the rest was read"]
         else:
             assert not said
+
+
+SERVE_ENV = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s"}
+
+
+@pytest.mark.parametrize("port", ["99999", "0", "-1"])
+def test_serve_refuses_a_port_outside_1_to_65535(port: str) -> None:
+    """99999 was accepted and served on 34463 (99999 mod 65536) while the log said 99999."""
+    result = run("serve", "--host", "127.0.0.1", "--port", port, env={**os.environ, **SERVE_ENV})
+    assert result.returncode == 2 and "Invalid value for '--port'" in result.stderr
+
+
+def test_serve_on_a_port_in_use_says_so_in_one_line() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("serve", "--host", "127.0.0.1", "--port", str(port), env={**os.environ, **SERVE_ENV})
+    assert result.returncode == 2, result.stderr
+    assert (
+        f"ecs-why: cannot listen on 127.0.0.1:{port}: Address already in use; pick a free --port"
+        in result.stderr
+    )
+    assert "Traceback" not in result.stderr
