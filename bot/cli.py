@@ -137,7 +137,7 @@ def diagnose(
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "0.0.0.0",  # noqa: S104 - a container's port
     port: Annotated[
-        int, typer.Option(min=1, max=65535, help="Port for /slack/events, /healthz, /readyz and /metrics.")
+        int, typer.Option(min=0, max=65535, help="Port for /slack/events, /healthz, /readyz and /metrics.")
     ] = 3000,
     socket_mode: Annotated[
         bool, typer.Option("--socket-mode", help="Connect to Slack over Socket Mode.")
@@ -184,7 +184,7 @@ def listening(bind: Callable[[], T], host: str, port: int) -> T:
 def diagnosis_worker(
     host: Annotated[str, typer.Option(help="Address of /healthz, /readyz and /metrics.")] = "0.0.0.0",  # noqa: S104 - a container's port
     port: Annotated[
-        int, typer.Option(min=1, max=65535, help="Port of /healthz, /readyz and /metrics.")
+        int, typer.Option(min=0, max=65535, help="Port of /healthz, /readyz and /metrics.")
     ] = 9091,
     threads: Annotated[int, typer.Option(min=1, max=64, help="Requests run at once.")] = 4,
 ) -> None:
@@ -215,7 +215,7 @@ def diagnosis_worker(
 def worker(
     host: Annotated[str, typer.Option(help="Address of /healthz, /readyz and /metrics.")] = "0.0.0.0",  # noqa: S104 - a container's port
     port: Annotated[
-        int, typer.Option(min=1, max=65535, help="Port of /healthz, /readyz and /metrics.")
+        int, typer.Option(min=0, max=65535, help="Port of /healthz, /readyz and /metrics.")
     ] = 9090,
 ) -> None:
     """Post ECS failures to subscribed channels: consume ECS_WHY_SQS_QUEUE_URL, or poll ECS without one.
