@@ -1,9 +1,9 @@
 """First contact on the held-out set (tests/diagnosis/data/heldout/): real reasons and whole documents from
 public sources, never tuned on. Each reason is also pasted framed in prose and as the JSON shapes people
-paste (a task fragment, a --query projection). Six sets, gathered at different times: `FIRST` (issue 10),
-`SECOND` (session 4), `THIRD` (session 5), `FOURTH` (session 6), `FIFTH` (session 7) and `SIXTH`
-(session 8); each has its own floor in test_heldout.py. `leaks` finds a held-out text whose wording is also
-in a tuning file or another set."""
+paste (a task fragment, a --query projection). Seven sets, gathered at different times: `FIRST` (issue 10),
+`SECOND` (session 4), `THIRD` (session 5), `FOURTH` (session 6), `FIFTH` (session 7), `SIXTH`
+(session 8) and `SEVENTH` (session 9); each has its own floor in test_heldout.py. `leaks` finds a held-out
+text whose wording is also in a tuning file or another set."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ THIRD = HELDOUT / "documents_3.jsonl"
 FOURTH = HELDOUT / "documents_4.jsonl"
 FIFTH = HELDOUT / "documents_5.jsonl"
 SIXTH = HELDOUT / "documents_6.jsonl"
-SETS = (FIRST, SECOND, THIRD, FOURTH, FIFTH, SIXTH)
+SEVENTH = HELDOUT / "documents_7.jsonl"
+SETS = (FIRST, SECOND, THIRD, FOURTH, FIFTH, SIXTH, SEVENTH)
 PROSE = "hey team, prod started failing right after this morning's deploy:\n{}\nanyone seen this before?"
 
 # explain(text) -> (categories of the findings, in order) or None when the input was refused
