@@ -20,6 +20,7 @@ from tests.diagnosis.heldout import (
     HELDOUT,
     SECOND,
     SETS,
+    SEVENTH,
     SIXTH,
     THIRD,
     cases,
@@ -37,6 +38,7 @@ THIRD_MEASURED_RIGHT = 43  # of 58, measured at first contact on 2026-12-01, mai
 FOURTH_MEASURED_RIGHT = 34  # of 41, measured at first contact on 2026-12-01, main at f5fdb2d (README)
 FIFTH_MEASURED_RIGHT = 32  # of 38, measured at first contact on 2026-12-02, main at 6a33a74 (README)
 SIXTH_MEASURED_RIGHT = 37  # of 45, measured at first contact on 2026-12-02, main at 8e6ce39 (README)
+SEVENTH_MEASURED_RIGHT = 32  # of 51, measured at first contact on 2026-12-02, main at efde5f7 (README)
 
 
 def explain(text: str) -> list[str] | None:
@@ -171,3 +173,14 @@ def test_the_sixth_held_out_set_is_whole() -> None:
 def test_first_contact_on_the_sixth_set_does_not_fall_below_what_was_measured() -> None:
     right, total, wrong = score(explain, SIXTH)
     assert right >= SIXTH_MEASURED_RIGHT, f"{right}/{total} right; wrong: {wrong}"
+
+
+def test_the_seventh_held_out_set_is_whole() -> None:
+    assert len(entries(SEVENTH)) == 51
+    assert sum(1 for _ in cases(SEVENTH)) == 51
+    assert {e["category"] for e in entries(SEVENTH)} >= {"refuse", "none"}
+
+
+def test_first_contact_on_the_seventh_set_does_not_fall_below_what_was_measured() -> None:
+    right, total, wrong = score(explain, SEVENTH)
+    assert right >= SEVENTH_MEASURED_RIGHT, f"{right}/{total} right; wrong: {wrong}"
