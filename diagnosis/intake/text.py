@@ -188,11 +188,12 @@ _HEALTH_REASON = lazy(r"(?i)^(?:due to\s*)?\(reason\b")
 # hard-wrapped copy breaks the line right there, and the cause runs on until a sentence ends.
 _CAUSE_CUT = lazy(r"(?i)(?:\bthe reason for failure is|\breason:)$")
 _CAUSE_LINES = 3
-# Kubernetes' own objects. A text about pods and kubectl that has no ECS structure and never names ECS is
-# Kubernetes', not ECS's, even when a bare clause in it ("OOMKilled …", "Back-off pulling image …") reads like a
-# stop cause: its lines are not offered to the rules.
-_KUBERNETES = lazy(
-    r"(?i)\b(?:kubectl|kubelet|pods?|namespaces?|crashloopbackoff|imagepullbackoff|errimagepull|k8s|kubernetes)\b"
+# Another scheduler's own objects: Kubernetes' (pods, kubectl) and Nomad's. A text about them that has no ECS
+# structure and never names ECS is theirs, not ECS's, even when a bare clause in it ("OOMKilled …", runc's "OCI
+# runtime create failed …") reads like a stop cause: its lines are not offered to the rules.
+_OTHER_SCHEDULER = lazy(
+    r"(?i)\b(?:kubectl|kubelet|pods?|namespaces?|crashloopbackoff|imagepullbackoff|errimagepull|k8s|kubernetes"
+    r"|nomad|alloc-status)\b"
 )
 _ECS_WORD = lazy(r"(?i)\b(?:ecs|fargate|task definitions?|taskdefinition)\b")
 
@@ -348,6 +349,18 @@ class _Reader:
         return start >= 0 or bool(exits) or bool(codes) or arn is not None
 
 
+def _exit_codes_only(found: Scan) -> bool:
+    """True when all the text held of ECS is exit codes: no reason, stop code, task or service event."""
+    return (
+        bool(found.records)
+        and not found.events
+        and all(
+            not (r.stopped_reason or r.stop_code or r.task_arn or any(c.reason for c in r.containers))
+            for r in found.records
+        )
+    )
+
+
 def scan(text: str) -> Scan:
     """Every ECS message in `text`, grouped into tasks and service events; lines that held none counted."""
     reader = _Reader()
@@ -377,7 +390,13 @@ def scan(text: str) -> Scan:
         if not read and not reader.continues(line):
             unread_lines.append(line)
     result = reader.scan
-    if _KUBERNETES.search(text) is not None and _ECS_WORD.search(text) is None:
+    if _ECS_WORD.search(text) is None and (
+        _OTHER_SCHEDULER.search(text) is not None or (unread_lines and _exit_codes_only(result))
+    ):
+        # An exit code is every process's: prose around one that never names ECS ("What is exit code 137?", a
+        # CI job's "Exited with code 137", another scheduler's task events) is not an ECS task's stop.
+        if _exit_codes_only(result):
+            result.records.clear()
         result.unread = len(unread_lines)
         return result
     if result.messages == 0:

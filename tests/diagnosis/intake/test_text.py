@@ -451,3 +451,32 @@ def test_a_label_whose_value_is_a_message_reads_the_message(label: str) -> None:
     """Found by Hypothesis: a word that looks like a label ("EXITCODE:") before a service event refused it."""
     event = PLACEMENT
     assert explain(f"{label}{event}\n").findings[0].category == explain(event).findings[0].category
+
+
+# An exit code is every process's. Prose around one that never names ECS, and another scheduler's own output, are not an
+# ECS task's stop (public texts: hashicorp/nomad-driver-podman#14, hashicorp/nomad#2203, and two stored index files of
+# the code corpus, 22494964920 a Python test's comment and 54516494760 a release report).
+NOT_ECS_EXITS = (
+    "This is much much better now. I've simulated OOM and got a nice and clear `Terminated | Exit Code: 137` message "
+    'without "Unknown allocation" side effects. Thanks!\n\nPlease feel free to close this issue unless error message '
+    'can be improved to mention "OOM" as a reason for termination.',
+    "    # TODO fix 'Process finished with exit code 139 (interrupted by signal 11:SIGSEGV)'\n"
+    "    def test_query_select_dwithin(self, db, namespace, index, rtree_index_and_items):",
+    "### 3. Benchmark Binary Broken\n"
+    "`./zig-out/bin/bench-math` returns exit code 139 without any output. Cannot verify:\n"
+    "- JIT VSA performance\n- Trinity speedup metrics",
+    '$ nomad run oom-killed.nomad\n==> Monitoring evaluation "f0daaffe"\n    Evaluation triggered by job "oom-killed"\n'
+    '    Allocation "73b69aa3" created: node "36e9d87f", group "oom-killed"',
+)
+
+
+@pytest.mark.parametrize("text", NOT_ECS_EXITS)
+def test_an_exit_code_in_a_text_that_never_names_ecs_is_refused(text: str) -> None:
+    with pytest.raises(InputError, match="nothing in the input is about ECS"):
+        read_input(text)
+
+
+def test_an_exit_code_alone_or_beside_ecs_words_is_still_read() -> None:
+    assert categories("Exit Code 137") != []
+    assert categories("our Fargate task keeps dying, exit code 139\nno idea why") == ["segfault"]
+    assert categories("Stopped reason: Essential container in task exited\nExit Code 139\nsee logs") == ["segfault"]
