@@ -25,7 +25,7 @@ from diagnosis.collect.reading import reading
 from diagnosis.collect.service_tasks import Core, collect_core
 from diagnosis.collect.target import TargetSpec
 from diagnosis.engine import Cause, diagnose, ranked_causes
-from diagnosis.models import Diagnosis, Finding, Observations, ServiceEvent, Target
+from diagnosis.models import Diagnosis, Finding, Gap, Observations, Target
 
 SINCE = re.compile(r"^(\d+)\s*([mhdw])$")
 UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -95,7 +95,7 @@ def diagnose_live(
         return diagnose(
             observations,
             output_target,
-            gaps=read.gaps(evidence.gaps),
+            gaps=read.gaps(evidence.gaps, _left_out(core.observations, observations, since)),
             stats=read.stats(),
             checks=results,
             names_read=lambda category: names_read(evidence, category),
@@ -103,17 +103,47 @@ def diagnose_live(
 
 
 def _recent(obs: Observations, since: timedelta) -> Observations:
-    """Service events older than --since are history, not the present. Tasks are kept: ECS already forgets
-    stopped tasks after about an hour, so what it still returns is recent. A service whose every event is
-    older than the window keeps them: its last words are all there is to go on (and its clock may differ)."""
-    cutoff = (datetime.now(UTC) - since).isoformat().replace("+00:00", "Z")
-
-    def window(events: tuple[ServiceEvent, ...]) -> tuple[ServiceEvent, ...]:
-        recent = tuple(e for e in events if not e.created_at or e.created_at >= cutoff)
-        return recent or events
-
-    services = tuple(replace(s, events=window(s.events)) for s in obs.services)
+    """Service events older than --since are history, not the present: they are not counted (`_left_out`
+    says so when a service had nothing newer). Tasks are kept: ECS already forgets stopped tasks after
+    about an hour, so what it still returns is recent. An event without a time is kept."""
+    cutoff = _cutoff(since)
+    services = tuple(
+        replace(s, events=tuple(e for e in s.events if not e.created_at or e.created_at >= cutoff))
+        for s in obs.services
+    )
     return replace(obs, services=services)
+
+
+def _left_out(read: Observations, counted: Observations, since: timedelta) -> list[Gap]:
+    """A service whose every event fell outside the window: say how many and the newest, so that an answer
+    with no service event reads as "none this recent", not "none at all"."""
+    gaps = []
+    for before, after in zip(read.services, counted.services, strict=True):
+        if before.events and not after.events:
+            newest = max(e.created_at for e in before.events)
+            gaps.append(
+                Gap(
+                    what=f"service events of {before.name or 'the service'} before the last {_span(since)}",
+                    reason=(
+                        f"all {len(before.events)} are older than --since {_span(since)} (the newest at "
+                        f"{newest}): not counted; a longer --since counts them"
+                    ),
+                )
+            )
+    return gaps
+
+
+def _cutoff(since: timedelta) -> str:
+    return (datetime.now(UTC) - since).isoformat().replace("+00:00", "Z")
+
+
+def _span(since: timedelta) -> str:
+    """A --since as it was typed: 90 minutes is `90m`, 2 days `2d`."""
+    minutes = int(since.total_seconds() // 60)
+    for unit, size in (("w", 7 * 24 * 60), ("d", 24 * 60), ("h", 60)):
+        if minutes % size == 0:
+            return f"{minutes // size}{unit}"
+    return f"{minutes}m"
 
 
 def _target(spec: TargetSpec, region: str, obs: Observations) -> Target:

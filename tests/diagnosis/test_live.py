@@ -152,22 +152,39 @@ def test_parse_since_refuses_with_the_accepted_forms(text: str) -> None:
         parse_since(text)
 
 
-def test_events_outside_the_window_are_dropped_unless_they_are_all_there_is() -> None:
+def test_events_outside_the_window_are_not_counted_and_the_answer_says_so() -> None:
+    """`diagnose --since 1m` on a service whose events are an hour old: none is counted (it used to keep
+    them all when none was recent, so --since changed nothing), and a gap says how many and the newest."""
     from datetime import UTC, datetime
 
-    from diagnosis.live import _recent
+    from diagnosis.engine import diagnose
+    from diagnosis.live import _left_out, _recent
     from diagnosis.models import Observations, ServiceEvent, ServiceFacts
 
-    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
-    old, new = ServiceEvent("old failure", "2020-01-01T00:00:00Z"), ServiceEvent("new failure", now)
-    mixed = _recent(
-        Observations("live", services=(ServiceFacts(name="web", events=(new, old)),)), timedelta(hours=24)
+    def at(ago: timedelta) -> str:
+        return (datetime.now(UTC) - ago).isoformat().replace("+00:00", "Z")
+
+    placement = (
+        "(service web) was unable to place a task because no container instance met all of its requirements."
     )
-    assert [e.message for e in mixed.services[0].events] == ["new failure"]
-    only_old = _recent(
-        Observations("live", services=(ServiceFacts(name="web", events=(old,)),)), timedelta(hours=24)
-    )
-    assert [e.message for e in only_old.services[0].events] == ["old failure"]
+    old, new = ServiceEvent(placement, at(timedelta(hours=1))), ServiceEvent("new failure", at(timedelta(0)))
+    mixed = Observations("live", services=(ServiceFacts(name="web", events=(new, old)),))
+    assert [e.message for e in _recent(mixed, timedelta(hours=24)).services[0].events] == [
+        "new failure",
+        placement,
+    ]
+    assert [e.message for e in _recent(mixed, timedelta(minutes=30)).services[0].events] == ["new failure"]
+    assert _left_out(mixed, _recent(mixed, timedelta(minutes=30)), timedelta(minutes=30)) == []
+
+    only_old = Observations("live", services=(ServiceFacts(name="web", events=(old, old)),))
+    window = timedelta(minutes=1)
+    counted = _recent(only_old, window)
+    assert counted.services[0].events == ()
+    (gap,) = _left_out(only_old, counted, window)
+    assert gap.what == "service events of web before the last 1m"
+    assert gap.reason.startswith(f"all 2 are older than --since 1m (the newest at {old.created_at})")
+    assert diagnose(counted).findings == [] or not diagnose(counted).findings[0].failure
+    assert diagnose(_recent(only_old, timedelta(hours=2))).findings[0].category.startswith("placement_")
 
 
 @pytest.mark.parametrize("text", ["99999999999d", "400d", "53w", "9999999999999999999999m", "527041m"])
