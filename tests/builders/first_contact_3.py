@@ -13,7 +13,18 @@ task's memory, a health check answered with an HTTPS redirect, and a subnet with
 Staged like the first set (its `Answer`, `Case`, `seed_cases`); `take_away_3` removes what this set adds.
 `HELD_OUT` is never to be tuned on before its one first-contact run; `DEV` is where defects are looked for.
 
-First contact: not run yet (see the commit that adds this file: the answers, before any run).
+First contact (the answers as in the commit that added this file, 7a0a3fc, before any run; `ecs-why
+diagnose`, JSON and text; a case counts when every test of it passes): held-out 4/7, dev 2/7 (6/14, 43%).
+Right: vault, collector, inventory, portal (held-out); webhooks, indexer (dev). Misses: transcode was
+`app_error`, not `storage_exhausted`, with "No space left on device" quoted; accounts named `clean_exit`
+but quoted the app's log (it exited 143 when ECS stopped it), not migrate's, the container that exited 0;
+pricer named the rollback and the image change but read no log, so never said ModuleNotFoundError:
+orjson; quotes was `image_not_found`, "confirmed" from a lookup of platform/quotes in this account's ECR
+when the image is in account 210987654321; exporter quoted the task role's AccessDenied but never said the
+permission sits on the execution role exporter-exec; warehouse said "no container instance registered"
+without the capacity provider or its Auto Scaling group's MaxSize 0; chat quoted EMFILE without the
+container's nofile ulimit of 1024; feed said the task's 1024 MiB but not that the container has a
+memoryReservation only (no hard limit).
 """
 
 from __future__ import annotations
@@ -104,7 +115,7 @@ def _second_container(
                 other["exitCode"] = exit_code
             task.containers = [first, other]
             if lines:
-                started = task.started_at or task.created_at + timedelta(seconds=8)
+                started = getattr(task, "started_at", None) or task.created_at + timedelta(seconds=8)
                 family = task.task_definition_arn.rsplit("/", 1)[-1].split(":")[0]
                 write_logs(world, family, name, task.id, started, lines)
 
@@ -982,9 +993,12 @@ def _take_away_vpc(world: World) -> None:
         ec2.delete_vpc_endpoints(VpcEndpointIds=endpoints)
     for eni in ec2.describe_network_interfaces(Filters=vpc)["NetworkInterfaces"]:
         ec2.delete_network_interface(NetworkInterfaceId=eni["NetworkInterfaceId"])
+    table = ec2.describe_route_tables(RouteTableIds=[ids["route_table_fc3_private"]])["RouteTables"][0]
+    for association in table["Associations"]:
+        ec2.disassociate_route_table(AssociationId=association["RouteTableAssociationId"])
+    ec2.delete_route_table(RouteTableId=ids["route_table_fc3_private"])
     for key in ("fc3_subnet_private", "fc3_subnet_small"):
         ec2.delete_subnet(SubnetId=ids[key])
-    ec2.delete_route_table(RouteTableId=ids["route_table_fc3_private"])
     for key in ("fc3_sg", "fc3_sg_endpoints"):
         ec2.delete_security_group(GroupId=ids[key])
     ec2.delete_vpc(VpcId=ids["fc3_vpc"])
