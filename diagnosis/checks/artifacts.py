@@ -12,7 +12,7 @@ from diagnosis.models import EvidenceItem
 
 
 def check_images(evidence: LiveEvidence, category: str) -> list[CheckResult]:
-    results = []
+    results = [_foreign_image(image, account, category) for image, account in evidence.foreign_images.items()]
     for repository, asked in evidence.images.items():
         existing = evidence.ecr.get(repository)
         if existing is None:
@@ -61,6 +61,24 @@ def check_images(evidence: LiveEvidence, category: str) -> list[CheckResult]:
                 )
             )
     return results
+
+
+def _foreign_image(image: str, account: str, category: str) -> CheckResult:
+    """An image in another account's ECR: that account's repository policy decides who may pull it."""
+    detail = (
+        f"the image {image} is in another account's ECR ({account}): its repository policy must allow this "
+        "account's execution role ecr:BatchGetImage, ecr:GetDownloadUrlForLayer and "
+        "ecr:BatchCheckLayerAvailability (and the role's own policy those actions on it); that policy is "
+        f"account {account}'s to read and change"
+    )
+    return CheckResult(
+        category,
+        "ecr_image",
+        "confirms" if category == "image_pull_auth" else "inconclusive",
+        detail,
+        (EvidenceItem(source="task definition image", fact=detail),),
+        {"repository": image.split("/", 1)[-1].split(":", 1)[0].split("@", 1)[0], "account": account},
+    )
 
 
 def check_secrets(evidence: LiveEvidence, category: str) -> list[CheckResult]:

@@ -60,6 +60,8 @@ class LiveEvidence:
     ecr: dict[str, list[str] | str | None] = field(
         default_factory=dict
     )  # repository -> existing tags | error
+    # image -> the account whose ECR holds it, when not the task's own (not looked up: its policy is theirs)
+    foreign_images: dict[str, str] = field(default_factory=dict)
     # secret ID (`secret_refs`) -> "exists" | error code | OTHER_ACCOUNT
     secrets: dict[str, str | None] = field(default_factory=dict)
     log_groups: list[str] | None = None

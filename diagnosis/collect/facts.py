@@ -193,13 +193,21 @@ def _absorb_efs_security(evidence: LiveEvidence, results: Mapping[str, Outcome])
 EFS_SECURITY = Source(_plan_efs_security, _absorb_efs_security, round=4, requires=(needs.EFS, needs.SUBNETS))
 
 
+def foreign_registry(match: re.Match[str], definition_arn: str) -> bool:
+    """The ECR image (an `ECR_IMAGE` match) is in another account than the task definition's."""
+    parts = definition_arn.split(":")
+    return len(parts) > 4 and parts[4].isdigit() and match.group(1) != parts[4]
+
+
 def ecr_images(definition: dict[str, Any], region: str) -> list[tuple[str, str]]:
-    """(repository, tag or digest) of the definition's images in this region's ECR."""
+    """(repository, tag or digest) of the definition's images in this region's ECR, of its own account."""
     found: list[tuple[str, str]] = []
     for container in definition.get("containerDefinitions", []):
         image = str(container.get("image", ""))
         match = ECR_IMAGE.match(image)
         if not match or match.group(2) != region:
+            continue
+        if foreign_registry(match, str(definition.get("taskDefinitionArn", ""))):
             continue
         reference = image.split("@", 1)[1] if "@" in image else (match.group(4) or "latest")
         if (match.group(3), reference) not in found:

@@ -283,22 +283,30 @@ ROUTES = Source(_plan_routes, _absorb_routes, round=4, requires=(needs.SUBNETS,)
 # --- what the task references ----------------------------------------------------------------------
 
 
-def ecr_images(core: Core, aws_region: str) -> dict[str, list[str]]:
-    """ECR repositories (in this region) the failing task definitions use, with the tags they ask for."""
+def ecr_images(core: Core, aws_region: str, foreign: dict[str, str] | None = None) -> dict[str, list[str]]:
+    """ECR repositories (in this region, of the task definition's own account) the failing task definitions
+    use, with the tags they ask for; an image in another account's ECR goes to `foreign` (image -> account):
+    looking its repository up in this account's ECR would find nothing and prove nothing."""
     images: dict[str, list[str]] = {}
     failing = {t.get("taskDefinitionArn", "") for t in core.tasks if t.get("lastStatus") == "STOPPED"}
     for arn, definition in core.task_definitions.items():
         if arn not in failing:
             continue
         for container in definition.get("containerDefinitions", []):
-            match = facts.ECR_IMAGE.match(container.get("image", ""))
-            if match and match.group(2) == aws_region:
-                images.setdefault(match.group(3), []).append(match.group(4) or "latest")
+            image = str(container.get("image", ""))
+            match = facts.ECR_IMAGE.match(image)
+            if not match or match.group(2) != aws_region:
+                continue
+            if facts.foreign_registry(match, arn):
+                if foreign is not None:
+                    foreign[image] = match.group(1)
+                continue
+            images.setdefault(match.group(3), []).append(match.group(4) or "latest")
     return images
 
 
 def _plan_ecr(plan: Plan) -> dict[str, Call]:
-    images = ecr_images(plan.core, plan.evidence.region)
+    images = ecr_images(plan.core, plan.evidence.region, plan.evidence.foreign_images)
     plan.evidence.images = images
     return {
         f"ecr:{repository}": Call(

@@ -246,6 +246,24 @@ def test_a_missing_repository_is_an_answer(world: World) -> None:
     assert aws.gaps == []
 
 
+def test_an_image_in_another_accounts_ecr_is_not_looked_up_here_and_says_whose_policy_decides(
+    world: World,
+) -> None:
+    cluster = world.cluster()
+    image = "210987654321.dkr.ecr.us-east-1.amazonaws.com/platform/quotes:3.2.0"
+    td = world.task_definition(image=image)
+    world.service(cluster, "web", td)
+    world.task(cluster, "web", td, "TaskFailedToStart", "CannotPullContainerError: 403 Forbidden")
+    aws, core = core_of(world)
+    evidence = collect_wave(aws, core, ["image_pull_auth"])
+    assert evidence.ecr == {}  # platform/quotes is not this account's repository: nothing to find here
+    assert evidence.foreign_images == {image: "210987654321"}
+    result = {r.name: r for r in run_checks(evidence, ["image_pull_auth"])}["ecr_image"]
+    assert result.recategorize is None
+    assert "another account's ECR (210987654321)" in result.detail
+    assert "repository policy" in result.detail
+
+
 def test_only_the_failing_revision_images_are_checked(world: World) -> None:
     ecr_service(world, ["v2"], asked="v2", previous="v1-deleted")
     aws, core = core_of(world)
