@@ -17,7 +17,7 @@ from diagnosis.checks.evidence import LiveEvidence
 from diagnosis.collect.aws import Aws, Call, Outcome
 from diagnosis.collect.plan import Plan, Source
 from diagnosis.collect.service_tasks import Core, absorb_task_definitions, missing_task_definitions
-from diagnosis.collect.sources import SOURCES
+from diagnosis.collect.sources import LOGS, SOURCES
 
 
 class Answers:
@@ -84,13 +84,21 @@ def gather(
     plan.wanted = wanted
     fetch = answers or Answers()
     calls, owners = _calls(plan, [s for s in sources if s.round == 3])
-    calls.update(missing_task_definitions(core, cache))
+    definitions = missing_task_definitions(core, cache)
+    calls.update(definitions)
     if calls:
         results = fetch.round(aws, calls, ahead)
         absorb_task_definitions(core, results, cache)
         evidence.task_definitions = core.task_definitions
         _absorb(evidence, results, owners)
+    made = set(calls)
     calls, owners = _calls(plan, [s for s in sources if s.round == 4])
+    if definitions and LOGS in sources:
+        # A failing task of a revision rounds 1–2 did not read (a deployment rolled back, a revision no
+        # deployment names now) had no log configuration to plan its read from: it is read now.
+        late = {k: c for k, c in LOGS.plan(plan).items() if k not in made}
+        calls.update(late)
+        owners.update(dict.fromkeys(late, LOGS))
     if calls:
         _absorb(evidence, fetch.round(aws, calls, ahead), owners)
 

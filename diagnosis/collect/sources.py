@@ -53,7 +53,9 @@ def _plan_logs(plan: Plan) -> dict[str, Call]:
         group, name, _region = stream
         before = reads.get(task_id(task))
         reads[task_id(task)] = (group, name, head or bool(before and before[2]))
-        evidence.logs[task_id(task)] = TaskLog(group, name, None)  # the events come with the answer
+        known = evidence.logs.get(task_id(task))
+        if known is None or (known.group, known.stream) != (group, name):
+            evidence.logs[task_id(task)] = TaskLog(group, name, None)  # the events come with the answer
     return {
         f"logs:{ident}": Call(
             "logs",

@@ -57,6 +57,25 @@ def test_oom_fetches_logs_and_memory_and_no_network(world: World) -> None:
     assert ("log_tail", "confirms") in outcomes
 
 
+def test_the_log_of_a_revision_the_service_no_longer_runs_is_read(world: World) -> None:
+    """A deployment rolled back: the service and its deployments name revision 1, the failed tasks ran 2."""
+    cluster = world.cluster()
+    steady = world.task_definition(log_group="/ecs/web")
+    failed = world.task_definition(log_group="/ecs/web", image="nginx:1.28")
+    world.service(cluster, "web", steady)
+    arn = world.task(
+        cluster, "web", failed, "EssentialContainerExited", "Essential container in task exited", None, 1
+    )
+    world.write_logs("/ecs/web", arn, "INFO start", "ModuleNotFoundError: No module named 'orjson'")
+    aws, core = core_of(world)
+    assert failed not in core.task_definitions  # rounds 1-2 read what the service names
+    evidence = collect_wave(aws, core, ["app_error"])
+    read = evidence.log_for("app_error")
+    assert read is not None and read.stream == f"ecs/app/{arn.rsplit('/', 1)[-1]}"
+    assert [e["message"] for e in read.events or []][-1] == "ModuleNotFoundError: No module named 'orjson'"
+    assert aws.log.count("logs:GetLogEvents") == 1
+
+
 def test_access_denied_on_the_logs_is_a_gap_and_the_rest_still_comes(world: World) -> None:
     seed_oom(world, 3, [500, 510], running=False, log_every_stop=True)
     aws, core = core_of(world)
@@ -457,8 +476,11 @@ def test_a_task_target_gets_its_definition_in_the_same_wave(world: World) -> Non
     rounds = aws.rounds
     evidence = collect_wave(aws, core, ["app_error"])
     assert td in evidence.task_definitions
-    assert aws.rounds == rounds + 1
     assert "ecs:DescribeTaskDefinition" in aws.log
+    # its log configuration comes with the definition: the log is read in the round after it (it was not read)
+    assert aws.rounds == rounds + 2
+    read = evidence.log_for("app_error")
+    assert read is not None and read.stream == f"ecs/app/{arn.rsplit('/', 1)[-1]}"
 
 
 def test_no_candidates_no_calls(world: World) -> None:
