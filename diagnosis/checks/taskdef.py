@@ -9,6 +9,7 @@ shorter than the observed start, a load-balanced port the container does not exp
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from diagnosis.checks.command import argv_text, command_facts
@@ -36,6 +37,8 @@ COMMAND_CAUSES = {
 }
 HEAP_CAUSES = {"oom", "app_error"}
 WRITE_CAUSES = {"app_error", "container_start_failure", "clean_exit"}
+OPEN_FILES_CAUSES = {"app_error", "container_health_check", "elb_health_check"}
+OUT_OF_FILES = re.compile(r"\bEMFILE\b|too many open files", re.I)
 HEALTH_DEFAULTS = {"interval": 30, "timeout": 5, "retries": 3, "startPeriod": 0}
 STOP_TIMEOUT_DEFAULT = 30
 
@@ -88,6 +91,10 @@ def check_task_definition(evidence: LiveEvidence, category: str) -> list[CheckRe
     if category == "sigkill_stop_timeout":
         facts.append(stop_timeout_fact(container, names))
         facts += stop_timing_facts(evidence.task_for(category))
+    if category in OPEN_FILES_CAUSES:
+        facts += open_files_facts(
+            container, [str(e.get("message", "")) for e in evidence.log_events_for(category)]
+        )
     if category in WRITE_CAUSES and container.get("readonlyRootFilesystem") is True:
         log = [str(e.get("message", "")) for e in evidence.log_events_for(category)]
         fact_, problem_ = read_only_root(container, log)
@@ -136,6 +143,12 @@ def memory_facts(
         if as_int(container.get("cpu")):
             said += f", cpu {as_int(container.get('cpu'))} units"
         facts.append(f"container {container.get('name', '?')}: {said}")
+        if soft and not hard and memory:
+            facts.append(
+                f"container {container.get('name', '?')} sets only a soft limit (memoryReservation {soft} MiB) "
+                f"and no hard limit (memory): it can grow to the task's {memory} MiB and is killed there, "
+                f"not at {soft} MiB"
+            )
         if hard and memory and hard < memory:
             facts.append(
                 f"container {container.get('name', '?')} is killed at its own {hard} MiB limit, before the "
@@ -150,6 +163,25 @@ def memory_facts(
         valid = "next valid Fargate size" if fargate else "twice the memory"
         facts.append(f"{valid}: {size[1]} MiB" + (f" with {size[0]} CPU units" if fargate else ""))
     return facts
+
+
+def open_files_facts(container: dict[str, Any], log: list[str]) -> list[str]:
+    """When the log says the process ran out of file descriptors: the container's nofile ulimit, which caps
+    its open files and sockets (raised in the task definition's `ulimits`)."""
+    if not any(OUT_OF_FILES.search(line) for line in log):
+        return []
+    name = container.get("name", "?")
+    limit = next((u for u in container.get("ulimits") or [] if u.get("name") == "nofile"), None)
+    if limit is None:
+        return [
+            f"the log says the process ran out of file descriptors; container {name} sets no nofile ulimit "
+            "(the platform's default applies): set one in the task definition's ulimits"
+        ]
+    return [
+        f"the log says the process ran out of file descriptors; container {name}'s ulimits cap nofile at "
+        f"{as_int(limit.get('softLimit'))} (soft) and {as_int(limit.get('hardLimit'))} (hard): raise the "
+        "nofile ulimit in the task definition"
+    ]
 
 
 def health_facts(

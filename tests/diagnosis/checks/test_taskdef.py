@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from diagnosis.checks.command import program
-from diagnosis.checks.evidence import LiveEvidence
+from diagnosis.checks.evidence import LiveEvidence, TaskLog
 from diagnosis.checks.taskdef import check_task_definition, runtime_platform
 
 TD = "arn:aws:ecs:eu-west-1:210987654321:task-definition/ledger:7"
@@ -266,3 +266,29 @@ def test_runtime_platform(platform: dict[str, str] | None, expected: str) -> Non
 def test_nothing_read_nothing_said() -> None:
     assert check_task_definition(LiveEvidence(), "oom") == []
     assert check_task_definition(evidence({"name": "a"}), "user_stopped") == []
+
+
+def test_a_soft_memory_limit_only_is_said_to_be_no_cap_the_task_memory_is() -> None:
+    result = only(evidence({"name": "feed", "memoryReservation": 256}, cpu="256", memory="1024"), "oom")
+    assert "sets only a soft limit (memoryReservation 256 MiB) and no hard limit (memory)" in result.detail
+    assert "can grow to the task's 1024 MiB and is killed there, not at 256 MiB" in result.detail
+
+
+def with_log(ev: LiveEvidence, *lines: str) -> LiveEvidence:
+    task = ev.tasks[0]
+    ev.logs[task["taskArn"].rsplit("/", 1)[-1]] = TaskLog(
+        "/ecs/chat", "ecs/chat/x", [{"message": m} for m in lines]
+    )
+    return ev
+
+
+def test_running_out_of_file_descriptors_names_the_nofile_ulimit() -> None:
+    container = {"name": "chat", "ulimits": [{"name": "nofile", "softLimit": 1024, "hardLimit": 4096}]}
+    result = only(
+        with_log(evidence(container), "open connections: 1011", "Error: accept EMFILE"), "app_error"
+    )
+    assert "container chat's ulimits cap nofile at 1024 (soft) and 4096 (hard)" in result.detail
+    unset = only(with_log(evidence({"name": "chat"}), "OSError: [Errno 24] Too many open files"), "app_error")
+    assert "container chat sets no nofile ulimit" in unset.detail
+    other = only(with_log(evidence(container), "Error: connect ECONNREFUSED 10.0.3.7:5432"), "app_error")
+    assert "nofile" not in other.detail
