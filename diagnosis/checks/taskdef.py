@@ -23,6 +23,7 @@ from diagnosis.checks.heap import heap_facts
 from diagnosis.checks.logs import start_seconds
 from diagnosis.checks.resources import next_memory
 from diagnosis.checks.running import read_only_root, stop_timing_facts
+from diagnosis.checks.task_role import task_role_facts
 from diagnosis.models import EvidenceItem
 from diagnosis.redact import redact
 
@@ -37,6 +38,7 @@ COMMAND_CAUSES = {
 }
 HEAP_CAUSES = {"oom", "app_error"}
 WRITE_CAUSES = {"app_error", "container_start_failure", "clean_exit"}
+TASK_ROLE_CAUSES = {"app_error", "container_health_check"}
 OPEN_FILES_CAUSES = {"app_error", "container_health_check", "elb_health_check"}
 OUT_OF_FILES = re.compile(r"\bEMFILE\b|too many open files", re.I)
 HEALTH_DEFAULTS = {"interval": 30, "timeout": 5, "retries": 3, "startPeriod": 0}
@@ -91,6 +93,9 @@ def check_task_definition(evidence: LiveEvidence, category: str) -> list[CheckRe
     if category == "sigkill_stop_timeout":
         facts.append(stop_timeout_fact(container, names))
         facts += stop_timing_facts(evidence.task_for(category))
+    if category in TASK_ROLE_CAUSES:
+        log = [str(e.get("message", "")) for e in evidence.log_events_for(category)]
+        problems += task_role_facts(definition, log)
     if category in OPEN_FILES_CAUSES:
         facts += open_files_facts(
             container, [str(e.get("message", "")) for e in evidence.log_events_for(category)]

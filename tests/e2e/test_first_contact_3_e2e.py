@@ -23,12 +23,11 @@ from typing import Any
 import pytest
 
 from bot.demo.sandbox import sandbox_session
-from bot.demo.scenarios import Sandbox
+from bot.demo.scenarios import NON_FAILURE_CATEGORIES, Sandbox
 from bot.demo.world import World
 from tests.builders.first_contact import Case, Seeded
 from tests.builders.first_contact_3 import CASES_3, CLUSTER, seed_cases_3, take_away_3
 from tests.e2e.conftest import run_cli
-from tests.e2e.test_first_contact_e2e import seeded_logs
 
 pytestmark = pytest.mark.e2e
 BY_NAME = {case.service: case for case in CASES_3}
@@ -45,6 +44,12 @@ def seeded(endpoint: str, sandbox: Sandbox) -> Iterator[Seeded]:
         yield found
     finally:
         take_away_3(found)
+
+
+def seeded_logs(case: Case) -> bool:
+    """A failure whose stopped tasks wrote a log (a task that never started has none)."""
+    started = (b for b in case.scenario.tasks if b.stop is not None and b.stop.started and b.logs)
+    return case.answer.category not in NON_FAILURE_CATEGORIES and any(started)
 
 
 @cache

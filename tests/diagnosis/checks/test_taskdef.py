@@ -292,3 +292,28 @@ def test_running_out_of_file_descriptors_names_the_nofile_ulimit() -> None:
     assert "container chat sets no nofile ulimit" in unset.detail
     other = only(with_log(evidence(container), "Error: connect ECONNREFUSED 10.0.3.7:5432"), "app_error")
     assert "nofile" not in other.detail
+
+
+DENIED = (
+    "botocore.exceptions.ClientError: An error occurred (AccessDenied) when calling the GetObject operation: "
+    "User: arn:aws:sts::210987654321:assumed-role/exporter-task/6a1f0c9e is not authorized to perform: "
+    's3:GetObject on resource: "arn:aws:s3:::acme-config/exporter.json" because no identity-based policy allows'
+)
+
+
+def test_an_aws_call_the_task_role_was_denied_names_both_roles() -> None:
+    roles = {
+        "taskRoleArn": "arn:aws:iam::210987654321:role/exporter-task",
+        "executionRoleArn": "arn:aws:iam::210987654321:role/exporter-exec",
+    }
+    result = only(with_log(evidence({"name": "exporter"}, **roles), "loading config", DENIED), "app_error")
+    assert result.outcome == "confirms"
+    assert (
+        "denied s3:GetObject on arn:aws:s3:::acme-config/exporter.json as its task role exporter-task"
+        in result.detail
+    )
+    assert "the execution role exporter-exec is ECS's own" in result.detail
+    assert "grant s3:GetObject to exporter-task" in result.detail
+    other = {**roles, "taskRoleArn": "arn:aws:iam::210987654321:role/billing-task"}
+    unrelated = only(with_log(evidence({"name": "exporter"}, **other), DENIED), "app_error")
+    assert "task role" not in unrelated.detail  # another principal's denial is not this task role's
