@@ -225,7 +225,14 @@ CONTAINER_INSTANCES = LiveCheck(
     "Count the cluster's container instances (registered vs remaining cpu/memory, agent connected) against "
     "what the task asks for",
     ("placement_insufficient_resources", "placement_constraint_or_no_instances"),
-    (needs.CONTAINER_INSTANCE_ARNS, needs.CONTAINER_INSTANCES, needs.TASK_DEFINITIONS, needs.SERVICE),
+    (
+        needs.CONTAINER_INSTANCE_ARNS,
+        needs.CONTAINER_INSTANCES,
+        needs.TASK_DEFINITIONS,
+        needs.SERVICE,
+        needs.CAPACITY_PROVIDERS,
+        needs.CAPACITY_GROUPS,
+    ),
     "placement.check_container_instances",
 )
 CAPACITY_PROVIDERS = LiveCheck(

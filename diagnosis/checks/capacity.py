@@ -85,3 +85,40 @@ def check_capacity(evidence: LiveEvidence, category: str) -> list[CheckResult]:
 
 def _spot(item: dict[str, Any]) -> bool:
     return "SPOT" in str(item.get("capacityProvider", "")).upper()
+
+
+def group_facts(evidence: LiveEvidence) -> tuple[list[str], list[str]]:
+    """(facts, problems) of the service's EC2 capacity providers: the Auto Scaling group each launches into,
+    its sizes and instances; a maximum size of 0, or managed scaling off with nothing desired, launches none."""
+    groups = {str(g.get("AutoScalingGroupName", "")): g for g in evidence.capacity_groups or []}
+    facts: list[str] = []
+    problems: list[str] = []
+    for provider in evidence.capacity_providers or []:
+        name = provider.get("name", "?")
+        asg = provider.get("autoScalingGroupProvider") or {}
+        group_name = str(asg.get("autoScalingGroupArn", "")).rsplit("autoScalingGroupName/", 1)[-1]
+        scaling = asg.get("managedScaling") or {}
+        managed = scaling.get("status") == "ENABLED"
+        said = f"capacity provider {name} (managed scaling {'on' if managed else 'off'})"
+        group = groups.get(group_name)
+        if not group_name:
+            facts.append(f"{said} names no Auto Scaling group")
+            continue
+        if group is None:
+            facts.append(f"{said} launches into the Auto Scaling group {group_name}")
+            continue
+        low, high = as_int(group.get("MinSize")), as_int(group.get("MaxSize"))
+        desired, running = as_int(group.get("DesiredCapacity")), len(group.get("Instances") or [])
+        facts.append(
+            f"{said} launches into the Auto Scaling group {group_name}: MinSize {low}, MaxSize {high}, "
+            f"DesiredCapacity {desired}, {running} instance(s)"
+        )
+        if high == 0:
+            problems.append(
+                f"{group_name}'s maximum size (MaxSize) is 0: {name} can launch no instance; raise it"
+            )
+        elif not managed and desired == 0:
+            problems.append(
+                f"{name}'s managed scaling is off and {group_name} desires 0 instances: none launches"
+            )
+    return facts, problems

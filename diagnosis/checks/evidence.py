@@ -74,6 +74,8 @@ class LiveEvidence:
     # Dicts map an ID to what was read, or to the error code when it could not be (e.g. FileSystemNotFound).
     container_instance_arns: list[str] = field(default_factory=list)
     container_instances: list[dict[str, Any]] | None = None
+    capacity_providers: list[dict[str, Any]] | None = None  # the service's EC2 providers, as described
+    capacity_groups: list[dict[str, Any]] | None = None  # their Auto Scaling groups, as described
     image_manifests: dict[str, dict[str, Any] | str] = field(default_factory=dict)  # "repo:tag" -> manifest
     file_systems: dict[str, dict[str, Any] | str] = field(default_factory=dict)  # fs-… -> description
     mount_targets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # fs-… -> mount targets

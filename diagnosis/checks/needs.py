@@ -74,6 +74,16 @@ CONTAINER_INSTANCES = Need(
     "the cluster's container instances: registered and remaining cpu/memory, agent",
     ("ecs:DescribeContainerInstances",),
 )
+CAPACITY_PROVIDERS = Need(
+    "capacity_providers",
+    "the service's EC2 capacity providers (their Auto Scaling group, managed scaling)",
+    ("ecs:DescribeCapacityProviders",),
+)
+CAPACITY_GROUPS = Need(
+    "capacity_groups",
+    "the capacity providers' Auto Scaling groups: minimum, maximum and desired size, instances",
+    ("autoscaling:DescribeAutoScalingGroups",),
+)
 IMAGE_MANIFESTS = Need("image_manifests", "the image's manifest (list)", ("ecr:BatchGetImage",))
 EFS = Need(
     "efs",

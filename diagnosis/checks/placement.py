@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from diagnosis.checks.capacity import group_facts
 from diagnosis.checks.evidence import CheckResult, LiveEvidence, Outcome
 from diagnosis.checks.taskdef import as_int, definition_of
 from diagnosis.models import EvidenceItem
 
 SOURCE = "ecs:DescribeContainerInstances"
 NO_INSTANCES = "placement_constraint_or_no_instances"
+PROVIDER_SOURCE = "ecs:DescribeCapacityProviders, autoscaling:DescribeAutoScalingGroups"
 
 
 def task_asks(definition: dict[str, Any]) -> dict[str, int]:
@@ -60,13 +62,15 @@ def check_container_instances(evidence: LiveEvidence, category: str) -> list[Che
         detail = f"no container instance is registered in the cluster {cluster}" + (
             f"; the task ({revision}) asks {asked}" if asked else ""
         )
+        provider_facts, provider_problems = group_facts(evidence)
+        grown = [EvidenceItem(source=PROVIDER_SOURCE, fact=f) for f in (*provider_problems, *provider_facts)]
         return [
             CheckResult(
                 category,
                 "container_instances",
                 "confirms",
-                detail,
-                (EvidenceItem(source="ecs:ListContainerInstances", fact=detail),),
+                "; ".join([detail, *provider_problems, *provider_facts]),
+                (EvidenceItem(source="ecs:ListContainerInstances", fact=detail), *grown),
                 names,
                 recategorize=NO_INSTANCES if category != NO_INSTANCES else None,
             )

@@ -17,8 +17,8 @@ from diagnosis.checks import needs, role
 from diagnosis.checks.evidence import OTHER_ACCOUNT, LiveEvidence, TaskLog, log_stream, task_id
 from diagnosis.checks.secrets import customer_managed
 from diagnosis.checks.taskdef import definition_of
+from diagnosis.collect import capacity, facts, revisions
 from diagnosis.collect import exec as exec_sources
-from diagnosis.collect import facts, revisions
 from diagnosis.collect.aws import Call, Outcome, first
 from diagnosis.collect.plan import Plan, Source, ignore, nothing
 from diagnosis.collect.service_tasks import Core
@@ -580,6 +580,8 @@ SOURCES: dict[str, Source] = {
     needs.CLOUDTRAIL.name: TRAIL,
     needs.CONTAINER_INSTANCE_ARNS.name: facts.INSTANCE_ARNS,
     needs.CONTAINER_INSTANCES.name: facts.INSTANCES,
+    needs.CAPACITY_PROVIDERS.name: capacity.PROVIDERS,
+    needs.CAPACITY_GROUPS.name: capacity.GROUPS,
     needs.IMAGE_MANIFESTS.name: facts.MANIFESTS,
     needs.EFS.name: facts.EFS,
     needs.EFS_SECURITY.name: facts.EFS_SECURITY,

@@ -68,6 +68,52 @@ def test_a_cluster_without_instances_is_read_in_one_call(world: World) -> None:
     assert "no container instance is registered in the cluster batch-ec2" in result.detail
 
 
+def test_no_instances_names_the_capacity_providers_group_that_cannot_grow(world: World) -> None:
+    cluster = world.cluster("batch-ec2")
+    ec2 = world.session.client("ec2", region_name=REGION)
+    image = ec2.describe_images()["Images"][0]["ImageId"]
+    ec2.create_launch_template(LaunchTemplateName="reports-lt", LaunchTemplateData={"ImageId": image})
+    autoscaling = world.session.client("autoscaling", region_name=REGION)
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName="reports-asg",
+        LaunchTemplate={"LaunchTemplateName": "reports-lt", "Version": "$Latest"},
+        MinSize=0,
+        MaxSize=0,
+        DesiredCapacity=0,
+        AvailabilityZones=[f"{REGION}a"],
+    )
+    group = autoscaling.describe_auto_scaling_groups()["AutoScalingGroups"][0]["AutoScalingGroupARN"]
+    world.ecs.create_capacity_provider(
+        name="reports-cp",
+        autoScalingGroupProvider={"autoScalingGroupArn": group, "managedScaling": {"status": "ENABLED"}},
+    )
+    evidence = ec2_evidence(world, cluster, "2048")
+    assert evidence.service is not None
+    evidence.service["capacityProviderStrategy"] = [
+        {"capacityProvider": "reports-cp", "weight": 1},
+        {"capacityProvider": "FARGATE", "weight": 1},
+    ]
+    aws = Aws(world.session)
+    two_rounds(aws, evidence, ["placement_constraint_or_no_instances"], cluster)
+    assert sorted(aws.log) == [
+        "autoscaling:DescribeAutoScalingGroups",
+        "ecs:DescribeCapacityProviders",
+        "ecs:ListContainerInstances",
+    ]
+    [result] = [
+        r
+        for r in run_checks(evidence, ["placement_constraint_or_no_instances"])
+        if r.name == "container_instances"
+    ]
+    assert "no container instance is registered in the cluster batch-ec2" in result.detail
+    assert "reports-asg's maximum size (MaxSize) is 0: reports-cp can launch no instance" in result.detail
+    launches = (
+        "capacity provider reports-cp (managed scaling on) launches into the Auto Scaling group reports-asg"
+    )
+    assert launches in result.detail
+    assert "MinSize 0, MaxSize 0, DesiredCapacity 0, 0 instance(s)" in result.detail
+
+
 def test_registered_instances_are_described_in_round_four(world: World) -> None:
     cluster = world.cluster("batch-ec2")
     ec2 = world.session.client("ec2")
