@@ -149,16 +149,18 @@ STOPPED_BY_ECS = 143  # SIGTERM: what the containers ECS stops exit with
 def essential_container(
     task: dict[str, Any], definitions: dict[str, dict[str, Any]]
 ) -> dict[str, Any] | None:
-    """The container definition of the container that failed (essential first, then a non-zero exit that is
-    not ECS's SIGTERM: when one essential container exits, ECS stops the others, which exit 143)."""
+    """The container definition of the container that failed (essential first, then one that exited or has a
+    reason, then not ECS's SIGTERM: when one essential container exits, even with 0, ECS stops the others,
+    which exit 143; then a non-zero exit)."""
     definition = definitions.get(task.get("taskDefinitionArn", ""), {})
     by_name = {c.get("name"): c for c in definition.get("containerDefinitions", [])}
     ranked = sorted(
         task.get("containers", []),
         key=lambda c: (
             by_name.get(c.get("name"), {}).get("essential", True) is False,
-            c.get("exitCode") in (None, 0),
+            c.get("exitCode") is None and not c.get("reason"),
             c.get("exitCode") == STOPPED_BY_ECS and not c.get("reason"),
+            c.get("exitCode") in (None, 0),
             not c.get("reason"),
         ),
     )

@@ -57,3 +57,14 @@ def test_a_non_essential_container_is_read_last() -> None:
         {"name": "migrate", "exitCode": 1}, {"name": "app", "exitCode": 143}, definitions=defs
     )
     assert chosen == "ecs/app/0f1e"
+
+
+def test_an_essential_container_that_exited_0_is_read_not_the_app_ecs_stopped_after_it() -> None:
+    """A one-shot migration left essential finishes (0) and ECS stops the app (143): migrate's log says why."""
+    chosen = stream_read({"name": "accounts", "exitCode": 143}, {"name": "migrate", "exitCode": 0})
+    assert chosen == "ecs/migrate/0f1e"
+
+
+def test_a_container_that_never_started_is_read_after_one_that_ran() -> None:
+    """The app waited on its sidecar (dependsOn) and never started; the sidecar ran and has the log."""
+    assert stream_read({"name": "app"}, {"name": "otel", "exitCode": 143}) == "ecs/otel/0f1e"
