@@ -22,7 +22,7 @@ from diagnosis.checks.evidence import (
 from diagnosis.checks.heap import heap_facts
 from diagnosis.checks.logs import start_seconds
 from diagnosis.checks.resources import next_memory
-from diagnosis.checks.running import read_only_root, stop_timing_facts
+from diagnosis.checks.running import DISK_FULL, disk_full, read_only_root, stop_timing_facts
 from diagnosis.checks.task_role import task_role_facts
 from diagnosis.models import EvidenceItem
 from diagnosis.redact import redact
@@ -100,6 +100,24 @@ def check_task_definition(evidence: LiveEvidence, category: str) -> list[CheckRe
         facts += open_files_facts(
             container, [str(e.get("message", "")) for e in evidence.log_events_for(category)]
         )
+    moved_to = None
+    quoted: tuple[EvidenceItem, ...] = ()
+    if category in WRITE_CAUSES:
+        log = [str(e.get("message", "")) for e in evidence.log_events_for(category)]
+        full = disk_full(
+            container, log, ephemeral_gib(evidence, category, definition), _fargate(evidence, definition)
+        )
+        problems += full
+        moved_to = "storage_exhausted" if full else None
+        read = evidence.log_for(category)
+        if full and read is not None:  # the moved finding keeps the line that moved it
+            logged = [line for line in log if any(w in line.lower() for w in DISK_FULL)][-1:]
+            quoted = tuple(
+                EvidenceItem(
+                    source=f"logs:GetLogEvents {read.group} {read.stream}", fact=redact(line), kind="log"
+                )
+                for line in logged
+            )
     if category in WRITE_CAUSES and container.get("readonlyRootFilesystem") is True:
         log = [str(e.get("message", "")) for e in evidence.log_events_for(category)]
         fact_, problem_ = read_only_root(container, log)
@@ -120,10 +138,18 @@ def check_task_definition(evidence: LiveEvidence, category: str) -> list[CheckRe
             "task_definition",
             outcome,
             detail,
-            tuple(EvidenceItem(source=f"{SOURCE} {revision}", fact=line) for line in lines),
+            (*(EvidenceItem(source=f"{SOURCE} {revision}", fact=line) for line in lines), *quoted),
             names,
+            recategorize=moved_to,
         )
     ]
+
+
+def ephemeral_gib(evidence: LiveEvidence, category: str, definition: dict[str, Any]) -> int:
+    """The ephemeral storage the failed task had (as described), else its definition's; 0: not said."""
+    task = evidence.task_for(category) or {}
+    said = task.get("ephemeralStorage") or definition.get("ephemeralStorage") or {}
+    return as_int(said.get("sizeInGiB")) if isinstance(said, dict) else 0
 
 
 def memory_facts(

@@ -317,3 +317,20 @@ def test_an_aws_call_the_task_role_was_denied_names_both_roles() -> None:
     other = {**roles, "taskRoleArn": "arn:aws:iam::210987654321:role/billing-task"}
     unrelated = only(with_log(evidence({"name": "exporter"}, **other), DENIED), "app_error")
     assert "task role" not in unrelated.detail  # another principal's denial is not this task role's
+
+
+def test_a_full_disk_in_the_log_is_the_tasks_ephemeral_storage_not_the_apps_error() -> None:
+    full = "OSError: [Errno 28] No space left on device: '/tmp/work/launch-4k.mov.part'"
+    ev = with_log(evidence({"name": "transcode"}, cpu="2048", memory="4096"), "downloading", full)
+    ev.tasks[0]["ephemeralStorage"] = {"sizeInGiB": 20}
+    result = only(ev, "app_error")
+    assert result.outcome == "confirms"
+    assert result.recategorize == "storage_exhausted"
+    assert "the task has 20 GiB of ephemeral storage (the Fargate default)" in result.detail
+    assert "No space left on device: '/tmp/work/launch-4k.mov.part'" in result.detail
+    [line] = [e for e in result.evidence if e.kind == "log"]  # the finding it moves keeps the line
+    assert (line.source, line.fact) == ("logs:GetLogEvents /ecs/chat ecs/chat/x", full)
+    bigger = with_log(evidence({"name": "transcode"}, ephemeralStorage={"sizeInGiB": 100}), full)
+    assert "the task has 100 GiB of ephemeral storage: raise" in only(bigger, "app_error").detail
+    crash = only(with_log(evidence({"name": "transcode"}), "KeyError: 'BUCKET'"), "app_error")
+    assert crash.recategorize is None
