@@ -58,17 +58,35 @@ def check_payload(content_type: str, body: bytes) -> Refusal | None:
     try:
         text = body.decode("utf-8")
         if content_type.split(";")[0].strip().lower() == "application/json" or text.startswith("{"):
-            return None if isinstance(json.loads(text), dict) else MALFORMED  # Bolt reads both as JSON
+            return None if readable(json.loads(text)) else MALFORMED  # Bolt reads both as JSON
         if text and not all("=" in field for field in text.split("&")):
             return MALFORMED  # what parse_qs(strict_parsing=True) refuses: a field without "="
         if "payload" not in text:
             return None  # Bolt decodes a `payload` field only when its raw body says "payload"
         payloads = parse_qs(text, keep_blank_values=True).get("payload", [])
-        if not all(isinstance(json.loads(payload), dict) for payload in payloads):
+        if not all(readable(json.loads(payload)) for payload in payloads):
             return MALFORMED  # every one: Bolt reads the last of repeated fields
     except ValueError:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         return MALFORMED
     return None
+
+
+def readable(payload: object) -> bool:
+    """A JSON object whose parts Bolt indexes without a check are there in their shape: a view
+    submission's (or close's) view and its type, a click's first action, an event callback's event.
+    Bolt raised on them (KeyError, IndexError) and answered HTTP 500."""
+    if not isinstance(payload, dict):
+        return False
+    kind = payload.get("type")
+    if kind in ("view_submission", "view_closed"):
+        view = payload.get("view")
+        return isinstance(view, dict) and isinstance(view.get("type"), str)
+    if kind in ("block_actions", "interactive_message"):
+        actions = payload.get("actions")
+        return isinstance(actions, list) and bool(actions) and all(isinstance(a, dict) for a in actions)
+    if kind == "event_callback" and "event" in payload:
+        return isinstance(payload["event"], dict)
+    return True
 
 
 class RefusalLog:

@@ -4,9 +4,11 @@ signature check on POST /slack/events. Driven as WSGI, with the fake Slack Web A
 from __future__ import annotations
 
 import io
+import json
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 import redis
@@ -18,7 +20,7 @@ from bot.settings import Settings
 from bot.store import Store
 from handlers.unanswered import tell_unanswered
 from tests.fakes.slack_api import FakeSlackApi
-from tests.fakes.slack_requests import sign, slash_command
+from tests.fakes.slack_requests import sign, slash_command, view_submission
 
 SECRET = "app-test-secret"
 
@@ -186,6 +188,39 @@ def test_a_hundred_refusals_log_one_short_line(app: WebApp, caplog: pytest.LogCa
 )
 def test_signed_but_malformed_payloads_are_400(app: WebApp, body: bytes) -> None:
     assert call(app, "/slack/events", "POST", body, sign(body, SECRET))[0] == 400
+
+
+def shaped(**changes: Any) -> bytes:
+    """A signed modal submission (as Slack sends it) with some of its fields replaced (None: removed)."""
+    payload = view_submission("ecs_why_confirm", "{}").payload
+    for name, value in changes.items():
+        part, _, field = name.partition("__")
+        target = payload[part] if field else payload
+        key = field or part
+        if value is None:
+            target.pop(key, None)
+        else:
+            target[key] = value
+    return urlencode({"payload": json.dumps(payload)}).encode()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        shaped(view__type=None),
+        shaped(view="a string"),
+        shaped(view=None),
+        shaped(type="block_actions", actions=[]),
+        shaped(type="event_callback", event="message"),
+    ],
+    ids=["view-without-type", "view-a-string", "no-view", "no-actions", "event-a-string"],
+)
+def test_a_signed_payload_missing_what_bolt_reads_is_400_without_a_traceback(
+    app: WebApp, body: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    status, said = call(app, "/slack/events", "POST", body, sign(body, SECRET))
+    assert (status, said) == (400, "signed body that is not a Slack payload\n")
+    assert not [r for r in caplog.records if r.exc_info], "no traceback in the log"
 
 
 def test_a_slack_redelivery_is_not_answered_twice(
