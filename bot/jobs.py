@@ -348,6 +348,12 @@ class JobWorkers:
                 self._outage.failed(error, "retrying in a few seconds")
                 self._stop.wait(3)
                 continue
+            except Exception as error:  # redis-py's TypeError (fileno) when stop closed the connection
+                if not self._taking():
+                    return  # the end of the loop, as the stop asked
+                self._outage.failed(error, "retrying in a few seconds")
+                self._stop.wait(3)
+                continue
             self._outage.recovered()
             if not entries:
                 if self.wake.wait(0.5):

@@ -208,6 +208,41 @@ def test_a_job_read_while_the_workers_stop_is_handed_back_not_run(
     assert job["lazy"] == "run_command", "available to the next worker without waiting for the timeout"
 
 
+@pytest.mark.parametrize("stopping", [True, False], ids=["at-stop", "while-running"])
+def test_a_read_that_fails_on_a_closed_connection_ends_the_loop_at_stop_and_is_retried_otherwise(
+    store: Store, slack: FakeSlackApi, monkeypatch: pytest.MonkeyPatch, stopping: bool
+) -> None:
+    """redis-py raises TypeError (argument must be an int, or have a fileno()) from a read whose connection
+    another thread closed at shutdown: the worker thread ends as the stop asked, it does not die of it; the
+    same error while running is retried, and the next job still runs."""
+    died: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: died.append(args.exc_value))
+    recorder = Recorder(slack)
+    app = recorder.app(store)
+    workers = JobWorkers(app, store, threads=1, claim_timeout=600)
+    read, failed = store.take_jobs, threading.Event()
+
+    def closed_under_the_read(consumer: str, count: int = 1, block_ms: int | None = None) -> list[Any]:
+        if not failed.is_set():
+            failed.set()
+            if stopping:
+                workers.stop(wait=0)
+            raise TypeError("argument must be an int, or have a fileno() method.")
+        return read(consumer, count, block_ms)
+
+    monkeypatch.setattr(store, "take_jobs", closed_under_the_read)
+    workers.start()
+    loop = workers._started[0]
+    if stopping:
+        loop.join(10)
+        assert not loop.is_alive(), "the loop ended"
+    else:
+        accept(app, "after")
+        wait_until(lambda: recorder.runs == ["after"])
+        workers.stop()
+    assert died == [], "no worker thread died of an exception"
+
+
 def deliver(app: App, body: bytes, retry: str | None = None) -> int:
     headers = {"content-type": "application/x-www-form-urlencoded"}
     if retry is not None:
