@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from redis.client import Pipeline
@@ -33,8 +34,9 @@ _MAX_ATTEMPTS = 100
 # KEYS, per stop: history index, history records, the cluster's index, then per group: dedupe key, group key,
 #       mute key.
 # ARGV: opened_at (JSON), then per stop: its group count, member ttl, window ttl, latest_task (JSON),
-#       history? (1/0), the 9 history arguments, the opening stop's fields of a group (`title`, `summary`)
-#       as one JSON object (each stored JSON-encoded, read only to open a group), then per group: its
+#       history? (1/0), the 9 history arguments, the opening stop's fields of a group (`title`, `summary`,
+#       and `opened_at`, its stop's time, when it has one: else ARGV[1], now) as one JSON object (each
+#       stored JSON-encoded, read only to open a group), then per group: its
 #       channel and its key (JSON, stored as `fingerprint`). The hash is a `GroupRecord`.
 # Returns, per stop: history (0 not written, 1 written but already stored, 2 stored), 6 values per group.
 _COUNT_STOPS_LUA = (
@@ -53,10 +55,12 @@ while a <= #ARGV do
       if redis.call('HINCRBY', group, 'count', 1) > 1 then
         redis.call('HSET', group, 'latest_task', latest)
       else  -- no group was open: this stop opens it
-        local at = a + 15 + 2 * (g - 1)
+        local at, first = a + 15 + 2 * (g - 1), cjson.decode(ARGV[a + 14])
+        local since = first.opened_at and cjson.encode(first.opened_at) or opened_at
+        first.opened_at = nil
         local fields = {'channel', ARGV[at], 'fingerprint', ARGV[at + 1], 'latest_task', latest,
-          'opened_at', opened_at, 'window_seconds', tostring(window)}
-        for field, value in pairs(cjson.decode(ARGV[a + 14])) do
+          'opened_at', since, 'window_seconds', tostring(window)}
+        for field, value in pairs(first) do
           fields[#fields + 1] = field
           fields[#fields + 1] = cjson.encode(value)
         end
@@ -81,6 +85,18 @@ end
 return out
 """
 )
+
+
+def utc_iso(when: str) -> str:
+    """A stop's time (ECS's ISO 8601, any offset) as the store writes times (UTC, milliseconds), or ""
+    when it is none: a group's window is said to open at its first stop, not when the worker counted it."""
+    try:
+        parsed = datetime.fromisoformat(when.replace("Z", "+00:00")) if when else None
+    except ValueError:
+        return ""
+    if parsed is None or parsed.tzinfo is None:
+        return ""
+    return parsed.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +218,9 @@ class GroupsMixin(StoreBase):
             history_keys, history_args = history_write(self, *stop.history)
         else:
             history_keys, history_args = [self.key("history", "-")] * 3, ["", "", 0, 0, 1, 1, "", 0, 0]
-        shared = dumps({"summary": stop.notice.summary, "title": stop.notice.title})
+        first = {"summary": stop.notice.summary, "title": stop.notice.title}
+        stopped = utc_iso(stop.notice.latest_at)
+        shared = dumps(first | {"opened_at": stopped} if stopped else first)
         keys += history_keys
         per_group = []
         for gkey, channel, mute_fingerprint in stop.groups:

@@ -4,6 +4,7 @@ two replicas never post a recovery twice."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -55,8 +56,12 @@ def pipeline(store: Store, slack: FakeSlackApi, world: World, **config: Any) -> 
     return Pipeline(Store(store.redis, clock=world.clock), notifier, FAST, lifecycle)
 
 
-def fail(p: Pipeline, n: int) -> str:
-    return p.process(parse_event(event(task_detail(n))))
+def fail(p: Pipeline, n: int, at: float | None = None) -> str:
+    """Task `n` stopped (`at`: when, by the test's clock; else a minute before the real now)."""
+    detail = task_detail(n)
+    if at is not None:
+        detail["stoppedAt"] = datetime.fromtimestamp(at, UTC).isoformat(timespec="milliseconds")
+    return p.process(parse_event(event(detail)))
 
 
 def parent(slack: FakeSlackApi, ts: str) -> dict[str, Any]:
@@ -73,7 +78,7 @@ def test_an_alert_resolves_when_the_service_is_steady_and_quiet(
     store.subscribe("C1", target(), None, False, "U1")
     p = pipeline(store, slack, world)
     opened, resolved = alerts_counted("opened"), alerts_counted("resolved")
-    assert fail(p, 1) == "posted"
+    assert fail(p, 1, at=world.now) == "posted"
     assert alerts_counted("opened") == opened + 1
     (message,) = top_level(slack, "C1")
     alert = store.alert_get(GKEY)

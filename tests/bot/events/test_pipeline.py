@@ -25,6 +25,7 @@ from tests.bot.events.shapes import (
     ACCOUNT,
     CLUSTER,
     REGION,
+    ago,
     event,
     fingerprint,
     service_action,
@@ -108,6 +109,26 @@ def test_a_storm_is_one_message_whose_counter_ends_right(
     assert len(slack.calls("chat.update")) <= 2
     replies = [m for m in slack.thread("C1", message["ts"]) if m["text"].startswith("+")]
     assert replies and replies[-1]["text"].endswith("(now 60)")
+
+
+def test_a_grouped_alert_says_since_the_time_of_its_first_stop_not_when_the_worker_counted_it(
+    store: Store, make_pipeline: MakePipeline, slack: FakeSlackApi
+) -> None:
+    """Stops delivered late (a queue backlog, the poller catching up) are counted now; the message's
+    "since" is the first stop's time, as the user compares it with their graphs."""
+    subscribe(store)
+    pipeline = make_pipeline()
+    first, second = task_detail(1), task_detail(2)
+    first["stoppedAt"], second["stoppedAt"] = ago(2 * 3600), ago(2 * 3600 - 60)
+    assert pipeline.process(parse_event(event(first))) == "posted"
+    assert pipeline.process(parse_event(event(second))) == "grouped"
+    time.sleep(1.1)  # the update throttle (1 s in these tests)
+    pipeline.flush()
+    (message,) = top_level(slack, "C1")
+    said = message["blocks"][0]["text"]["text"]
+    clock = first["stoppedAt"][11:16]
+    assert f"*2 stops* since {clock} UTC" in said, said
+    assert ago(0)[11:16] not in said, "not the time the worker counted them"
 
 
 def test_lifecycle_stops_are_filtered_unless_all(
