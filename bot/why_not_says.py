@@ -13,6 +13,7 @@ from bot.remediation.why_not import (
     AlreadyRunsTarget,
     ChangedSinceApproval,
     CircuitBreakerAlreadyOn,
+    ClusterNotFound,
     CodeOnly,
     ExecAlreadyOn,
     GraceAlreadyLong,
@@ -36,6 +37,14 @@ def why_not_says(reason: WhyNot) -> str:
     match reason:
         case ServiceGone(cluster=cluster, service=service):
             return f"service {cluster}/{service} no longer exists"
+        case ClusterNotFound(cluster=cluster, region=region, account_alias=alias, account=account):
+            reach = f"account {alias}" if alias else "the account of the bot's own credentials"
+            named = f"; the diagnosis names account {account}" if account else ""
+            return (
+                f"cluster {cluster} is not in {reach}{f' ({region})' if region else ''}{named}: "
+                "add that account to ECS_WHY_ACCOUNTS and run the diagnosis again with --account "
+                "(and --region), or apply the fix's AWS CLI command from the thread yourself"
+            )
         case NoServiceArn(service=service):
             return f"ECS did not name the ARN of {service}, so its change cannot be scoped to it"
         case ExecAlreadyOn(service=service):

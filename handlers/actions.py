@@ -3,6 +3,7 @@ button opens the confirmation modal for its pending action (authorised at click 
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -12,6 +13,7 @@ from slack_sdk import WebClient
 from bot import metrics
 from bot.remediation.executor import Expired, Refused
 from bot.remediation.kinds import PlanError
+from bot.remediation.reporting import aws_message
 from bot.services import Services
 from bot.store import StoreUnavailable
 from handlers.bind import bind
@@ -23,6 +25,8 @@ from handlers.render.modal import confirm_view
 from handlers.render.text import escape, who
 from handlers.replies import post
 from handlers.run import PICK, diagnose_and_publish
+
+log = logging.getLogger(__name__)
 
 
 def _where(body: dict[str, Any]) -> tuple[str, str, str | None]:
@@ -88,6 +92,11 @@ def open_fix(
         return
     except StoreUnavailable:
         tell_store_down(respond)
+        return
+    except Exception as exc:  # AWS refused the reads that plan it (AccessDenied, throttling, the network)
+        log.warning("a fix could not be planned: %s", aws_message(exc))
+        text = f"⚠️ I could not prepare this fix: {escape(aws_message(exc))}; nothing was changed."
+        respond(response_type="ephemeral", replace_original=False, text=text)
         return
     risk, decision = authorised.pending.action.risk, authorised.decision
     approvers = who(decision.approvers)

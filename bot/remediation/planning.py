@@ -11,13 +11,14 @@ from dataclasses import replace
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 from bot.aws_session import SessionError
 from bot.remediation.iac import who_manages
 from bot.remediation.kinds import PLANNERS, Plan, PlanError
 from bot.remediation.reporting import aws_message
 from bot.remediation.scope import read_policy
-from bot.remediation.why_not import ChangedSinceApproval, NoCredentials, NoPlanner
+from bot.remediation.why_not import ChangedSinceApproval, ClusterNotFound, NoCredentials, NoPlanner
 from bot.store.records import PendingAction
 from diagnosis.redact import redact
 
@@ -62,9 +63,28 @@ def plan_change(
     ecs, cloudformation, cloudtrail = clients(
         sessions, pending, user, reads(pending), "ecs", "cloudformation", "cloudtrail"
     )
-    plan = planner.plan(ecs, action.params)
+    try:
+        plan = planner.plan(ecs, action.params)
+    except ClientError as exc:
+        raise _not_found(exc, pending, ecs) or exc from None
     where = (str(plan.params.get("cluster", "")), str(plan.params.get("service", "")))
     return replace(plan, ownership=who_manages(ecs, cloudformation, cloudtrail, *where, iac_tags))
+
+
+def _not_found(exc: ClientError, pending: PendingAction, ecs: Any) -> PlanError | None:
+    """ECS's ClusterNotFoundException as the reason it is (the credentials reach another account or
+    region than the button's service); any other error is None, raised as it is."""
+    if exc.response.get("Error", {}).get("Code") != "ClusterNotFoundException":
+        return None
+    target = pending.target
+    return PlanError(
+        ClusterNotFound(
+            cluster=pending.action.params.cluster or target.cluster or "",
+            region=str(getattr(getattr(ecs, "meta", None), "region_name", "") or target.region or ""),
+            account_alias=target.account_alias or "",
+            account=target.account or "",
+        )
+    )
 
 
 def service_tags(sessions: SessionFactory, pending: PendingAction, user: str) -> dict[str, str] | None:

@@ -22,6 +22,17 @@ class ServiceGone(_Reason):
     service: str
 
 
+class ClusterNotFound(_Reason):
+    """ECS of the account and region the change's credentials reach has no such cluster: the button was
+    offered for a service elsewhere (a pasted task of another account, a cluster of another region)."""
+
+    code: Literal["cluster_not_found"] = "cluster_not_found"
+    cluster: str
+    region: str = ""  # where it was looked for
+    account_alias: str = ""  # the --account whose credentials were used ("": the bot's own)
+    account: str = ""  # the account the diagnosis named (a pasted ARN's), when known
+
+
 class NoServiceArn(_Reason):
     """ECS answered without the service's ARN: the change's credentials could not be scoped to it."""
 
@@ -124,6 +135,7 @@ class ChangedSinceApproval(_Reason):
 
 WhyNot = Annotated[
     ServiceGone
+    | ClusterNotFound
     | NoServiceArn
     | ExecAlreadyOn
     | CircuitBreakerAlreadyOn

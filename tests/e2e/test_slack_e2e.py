@@ -235,6 +235,48 @@ def test_pasted_event_json_is_explained_without_aws(bot: str, slack: FakeSlackAp
     assert "registry_rate_limit" in answer.params["text"]
 
 
+def test_a_fix_click_for_a_cluster_the_bot_cannot_reach_says_why_to_the_clicker(
+    bot: str, slack: FakeSlackApi
+) -> None:
+    """A pasted task of another account's cluster `prod` offers "more memory"; the bot's credentials (the
+    sandbox account) have no such cluster. The click used to get no answer at all."""
+    slack.clear()
+    task = {
+        "taskArn": "arn:aws:ecs:us-east-1:111122223333:task/prod/0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+        "clusterArn": "arn:aws:ecs:us-east-1:111122223333:cluster/prod",
+        "taskDefinitionArn": "arn:aws:ecs:us-east-1:111122223333:task-definition/api:7",
+        "group": "service:api",
+        "lastStatus": "STOPPED",
+        "stopCode": "EssentialContainerExited",
+        "stoppedReason": "Essential container in task exited",
+        "memory": "512",
+        "containers": [
+            {"name": "app", "exitCode": 137, "reason": "OutOfMemoryError: Container killed due to memory usage"}
+        ],
+    }
+    send(
+        bot,
+        message_shortcut(
+            "```" + json.dumps({"tasks": [task]}) + "```",
+            message_ts="1700000888.000100",
+            response_url=slack.response_url("far"),
+        ),
+        SECRET,
+    )
+    answer = slack.wait_for(
+        "chat.postMessage",
+        lambda c: c.params.get("thread_ts") == "1700000888.000100" and bool(buttons(c.params)),
+        timeout=60,
+    )
+    posted = answer.params | {"ts": answer.response["ts"]}
+    fix = next(b for b in buttons(posted) if b["action_id"].startswith("ecs_why_fix"))
+    assert send(bot, click_on(posted, fix, OPERATOR, response_url=slack.response_url("far-click")), SECRET)[0] == 200
+    said = slack.wait_for("response_url", lambda c: c.params.get("response_type") == "ephemeral", timeout=30)
+    text = said.params["text"]
+    assert "cluster prod is not in" in text and "111122223333" in text and "--account" in text, text
+    assert not slack.calls("views.open"), "no modal for a change that cannot be planned"
+
+
 def test_an_alert_with_only_a_stop_reason_is_explained_in_its_thread(bot: str, slack: FakeSlackApi) -> None:
     """An EventBridge notifier's message: no ARN, no JSON, the reason in Block Kit fields."""
     slack.clear()

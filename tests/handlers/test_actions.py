@@ -8,6 +8,7 @@ from typing import Any
 from unittest.mock import MagicMock
 
 import pytest
+from botocore.exceptions import ClientError
 
 from bot.guardrails.policy import Decision
 from bot.guardrails.reasons import Reason, Why
@@ -119,4 +120,18 @@ def test_a_fix_that_cannot_be_planned_opens_nothing_and_says_why(error: Exceptio
     svc.remediator.plan.side_effect = error
     actions.open_fix(svc, **click("ecs_why_fix:0", "key0"), client=slack, respond=respond)
     respond.assert_called_once_with(response_type="ephemeral", replace_original=False, text=said)
+    slack.views_open.assert_not_called()
+
+
+def test_a_fix_whose_reads_aws_refuses_opens_nothing_and_says_why_to_the_clicker() -> None:
+    """Any other error of planning (AccessDenied, throttling) was raised into Bolt: the clicker got nothing."""
+    error = ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no <access>"}}, "DescribeServices")
+    svc, slack, respond = services(), client(), MagicMock()
+    svc.remediator.plan.side_effect = error
+    actions.open_fix(svc, **click("ecs_why_fix:0", "key0"), client=slack, respond=respond)
+    respond.assert_called_once_with(
+        response_type="ephemeral",
+        replace_original=False,
+        text="⚠️ I could not prepare this fix: AccessDeniedException: no &lt;access&gt;; nothing was changed.",
+    )
     slack.views_open.assert_not_called()
