@@ -134,11 +134,7 @@ def publish(
     if note is not None:
         top = Message(text=top.text, blocks=[*top.blocks, _context(note)])
     try:
-        if placeholder:
-            update(client, channel, placeholder, top)
-            ts = placeholder
-        else:
-            ts = post(client, channel, top, thread_ts)
+        ts = _show(client, channel, top, thread_ts, placeholder)
     except CannotPost:
         if respond is None:
             raise
@@ -149,7 +145,9 @@ def publish(
         respond(response_type="in_channel", text=top.text, blocks=[*top.blocks, _context(invite)])
         return None
     except (SlackApiError, OSError) as error:
-        tell_failed(respond, error, "my answer could not be posted here", top)
+        tell_failed(respond, error, "my answer could not be posted here", without_thread_line(top))
+        if placeholder:
+            drop_placeholder(client, channel, placeholder)
         return None
     try:  # follow-ups in this thread (`@ecs-why logs`) are about this target, from the moment it shows
         if named or not pasted:
@@ -162,6 +160,51 @@ def publish(
     except (SlackApiError, OSError) as error:
         tell_failed(respond, error, "the details could not be posted in the thread", None)
     return ts
+
+
+def _show(client: WebClient, channel: str, top: Message, thread_ts: str | None, placeholder: str | None) -> str:
+    """The headline: the "diagnosing…" message updated in place; where Slack refuses the update (the
+    message was deleted, a rate limit after the retries), a new message where the placeholder was, and
+    the placeholder taken away. Returns the ts of the message the thread goes under."""
+    if not placeholder:
+        return post(client, channel, top, thread_ts)
+    try:
+        update(client, channel, placeholder, top)
+        return placeholder
+    except (SlackApiError, OSError) as error:
+        log.warning("could not update the diagnosing message, posting the answer anew: %s", slack_failure(error))
+    ts = post(client, channel, top, thread_ts)
+    drop_placeholder(client, channel, placeholder)
+    return ts
+
+
+def drop_placeholder(client: WebClient, channel: str, placeholder: str) -> None:
+    """A "diagnosing…" message that did not become the answer must not say so forever: deleted, or
+    (where it cannot be) said to have ended. Best effort: Slack may refuse both."""
+    try:
+        client.chat_delete(channel=channel, ts=placeholder)
+        return
+    except (SlackApiError, OSError) as error:
+        if isinstance(error, SlackApiError) and error.response.get("error") == "message_not_found":
+            return  # deleted already: nothing says "diagnosing"
+    ended = "🔎 Diagnosis finished: its answer could not be shown in this message."
+    try:
+        client.chat_update(channel=channel, ts=placeholder, text=ended, blocks=[_context(ended)])
+    except (SlackApiError, OSError) as error:
+        log.warning("the diagnosing message %s could not be taken away: %s", placeholder, slack_failure(error))
+
+
+THREAD_LINE = "are in the thread 🧵"
+
+
+def without_thread_line(message: Message) -> Message:
+    """An answer shown where no thread follows it (only to the user): its "… in the thread" line says
+    instead that the details could not be posted."""
+    blocks = [b for b in message.blocks if THREAD_LINE not in str(b)]
+    if len(blocks) == len(message.blocks):
+        return message
+    note = "_The evidence and commands could not be posted: run `ecs-why diagnose` or ask me again._"
+    return Message(text=message.text, blocks=[*blocks, _context(note)])
 
 
 NO_FIXES = "_Fix buttons are unavailable until my state store (Redis) is back; re-run the diagnosis then._"

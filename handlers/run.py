@@ -19,7 +19,7 @@ from diagnosis.collect.target import AmbiguousTarget, TargetError
 from handlers.grammar import Command
 from handlers.render.diagnosis import Message
 from handlers.render.text import escape
-from handlers.replies import CannotPost, Respond, post, publish, update
+from handlers.replies import CannotPost, Respond, drop_placeholder, post, publish, update
 
 log = logging.getLogger(__name__)
 PICK = "ecs_why_pick"
@@ -63,6 +63,7 @@ def diagnose_and_publish(
                 return False
             except SlackApiError as exc:
                 log.warning("could not turn the diagnosing message into the error: %s", exc)
+                drop_placeholder(client, channel, placeholder)
         respond(
             response_type="ephemeral",
             replace_original=False,

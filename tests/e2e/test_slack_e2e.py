@@ -119,6 +119,27 @@ def test_slash_command_then_grace_period_button_changes_ecs_once(
     restore_grace(endpoint, before)
 
 
+def test_when_slack_refuses_to_update_the_diagnosing_message_the_answer_is_a_new_message_with_its_thread(
+    bot: str, slack: FakeSlackApi
+) -> None:
+    """chat.update refused (msg_too_long, the message deleted, a rate limit after the retries): the
+    answer used to go only to the user, pointing to a thread never posted, and "Diagnosing…" stayed."""
+    slack.clear()
+    slack.fail_next("chat.update", "msg_too_long")
+    send(bot, slash_command("web --cluster demo", user_id=OPERATOR, channel_id="C5"), SECRET)
+    placeholder = slack.wait_for(
+        "chat.postMessage", lambda c: "Diagnosing web" in c.params.get("text", ""), timeout=30
+    )
+    top = headline(slack, "elb_health_check")
+    assert top["channel"] == "C5" and top["ts"] != placeholder.response["ts"], "a new message in the channel"
+    slack.wait_for("chat.postMessage", lambda c: c.params.get("thread_ts") == top["ts"], timeout=30)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any("Diagnosing" in m.get("text", "") for m in slack.messages("C5")):
+        time.sleep(0.1)
+    shown = [m.get("text", "") for m in slack.messages("C5")]
+    assert not [t for t in shown if "Diagnosing" in t], "no message says it is still diagnosing"
+
+
 def test_one_log_line_per_request_diagnosis_and_change(
     bot: str, slack: FakeSlackApi, server_log: Path
 ) -> None:
