@@ -25,6 +25,13 @@ from handlers.unslack import unslack
 
 COMMAND = "/ecs-why"
 COMMANDS = metrics.REQUESTS.labels("command")
+# A slash command's text is seen only by who typed it; the explanation is posted for the channel, as any
+# /ecs-why answer is (docs/slack-messages.md): the user is told so at once, and how to keep it private.
+PASTED_IN_CHANNEL = (
+    "📋 Explaining the text you pasted: the answer is posted in this channel, for everyone here (the text "
+    "itself is not shown; secrets in the evidence are redacted). To keep it to yourself, use `/ecs-why` "
+    "in your direct messages with me, or `ecs-why explain -` in a terminal."
+)
 MAX_ERROR = 300  # characters of an error that echoes what was typed (a pasted log is not repeated whole)
 
 
@@ -52,7 +59,7 @@ def ack_command(services: Services, ack: Ack, command: dict[str, Any], context: 
         parsed = read(services, command.get("text", ""))
     except CommandError as exc:
         if pasted(command.get("text", "")):
-            ack()  # explained by `run_command`, in the channel
+            ack(text=PASTED_IN_CHANNEL)  # explained by `run_command`, in the channel
             return
         answered_by_ack(context)
         ack(text=f"⚠️ {escape(cut(str(exc), MAX_ERROR))}\n\n{USAGE}")

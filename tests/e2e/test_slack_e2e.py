@@ -225,6 +225,22 @@ def test_message_shortcut_answers_in_that_messages_thread(bot: str, slack: FakeS
     assert "demo/orders" in answer.params["text"]
 
 
+def test_a_pasted_reason_typed_after_the_command_is_said_to_be_answered_in_the_channel(
+    bot: str, slack: FakeSlackApi
+) -> None:
+    """Slash-command text is private to who typed it; the explanation goes to the channel, as any answer
+    of /ecs-why: the ack says so at once, only to the user, and how to keep it private."""
+    slack.clear()
+    reason = (
+        "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref "
+        "docker.io/library/foo:bar: not found"
+    )
+    status, body, _ = send(bot, slash_command(reason, channel_id="C7"), SECRET)
+    assert status == 200 and "posted in this channel" in body and "direct messages" in body, body
+    answer = headline(slack, "image_not_found")
+    assert answer["channel"] == "C7"
+
+
 def test_pasted_event_json_is_explained_without_aws(bot: str, slack: FakeSlackApi) -> None:
     slack.clear()
     event = {

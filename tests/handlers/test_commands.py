@@ -12,7 +12,7 @@ from slack_bolt import BoltContext
 
 from bot.store import Store
 from diagnosis.collect.target import UnknownTarget
-from handlers.commands import COMMAND, ack_command, run_command
+from handlers.commands import COMMAND, PASTED_IN_CHANNEL, ack_command, run_command
 from handlers.grammar import USAGE, Command
 from tests.builders.listener_mocks import client, services, slack_error
 
@@ -137,7 +137,9 @@ def test_a_pasted_stop_reason_is_explained_in_the_channel_not_refused() -> None:
     svc, ack, context = services(), MagicMock(), BoltContext()
     svc.settings.since_default, svc.store = "24h", Store.from_url(None, prefix=f"t{time.time_ns()}")
     ack_command(svc, ack=ack, command=command_payload(PULL), context=context)
-    ack.assert_called_once_with()  # queued as any other command: the answer comes from the job
+    # queued as any other command (the answer comes from the job), and the user is told, privately, that
+    # the answer to a private paste will be seen by the channel, and how to keep it to themselves
+    ack.assert_called_once_with(text=PASTED_IN_CHANNEL)
     slack, respond = client(), MagicMock()
     run_command(svc, command=command_payload(PULL), client=slack, respond=respond)
     svc.diagnoser.run.assert_not_called()
