@@ -11,6 +11,7 @@ from typing import Any
 from diagnosis.checks import needs
 from diagnosis.checks.evidence import LiveEvidence
 from diagnosis.checks.exec import ExecCheck, ExecFacts, Outcome
+from diagnosis.checks.task_role import role_name
 from diagnosis.policy import allow_policy
 
 CHANNELS = (
@@ -84,13 +85,9 @@ def simulations(facts: ExecFacts) -> dict[str, Simulation]:
     return wanted
 
 
-def _role_name(arn: str) -> str:
-    return arn.rsplit("/", 1)[-1]
-
-
 def _put_policy(role: str, name: str, actions: list[str], resource: str = "*") -> str:
     return (
-        f"aws iam put-role-policy --role-name {shlex.quote(_role_name(role))} --policy-name {name} "
+        f"aws iam put-role-policy --role-name {shlex.quote(role_name(role))} --policy-name {name} "
         f"--policy-document {shlex.quote(allow_policy((action, resource) for action in actions))}"
     )
 
@@ -124,9 +121,9 @@ def check_task_role(facts: ExecFacts) -> Outcome:
     denied = _denied(decisions, CHANNELS)
     if not denied:
         return Outcome(
-            "pass", f"the task role {_role_name(role)} is allowed the four ssmmessages actions (simulated)"
+            "pass", f"the task role {role_name(role)} is allowed the four ssmmessages actions (simulated)"
         )
-    fact = f"the task role {_role_name(role)} is denied {', '.join(denied)}"
+    fact = f"the task role {role_name(role)} is denied {', '.join(denied)}"
     execution = facts.evidence.exec_simulations.get("execution_channels")
     if execution and not _denied(execution, CHANNELS):
         fact += " (they are allowed on the execution role, which ECS Exec does not use)"
@@ -153,13 +150,13 @@ def check_kms(facts: ExecFacts) -> Outcome:
     if decisions.get("kms:Decrypt") != "allowed":
         return Outcome(
             "fail",
-            f"the task role {_role_name(role)} is denied kms:Decrypt "
+            f"the task role {role_name(role)} is denied kms:Decrypt "
             f"({decisions.get('kms:Decrypt') or 'not evaluated'}) on {key}, the cluster's ECS Exec key",
             fix=_put_policy(role, "ecs-exec-kms", ["kms:Decrypt"], key_arn(str(key), facts.evidence)),
         )
     return Outcome(
         "pass",
-        f"the task role {_role_name(role)} may kms:Decrypt with {key} (simulated); whoever runs execute-command "
+        f"the task role {role_name(role)} may kms:Decrypt with {key} (simulated); whoever runs execute-command "
         "needs kms:GenerateDataKey on it",
     )
 
@@ -223,11 +220,11 @@ def check_logging(facts: ExecFacts) -> Outcome:
             )
     if denied:
         return Outcome(
-            "fail", f"the task role {_role_name(role)} is denied {'; '.join(denied)}", fix=" && ".join(fixes)
+            "fail", f"the task role {role_name(role)} is denied {'; '.join(denied)}", fix=" && ".join(fixes)
         )
     return Outcome(
         "pass",
-        f"logging=OVERRIDE to {', '.join(targets)}: the task role {_role_name(role)} may write there (simulated)",
+        f"logging=OVERRIDE to {', '.join(targets)}: the task role {role_name(role)} may write there (simulated)",
     )
 
 

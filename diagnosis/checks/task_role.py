@@ -14,6 +14,7 @@ DENIED = re.compile(
 
 
 def role_name(arn: object) -> str:
+    """A role's name from its ARN (`arn:aws:iam::1:role/path/web` → `web`), "" for none."""
     return str(arn or "").rsplit("/", 1)[-1]
 
 
